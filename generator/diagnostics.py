@@ -1,0 +1,137 @@
+"""Compiler diagnostics: located, rule-tagged messages collected across a whole run.
+
+Every stage reports problems into a :class:`Diagnostics` collector instead of raising, so one run shows
+every problem it can find.  A diagnostic renders like a compiler message::
+
+    specs/arazzo/typo.yml:64:18: error[unknown-operation]: operationId 'create_sesion' is not in ...
+       64 |     operationId: create_sesion
+          |                  ^^^^^^^^^^^^^
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Loc:
+    """A 1-based position in a source file; ``length`` is the width of the located token (0 if unknown)."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+    length: int = 0
+
+    def __str__(self) -> str:
+        return f"{display_path(self.file)}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    rule: str
+    message: str
+    loc: Loc | None = None
+
+    def headline(self) -> str:
+        where = f"{self.loc}: " if self.loc else ""
+        return f"{where}{self.severity}[{self.rule}]: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        if self.loc is None:
+            return ("", 0, 0, self.rule, self.message)
+        return (self.loc.file, self.loc.line, self.loc.col, self.rule, self.message)
+
+
+def display_path(path: str) -> str:
+    """Show ``path`` relative to the working directory when it lies below it, else as given."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics from every stage; ``strict`` turns warnings into errors."""
+
+    strict: bool = False
+    items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[tuple[str, str, Loc | None]] = field(default_factory=set)
+
+    def error(self, rule: str, message: str, loc: Loc | None = None) -> None:
+        self._add(Diagnostic(Severity.ERROR, rule, message, loc))
+
+    def warning(self, rule: str, message: str, loc: Loc | None = None) -> None:
+        severity = Severity.ERROR if self.strict else Severity.WARNING
+        self._add(Diagnostic(severity, rule, message, loc))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        key = (diagnostic.rule, diagnostic.message, diagnostic.loc)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(diagnostic)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items, key=Diagnostic.sort_key)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.items if d.severity is severity)
+
+
+def render_text(diagnostic: Diagnostic, *, snippet: bool = True) -> str:
+    """Render one diagnostic with, when the file can be read, the source line and a caret underline."""
+    text = diagnostic.headline()
+    loc = diagnostic.loc
+    if not snippet or loc is None:
+        return text
+    line = _source_line(loc.file, loc.line)
+    if line is None:
+        return text
+    gutter = f"{loc.line:>5} | "
+    caret = " " * (len(gutter) - 2) + "| " + " " * (loc.col - 1) + "^" * max(1, loc.length)
+    return f"{text}\n{gutter}{line}\n{caret}"
+
+
+def render_json(diagnostics: list[Diagnostic]) -> str:
+    rows = [
+        {
+            "severity": str(d.severity),
+            "rule": d.rule,
+            "message": d.message,
+            "file": display_path(d.loc.file) if d.loc else None,
+            "line": d.loc.line if d.loc else None,
+            "column": d.loc.col if d.loc else None,
+        }
+        for d in diagnostics
+    ]
+    return json.dumps(rows, indent=2)
+
+
+_LINES: dict[str, list[str]] = {}
+
+
+def _source_line(file: str, line: int) -> str | None:
+    if file not in _LINES:
+        try:
+            _LINES[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            _LINES[file] = []
+    lines = _LINES[file]
+    if 1 <= line <= len(lines):
+        return lines[line - 1].expandtabs(1)
+    return None

@@ -1,0 +1,443 @@
+"""Lower a resolved (OpenAPI 3 shaped) API document into an :class:`~generator.ir.model.Api`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostics, Loc
+from ..naming import Scope, pascal, snake
+from ..read import YList, YMap
+from ..resolve import Workspace
+from .model import (
+    SCHEMA_REF_PREFIX,
+    Api,
+    Body,
+    JsonSchema,
+    Operation,
+    Parameter,
+    Response,
+    SecurityScheme,
+    Server,
+    ServerVariable,
+    schema_ref,
+)
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PARAM_RESERVED = {
+    "self", "body", "extra_headers", "extra_query", "timeout", "cls", "client", "response", "request",
+    "url", "params", "headers", "cookies",
+}  # fmt: skip
+_JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json(;.*)?$|^\*/\*$|^application/\*$")
+
+
+def is_json_media(media: str) -> bool:
+    return bool(_JSON_MEDIA.match(media.strip().lower()))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _at(node: Any, key: str) -> Loc | None:
+    return node.at(key) if isinstance(node, YMap) else None
+
+
+def _loc(node: Any, fallback: Loc) -> Loc:
+    return node.loc if isinstance(node, YMap | YList) else fallback
+
+
+class SchemaTable:
+    """Collects the schemas of one API into a flat, named table and rewrites every ``$ref`` into it.
+
+    Components keep their key as the class name (made a valid, unique Python class name); schemas that are
+    referenced from elsewhere (another file, or a pointer into a property) and inline request/response
+    schemas are hoisted under a name derived from where they are.  References are never inlined, so cycles
+    need no special care.  A ``$ref`` that does not resolve becomes ``{}`` (any value) after a warning.
+    """
+
+    def __init__(self, workspace: Workspace, path: Path, root: YMap) -> None:
+        self.workspace = workspace
+        self.path = path
+        self.schemas: dict[str, JsonSchema] = {}
+        self.names: dict[str, str] = {}  # target key (file#pointer) -> class name
+        self.scope = Scope(sep="")
+        self._pending: list[tuple[str, Path, Any]] = []
+        components = root.get("components")
+        component_schemas = components.get("schemas") if isinstance(components, dict) else None
+        if isinstance(component_schemas, dict):
+            self._register_components(path, component_schemas)
+
+    def _register_components(self, path: Path, schemas: dict[str, Any]) -> None:
+        last = [key.rsplit(".", 1)[-1] for key in schemas]
+        for key, short in zip(schemas, last, strict=True):
+            preferred = pascal(short if last.count(short) == 1 else key)
+            self._name_for(f"{path}#/components/schemas/{_escape(key)}", preferred, path, schemas[key])
+
+    def _name_for(self, target_key: str, preferred: str, path: Path, node: Any) -> str:
+        name = self.names.get(target_key)
+        if name is None:
+            name = self.scope.claim(preferred)
+            self.names[target_key] = name
+            self._pending.append((name, path, node))
+        return name
+
+    def hoist(self, node: Any, path: Path, preferred: str) -> JsonSchema:
+        """A reference for ``node`` (a schema found at an operation): a ref stays a ref, an inline object
+        schema gets a table entry named ``preferred``, a simple inline schema is converted in place."""
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str) and len(node) == 1:
+            return self.convert(node, path)
+        if _is_structured(node):
+            key = f"{path}#inline:{preferred}:{id(node)}"
+            return schema_ref(self._name_for(key, pascal(preferred), path, node))
+        return self.convert(node, path)
+
+    def finish(self) -> dict[str, JsonSchema]:
+        while self._pending:
+            name, path, node = self._pending.pop(0)
+            self.schemas[name] = self.convert(node, path)
+        return dict(sorted(self.schemas.items()))
+
+    def convert(self, node: Any, path: Path) -> JsonSchema:
+        converted = self._convert(node, path)
+        return converted if isinstance(converted, dict) else {}
+
+    def _convert(self, node: Any, path: Path) -> Any:
+        if isinstance(node, list):
+            return [self._convert(item, path) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key.startswith("x-"):
+                continue
+            if key == "$ref" and isinstance(value, str):
+                out[key] = self._rewrite(value, path, _at(node, key))
+            elif key == "discriminator" and isinstance(value, dict):
+                out[key] = self._discriminator(value, path)
+            elif key in ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas"):
+                out[key] = (
+                    {k: self._convert(v, path) for k, v in value.items()} if isinstance(value, dict) else value
+                )
+            elif key in ("example", "examples", "default", "enum", "const", "required"):
+                out[key] = _plain(value)
+            else:
+                out[key] = self._convert(value, path)
+        if "$ref" in out and not out["$ref"]:
+            return {k: v for k, v in out.items() if k != "$ref"}
+        return out
+
+    def _discriminator(self, value: dict[str, Any], path: Path) -> dict[str, Any]:
+        out: dict[str, Any] = {"propertyName": value.get("propertyName")}
+        mapping = value.get("mapping")
+        if isinstance(mapping, dict):
+            rewritten = {}
+            for tag, ref in mapping.items():
+                target = self._rewrite(str(ref), path, _at(mapping, tag))
+                if target:
+                    rewritten[tag] = target
+            out["mapping"] = rewritten
+        return out
+
+    def _rewrite(self, ref: str, path: Path, loc: Loc | None) -> str:
+        target = self.workspace.resolve(path, ref, loc)
+        if target is None:
+            return ""
+        match = re.fullmatch(r"/components/schemas/([^/]+)", target.pointer)
+        if match:
+            key = match.group(1).replace("~1", "/").replace("~0", "~")
+            preferred = pascal(key.rsplit(".", 1)[-1])
+        else:
+            tokens = [t for t in target.pointer.split("/") if t and t not in ("properties", "items")]
+            preferred = pascal(tokens[-1] if tokens else target.path.stem)
+        name = self._name_for(target.key, preferred, target.path, target.node)
+        return SCHEMA_REF_PREFIX + name
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _is_structured(node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    if any(key in node for key in ("properties", "allOf", "oneOf", "anyOf", "enum", "additionalProperties")):
+        return True
+    if node.get("type") == "object":
+        return True
+    if node.get("type") == "array":
+        return _is_structured(node.get("items"))
+    return False
+
+
+class ApiLowering:
+    def __init__(self, workspace: Workspace, diagnostics: Diagnostics, path: Path, root: YMap) -> None:
+        self.workspace = workspace
+        self.diagnostics = diagnostics
+        self.path = path
+        self.root = root
+        self.table = SchemaTable(workspace, path, root)
+        components = root.get("components")
+        self.components: YMap = components if isinstance(components, YMap) else YMap(root.loc)
+        self.scheme_keys = set(self._mapping(self.components.get("securitySchemes")))
+
+    @staticmethod
+    def _mapping(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    def lower(self, module: str) -> Api:
+        info = self._mapping(self.root.get("info"))
+        operations = self._operations()
+        security = self._security(self.root.get("security"), self.root)
+        original = str(self.root.get("x-original-format") or "")
+        if not original:
+            version = str(self.root.get("openapi", "3.0"))
+            original = "openapi-3.1" if version.startswith("3.1") else "openapi-3.0"
+        return Api(
+            path=self.path,
+            module=module,
+            title=_text(info.get("title")) or self.path.stem,
+            version=str(info.get("version", "")),
+            description=_text(info.get("description")),
+            servers=self._servers(),
+            operations=operations,
+            schemas=self.table.finish(),
+            security_schemes=self._security_schemes(),
+            security=security or [],
+            original_format=original,
+            loc=self.root.loc,
+        )
+
+    # -- servers and security ---------------------------------------------------------------------------
+    def _servers(self) -> list[Server]:
+        servers = []
+        for raw in self.root.get("servers") or []:
+            if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+                continue
+            variables = []
+            scope = Scope({"base_url", "http_client", "timeout", "headers"})
+            for name, var in self._mapping(raw.get("variables")).items():
+                var = self._mapping(var)
+                default = var.get("default")
+                variables.append(
+                    ServerVariable(
+                        name=name,
+                        py_name=scope.claim(snake(name)),
+                        default=str(default) if default is not None else None,
+                        enum=[str(v) for v in var.get("enum") or []],
+                        description=_text(var.get("description")),
+                    )
+                )
+            servers.append(Server(raw["url"], _text(raw.get("description")), variables))
+        return servers
+
+    def _security_schemes(self) -> list[SecurityScheme]:
+        schemes = []
+        scope = Scope({"base_url", "http_client", "timeout", "headers"})
+        for key, raw in self._mapping(self.components.get("securitySchemes")).items():
+            _, node = self.workspace.follow(self.path, raw, _at(self.components, "securitySchemes"))
+            node = self._mapping(node)
+            kind = str(node.get("type", ""))
+            schemes.append(
+                SecurityScheme(
+                    key=key,
+                    kind=kind,
+                    py_name=scope.claim(snake(key)),
+                    location=node.get("in") if kind == "apiKey" else None,
+                    param_name=node.get("name") if kind == "apiKey" else None,
+                    scheme=str(node.get("scheme", "")).lower() if kind == "http" else None,
+                    description=_text(node.get("description")),
+                )
+            )
+        return schemes
+
+    def _security(self, value: Any, owner: Any) -> list[list[str]] | None:
+        if not isinstance(value, list):
+            return None
+        requirements = []
+        for index, requirement in enumerate(value):
+            if not isinstance(requirement, YMap):
+                continue
+            for name in requirement:
+                if name not in self.scheme_keys:
+                    known = ", ".join(sorted(self.scheme_keys)) or "none"
+                    self.diagnostics.warning(
+                        "undefined-security-scheme",
+                        f"security requirement names '{name}', which is not in components.securitySchemes "
+                        f"(defined: {known}); the requirement is ignored",
+                        requirement.key_at(name),
+                    )
+            names = [name for name in requirement if name in self.scheme_keys]
+            if names or not requirement:
+                requirements.append(names)
+            del index
+        return requirements
+
+    # -- operations ---------------------------------------------------------------------------------------
+    def _operations(self) -> list[Operation]:
+        operations: list[Operation] = []
+        scope = Scope({"close", "request", "with_options"})
+        ids: dict[str, Loc] = {}
+        paths = self.root.get("paths")
+        if not isinstance(paths, YMap):
+            return operations
+        for path, item in paths.items():
+            if not isinstance(item, YMap):
+                continue
+            base, item_node = self.workspace.follow(self.path, item, item.loc)
+            if not isinstance(item_node, dict):
+                continue
+            for method in METHODS:
+                op = item_node.get(method)
+                if not isinstance(op, YMap):
+                    continue
+                operation_id = op.get("operationId")
+                if not isinstance(operation_id, str) or not operation_id:
+                    operation_id = method + "_" + "_".join(re.findall(r"[A-Za-z0-9]+", path))
+                    self.diagnostics.warning(
+                        "missing-operation-id",
+                        f"{method.upper()} {path} has no operationId; its client method is named "
+                        f"'{snake(operation_id)}'",
+                        op.loc,
+                    )
+                elif operation_id in ids:
+                    self.diagnostics.warning(
+                        "duplicate-operation-id",
+                        f"operationId '{operation_id}' is also used at line {ids[operation_id].line}",
+                        op.at("operationId"),
+                    )
+                ids.setdefault(operation_id, op.at("operationId"))
+                operations.append(self._operation(method, path, item_node, op, operation_id, scope))
+        return operations
+
+    def _operation(
+        self, method: str, path: str, item: Any, op: YMap, operation_id: str, scope: Scope
+    ) -> Operation:
+        py_name = scope.claim(snake(operation_id))
+        parameters = self._parameters(item.get("parameters"), op.get("parameters"), py_name)
+        for name in re.findall(r"{([^}]+)}", path):
+            if not any(p.name == name and p.location == "path" for p in parameters):
+                self.diagnostics.warning(
+                    "missing-path-parameter",
+                    f"path template '{path}' uses {{{name}}} but {operation_id} declares no such path parameter; "
+                    "the client takes it as a required string",
+                    op.at("operationId") if "operationId" in op else op.loc,
+                )
+                parameters.append(
+                    Parameter(name, "path", snake(name), True, {"type": "string"}, "", op.loc)
+                )
+        security = self._security(op.get("security"), op)
+        return Operation(
+            operation_id=operation_id,
+            py_name=py_name,
+            method=method.upper(),
+            path=path,
+            summary=_text(op.get("summary")),
+            description=_text(op.get("description")),
+            parameters=_ordered(parameters),
+            body=self._body(op.get("requestBody"), op, py_name),
+            responses=self._responses(op.get("responses"), op, py_name),
+            security=security,
+            deprecated=op.get("deprecated") is True,
+            loc=op.at("operationId") if "operationId" in op else op.loc,
+            tags=[str(t) for t in op.get("tags") or []],
+        )
+
+    def _parameters(self, path_level: Any, op_level: Any, op_name: str) -> list[Parameter]:
+        merged: dict[tuple[str, str], Parameter] = {}
+        names = Scope(_PARAM_RESERVED)
+        for raw_list in (path_level, op_level):
+            if not isinstance(raw_list, YList):
+                continue
+            for index, raw in enumerate(raw_list):
+                base, node = self.workspace.follow(self.path, raw, raw_list.at(index))
+                if not isinstance(node, dict) or "name" not in node or "in" not in node:
+                    continue
+                param = self._parameter(node, base, raw_list.at(index), op_name)
+                key = (param.name.lower() if param.location == "header" else param.name, param.location)
+                merged[key] = param
+        for param in merged.values():
+            param.py_name = names.claim(param.py_name)
+        return list(merged.values())
+
+    def _parameter(self, node: dict[str, Any], base: Path, loc: Loc, op_name: str) -> Parameter:
+        location = str(node["in"])
+        schema_node = node.get("schema")
+        if schema_node is None and isinstance(node.get("content"), dict) and node["content"]:
+            first = next(iter(node["content"].values()))
+            schema_node = first.get("schema") if isinstance(first, dict) else None
+        name = str(node["name"])
+        schema = self.table.hoist(schema_node or {}, base, f"{op_name}_{name}") if schema_node else {}
+        return Parameter(
+            name=name,
+            location=location,
+            py_name=snake(name.lstrip("$")),
+            required=location == "path" or node.get("required") is True,
+            schema=schema,
+            description=_text(node.get("description")),
+            loc=node.loc if isinstance(node, YMap) else loc,
+            style=node.get("style") if isinstance(node.get("style"), str) else None,
+            explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
+            deprecated=node.get("deprecated") is True,
+        )
+
+    def _body(self, raw: Any, op: YMap, op_name: str) -> Body | None:
+        if raw is None:
+            return None
+        base, node = self.workspace.follow(self.path, raw, op.at("requestBody"))
+        if not isinstance(node, dict):
+            return None
+        content = self._mapping(node.get("content"))
+        if not content:
+            return None
+        media_types = list(content)
+        chosen = next((m for m in media_types if is_json_media(m)), media_types[0])
+        media = self._mapping(content[chosen])
+        schema_node = media.get("schema")
+        schema = self.table.hoist(schema_node, base, f"{op_name}_request") if schema_node is not None else None
+        return Body(
+            content_type=chosen,
+            schema=schema,
+            required=node.get("required") is True,
+            description=_text(node.get("description")),
+            content_types=media_types,
+        )
+
+    def _responses(self, raw: Any, op: YMap, op_name: str) -> list[Response]:
+        responses: list[Response] = []
+        statuses = self._mapping(raw)
+        success = [s for s in statuses if s.startswith("2")]
+        for status, value in statuses.items():
+            base, node = self.workspace.follow(self.path, value, statuses.at(status) if isinstance(statuses, YMap) else None)
+            if not isinstance(node, dict):
+                continue
+            content = self._mapping(node.get("content"))
+            content_type = None
+            schema = None
+            if content:
+                content_type = next((m for m in content if is_json_media(m)), next(iter(content)))
+                schema_node = self._mapping(content[content_type]).get("schema")
+                if schema_node is not None:
+                    suffix = "response" if success[:1] == [status] else f"response_{status}"
+                    schema = self.table.hoist(schema_node, base, f"{op_name}_{suffix}")
+            responses.append(Response(status, _text(node.get("description")), content_type, schema))
+        return responses
+
+
+def _ordered(parameters: list[Parameter]) -> list[Parameter]:
+    """Path parameters first (in template order is kept by declaration), then required, then optional."""
+    order = {"path": 0, "query": 1, "header": 2, "cookie": 3}
+    return sorted(parameters, key=lambda p: (not p.required, order.get(p.location, 4)))
+
+
+def lower_api(workspace: Workspace, diagnostics: Diagnostics, path: Path, root: YMap, module: str) -> Api:
+    return ApiLowering(workspace, diagnostics, path, root).lower(module)

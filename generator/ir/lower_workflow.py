@@ -1,0 +1,526 @@
+"""Lower Arazzo documents into :class:`~generator.ir.model.ArazzoDocument` objects.
+
+Structural problems (missing fields, unparsable expressions, unknown operations) are reported here with
+the location of the offending value; semantic cross-checks live in :mod:`generator.check`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostics, Loc
+from ..naming import Scope, snake
+from ..read import YList, YMap
+from ..resolve import Workspace
+from .expressions import ExpressionError, Template, parse_condition, parse_expression, parse_value
+from .model import (
+    Action,
+    Api,
+    ArazzoDocument,
+    Criterion,
+    Input,
+    Operation,
+    SourceBinding,
+    Step,
+    StepParameter,
+    Value,
+    Workflow,
+)
+
+_FUNCTION_RESERVED = {"self", "cls", "response", "outputs", "stack", "error"}
+_PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def offset_loc(loc: Loc, offset: int) -> Loc:
+    """The location ``offset`` characters into the scalar at ``loc`` (skipping an opening quote)."""
+    from ..diagnostics import _source_line
+
+    line = _source_line(loc.file, loc.line) or ""
+    quote = 1 if loc.col - 1 < len(line) and line[loc.col - 1] in "'\"" else 0
+    return Loc(loc.file, loc.line, loc.col + quote + offset, 1)
+
+
+class WorkflowLowering:
+    def __init__(
+        self,
+        workspace: Workspace,
+        diagnostics: Diagnostics,
+        path: Path,
+        root: YMap,
+        sources: dict[str, Api],
+        module: str,
+    ) -> None:
+        self.workspace = workspace
+        self.diagnostics = diagnostics
+        self.path = path
+        self.root = root
+        self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
+        self.module = module
+        components = root.get("components")
+        self.components: dict[str, Any] = components if isinstance(components, dict) else {}
+
+    def lower(self) -> ArazzoDocument:
+        info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
+        workflows = []
+        scope = Scope()
+        seen: dict[str, Loc] = {}
+        raw_workflows = self.root.get("workflows")
+        if not isinstance(raw_workflows, YList) or not raw_workflows:
+            self.diagnostics.error(
+                "missing-field", "an Arazzo document needs a non-empty 'workflows' list", self.root.loc
+            )
+        for raw in raw_workflows if isinstance(raw_workflows, YList) else []:
+            if not isinstance(raw, YMap):
+                continue
+            workflow_id = raw.get("workflowId")
+            if not isinstance(workflow_id, str) or not workflow_id:
+                self.diagnostics.error("missing-field", "workflow has no 'workflowId'", raw.loc)
+                continue
+            if workflow_id in seen:
+                self.diagnostics.error(
+                    "duplicate-workflow-id",
+                    f"workflowId '{workflow_id}' is already used at line {seen[workflow_id].line}",
+                    raw.at("workflowId"),
+                )
+                continue
+            seen[workflow_id] = raw.at("workflowId")
+            workflows.append(self._workflow(raw, workflow_id, scope.claim(snake(workflow_id))))
+        return ArazzoDocument(
+            path=self.path,
+            module=self.module,
+            title=_text(info.get("title")),
+            summary=_text(info.get("summary")),
+            description=_text(info.get("description")),
+            version=str(info.get("version", "")),
+            workflows=workflows,
+        )
+
+    # -- workflow -------------------------------------------------------------------------------------
+    def _workflow(self, raw: YMap, workflow_id: str, py_name: str) -> Workflow:
+        names = Scope(_FUNCTION_RESERVED)
+        inputs = self._inputs(raw, names)
+        wf_params = raw.get("parameters") if isinstance(raw.get("parameters"), YList) else YList(raw.loc)
+        steps: list[Step] = []
+        step_ids: dict[str, Loc] = {}
+        step_scope = Scope()
+        for raw_step in raw.get("steps") or []:
+            if not isinstance(raw_step, YMap):
+                continue
+            step_id = raw_step.get("stepId")
+            if not isinstance(step_id, str) or not step_id:
+                self.diagnostics.error("missing-field", "step has no 'stepId'", raw_step.loc)
+                continue
+            if step_id in step_ids:
+                self.diagnostics.error(
+                    "duplicate-step-id",
+                    f"stepId '{step_id}' is already used at line {step_ids[step_id].line}",
+                    raw_step.at("stepId"),
+                )
+                continue
+            step_ids[step_id] = raw_step.at("stepId")
+            steps.append(self._step(raw_step, step_id, step_scope.claim(snake(step_id)), wf_params))
+        if not steps:
+            self.diagnostics.error("missing-field", f"workflow '{workflow_id}' has no steps", raw.loc)
+        used_sources = sorted({s.source for s in steps if s.source}, key=list(self.sources).index)
+        bindings = [
+            SourceBinding(name, names.claim(snake(name) if snake(name).endswith("api") else snake(name) + "_api"),
+                          self.sources[name])
+            for name in used_sources
+        ]  # fmt: skip
+        outputs, output_locs = self._outputs(raw)
+        return Workflow(
+            workflow_id=workflow_id,
+            py_name=py_name,
+            summary=_text(raw.get("summary")),
+            description=_text(raw.get("description")),
+            inputs=inputs,
+            steps=steps,
+            outputs=outputs,
+            output_locs=output_locs,
+            sources=bindings,
+            loc=raw.at("workflowId"),
+        )
+
+    def _inputs(self, raw: YMap, names: Scope) -> list[Input]:
+        schema = raw.get("inputs")
+        if schema is None:
+            return []
+        base, node = self._follow(schema, raw.at("inputs"))
+        if not isinstance(node, dict):
+            return []
+        if node.get("type") not in (None, "object"):
+            self.diagnostics.error(
+                "invalid-inputs", "workflow 'inputs' must be an object schema", raw.at("inputs")
+            )
+            return []
+        required = set(node.get("required") or [])
+        properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        inputs = []
+        for name, prop in properties.items():
+            _, prop_node = self._follow(prop, properties.at(name) if isinstance(properties, YMap) else None)
+            prop_schema = _plain(prop_node) if isinstance(prop_node, dict) else {}
+            inputs.append(
+                Input(
+                    name=name,
+                    py_name=names.claim(snake(name)),
+                    schema=prop_schema,
+                    required=name in required,
+                    description=_text(prop_schema.get("description")),
+                )
+            )
+        del base
+        return inputs
+
+    def _follow(self, node: Any, loc: Loc | None) -> tuple[Path, Any]:
+        """Resolve a JSON-Schema ``$ref`` (``#/components/inputs/x``) inside the Arazzo document."""
+        return self.workspace.follow(self.path, node, loc)
+
+    def _outputs(self, raw: YMap) -> tuple[dict[str, Any], dict[str, Loc]]:
+        outputs: dict[str, Any] = {}
+        locs: dict[str, Loc] = {}
+        raw_outputs = raw.get("outputs")
+        if not isinstance(raw_outputs, YMap):
+            return outputs, locs
+        for name, value in raw_outputs.items():
+            loc = raw_outputs.at(name)
+            parsed = self._expression(value, loc, whole=True)
+            if parsed is not None:
+                outputs[name] = parsed
+                locs[name] = loc
+        return outputs, locs
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
+        source, api, operation = self._target(raw)
+        parameters = self._parameters(wf_params, raw, operation)
+        body, content_type, has_body = self._request_body(raw)
+        outputs, output_locs = self._outputs(raw)
+        return Step(
+            step_id=step_id,
+            py_name=py_name,
+            description=_text(raw.get("description")),
+            source=source,
+            api=api,
+            operation=operation,
+            parameters=parameters,
+            body=body,
+            body_content_type=content_type,
+            has_body=has_body,
+            success_criteria=self._criteria(raw.get("successCriteria"), raw.at("successCriteria")),
+            outputs=outputs,
+            output_locs=output_locs,
+            on_success=self._actions(raw.get("onSuccess"), "successActions"),
+            on_failure=self._actions(raw.get("onFailure"), "failureActions"),
+            loc=raw.at("stepId"),
+        )
+
+    def _target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
+        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        if len(kinds) != 1:
+            self.diagnostics.error(
+                "invalid-step",
+                "a step needs exactly one of operationId, operationPath or workflowId"
+                + (f" (found {', '.join(kinds)})" if kinds else ""),
+                raw.at("stepId"),
+            )
+            return None, None, None
+        kind = kinds[0]
+        value = raw[kind]
+        loc = raw.at(kind)
+        if not isinstance(value, str):
+            self.diagnostics.error("invalid-step", f"{kind} must be a string", loc)
+            return None, None, None
+        if kind == "workflowId":
+            self.diagnostics.error(
+                "unsupported-step-kind",
+                f"step '{raw['stepId']}' calls workflow '{value}'; steps that run other workflows are not "
+                "supported yet",
+                loc,
+            )
+            return None, None, None
+        if kind == "operationPath":
+            return self._by_path(value, loc)
+        return self._by_id(value, loc)
+
+    def _by_id(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        candidates = self.sources
+        operation_id = value
+        if value.startswith("$sourceDescriptions."):
+            name, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
+            if name not in self.sources:
+                self._unknown_source(name, loc)
+                return None, None, None
+            candidates = {name: self.sources[name]}
+        found = [(name, api, api.operation(operation_id)) for name, api in candidates.items()]
+        hits = [(name, api, op) for name, api, op in found if op is not None]
+        if len(hits) == 1:
+            return hits[0]
+        if len({id(api) for _, api, _ in hits}) == 1 and hits:
+            return hits[0]  # several source names for one document
+        if hits:
+            names = ", ".join(name for name, _, _ in hits)
+            self.diagnostics.error(
+                "ambiguous-operation",
+                f"operationId '{operation_id}' exists in several sources ({names}); write "
+                f"'$sourceDescriptions.<name>.{operation_id}' to pick one",
+                loc,
+            )
+            return None, None, None
+        if not self.sources:
+            return None, None, None  # the unresolved source was reported already
+        all_ids = [op.operation_id for api in candidates.values() for op in api.operations]
+        where = ", ".join(
+            f"{name} ({api.path.name})" for name, api in candidates.items()
+        )
+        hint = difflib.get_close_matches(operation_id, all_ids, n=1)
+        self.diagnostics.error(
+            "unknown-operation",
+            f"operationId '{operation_id}' is not in {where}"
+            + (f"; did you mean '{hint[0]}'?" if hint else ""),
+            Loc(loc.file, loc.line, loc.col, len(value)),
+        )
+        return None, None, None
+
+    def _by_path(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        # {$sourceDescriptions.name.url}#/paths/~1pets~1{id}/get
+        head, _, pointer = value.partition("#")
+        name = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
+        api = self.sources.get(name)
+        if api is None:
+            self._unknown_source(name, loc)
+            return None, None, None
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        if len(tokens) == 3 and tokens[0] == "paths":
+            for op in api.operations:
+                if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
+                    return name, api, op
+        self.diagnostics.error(
+            "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
+        )
+        return None, None, None
+
+    def _unknown_source(self, name: str, loc: Loc) -> None:
+        known = ", ".join(self.sources) or "none"
+        self.diagnostics.error(
+            "unknown-source", f"no sourceDescription named '{name}' (known: {known})", loc
+        )
+
+    def _parameters(self, wf_params: YList, raw: YMap, operation: Operation | None) -> list[StepParameter]:
+        merged: dict[tuple[str, str], StepParameter] = {}
+        for container in (wf_params, raw.get("parameters")):
+            if not isinstance(container, YList):
+                continue
+            for index, item in enumerate(container):
+                param = self._parameter(item, container.at(index), operation)
+                if param is not None:
+                    key = (param.name.lower() if param.location == "header" else param.name, param.location)
+                    merged[key] = param
+        return list(merged.values())
+
+    def _parameter(self, item: Any, loc: Loc, operation: Operation | None) -> StepParameter | None:
+        if isinstance(item, YMap) and "reference" in item:
+            item = self._component(item["reference"], item.at("reference"), "parameters")
+            if item is None:
+                return None
+        if not isinstance(item, YMap):
+            self.diagnostics.error("invalid-parameter", "a parameter must be a mapping", loc)
+            return None
+        name, location = item.get("name"), item.get("in")
+        if not isinstance(name, str):
+            self.diagnostics.error("missing-field", "parameter has no 'name'", item.loc)
+            return None
+        if location is None and operation is not None:
+            matches = [p for p in operation.parameters if p.name == name]
+            location = matches[0].location if len(matches) == 1 else None
+        if location not in _PARAM_LOCATIONS:
+            self.diagnostics.error(
+                "invalid-parameter",
+                f"parameter '{name}' needs 'in' to be one of path, query, header, cookie",
+                item.at("in") if "in" in item else item.loc,
+            )
+            return None
+        if "value" not in item:
+            self.diagnostics.error("missing-field", f"parameter '{name}' has no 'value'", item.loc)
+            return None
+        value = self._value(item["value"], item.at("value"))
+        target = operation.parameter(name, str(location)) if operation else None
+        return StepParameter(name, str(location), value, item.at("name"), target)
+
+    def _component(self, reference: Any, loc: Loc, kind: str) -> Any:
+        text = str(reference)
+        prefix = f"$components.{kind}."
+        if not text.startswith(prefix):
+            self.diagnostics.error("invalid-reference", f"expected a '{prefix}<name>' reference", loc)
+            return None
+        name = text[len(prefix) :]
+        table = self.components.get(kind)
+        if not isinstance(table, dict) or name not in table:
+            self.diagnostics.error("unresolved-reference", f"components.{kind} has no '{name}'", loc)
+            return None
+        return table[name]
+
+    def _request_body(self, raw: YMap) -> tuple[Value | None, str | None, bool]:
+        body = raw.get("requestBody")
+        if not isinstance(body, YMap):
+            return None, None, False
+        content_type = body.get("contentType") if isinstance(body.get("contentType"), str) else None
+        payload = self._value(body.get("payload"), body.at("payload")) if "payload" in body else None
+        for index, replacement in enumerate(body.get("replacements") or []):
+            loc = body["replacements"].at(index)
+            if not isinstance(replacement, YMap) or "target" not in replacement:
+                self.diagnostics.error("invalid-replacement", "a replacement needs 'target' and 'value'", loc)
+                continue
+            value = self._value(replacement.get("value"), replacement.at("value"))
+            payload = _replace(payload, str(replacement["target"]), value, self.diagnostics, replacement.at("target"))
+        return payload, content_type, "payload" in body
+
+    def _value(self, node: Any, loc: Loc) -> Value:
+        """A payload/parameter value: literals stay, strings with runtime expressions are parsed."""
+        if isinstance(node, YMap):
+            return {key: self._value(value, node.at(key)) for key, value in node.items()}
+        if isinstance(node, YList):
+            return [self._value(value, node.at(index)) for index, value in enumerate(node)]
+        if isinstance(node, str):
+            return self._expression(node, loc, whole=False)
+        return node
+
+    def _expression(self, text: Any, loc: Loc, *, whole: bool) -> Any:
+        if not isinstance(text, str):
+            if whole:
+                return text
+            return text
+        try:
+            return parse_value(text)
+        except ExpressionError as error:
+            self.diagnostics.error("invalid-expression", error.message, offset_loc(loc, error.offset))
+            return None
+
+    # -- criteria and actions -------------------------------------------------------------------------
+    def _criteria(self, raw: Any, loc: Loc) -> list[Criterion]:
+        criteria: list[Criterion] = []
+        if raw is None:
+            return criteria
+        if not isinstance(raw, YList):
+            self.diagnostics.error("invalid-criteria", "criteria must be a list", loc)
+            return criteria
+        for index, item in enumerate(raw):
+            item_loc = raw.at(index)
+            if not isinstance(item, YMap) or not isinstance(item.get("condition"), str):
+                self.diagnostics.error("invalid-criteria", "a criterion needs a 'condition' string", item_loc)
+                continue
+            criterion = self._criterion(item)
+            if criterion is not None:
+                criteria.append(criterion)
+        return criteria
+
+    def _criterion(self, item: YMap) -> Criterion | None:
+        text = item["condition"]
+        kind_node = item.get("type", "simple")
+        kind = kind_node.get("type") if isinstance(kind_node, dict) else kind_node
+        loc = item.at("condition")
+        if kind not in ("simple", "regex", "jsonpath", "xpath"):
+            self.diagnostics.error(
+                "invalid-criteria", f"unknown criterion type '{kind}'", item.at("type")
+            )
+            return None
+        context = None
+        if "context" in item:
+            try:
+                context = parse_expression(str(item["context"]))
+            except ExpressionError as error:
+                self.diagnostics.error("invalid-expression", error.message, offset_loc(item.at("context"), error.offset))
+                return None
+        if kind == "simple":
+            try:
+                condition = parse_condition(text)
+            except ExpressionError as error:
+                self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
+                return None
+            return Criterion(text, "simple", condition, context, loc)
+        if context is None:
+            self.diagnostics.error(
+                "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
+            )
+            return None
+        if kind in ("jsonpath", "xpath"):
+            self.diagnostics.error(
+                "unsupported-criterion",
+                f"{kind} criteria are not supported yet; only simple and regex criteria compile",
+                item.at("type"),
+            )
+            return None
+        return Criterion(text, kind, None, context, loc)
+
+    def _actions(self, raw: Any, kind: str) -> list[Action]:
+        actions: list[Action] = []
+        if not isinstance(raw, YList):
+            return actions
+        for index, item in enumerate(raw):
+            loc = raw.at(index)
+            if isinstance(item, YMap) and "reference" in item:
+                item = self._component(item["reference"], item.at("reference"), kind)
+            if not isinstance(item, YMap):
+                continue
+            action_type = item.get("type")
+            if action_type not in ("end", "goto", "retry"):
+                self.diagnostics.error(
+                    "invalid-action", f"action type must be end, goto or retry, not '{action_type}'", loc
+                )
+                continue
+            retry_after = item.get("retryAfter")
+            retry_limit = item.get("retryLimit")
+            actions.append(
+                Action(
+                    name=str(item.get("name", "")),
+                    kind=str(action_type),
+                    step_id=item.get("stepId") if isinstance(item.get("stepId"), str) else None,
+                    workflow_id=item.get("workflowId") if isinstance(item.get("workflowId"), str) else None,
+                    retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+                    retry_limit=int(retry_limit) if isinstance(retry_limit, int) else None,
+                    criteria=self._criteria(item.get("criteria"), item.at("criteria")),
+                    loc=item.loc,
+                )
+            )
+        return actions
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics, loc: Loc) -> Value:
+    """Apply a ``replacements`` entry (JSON Pointer target) to a literal payload tree."""
+    if not target.startswith("/"):
+        diagnostics.error("invalid-replacement", "a replacement target must be a JSON Pointer", loc)
+        return payload
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:]]
+    node = payload
+    for token in tokens[:-1]:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            diagnostics.error("invalid-replacement", f"replacement target '{target}' is not in the payload", loc)
+            return payload
+    last = tokens[-1] if tokens else ""
+    if isinstance(node, dict):
+        node[last] = value
+    elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node[int(last)] = value
+    else:
+        diagnostics.error("invalid-replacement", f"replacement target '{target}' is not in the payload", loc)
+    return payload
+
+
+__all__ = ["WorkflowLowering", "Template", "offset_loc"]

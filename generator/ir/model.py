@@ -1,0 +1,252 @@
+"""The typed intermediate representation every later stage works from.
+
+Nothing here refers to YAML/JSON nodes: schemas are plain JSON-Schema dicts whose ``$ref``s all point into
+the owning :class:`Api`'s own schema table (``#/components/schemas/<ClassName>``), runtime expressions are
+parsed ASTs, and every element keeps the :class:`~generator.diagnostics.Loc` it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Loc
+from .expressions import Condition, Expr, Template
+
+JsonSchema = dict[str, Any]
+SCHEMA_REF_PREFIX = "#/components/schemas/"
+
+
+def schema_ref(name: str) -> JsonSchema:
+    return {"$ref": SCHEMA_REF_PREFIX + name}
+
+
+def ref_name(schema: Any) -> str | None:
+    """The schema-table name a ``{"$ref": ...}`` schema points at, if it is one."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX):
+            return ref[len(SCHEMA_REF_PREFIX) :]
+    return None
+
+
+# -- APIs -------------------------------------------------------------------------------------------------
+@dataclass
+class ServerVariable:
+    name: str
+    py_name: str
+    default: str | None
+    enum: list[str]
+    description: str
+
+
+@dataclass
+class Server:
+    url: str  # may contain {variable} templates
+    description: str
+    variables: list[ServerVariable]
+
+
+@dataclass
+class SecurityScheme:
+    key: str
+    kind: str  # apiKey | http | oauth2 | openIdConnect | mutualTLS
+    py_name: str
+    location: str | None = None  # header | query | cookie (apiKey)
+    param_name: str | None = None  # header/query/cookie name (apiKey)
+    scheme: str | None = None  # bearer | basic | ... (http)
+    description: str = ""
+
+
+@dataclass
+class Parameter:
+    name: str
+    location: str  # path | query | header | cookie
+    py_name: str
+    required: bool
+    schema: JsonSchema
+    description: str
+    loc: Loc
+    style: str | None = None
+    explode: bool | None = None
+    deprecated: bool = False
+
+
+@dataclass
+class Body:
+    content_type: str
+    schema: JsonSchema | None  # None: raw bytes/str
+    required: bool
+    description: str
+    content_types: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Response:
+    status: str  # "200", "2XX", "default"
+    description: str
+    content_type: str | None
+    schema: JsonSchema | None
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    py_name: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    parameters: list[Parameter]
+    body: Body | None
+    responses: list[Response]
+    security: list[list[str]] | None
+    deprecated: bool
+    loc: Loc
+    tags: list[str] = field(default_factory=list)
+
+    def parameter(self, name: str, location: str) -> Parameter | None:
+        for param in self.parameters:
+            same = param.name.lower() == name.lower() if location == "header" else param.name == name
+            if same and param.location == location:
+                return param
+        return None
+
+
+@dataclass
+class Api:
+    """One API description (one document), however many source descriptions name it."""
+
+    path: Path
+    module: str  # python module name, e.g. ibm_quantum_runtime_sessions
+    title: str
+    version: str
+    description: str
+    servers: list[Server]
+    operations: list[Operation]
+    schemas: dict[str, JsonSchema]  # class name -> schema (refs rewritten into this table)
+    security_schemes: list[SecurityScheme]
+    security: list[list[str]]
+    original_format: str  # openapi-3.0 | openapi-3.1 | swagger-2.0
+    loc: Loc
+
+    def operation(self, operation_id: str) -> Operation | None:
+        for op in self.operations:
+            if op.operation_id == operation_id:
+                return op
+        return None
+
+
+# -- workflows --------------------------------------------------------------------------------------------
+Value = Any  # JSON-like literal tree whose leaves may be Expr or Template
+
+
+@dataclass
+class Input:
+    name: str
+    py_name: str
+    schema: JsonSchema
+    required: bool
+    description: str
+
+
+@dataclass
+class StepParameter:
+    name: str
+    location: str  # path | query | header | cookie
+    value: Value
+    loc: Loc
+    target: Parameter | None  # the operation's declared parameter, when there is one
+
+
+@dataclass
+class Criterion:
+    text: str
+    kind: str  # simple | regex | jsonpath | xpath
+    condition: Condition | None  # simple
+    context: Expr | None  # regex/jsonpath/xpath
+    loc: Loc
+
+
+@dataclass
+class Action:
+    name: str
+    kind: str  # end | goto | retry
+    step_id: str | None
+    workflow_id: str | None
+    retry_after: float | None
+    retry_limit: int | None
+    criteria: list[Criterion]
+    loc: Loc
+
+
+@dataclass
+class Step:
+    step_id: str
+    py_name: str
+    description: str
+    source: str | None  # source description name of the API
+    api: Api | None
+    operation: Operation | None
+    parameters: list[StepParameter]
+    body: Value | None
+    body_content_type: str | None
+    has_body: bool
+    success_criteria: list[Criterion]
+    outputs: dict[str, Expr | Template | str]
+    output_locs: dict[str, Loc]
+    on_success: list[Action]
+    on_failure: list[Action]
+    loc: Loc
+
+
+@dataclass
+class SourceBinding:
+    name: str  # sourceDescriptions[].name
+    py_name: str  # parameter name in the workflow function
+    api: Api
+
+
+@dataclass
+class Workflow:
+    workflow_id: str
+    py_name: str
+    summary: str
+    description: str
+    inputs: list[Input]
+    steps: list[Step]
+    outputs: dict[str, Expr | Template | str]
+    output_locs: dict[str, Loc]
+    sources: list[SourceBinding]
+    loc: Loc
+
+
+@dataclass
+class ArazzoDocument:
+    path: Path
+    module: str
+    title: str
+    summary: str
+    description: str
+    version: str
+    workflows: list[Workflow]
+
+
+@dataclass
+class Program:
+    """Everything one build compiles: the APIs (one per distinct document) and the Arazzo documents."""
+
+    apis: list[Api]
+    documents: list[ArazzoDocument]
+    root: Path  # the SPECS folder, for relative paths in generated text
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name

@@ -1,0 +1,101 @@
+"""Stage 2: bind documents together.
+
+A :class:`Workspace` reads each file once, normalises Swagger 2.0 API descriptions into the OpenAPI 3 shape
+as they are loaded, and resolves ``$ref`` strings (same-document and relative-file, with JSON Pointer
+fragments).  Resolution never follows a reference by itself, so cyclic schemas are safe: callers decide
+when to step through a reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..diagnostics import Diagnostics, Loc
+from ..read import Document, YList, YMap, read_document
+from .swagger2 import is_swagger2, normalise_swagger2
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a reference points at: the document, the JSON Pointer inside it and the node there."""
+
+    path: Path
+    pointer: str
+    node: Any
+
+    @property
+    def key(self) -> str:
+        """A stable identity for the target (file and pointer)."""
+        return f"{self.path}#{self.pointer}"
+
+
+class Workspace:
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        self._documents: dict[Path, Document | None] = {}
+
+    def document(self, path: Path) -> Document | None:
+        """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3."""
+        path = path.resolve()
+        if path not in self._documents:
+            document = read_document(path, self.diagnostics)
+            if document is not None and is_swagger2(document.root):
+                document = Document(path, normalise_swagger2(document.root, self.diagnostics), document.format)
+            self._documents[path] = document
+        return self._documents[path]
+
+    def resolve(self, base: Path, ref: str, loc: Loc | None, *, report: bool = True) -> Target | None:
+        """Resolve ``ref`` found in the document at ``base``; report a located warning when it dangles."""
+        target, problem = self._resolve(base, ref)
+        if target is None and report:
+            self.diagnostics.warning("unresolved-ref", f"$ref '{ref}' does not resolve: {problem}", loc)
+        return target
+
+    def _resolve(self, base: Path, ref: str) -> tuple[Target | None, str]:
+        parts = urlsplit(ref)
+        if parts.scheme in ("http", "https"):
+            return None, "remote references are not fetched; save the document next to this one"
+        file_part, _, fragment = ref.partition("#")
+        path = (base.parent / unquote(file_part)).resolve() if file_part else base.resolve()
+        if file_part and not path.is_file():
+            return None, f"file {file_part} not found"
+        document = self.document(path)
+        if document is None:
+            return None, f"{file_part or path.name} cannot be read"
+        pointer = unquote(fragment)
+        node = document.root
+        if pointer in ("", "/"):
+            return Target(path, "", node), ""
+        if not pointer.startswith("/"):
+            return None, "the fragment must be a JSON Pointer starting with '/'"
+        for raw in pointer[1:].split("/"):
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, YMap | dict) and token in node:
+                node = node[token]
+            elif isinstance(node, YList | list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None, f"'{token}' is not found at '{pointer}'"
+        return Target(path, pointer, node), ""
+
+    def follow(self, base: Path, node: Any, loc: Loc | None) -> tuple[Path, Any]:
+        """Step through a chain of ``$ref`` objects (as for parameters and responses), cycle-safe.
+
+        Returns the document and node finally reached; a dangling reference yields ``(base, None)``.
+        """
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            here = node.at("$ref") if isinstance(node, YMap) else loc
+            target = self.resolve(base, ref, here)
+            if target is None:
+                return base, None
+            if target.key in seen:
+                self.diagnostics.warning("ref-cycle", f"$ref '{ref}' refers to itself through a cycle", here)
+                return base, None
+            seen.add(target.key)
+            base, node = target.path, target.node
+        return base, node
