@@ -248,6 +248,7 @@ _CONDITION_TYPES = (Compare, And, Or, Not, Truthy)
 # -- lexical helpers ----------------------------------------------------------------------------------------
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
+_DIGIT_SET = frozenset(_DIGITS)
 _IDENT_CHARS = frozenset(_LETTERS + _DIGITS + "_")
 _NAME_CHARS = frozenset(_LETTERS + _DIGITS + "_-")
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -353,7 +354,7 @@ class _ExprParser:
         """Whether a '.'-separated name segment starts at ``pos``."""
         if self._char(pos) != ".":
             return False
-        if self._char(pos + 1) in _NAME_CHARS and self._char(pos + 1):
+        if self._char(pos + 1) in _NAME_CHARS:
             return True
         if self.mode is _Mode.EMBED:  # "... is $inputs.x." -- the dot ends the sentence
             return False
@@ -361,7 +362,7 @@ class _ExprParser:
 
     def _required_segment(self, pos: int, form: str) -> tuple[str, int]:
         """A mandatory ``.<segment>`` at ``pos``; ``form`` shows the complete expression expected."""
-        if self._char(pos) == "." and self._char(pos + 1) and self._char(pos + 1) in _NAME_CHARS:
+        if self._char(pos) == "." and self._char(pos + 1) in _NAME_CHARS:
             stop = self._scan(pos + 1, _NAME_CHARS)
             return self.text[pos + 1 : stop], stop
         at = pos + 1 if self._char(pos) == "." else pos
@@ -443,7 +444,8 @@ class _ExprParser:
             shown = self._char(start + 1)
             got = f" got '{shown}'" if shown else " got nothing"
             raise ExpressionError(
-                f"expected an expression root after '$',{got}; expected one of {expected}", start + 1
+                f"expected an expression root after '$',{got}; expected one of {expected}",
+                start + 1,
             )
         raise ExpressionError(
             f"unknown expression root '${root}'; expected one of {expected}"
@@ -467,7 +469,7 @@ class _ExprParser:
             )
         cls = RequestRef if root == "request" else ResponseRef
         if source == "body":
-            if self._char(pos) == "." and self._char(pos + 1) and self._char(pos + 1) in _NAME_CHARS:
+            if self._char(pos) == "." and self._char(pos + 1) in _NAME_CHARS:
                 raise ExpressionError(
                     f"'{self._so_far(pos)}' is followed by a JSON pointer, not a '.' path; "
                     f"write '{self._so_far(pos)}#/...'",
@@ -674,7 +676,8 @@ class _ConditionParser:
     def _depth_check(self, depth: int, at: int) -> None:
         if depth > _MAX_DEPTH:
             raise ExpressionError(
-                f"condition is too deeply nested (more than {_MAX_DEPTH} levels)", at
+                f"condition is too complex: more than {_MAX_DEPTH} nested operators or parentheses",
+                at,
             )
 
     def parse(self) -> Condition:
@@ -800,7 +803,7 @@ class _ConditionParser:
             node, self.pos = _ExprParser(text, at, self.n, _Mode.COND).parse()
         elif c in "'\"":
             node = Literal(self._string(c))
-        elif c in _DIGITS or (c == "-" and text[at + 1 : at + 2] in tuple(_DIGITS)):
+        elif c in _DIGITS or (c == "-" and text[at + 1 : at + 2] in _DIGIT_SET):
             node = self._number()
         elif c in _LETTERS or c == "_":
             match = _WORD_RE.match(text, at)
@@ -835,9 +838,7 @@ class _ConditionParser:
         if c.isspace() or c in _OPERATOR_CHARS:
             return
         what = "runtime expression" if not isinstance(node, Literal) else "literal"
-        raise ExpressionError(
-            f"unexpected '{c}' after {what} '{self.text[at:pos]}'", pos
-        )
+        raise ExpressionError(f"unexpected '{c}' after {what} '{self.text[at:pos]}'", pos)
 
     def _string(self, quote: str) -> str:
         text, start = self.text, self.pos
@@ -912,7 +913,8 @@ def _pointer_source(tokens: tuple[str, ...]) -> str:
 
 
 def _path_source(tokens: tuple[str, ...]) -> str:
-    if all(_NAME_RE.fullmatch(t) for t in tokens):
+    """``.a.b`` when every token is a plain, non-numeric name, else the ``#/json/pointer`` form."""
+    if all(_NAME_RE.fullmatch(t) and not t.isdigit() for t in tokens):
         return "".join("." + t for t in tokens)
     return _pointer_source(tokens)
 
@@ -948,7 +950,7 @@ def _expr_source(expr: Expr) -> str:
     raise TypeError(f"not a runtime expression: {expr!r}")
 
 
-def _literal_source(value: None | bool | int | float | str) -> str:
+def _literal_source(value: None | bool | float | str) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
