@@ -1,0 +1,288 @@
+"""IBM Quantum Session Run and Close (1.0.0)
+
+Open a Qiskit Runtime session, run a job inside it, then close the session.
+
+The session lifecycle pattern for iterative workloads. The workflow opens a runtime session bound to
+a backend, submits a primitive job that references the session id so it inherits the session's
+priority, confirms the job was accepted, and finally closes the session so it stops accepting new
+jobs. Each request inlines its bearer token, Service-CRN, and IBM-API-Version headers so the flow
+can be read and executed without opening the underlying OpenAPI descriptions.
+
+Workflows:
+- ``session_run_and_close`` / ``session_run_and_close_async``
+
+Compiled by arazzo-gen from arazzo/ibm-quantum-session-run-and-close-workflow.yml; do not edit.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack, ExitStack
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .._runtime import ApiStatusError, StepFailed
+from ..apis.ibm_quantum_runtime_jobs.client import AsyncClient as AsyncJobsApiClient
+from ..apis.ibm_quantum_runtime_jobs.client import Client as JobsApiClient
+from ..apis.ibm_quantum_runtime_sessions.client import (
+    AsyncClient as AsyncSessionsApiClient,
+)
+from ..apis.ibm_quantum_runtime_sessions.client import Client as SessionsApiClient
+
+
+class SessionRunAndCloseOutputs(BaseModel):
+    """Outputs of workflow ``session-run-and-close``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str = Field(serialization_alias="sessionId")
+    """`$steps.createSession.outputs.sessionId`"""
+
+    job_id: str = Field(serialization_alias="jobId")
+    """`$steps.runJobInSession.outputs.jobId`"""
+
+
+def session_run_and_close(
+    *,
+    access_token: str,
+    service_crn: str,
+    api_version: str,
+    backend: str,
+    mode: str,
+    program_id: str,
+    params: dict[str, Any],
+    sessions_api: SessionsApiClient | None = None,
+    jobs_api: JobsApiClient | None = None,
+) -> SessionRunAndCloseOutputs:
+    """Create a session, run a job within it, and close it when done.
+
+    Opens a session, submits a job bound to the session, and closes the session once the job is
+    queued.
+
+    Args:
+        access_token: IBM Cloud IAM bearer token used in the Authorization header.
+        service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance.
+        api_version: API version date sent in the IBM-API-Version header (e.g. 2026-03-15).
+        backend: Name of the backend the session will run on.
+        mode: Execution mode for the session, either batch or dedicated.
+        program_id: ID of the primitive program to execute in the session.
+        params: The primitive input params object.
+        sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
+            client is created (and closed) when omitted.
+        jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
+            (and closed) when omitted.
+
+    Raises:
+        StepFailed: a step's response did not meet its success criteria.
+        ApiConnectionError: a request could not be sent.
+    """
+    with ExitStack() as stack:
+        if sessions_api is None:
+            sessions_api = stack.enter_context(SessionsApiClient())
+        if jobs_api is None:
+            jobs_api = stack.enter_context(JobsApiClient())
+
+        # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
+        try:
+            create_session = sessions_api.create_session(
+                body={"backend": backend, "mode": mode},
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "createSession",
+                "$statusCode == 200",
+                error.response,
+                error,
+            ) from error
+        if not (create_session.status_code == 200):
+            raise StepFailed(
+                "session-run-and-close", "createSession", "$statusCode == 200", create_session
+            )
+        session_id = create_session.parsed.id
+        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
+
+        # runJobInSession: Submit a primitive job that references the session id so it runs with...
+        try:
+            run_job_in_session = jobs_api.create_job(
+                body={
+                    "program_id": program_id,
+                    "backend": backend,
+                    "session_id": session_id,
+                    "params": params,
+                },
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "runJobInSession",
+                "$statusCode == 200",
+                error.response,
+                error,
+            ) from error
+        if not (run_job_in_session.status_code == 200):
+            raise StepFailed(
+                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
+            )
+        job_id = run_job_in_session.parsed.id
+
+        # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
+        try:
+            close_session = sessions_api.delete_session_close(
+                id=session_id,
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "closeSession",
+                "$statusCode == 204",
+                error.response,
+                error,
+            ) from error
+        if not (close_session.status_code == 204):
+            raise StepFailed(
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
+            )
+
+        return SessionRunAndCloseOutputs(
+            session_id=session_id,
+            job_id=job_id,
+        )
+
+
+async def session_run_and_close_async(
+    *,
+    access_token: str,
+    service_crn: str,
+    api_version: str,
+    backend: str,
+    mode: str,
+    program_id: str,
+    params: dict[str, Any],
+    sessions_api: AsyncSessionsApiClient | None = None,
+    jobs_api: AsyncJobsApiClient | None = None,
+) -> SessionRunAndCloseOutputs:
+    """Create a session, run a job within it, and close it when done.
+
+    Opens a session, submits a job bound to the session, and closes the session once the job is
+    queued.
+
+    Args:
+        access_token: IBM Cloud IAM bearer token used in the Authorization header.
+        service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance.
+        api_version: API version date sent in the IBM-API-Version header (e.g. 2026-03-15).
+        backend: Name of the backend the session will run on.
+        mode: Execution mode for the session, either batch or dedicated.
+        program_id: ID of the primitive program to execute in the session.
+        params: The primitive input params object.
+        sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
+            client is created (and closed) when omitted.
+        jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
+            (and closed) when omitted.
+
+    Raises:
+        StepFailed: a step's response did not meet its success criteria.
+        ApiConnectionError: a request could not be sent.
+    """
+    async with AsyncExitStack() as stack:
+        if sessions_api is None:
+            sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
+        if jobs_api is None:
+            jobs_api = await stack.enter_async_context(AsyncJobsApiClient())
+
+        # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
+        try:
+            create_session = await sessions_api.create_session(
+                body={"backend": backend, "mode": mode},
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "createSession",
+                "$statusCode == 200",
+                error.response,
+                error,
+            ) from error
+        if not (create_session.status_code == 200):
+            raise StepFailed(
+                "session-run-and-close", "createSession", "$statusCode == 200", create_session
+            )
+        session_id = create_session.parsed.id
+        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
+
+        # runJobInSession: Submit a primitive job that references the session id so it runs with...
+        try:
+            run_job_in_session = await jobs_api.create_job(
+                body={
+                    "program_id": program_id,
+                    "backend": backend,
+                    "session_id": session_id,
+                    "params": params,
+                },
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "runJobInSession",
+                "$statusCode == 200",
+                error.response,
+                error,
+            ) from error
+        if not (run_job_in_session.status_code == 200):
+            raise StepFailed(
+                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
+            )
+        job_id = run_job_in_session.parsed.id
+
+        # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
+        try:
+            close_session = await sessions_api.delete_session_close(
+                id=session_id,
+                extra_headers={
+                    "Authorization": f"Bearer {access_token}",
+                    "Service-CRN": service_crn,
+                    "IBM-API-Version": api_version,
+                },
+            )
+        except ApiStatusError as error:
+            raise StepFailed(
+                "session-run-and-close",
+                "closeSession",
+                "$statusCode == 204",
+                error.response,
+                error,
+            ) from error
+        if not (close_session.status_code == 204):
+            raise StepFailed(
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
+            )
+
+        return SessionRunAndCloseOutputs(
+            session_id=session_id,
+            job_id=job_id,
+        )

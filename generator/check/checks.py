@@ -1,0 +1,176 @@
+"""Stage 4: semantic checks over the IR. Errors here stop the build before anything is emitted."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from ..diagnostics import Diagnostics, Loc
+from ..ir import expressions as ex
+from ..ir.model import Api, Program, Step, Workflow
+
+_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
+
+
+def check_program(program: Program, diagnostics: Diagnostics) -> None:
+    for document in program.documents:
+        for workflow in document.workflows:
+            _check_workflow(workflow, diagnostics)
+
+
+def _hint(name: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(name, list(choices), n=1)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _values(value: Any) -> Iterable[Any]:
+    """Every expression-bearing leaf of a payload/parameter value."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _values(item)
+    elif value is not None and not isinstance(value, str | int | float | bool):
+        yield value
+
+
+def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
+    inputs = {item.name for item in workflow.inputs}
+    outputs_by_step = {step.step_id: set(step.outputs) for step in workflow.steps}
+    order = {step.step_id: index for index, step in enumerate(workflow.steps)}
+
+    def check_expressions(node: Any, loc: Loc, position: int | None) -> None:
+        for expr in ex.expressions_in(node):
+            _check_expression(expr, loc, position)
+
+    def _check_expression(expr: Any, loc: Loc, position: int | None) -> None:
+        if isinstance(expr, ex.InputRef):
+            if expr.name not in inputs:
+                diagnostics.error(
+                    "unknown-input",
+                    f"'$inputs.{expr.name}' is not declared in the inputs of workflow '{workflow.workflow_id}'"
+                    + _hint(expr.name, inputs),
+                    loc,
+                )
+        elif isinstance(expr, ex.StepRef):
+            if expr.step_id not in order:
+                diagnostics.error(
+                    "unknown-step",
+                    f"'$steps.{expr.step_id}' names no step of workflow '{workflow.workflow_id}'"
+                    + _hint(expr.step_id, order),
+                    loc,
+                )
+            elif position is not None and order[expr.step_id] >= position:
+                diagnostics.error(
+                    "forward-step-reference",
+                    f"'$steps.{expr.step_id}.outputs.{expr.name}' is used before step '{expr.step_id}' has run",
+                    loc,
+                )
+            elif expr.name not in outputs_by_step[expr.step_id]:
+                diagnostics.error(
+                    "unknown-step-output",
+                    f"step '{expr.step_id}' has no output '{expr.name}'"
+                    + _hint(expr.name, outputs_by_step[expr.step_id]),
+                    loc,
+                )
+        elif isinstance(expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method):
+            if position is None:
+                diagnostics.error(
+                    "response-outside-step",
+                    f"'{ex.to_source(expr)}' refers to a request or response, which only exists inside a step; "
+                    "expose it as a step output and use $steps.<id>.outputs.<name>",
+                    loc,
+                )
+        else:
+            diagnostics.error(
+                "unsupported-expression",
+                f"'{ex.to_source(expr)}' is not supported yet in compiled workflows",
+                loc,
+            )
+
+    for position, step in enumerate(workflow.steps):
+        _check_step(step, diagnostics)
+        for param in step.parameters:
+            for value in _values(param.value):
+                check_expressions(value, param.loc, position)
+        for value in _values(step.body):
+            check_expressions(value, step.loc, position)
+        for criterion in step.success_criteria:
+            if criterion.condition is not None:
+                check_expressions(criterion.condition, criterion.loc, position)
+            if criterion.context is not None:
+                check_expressions(criterion.context, criterion.loc, position)
+        for name, output in step.outputs.items():
+            check_expressions(output, step.output_locs[name], position)
+        for action in step.on_success + step.on_failure:
+            diagnostics.error(
+                "unsupported-action",
+                f"step '{step.step_id}' has a '{action.kind}' action; onSuccess/onFailure actions are not "
+                "compiled yet",
+                action.loc,
+            )
+    for name, output in workflow.outputs.items():
+        check_expressions(output, workflow.output_locs[name], None)
+
+
+def _check_step(step: Step, diagnostics: Diagnostics) -> None:
+    op, api = step.operation, step.api
+    if op is None or api is None:
+        return
+    credential_headers = _credential_headers(api)
+    for param in step.parameters:
+        if param.target is not None:
+            continue
+        if param.location == "header":
+            if param.name.lower() not in credential_headers:
+                diagnostics.warning(
+                    "undeclared-parameter",
+                    f"header '{param.name}' is not a parameter of {op.operation_id}; it is sent as an extra header",
+                    param.loc,
+                )
+        elif param.location == "query":
+            diagnostics.warning(
+                "undeclared-parameter",
+                f"query parameter '{param.name}' is not a parameter of {op.operation_id}; it is sent as an extra "
+                "query parameter",
+                param.loc,
+            )
+        else:
+            declared = [p.name for p in op.parameters if p.location == param.location]
+            diagnostics.error(
+                "unknown-parameter",
+                f"{op.operation_id} has no {param.location} parameter '{param.name}'" + _hint(param.name, declared),
+                param.loc,
+            )
+    given = {(p.name.lower() if p.location == "header" else p.name, p.location) for p in step.parameters}
+    for declared in op.parameters:
+        key = (declared.name.lower() if declared.location == "header" else declared.name, declared.location)
+        if declared.required and key not in given:
+            diagnostics.error(
+                "missing-parameter",
+                f"step '{step.step_id}' does not set the required {declared.location} parameter "
+                f"'{declared.name}' of {op.operation_id}",
+                step.loc,
+            )
+    if op.body is not None and op.body.required and not step.has_body:
+        diagnostics.error(
+            "missing-request-body",
+            f"{op.operation_id} requires a request body but step '{step.step_id}' has no requestBody payload",
+            step.loc,
+        )
+    if op.body is None and step.has_body:
+        diagnostics.error(
+            "unexpected-request-body",
+            f"step '{step.step_id}' sends a requestBody but {op.operation_id} does not take one",
+            step.loc,
+        )
+
+
+def _credential_headers(api: Api) -> set[str]:
+    names = set(_CREDENTIAL_HEADERS)
+    for scheme in api.security_schemes:
+        if scheme.kind == "apiKey" and scheme.location == "header" and scheme.param_name:
+            names.add(scheme.param_name.lower())
+    return names

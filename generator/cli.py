@@ -1,0 +1,135 @@
+"""Command line: ``arazzo-gen build SPECS -o OUT``.
+
+Exit codes: 0 built (or up to date with --check); 1 the documents have errors, or --check found OUT out of
+date; 2 wrong usage; 3 an internal error of arazzo-gen (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .config import ConfigError, load_settings
+from .diagnostics import Diagnostics, Severity, display_path, render_json, render_text
+from .emit.package import PackageOptions
+from .pipeline import compile_specs
+from .write import differences, write_tree
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Compile Arazzo workflows and the OpenAPI/Swagger documents they reference into a typed Python package.",
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"arazzo-gen {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """arazzo-gen: exit codes 0 ok, 1 errors in the documents (or --check differs), 2 usage, 3 internal error."""
+
+
+@app.command()
+def build(
+    specs: Annotated[Path, typer.Argument(help="A folder searched for Arazzo documents, or one Arazzo file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the generated package into.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if OUT differs from a fresh build.")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    package: Annotated[
+        str | None, typer.Option("--package", help="Import name of the generated package (overrides config).")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print diagnostics.")
+    ] = OutputFormat.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+) -> None:
+    """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
+    if not specs.exists():
+        typer.echo(f"error: {specs} does not exist", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    started = time.perf_counter()
+    diagnostics = Diagnostics(strict=strict)
+    try:
+        settings = load_settings(specs)
+    except ConfigError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if package is not None and not package.isidentifier():
+        typer.echo(f"error: --package must be a Python identifier, not {package!r}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    options = PackageOptions(
+        package=package or settings.package,
+        version=settings.version,
+        specs_label=display_path(str(specs.resolve())).rstrip("/") + "/",
+    )
+    try:
+        files = compile_specs(specs, options, diagnostics)
+    except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
+        _report(diagnostics, output_format, quiet)
+        typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
+        typer.echo(traceback.format_exc(limit=-3), err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+    _report(diagnostics, output_format, quiet)
+    errors = diagnostics.count(Severity.ERROR)
+    warnings = diagnostics.count(Severity.WARNING)
+    if files is None:
+        typer.echo(f"error: {errors} error(s), {warnings} warning(s); {out} was left unchanged", err=True)
+        raise typer.Exit(EXIT_ERRORS)
+    elapsed = time.perf_counter() - started
+    if check:
+        changed = differences(out, files)
+        if changed:
+            typer.echo(f"{out} is out of date ({len(changed)} file(s)); rebuild with: arazzo-gen build {specs} -o {out}", err=True)
+            for line in changed[:50]:
+                typer.echo(f"  {line}", err=True)
+            raise typer.Exit(EXIT_ERRORS)
+        if not quiet:
+            typer.echo(f"{out} is up to date ({len(files)} files, {warnings} warning(s), {elapsed:.1f}s)", err=True)
+        return
+    write_tree(out, files)
+    if not quiet:
+        typer.echo(f"built {len(files)} files into {out} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
+
+
+def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) -> None:
+    items = [d for d in diagnostics.sorted() if not quiet or d.severity is Severity.ERROR]
+    if output_format is OutputFormat.json:
+        typer.echo(render_json(items))
+        return
+    for diagnostic in items:
+        typer.echo(render_text(diagnostic), err=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

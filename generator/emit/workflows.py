@@ -1,0 +1,580 @@
+"""Compile Arazzo workflows into straight-line Python (the view model for ``templates/workflows.py.j2``).
+
+Every runtime expression becomes a Python expression over local variables: ``$inputs.x`` is a function
+parameter, ``$steps.s.outputs.o`` a local assigned after step ``s``, ``$statusCode`` the response's
+``status_code``, and ``$response.body#/a/b`` attribute access on the parsed response model when the path is
+a chain of model fields (else a JSON Pointer lookup on the decoded body).  Types of step and workflow
+outputs are inferred from the models the expressions point into.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ir import expressions as ex
+from ..ir.model import Api, ArazzoDocument, Criterion, Input, Program, Step, Workflow, ref_name
+from ..naming import Scope, pascal, snake
+from .models import ModelIndex
+from .text import comment, docstring, first_sentence, py_str
+from .types import Annotation, TypeMapper, make_union, merge_imports, strip_annotated, union_members
+
+_SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+@dataclass
+class Typed:
+    code: str
+    annotation: Annotation
+
+
+def _any() -> Annotation:
+    return Annotation(ast.Name("Any"), {"typing": {"Any"}})
+
+
+def _named(name: str) -> Annotation:
+    return Annotation(ast.Name(name))
+
+
+@dataclass
+class SourceView:
+    py_name: str
+    name: str
+    client_alias: str
+    async_alias: str
+    module: str
+    title: str
+    required: bool
+
+
+@dataclass
+class StepView:
+    step_id: str
+    comment: str
+    var: str | None
+    client: str
+    method: str
+    call_args: list[str]
+    criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
+    assignments: list[tuple[str, str]]
+    notes: list[str]
+
+
+@dataclass
+class OutputView:
+    py_name: str
+    alias: str
+    annotation: str
+    value: str
+    doc: str
+
+
+@dataclass
+class ParamView:
+    py_name: str
+    annotation: str
+    default: str | None
+    doc: str
+
+
+@dataclass
+class WorkflowView:
+    py_name: str
+    async_name: str
+    workflow_id: str
+    workflow_id_text: str
+    outputs_class: str
+    docstring: str
+    params: list[ParamView]
+    sources: list[SourceView]
+    steps: list[StepView]
+    outputs: list[OutputView]
+
+
+@dataclass
+class DocumentView:
+    module: str
+    docstring: str
+    workflows: list[WorkflowView]
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    sources: list[SourceView] = field(default_factory=list)
+    runtime_names: set[str] = field(default_factory=set)
+
+
+class WorkflowCompiler:
+    def __init__(self, program: Program, indexes: dict[str, ModelIndex]) -> None:
+        self.program = program
+        self.indexes = indexes
+
+    def document(self, doc: ArazzoDocument) -> DocumentView:
+        view = DocumentView(doc.module, "", [])
+        for workflow in doc.workflows:
+            view.workflows.append(_WorkflowBuilder(self, workflow, view).build())
+        seen: set[str] = set()
+        for wf in view.workflows:
+            for source in wf.sources:
+                if source.client_alias not in seen:
+                    seen.add(source.client_alias)
+                    view.sources.append(source)
+        paragraphs = [f"{doc.title or doc.path.name}" + (f" ({doc.version})" if doc.version else "")]
+        if doc.summary:
+            paragraphs.append(doc.summary)
+        if doc.description and doc.description != doc.summary:
+            paragraphs.append(doc.description)
+        listing = "\n".join(f"- ``{wf.py_name}`` / ``{wf.async_name}``" for wf in view.workflows)
+        paragraphs.append("Workflows:\n" + listing)
+        paragraphs.append(
+            f"Compiled by arazzo-gen from {self.program.relative(doc.path)}; do not edit."
+        )
+        view.docstring = docstring(*paragraphs, indent=0)
+        return view
+
+    def mapper(self, api: Api, alias: str) -> TypeMapper:
+        return TypeMapper(api, self.indexes[api.module], alias)
+
+
+class _WorkflowBuilder:
+    def __init__(self, compiler: WorkflowCompiler, workflow: Workflow, doc: DocumentView) -> None:
+        self.compiler = compiler
+        self.workflow = workflow
+        self.doc = doc
+        self.scope = Scope({"stack", "error", "outputs", "WORKFLOW_ID"})
+        self.inputs: dict[str, tuple[Input, Annotation]] = {}
+        self.step_outputs: dict[tuple[str, str], Typed] = {}
+        self.sources: dict[str, SourceView] = {}
+        self.mappers: dict[str, TypeMapper] = {}
+        self.used_outputs = _referenced_step_outputs(workflow)
+
+    def need(self, module: str, *names: str) -> None:
+        self.doc.imports.setdefault(module, set()).update(names)
+
+    def build(self) -> WorkflowView:
+        wf = self.workflow
+        params = []
+        for item in sorted(wf.inputs, key=lambda i: not i.required):
+            annotation = _input_annotation(item.schema)
+            merge_imports(self.doc.imports, annotation.imports)
+            self.scope.claim(item.py_name)
+            text = annotation.text if item.required else f"{annotation.text} | None"
+            params.append(ParamView(item.py_name, text, None if item.required else "None",
+                                    comment(item.description or f"workflow input {item.name}")))  # fmt: skip
+            self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
+        for binding in wf.sources:
+            api = binding.api
+            base = pascal(binding.name)
+            base = base if base.endswith("Api") else base + "Api"
+            alias = snake(binding.name) + ("" if snake(binding.name).endswith("api") else "_api") + "_models"
+            self.mappers[binding.name] = self.compiler.mapper(api, alias)
+            self.need(f"..apis.{api.module}", "models as " + alias)
+            required = not _has_default_server(api)
+            source = SourceView(self.scope.claim(binding.py_name), binding.name, base + "Client", "Async" + base + "Client",
+                                api.module, api.title, required)  # fmt: skip
+            self.sources[binding.name] = source
+            self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
+                      f"AsyncClient as {source.async_alias}")  # fmt: skip
+        steps = [self.step(step) for step in wf.steps]
+        outputs = self.outputs()
+        outputs_class = pascal(wf.workflow_id) + "Outputs"
+        paragraphs = [wf.summary or wf.workflow_id]
+        if wf.description and wf.description != wf.summary:
+            paragraphs.append(wf.description)
+        arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
+        for source in self.sources.values():
+            how = "required" if source.required else "a default client is created (and closed) when omitted"
+            arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
+        paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
+        paragraphs.append(
+            "Raises:\n    StepFailed: a step's response did not meet its success criteria.\n"
+            "    ApiConnectionError: a request could not be sent."
+        )
+        self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
+        return WorkflowView(
+            py_name=wf.py_name,
+            async_name=wf.py_name + "_async",
+            workflow_id=py_str(wf.workflow_id),
+            workflow_id_text=wf.workflow_id,
+            outputs_class=outputs_class,
+            docstring=docstring(*paragraphs, indent=4),
+            params=params,
+            sources=list(self.sources.values()),
+            steps=steps,
+            outputs=outputs,
+        )
+
+    # -- steps ------------------------------------------------------------------------------------------
+    def step(self, step: Step) -> StepView:
+        op = step.operation
+        assert op is not None and step.source is not None, "checked before emit"
+        source = self.sources[step.source]
+        mapper = self.mappers[step.source]
+        wanted = [(name, expr) for name, expr in step.outputs.items() if (step.step_id, name) in self.used_outputs]
+        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
+        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted) else None
+        context = _StepContext(step, var, mapper, self.compiler.indexes[mapper.api.module])
+        call_args = []
+        extra_headers: list[str] = []
+        extra_query: list[str] = []
+        for param in step.parameters:
+            value = self.value(param.value, context)
+            if param.target is not None:
+                call_args.append(f"{param.target.py_name}={value.code}")
+            elif param.location == "header":
+                extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
+            elif param.location == "query":
+                extra_query.append(f"{py_str(param.name)}: {value.code}")
+        if step.has_body and op.body is not None:
+            call_args.append(f"body={self.value(step.body, context).code}")
+        if extra_headers:
+            call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
+        if extra_query:
+            call_args.append("extra_query={" + ", ".join(extra_query) + "}")
+        criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
+        assignments = []
+        for name, expr in wanted:
+            typed = self.expression(expr, context)
+            local = self.scope.claim(snake(name)) if snake(name) not in self.scope.taken else self.scope.claim(
+                f"{step.py_name}_{snake(name)}"
+            )
+            assignments.append((local, typed.code))
+            self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
+        notes = [
+            f"output {name} ({ex.to_source(step.outputs[name]) if not isinstance(step.outputs[name], str) else step.outputs[name]}) "
+            "is not used by a later step or the workflow outputs"
+            for name in unused
+        ]
+        label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
+        return StepView(
+            step_id=py_str(step.step_id),
+            comment=comment(label, limit=90),
+            var=var,
+            client=source.py_name,
+            method=op.py_name,
+            call_args=call_args,
+            criteria=criteria,
+            assignments=assignments,
+            notes=[comment(n) for n in notes],
+        )
+
+    def as_text(self, value: Typed) -> str:
+        if value.annotation.text == "str":
+            return value.code
+        self.doc.runtime_names.add("to_text")
+        return f"to_text({value.code})"
+
+    # -- values and expressions ----------------------------------------------------------------------
+    def value(self, value: Any, context: _StepContext | None) -> Typed:
+        if isinstance(value, dict):
+            items = [f"{py_str(k)}: {self.value(v, context).code}" for k, v in value.items()]
+            return Typed("{" + ", ".join(items) + "}", _dict_any())
+        if isinstance(value, list):
+            return Typed("[" + ", ".join(self.value(v, context).code for v in value) + "]", _list_any())
+        if isinstance(value, ex.Template):
+            return self.template(value, context)
+        if isinstance(value, str):
+            return Typed(py_str(value), _named("str"))
+        if isinstance(value, bool) or value is None:
+            return Typed(repr(value), _named("bool") if value is not None else Annotation(ast.Constant(None)))
+        if isinstance(value, int | float):
+            return Typed(repr(value), _named(type(value).__name__))
+        return self.expression(value, context)
+
+    def template(self, template: ex.Template, context: _StepContext | None) -> Typed:
+        parts = [(p if isinstance(p, str) else self.expression(p, context)) for p in template.parts]
+        if all(isinstance(p, str) or _SIMPLE_CODE.match(p.code) for p in parts):
+            body = ""
+            for part in parts:
+                if isinstance(part, str):
+                    body += py_str(part)[1:-1].replace("{", "{{").replace("}", "}}")
+                else:
+                    body += "{" + part.code + "}"
+            return Typed(f'f"{body}"', _named("str"))
+        pieces = [py_str(p) if isinstance(p, str) else f"str({p.code})" for p in parts]
+        return Typed(" + ".join(pieces), _named("str"))
+
+    def expression(self, expr: Any, context: _StepContext | None) -> Typed:
+        if isinstance(expr, ex.Template):
+            return self.template(expr, context)
+        if isinstance(expr, str):
+            return Typed(py_str(expr), _named("str"))
+        if isinstance(expr, ex.InputRef):
+            item, annotation = self.inputs[expr.name]
+            if expr.path:
+                return self.pointer(item.py_name, expr.path)
+            return Typed(item.py_name, annotation)
+        if isinstance(expr, ex.StepRef):
+            typed = self.step_outputs[(expr.step_id, expr.name)]
+            if expr.path:
+                return self.pointer(typed.code, expr.path)
+            return typed
+        if context is None or context.var is None:
+            return Typed("None", Annotation(ast.Constant(None)))
+        var = context.var
+        if isinstance(expr, ex.StatusCode):
+            return Typed(f"{var}.status_code", _named("int"))
+        if isinstance(expr, ex.Url):
+            return Typed(f"{var}.url", _named("str"))
+        if isinstance(expr, ex.Method):
+            return Typed(f"{var}.method", _named("str"))
+        if isinstance(expr, ex.ResponseRef):
+            if expr.source == "header":
+                return Typed(f"{var}.headers.get({py_str(expr.name or '')})",
+                             Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
+            return self.body(expr.pointer, context)
+        if isinstance(expr, ex.RequestRef):
+            return self.request(expr, context)
+        return Typed("None", Annotation(ast.Constant(None)))
+
+    def pointer(self, code: str, tokens: tuple[str, ...]) -> Typed:
+        self.doc.runtime_names.add("json_pointer")
+        args = ", ".join(py_str(t) for t in tokens)
+        return Typed(f"json_pointer({code}, {args})", _any())
+
+    def request(self, expr: ex.RequestRef, context: _StepContext) -> Typed:
+        step = context.step
+        if expr.source == "body":
+            node: Any = step.body
+            for token in expr.pointer:
+                if isinstance(node, dict) and token in node:
+                    node = node[token]
+                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                    node = node[int(token)]
+                else:
+                    return Typed("None", Annotation(ast.Constant(None)))
+            return self.value(node, None)
+        for param in step.parameters:
+            same = param.name.lower() == (expr.name or "").lower() if expr.source == "header" else param.name == expr.name
+            if same and param.location == expr.source:
+                return self.value(param.value, None)
+        return Typed("None", Annotation(ast.Constant(None)))
+
+    def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
+        """``$response.body#/a/b``: model attribute access when possible, else a JSON Pointer lookup."""
+        var = context.var
+        assert var is not None
+        start, single = context.body_class()
+        if start is None:
+            if not tokens:
+                return Typed(f"{var}.json()", _any())
+            return self.pointer(f"{var}.json()", tokens)
+        index = context.index
+        node: ast.expr = ast.Name(start)
+        code = f"{var}.parsed"
+        attr_chain = single
+        optional = False
+        pending = list(tokens)
+        while pending:
+            node = strip_annotated(node)
+            members = union_members(node)
+            present = [m for m in members if not (isinstance(m, ast.Constant) and m.value is None)]
+            if len(present) != 1:
+                node = ast.Name("Any")
+                break
+            if len(present) < len(members):
+                optional = True
+                attr_chain = False
+            current = present[0]
+            if isinstance(current, ast.Name) and current.id in index.classes:
+                info = index.classes[current.id]
+                if info.kind == "root" and info.root is not None:
+                    node = info.root
+                    code += ".root"
+                    continue
+                if info.kind != "model":
+                    node = ast.Name("Any")
+                    break
+                token = pending.pop(0)
+                found = index.field(current.id, token)
+                if found is None:
+                    node = ast.Name("Any")
+                    break
+                node = found.annotation
+                code += f".{found.attr}"
+                continue
+            if isinstance(current, ast.Subscript) and ast.unparse(current.value) in ("list", "dict"):
+                pending.pop(0)
+                inner = current.slice
+                node = inner.elts[-1] if isinstance(inner, ast.Tuple) else inner
+                optional = True
+                attr_chain = False
+                continue
+            node = ast.Name("Any")
+            break
+        if pending:
+            node = ast.Name("Any")
+        annotation = context.mapper.qualify(node)
+        if optional and not annotation.optional and annotation.text != "Any":
+            annotation = _optional(annotation)
+        if attr_chain and not pending and annotation.text != "Any" or (attr_chain and not tokens):
+            return Typed(code, annotation)
+        typed = self.pointer(f"{var}.json()", tokens) if tokens else Typed(f"{var}.json()", _any())
+        return Typed(typed.code, annotation)
+
+    # -- criteria ---------------------------------------------------------------------------------------
+    def criterion(self, criterion: Criterion, context: _StepContext) -> str:
+        if criterion.kind == "regex":
+            assert criterion.context is not None
+            self.need("re", "search")
+            subject = self.condition_operand(criterion.context, context)
+            return f"search({py_str(criterion.text)}, str({subject})) is not None"
+        assert criterion.condition is not None
+        return self.condition(criterion.condition, context)
+
+    def condition(self, node: Any, context: _StepContext) -> str:
+        if isinstance(node, ex.And):
+            return f"({self.condition(node.left, context)}) and ({self.condition(node.right, context)})"
+        if isinstance(node, ex.Or):
+            return f"({self.condition(node.left, context)}) or ({self.condition(node.right, context)})"
+        if isinstance(node, ex.Not):
+            return f"not ({self.condition(node.operand, context)})"
+        if isinstance(node, ex.Truthy):
+            return f"bool({self.condition_operand(node.operand, context)})"
+        assert isinstance(node, ex.Compare)
+        left = self.condition_operand(node.left, context)
+        right = self.condition_operand(node.right, context)
+        return f"{left} {node.op} {right}"
+
+    def condition_operand(self, node: Any, context: _StepContext) -> str:
+        if isinstance(node, ex.Literal):
+            return py_str(node.value) if isinstance(node.value, str) else repr(node.value)
+        if isinstance(node, ex.ResponseRef) and node.source == "body":
+            # compare on the decoded JSON: values keep their JSON types, whatever the model makes of them
+            return self.pointer(f"{context.var}.json()", node.pointer).code if node.pointer else f"{context.var}.json()"
+        return self.expression(node, context).code
+
+    # -- outputs ----------------------------------------------------------------------------------------
+    def outputs(self) -> list[OutputView]:
+        views = []
+        names = Scope({"model_config"})
+        for name, expr in self.workflow.outputs.items():
+            typed = self.expression(expr, None)
+            merge_imports(self.doc.imports, typed.annotation.imports)
+            source = ex.to_source(expr) if not isinstance(expr, str) else expr
+            views.append(
+                OutputView(names.claim(snake(name)), py_str(name), typed.annotation.text, typed.code,
+                           comment(f"`{source}`"))  # fmt: skip
+            )
+        for typed in self.step_outputs.values():
+            merge_imports(self.doc.imports, typed.annotation.imports)
+        return views
+
+
+class _StepContext:
+    def __init__(self, step: Step, var: str | None, mapper: TypeMapper, index: ModelIndex) -> None:
+        self.step = step
+        self.var = var
+        self.mapper = mapper
+        self.index = index
+
+    def known_status(self) -> str | None:
+        for criterion in self.step.success_criteria:
+            if criterion.condition is not None:
+                status = _status_in(criterion.condition)
+                if status is not None:
+                    return status
+        return None
+
+    def body_class(self) -> tuple[str | None, bool]:
+        """The model class of the response body the step's outputs read, and whether ``parsed`` has
+        exactly that static type (so attribute access type-checks)."""
+        op = self.step.operation
+        assert op is not None
+        success = [r for r in op.responses if r.status[:1] in "23"]
+        status = self.known_status()
+        chosen = None
+        if status is not None:
+            chosen = next((r for r in op.responses if r.status == status), None) or next(
+                (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
+            )
+        if chosen is None:
+            chosen = next((r for r in success if r.schema is not None), None)
+        if chosen is None or chosen.schema is None:
+            return None, False
+        name = ref_name(chosen.schema)
+        if name is None or name not in self.index.classes:
+            return None, False
+        distinct = {
+            (ref_name(r.schema) if r.schema is not None and (r.content_type or "").endswith("json") else None)
+            for r in success
+        }
+        return name, distinct == {name}
+
+
+def _status_in(condition: Any) -> str | None:
+    if isinstance(condition, ex.Compare) and condition.op == "==":
+        sides = (condition.left, condition.right)
+        if any(isinstance(s, ex.StatusCode) for s in sides):
+            for side in sides:
+                if isinstance(side, ex.Literal) and isinstance(side.value, int):
+                    return str(side.value)
+    if isinstance(condition, ex.And):
+        return _status_in(condition.left) or _status_in(condition.right)
+    return None
+
+
+def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, ex.StepRef):
+            found.add((value.step_id, value.name))
+        elif isinstance(value, ex.Template | ex.Compare | ex.And | ex.Or | ex.Not | ex.Truthy):
+            for expr in ex.expressions_in(value):
+                visit(expr)
+
+    for step in workflow.steps:
+        for param in step.parameters:
+            visit(param.value)
+        visit(step.body)
+        for criterion in step.success_criteria:
+            visit(criterion.condition)
+            visit(criterion.context)
+        for output in step.outputs.values():
+            visit(output)
+    for output in workflow.outputs.values():
+        visit(output)
+    return found
+
+
+def _optional(annotation: Annotation) -> Annotation:
+    if annotation.optional or annotation.text == "Any":
+        return annotation
+    return Annotation(make_union([annotation.node, ast.Constant(None)]), annotation.imports)
+
+
+def _dict_any() -> Annotation:
+    return Annotation(ast.parse("dict[str, Any]", mode="eval").body, {"typing": {"Any"}})
+
+
+def _list_any() -> Annotation:
+    return Annotation(ast.parse("list[Any]", mode="eval").body, {"typing": {"Any"}})
+
+
+def _input_annotation(schema: dict[str, Any]) -> Annotation:
+    kind = schema.get("type")
+    simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+    if isinstance(kind, str) and kind in simple:
+        return _named(simple[kind])
+    if kind == "array":
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        inner = _input_annotation(items)
+        return Annotation(ast.Subscript(ast.Name("list"), inner.node), inner.imports)
+    if kind == "object":
+        return _dict_any()
+    return _any()
+
+
+def _has_default_server(api: Api) -> bool:
+    if not api.servers:
+        return False
+    server = api.servers[0]
+    if "://" not in server.url and not server.variables:
+        return False
+    return all(v.default is not None for v in server.variables)

@@ -1,0 +1,23 @@
+"""The whole compiler, stage by stage: read -> resolve -> IR -> check -> emit -> format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .check.checks import check_program
+from .diagnostics import Diagnostics
+from .emit.package import PackageOptions, build_package
+from .ir.program import build_program
+from .write import format_tree
+
+
+def compile_specs(specs: Path, options: PackageOptions, diagnostics: Diagnostics) -> dict[str, str] | None:
+    """The generated tree (relative path -> text), or ``None`` when the documents have errors."""
+    program = build_program(specs, diagnostics)
+    check_program(program, diagnostics)
+    if diagnostics.has_errors:
+        return None
+    files = build_package(program, options, diagnostics)
+    if diagnostics.has_errors:
+        return None
+    return format_tree(files)
