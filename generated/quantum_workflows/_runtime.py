@@ -432,7 +432,7 @@ class _ClientBase:
         return request
 
 
-class SyncClient(_ClientBase):
+class BaseClient(_ClientBase):
     """Base of the generated synchronous clients (an :class:`httpx.Client` underneath)."""
 
     def __init__(
@@ -474,7 +474,7 @@ class SyncClient(_ClientBase):
         self.close()
 
 
-class AsyncClient(_ClientBase):
+class AsyncBaseClient(_ClientBase):
     """Base of the generated asynchronous clients (an :class:`httpx.AsyncClient` underneath)."""
 
     def __init__(

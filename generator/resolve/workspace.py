@@ -71,6 +71,7 @@ class Workspace:
             return Target(path, "", node), ""
         if not pointer.startswith("/"):
             return None, "the fragment must be a JSON Pointer starting with '/'"
+        walked = "#"
         for raw in pointer[1:].split("/"):
             token = raw.replace("~1", "/").replace("~0", "~")
             if isinstance(node, YMap | dict) and token in node:
@@ -78,7 +79,9 @@ class Workspace:
             elif isinstance(node, YList | list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                return None, f"'{token}' is not found at '{pointer}'"
+                document_name = f" of {file_part}" if file_part else ""
+                return None, f"there is no '{token}' in '{walked or '#'}'{document_name}"
+            walked += "/" + raw
         return Target(path, pointer, node), ""
 
     def follow(self, base: Path, node: Any, loc: Loc | None) -> tuple[Path, Any]:

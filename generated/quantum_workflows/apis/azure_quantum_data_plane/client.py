@@ -10,13 +10,9 @@ import httpx
 from ..._runtime import (
     DEFAULT_TIMEOUT,
     ApiResponse,
+    AsyncBaseClient,
+    BaseClient,
     base_url_for,
-)
-from ..._runtime import (
-    AsyncClient as _AsyncBase,
-)
-from ..._runtime import (
-    SyncClient as _SyncBase,
 )
 from . import models
 
@@ -71,7 +67,7 @@ def _connection(
     return url, headers, query, cookies
 
 
-class Client(_SyncBase):
+class Client(BaseClient):
     """Client for Azure Quantum Workspace Services 2026-01-15-preview.
 
     Azure Quantum Workspace Services. This is a subset of the public document covering only the
@@ -322,7 +318,7 @@ class Client(_SyncBase):
         return self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout)
 
 
-class AsyncClient(_AsyncBase):
+class AsyncClient(AsyncBaseClient):
     """Client for Azure Quantum Workspace Services 2026-01-15-preview.
 
     Azure Quantum Workspace Services. This is a subset of the public document covering only the

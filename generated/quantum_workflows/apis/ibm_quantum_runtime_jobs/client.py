@@ -10,13 +10,9 @@ import httpx
 from ..._runtime import (
     DEFAULT_TIMEOUT,
     ApiResponse,
+    AsyncBaseClient,
+    BaseClient,
     base_url_for,
-)
-from ..._runtime import (
-    AsyncClient as _AsyncBase,
-)
-from ..._runtime import (
-    SyncClient as _SyncBase,
 )
 from . import models
 
@@ -57,7 +53,7 @@ def _connection(
     return url, headers, query, cookies
 
 
-class Client(_SyncBase):
+class Client(BaseClient):
     """Client for Qiskit Runtime Jobs API 0.45.3.
 
     Submit, list, inspect, cancel, delete, and tag Qiskit Runtime quantum primitive jobs (Sampler
@@ -141,7 +137,7 @@ class Client(_SyncBase):
         return self._send(request, _CREATE_JOB_RESPONSES, timeout)
 
 
-class AsyncClient(_AsyncBase):
+class AsyncClient(AsyncBaseClient):
     """Client for Qiskit Runtime Jobs API 0.45.3.
 
     Submit, list, inspect, cancel, delete, and tag Qiskit Runtime quantum primitive jobs (Sampler

@@ -10,13 +10,9 @@ import httpx
 from ..._runtime import (
     DEFAULT_TIMEOUT,
     ApiResponse,
+    AsyncBaseClient,
+    BaseClient,
     base_url_for,
-)
-from ..._runtime import (
-    AsyncClient as _AsyncBase,
-)
-from ..._runtime import (
-    SyncClient as _SyncBase,
 )
 from . import models
 
@@ -70,7 +66,7 @@ def _connection(
     return url, headers, query, cookies
 
 
-class Client(_SyncBase):
+class Client(BaseClient):
     """Client for Qiskit Runtime Sessions API 0.45.3.
 
     Create, inspect, update, and close Qiskit Runtime sessions for grouping primitive jobs together
@@ -241,7 +237,7 @@ class Client(_SyncBase):
         return self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout)
 
 
-class AsyncClient(_AsyncBase):
+class AsyncClient(AsyncBaseClient):
     """Client for Qiskit Runtime Sessions API 0.45.3.
 
     Create, inspect, update, and close Qiskit Runtime sessions for grouping primitive jobs together
