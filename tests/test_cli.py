@@ -1,8 +1,10 @@
-"""The command line end to end: diagnostics, exit codes, --strict, --check, --format json and atomic writes.
+"""The command line end to end: diagnostics, exit codes, --strict, --check, --format json and
+atomic writes.
 
-Every test copies a tiny fixture from ``tests/fixtures/bad/<case>/`` (an ``arazzo/`` workflow and the
-``openapi/`` description it names) to ``tmp_path/specs`` and runs ``arazzo-gen build specs -o out`` in
-process with the working directory set to ``tmp_path``, so displayed paths are relative and stable.
+Every test copies a tiny fixture from ``tests/fixtures/bad/<case>/`` (an ``arazzo/`` workflow and
+the ``openapi/`` description it names) to ``tmp_path/specs`` and runs
+``arazzo-gen build specs -o out`` in process with the working directory set to ``tmp_path``, so
+displayed paths are relative and stable.
 ``dangling_ref`` only has a warning, so it is also the fixture for successful builds.
 """
 
@@ -27,21 +29,27 @@ API = "specs/openapi/pets.yml"
 
 HEADLINE = re.compile(r"^\S+:\d+:\d+: (error|warning)\[[a-z0-9-]+\]: ")
 
-SYNTAX_ERROR = f"{WORKFLOW}:8:11: error[invalid-syntax]: invalid YAML: mapping values are not allowed in this context"
+SYNTAX_ERROR = (
+    f"{WORKFLOW}:8:11: error[invalid-syntax]: "
+    "invalid YAML: mapping values are not allowed in this context"
+)
 UNKNOWN_OPERATION = (
-    f"{WORKFLOW}:18:22: error[unknown-operation]: operationId 'getPets' is not in petsApi (pets.yml); "
-    "did you mean 'getPet'?"
+    f"{WORKFLOW}:18:22: error[unknown-operation]: "
+    "operationId 'getPets' is not in petsApi (pets.yml); did you mean 'getPet'?"
 )
 UNRESOLVED_SOURCE = (
-    f"{WORKFLOW}:7:10: error[unresolved-source]: source url '../openapi/pet-store.yml' does not resolve: "
-    "no file at specs/openapi/pet-store.yml"
+    f"{WORKFLOW}:7:10: error[unresolved-source]: "
+    "source url '../openapi/pet-store.yml' does not resolve: no file at specs/openapi/pet-store.yml"
 )
 TWO_ERRORS_FIRST = (
-    f"{WORKFLOW}:18:22: error[unknown-operation]: operationId 'getPett' is not in petsApi (pets.yml); "
-    "did you mean 'getPet'?"
+    f"{WORKFLOW}:18:22: error[unknown-operation]: "
+    "operationId 'getPett' is not in petsApi (pets.yml); did you mean 'getPet'?"
 )
 # The reason after "does not resolve: " is left open (its wording is not part of this contract).
-DANGLING_REF = f"{API}:23:23: {{severity}}[unresolved-ref]: $ref '#/components/schemas/Pett' does not resolve: "
+DANGLING_REF = (
+    f"{API}:23:23: {{severity}}[unresolved-ref]: "
+    "$ref '#/components/schemas/Pett' does not resolve: "
+)
 
 
 @pytest.fixture
@@ -76,7 +84,9 @@ def headlines(stderr: str) -> list[str]:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {
-        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
     }
 
 
@@ -95,7 +105,7 @@ def assert_untouched(root: Path, out: Path, before: dict[str, bytes], inode: int
     assert leftovers == []
 
 
-# -- a/b/c: one error each; OUT is left exactly as it was -------------------------------------------------
+# -- a/b/c: one error each; OUT is left exactly as it was -----------------------------------------
 @pytest.mark.parametrize(
     ("case", "first"),
     [
@@ -104,7 +114,9 @@ def assert_untouched(root: Path, out: Path, before: dict[str, bytes], inode: int
         ("unresolved_source", UNRESOLVED_SOURCE),
     ],
 )
-def test_document_error_reports_and_leaves_out_untouched(runner, project, case: str, first: str) -> None:
+def test_document_error_reports_and_leaves_out_untouched(
+    runner, project, case: str, first: str
+) -> None:
     root = project(case)
     out = make_existing_out(root)
     before, inode = snapshot(out), out.stat().st_ino
@@ -139,7 +151,7 @@ def test_syntax_error_column_points_at_the_offending_colon(runner, project) -> N
     assert lines[start + 2] == "      |           ^"
 
 
-# -- d: every problem in one run ------------------------------------------------------------------------
+# -- d: every problem in one run ------------------------------------------------------------------
 def test_independent_errors_are_all_reported_in_one_run(runner, project) -> None:
     root = project("two_errors")
     out = make_existing_out(root)
@@ -151,7 +163,8 @@ def test_independent_errors_are_all_reported_in_one_run(runner, project) -> None
     found = headlines(result.stderr)
     assert len(found) == 2, result.stderr
     assert found[0] == TWO_ERRORS_FIRST
-    # The second error belongs to the parameter entry of step 'fetchAgain' (lines 26-28: name, in, value).
+    # The second error belongs to the parameter entry of step 'fetchAgain'
+    # (lines 26-28: name, in, value; today it points at the name).
     match = re.fullmatch(
         rf"{re.escape(WORKFLOW)}:(\d+):\d+: error\[unknown-input\]: "
         r"'\$inputs\.nope' is not declared in the inputs of workflow 'show-pet'",
@@ -163,7 +176,7 @@ def test_independent_errors_are_all_reported_in_one_run(runner, project) -> None
     assert_untouched(root, out, before, inode)
 
 
-# -- e: --strict ----------------------------------------------------------------------------------------
+# -- e: --strict ----------------------------------------------------------------------------------
 def test_warning_builds_without_strict(runner, project) -> None:
     project("dangling_ref")
     result = invoke(runner, "build", "specs", "-o", "out")
@@ -193,8 +206,10 @@ def test_strict_turns_the_warning_into_an_error(runner, project) -> None:
     assert_untouched(root, out, before, inode)
 
 
-# -- f: --check -----------------------------------------------------------------------------------------
-def test_check_reports_up_to_date_then_names_an_edited_file_and_never_writes(runner, project) -> None:
+# -- f: --check -----------------------------------------------------------------------------------
+def test_check_reports_up_to_date_then_names_an_edited_file_and_never_writes(
+    runner, project
+) -> None:
     root = project("dangling_ref")
     assert invoke(runner, "build", "specs", "-o", "out").exit_code == EXIT_OK
 
@@ -210,7 +225,10 @@ def test_check_reports_up_to_date_then_names_an_edited_file_and_never_writes(run
     stale = invoke(runner, "build", "specs", "-o", "out", "--check")
 
     assert stale.exit_code == EXIT_ERRORS
-    assert "out is out of date (2 file(s)); rebuild with: arazzo-gen build specs -o out" in stale.stderr
+    assert (
+        "out is out of date (2 file(s)); rebuild with: arazzo-gen build specs -o out"
+        in stale.stderr
+    )
     assert "  differs   arazzo_client/workflows/pets.py" in stale.stderr.splitlines()
     assert "  extra     extra.txt" in stale.stderr.splitlines()
     assert_untouched(root, root / "out", before, inode)
@@ -224,7 +242,7 @@ def test_check_against_a_missing_out_creates_nothing(runner, project) -> None:
     assert sorted(p.name for p in root.iterdir()) == ["specs"]
 
 
-# -- g: version, usage errors, JSON diagnostics ---------------------------------------------------------
+# -- g: version, usage errors, JSON diagnostics ---------------------------------------------------
 def test_version(runner) -> None:
     result = invoke(runner, "--version")
     assert result.exit_code == EXIT_OK
@@ -234,7 +252,11 @@ def test_version(runner) -> None:
 
 def test_version_as_a_module() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, check=False, timeout=60
+        [sys.executable, "-m", "generator", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == EXIT_OK, result.stderr
     assert result.stdout == f"arazzo-gen {__version__}\n"
@@ -288,7 +310,7 @@ def test_format_json_with_a_warning_and_a_successful_build(runner, project) -> N
     ]
 
 
-# -- h: a successful build replaces OUT atomically -------------------------------------------------------
+# -- h: a successful build replaces OUT atomically ------------------------------------------------
 def test_build_replaces_existing_out_entirely(runner, project) -> None:
     root = project("dangling_ref")
     out = make_existing_out(root)
