@@ -335,3 +335,24 @@ def test_rebuild_is_byte_for_byte_reproducible(runner, project) -> None:
     first = snapshot(root / "out")
     assert invoke(runner, "build", "specs", "-o", "out").exit_code == EXIT_OK
     assert snapshot(root / "out") == first
+
+
+# -- docs/diagnostics.md lists every rule the compiler can emit, with its severity -----------------
+def test_every_rule_id_is_documented_with_its_severity() -> None:
+    root = Path(__file__).parent.parent
+    emitted = {
+        (match.group(2), match.group(1))
+        for source in (root / "generator").rglob("*.py")
+        for match in re.finditer(
+            r'\.(error|warning)\(\s*"([a-z0-9-]+)"', source.read_text(encoding="utf-8")
+        )
+    }
+    documented = set(
+        re.findall(
+            r"^\| `([a-z0-9-]+)` \| (error|warning) \|",
+            (root / "docs" / "diagnostics.md").read_text(encoding="utf-8"),
+            re.MULTILINE,
+        )
+    )
+    assert emitted, "no rule ids found in generator/"
+    assert documented == emitted

@@ -138,10 +138,10 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 param.loc,
             )
         else:
-            declared = [p.name for p in op.parameters if p.location == param.location]
+            names = [p.name for p in op.parameters if p.location == param.location]
             diagnostics.error(
                 "unknown-parameter",
-                f"{op.operation_id} has no {param.location} parameter '{param.name}'" + _hint(param.name, declared),
+                f"{op.operation_id} has no {param.location} parameter '{param.name}'" + _hint(param.name, names),
                 param.loc,
             )
     given = {(p.name.lower() if p.location == "header" else p.name, p.location) for p in step.parameters}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from ..ir.model import Api, Operation
 from .text import comment, docstring, py_str
-from .types import Annotation, TypeMapper, merge_imports
+from .types import Annotation, TypeMapper, make_union, merge_imports
 
 MODELS_ALIAS = "models"
 
@@ -197,13 +198,9 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     )
 
 
-def _none() -> "ast.expr":
-    import ast
-
+def _none() -> ast.expr:
     return ast.Constant(None)
 
 
 def _union_text(annotations: list[Annotation]) -> str:
-    from .types import make_union
-
     return Annotation(make_union([a.node for a in annotations])).text

@@ -88,24 +88,24 @@ def build_package(program: Program, options: PackageOptions, diagnostics: Diagno
     compiler = WorkflowCompiler(program, indexes)
     doc_views = []
     for document in program.documents:
-        view = compiler.document(document)
-        doc_views.append(view)
-        stdlib = {m: n for m, n in view.imports.items() if m in _STDLIB}
-        pydantic_imports = {m: n for m, n in view.imports.items() if m == "pydantic"}
-        local = {m: n for m, n in view.imports.items() if m.startswith(".")}
+        doc_view = compiler.document(document)
+        doc_views.append(doc_view)
+        stdlib = {m: n for m, n in doc_view.imports.items() if m in _STDLIB}
+        pydantic_imports = {m: n for m, n in doc_view.imports.items() if m == "pydantic"}
+        local = {m: n for m, n in doc_view.imports.items() if m.startswith(".")}
         text = env.get_template("workflows.py.j2").render(
-            view=view,
+            view=doc_view,
             stdlib_imports=_import_groups(stdlib),
             pydantic_imports=_import_groups(pydantic_imports),
             local_imports=_import_groups(local),
-            runtime_names=sorted(view.runtime_names),
-            needs_stack=any(not s.required for wf in view.workflows for s in wf.sources),
+            runtime_names=sorted(doc_view.runtime_names),
+            needs_stack=any(not s.required for wf in doc_view.workflows for s in wf.sources),
         )
         files[f"{pkg}/workflows/{document.module}.py"] = _drop_unused_aliases(text)
     names = sorted(
         name
-        for view in doc_views
-        for wf in view.workflows
+        for doc_view in doc_views
+        for wf in doc_view.workflows
         for name in (wf.outputs_class, wf.py_name, wf.async_name)
     )
     files[f"{pkg}/workflows/__init__.py"] = env.get_template("workflows_init.py.j2").render(

@@ -100,7 +100,7 @@ class TypeMapper:
         node = strip_annotated(node)
 
         class Qualifier(ast.NodeTransformer):
-            def visit_Name(inner, name: ast.Name) -> ast.expr:  # noqa: N802,N805
+            def visit_Name(inner, name: ast.Name) -> ast.expr:
                 if self.index.is_class(name.id):
                     return ast.Attribute(ast.Name(self.alias), name.id)
                 module = KNOWN_IMPORTS.get(name.id)

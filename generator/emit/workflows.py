@@ -452,8 +452,9 @@ class _WorkflowBuilder:
             merge_imports(self.doc.imports, typed.annotation.imports)
             source = ex.to_source(expr) if not isinstance(expr, str) else expr
             views.append(
-                OutputView(names.claim(snake(name)), py_str(name), typed.annotation.text, typed.code,
-                           comment(f"`{source}`"))  # fmt: skip
+                OutputView(
+                    names.claim(snake(name)), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
+                )
             )
         for typed in self.step_outputs.values():
             merge_imports(self.doc.imports, typed.annotation.imports)
@@ -563,7 +564,8 @@ def _input_annotation(schema: dict[str, Any]) -> Annotation:
     if isinstance(kind, str) and kind in simple:
         return _named(simple[kind])
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        raw_items = schema.get("items")
+        items: dict[str, Any] = raw_items if isinstance(raw_items, dict) else {}
         inner = _input_annotation(items)
         return Annotation(ast.Subscript(ast.Name("list"), inner.node), inner.imports)
     if kind == "object":

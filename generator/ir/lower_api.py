@@ -8,7 +8,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc
 from ..naming import Scope, pascal, snake
-from ..read import YList, YMap
+from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
 from .model import (
     SCHEMA_REF_PREFIX,
@@ -121,7 +121,7 @@ class SchemaTable:
                     {k: self._convert(v, path) for k, v in value.items()} if isinstance(value, dict) else value
                 )
             elif key in ("example", "examples", "default", "enum", "const", "required"):
-                out[key] = _plain(value)
+                out[key] = to_plain(value)
             else:
                 out[key] = self._convert(value, path)
         if "$ref" in out and not out["$ref"]:
@@ -158,13 +158,6 @@ class SchemaTable:
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _is_structured(node: Any) -> bool:
@@ -264,7 +257,7 @@ class ApiLowering:
         if not isinstance(value, list):
             return None
         requirements = []
-        for index, requirement in enumerate(value):
+        for requirement in value:
             if not isinstance(requirement, YMap):
                 continue
             for name in requirement:
@@ -279,7 +272,6 @@ class ApiLowering:
             names = [name for name in requirement if name in self.scheme_keys]
             if names or not requirement:
                 requirements.append(names)
-            del index
         return requirements
 
     # -- operations ---------------------------------------------------------------------------------------
@@ -293,7 +285,7 @@ class ApiLowering:
         for path, item in paths.items():
             if not isinstance(item, YMap):
                 continue
-            base, item_node = self.workspace.follow(self.path, item, item.loc)
+            _, item_node = self.workspace.follow(self.path, item, item.loc)
             if not isinstance(item_node, dict):
                 continue
             for method in METHODS:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc
 from ..naming import Scope, snake
-from ..read import YList, YMap
+from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
 from .expressions import ExpressionError, Template, parse_condition, parse_expression, parse_value
 from .model import (
@@ -66,7 +66,8 @@ class WorkflowLowering:
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
 
     def lower(self) -> ArazzoDocument:
-        info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
+        raw_info = self.root.get("info")
+        info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         workflows = []
         scope = Scope()
         seen: dict[str, Loc] = {}
@@ -105,7 +106,8 @@ class WorkflowLowering:
     def _workflow(self, raw: YMap, workflow_id: str, py_name: str) -> Workflow:
         names = Scope(_FUNCTION_RESERVED)
         inputs = self._inputs(raw, names)
-        wf_params = raw.get("parameters") if isinstance(raw.get("parameters"), YList) else YList(raw.loc)
+        raw_params = raw.get("parameters")
+        wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
@@ -151,7 +153,7 @@ class WorkflowLowering:
         schema = raw.get("inputs")
         if schema is None:
             return []
-        base, node = self._follow(schema, raw.at("inputs"))
+        _, node = self._follow(schema, raw.at("inputs"))
         if not isinstance(node, dict):
             return []
         if node.get("type") not in (None, "object"):
@@ -160,11 +162,12 @@ class WorkflowLowering:
             )
             return []
         required = set(node.get("required") or [])
-        properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        raw_properties = node.get("properties")
+        properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
         inputs = []
         for name, prop in properties.items():
             _, prop_node = self._follow(prop, properties.at(name) if isinstance(properties, YMap) else None)
-            prop_schema = _plain(prop_node) if isinstance(prop_node, dict) else {}
+            prop_schema = to_plain(prop_node) if isinstance(prop_node, dict) else {}
             inputs.append(
                 Input(
                     name=name,
@@ -174,7 +177,6 @@ class WorkflowLowering:
                     description=_text(prop_schema.get("description")),
                 )
             )
-        del base
         return inputs
 
     def _follow(self, node: Any, loc: Loc | None) -> tuple[Path, Any]:
@@ -189,7 +191,7 @@ class WorkflowLowering:
             return outputs, locs
         for name, value in raw_outputs.items():
             loc = raw_outputs.at(name)
-            parsed = self._expression(value, loc, whole=True)
+            parsed = self._expression(value, loc)
             if parsed is not None:
                 outputs[name] = parsed
                 locs[name] = loc
@@ -387,13 +389,11 @@ class WorkflowLowering:
         if isinstance(node, YList):
             return [self._value(value, node.at(index)) for index, value in enumerate(node)]
         if isinstance(node, str):
-            return self._expression(node, loc, whole=False)
+            return self._expression(node, loc)
         return node
 
-    def _expression(self, text: Any, loc: Loc, *, whole: bool) -> Any:
+    def _expression(self, text: Any, loc: Loc) -> Any:
         if not isinstance(text, str):
-            if whole:
-                return text
             return text
         try:
             return parse_value(text)
@@ -490,13 +490,6 @@ class WorkflowLowering:
         return actions
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics, loc: Loc) -> Value:
     """Apply a ``replacements`` entry (JSON Pointer target) to a literal payload tree."""
@@ -523,4 +516,4 @@ def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics
     return payload
 
 
-__all__ = ["WorkflowLowering", "Template", "offset_loc"]
+__all__ = ["Template", "WorkflowLowering", "offset_loc"]

@@ -13,7 +13,7 @@ from ..read import YList, YMap
 from ..resolve import Workspace
 from .lower_api import lower_api
 from .lower_workflow import WorkflowLowering
-from .model import Api, ArazzoDocument, Program
+from .model import Api, Program
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _API_NOISE = re.compile(r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE)

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - libyaml missing
 class YMap(dict[str, Any]):
     """A mapping with source locations: ``loc`` for the mapping, ``key_locs``/``value_locs`` per key."""
 
-    __slots__ = ("loc", "key_locs", "value_locs")
+    __slots__ = ("key_locs", "loc", "value_locs")
 
     def __init__(self, loc: Loc) -> None:
         super().__init__()
@@ -45,7 +45,7 @@ class YMap(dict[str, Any]):
 class YList(list[Any]):
     """A sequence with source locations: ``loc`` for the sequence, ``item_locs`` per item."""
 
-    __slots__ = ("loc", "item_locs")
+    __slots__ = ("item_locs", "loc")
 
     def __init__(self, loc: Loc) -> None:
         super().__init__()
@@ -63,6 +63,15 @@ def loc_of(container: Any, key: str | int) -> Loc | None:
     if isinstance(container, YList) and isinstance(key, int):
         return container.at(key)
     return None
+
+
+def to_plain(value: Any) -> Any:
+    """A copy of positioned data as plain dicts and lists (for output that must not carry positions)."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value
 
 
 def node_loc(node: Any) -> Loc | None:

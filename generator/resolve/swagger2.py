@@ -48,7 +48,7 @@ def is_swagger2(root: Any) -> bool:
 
 def rewrite_ref(ref: str) -> str:
     """Map a Swagger 2.0 reference (local or into another file) onto the OpenAPI 3 layout."""
-    file_part, hash_, fragment = ref.partition("#")
+    file_part, _, fragment = ref.partition("#")
     for old, new in _REF_PREFIXES.items():
         if ("#" + fragment).startswith(old):
             return file_part + new + fragment[len(old) - 1 :]
