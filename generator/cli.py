@@ -17,7 +17,7 @@ import typer
 
 from . import __version__
 from .config import ConfigError, load_settings
-from .diagnostics import Diagnostics, Severity, display_path, render_json, render_text
+from .diagnostics import Diagnostics, Severity, render_json, render_text
 from .emit.package import PackageOptions
 from .pipeline import compile_specs
 from .write import differences, write_tree
@@ -84,7 +84,7 @@ def build(
     options = PackageOptions(
         package=package or settings.package,
         version=settings.version,
-        specs_label=display_path(str(specs.resolve())).rstrip("/") + "/",
+        specs_label=_specs_label(specs, settings.source),
     )
     try:
         files = compile_specs(specs, options, diagnostics)
@@ -113,6 +113,20 @@ def build(
     write_tree(out, files)
     if not quiet:
         typer.echo(f"built {len(files)} files into {out} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
+
+
+def _specs_label(specs: Path, config: Path | None) -> str:
+    """How the generated README names SPECS: relative to the configuring pyproject.toml, else by name.
+
+    Never relative to the working directory, so the output does not depend on where the build runs.
+    """
+    folder = specs.resolve() if specs.is_dir() else specs.resolve().parent
+    if config is not None:
+        try:
+            return folder.relative_to(config.parent.resolve()).as_posix().rstrip("/") + "/"
+        except ValueError:
+            pass
+    return folder.name + "/"
 
 
 def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) -> None:

@@ -41,8 +41,16 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     outputs_by_step = {step.step_id: set(step.outputs) for step in workflow.steps}
     order = {step.step_id: index for index, step in enumerate(workflow.steps)}
 
-    def check_expressions(node: Any, loc: Loc, position: int | None) -> None:
+    def check_expressions(node: Any, loc: Loc, position: int | None, *, request: bool = False) -> None:
         for expr in ex.expressions_in(node):
+            if request and isinstance(expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method):
+                diagnostics.error(
+                    "response-in-request",
+                    f"'{ex.to_source(expr)}' is used to build the request of the same step, before there is "
+                    "a request or response; take the value from an earlier step's outputs",
+                    loc,
+                )
+                continue
             _check_expression(expr, loc, position)
 
     def _check_expression(expr: Any, loc: Loc, position: int | None) -> None:
@@ -94,9 +102,9 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
         _check_step(step, diagnostics)
         for param in step.parameters:
             for value in _values(param.value):
-                check_expressions(value, param.loc, position)
+                check_expressions(value, param.loc, position, request=True)
         for value in _values(step.body):
-            check_expressions(value, step.loc, position)
+            check_expressions(value, step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
                 check_expressions(criterion.condition, criterion.loc, position)

@@ -61,6 +61,10 @@ class WorkflowLowering:
         self.path = path
         self.root = root
         self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
+        declared = root.get("sourceDescriptions")
+        self.declared_sources = {
+            item.get("name") for item in declared if isinstance(item, dict)
+        } if isinstance(declared, list) else set()
         self.module = module
         components = root.get("components")
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
@@ -202,6 +206,8 @@ class WorkflowLowering:
         source, api, operation = self._target(raw)
         parameters = self._parameters(wf_params, raw, operation)
         body, content_type, has_body = self._request_body(raw)
+        request_body = raw.get("requestBody")
+        body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
         outputs, output_locs = self._outputs(raw)
         return Step(
             step_id=step_id,
@@ -213,6 +219,7 @@ class WorkflowLowering:
             parameters=parameters,
             body=body,
             body_content_type=content_type,
+            body_loc=body_loc,
             has_body=has_body,
             success_criteria=self._criteria(raw.get("successCriteria"), raw.at("successCriteria")),
             outputs=outputs,
@@ -308,6 +315,8 @@ class WorkflowLowering:
         return None, None, None
 
     def _unknown_source(self, name: str, loc: Loc) -> None:
+        if name in self.declared_sources:
+            return  # declared but unresolved: reported where it is declared
         known = ", ".join(self.sources) or "none"
         self.diagnostics.error(
             "unknown-source", f"no sourceDescription named '{name}' (known: {known})", loc
@@ -352,7 +361,7 @@ class WorkflowLowering:
             return None
         value = self._value(item["value"], item.at("value"))
         target = operation.parameter(name, str(location)) if operation else None
-        return StepParameter(name, str(location), value, item.at("name"), target)
+        return StepParameter(name, str(location), value, item.at("value"), target)
 
     def _component(self, reference: Any, loc: Loc, kind: str) -> Any:
         text = str(reference)

@@ -196,6 +196,7 @@ class Step:
     parameters: list[StepParameter]
     body: Value | None
     body_content_type: str | None
+    body_loc: Loc | None
     has_body: bool
     success_criteria: list[Criterion]
     outputs: dict[str, Expr | Template | str]

@@ -52,9 +52,11 @@ class ProgramBuilder:
             document = self.workspace.document(path)
             if document is not None and is_arazzo(document.root):
                 arazzo_files.append(path)
-        if not arazzo_files:
+        if not arazzo_files and not self.diagnostics.has_errors:
             self.diagnostics.error(
-                "no-workflows", f"no Arazzo document (a file with an 'arazzo' field) under {specs}", Loc(str(specs))
+                "no-workflows",
+                f"no Arazzo document (a file with an 'arazzo' field) under {_shown(specs.resolve())}",
+                Loc(str(specs.resolve())),
             )
         documents = []
         doc_modules = Scope({"apis"})

@@ -110,6 +110,9 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
         # Tabs are insignificant white space in JSON but not allowed as indentation in YAML; a raw tab cannot
         # occur inside a JSON string, so replacing them keeps every position and the meaning intact.
         text = text.replace("\t", " ")
+    if not text.strip():
+        diagnostics.warning("empty-document", "the file is empty; it is skipped", Loc(file))
+        return None
     try:
         root = parse_text(text, file, diagnostics)
     except ReadError as error:

@@ -80,7 +80,7 @@ class Workspace:
                 node = node[int(token)]
             else:
                 document_name = f" of {file_part}" if file_part else ""
-                return None, f"there is no '{token}' in '{walked or '#'}'{document_name}"
+                return None, f"there is no '{token}' in '{walked}'{document_name}"
             walked += "/" + raw
         return Target(path, pointer, node), ""
 
