@@ -206,7 +206,11 @@ def test_pause_unknown_session_fails_with_404(standin: StandInServer, ibm: dict[
             **IBM_AUTH, session_id="no-such-session", accepting_jobs=False, sessions_api=ibm["sessions_api"]
         )
     assert (failure.value.step, failure.value.status_code) == ("getSession", 404)
-    assert isinstance(failure.value.__cause__, NotFoundError)
+    cause = failure.value.__cause__
+    assert isinstance(cause, NotFoundError)
+    assert isinstance(cause.body, ibm_quantum_runtime_sessions.models.ErrorContainer)  # parsed error body
+    assert (cause.method, cause.status_code) == ("GET", 404)
+    assert cause.url.endswith("/api/v1/sessions/no-such-session")
 
 
 # -- Azure: session lifecycle ----------------------------------------------------------------------------

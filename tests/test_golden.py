@@ -89,6 +89,17 @@ def test_every_operation_of_every_document_has_sync_and_async_methods(
             assert f"    async def {method}(" in client
 
 
+def test_models_keep_all_of_siblings_and_schema_key_names(seed_build: tuple[dict[str, str], Diagnostics]) -> None:
+    files, _ = seed_build
+    sessions = files[f"{PACKAGE}/apis/ibm_quantum_runtime_sessions/models.py"]
+    # allOf [BaseCreateSessionRequest] plus sibling properties: a subclass that adds the siblings
+    assert "class CreateSessionRequestChannelPartner(BaseCreateSessionRequest):" in sessions
+    assert "    interactive_ttl: Annotated[int, Field(ge=1, le=2147483647)]" in sessions
+    azure = files[f"{PACKAGE}/apis/azure_quantum_data_plane/models.py"]
+    assert "class SessionDetails(ItemDetails):" in azure  # key "SessionDetails", allOf ItemDetails
+    assert "class ErrorResponse(BaseModel):" in azure  # key "Azure.Core.Foundations.ErrorResponse"
+
+
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
 
