@@ -18,14 +18,14 @@ from tests.standin.server import StandInServer
 quantum_workflows = pytest.importorskip(
     "quantum_workflows", reason="install the generated package first: pip install ./generated"
 )
-from quantum_workflows import AuthenticationError, NotFoundError, StepFailed  # noqa: E402
-from quantum_workflows.apis import (  # noqa: E402
+from quantum_workflows import AuthenticationError, NotFoundError, StepFailed
+from quantum_workflows.apis import (
     azure_quantum_data_plane,
     ibm_quantum_runtime_jobs,
     ibm_quantum_runtime_sessions,
 )
-from quantum_workflows.apis.ibm_quantum_runtime_sessions.models import SessionState  # noqa: E402
-from quantum_workflows.workflows import (  # noqa: E402
+from quantum_workflows.apis.ibm_quantum_runtime_sessions.models import SessionState
+from quantum_workflows.workflows import (
     PauseSessionAndConfirmOutputs,
     SessionLifecycleOutputs,
     SessionRunAndCloseOutputs,

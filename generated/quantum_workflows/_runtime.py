@@ -226,7 +226,9 @@ def to_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump_json(by_alias=True, exclude_none=True)
-    if isinstance(value, Mapping | list | tuple):
+    if isinstance(value, list | tuple):  # OpenAPI "simple" style: comma-separated
+        return ",".join(to_text(item) for item in value)
+    if isinstance(value, Mapping):
         return json.dumps(to_jsonable(value), separators=(",", ":"))
     return str(value)
 

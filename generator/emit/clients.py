@@ -115,7 +115,7 @@ def _credentials(api: Api) -> list[CredentialView]:
                                         scheme.py_name, doc))  # fmt: skip
         elif scheme.kind == "http" and scheme.scheme == "basic":
             views.append(CredentialView(scheme.py_name, "tuple[str, str] | None", "header", py_str("Authorization"),
-                                        f"basic_auth({scheme.py_name})", doc))  # fmt: skip
+                                        f"_basic_auth({scheme.py_name})", doc))  # fmt: skip
         elif scheme.kind in ("http", "oauth2", "openIdConnect"):
             views.append(CredentialView(scheme.py_name, "str | None", "header", py_str("Authorization"),
                                         f'f"Bearer {{{scheme.py_name}}}"', doc + " (a bearer token)"))  # fmt: skip

@@ -75,7 +75,7 @@ def build_package(program: Program, options: PackageOptions, diagnostics: Diagno
         files[f"{pkg}/apis/{api.module}/client.py"] = env.get_template("client.py.j2").render(
             view=view,
             imports=_import_groups(imports),
-            needs_basic=any(c.value.startswith("basic_auth(") for c in view.credentials),
+            needs_basic=any(c.value.startswith("_basic_auth(") for c in view.credentials),
         )
         files[f"{pkg}/apis/{api.module}/__init__.py"] = env.get_template("api_init.py.j2").render(title=api.title)
     api_rows = [

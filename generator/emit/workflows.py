@@ -107,6 +107,7 @@ class WorkflowCompiler:
     def __init__(self, program: Program, indexes: dict[str, ModelIndex]) -> None:
         self.program = program
         self.indexes = indexes
+        self.class_bases = Scope(sep="")
 
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
@@ -140,7 +141,7 @@ class _WorkflowBuilder:
         self.compiler = compiler
         self.workflow = workflow
         self.doc = doc
-        self.scope = Scope({"stack", "error", "outputs", "WORKFLOW_ID"})
+        self.scope = Scope({"stack", "error", "outputs", "WORKFLOW_ID", "json_pointer", "to_text", "StepFailed", "ApiStatusError"})
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
         self.sources: dict[str, SourceView] = {}
@@ -176,7 +177,7 @@ class _WorkflowBuilder:
                       f"AsyncClient as {source.async_alias}")  # fmt: skip
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
-        outputs_class = pascal(wf.workflow_id) + "Outputs"
+        outputs_class = self.compiler.class_bases.claim(pascal(wf.workflow_id)) + "Outputs"
         paragraphs = [wf.summary or wf.workflow_id]
         if wf.description and wf.description != wf.summary:
             paragraphs.append(wf.description)
@@ -219,6 +220,9 @@ class _WorkflowBuilder:
         for param in step.parameters:
             value = self.value(param.value, context)
             if param.target is not None:
+                wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
+                if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
+                    value = Typed(self.as_text(value), _named("str"))
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
                 extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
@@ -415,9 +419,9 @@ class _WorkflowBuilder:
     def criterion(self, criterion: Criterion, context: _StepContext) -> str:
         if criterion.kind == "regex":
             assert criterion.context is not None
-            self.need("re", "search")
+            self.need("re", "search as _re_search")
             subject = self.condition_operand(criterion.context, context)
-            return f"search({py_str(criterion.text)}, str({subject})) is not None"
+            return f"_re_search({py_str(criterion.text)}, str({subject})) is not None"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
 

@@ -29,7 +29,7 @@ from .model import (
     Workflow,
 )
 
-_FUNCTION_RESERVED = {"self", "cls", "response", "outputs", "stack", "error"}
+_FUNCTION_RESERVED = {"self", "cls", "response", "outputs", "stack", "error", "json_pointer", "to_text"}
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
 
 

@@ -162,6 +162,9 @@ class _Normaliser:
                 continue
             else:
                 _put(out, key, value, param, key)
+        if schema.get("type") == "array" and "collectionFormat" not in param and param.get("in") == "query":
+            _put(out, "style", "form")
+            _put(out, "explode", False)
         if schema.get("type") == "file":
             _put(schema, "type", "string")
             _put(schema, "format", "binary")
