@@ -14,6 +14,13 @@ _BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_lengt
 IGNORED_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
 
 
+# Only cosmetic rewrites (import order, modern annotation syntax, sorted __all__, escaped control characters).  Unused imports (F401) are
+# removed only from the models modules, whose imports datamodel-code-generator chooses: in the templated
+# modules a removed import would mean a generated name shadows it, a bug the type checker must see.
+_FIX_RULES = "I,UP,PYI016,RUF022,PLE251"
+_MODELS_FIX_RULES = _FIX_RULES + ",F401"
+
+
 def _ruff() -> list[str] | None:
     try:
         from ruff.__main__ import find_ruff_bin
@@ -37,7 +44,9 @@ def format_tree(files: dict[str, str]) -> dict[str, str]:
 
 def _ruff_fix(ruff: list[str], name: str, text: str) -> str:
     result = subprocess.run(
-        [*ruff, "check", "--isolated", "--fix-only", "--exit-zero", "--quiet", "--stdin-filename", name, "-"],
+        [*ruff, "check", "--isolated", "--select", _MODELS_FIX_RULES if name.endswith("/models.py") else _FIX_RULES,
+         "--fix-only", "--exit-zero", "--quiet",
+         "--stdin-filename", name, "-"],
         input=text,
         capture_output=True,
         text=True,
