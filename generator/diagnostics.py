@@ -99,7 +99,7 @@ def render_text(diagnostic: Diagnostic, *, snippet: bool = True) -> str:
     loc = diagnostic.loc
     if not snippet or loc is None:
         return text
-    line = _source_line(loc.file, loc.line)
+    line = source_line(loc.file, loc.line)
     if line is None:
         return text
     gutter = f"{loc.line:>5} | "
@@ -125,7 +125,7 @@ def render_json(diagnostics: list[Diagnostic]) -> str:
 _LINES: dict[str, list[str]] = {}
 
 
-def _source_line(file: str, line: int) -> str | None:
+def source_line(file: str, line: int) -> str | None:
     if file not in _LINES:
         try:
             _LINES[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()

@@ -161,16 +161,13 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         if response.schema is not None and response.content_type and response.content_type.endswith("json"):
             annotation = mapper.schema(response.schema)
             merge_imports(imports, annotation.imports)
-            expr = annotation.text
         elif response.schema is not None:
-            annotation = Annotation(mapper.schema({"type": "string"}).node)
-            expr = "str"
+            annotation = Annotation(ast.Name("str"))  # a non-JSON body comes back as text
         else:
-            annotation = Annotation(mapper.schema({"type": "null"}).node)
-            expr = "None"
-        responses.append((py_str(response.status), expr))
+            annotation = Annotation(ast.Constant(None))
+        responses.append((py_str(response.status), annotation.text))
         if response.status[:1] in "23":
-            success.append(annotation if expr != "None" else Annotation(_none()))
+            success.append(annotation)
     return_type = _union_text(success) if success else "Any"
     summary = op.summary or op.description or f"{op.method} {op.path}"
     paragraphs = [summary]
@@ -196,10 +193,6 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         exploded=exploded,
         deprecated=op.deprecated,
     )
-
-
-def _none() -> ast.expr:
-    return ast.Constant(None)
 
 
 def _union_text(annotations: list[Annotation]) -> str:

@@ -10,11 +10,11 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, source_line
 from ..naming import Scope, snake
 from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
-from .expressions import ExpressionError, Template, parse_condition, parse_expression, parse_value
+from .expressions import ExpressionError, parse_condition, parse_expression, parse_value
 from .model import (
     Action,
     Api,
@@ -39,9 +39,7 @@ def _text(value: Any) -> str:
 
 def offset_loc(loc: Loc, offset: int) -> Loc:
     """The location ``offset`` characters into the scalar at ``loc`` (skipping an opening quote)."""
-    from ..diagnostics import _source_line
-
-    line = _source_line(loc.file, loc.line) or ""
+    line = source_line(loc.file, loc.line) or ""
     quote = 1 if loc.col - 1 < len(line) and line[loc.col - 1] in "'\"" else 0
     return Loc(loc.file, loc.line, loc.col + quote + offset, 1)
 
@@ -525,4 +523,4 @@ def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics
     return payload
 
 
-__all__ = ["Template", "WorkflowLowering", "offset_loc"]
+__all__ = ["WorkflowLowering", "offset_loc"]

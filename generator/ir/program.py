@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, display_path
 from ..naming import Scope, module_name
 from ..read import YList, YMap
 from ..resolve import Workspace
@@ -148,8 +148,6 @@ class ProgramBuilder:
 
 
 def _shown(path: Path) -> str:
-    from ..diagnostics import display_path
-
     return display_path(str(path))
 
 
