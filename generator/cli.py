@@ -20,7 +20,7 @@ from .config import ConfigError, load_settings
 from .diagnostics import Diagnostics, Severity, render_json, render_text
 from .emit.package import PackageOptions
 from .pipeline import compile_specs
-from .write import differences, write_tree
+from .write import OutputRefused, differences, prepare_output, write_tree
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -54,7 +54,14 @@ def main_options(
 @app.command()
 def build(
     specs: Annotated[Path, typer.Argument(help="A folder searched for Arazzo documents, or one Arazzo file.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the generated package into.")],
+    out_arg: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write the generated package into: absent, empty, or written by arazzo-gen before.",
+        ),
+    ],
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if OUT differs from a fresh build.")
     ] = False,
@@ -66,6 +73,12 @@ def build(
         OutputFormat, typer.Option("--format", help="How to print diagnostics.")
     ] = OutputFormat.text,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace OUT even though it holds files arazzo-gen did not write (they are deleted)."
+        ),
+    ] = False,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     if not specs.exists():
@@ -81,6 +94,15 @@ def build(
     if package is not None and not package.isidentifier():
         typer.echo(f"error: --package must be a Python identifier, not {package!r}", err=True)
         raise typer.Exit(EXIT_USAGE)
+    notes: list[str] = []
+    try:
+        out = prepare_output(out_arg, specs, force=force, check=check, notes=notes)
+    except OutputRefused as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    shown = out_arg
     options = PackageOptions(
         package=package or settings.package,
         version=settings.version,
@@ -97,22 +119,29 @@ def build(
     errors = diagnostics.count(Severity.ERROR)
     warnings = diagnostics.count(Severity.WARNING)
     if files is None:
-        typer.echo(f"error: {errors} error(s), {warnings} warning(s); {out} was left unchanged", err=True)
+        typer.echo(f"error: {errors} error(s), {warnings} warning(s); {shown} was left unchanged", err=True)
         raise typer.Exit(EXIT_ERRORS)
     elapsed = time.perf_counter() - started
     if check:
         changed = differences(out, files)
         if changed:
-            typer.echo(f"{out} is out of date ({len(changed)} file(s)); rebuild with: arazzo-gen build {specs} -o {out}", err=True)
+            typer.echo(
+                f"{shown} is out of date ({len(changed)} file(s)); rebuild with: arazzo-gen build {specs} -o {shown}",
+                err=True,
+            )
             for line in changed[:50]:
                 typer.echo(f"  {line}", err=True)
             raise typer.Exit(EXIT_ERRORS)
         if not quiet:
-            typer.echo(f"{out} is up to date ({len(files)} files, {warnings} warning(s), {elapsed:.1f}s)", err=True)
+            typer.echo(f"{shown} is up to date ({len(files)} files, {warnings} warning(s), {elapsed:.1f}s)", err=True)
         return
-    write_tree(out, files)
+    try:
+        write_tree(out, files, force=force)
+    except OutputRefused as error:  # OUT changed while the build ran
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     if not quiet:
-        typer.echo(f"built {len(files)} files into {out} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
+        typer.echo(f"built {len(files)} files into {shown} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
 
 
 def _specs_label(specs: Path, config: Path | None) -> str:

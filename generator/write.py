@@ -1,17 +1,29 @@
-"""Final stages: format the generated Python and write the tree atomically (or compare it, for --check)."""
+"""Final stages: format the generated Python and write the tree atomically (or compare it, for --check).
+
+The output folder belongs to the user until proven otherwise.  :func:`prepare_output` refuses every folder
+that is not absent, empty, or marked as arazzo-gen's own by the manifest a previous build left in it
+(:data:`MANIFEST`, listing every file it wrote), and every path that could reach the user's work (the
+specs, the working directory, the home folder, the filesystem root, anything through a symbolic link).
+:func:`write_tree` writes the new tree into a staging folder beside OUT and swaps it in with one atomic
+``renameat2(RENAME_EXCHANGE)``; where the kernel lacks it, two renames whose interruption the next build
+repairs (:func:`recover_output`).
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import json
 import os
+import secrets
 import shutil
 import subprocess
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import black
 
 _BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
-IGNORED_PARTS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
 
 
 # Only cosmetic rewrites (import order, modern annotation syntax, sorted __all__, escaped control characters).  Unused imports (F401) are
@@ -55,62 +67,285 @@ def _ruff_fix(ruff: list[str], name: str, text: str) -> str:
     return result.stdout if result.returncode == 0 and result.stdout else text
 
 
-def _is_ignored(relative: Path) -> bool:
-    return any(part in IGNORED_PARTS or part.endswith(".egg-info") for part in relative.parts)
+MANIFEST = ".arazzo-gen-manifest.json"
+# Caches that tools create inside a generated package; regenerable, so a rebuild drops them and --check
+# ignores them.  Anything else arazzo-gen did not write is the user's.
+_DISPOSABLE = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+_LEFTOVER = ".arazzo-gen-"  # .OUT.arazzo-gen-staging-XXXX / .OUT.arazzo-gen-old-XXXX beside OUT
 
 
+class OutputRefused(Exception):
+    """OUT may not be written; the message says why and what to do."""
+
+
+def with_manifest(files: dict[str, str]) -> dict[str, str]:
+    """``files`` plus the manifest that marks the folder as arazzo-gen's and lists what it wrote."""
+    listed = sorted(name for name in files if name != MANIFEST)
+    manifest = {
+        "generator": "arazzo-gen",
+        "note": "Written by arazzo-gen. A rebuild replaces this folder only while it holds nothing but these files.",
+        "files": listed,
+    }
+    return {**files, MANIFEST: json.dumps(manifest, indent=2) + "\n"}
+
+
+# -- which folders may be written ---------------------------------------------------------------------------
+def prepare_output(
+    out_arg: str, specs: Path, *, force: bool = False, check: bool = False, notes: list[str] | None = None
+) -> Path:
+    """Validate OUT before anything is compiled and return its absolute path; raise :class:`OutputRefused`.
+
+    Unless ``check`` (which writes nothing), a previous build interrupted mid-swap is repaired first; what
+    was done is appended to ``notes``.
+    """
+    if not out_arg.strip():
+        raise OutputRefused(
+            "refusing to write to '': the output folder is '' (an unset variable?); name a folder, e.g. -o generated/"
+        )
+    out = _walk_without_symlinks(out_arg)
+    shown = out_arg.rstrip("/") or out_arg
+    if out.exists() and not out.is_dir():
+        raise OutputRefused(f"refusing to write to {shown}: {shown} is a file, not a folder; choose another -o")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputRefused(
+                    f"refusing to write to {shown}: {_shown(parent)} is a file, so {shown} cannot be created"
+                )
+            break
+    real = out.resolve()
+    home = Path.home().resolve()
+    cwd = Path.cwd().resolve()
+    specs_dir = specs.resolve() if specs.is_dir() else specs.resolve().parent
+    for reason, hit in (
+        ("it is the filesystem root", real == Path(real.anchor)),
+        ("it is your home folder", real == home),
+        ("it contains your home folder", home.is_relative_to(real)),
+        ("it is the working directory", real == cwd),
+        ("it contains the working directory", cwd.is_relative_to(real)),
+        ("it is the specs folder", real == specs_dir),
+        ("it contains the specs folder", specs_dir.is_relative_to(real)),
+    ):
+        if hit:
+            raise OutputRefused(
+                f"refusing to write to {shown}: {reason}, and a build replaces the whole folder; "
+                "choose a folder of its own, e.g. -o generated/"
+            )
+    if check:
+        interrupted = _saved_trees(out) if not out.exists() else []
+        if interrupted and notes is not None:
+            notes.append(f"an interrupted build left {shown} at {_shown(interrupted[0])}; the next build restores it")
+        return out
+    restored = recover_output(out)
+    if restored is not None and notes is not None:
+        notes.append(f"restored {shown} from an interrupted build ({_shown(restored)})")
+    check_owned(out, shown, force=force)
+    return out
+
+
+def _walk_without_symlinks(out_arg: str) -> Path:
+    """The absolute path of ``out_arg``, walked component by component; any symbolic link is refused.
+
+    ``..`` is applied to the real folder reached so far (never lexically past a link), so no path can leave
+    through a link.
+    """
+    path = Path(out_arg)
+    current = Path.cwd().resolve() if not path.is_absolute() else Path(path.anchor)
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        current = current.parent if part == ".." else current / part
+        if current.is_symlink():
+            raise OutputRefused(
+                f"refusing to write to {out_arg}: {_shown(current)} is a symbolic link; arazzo-gen writes only to "
+                f"real paths, so that a build cannot replace a folder elsewhere - pass the real path "
+                f"({current.resolve()}) if that is what you mean"
+            )
+    return current
+
+
+def check_owned(out: Path, shown: str, *, force: bool = False) -> None:
+    """Refuse a non-empty ``out`` that arazzo-gen did not write, or that holds files it did not write."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    listed = read_manifest(out)
+    if listed is None:
+        raise OutputRefused(
+            f"refusing to write to {shown}: {shown} is not empty and was not written by arazzo-gen (it has no "
+            f"valid {MANIFEST}); a build replaces the whole folder, so choose a new or empty folder, or move "
+            "its files away yourself"
+        )
+    foreign = sorted(set(_tree_files(out)) - listed - {MANIFEST})
+    if foreign and not force:
+        names = ", ".join(foreign[:20]) + (f", ... ({len(foreign) - 20} more)" if len(foreign) > 20 else "")
+        raise OutputRefused(
+            f"refusing to write to {shown}: {shown} holds {len(foreign)} file(s) that arazzo-gen did not write: "
+            f"{names}; move them out of the generated folder, or pass --force to replace it anyway (they will "
+            "be deleted)"
+        )
+
+
+def read_manifest(out: Path) -> set[str] | None:
+    """The files the manifest in ``out`` lists, or ``None`` when there is no valid manifest."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("generator") == "arazzo-gen" else None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        return None
+    return set(files)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _is_disposable(relative: Path) -> bool:
+    return any(part in _DISPOSABLE or part.endswith(".egg-info") for part in relative.parts)
+
+
+def _tree_files(out: Path) -> Iterator[str]:
+    """Every file and link below ``out`` (relative, posix), regenerable caches left out; links not followed."""
+    for folder, dirs, names in os.walk(out):
+        base = Path(folder)
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                names.append(name)  # a link to a folder is an entry of its own, never walked into
+                dirs.remove(name)
+        for name in names:
+            relative = (base / name).relative_to(out)
+            if not _is_disposable(relative):
+                yield relative.as_posix()
+
+
+# -- --check --------------------------------------------------------------------------------------------------
 def existing_tree(out: Path) -> dict[str, bytes]:
-    if not out.is_dir():
+    if not out.is_dir() or out.is_symlink():
         return {}
-    tree = {}
-    for path in sorted(out.rglob("*")):
-        relative = path.relative_to(out)
-        if path.is_file() and not _is_ignored(relative):
-            tree[relative.as_posix()] = path.read_bytes()
-    return tree
+    return {name: (out / name).read_bytes() if (out / name).is_file() else b"" for name in sorted(_tree_files(out))}
 
 
 def differences(out: Path, files: dict[str, str]) -> list[str]:
-    """What differs between ``out`` and the fresh build: one line per file."""
+    """What differs between ``out`` and the fresh build (manifest included): one line per file."""
     current = existing_tree(out)
-    fresh = {name: text.encode("utf-8") for name, text in files.items()}
+    fresh = {name: text.encode("utf-8") for name, text in with_manifest(files).items()}
+    listed = read_manifest(out) or set()
     lines = []
     for name in sorted(set(current) | set(fresh)):
         if name not in current:
             lines.append(f"missing   {name}")
         elif name not in fresh:
-            lines.append(f"extra     {name}")
+            mine = "" if name in listed else " (not written by arazzo-gen)"
+            lines.append(f"extra     {name}{mine}")
         elif current[name] != fresh[name]:
             lines.append(f"differs   {name}")
     return lines
 
 
-def write_tree(out: Path, files: dict[str, str]) -> None:
-    """Write ``files`` into a temporary folder beside ``out``, then swap it into place.
+# -- the atomic swap ------------------------------------------------------------------------------------------
+def write_tree(out: Path, files: dict[str, str], *, force: bool = False) -> None:
+    """Write ``files`` (and the manifest) into a staging folder beside ``out``, then swap it into place.
 
-    Until the final renames nothing under ``out`` changes, so a failure leaves it exactly as it was.
+    Until the swap nothing under ``out`` changes, so a failure leaves it exactly as it was.  ``out`` must
+    already have passed :func:`prepare_output`; ownership is checked again here, just before the swap.
     """
-    out = out.resolve()
+    out = Path(os.path.abspath(out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    recover_output(out)
+    check_owned(out, str(out), force=force)
+    staging = _leftover_path(out, "staging")
+    staging.mkdir()  # mode 0o777 less the umask, like any folder the user makes (mkdtemp's 0o700 is not)
     try:
-        for name, text in files.items():
+        for name, text in with_manifest(files).items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
+        if not out.exists():
+            _rename(staging, out)
+            return
         try:
-            staging.rename(out)
-        except OSError:
-            if old is not None:
-                old.rename(out)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _exchange(staging, out)  # atomic: OUT is the old tree, then the new one, never missing
+        except OSError as error:
+            if error.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+                raise
+            _swap_by_renames(staging, out)
+            return
+        _remove_tree(staging)  # now holds the old tree
     finally:
         if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_tree(staging)
+
+
+def _swap_by_renames(staging: Path, out: Path) -> None:
+    """Two renames: OUT aside, staging in.  Killed between them, :func:`recover_output` restores OUT."""
+    old = _leftover_path(out, "old")
+    _rename(out, old)
+    try:
+        _rename(staging, out)
+    except BaseException:
+        _rename(old, out)
+        raise
+    _remove_tree(old)
+
+
+def recover_output(out: Path) -> Path | None:
+    """Repair what an interrupted build left beside ``out``: restore a missing OUT, remove leftovers.
+
+    Returns the folder OUT was restored from, if it was.
+    """
+    restored = None
+    if not out.exists():
+        saved = _saved_trees(out)
+        if saved:
+            restored = saved[0]
+            _rename(restored, out)
+    for leftover in _leftovers(out):
+        _remove_tree(leftover)
+    return restored
+
+
+def _leftovers(out: Path) -> list[Path]:
+    prefix = f".{out.name}{_LEFTOVER}"
+    if not out.parent.is_dir():
+        return []
+    return sorted(
+        p for p in out.parent.iterdir()
+        if p.name.startswith(prefix) and p.name[len(prefix):].split("-")[0] in ("staging", "old")
+        and p.is_dir() and not p.is_symlink()
+    )  # fmt: skip
+
+
+def _saved_trees(out: Path) -> list[Path]:
+    """Old trees set aside by an interrupted two-rename swap, newest first."""
+    saved = [p for p in _leftovers(out) if p.name.startswith(f".{out.name}{_LEFTOVER}old-")]
+    return sorted(saved, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
+def _leftover_path(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}{_LEFTOVER}{kind}-{secrets.token_hex(4)}"
+
+
+def _rename(source: Path, target: Path) -> None:
+    os.rename(source, target)
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(source: Path, target: Path) -> None:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); OSError(ENOSYS) elsewhere."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        raise OSError(errno.ENOSYS, "renameat2 is not available") from None
+    result = renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE)
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(source))

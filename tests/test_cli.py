@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from generator import __version__
 from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from generator.write import MANIFEST
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 WORKFLOW = "specs/arazzo/pets.arazzo.yml"
@@ -91,10 +92,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def make_existing_out(root: Path) -> Path:
+    """An earlier build's output: its files and the manifest that lists them."""
     out = root / "out"
     (out / "pkg").mkdir(parents=True)
     (out / "SENTINEL.txt").write_bytes(b"do not touch\n")
     (out / "pkg" / "stale.py").write_bytes(b"x = 1\n")
+    manifest = {"generator": "arazzo-gen", "files": ["SENTINEL.txt", "pkg/stale.py"]}
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return out
 
 
@@ -230,7 +234,7 @@ def test_check_reports_up_to_date_then_names_an_edited_file_and_never_writes(
         in stale.stderr
     )
     assert "  differs   arazzo_client/workflows/pets.py" in stale.stderr.splitlines()
-    assert "  extra     extra.txt" in stale.stderr.splitlines()
+    assert "  extra     extra.txt (not written by arazzo-gen)" in stale.stderr.splitlines()
     assert_untouched(root, root / "out", before, inode)
 
 
@@ -324,6 +328,7 @@ def test_build_replaces_existing_out_entirely(runner, project) -> None:
     assert "pkg/stale.py" not in files
     assert "arazzo_client/__init__.py" in files
     assert "pyproject.toml" in files
+    assert MANIFEST in files
     leftovers = [p.name for p in root.iterdir() if p.name.startswith(".out.")]
     assert leftovers == []
     assert sorted(p.name for p in root.iterdir()) == ["out", "specs"]

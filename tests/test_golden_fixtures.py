@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ import pytest
 from generator.diagnostics import Diagnostics
 from generator.emit.package import PackageOptions
 from generator.pipeline import compile_specs
-from generator.write import existing_tree, write_tree
+from generator.write import existing_tree, with_manifest, write_tree
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 UPDATE_ENV = "ARAZZO_GEN_UPDATE_GOLDEN"
@@ -153,7 +154,7 @@ def compare(case: Case, *, hint: str = "") -> None:
             pytrace=False,
         )
     expected = existing_tree(case.expected)
-    actual = {name: text.encode("utf-8") for name, text in build(case).files.items()}
+    actual = {name: text.encode("utf-8") for name, text in with_manifest(build(case).files).items()}
     names = sorted(set(expected) | set(actual))
     missing = [n for n in names if n not in actual]  # expected, but the build no longer makes it
     extra = [n for n in names if n not in expected]  # built, but not recorded
@@ -175,6 +176,7 @@ def compare(case: Case, *, hint: str = "") -> None:
 
 def update(case: Case) -> None:
     """Rewrite ``expected/`` from a fresh build."""
+    shutil.rmtree(case.expected, ignore_errors=True)  # a record of the build, however it was edited by hand
     write_tree(case.expected, dict(build(case).files))
 
 

@@ -1,0 +1,395 @@
+"""The output folder belongs to the user until proven otherwise (issue 5, output directory).
+
+``arazzo-gen build SPECS -o OUT`` writes only into a folder that does not exist, is empty, or carries the
+marker a previous build left (``.arazzo-gen-manifest.json``, listing what it wrote).  Everything else is
+refused with exit 2 before anything is compiled or touched.  The swap of the new tree into place is atomic
+and survives an interrupt or SIGKILL at any point: the next build restores and cleans up.
+
+Every test runs the CLI in process from a temporary project folder holding ``specs/`` (the ``dangling_ref``
+fixture, which builds with one warning), a ``.git`` folder and a user file, and checks that nothing that
+arazzo-gen did not write is ever removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from generator.write import MANIFEST
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bad" / "dangling_ref"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user's project: specs/, a .git folder and a notes file; the working directory is the project."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root / "specs")
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (root / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stderr
+
+
+def refused(stderr: str) -> str:
+    """The refusal line (the only line of stderr: nothing was compiled)."""
+    lines = stderr.strip().splitlines()
+    assert lines and lines[0].startswith("error: refusing to write "), stderr
+    return " ".join(line.strip() for line in lines)
+
+
+# -- what is refused, with exit 2, and nothing touched ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        (".", "it is the working directory"),
+        ("./", "it is the working directory"),
+        ("", "the output folder is '' (an unset variable?)"),
+        ("specs", "it is the specs folder"),
+        ("specs/", "it is the specs folder"),
+        ("specs/..", "it is the working directory"),
+    ],
+)
+def test_refuses_folders_that_hold_the_users_work(project: Path, out: str, reason: str) -> None:
+    before = snapshot(project)
+    code, stderr = run("build", "specs", "-o", out)
+    assert code == EXIT_USAGE, stderr
+    assert reason in refused(stderr)
+    assert snapshot(project) == before
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "specs"]
+
+
+def test_refuses_a_parent_that_contains_the_specs(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    before = snapshot(project)
+    code, stderr = run("build", "../project/specs", "-o", "../project")
+    assert code == EXIT_USAGE
+    assert "it contains the specs folder" in refused(stderr)
+    assert snapshot(project) == before
+    code, stderr = run("build", "../project/specs", "-o", "..")
+    assert code == EXIT_USAGE
+    assert "it contains the working directory" in refused(stderr)
+    assert snapshot(project) == before
+
+
+def test_refuses_a_non_empty_folder_it_did_not_write(project: Path) -> None:
+    other = project / "website"
+    (other / "src").mkdir(parents=True)
+    (other / "src" / "index.html").write_text("<p>hi</p>\n", encoding="utf-8")
+    before = snapshot(project)
+    code, stderr = run("build", "specs", "-o", "website")
+    assert code == EXIT_USAGE
+    message = refused(stderr)
+    assert "website is not empty and was not written by arazzo-gen" in message
+    assert MANIFEST in message
+    assert snapshot(project) == before
+
+
+def test_force_never_overrides_a_folder_without_the_marker(project: Path) -> None:
+    (project / "mine").mkdir()
+    (project / "mine" / "keep.txt").write_text("keep\n", encoding="utf-8")
+    code, stderr = run("build", "specs", "-o", "mine", "--force")
+    assert code == EXIT_USAGE
+    assert "was not written by arazzo-gen" in refused(stderr)
+    assert (project / "mine" / "keep.txt").read_text(encoding="utf-8") == "keep\n"
+
+
+def test_refuses_a_file(project: Path) -> None:
+    code, stderr = run("build", "specs", "-o", "notes.txt")
+    assert code == EXIT_USAGE
+    assert "notes.txt is a file, not a folder" in refused(stderr)
+    assert (project / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_a_parent_that_is_a_file_is_a_usage_error_not_a_traceback(project: Path) -> None:
+    code, stderr = run("build", "specs", "-o", "notes.txt/out")
+    assert code == EXIT_USAGE
+    assert "notes.txt is a file, so notes.txt/out cannot be created" in refused(stderr)
+    assert "Traceback" not in stderr
+
+
+def test_refuses_a_symlink_to_a_folder(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "precious.txt").write_text("precious\n", encoding="utf-8")
+    (project / "link").symlink_to(target, target_is_directory=True)
+    code, stderr = run("build", "specs", "-o", "link")
+    assert code == EXIT_USAGE
+    assert "link is a symbolic link" in refused(stderr)
+    assert snapshot(target) == {"precious.txt": b"precious\n"}
+
+
+def test_refuses_a_path_through_a_symlinked_folder(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (project / "link").symlink_to(target, target_is_directory=True)
+    code, stderr = run("build", "specs", "-o", "link/out")
+    assert code == EXIT_USAGE
+    assert "link is a symbolic link" in refused(stderr)
+    assert list(target.iterdir()) == []
+    # '..' after a symlink would leave through it: refused too, not normalised away lexically
+    code, stderr = run("build", "specs", "-o", "link/../out2")
+    assert code == EXIT_USAGE
+    assert "link is a symbolic link" in refused(stderr)
+    assert not (tmp_path / "out2").exists() and not (project / "out2").exists()
+
+
+def test_refuses_the_filesystem_root() -> None:
+    code, stderr = run("build", str(FIXTURE), "-o", "/")
+    assert code == EXIT_USAGE
+    assert "it is the filesystem root" in refused(stderr)
+
+
+def test_refuses_the_home_folder(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    code, stderr = run("build", "specs", "-o", str(home))
+    assert code == EXIT_USAGE
+    assert "it is your home folder" in refused(stderr)
+    code, stderr = run("build", "specs", "-o", str(tmp_path))
+    assert code == EXIT_USAGE
+    assert "it contains your home folder" in refused(stderr)
+
+
+def test_refusal_comes_before_compiling(project: Path) -> None:
+    """A usage error is reported at once: no diagnostics of the documents, nothing compiled."""
+    code, stderr = run("build", "specs", "-o", ".")
+    assert code == EXIT_USAGE
+    assert "warning[" not in stderr
+
+
+# -- what is written ----------------------------------------------------------------------------------------
+def test_builds_into_a_new_folder_and_leaves_a_marker_listing_what_it_wrote(project: Path) -> None:
+    code, stderr = run("build", "specs", "-o", "gen/out")
+    assert code == EXIT_OK, stderr
+    out = project / "gen" / "out"
+    written = set(snapshot(out))
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["generator"] == "arazzo-gen"
+    assert set(manifest["files"]) == written - {MANIFEST}
+    assert "arazzo_client/__init__.py" in manifest["files"]
+    assert manifest["files"] == sorted(manifest["files"])
+
+
+def test_builds_into_an_empty_folder(project: Path) -> None:
+    (project / "out").mkdir()
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert (project / "out" / MANIFEST).is_file()
+
+
+def test_rebuilds_its_own_output_and_drops_caches(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    first = snapshot(out)
+    cache = out / "arazzo_client" / "__pycache__"
+    cache.mkdir()
+    (cache / "__init__.cpython-311.pyc").write_bytes(b"\0")
+    (out / ".mypy_cache").mkdir()
+    (out / ".mypy_cache" / "x.json").write_text("{}", encoding="utf-8")
+    (out / "arazzo_client.egg-info").mkdir()
+    (out / "arazzo_client.egg-info" / "PKG-INFO").write_text("x", encoding="utf-8")
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert snapshot(out) == first
+
+
+def test_refuses_its_own_output_holding_files_it_did_not_write_unless_forced(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    (out / "my_tests.py").write_text("assert True\n", encoding="utf-8")
+    (out / "arazzo_client" / "helpers.py").write_text("x = 1\n", encoding="utf-8")
+    before = snapshot(out)
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_USAGE
+    message = refused(stderr)
+    assert "out holds 2 file(s) that arazzo-gen did not write: arazzo_client/helpers.py, my_tests.py" in message
+    assert "--force" in message
+    assert snapshot(out) == before
+
+    code, stderr = run("build", "specs", "-o", "out", "--force")
+    assert code == EXIT_OK, stderr
+    assert "my_tests.py" not in snapshot(out)
+
+
+def test_a_tampered_marker_does_not_vouch_for_a_folder(project: Path) -> None:
+    out = project / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work\n", encoding="utf-8")
+    (out / MANIFEST).write_text("not json", encoding="utf-8")
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_USAGE
+    assert "was not written by arazzo-gen" in refused(stderr)
+    # a marker listing paths outside OUT does not vouch for them either
+    (out / MANIFEST).write_text(json.dumps({"generator": "arazzo-gen", "files": ["../notes.txt"]}), "utf-8")
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_USAGE
+    assert (out / "thesis.tex").exists() and (project / "notes.txt").exists()
+
+
+def test_output_keeps_normal_permissions(project: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+        assert run("build", "specs", "-o", "out")[0] == EXIT_OK  # the swapped-in tree too
+    finally:
+        os.umask(old)
+    out = project / "out"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    assert stat.S_IMODE((out / "arazzo_client").stat().st_mode) == 0o755
+    assert stat.S_IMODE((out / "pyproject.toml").stat().st_mode) == 0o644
+
+
+def test_errors_in_the_documents_leave_its_own_output_untouched(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    before, inode = snapshot(out), out.stat().st_ino
+    workflow = project / "specs" / "arazzo" / "pets.arazzo.yml"
+    workflow.write_text(workflow.read_text(encoding="utf-8").replace("operationId: getPet", "operationId: nope"))
+    code, _ = run("build", "specs", "-o", "out")
+    assert code == EXIT_ERRORS
+    assert snapshot(out) == before and out.stat().st_ino == inode
+
+
+# -- --check ------------------------------------------------------------------------------------------------
+def test_check_reports_files_the_marker_does_not_list(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    (project / "out" / "dist").mkdir()
+    (project / "out" / "dist" / "notes.md").write_text("mine\n", encoding="utf-8")
+    code, stderr = run("build", "specs", "-o", "out", "--check")
+    assert code == EXIT_ERRORS
+    assert "  extra     dist/notes.md (not written by arazzo-gen)" in stderr.splitlines()
+
+
+def test_check_reports_a_missing_marker(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    (project / "out" / MANIFEST).unlink()
+    code, stderr = run("build", "specs", "-o", "out", "--check")
+    assert code == EXIT_ERRORS
+    assert f"  missing   {MANIFEST}" in stderr.splitlines()
+
+
+# -- interrupt-proof swap -----------------------------------------------------------------------------------
+_KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    import generator.write as write
+
+    step, calls = sys.argv[1], {"n": 0}
+    if sys.argv[2] == "fallback":
+        def no_exchange(src, dst):
+            raise OSError(38, "renameat2 not supported")
+        write._exchange = no_exchange
+
+    def die_at(name, real):
+        def wrapper(*args, **kwargs):
+            if name == step:
+                os.kill(os.getpid(), signal.SIGKILL)
+            result = real(*args, **kwargs)
+            if name + "-after" == step:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        return wrapper
+
+    write._exchange = die_at("exchange", write._exchange)
+    write._rename = die_at("rename", write._rename)
+    write._remove_tree = die_at("remove", write._remove_tree)
+    write.write_tree(Path(sys.argv[3]), {"pkg/__init__.py": "NEW = 1\\n"})
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "step"),
+    [
+        ("exchange", "exchange"),
+        ("exchange", "exchange-after"),
+        ("exchange", "remove"),
+        ("fallback", "rename"),
+        ("fallback", "rename-after"),
+        ("fallback", "remove"),
+    ],
+)
+def test_sigkill_during_the_swap_never_loses_out_and_the_next_build_recovers(
+    project: Path, mode: str, step: str
+) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    old = snapshot(out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLER, step, mode, str(out)], env=env, capture_output=True, text=True, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # OUT is either the old tree, the new tree, or (fallback rename killed mid-way) missing with the old tree
+    # restorable beside it; the next build restores it, cleans every leftover and builds
+    if out.exists():
+        assert snapshot(out) == old or set(snapshot(out)) == {"pkg/__init__.py", MANIFEST}
+    else:
+        saved = [p for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-")]
+        assert any(snapshot(p) == old for p in saved)
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert snapshot(out) == old
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+def test_a_missing_out_is_restored_from_an_interrupted_swap(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    old = snapshot(out)
+    out.rename(project / ".out.arazzo-gen-old-abc123")
+    (project / ".out.arazzo-gen-staging-def456" / "pkg").mkdir(parents=True)
+    # --check writes nothing, so it only says where the tree is
+    code, stderr = run("build", "specs", "-o", "out", "--check")
+    assert code == EXIT_ERRORS
+    assert "an interrupted build left out at .out.arazzo-gen-old-abc123" in stderr
+    assert not out.exists()
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert "restored out from an interrupted build (.out.arazzo-gen-old-abc123)" in stderr
+    assert snapshot(out) == old
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+def test_leftover_staging_folders_are_cleaned_by_the_next_build(project: Path) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    for name in (".out.arazzo-gen-staging-aaaa", ".out.arazzo-gen-old-bbbb"):
+        (project / name / "x").mkdir(parents=True)
+    (project / ".out.something-else").mkdir()  # not ours: left alone
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert sorted(p.name for p in project.iterdir()) == [".git", ".out.something-else", "notes.txt", "out", "specs"]
