@@ -66,11 +66,23 @@ def build(
         OutputFormat, typer.Option("--format", help="How to print diagnostics.")
     ] = OutputFormat.text,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--root",
+            help="Also read files (source urls, $refs) under this folder; by default only the specs root is read.",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     if not specs.exists():
         typer.echo(f"error: {specs} does not exist", err=True)
         raise typer.Exit(EXIT_USAGE)
+    for folder in root or []:
+        if not folder.is_dir():
+            typer.echo(f"error: --root {folder} is not a folder", err=True)
+            raise typer.Exit(EXIT_USAGE)
     started = time.perf_counter()
     diagnostics = Diagnostics(strict=strict)
     try:
@@ -87,7 +99,7 @@ def build(
         specs_label=_specs_label(specs, settings.source),
     )
     try:
-        files = compile_specs(specs, options, diagnostics)
+        files = compile_specs(specs, options, diagnostics, root)
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
