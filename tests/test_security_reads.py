@@ -209,6 +209,17 @@ def test_symlinked_spec_file_pointing_outside_is_refused_at_the_link(project: Pa
     assert SECRET not in stdout + stderr
 
 
+def test_symlinks_that_stay_inside_the_root_are_followed(project: Path) -> None:
+    specs = write_project(project)
+    (specs / "real").mkdir()
+    (specs / "openapi" / "pets.yml").rename(specs / "real" / "pets.yml")
+    (specs / "openapi" / "pets.yml").symlink_to(specs / "real" / "pets.yml")
+    (specs / "linked").symlink_to(specs / "arazzo", target_is_directory=True)  # the same document twice
+    code, _, stderr = build()
+    assert code == EXIT_OK, stderr
+    assert headlines(stderr) == []
+
+
 def test_symlinked_folder_pointing_outside_is_not_followed(project: Path) -> None:
     specs = write_project(project)
     outside = project / "elsewhere"
