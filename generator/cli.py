@@ -79,11 +79,23 @@ def build(
             "--force", help="Replace OUT even though it holds files arazzo-gen did not write (they are deleted)."
         ),
     ] = False,
+    root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--root",
+            help="Also read files (source urls, $refs) under this folder; by default only the specs root is read.",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     if not specs.exists():
         typer.echo(f"error: {specs} does not exist", err=True)
         raise typer.Exit(EXIT_USAGE)
+    for folder in root or []:
+        if not folder.is_dir():
+            typer.echo(f"error: --root {folder} is not a folder", err=True)
+            raise typer.Exit(EXIT_USAGE)
     started = time.perf_counter()
     diagnostics = Diagnostics(strict=strict)
     try:
@@ -96,7 +108,7 @@ def build(
         raise typer.Exit(EXIT_USAGE)
     notes: list[str] = []
     try:
-        out = prepare_output(out_arg, specs, force=force, check=check, notes=notes)
+        out = prepare_output(out_arg, specs, roots=root, force=force, check=check, notes=notes)
     except OutputRefused as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -109,7 +121,7 @@ def build(
         specs_label=_specs_label(specs, settings.source),
     )
     try:
-        files = compile_specs(specs, options, diagnostics)
+        files = compile_specs(specs, options, diagnostics, root)
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)

@@ -14,7 +14,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 
 class Severity(StrEnum):
@@ -125,13 +124,18 @@ def render_json(diagnostics: list[Diagnostic]) -> str:
 _LINES: dict[str, list[str]] = {}
 
 
+def remember_source(file: str, text: str) -> None:
+    """Keep the text of a file the compiler read, for the snippets of diagnostics located in it."""
+    _LINES[file] = text.splitlines()
+
+
 def source_line(file: str, line: int) -> str | None:
-    if file not in _LINES:
-        try:
-            _LINES[file] = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            _LINES[file] = []
-    lines = _LINES[file]
+    """Line ``line`` of ``file`` as the compiler read it; ``None`` for a file it never read.
+
+    Snippets never read the disk themselves: a location can name a file that was refused (outside the specs
+    root, say), and its content must not be printed.
+    """
+    lines = _LINES.get(file, [])
     if 1 <= line <= len(lines):
         return lines[line - 1].expandtabs(1)
     return None

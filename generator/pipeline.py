@@ -11,9 +11,14 @@ from .ir.program import build_program
 from .write import format_tree
 
 
-def compile_specs(specs: Path, options: PackageOptions, diagnostics: Diagnostics) -> dict[str, str] | None:
-    """The generated tree (relative path -> text), or ``None`` when the documents have errors."""
-    program = build_program(specs, diagnostics)
+def compile_specs(
+    specs: Path, options: PackageOptions, diagnostics: Diagnostics, roots: list[Path] | None = None
+) -> dict[str, str] | None:
+    """The generated tree (relative path -> text), or ``None`` when the documents have errors.
+
+    Only files inside the specs root (and the extra ``roots`` folders, from ``--root``) are read.
+    """
+    program = build_program(specs, diagnostics, roots)
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None

@@ -91,7 +91,13 @@ def with_manifest(files: dict[str, str]) -> dict[str, str]:
 
 # -- which folders may be written ---------------------------------------------------------------------------
 def prepare_output(
-    out_arg: str, specs: Path, *, force: bool = False, check: bool = False, notes: list[str] | None = None
+    out_arg: str,
+    specs: Path,
+    *,
+    roots: list[Path] | None = None,
+    force: bool = False,
+    check: bool = False,
+    notes: list[str] | None = None,
 ) -> Path:
     """Validate OUT before anything is compiled and return its absolute path; raise :class:`OutputRefused`.
 
@@ -125,6 +131,7 @@ def prepare_output(
         ("it contains the working directory", cwd.is_relative_to(real)),
         ("it is the specs folder", real == specs_dir),
         ("it contains the specs folder", specs_dir.is_relative_to(real)),
+        ("it contains a --root folder", any(r.resolve().is_relative_to(real) for r in roots or ())),
     ):
         if hit:
             raise OutputRefused(

@@ -103,6 +103,15 @@ def test_refuses_a_parent_that_contains_the_specs(
     assert snapshot(project) == before
 
 
+def test_refuses_a_folder_holding_a_root_it_reads(project: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared" / "apis"
+    shared.mkdir(parents=True)
+    code, stderr = run("build", "specs", "-o", str(tmp_path / "shared"), "--root", str(shared))
+    assert code == EXIT_USAGE
+    assert "it contains a --root folder" in refused(stderr)
+    assert shared.is_dir()
+
+
 def test_refuses_a_non_empty_folder_it_did_not_write(project: Path) -> None:
     other = project / "website"
     (other / "src").mkdir(parents=True)

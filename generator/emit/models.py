@@ -105,6 +105,8 @@ def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[st
                 output_datetime_class=DatetimeClassType.Datetime,
                 formatters=[Formatter.BLACK],
                 custom_file_header=f'"""{header}"""',
+                # The schema table already made every $ref local; should one slip through, refuse to fetch it.
+                allow_remote_refs=False,
             )
     except Exception as error:  # noqa: BLE001 - report any generator failure as a located diagnostic
         diagnostics.error(

@@ -29,6 +29,10 @@ _PARAM_RESERVED = {
     "self", "body", "extra_headers", "extra_query", "timeout", "cls", "client", "response", "request",
     "url", "params", "headers", "cookies",
 }  # fmt: skip
+# JSON Schema keywords that name other documents by URI.  datamodel-code-generator would resolve (and so fetch)
+# them; the schema table rewrites every $ref to a local name, drops these, and so nothing is ever fetched.
+_DYNAMIC_REFS = ("$dynamicRef", "$recursiveRef")
+_URI_KEYWORDS = {"$id", "$schema", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$vocabulary"}
 _JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json(;.*)?$|^\*/\*$|^application/\*$")
 
 
@@ -110,7 +114,15 @@ class SchemaTable:
             return node
         out: dict[str, Any] = {}
         for key, value in node.items():
-            if key.startswith("x-"):
+            if key.startswith("x-") or key in _URI_KEYWORDS:
+                continue
+            if key in _DYNAMIC_REFS:
+                self.workspace.diagnostics.warning(
+                    "dynamic-ref",
+                    f"{key} {_short(value)} is not followed (dynamic references are not supported, and nothing is "
+                    "fetched); the schema accepts any value here",
+                    _at(node, key),
+                )
                 continue
             if key == "$ref" and isinstance(value, str):
                 out[key] = self._rewrite(value, path, _at(node, key))
@@ -153,6 +165,11 @@ class SchemaTable:
             preferred = pascal(tokens[-1] if tokens else target.path.stem)
         name = self._name_for(target.key, preferred, target.path, target.node)
         return SCHEMA_REF_PREFIX + name
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _escape(key: str) -> str:

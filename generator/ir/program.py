@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostics, Loc, display_path
 from ..naming import Scope, module_name
 from ..read import YList, YMap
-from ..resolve import Workspace
+from ..resolve import SpecsRoot, Workspace, outside_root_message
 from .lower_api import lower_api
 from .lower_workflow import WorkflowLowering
 from .model import Api, Program
@@ -20,14 +20,31 @@ _API_NOISE = re.compile(r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?descrip
 _ARAZZO_NOISE = re.compile(r"([._-]?(arazzo|workflows?))+$", re.IGNORECASE)
 
 
-def discover(specs: Path) -> list[Path]:
-    """Every YAML/JSON file under ``specs`` (or ``specs`` itself), in a stable order."""
-    if specs.is_file():
-        return [specs.resolve()]
-    return sorted(
-        (p.resolve() for p in specs.rglob("*") if p.suffix.lower() in SPEC_SUFFIXES and p.is_file()),
-        key=lambda p: p.as_posix(),
-    )
+def discover(specs: Path, root: SpecsRoot, diagnostics: Diagnostics) -> list[Path]:
+    """Every YAML/JSON file under ``specs`` (or ``specs`` itself), in a stable order.
+
+    Symlinks are followed only while they stay inside ``root``: a link (to a file or a folder) that leaves it
+    is an ``outside-root`` error located at the link, and what it points to is never read.
+    """
+    found: set[Path] = set()
+    pending = [specs]
+    visited: set[Path] = set()
+    while pending:
+        entry = pending.pop()
+        if not root.contains(entry):
+            link = f"the symbolic link {_shown(entry)} to a {'folder' if entry.is_dir() else 'file'}"
+            problem = f"leads outside the specs root ({root.describe()})"
+            diagnostics.error("outside-root", outside_root_message(link, problem), Loc(str(entry)))
+            continue
+        if entry.is_dir():
+            folder = entry.resolve()
+            if folder in visited:
+                continue
+            visited.add(folder)
+            pending.extend(sorted(entry.iterdir(), reverse=True))
+        elif entry.suffix.lower() in SPEC_SUFFIXES and entry.is_file():
+            found.add(entry.resolve())
+    return sorted(found, key=lambda p: p.as_posix())
 
 
 def is_arazzo(root: Any) -> bool:
@@ -39,14 +56,15 @@ def is_api(root: Any) -> bool:
 
 
 class ProgramBuilder:
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    def __init__(self, diagnostics: Diagnostics, root: SpecsRoot) -> None:
         self.diagnostics = diagnostics
-        self.workspace = Workspace(diagnostics)
+        self.root = root
+        self.workspace = Workspace(diagnostics, root)
         self.apis: dict[Path, Api] = {}
         self.api_modules = Scope({"workflows", "runtime"})
 
     def build(self, specs: Path) -> Program:
-        files = discover(specs)
+        files = discover(specs, self.root, self.diagnostics)
         arazzo_files = []
         for path in files:
             document = self.workspace.document(path)
@@ -121,7 +139,17 @@ class ProgramBuilder:
                 loc,
             )
             return None
-        target = (arazzo_path.parent / unquote(parts.path)).resolve()
+        if parts.scheme not in ("", "file"):
+            self.diagnostics.error(
+                "unresolved-source", f"source url '{url}' has the unsupported scheme '{parts.scheme}:'", loc
+            )
+            return None
+        located, problem = self.root.locate(arazzo_path, url)
+        if located is None:
+            where = Loc(loc.file, loc.line, loc.col, len(url))
+            self.diagnostics.error("outside-root", outside_root_message(f"source url '{url}'", problem), where)
+            return None
+        target = located
         if not target.is_file():
             self.diagnostics.error(
                 "unresolved-source",
@@ -151,5 +179,7 @@ def _shown(path: Path) -> str:
     return display_path(str(path))
 
 
-def build_program(specs: Path, diagnostics: Diagnostics) -> Program:
-    return ProgramBuilder(diagnostics).build(specs)
+def build_program(specs: Path, diagnostics: Diagnostics, roots: list[Path] | None = None) -> Program:
+    """Lower every Arazzo document under ``specs``; files are read only inside the specs root (see
+    :func:`~generator.resolve.workspace.default_root`) and the extra ``roots`` folders."""
+    return ProgramBuilder(diagnostics, SpecsRoot.for_specs(specs, roots)).build(specs)

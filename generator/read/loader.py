@@ -9,13 +9,15 @@ booleans or unquoted dates as ``datetime`` are kept as strings), and mapping key
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, remember_source
 
 try:  # the C composer is several times faster on large documents
     from yaml import CSafeLoader as _Loader
@@ -88,23 +90,43 @@ class Document:
 
 
 class ReadError(Exception):
-    def __init__(self, message: str, loc: Loc) -> None:
+    def __init__(self, message: str, loc: Loc, rule: str = "invalid-syntax") -> None:
         super().__init__(message)
         self.message = message
         self.loc = loc
+        self.rule = rule
+
+
+# Limits that keep reading (and every later, recursive stage) bounded in time and memory.  Real API
+# descriptions nest a few dozen levels and use few YAML aliases; hostile ones nest 10,000 levels (which would
+# overflow the C stack of the YAML composer) or expand a 1 KB "billion laughs" document to 10^9 nodes.
+MAX_DEPTH = 128
+"""Deepest nesting of mappings and sequences accepted in a document."""
+MAX_ALIAS_EXPANSION = 100_000
+"""Most nodes that YAML aliases (and merge keys) may add to a document once expanded; a string counts one
+node per 32 characters."""
+
+_NON_FINITE_JSON = {"NaN", "Infinity", "-Infinity", "+Infinity"}
 
 
 def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
     """Parse ``path``; report problems to ``diagnostics`` and return ``None`` when it cannot be read."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         diagnostics.error("file-not-found", f"file not found: {path}", Loc(file))
         return None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         diagnostics.error("unreadable-file", f"cannot read {path}: {error}", Loc(file))
         return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        remember_source(file, data.decode("utf-8", errors="replace"))
+        diagnostics.error("invalid-encoding", *_decode_problem(data, error, file))
+        return None
+    remember_source(file, text)
     is_json = path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "["))
     if is_json:
         # Tabs are insignificant white space in JSON but not allowed as indentation in YAML; a raw tab cannot
@@ -114,21 +136,57 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
         diagnostics.warning("empty-document", "the file is empty; it is skipped", Loc(file))
         return None
     try:
-        root = parse_text(text, file, diagnostics)
+        root = parse_text(text, file, diagnostics, json_document=is_json)
     except ReadError as error:
-        if is_json:
-            root = _parse_json_fallback(text, file, diagnostics)
-            if root is not None:
-                return Document(path.resolve(), root, "json")
-        diagnostics.error("invalid-syntax", error.message, error.loc)
+        if is_json and error.rule == "invalid-syntax":
+            try:
+                root = _parse_json_fallback(text, file, diagnostics)
+            except ReadError as fallback_error:
+                error = fallback_error
+            else:
+                if root is not None:
+                    return Document(path.resolve(), root, "json")
+        _report(diagnostics, error)
         return None
     return Document(path.resolve(), root, "json" if is_json else "yaml")
 
 
-def parse_text(text: str, file: str, diagnostics: Diagnostics | None = None) -> Any:
-    """Compose ``text`` as YAML (a superset of JSON) and convert it to positioned data."""
+def _report(diagnostics: Diagnostics, error: ReadError) -> None:
+    # Each rule is spelled out so that docs/diagnostics.md can be checked against the source.
+    if error.rule == "too-deep":
+        diagnostics.error("too-deep", error.message, error.loc)
+    elif error.rule == "alias-expansion":
+        diagnostics.error("alias-expansion", error.message, error.loc)
+    elif error.rule == "invalid-encoding":
+        diagnostics.error("invalid-encoding", error.message, error.loc)
+    elif error.rule == "non-finite-number":
+        diagnostics.error("non-finite-number", error.message, error.loc)
+    else:
+        diagnostics.error("invalid-syntax", error.message, error.loc)
+
+
+def _decode_problem(data: bytes, error: UnicodeDecodeError, file: str) -> tuple[str, Loc]:
+    line_start = data.rfind(b"\n", 0, error.start) + 1
+    line = data.count(b"\n", 0, error.start) + 1
+    col = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
+    shown = data[error.start : min(error.end, error.start + 4)].hex(" ")
+    message = f"the file is not UTF-8: bytes {shown} at line {line} cannot be decoded; re-save the file as UTF-8"
+    return message, Loc(file, line, col, 1)
+
+
+def parse_text(
+    text: str, file: str, diagnostics: Diagnostics | None = None, *, json_document: bool = False
+) -> Any:
+    """Parse ``text`` as YAML (a superset of JSON) into positioned data, within :data:`MAX_DEPTH` and
+    :data:`MAX_ALIAS_EXPANSION`.
+
+    The document is built from the parser's event stream with an explicit stack, never by recursion, so no
+    nesting depth can overflow a stack; the first node beyond the limits stops reading with a located
+    :class:`ReadError`.
+    """
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        return _Builder(file, diagnostics, json_document).run(loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1, 1) if mark else Loc(file)
@@ -137,66 +195,205 @@ def parse_text(text: str, file: str, diagnostics: Diagnostics | None = None) -> 
         raise ReadError(f"invalid YAML: {problem}{context}", loc) from None
     except yaml.YAMLError as error:
         raise ReadError(f"invalid YAML: {error}", Loc(file)) from None
-    if node is None:
-        raise ReadError("the document is empty", Loc(file))
-    return _Converter(file, diagnostics).convert(node)
+    finally:
+        loader.dispose()
 
 
-class _Converter:
-    def __init__(self, file: str, diagnostics: Diagnostics | None) -> None:
+def _weight(value: Any) -> int:
+    """How many nodes a scalar counts for when it is repeated by an alias."""
+    return 1 + len(value) // 32 if isinstance(value, str) else 1
+
+
+@dataclass
+class _Anchor:
+    value: Any
+    loc: Loc
+    size: int
+    open: bool  # still being built: an alias to it now would make the document contain itself
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "key", "key_loc", "size", "start")
+
+    def __init__(self, container: YMap | YList, start: yaml.Mark, anchor: str | None) -> None:
+        self.container = container
+        self.start = start
+        self.anchor = anchor
+        self.key: Any = _NO_KEY
+        self.key_loc: Loc | None = None
+        self.size = 1
+
+
+_NO_KEY = object()
+
+
+class _Builder:
+    def __init__(self, file: str, diagnostics: Diagnostics | None, json_document: bool) -> None:
         self.file = file
         self.diagnostics = diagnostics
-        self.memo: dict[int, Any] = {}
+        self.json_document = json_document
+        self.anchors: dict[str, _Anchor] = {}
+        self.expansion = 0
 
-    def loc(self, node: yaml.Node) -> Loc:
-        start, end = node.start_mark, node.end_mark
+    def loc(self, start: yaml.Mark, end: yaml.Mark) -> Loc:
         length = end.column - start.column if end.line == start.line else 0
         return Loc(self.file, start.line + 1, start.column + 1, max(length, 0))
 
-    def convert(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        cached = self.memo.get(id(node))
-        if cached is not None:  # a YAML alias: share the converted node (also stops recursive aliases)
-            return cached
-        if isinstance(node, yaml.SequenceNode):
-            seq = YList(self.loc(node))
-            self.memo[id(node)] = seq
-            for item in node.value:
-                seq.append(self.convert(item))
-                seq.item_locs.append(self.loc(item))
-            return seq
-        mapping = YMap(self.loc(node))
-        self.memo[id(node)] = mapping
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self._merge(mapping, value_node)
-                continue
-            raw_key = self.convert(key_node)
-            key = _key_text(raw_key)
-            key_loc = self.loc(key_node)
-            if key in mapping and self.diagnostics is not None:
-                first = mapping.key_locs[key]
-                self.diagnostics.warning(
-                    "duplicate-key",
-                    f"key '{key}' appears twice in this mapping (first at line {first.line}); the last one wins",
-                    key_loc,
-                )
-            mapping[key] = self.convert(value_node)
-            mapping.key_locs[key] = key_loc
-            mapping.value_locs[key] = self.loc(value_node)
-        return mapping
+    def mark_loc(self, mark: yaml.Mark) -> Loc:
+        return Loc(self.file, mark.line + 1, mark.column + 1, 1)
 
-    def _merge(self, mapping: YMap, value_node: yaml.Node) -> None:
-        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-        for source_node in sources:
-            source = self.convert(source_node)
+    def run(self, loader: Any) -> Any:
+        stack: list[_Frame] = []
+        root: Any = _NO_KEY
+        documents = 0
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise ReadError(
+                        "invalid YAML: expected a single document in the stream, but found another document",
+                        self.mark_loc(event.start_mark),
+                    )
+                continue
+            if isinstance(event, yaml.StreamStartEvent | yaml.DocumentEndEvent):
+                continue
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise ReadError(
+                        f"the document nests deeper than {MAX_DEPTH} levels; arazzo-gen stops reading here",
+                        self.mark_loc(event.start_mark),
+                        "too-deep",
+                    )
+                provisional = self.mark_loc(event.start_mark)
+                container: YMap | YList = (
+                    YMap(provisional) if isinstance(event, yaml.MappingStartEvent) else YList(provisional)
+                )
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = _Anchor(container, provisional, 0, True)
+                stack.append(_Frame(container, event.start_mark, event.anchor))
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                loc = self.loc(frame.start, event.end_mark)
+                frame.container.loc = loc
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = _Anchor(frame.container, loc, frame.size, False)
+                value, size = frame.container, frame.size
+            elif isinstance(event, yaml.AliasEvent):
+                anchor = self.anchors.get(event.anchor)
+                if anchor is None:
+                    raise ReadError(
+                        f"invalid YAML: found undefined alias '{event.anchor}'", self.mark_loc(event.start_mark)
+                    )
+                if anchor.open:
+                    raise ReadError(
+                        f"invalid YAML: the alias '*{event.anchor}' refers to a node that contains it (a recursive "
+                        "alias); JSON data cannot be recursive",
+                        self.loc(event.start_mark, event.end_mark),
+                    )
+                self.expansion += anchor.size
+                if self.expansion > MAX_ALIAS_EXPANSION:
+                    raise ReadError(
+                        f"the alias '*{event.anchor}' expands the document beyond {MAX_ALIAS_EXPANSION:,} nodes "
+                        "(a YAML alias bomb?); arazzo-gen stops reading here",
+                        self.loc(event.start_mark, event.end_mark),
+                        "alias-expansion",
+                    )
+                value, size, loc = anchor.value, anchor.size, anchor.loc
+            elif isinstance(event, yaml.ScalarEvent):
+                loc = self.loc(event.start_mark, event.end_mark)
+                value = self.scalar(event, loc)
+                size = _weight(value)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = _Anchor(value, loc, size, False)
+            else:  # pragma: no cover - no other events exist
+                continue
+            if not stack:
+                root = value
+                continue
+            self.add(stack[-1], value, size, loc, event)
+        if root is _NO_KEY:
+            raise ReadError("the document is empty", Loc(self.file))
+        return root
+
+    def scalar(self, event: yaml.ScalarEvent, loc: Loc) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == "tag:yaml.org,2002:merge":
+            return _MERGE
+        # A plain scalar that JSON cannot hold is refused, not made a string (quoted, it is a string).
+        if not event.style and (
+            (self.json_document and event.value in _NON_FINITE_JSON)
+            or (tag == "tag:yaml.org,2002:float" and event.value.lstrip("+-").lower() in (".nan", ".inf"))
+        ):
+            raise ReadError(
+                f"'{event.value}' is not a finite number; JSON (and so OpenAPI and Arazzo) has no NaN or "
+                "Infinity - write a number, or quote it to make it a string",
+                loc,
+                "non-finite-number",
+            )
+        value = _scalar(event.value, event.style, tag)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ReadError(
+                f"'{event.value}' overflows to infinity; JSON (and so OpenAPI and Arazzo) has no Infinity",
+                loc,
+                "non-finite-number",
+            )
+        return value
+
+    def add(self, frame: _Frame, value: Any, size: int, loc: Loc, event: yaml.Event) -> None:
+        container = frame.container
+        frame.size += size
+        if value is _MERGE and (isinstance(container, YList) or frame.key is not _NO_KEY):
+            value = "<<"  # only a key merges
+        if isinstance(container, YList):
+            container.append(value)
+            container.item_locs.append(loc)
+            return
+        if frame.key is _NO_KEY:
+            frame.key = value
+            frame.key_loc = loc
+            return
+        key, key_loc = frame.key, frame.key_loc
+        frame.key, frame.key_loc = _NO_KEY, None
+        assert key_loc is not None
+        if key is _MERGE:
+            self.merge(container, value)
+            return
+        text = _key_text(key)
+        if text in container and self.diagnostics is not None:
+            first = container.key_locs[text]
+            self.diagnostics.warning(
+                "duplicate-key",
+                f"key '{text}' appears twice in this mapping (first at line {first.line}); the last one wins",
+                key_loc,
+            )
+        container[text] = value
+        container.key_locs[text] = key_loc
+        container.value_locs[text] = loc
+
+    @staticmethod
+    def merge(mapping: YMap, value: Any) -> None:
+        sources = value if isinstance(value, YList) else [value]
+        for source in sources:
             if isinstance(source, YMap):
-                for key, value in source.items():
+                for key, item in source.items():
                     if key not in mapping:
-                        mapping[key] = value
+                        mapping[key] = item
                         mapping.key_locs[key] = source.key_at(key)
                         mapping.value_locs[key] = source.at(key)
+
+
+class _Merge:
+    """The ``<<`` merge key (a sentinel, so that it never collides with a real key)."""
+
+
+_MERGE = _Merge()
+_RESOLVER = yaml.resolver.Resolver()
 
 
 def _key_text(key: Any) -> str:
@@ -213,12 +410,10 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(value: str, style: str | None, tag: str) -> Any:
     """JSON-compatible value of a scalar, with YAML 1.2 core-schema semantics."""
-    value: str = node.value
-    if node.style in ("'", '"', "|", ">"):
+    if style in ("'", '"', "|", ">"):
         return value
-    tag = node.tag
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag == "tag:yaml.org,2002:bool":
@@ -246,10 +441,32 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 def _parse_json_fallback(text: str, file: str, diagnostics: Diagnostics) -> Any | None:
     """Strict JSON that the YAML composer rejected: parse it without positions rather than fail."""
+
+    def no_constant(name: str) -> Any:
+        raise ReadError(
+            f"'{name}' is not a finite number; JSON (and so OpenAPI and Arazzo) has no NaN or Infinity - write a "
+            "number, or quote it to make it a string",
+            Loc(file),
+            "non-finite-number",
+        )
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError:
         return None
+    except RecursionError:
+        raise ReadError(
+            f"the document nests deeper than {MAX_DEPTH} levels; arazzo-gen stops reading here", Loc(file), "too-deep"
+        ) from None
+    surrogate = _lone_surrogate(text)
+    if surrogate is not None:
+        line, col = surrogate
+        raise ReadError(
+            "a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair) is not a character; remove it or "
+            "write the whole surrogate pair",
+            Loc(file, line, col, 6),
+            "invalid-encoding",
+        )
     diagnostics.warning(
         "json-without-positions",
         "this JSON could not be read with positions; locations inside it point at the start of the file",
@@ -258,16 +475,46 @@ def _parse_json_fallback(text: str, file: str, diagnostics: Diagnostics) -> Any 
     return _wrap(data, Loc(file))
 
 
-def _wrap(data: Any, loc: Loc) -> Any:
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _lone_surrogate(text: str) -> tuple[int, int] | None:
+    """Line and column of the first ``\\uXXXX`` escape that is half of a surrogate pair without the other."""
+    pending: int | None = None  # offset of a high surrogate waiting for its low half
+    previous_end = -1
+    for match in _ESCAPE.finditer(text):
+        code = int(match.group(1), 16) if match.group(1) else None
+        adjacent = match.start() == previous_end
+        if pending is not None and not (adjacent and code is not None and 0xDC00 <= code <= 0xDFFF):
+            break
+        if pending is not None:
+            pending = None
+        elif code is not None and 0xD800 <= code <= 0xDBFF:
+            pending = match.start()
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            pending = match.start()
+            break
+        previous_end = match.end()
+    if pending is None:
+        return None
+    line = text.count("\n", 0, pending) + 1
+    return line, pending - (text.rfind("\n", 0, pending) + 1) + 1
+
+
+def _wrap(data: Any, loc: Loc, depth: int = 0) -> Any:
+    if isinstance(data, dict | list) and depth >= MAX_DEPTH:
+        raise ReadError(
+            f"the document nests deeper than {MAX_DEPTH} levels; arazzo-gen stops reading here", loc, "too-deep"
+        )
     if isinstance(data, dict):
         mapping = YMap(loc)
         for key, value in data.items():
-            mapping[str(key)] = _wrap(value, loc)
+            mapping[str(key)] = _wrap(value, loc, depth + 1)
         return mapping
     if isinstance(data, list):
         seq = YList(loc)
         for item in data:
-            seq.append(_wrap(item, loc))
+            seq.append(_wrap(item, loc, depth + 1))
             seq.item_locs.append(loc)
         return seq
     return data

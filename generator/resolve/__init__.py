@@ -1,6 +1,14 @@
 """Stage 2: resolve references between documents; Swagger 2.0 is normalised to the OpenAPI 3 shape."""
 
 from .swagger2 import is_swagger2, normalise_swagger2
-from .workspace import Target, Workspace
+from .workspace import SpecsRoot, Target, Workspace, default_root, outside_root_message
 
-__all__ = ["Target", "Workspace", "is_swagger2", "normalise_swagger2"]
+__all__ = [
+    "SpecsRoot",
+    "Target",
+    "Workspace",
+    "default_root",
+    "is_swagger2",
+    "normalise_swagger2",
+    "outside_root_message",
+]

@@ -4,6 +4,10 @@ A :class:`Workspace` reads each file once, normalises Swagger 2.0 API descriptio
 as they are loaded, and resolves ``$ref`` strings (same-document and relative-file, with JSON Pointer
 fragments).  Resolution never follows a reference by itself, so cyclic schemas are safe: callers decide
 when to step through a reference.
+
+Every file it reads lies inside the :class:`SpecsRoot` (after resolving symlinks): a ``$ref`` (or a source
+url, see :mod:`generator.ir.program`) that leaves it is a located ``outside-root`` error, and the file is
+never opened.
 """
 
 from __future__ import annotations
@@ -13,9 +17,64 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, display_path
 from ..read import Document, YList, YMap, read_document
 from .swagger2 import is_swagger2, normalise_swagger2
+
+ROOT_OPTION = "--root DIR"
+
+
+@dataclass(frozen=True)
+class SpecsRoot:
+    """The folders the compiler may read: the specs root, plus any folder given with ``--root``."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def for_specs(cls, specs: Path, extra: list[Path] | None = None) -> SpecsRoot:
+        return cls((default_root(specs), *(folder.resolve() for folder in extra or [])))
+
+    def contains(self, path: Path) -> bool:
+        """Whether ``path`` (resolved, so symlinks are followed first) lies inside one of the folders."""
+        resolved = path.resolve()
+        return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders)
+
+    def locate(self, base: Path, reference: str) -> tuple[Path | None, str]:
+        """The local file a relative (or ``file:``) reference from the document ``base`` names.
+
+        Returns ``(path, "")`` inside the root, or ``(None, why)`` when it names something outside it: an
+        absolute path, a ``../`` escape, a ``file://`` url or a symlink leaving the root.
+        """
+        parts = urlsplit(reference)
+        if parts.scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                return None, "names another host"
+            relative = unquote(parts.path)
+        else:
+            relative = unquote(reference.partition("#")[0])
+        path = (base.parent / relative).resolve()
+        if not self.contains(path):
+            return None, f"leads outside the specs root ({self.describe()})"
+        return path, ""
+
+    def describe(self) -> str:
+        return " and ".join(display_path(str(folder)) for folder in self.folders)
+
+
+def default_root(specs: Path) -> Path:
+    """SPECS itself when it is a folder; for one file, the nearest folder upwards holding a
+    ``pyproject.toml``, else the file's folder."""
+    specs = specs.resolve()
+    if specs.is_dir():
+        return specs
+    for folder in specs.parents:
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return specs.parent
+
+
+def outside_root_message(what: str, problem: str) -> str:
+    return f"{what} {problem}; it is not read - move the file inside the root, or widen the root with {ROOT_OPTION}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +91,24 @@ class Target:
         return f"{self.path}#{self.pointer}"
 
 
+class _Outside(Exception):
+    """A reference names a file outside the root (internal to :class:`Workspace`)."""
+
+
 class Workspace:
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    def __init__(self, diagnostics: Diagnostics, root: SpecsRoot) -> None:
         self.diagnostics = diagnostics
+        self.root = root
         self._documents: dict[Path, Document | None] = {}
 
     def document(self, path: Path) -> Document | None:
-        """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3."""
+        """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3.
+
+        A path outside the root is never read (callers report why, where the path came from).
+        """
         path = path.resolve()
+        if not self.root.contains(path):
+            return None
         if path not in self._documents:
             document = read_document(path, self.diagnostics)
             if document is not None and is_swagger2(document.root):
@@ -49,7 +118,11 @@ class Workspace:
 
     def resolve(self, base: Path, ref: str, loc: Loc | None, *, report: bool = True) -> Target | None:
         """Resolve ``ref`` found in the document at ``base``; report a located warning when it dangles."""
-        target, problem = self._resolve(base, ref)
+        try:
+            target, problem = self._resolve(base, ref)
+        except _Outside as outside:
+            self.diagnostics.error("outside-root", outside_root_message(f"$ref '{ref}'", str(outside)), loc)
+            return None
         if target is None and report:
             self.diagnostics.warning("unresolved-ref", f"$ref '{ref}' does not resolve: {problem}", loc)
         return target
@@ -58,8 +131,15 @@ class Workspace:
         parts = urlsplit(ref)
         if parts.scheme in ("http", "https"):
             return None, "remote references are not fetched; save the document next to this one"
+        if parts.scheme not in ("", "file"):
+            return None, f"the scheme '{parts.scheme}:' is not supported; use a relative path"
         file_part, _, fragment = ref.partition("#")
-        path = (base.parent / unquote(file_part)).resolve() if file_part else base.resolve()
+        path = base.resolve()
+        if file_part:
+            located, problem = self.root.locate(base, file_part)
+            if located is None:
+                raise _Outside(problem)
+            path = located
         if file_part and not path.is_file():
             return None, f"file {file_part} not found"
         document = self.document(path)
