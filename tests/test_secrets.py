@@ -430,3 +430,27 @@ def test_redact_url_hides_credential_like_query_values_and_passwords(vault: type
         "https://u:***@h/x?access_token=***&page=2&X-Amz-Signature=***&sub%20key=k"
     )
     assert runtime.redact_url("https://h/x") == "https://h/x"
+
+
+def _step_error_in_child(out: str, base_url: str) -> str:
+    """Run in a worker process: the workflow's StepFailed travels back to the parent pickled."""
+    sys.path.insert(0, out)
+    vault = importlib.import_module(PACKAGE)
+    _workflow("echo")(vault, base_url)
+    return "no error"
+
+
+def test_step_error_crosses_a_process_boundary(vault: types.ModuleType, server: tuple[str, Seen]) -> None:
+    import concurrent.futures
+    import multiprocessing
+
+    out = str(Path(vault.__file__).parent.parent)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        future = pool.submit(_step_error_in_child, out, server[0])
+        with pytest.raises(vault.StepFailed) as failure:
+            future.result(timeout=60)
+    error = failure.value
+    assert (error.workflow, error.step, error.status_code) == ("readItem", "fetchItem", 401)
+    assert isinstance(error.cause, vault.AuthenticationError) and error.cause.body.message == "rejected ***   ***"
+    assert leaks(str(error)) == [] and leaks(repr(error.cause)) == []

@@ -71,7 +71,8 @@ class Redactor:
         if lowered in self.names or lowered in CREDENTIAL_HEADERS:
             forms = {form for form in _credential_forms(value) if len(form) >= _MIN_SECRET_LENGTH}
             if not forms.issubset(self._values):
-                self._values = tuple(sorted(forms.union(self._values), key=len, reverse=True))
+                with _LIVE_LOCK:  # calls from several threads must not lose a value
+                    self._values = tuple(sorted(forms.union(self._values), key=len, reverse=True))
 
     def text(self, text: str) -> str:
         """``text`` with every remembered credential replaced by ``***``."""
