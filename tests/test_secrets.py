@@ -126,15 +126,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"message": f"rejected {echo}"})
         elif item == "teapot":  # undocumented status, plain-text body
             self._send(418, f"I'm a teapot; you sent {echo}", content_type="text/plain")
+        elif item == "garbled":  # says gzip, is not: httpx fails to decode it
+            self._send(200, "not gzip", content_type="text/plain", encoding="gzip")
         elif item.startswith("status-"):
             self._send(int(item.removeprefix("status-")), {"message": f"status {item}"})
         else:
             self._send(404, {"message": f"no item {item}"})
 
-    def _send(self, status: int, body: Any, content_type: str = "application/json") -> None:
+    def _send(self, status: int, body: Any, content_type: str = "application/json", encoding: str = "") -> None:
         data = (json.dumps(body) if content_type == "application/json" else body).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Set-Cookie", f"server_session={SERVER_COOKIE}; HttpOnly")
         self.end_headers()
@@ -216,6 +220,7 @@ SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     "body-does-not-validate": (_get(_full, "bad-body", parsed=True), "ResponseValidationError"),
     "timeout": (_get(_full, "slow", timeout=0.2), "ApiTimeoutError"),
     "connection-refused": (_refused, "ApiConnectionError"),
+    "undecodable-body": (_get(_full, "garbled"), "ApiConnectionError"),
     "step-404": (_workflow("missing"), "StepFailed"),
     "step-401-echoing-inputs": (_workflow("echo"), "StepFailed"),
     "step-criterion-on-200": (_workflow("gadget"), "StepFailed"),

@@ -300,7 +300,7 @@ class ApiError(_PicklableError):
 
 
 class ApiConnectionError(ApiError):
-    """The request could not be sent or no response arrived (DNS, refused connection, TLS, ...)."""
+    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, ...)."""
 
     def __init__(self, method: str, url: str, reason: str) -> None:
         self.method = method
@@ -657,7 +657,7 @@ class _ClientBase:
         return request
 
     def _connection_error(
-        self, request: Mapping[str, Any], error: httpx.TransportError
+        self, request: Mapping[str, Any], error: httpx.RequestError
     ) -> ApiConnectionError:
         kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
@@ -696,7 +696,7 @@ class BaseClient(_ClientBase):
             response = self._http.request(
                 **request, timeout=self._timeout if timeout is None else timeout
             )
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # transport, decoding or redirect failures
             failure = self._connection_error(request, error)
         else:
             return handle(response, responses, self._redactor)
@@ -746,7 +746,7 @@ class AsyncBaseClient(_ClientBase):
             response = await self._http.request(
                 **request, timeout=self._timeout if timeout is None else timeout
             )
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # transport, decoding or redirect failures
             failure = self._connection_error(request, error)
         else:
             return handle(response, responses, self._redactor)
