@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -92,18 +93,48 @@ class Diagnostics:
         return sum(1 for d in self.items if d.severity is severity)
 
 
+# Characters a terminal must not receive raw from a document: controls (ESC starts ANSI/OSC sequences, BEL
+# ends OSC ones; line breaks would forge extra diagnostic lines), format characters (bidi overrides such as
+# U+202E, zero-width characters), line/paragraph separators (U+2028/U+2029), surrogates, private-use and
+# unassigned code points.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print: every unsafe character as a visible escape (``\\x1b``, ``\\u202e``)."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def render_text(diagnostic: Diagnostic, *, snippet: bool = True) -> str:
-    """Render one diagnostic with, when the file can be read, the source line and a caret underline."""
-    text = diagnostic.headline()
+    """Render one diagnostic with, when the file can be read, the source line and a caret underline.
+
+    Document text (in the message, the path and the source line) is shown through :func:`visible`, so a
+    document cannot send escape sequences or bidi overrides to the terminal; the caret is measured on the
+    escaped line.
+    """
+    text = visible(diagnostic.headline())
     loc = diagnostic.loc
     if not snippet or loc is None:
         return text
     line = source_line(loc.file, loc.line)
     if line is None:
         return text
+    start, width = loc.col - 1, max(1, loc.length)
+    token = line[start : start + width]
+    pad = len(visible(line[:start])) + max(0, start - len(line))
+    carets = len(visible(token)) + width - len(token)  # the part past the line's end counts as is
     gutter = f"{loc.line:>5} | "
-    caret = " " * (len(gutter) - 2) + "| " + " " * (loc.col - 1) + "^" * max(1, loc.length)
-    return f"{text}\n{gutter}{line}\n{caret}"
+    caret = " " * (len(gutter) - 2) + "| " + " " * pad + "^" * carets
+    return f"{text}\n{gutter}{visible(line)}\n{caret}"
 
 
 def render_json(diagnostics: list[Diagnostic]) -> str:
@@ -118,7 +149,7 @@ def render_json(diagnostics: list[Diagnostic]) -> str:
         }
         for d in diagnostics
     ]
-    return json.dumps(rows, indent=2)
+    return json.dumps(rows, indent=2, ensure_ascii=True)  # ASCII: no document character reaches the terminal raw
 
 
 _LINES: dict[str, list[str]] = {}

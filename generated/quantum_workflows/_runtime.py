@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import enum
 import functools
 import json
-from collections.abc import Callable, Mapping
+import logging
+import re
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, Self, TypeVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 import httpx
 import pydantic
@@ -16,28 +21,202 @@ import pydantic
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 30.0
-_SENSITIVE_QUERY = frozenset(
-    {
-        "access_token",
-        "api_key",
-        "apikey",
-        "code",
-        "key",
-        "password",
-        "secret",
-        "sig",
-        "signature",
-        "token",
-    }
+
+
+# -- credentials -------------------------------------------------------------------------------------------
+REDACTED = "***"
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+"""Headers whose values are credentials whatever the API description says."""
+_CREDENTIAL_LIKE = frozenset(
+    {"access_token", "api_key", "apikey", "code", "key", "password", "secret", "token"}
 )
+# Shorter values are hidden by name only: searching text for them would blank it.
+_MIN_SECRET_LENGTH = 4
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a header, query parameter or cookie with this name carries a credential by its name alone."""
+    lowered = name.lower()
+    return (
+        lowered in CREDENTIAL_HEADERS
+        or lowered in _CREDENTIAL_LIKE
+        or "sig" in lowered
+        or "token" in lowered
+    )
+
+
+class Redactor:
+    """Hides credentials: by name in URLs and headers, and by value in any text.
+
+    Names: the headers of :data:`CREDENTIAL_HEADERS`, credential-like names (``token``, ``sig``, ...) and the
+    names of the API's security schemes (given by the generated client).  Values: whatever the client sends
+    under the API's credential names or :data:`CREDENTIAL_HEADERS`, from its constructor or from a call
+    (such as a workflow input sent as ``Authorization: Bearer ...``), also URL-encoded and, for ``Bearer x``
+    or ``Basic x``, the bare (and decoded) credential.
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names = frozenset(name.lower() for name in names)
+        # Longest first, so that a value is hidden before any part of it.
+        self._values: tuple[str, ...] = ()
+        with _LIVE_LOCK:
+            _LIVE_REDACTORS.add(self)
+
+    def is_secret(self, name: str) -> bool:
+        return name.lower() in self.names or is_credential_name(name)
+
+    def remember(self, name: str, value: str) -> None:
+        """Hide ``value`` everywhere from now on if it is sent under a credential name."""
+        lowered = name.lower()
+        if lowered in self.names or lowered in CREDENTIAL_HEADERS:
+            forms = {form for form in _credential_forms(value) if len(form) >= _MIN_SECRET_LENGTH}
+            if not forms.issubset(self._values):
+                with _LIVE_LOCK:  # calls from several threads must not lose a value
+                    self._values = tuple(sorted(forms.union(self._values), key=len, reverse=True))
+
+    def text(self, text: str) -> str:
+        """``text`` with every remembered credential replaced by ``***``."""
+        for value in self._values:
+            text = text.replace(value, REDACTED)
+        return text
+
+    def content(self, data: bytes) -> bytes:
+        for value in self._values:
+            data = data.replace(value.encode(), REDACTED.encode())
+        return data
+
+    def url(self, url: str) -> str:
+        """``url`` without credentials: secret query values and the user-info password, then known values."""
+        return self.text(_redact_url_names(url, self.is_secret))
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [
+            (name, REDACTED if self.is_secret(name) else self.text(value))
+            for name, value in headers
+        ]
+
+
+_LIVE_LOCK = threading.Lock()
+# One per live client: the log filter hides the credentials of all of them.
+_LIVE_REDACTORS: weakref.WeakSet[Redactor] = weakref.WeakSet()
+# Names only: what detached responses and errors built outside a client use.
+_NO_SECRETS = Redactor()
+
+
+def _credential_forms(value: str) -> set[str]:
+    forms = {value}
+    scheme, _, credential = value.partition(" ")
+    if credential and scheme.isalpha():  # "Bearer <token>", "Basic <base64>"
+        forms.add(credential)
+        if scheme.lower() == "basic":
+            try:
+                user_password = base64.b64decode(credential, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                user_password = ""
+            forms.update({user_password, user_password.partition(":")[2]})
+    return forms | {quote(form, safe="") for form in forms} | {quote_plus(form) for form in forms}
+
+
+def _redact_url_names(url: str, is_secret: Callable[[str], bool]) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    user_info, at, host = netloc.rpartition("@")
+    if at and ":" in user_info:
+        netloc = f"{user_info.partition(':')[0]}:{REDACTED}@{host}"
+    pairs = []
+    for pair in parts.query.split("&") if parts.query else []:
+        name, sep, value = pair.partition("=")
+        pairs.append(f"{name}{sep}{REDACTED if sep and is_secret(unquote_plus(name)) else value}")
+    return urlunsplit(parts._replace(netloc=netloc, query="&".join(pairs)))
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential-like query parameters (and any password) replaced by ``***``."""
+    return _NO_SECRETS.url(url)
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+# A header as httpcore's debug traces print it: (b'Set-Cookie', b'session=...')
+_HEADER_IN_TEXT = re.compile(
+    r"""\(b(['"])(?P<name>[^'"]+)\1, b(['"])(?P<value>(?:\\.|(?!\3).)*)\3\)"""
+)
+
+
+def redact_text(text: str) -> str:
+    """``text`` (a log message) without the credentials of any live client, nor credential-like values."""
+    with _LIVE_LOCK:
+        redactors = list(_LIVE_REDACTORS)
+    names = frozenset().union(*(redactor.names for redactor in redactors))
+
+    def is_secret(name: str) -> bool:
+        return name.lower() in names or is_credential_name(name)
+
+    def header(match: re.Match[str]) -> str:
+        if not is_secret(match["name"]):
+            return match[0]
+        start, end = match.start("value") - match.start(), match.end("value") - match.start()
+        return match[0][:start] + REDACTED + match[0][end:]
+
+    text = _URL_IN_TEXT.sub(lambda match: _redact_url_names(match[0], is_secret), text)
+    text = _HEADER_IN_TEXT.sub(header, text)
+    for redactor in redactors:
+        text = redactor.text(text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites log records without credentials (installed on the loggers of httpx and httpcore)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+LOG_FILTER = RedactingFilter()
+_REDACTED_LOGGERS = (
+    "httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks",
+    "hpack.hpack", "hpack.table",
+)  # fmt: skip
+for _name in _REDACTED_LOGGERS:
+    if LOG_FILTER not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(LOG_FILTER)
+
+
+# -- responses and errors ----------------------------------------------------------------------------------
+def _restore(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    return cls.__new__(cls, *args)
+
+
+class _PicklableError(Exception):
+    """Pickles by its message and attributes, whatever its ``__init__`` takes (for multiprocessing)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args), self.__dict__
+
+
+# Headers that describe the body as it travelled; a detached copy keeps the body decoded.
+_BODY_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class ApiResponse(Generic[T]):
     """An HTTP response from a documented status; ``parsed`` is the body as the documented type."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[httpx.Response], T]) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        parse: Callable[[httpx.Response], T],
+        redactor: Redactor | None = None,
+    ) -> None:
         self.http_response = response
         self._parse = parse
+        self._redactor = redactor or _NO_SECRETS
+        self.is_detached = False
 
     @property
     def status_code(self) -> int:
@@ -57,7 +236,7 @@ class ApiResponse(Generic[T]):
 
     @property
     def url(self) -> str:
-        return redact_url(str(self.http_response.request.url))
+        return self._redactor.url(str(self.http_response.request.url))
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` when empty)."""
@@ -66,23 +245,67 @@ class ApiResponse(Generic[T]):
     @functools.cached_property
     def parsed(self) -> T:
         """The body validated into the type documented for this status."""
-        return self._parse(self.http_response)
+        try:
+            return self._parse(self.http_response)
+        except pydantic.ValidationError as error:
+            # Raised below, not chained: pydantic's error quotes the body, credentials and all.
+            failure = ResponseValidationError(
+                self.method, self.url, self.status_code, self._redactor.text(str(error))
+            )
+        raise failure
+
+    def detached(self) -> ApiResponse[T]:
+        """A copy to keep in an error: no connection, no request body, credentials replaced by ``***``.
+
+        Request and response headers are redacted by name, the URL by name and value, and the values of
+        the credentials the client sent are blanked in the body (servers sometimes quote them).
+        """
+        if self.is_detached:
+            return self
+        redactor, request = self._redactor, self.http_response.request
+        headers = redactor.headers(self.headers.multi_items())
+        extensions = self.http_response.extensions
+        copy = httpx.Response(
+            self.status_code,
+            headers=[(name, value) for name, value in headers if name.lower() not in _BODY_FRAMING],
+            content=redactor.content(self.content),
+            request=httpx.Request(
+                request.method,
+                redactor.url(str(request.url)),
+                headers=redactor.headers(request.headers.multi_items()),
+            ),
+            extensions={
+                key: extensions[key]
+                for key in ("http_version", "reason_phrase")
+                if key in extensions
+            },
+        )
+        detached = ApiResponse(copy, self._parse)
+        detached.is_detached = True
+        return detached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The redactor holds the credentials: it is not pickled.
+        return {key: value for key, value in self.__dict__.items() if key != "_redactor"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _redactor=_NO_SECRETS)
 
     def __repr__(self) -> str:
         return f"<ApiResponse {self.status_code} {self.method} {self.url}>"
 
 
-class ApiError(Exception):
+class ApiError(_PicklableError):
     """Base class of every error raised by the generated clients."""
 
 
 class ApiConnectionError(ApiError):
-    """The request could not be sent or no response arrived (DNS, refused connection, TLS, ...)."""
+    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, ...)."""
 
-    def __init__(self, method: str, url: str, error: Exception) -> None:
+    def __init__(self, method: str, url: str, reason: str) -> None:
         self.method = method
         self.url = redact_url(url)
-        super().__init__(f"{method} {self.url}: {type(error).__name__}: {error}")
+        super().__init__(f"{method} {self.url}: {reason}")
 
 
 class ApiTimeoutError(ApiConnectionError):
@@ -105,14 +328,15 @@ class ApiStatusError(ApiError):
     """The server answered with an error status, or a status the API description does not document.
 
     ``body`` is the response body parsed as the documented error type when there is one, else the decoded
-    JSON, else the text. No request headers (and so no credentials) are kept in the message.
+    JSON, else the text. ``response`` is a detached copy (see :meth:`ApiResponse.detached`): no credential
+    is kept in the error, its message or anything it refers to.
     """
 
     def __init__(self, response: ApiResponse[Any], body: Any, documented: bool) -> None:
-        self.response = response
-        self.status_code = response.status_code
-        self.method = response.method
-        self.url = response.url
+        self.response = response.detached()
+        self.status_code = self.response.status_code
+        self.method = self.response.method
+        self.url = self.response.url
         self.body = body
         self.documented = documented
         kind = "" if documented else " (not documented for this operation)"
@@ -176,8 +400,12 @@ def error_class(status_code: int) -> type[ApiStatusError]:
     return _STATUS_ERRORS.get(status_code, ApiStatusError)
 
 
-class StepFailed(Exception):
-    """A workflow step did not meet its success criteria."""
+class StepFailed(_PicklableError):
+    """A workflow step did not meet its success criteria.
+
+    ``response`` is a detached copy (see :meth:`ApiResponse.detached`) and ``cause`` the client's error,
+    if any: neither holds a credential, whether it came from the client or from the workflow's inputs.
+    """
 
     def __init__(
         self,
@@ -190,11 +418,12 @@ class StepFailed(Exception):
         self.workflow = workflow
         self.step = step
         self.criterion = criterion
-        self.response = response
+        self.response = response.detached() if response is not None else None
+        self.cause = cause
         self.status_code = response.status_code if response is not None else None
         where = (
-            f"HTTP {self.status_code} from {response.method} {response.url}"
-            if response
+            f"HTTP {self.status_code} from {self.response.method} {self.response.url}"
+            if self.response
             else "no response"
         )
         detail = f"; {cause}" if cause is not None else ""
@@ -204,20 +433,6 @@ class StepFailed(Exception):
 
 
 # -- request building --------------------------------------------------------------------------------------
-def redact_url(url: str) -> str:
-    """``url`` with the values of credential-like query parameters replaced by ``***``."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = []
-    for pair in parts.query.split("&"):
-        name, sep, value = pair.partition("=")
-        if name.lower() in _SENSITIVE_QUERY or "sig" in name.lower() or "token" in name.lower():
-            value = "***"
-        pairs.append(f"{name}{sep}{value}")
-    return urlunsplit(parts._replace(query="&".join(pairs)))
-
-
 def to_text(value: Any) -> str:
     """A parameter value as it travels in a path, query, header or cookie."""
     if isinstance(value, enum.Enum):
@@ -302,27 +517,24 @@ def _decode(response: httpx.Response) -> Any:
         return response.text
 
 
+def _parse_body(tp: Any, response: httpx.Response) -> Any:
+    """The decoded body, validated into ``tp`` unless ``tp`` is ``None`` (raises pydantic's error)."""
+    data = _decode(response)
+    return data if tp is None else _adapter(tp).validate_python(data)
+
+
 def _parser(key: str | None, responses: Mapping[str, Any]) -> Callable[[httpx.Response], Any]:
-    tp = responses.get(key) if key is not None else None
-
-    def parse(response: httpx.Response) -> Any:
-        if tp is None:
-            return _decode(response)
-        data = _decode(response)
-        try:
-            return _adapter(tp).validate_python(data)
-        except pydantic.ValidationError as error:
-            raise ResponseValidationError(
-                response.request.method, str(response.request.url), response.status_code, str(error)
-            ) from error
-
-    return parse
+    return functools.partial(
+        _parse_body, responses.get(key) if key is not None else None
+    )  # picklable
 
 
-def handle(response: httpx.Response, responses: Mapping[str, Any]) -> ApiResponse[Any]:
+def handle(
+    response: httpx.Response, responses: Mapping[str, Any], redactor: Redactor | None = None
+) -> ApiResponse[Any]:
     """Wrap a documented success response, or raise the fitting :class:`ApiStatusError`."""
     key = _documented(response.status_code, responses)
-    result: ApiResponse[Any] = ApiResponse(response, _parser(key, responses))
+    result: ApiResponse[Any] = ApiResponse(response, _parser(key, responses), redactor)
     is_success = (
         response.status_code < 400
         and key is not None
@@ -330,12 +542,19 @@ def handle(response: httpx.Response, responses: Mapping[str, Any]) -> ApiRespons
     )
     if is_success:
         return result
-    body: Any
-    try:
-        body = result.parsed if key is not None else _decode(response)
-    except ResponseValidationError:
-        body = _decode(response)
-    raise error_class(response.status_code)(result, body, documented=key is not None)
+    failure = result.detached()
+    raise error_class(response.status_code)(
+        failure, _error_body(failure, key is not None), key is not None
+    )
+
+
+def _error_body(response: ApiResponse[Any], documented: bool) -> Any:
+    if documented:
+        try:
+            return response.parsed
+        except ResponseValidationError:
+            pass
+    return _decode(response.http_response)
 
 
 def _has_success(responses: Mapping[str, Any]) -> bool:
@@ -380,12 +599,14 @@ class _ClientBase:
         query: Mapping[str, str] | None,
         cookies: Mapping[str, str] | None,
         timeout: float | httpx.Timeout,
+        credential_names: Iterable[str],
     ) -> None:
         self.base_url = base_url
         self._headers = dict(headers or {})
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
+        self._redactor = Redactor(credential_names)
 
     def _build(
         self,
@@ -411,6 +632,8 @@ class _ClientBase:
         if all_cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in all_cookies.items())
         params = query_pairs({**self._query, **query, **(extra_query or {})}, exploded)
+        for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
+            self._redactor.remember(name, value)
         request: dict[str, Any] = {
             "method": method,
             "url": url,
@@ -433,6 +656,13 @@ class _ClientBase:
                 all_headers.setdefault("Content-Type", content_type or "application/octet-stream")
         return request
 
+    def _connection_error(
+        self, request: Mapping[str, Any], error: httpx.RequestError
+    ) -> ApiConnectionError:
+        kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
+        reason = self._redactor.text(f"{type(error).__name__}: {error}")
+        return kind(request["method"], self._redactor.url(request["url"]), reason)
+
 
 class BaseClient(_ClientBase):
     """Base of the generated synchronous clients (an :class:`httpx.Client` underneath)."""
@@ -446,8 +676,16 @@ class BaseClient(_ClientBase):
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.Client | None = None,
+        credential_names: Iterable[str] = (),
     ) -> None:
-        super().__init__(base_url, headers=headers, query=query, cookies=cookies, timeout=timeout)
+        super().__init__(
+            base_url,
+            headers=headers,
+            query=query,
+            cookies=cookies,
+            timeout=timeout,
+            credential_names=credential_names,
+        )
         self._owns_client = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
 
@@ -458,11 +696,11 @@ class BaseClient(_ClientBase):
             response = self._http.request(
                 **request, timeout=self._timeout if timeout is None else timeout
             )
-        except httpx.TimeoutException as error:
-            raise ApiTimeoutError(request["method"], request["url"], error) from error
-        except httpx.TransportError as error:
-            raise ApiConnectionError(request["method"], request["url"], error) from error
-        return handle(response, responses)
+        except httpx.RequestError as error:  # transport, decoding or redirect failures
+            failure = self._connection_error(request, error)
+        else:
+            return handle(response, responses, self._redactor)
+        raise failure  # not chained: httpx's error holds the request, credentials and all
 
     def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
@@ -488,8 +726,16 @@ class AsyncBaseClient(_ClientBase):
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.AsyncClient | None = None,
+        credential_names: Iterable[str] = (),
     ) -> None:
-        super().__init__(base_url, headers=headers, query=query, cookies=cookies, timeout=timeout)
+        super().__init__(
+            base_url,
+            headers=headers,
+            query=query,
+            cookies=cookies,
+            timeout=timeout,
+            credential_names=credential_names,
+        )
         self._owns_client = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
 
@@ -500,11 +746,11 @@ class AsyncBaseClient(_ClientBase):
             response = await self._http.request(
                 **request, timeout=self._timeout if timeout is None else timeout
             )
-        except httpx.TimeoutException as error:
-            raise ApiTimeoutError(request["method"], request["url"], error) from error
-        except httpx.TransportError as error:
-            raise ApiConnectionError(request["method"], request["url"], error) from error
-        return handle(response, responses)
+        except httpx.RequestError as error:  # transport, decoding or redirect failures
+            failure = self._connection_error(request, error)
+        else:
+            return handle(response, responses, self._redactor)
+        raise failure  # not chained: httpx's error holds the request, credentials and all
 
     async def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""

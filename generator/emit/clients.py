@@ -68,6 +68,7 @@ class ClientView:
     server_url: str | None
     server_vars: list[ServerVarView]
     credentials: list[CredentialView]
+    credential_names: list[str]  # string literals: the apiKey names (header, query or cookie)
     operations: list[OperationView]
     imports: dict[str, set[str]] = field(default_factory=dict)
     source: str = ""
@@ -100,6 +101,7 @@ def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
         server_url=py_str(server.url) if server else None,
         server_vars=server_vars,
         credentials=_credentials(api),
+        credential_names=sorted({py_str(s.param_name) for s in api.security_schemes if s.kind == "apiKey" and s.param_name}),
         operations=operations,
         imports=imports,
         source=source,

@@ -19,6 +19,10 @@ from . import models
 SERVER_URL = "{endpoint}"
 """The first server of the API description; ``{...}`` parts are server variables."""
 
+CREDENTIAL_NAMES: frozenset[str] = frozenset({"x-ms-quantum-api-key"})
+"""Header, query and cookie names of the API's credentials: never shown in errors or logs (nor are
+``Authorization``, ``Cookie`` and ``Proxy-Authorization``)."""
+
 _JOBS_CREATE_RESPONSES: dict[str, Any] = {
     "200": models.JobDetails,
     "201": models.JobDetails,
@@ -112,6 +116,7 @@ class Client(BaseClient):
             cookies=auth_cookies,
             timeout=timeout,
             http_client=http_client,
+            credential_names=CREDENTIAL_NAMES,
         )
 
     def jobs_create(
@@ -363,6 +368,7 @@ class AsyncClient(AsyncBaseClient):
             cookies=auth_cookies,
             timeout=timeout,
             http_client=http_client,
+            credential_names=CREDENTIAL_NAMES,
         )
 
     async def jobs_create(

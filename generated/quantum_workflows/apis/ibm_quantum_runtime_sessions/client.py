@@ -19,6 +19,10 @@ from . import models
 SERVER_URL = "https://quantum.cloud.ibm.com/api"
 """The first server of the API description."""
 
+CREDENTIAL_NAMES: frozenset[str] = frozenset({"IBM-API-Version", "Service-CRN"})
+"""Header, query and cookie names of the API's credentials: never shown in errors or logs (nor are
+``Authorization``, ``Cookie`` and ``Proxy-Authorization``)."""
+
 _CREATE_SESSION_RESPONSES: dict[str, Any] = {
     "200": models.JobSession,
     "400": models.ErrorContainer,
@@ -111,6 +115,7 @@ class Client(BaseClient):
             cookies=auth_cookies,
             timeout=timeout,
             http_client=http_client,
+            credential_names=CREDENTIAL_NAMES,
         )
 
     def create_session(
@@ -282,6 +287,7 @@ class AsyncClient(AsyncBaseClient):
             cookies=auth_cookies,
             timeout=timeout,
             http_client=http_client,
+            credential_names=CREDENTIAL_NAMES,
         )
 
     async def create_session(
