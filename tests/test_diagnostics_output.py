@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import EXIT_ERRORS, app
-from generator.diagnostics import Diagnostic, Loc, Severity, render_text, visible
+from generator.diagnostics import Diagnostic, Loc, Severity, remember_source, render_text, visible
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 WORKFLOW = "specs/arazzo/pets.arazzo.yml"
@@ -100,6 +100,7 @@ def test_render_text_escapes_raw_controls_in_the_snippet(tmp_path: Path) -> None
     """A located diagnostic on a line holding raw ESC/BEL/U+202E (the readers may locate one there)."""
     source = tmp_path / "doc.json"
     source.write_text('{\n  "title": "\x1b]0;pwned\x07\u202eabc", "x": 1\n}\n', encoding="utf-8")
+    remember_source(str(source), source.read_text(encoding="utf-8"))  # snippets come only from files read
     col = source.read_text(encoding="utf-8").splitlines()[1].index('"x"') + 1
     diagnostic = Diagnostic(Severity.ERROR, "some-rule", "bad \x1b[31mred\x1b[0m", Loc(str(source), 2, col, 3))
     text = render_text(diagnostic)
