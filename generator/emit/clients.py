@@ -26,6 +26,7 @@ class OperationView:
     py_name: str
     method: str
     path: str
+    fixed_query: list[tuple[str, str]]  # literal query pairs from the path key (``?uploads``)
     docstring: str
     args: list[ArgView]
     path_args: list[ArgView]
@@ -132,7 +133,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         text = annotation.text
         if not param.required and not annotation.optional:
             text = f"{text} | None"
-        arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(param.name),
+        wire = param.name + ("+" if param.greedy else "")  # ``{Key+}``: expand_path keeps its ``/``
+        arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
                       comment(param.description or f"{param.location} parameter {param.name}"))  # fmt: skip
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
@@ -177,7 +179,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     return OperationView(
         py_name=op.py_name,
         method=py_str(op.method),
-        path=py_str(op.path),
+        path=py_str(op.path_template or op.path),
+        fixed_query=[(py_str(key), py_str(value)) for key, value in op.fixed_query],
         docstring=docstring(*paragraphs, indent=8),
         args=args,
         path_args=groups["path"],

@@ -71,6 +71,7 @@ class Parameter:
     style: str | None = None
     explode: bool | None = None
     deprecated: bool = False
+    greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
 
 
 @dataclass
@@ -109,6 +110,11 @@ class Operation:
     deprecated: bool
     loc: Loc
     tags: list[str] = field(default_factory=list)
+    # The path key split at ``?``: the template before it, and the literal query pairs after it (templated
+    # ``name={name}`` pairs are the declared query parameters).  ``/{Bucket}?uploads`` -> ``/{Bucket}``,
+    # ``[("uploads", "")]``.
+    path_template: str = ""
+    fixed_query: list[tuple[str, str]] = field(default_factory=list)
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         for param in self.parameters:
@@ -217,6 +223,7 @@ class SourceBinding:
 class Workflow:
     workflow_id: str
     py_name: str
+    async_name: str  # claimed with py_name: the async twin
     summary: str
     description: str
     inputs: list[Input]
