@@ -556,7 +556,7 @@ S3 = """
     operationId: CreateMultipartUpload
     parameters:
       - {name: Bucket, in: path, required: true, schema: {type: string}}
-      - {name: Key, in: path, required: true, schema: {type: string}}
+      - {name: Key+, in: path, required: true, schema: {type: string}}
     responses: {"200": {description: ok}}
 /{Bucket}?list-type=2:
   get:
@@ -573,7 +573,7 @@ def test_query_part_of_a_path_key_and_greedy_path_parameters(tmp_path: Path) -> 
     taken for an undeclared path parameter too (``duplicate argument 'part_number'``) and ``{Key+}`` for a
     second ``key``.  Now the part after ``?`` is the query: ``{name}`` values come from the declared query
     parameters, literal ones (``?uploads``, ``?list-type=2``) are sent with every call; ``{Key+}`` is the
-    declared ``Key`` expanded greedily (its ``/`` are kept)."""
+    declared ``Key`` (or ``Key+``, as the S3 description declares it) expanded greedily (``/`` kept)."""
     flow = arazzo(
         {"s3": "./api.yaml"},
         """
@@ -601,7 +601,7 @@ from {PACKAGE}.apis.api.client import Client
 from {PACKAGE}.workflows import flow
 client = Client(http_client=httpx.Client(transport=transport()))
 client.upload_part(bucket="bk", key="dir/a b.txt", part_number=3, upload_id="u1")
-client.create_multipart_upload(bucket="bk", key="k")
+client.create_multipart_upload(bucket="bk", key="d/k")
 client.list_objects_v_2(bucket="bk", prefix="p")
 client.list_objects_v_2(bucket="bk")
 flow.upload(s_3_api=client)
@@ -611,7 +611,7 @@ for request in seen:
     )
     assert printed.splitlines() == [
         "PUT /bk/dir/a%20b.txt?partNumber=3&uploadId=u1",
-        "POST /bk/k?uploads=",
+        "POST /bk/d/k?uploads=",
         "GET /bk?list-type=2&prefix=p",
         "GET /bk?list-type=2",
         "PUT /bk/dir/a%20b.txt?partNumber=3&uploadId=u1",

@@ -133,7 +133,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         text = annotation.text
         if not param.required and not annotation.optional:
             text = f"{text} | None"
-        wire = param.name + ("+" if param.greedy else "")  # ``{Key+}``: expand_path keeps its ``/``
+        # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
+        wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
         arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
                       comment(param.description or f"{param.location} parameter {param.name}"))  # fmt: skip
         args.append(arg)

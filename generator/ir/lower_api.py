@@ -360,7 +360,7 @@ class ApiLowering:
             bare = name.removesuffix("+")
             declared = next((p for p in parameters if p.location == "path" and p.name in (name, bare)), None)
             if declared is not None:
-                declared.greedy = declared.greedy or (name != bare and declared.name == bare)
+                declared.greedy = declared.greedy or name != bare  # declared as `Key` or `Key+`
                 continue
             self.diagnostics.warning(
                 "missing-path-parameter",
