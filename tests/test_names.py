@@ -540,6 +540,76 @@ print(flow.read(nfkc_api=Client(http_client=httpx.Client(transport=transport()))
     mypy_strict(out)
 
 
+def test_model_fields_and_enum_members_named_like_members_of_their_base(tmp_path: Path) -> None:
+    """Properties ``model_dump``/``model_config``/``copy`` and a string enum with ``replace``/``upper``/
+    ``format``: before, the models warned at import (pydantic's protected ``model_`` namespace) and the enum
+    members replaced ``str`` methods (``Kind.upper.upper()`` raised, mypy rejected the class)."""
+    doc = api(
+        "Members",
+        """
+        /thing:
+          get:
+            operationId: getThing
+            responses:
+              "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Thing"}}}}
+        """,
+        servers="- url: http://127.0.0.1:9",
+        components="""
+        schemas:
+          Thing:
+            type: object
+            properties:
+              model_dump: {type: string}
+              model_config: {type: string}
+              copy: {type: string}
+              kind: {$ref: "#/components/schemas/Kind"}
+          Kind:
+            type: string
+            enum: [replace, upper, format, name]
+            default: upper
+        """,
+    )
+    flow = arazzo(
+        {"members": "./api.yaml"},
+        """
+        - workflowId: read
+          steps:
+            - stepId: get
+              operationId: getThing
+              successCriteria: [{condition: $statusCode == 200}]
+              outputs: {dump: $response.body#/model_dump, kind: $response.body#/kind}
+          outputs:
+            dump: $steps.get.outputs.dump
+            kind: $steps.get.outputs.kind
+        """,
+    )
+    out, _ = build(tmp_path, {"api.yaml": doc, "flow.arazzo.yaml": flow})
+    reply = '{"model_dump": "d", "model_config": "c", "copy": "y", "kind": "replace"}'
+    printed = run_python(
+        out,
+        MOCK.replace("REPLY", reply)
+        + f"""
+import warnings
+warnings.simplefilter("error")
+from {PACKAGE}.apis.api import models
+from {PACKAGE}.apis.api.client import Client
+from {PACKAGE}.workflows import flow
+print([(m.name, m.value) for m in models.Kind])
+print(models.Kind.upper_.upper(), repr(models.Thing().kind))
+thing = models.Thing.model_validate(json.loads({reply!r}))
+print(thing.model_dump(by_alias=True, mode="json") == json.loads({reply!r}))
+print(flow.read(members_api=Client(http_client=httpx.Client(transport=transport()))))
+""",
+    )
+    assert printed.splitlines() == [
+        "[('replace_', 'replace'), ('upper_', 'upper'), ('format_', 'format'), ('name', 'name')]",
+        "UPPER <Kind.upper_: 'upper'>",
+        "True",
+        "dump='d' kind=<Kind.replace_: 'replace'>",
+    ]
+    mypy_strict(out)
+
+
 # -- query strings in path keys ---------------------------------------------------------------------------
 S3 = """
 /{Bucket}/{Key+}?partNumber={partNumber}&uploadId={uploadId}:
@@ -579,13 +649,11 @@ def test_query_part_of_a_path_key_and_greedy_path_parameters(tmp_path: Path) -> 
         """
         - workflowId: upload
           steps:
-            - stepId: part
-              operationId: UploadPart
+            - stepId: start
+              operationId: CreateMultipartUpload
               parameters:
                 - {name: Bucket, in: path, value: bk}
-                - {name: Key, in: path, value: "dir/a b.txt"}
-                - {name: partNumber, in: query, value: 3}
-                - {name: uploadId, in: query, value: u1}
+                - {name: Key+, in: path, value: "dir/a b.txt"}
               successCriteria: [{condition: $statusCode == 200}]
         """,
     )
@@ -614,7 +682,7 @@ for request in seen:
         "POST /bk/d/k?uploads=",
         "GET /bk?list-type=2&prefix=p",
         "GET /bk?list-type=2",
-        "PUT /bk/dir/a%20b.txt?partNumber=3&uploadId=u1",
+        "POST /bk/dir/a%20b.txt?uploads=",
     ]
     mypy_strict(out)
 

@@ -127,7 +127,7 @@ def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[st
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
     if not isinstance(output, str):
         raise TypeError("datamodel-code-generator produced several modules; schema names must be flat")
-    output = ascii_enum_members(drop_mismatched_root_defaults(output))
+    output = safe_enum_members(drop_mismatched_root_defaults(output))
     return output, index_models(output)
 
 
@@ -144,27 +144,46 @@ def _property_names(node: Any, found: set[str]) -> None:
 
 
 def ascii_field_names(schemas: dict[str, Any]) -> dict[str, str]:
-    """Python names for the non-ASCII property names (datamodel-code-generator's ``aliases``).
+    """Python names for the property names datamodel-code-generator would get wrong (its ``aliases``).
 
     Python reads identifiers in NFKC, so a property ``ﬁeld`` (U+FB01) left as an attribute name is the
     attribute ``field``: it would silently replace a property ``field`` and be read from the wrong key.
-    Each non-ASCII property gets an ASCII attribute (``field_2``) and keeps its name as the alias.
+    Each non-ASCII property gets an ASCII attribute (``field_2``) and keeps its name as the alias.  A
+    property whose attribute would start with ``model_`` (``model_dump`` -> ``model_dump_``) enters
+    pydantic's protected namespace (a warning at import); it becomes ``field_model_dump``.
     """
     found: set[str] = set()
     _property_names(schemas, found)
     scope = Scope(KEYWORDS | {snake(name) for name in found if name.isascii()} | {"model_config"})
-    return {name: scope.claim(snake(name)) for name in sorted(found) if not name.isascii()}
+    aliases = {}
+    for name in sorted(found):
+        if not name.isascii():
+            aliases[name] = scope.claim(snake(name))
+        elif snake(name).startswith("model_"):
+            aliases[name] = scope.claim("field_" + snake(name))
+    return aliases
 
 
-def ascii_enum_members(source: str) -> str:
-    """Rename non-ASCII enum members (``ﬁx`` and ``fix`` are one name in Python) to ASCII, and every
-    ``Enum.member`` reference with them; the member values are untouched.
+def _enum_base_members(bases: list[str]) -> set[str]:
+    """Attributes that a member of an enum with these bases must not replace (``StrEnum.upper``)."""
+    if any(base in ("StrEnum", "str") for base in bases):
+        return set(dir(str))
+    if any(base in ("IntEnum", "int") for base in bases):
+        return set(dir(int))
+    return set()
+
+
+def safe_enum_members(source: str) -> str:
+    """Rename enum members that Python would get wrong, and every ``Enum.member`` reference with them:
+    non-ASCII members (``ﬁx`` and ``fix`` are one name in Python) become ASCII, members that replace a
+    method of the enum's value type (``replace``/``upper`` of a ``StrEnum``: calling it then fails, and
+    mypy rejects the class) get a trailing ``_``.  Member values are untouched.
 
     Works on tokens: :mod:`ast` already reports identifiers NFKC-normalised.
     """
     tree = ast.parse(source)
     enums = {
-        node.name
+        node.name: _enum_base_members([ast.unparse(b) for b in node.bases])
         for node in tree.body
         if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("Enum") for b in node.bases)
     }
@@ -185,11 +204,14 @@ def ascii_enum_members(source: str) -> str:
             members.setdefault(current, []).append(token)
     renames: dict[tuple[str, str], str] = {}
     for class_name, defined in members.items():
-        scope = Scope(KEYWORDS | {t.string for t in defined if t.string.isascii()} | {"mro"})
+        forbidden = enums[class_name]
+        scope = Scope(KEYWORDS | forbidden | {t.string for t in defined if t.string.isascii()} | {"mro"})
         for token in defined:
             if not token.string.isascii():
                 words = re.sub(r"[^0-9A-Za-z_]+", "_", nfkc(token.string)).strip("_") or "value"
                 renames[(class_name, token.string)] = scope.claim("v_" + words if words[0].isdigit() else words)
+            elif token.string in forbidden:
+                renames[(class_name, token.string)] = scope.claim(token.string + "_")
     if not renames:
         return source
     edits: list[tuple[int, int, int, str]] = []  # line, start column, end column, new name
@@ -197,7 +219,7 @@ def ascii_enum_members(source: str) -> str:
     for index, token in enumerate(tokens):
         if token.type == tokenize.NAME and token.string == "class" and token.start[1] == 0:
             current = tokens[index + 1].string
-        if token.type != tokenize.NAME or token.string.isascii():
+        if token.type != tokenize.NAME:
             continue
         owner = current
         if index >= 2 and tokens[index - 1].string == "." and tokens[index - 2].type == tokenize.NAME:
