@@ -12,6 +12,12 @@ _RESERVED_CLASS = {
     "Any", "Annotated", "BaseModel", "ConfigDict", "Enum", "Field", "Literal", "Optional", "RootModel",
     "StrEnum", "Union", "AnyUrl", "AwareDatetime", "date", "datetime", "time", "timedelta", "UUID",
     "Decimal", "IntEnum", "Model",
+    # what datamodel-code-generator may import into a models module: it renames a schema class that would
+    # shadow one (``IPv4Address`` -> ``IPv4AddressModel``), so the table must use that name too
+    "EmailStr", "NameEmail", "NaiveDatetime", "AnyHttpUrl", "HttpUrl", "SecretStr", "Json", "Base64Str",
+    "Base64Bytes", "IPvAnyAddress", "IPvAnyInterface", "IPvAnyNetwork", "IPv4Address", "IPv6Address",
+    "IPv4Interface", "IPv6Interface", "IPv4Network", "IPv6Network", "Path", "ClassVar", "Dict", "List",
+    "TypeAlias", "Pattern", "Self", "Sequence", "Mapping", "Set", "FrozenSet", "Tuple", "Type",
 }  # fmt: skip
 
 

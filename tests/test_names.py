@@ -610,6 +610,60 @@ print(flow.read(members_api=Client(http_client=httpx.Client(transport=transport(
     mypy_strict(out)
 
 
+def test_schema_named_like_a_name_the_models_module_imports(tmp_path: Path) -> None:
+    """A schema ``IPv4Address`` next to a ``format: ipv4`` property: datamodel-code-generator names the class
+    ``IPv4AddressModel`` (it imports ``ipaddress.IPv4Address``); before, the client's response type was
+    ``models.IPv4Address``, the standard library class, and every response failed validation."""
+    doc = api(
+        "Addresses",
+        """
+        /host:
+          get:
+            operationId: getHost
+            responses:
+              "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/IPv4Address"}}}}
+        """,
+        servers="- url: http://127.0.0.1:9",
+        components="""
+        schemas:
+          IPv4Address:
+            type: object
+            properties:
+              ip: {type: string, format: ipv4}
+        """,
+    )
+    flow = arazzo(
+        {"addresses": "./api.yaml"},
+        """
+        - workflowId: host
+          steps:
+            - stepId: get
+              operationId: getHost
+              successCriteria: [{condition: $statusCode == 200}]
+              outputs: {ip: $response.body#/ip}
+          outputs:
+            ip: $steps.get.outputs.ip
+        """,
+    )
+    out, _ = build(tmp_path, {"api.yaml": doc, "flow.arazzo.yaml": flow})
+    printed = run_python(
+        out,
+        MOCK.replace("REPLY", '{"ip": "10.0.0.1"}')
+        + f"""
+from {PACKAGE}.apis.api.client import Client
+from {PACKAGE}.workflows import flow
+client = Client(http_client=httpx.Client(transport=transport()))
+print(repr(client.get_host().parsed))
+print(flow.host(addresses_api=client))
+""",
+    )
+    assert printed.splitlines() == [
+        "IPv4AddressModel(ip=IPv4Address('10.0.0.1'))",
+        "ip=IPv4Address('10.0.0.1')",
+    ]
+    mypy_strict(out)
+
+
 # -- query strings in path keys ---------------------------------------------------------------------------
 S3 = """
 /{Bucket}/{Key+}?partNumber={partNumber}&uploadId={uploadId}:
