@@ -687,6 +687,7 @@ S3 = """
     operationId: ListObjectsV2
     parameters:
       - {name: Bucket, in: path, required: true, schema: {type: string}}
+      - {name: list-type, in: query, schema: {type: string}}
       - {name: prefix, in: query, schema: {type: string}}
     responses: {"200": {description: ok}}
 """
@@ -696,7 +697,8 @@ def test_query_part_of_a_path_key_and_greedy_path_parameters(tmp_path: Path) -> 
     """The Amazon S3 description's ``/{Bucket}/{Key+}?partNumber={partNumber}``: before, ``partNumber`` was
     taken for an undeclared path parameter too (``duplicate argument 'part_number'``) and ``{Key+}`` for a
     second ``key``.  Now the part after ``?`` is the query: ``{name}`` values come from the declared query
-    parameters, literal ones (``?uploads``, ``?list-type=2``) are sent with every call; ``{Key+}`` is the
+    parameters, literal ones (``?uploads``, ``?list-type=2``) are sent with every call (unless the caller sets
+    a declared query parameter of that name, as S3 declares ``list-type``); ``{Key+}`` is the
     declared ``Key`` (or ``Key+``, as the S3 description declares it) expanded greedily (``/`` kept)."""
     flow = arazzo(
         {"s3": "./api.yaml"},
@@ -726,6 +728,7 @@ client.upload_part(bucket="bk", key="dir/a b.txt", part_number=3, upload_id="u1"
 client.create_multipart_upload(bucket="bk", key="d/k")
 client.list_objects_v_2(bucket="bk", prefix="p")
 client.list_objects_v_2(bucket="bk")
+client.list_objects_v_2(bucket="bk", list_type="3")
 flow.upload(s_3_api=client)
 for request in seen:
     print(request.method, request.url.raw_path.decode())
@@ -736,6 +739,7 @@ for request in seen:
         "POST /bk/d/k?uploads=",
         "GET /bk?list-type=2&prefix=p",
         "GET /bk?list-type=2",
+        "GET /bk?list-type=3",
         "POST /bk/dir/a%20b.txt?uploads=",
     ]
     mypy_strict(out)

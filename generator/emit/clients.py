@@ -19,6 +19,7 @@ class ArgView:
     default: str | None  # None: required keyword
     wire: str  # the name on the wire
     doc: str
+    fallback: str | None = None  # literal sent when the argument is None (the path key's ``?list-type=2``)
 
 
 @dataclass
@@ -136,7 +137,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
         wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
         arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
-                      comment(param.description or f"{param.location} parameter {param.name}"))  # fmt: skip
+                      comment(param.description or f"{param.location} parameter {param.name}"),
+                      py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
         if param.location == "query" and param.explode is not False and param.style in (None, "form"):

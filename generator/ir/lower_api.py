@@ -351,7 +351,8 @@ class ApiLowering:
 
         The template before ``?`` holds the path parameters; ``{name+}`` is the declared ``name`` expanded
         greedily.  After ``?``: ``key={name}`` is the declared query parameter ``key`` (added as a required
-        string when undeclared); ``key`` and ``key=value`` are literal query pairs sent with every call.
+        string when undeclared); ``key`` and ``key=value`` are literal query pairs sent with every call, or,
+        when ``key`` is also a declared query parameter, the value sent when the caller leaves it unset.
         Every placeholder that names no declared parameter is added as a required string, after a warning.
         """
         template, _, query = path.partition("?")
@@ -375,6 +376,10 @@ class ApiLowering:
         for pair in filter(None, query.split("&")):
             key, _, value = (unquote(part) for part in pair.partition("="))
             placeholder = re.fullmatch(r"{([^}]+)}", value)
+            declared = next((p for p in parameters if p.location == "query" and p.name == key), None)
+            if placeholder is None and declared is not None:
+                declared.path_key_value = value  # sent when the caller does not set the parameter
+                continue
             if placeholder is None:
                 fixed.append((key, value))
                 continue

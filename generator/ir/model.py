@@ -72,6 +72,7 @@ class Parameter:
     explode: bool | None = None
     deprecated: bool = False
     greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
+    path_key_value: str | None = None  # a query parameter the path key also fixes (``?list-type=2``): its value
 
 
 @dataclass
