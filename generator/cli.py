@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .config import ConfigError, load_settings
+from .config import ConfigError, load_settings, package_name_problem
 from .diagnostics import Diagnostics, Severity, render_json, render_text
 from .emit.package import PackageOptions
 from .pipeline import compile_specs
@@ -103,8 +103,9 @@ def build(
     except ConfigError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    if package is not None and not package.isidentifier():
-        typer.echo(f"error: --package must be a Python identifier, not {package!r}", err=True)
+    problem = package_name_problem(package) if package is not None else None
+    if problem is not None:
+        typer.echo(f"error: --package {package!r} cannot be the generated package's name: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
     notes: list[str] = []
     try:

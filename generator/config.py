@@ -3,13 +3,34 @@ working directory)."""
 
 from __future__ import annotations
 
+import keyword
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_PACKAGE = "arazzo_client"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What the generated package imports, directly or through its dependencies (httpx, pydantic): a package of
+# that name installed next to them would be imported in their place.
+DEPENDENCY_MODULES = frozenset({
+    "httpx", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi", "pydantic", "pydantic_core",
+    "annotated_types", "typing_extensions", "typing_inspection", "email_validator", "dns",
+})  # fmt: skip
+
+
+def package_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the import name of the generated package, or ``None`` when it can."""
+    if not _IDENTIFIER.match(name):
+        return "it must be ASCII letters, digits and underscores"
+    if keyword.iskeyword(name):
+        return "it is a Python keyword"
+    if name in sys.stdlib_module_names:
+        return f"it shadows the standard library module '{name}'"
+    if name in DEPENDENCY_MODULES:
+        return f"it shadows '{name}', which the generated package imports"
+    return None
 
 
 @dataclass(frozen=True)
@@ -42,8 +63,13 @@ def load_settings(specs: Path) -> Settings:
         if table is None:
             continue
         package = table.get("package", DEFAULT_PACKAGE)
-        if not isinstance(package, str) or not _IDENTIFIER.match(package):
-            raise ConfigError(f"{candidate}: [tool.arazzo-gen] package must be a Python identifier, not {package!r}")
+        if not isinstance(package, str):
+            raise ConfigError(f"{candidate}: [tool.arazzo-gen] package must be a string, not {package!r}")
+        problem = package_name_problem(package)
+        if problem is not None:
+            raise ConfigError(
+                f"{candidate}: [tool.arazzo-gen] package {package!r} cannot be the generated package's name: {problem}"
+            )
         version = str(table.get("version", "0.1.0"))
         return Settings(package=package, version=version, source=candidate)
     return Settings()

@@ -282,7 +282,7 @@ def test_bad_package_name_is_a_usage_error(runner, project) -> None:
     project("dangling_ref")
     result = invoke(runner, "build", "specs", "-o", "out", "--package", "not-an-identifier")
     assert result.exit_code == EXIT_USAGE
-    assert "--package must be a Python identifier" in result.stderr
+    assert "--package 'not-an-identifier' cannot be the generated package's name: it must be ASCII" in result.stderr
 
 
 def test_format_json_prints_diagnostics_on_stdout(runner, project) -> None:

@@ -462,10 +462,12 @@ def to_jsonable(value: Any) -> Any:
 
 
 def expand_path(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders with percent-encoded values."""
+    """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``)."""
     path = template
     for name, value in values.items():
-        path = path.replace("{" + name + "}", quote(to_text(value), safe=""))
+        path = path.replace(
+            "{" + name + "}", quote(to_text(value), safe="/" if name.endswith("+") else "")
+        )
     return path
 
 

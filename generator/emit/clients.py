@@ -19,6 +19,7 @@ class ArgView:
     default: str | None  # None: required keyword
     wire: str  # the name on the wire
     doc: str
+    fallback: str | None = None  # literal sent when the argument is None (the path key's ``?list-type=2``)
 
 
 @dataclass
@@ -26,6 +27,7 @@ class OperationView:
     py_name: str
     method: str
     path: str
+    fixed_query: list[tuple[str, str]]  # literal query pairs from the path key (``?uploads``)
     docstring: str
     args: list[ArgView]
     path_args: list[ArgView]
@@ -134,8 +136,11 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         text = annotation.text
         if not param.required and not annotation.optional:
             text = f"{text} | None"
-        arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(param.name),
-                      comment(param.description or f"{param.location} parameter {param.name}"))  # fmt: skip
+        # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
+        wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
+        arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
+                      comment(param.description or f"{param.location} parameter {param.name}"),
+                      py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
         if param.location == "query" and param.explode is not False and param.style in (None, "form"):
@@ -179,7 +184,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     return OperationView(
         py_name=op.py_name,
         method=py_str(op.method),
-        path=py_str(op.path),
+        path=py_str(op.path_template or op.path),
+        fixed_query=[(py_str(key), py_str(value)) for key, value in op.fixed_query],
         docstring=docstring(*paragraphs, indent=8),
         args=args,
         path_args=groups["path"],

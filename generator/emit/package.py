@@ -112,7 +112,7 @@ def build_package(program: Program, options: PackageOptions, diagnostics: Diagno
         documents=doc_views, names=names
     )
     workflow_rows = [
-        {"py_name": wf.py_name, "async_name": wf.py_name + "_async", "summary": wf.summary or wf.workflow_id}
+        {"py_name": wf.py_name, "async_name": wf.async_name, "summary": wf.summary or wf.workflow_id}
         for document in program.documents
         for wf in document.workflows
     ]

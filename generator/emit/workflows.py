@@ -14,14 +14,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..ir import expressions as ex
 from ..ir.model import Api, ArazzoDocument, Criterion, Input, Program, Step, Workflow, ref_name
-from ..naming import Scope, pascal, snake
+from ..naming import (
+    KEYWORDS,
+    WORKFLOW_FUNCTION_RESERVED,
+    WORKFLOW_MODULE_RESERVED,
+    Scope,
+    pascal,
+    snake,
+)
 from .models import ModelIndex
 from .text import comment, docstring, first_sentence, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports, strip_annotated, union_members
 
 _SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+# Fields of an outputs model must not replace a BaseModel member (``model_dump``, ``copy``, ...) nor enter
+# pydantic's protected ``model_`` namespace.
+_OUTPUT_FIELD_RESERVED = KEYWORDS | set(dir(BaseModel))
 
 
 @dataclass
@@ -93,6 +105,15 @@ class WorkflowView:
     outputs: list[OutputView]
 
 
+@dataclass(frozen=True)
+class ApiAliases:
+    """Module-level names under which one document's workflow module imports an API's clients and models."""
+
+    client: str
+    async_client: str
+    models: str
+
+
 @dataclass
 class DocumentView:
     module: str
@@ -101,6 +122,7 @@ class DocumentView:
     imports: dict[str, set[str]] = field(default_factory=dict)
     sources: list[SourceView] = field(default_factory=list)
     runtime_names: set[str] = field(default_factory=set)
+    aliases: dict[str, ApiAliases] = field(default_factory=dict)  # API module -> import aliases
 
 
 class WorkflowCompiler:
@@ -111,6 +133,7 @@ class WorkflowCompiler:
 
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
+        view.aliases = _api_aliases(doc)
         for workflow in doc.workflows:
             view.workflows.append(_WorkflowBuilder(self, workflow, view).build())
         seen: set[str] = set()
@@ -141,7 +164,10 @@ class _WorkflowBuilder:
         self.compiler = compiler
         self.workflow = workflow
         self.doc = doc
-        self.scope = Scope({"stack", "error", "outputs", "WORKFLOW_ID", "json_pointer", "to_text", "StepFailed", "ApiStatusError"})
+        # Parameters and locals of the workflow function: besides what the body calls, the module-level import
+        # aliases (the body creates clients by alias) are taken.
+        module_names = {name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)}
+        self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
         self.sources: dict[str, SourceView] = {}
@@ -157,21 +183,22 @@ class _WorkflowBuilder:
         for item in sorted(wf.inputs, key=lambda i: not i.required):
             annotation = _input_annotation(item.schema)
             merge_imports(self.doc.imports, annotation.imports)
-            self.scope.claim(item.py_name)
+            claimed = self.scope.claim(item.py_name)
+            assert claimed == item.py_name, "inputs are named in the IR with the same reserved names"
             text = annotation.text if item.required else f"{annotation.text} | None"
             params.append(ParamView(item.py_name, text, None if item.required else "None",
                                     comment(item.description or f"workflow input {item.name}")))  # fmt: skip
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
-            base = pascal(binding.name)
-            base = base if base.endswith("Api") else base + "Api"
-            alias = snake(binding.name) + ("" if snake(binding.name).endswith("api") else "_api") + "_models"
-            self.mappers[binding.name] = self.compiler.mapper(api, alias)
-            self.need(f"..apis.{api.module}", "models as " + alias)
+            aliases = self.doc.aliases[api.module]
+            self.mappers[binding.name] = self.compiler.mapper(api, aliases.models)
+            self.need(f"..apis.{api.module}", "models as " + aliases.models)
             required = not _has_default_server(api)
-            source = SourceView(self.scope.claim(binding.py_name), binding.name, base + "Client", "Async" + base + "Client",
-                                api.module, api.title, required)  # fmt: skip
+            py_name = self.scope.claim(binding.py_name)
+            assert py_name == binding.py_name, "sources are named in the IR with the same reserved names"
+            source = SourceView(py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
+                                required)  # fmt: skip
             self.sources[binding.name] = source
             self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
                       f"AsyncClient as {source.async_alias}")  # fmt: skip
@@ -193,7 +220,7 @@ class _WorkflowBuilder:
         self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
         return WorkflowView(
             py_name=wf.py_name,
-            async_name=wf.py_name + "_async",
+            async_name=wf.async_name,
             workflow_id=py_str(wf.workflow_id),
             workflow_id_text=wf.workflow_id,
             outputs_class=outputs_class,
@@ -450,14 +477,14 @@ class _WorkflowBuilder:
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
         views = []
-        names = Scope({"model_config"})
+        names = Scope(_OUTPUT_FIELD_RESERVED, forbidden=lambda name: name.startswith("model_"))
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
             merge_imports(self.doc.imports, typed.annotation.imports)
             source = ex.to_source(expr) if not isinstance(expr, str) else expr
             views.append(
                 OutputView(
-                    names.claim(snake(name)), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
+                    names.claim(_field_base(snake(name))), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
                 )
             )
         for typed in self.step_outputs.values():
@@ -546,6 +573,39 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+def _field_base(name: str) -> str:
+    return "output_" + name if name.startswith("model_") else name
+
+
+def _api_aliases(doc: ArazzoDocument) -> dict[str, ApiAliases]:
+    """Import aliases per API module, named after the first source name that binds the API.
+
+    They are allocated in the module scope: they avoid the module's other names and every parameter name of
+    its workflow functions (which are named in the IR); two source names that snake-case alike (``a-b``,
+    ``a_b``) for two APIs get distinct aliases, two source names for one API share them.
+    """
+    taken = set(WORKFLOW_MODULE_RESERVED)
+    for wf in doc.workflows:
+        taken.update({wf.py_name, wf.async_name, *(i.py_name for i in wf.inputs), *(s.py_name for s in wf.sources)})
+    scope = Scope(taken)
+    aliases: dict[str, ApiAliases] = {}
+    for wf in doc.workflows:
+        for binding in wf.sources:
+            if binding.api.module in aliases:
+                continue
+            base = pascal(binding.name)
+            base = base if base.endswith("Api") else base + "Api"
+            candidate, counter = base, 2
+            while f"{candidate}Client" in scope or f"Async{candidate}Client" in scope:
+                candidate, counter = f"{base}{counter}", counter + 1
+            client = f"{candidate}Client"
+            scope.reserve(client, f"Async{client}")
+            stem = snake(binding.name)
+            models = scope.claim(stem + ("" if stem.endswith("api") else "_api") + "_models")
+            aliases[binding.api.module] = ApiAliases(client, f"Async{client}", models)
+    return aliases
 
 
 def _optional(annotation: Annotation) -> Annotation:

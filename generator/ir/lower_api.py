@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ..diagnostics import Diagnostics, Loc
-from ..naming import Scope, pascal, snake
+from ..naming import (
+    CLIENT_INIT_RESERVED,
+    CLIENT_MEMBER_RESERVED,
+    OPERATION_PARAM_RESERVED,
+    Scope,
+    pascal,
+    snake,
+)
 from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
 from .model import (
@@ -25,10 +33,6 @@ from .model import (
 )
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_PARAM_RESERVED = {
-    "self", "body", "extra_headers", "extra_query", "timeout", "cls", "client", "response", "request",
-    "url", "params", "headers", "cookies",
-}  # fmt: skip
 # JSON Schema keywords that name other documents by URI.  datamodel-code-generator would resolve (and so fetch)
 # them; the schema table rewrites every $ref to a local name, drops these, and so nothing is ever fetched.
 _DYNAMIC_REFS = ("$dynamicRef", "$recursiveRef")
@@ -199,6 +203,8 @@ class ApiLowering:
         components = root.get("components")
         self.components: YMap = components if isinstance(components, YMap) else YMap(root.loc)
         self.scheme_keys = set(self._mapping(self.components.get("securitySchemes")))
+        # One scope for the keyword arguments of Client(): the first server's variables and the credentials.
+        self.init_names = Scope(CLIENT_INIT_RESERVED)
 
     @staticmethod
     def _mapping(value: Any) -> dict[str, Any]:
@@ -229,12 +235,13 @@ class ApiLowering:
 
     # -- servers and security ---------------------------------------------------------------------------
     def _servers(self) -> list[Server]:
-        servers = []
+        servers: list[Server] = []
         for raw in self.root.get("servers") or []:
             if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
                 continue
             variables = []
-            scope = Scope({"base_url", "http_client", "timeout", "headers"})
+            # only the first server's variables become keyword arguments of Client()
+            scope = self.init_names if not servers else Scope(CLIENT_INIT_RESERVED)
             for name, var in self._mapping(raw.get("variables")).items():
                 var = self._mapping(var)
                 default = var.get("default")
@@ -252,7 +259,7 @@ class ApiLowering:
 
     def _security_schemes(self) -> list[SecurityScheme]:
         schemes = []
-        scope = Scope({"base_url", "http_client", "timeout", "headers"})
+        scope = self.init_names
         for key, raw in self._mapping(self.components.get("securitySchemes")).items():
             _, node = self.workspace.follow(self.path, raw, _at(self.components, "securitySchemes"))
             node = self._mapping(node)
@@ -294,7 +301,7 @@ class ApiLowering:
     # -- operations ---------------------------------------------------------------------------------------
     def _operations(self) -> list[Operation]:
         operations: list[Operation] = []
-        scope = Scope({"close", "request", "with_options"})
+        scope = Scope(CLIENT_MEMBER_RESERVED)
         ids: dict[str, Loc] = {}
         paths = self.root.get("paths")
         if not isinstance(paths, YMap):
@@ -332,18 +339,9 @@ class ApiLowering:
         self, method: str, path: str, item: Any, op: YMap, operation_id: str, scope: Scope
     ) -> Operation:
         py_name = scope.claim(snake(operation_id))
-        parameters = self._parameters(item.get("parameters"), op.get("parameters"), py_name)
-        for name in re.findall(r"{([^}]+)}", path):
-            if not any(p.name == name and p.location == "path" for p in parameters):
-                self.diagnostics.warning(
-                    "missing-path-parameter",
-                    f"path template '{path}' uses {{{name}}} but {operation_id} declares no such path parameter; "
-                    "the client takes it as a required string",
-                    op.at("operationId") if "operationId" in op else op.loc,
-                )
-                parameters.append(
-                    Parameter(name, "path", snake(name), True, {"type": "string"}, "", op.loc)
-                )
+        names = Scope(OPERATION_PARAM_RESERVED)
+        parameters = self._parameters(item.get("parameters"), op.get("parameters"), py_name, names)
+        template, fixed_query = self._path_key(path, operation_id, op, parameters, names)
         security = self._security(op.get("security"), op)
         return Operation(
             operation_id=operation_id,
@@ -359,11 +357,62 @@ class ApiLowering:
             deprecated=op.get("deprecated") is True,
             loc=op.at("operationId") if "operationId" in op else op.loc,
             tags=[str(t) for t in op.get("tags") or []],
+            path_template=template,
+            fixed_query=fixed_query,
         )
 
-    def _parameters(self, path_level: Any, op_level: Any, op_name: str) -> list[Parameter]:
+    def _path_key(
+        self, path: str, operation_id: str, op: YMap, parameters: list[Parameter], names: Scope
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Split a path key at ``?`` (the Amazon S3 description: ``/{Bucket}/{Key+}?partNumber={partNumber}``).
+
+        The template before ``?`` holds the path parameters; ``{name+}`` is the declared ``name`` expanded
+        greedily.  After ``?``: ``key={name}`` is the declared query parameter ``key`` (added as a required
+        string when undeclared); ``key`` and ``key=value`` are literal query pairs sent with every call, or,
+        when ``key`` is also a declared query parameter, the value sent when the caller leaves it unset.
+        Every placeholder that names no declared parameter is added as a required string, after a warning.
+        """
+        template, _, query = path.partition("?")
+        where = op.at("operationId") if "operationId" in op else op.loc
+        for name in dict.fromkeys(re.findall(r"{([^}]+)}", template)):
+            bare = name.removesuffix("+")
+            declared = next((p for p in parameters if p.location == "path" and p.name in (name, bare)), None)
+            if declared is not None:
+                declared.greedy = declared.greedy or name != bare  # declared as `Key` or `Key+`
+                continue
+            self.diagnostics.warning(
+                "missing-path-parameter",
+                f"path template '{path}' uses {{{name}}} but {operation_id} declares no such path parameter; "
+                "the client takes it as a required string",
+                where,
+            )
+            added = Parameter(bare, "path", names.claim(snake(bare)), True, {"type": "string"}, "", op.loc)
+            added.greedy = name != bare
+            parameters.append(added)
+        fixed: list[tuple[str, str]] = []
+        for pair in filter(None, query.split("&")):
+            key, _, value = (unquote(part) for part in pair.partition("="))
+            placeholder = re.fullmatch(r"{([^}]+)}", value)
+            declared = next((p for p in parameters if p.location == "query" and p.name == key), None)
+            if placeholder is None and declared is not None:
+                declared.path_key_value = value  # sent when the caller does not set the parameter
+                continue
+            if placeholder is None:
+                fixed.append((key, value))
+                continue
+            if any(p.location == "query" and p.name == key for p in parameters):
+                continue
+            self.diagnostics.warning(
+                "missing-path-parameter",
+                f"path key '{path}' uses {key}={{{placeholder.group(1)}}} but {operation_id} declares no query "
+                f"parameter '{key}'; the client takes it as a required string",
+                where,
+            )
+            parameters.append(Parameter(key, "query", names.claim(snake(key)), True, {"type": "string"}, "", op.loc))
+        return template, fixed
+
+    def _parameters(self, path_level: Any, op_level: Any, op_name: str, names: Scope) -> list[Parameter]:
         merged: dict[tuple[str, str], Parameter] = {}
-        names = Scope(_PARAM_RESERVED)
         for raw_list in (path_level, op_level):
             if not isinstance(raw_list, YList):
                 continue

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, Loc, source_line
-from ..naming import Scope, snake
+from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
 from .expressions import ExpressionError, parse_condition, parse_expression, parse_value
@@ -29,7 +29,6 @@ from .model import (
     Workflow,
 )
 
-_FUNCTION_RESERVED = {"self", "cls", "response", "outputs", "stack", "error", "json_pointer", "to_text"}
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -53,6 +52,7 @@ class WorkflowLowering:
         root: YMap,
         sources: dict[str, Api],
         module: str,
+        function_names: Scope | None = None,
     ) -> None:
         self.workspace = workspace
         self.diagnostics = diagnostics
@@ -64,6 +64,7 @@ class WorkflowLowering:
             item.get("name") for item in declared if isinstance(item, dict)
         } if isinstance(declared, list) else set()
         self.module = module
+        self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
 
@@ -71,7 +72,6 @@ class WorkflowLowering:
         raw_info = self.root.get("info")
         info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         workflows = []
-        scope = Scope()
         seen: dict[str, Loc] = {}
         raw_workflows = self.root.get("workflows")
         if not isinstance(raw_workflows, YList) or not raw_workflows:
@@ -93,7 +93,7 @@ class WorkflowLowering:
                 )
                 continue
             seen[workflow_id] = raw.at("workflowId")
-            workflows.append(self._workflow(raw, workflow_id, scope.claim(snake(workflow_id))))
+            workflows.append(self._workflow(raw, workflow_id, *self.function_names.claim_pair(snake(workflow_id))))
         return ArazzoDocument(
             path=self.path,
             module=self.module,
@@ -105,8 +105,8 @@ class WorkflowLowering:
         )
 
     # -- workflow -------------------------------------------------------------------------------------
-    def _workflow(self, raw: YMap, workflow_id: str, py_name: str) -> Workflow:
-        names = Scope(_FUNCTION_RESERVED)
+    def _workflow(self, raw: YMap, workflow_id: str, py_name: str, async_name: str) -> Workflow:
+        names = Scope(WORKFLOW_FUNCTION_RESERVED)
         inputs = self._inputs(raw, names)
         raw_params = raw.get("parameters")
         wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
@@ -141,6 +141,7 @@ class WorkflowLowering:
         return Workflow(
             workflow_id=workflow_id,
             py_name=py_name,
+            async_name=async_name,
             summary=_text(raw.get("summary")),
             description=_text(raw.get("description")),
             inputs=inputs,

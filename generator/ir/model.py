@@ -71,6 +71,8 @@ class Parameter:
     style: str | None = None
     explode: bool | None = None
     deprecated: bool = False
+    greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
+    path_key_value: str | None = None  # a query parameter the path key also fixes (``?list-type=2``): its value
 
 
 @dataclass
@@ -109,6 +111,11 @@ class Operation:
     deprecated: bool
     loc: Loc
     tags: list[str] = field(default_factory=list)
+    # The path key split at ``?``: the template before it, and the literal query pairs after it (templated
+    # ``name={name}`` pairs are the declared query parameters).  ``/{Bucket}?uploads`` -> ``/{Bucket}``,
+    # ``[("uploads", "")]``.
+    path_template: str = ""
+    fixed_query: list[tuple[str, str]] = field(default_factory=list)
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         for param in self.parameters:
@@ -217,6 +224,7 @@ class SourceBinding:
 class Workflow:
     workflow_id: str
     py_name: str
+    async_name: str  # claimed with py_name: the async twin
     summary: str
     description: str
     inputs: list[Input]

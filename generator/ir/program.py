@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostics, Loc, display_path
-from ..naming import Scope, module_name
+from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, Workspace, outside_root_message
 from .lower_api import lower_api
@@ -78,6 +78,13 @@ class ProgramBuilder:
             )
         documents = []
         doc_modules = Scope({"apis"})
+        modules = {
+            path: doc_modules.claim(module_name(_ARAZZO_NOISE.sub("", path.stem) or path.stem))
+            for path in arazzo_files
+        }
+        # workflows/__init__.py re-exports every workflow function (and imports every document module), so
+        # the function names are allocated package-wide, each with its async twin.
+        workflow_names = Scope(WORKFLOW_MODULE_RESERVED | set(modules.values()))
         for path in arazzo_files:
             document = self.workspace.document(path)
             assert document is not None
@@ -85,8 +92,9 @@ class ProgramBuilder:
             if not isinstance(root, YMap):
                 continue
             sources = self._sources(path, root)
-            module = doc_modules.claim(module_name(_ARAZZO_NOISE.sub("", path.stem) or path.stem))
-            lowering = WorkflowLowering(self.workspace, self.diagnostics, path, root, sources, module)
+            lowering = WorkflowLowering(
+                self.workspace, self.diagnostics, path, root, sources, modules[path], workflow_names
+            )
             documents.append(lowering.lower())
         root_dir = specs.resolve() if specs.is_dir() else specs.resolve().parent
         return Program(apis=list(self.apis.values()), documents=documents, root=root_dir)
