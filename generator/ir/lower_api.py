@@ -72,6 +72,8 @@ class SchemaTable:
         self.names: dict[str, str] = {}  # target key (file#pointer) -> class name
         self.scope = Scope(sep="")
         self._pending: list[tuple[str, Path, Any]] = []
+        self.pattern_locs: dict[str, list[Loc]] = {}  # regex (`pattern`, `patternProperties` key) -> where
+        self._in_table = False  # converting the table's own schemas (the ones the models are made from)
         components = root.get("components")
         component_schemas = components.get("schemas") if isinstance(components, dict) else None
         if isinstance(component_schemas, dict):
@@ -102,9 +104,11 @@ class SchemaTable:
         return self.convert(node, path)
 
     def finish(self) -> dict[str, JsonSchema]:
+        self._in_table = True
         while self._pending:
             name, path, node = self._pending.pop(0)
             self.schemas[name] = self.convert(node, path)
+        self._in_table = False
         return dict(sorted(self.schemas.items()))
 
     def convert(self, node: Any, path: Path) -> JsonSchema:
@@ -132,7 +136,9 @@ class SchemaTable:
                 out[key] = self._rewrite(value, path, _at(node, key))
             elif key == "discriminator" and isinstance(value, dict):
                 out[key] = self._discriminator(value, path)
-            elif key in ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas"):
+            elif key in ("pattern", "patternProperties"):
+                out[key] = self._patterns(node, key, value, path)
+            elif key in ("properties", "definitions", "$defs", "dependentSchemas"):
                 out[key] = (
                     {k: self._convert(v, path) for k, v in value.items()} if isinstance(value, dict) else value
                 )
@@ -143,6 +149,19 @@ class SchemaTable:
         if "$ref" in out and not out["$ref"]:
             return {k: v for k, v in out.items() if k != "$ref"}
         return out
+
+    def _patterns(self, node: Any, key: str, value: Any, path: Path) -> Any:
+        """Note where each regular expression of the models is written, for the emit stage's regex check."""
+        if key == "pattern":
+            if self._in_table and isinstance(value, str) and (loc := _at(node, key)) is not None:
+                self.pattern_locs.setdefault(value, []).append(loc)
+            return self._convert(value, path)
+        if not isinstance(value, dict):
+            return self._convert(value, path)
+        for pattern in value:
+            if self._in_table and isinstance(value, YMap):
+                self.pattern_locs.setdefault(pattern, []).append(value.key_at(pattern))
+        return {k: self._convert(v, path) for k, v in value.items()}
 
     def _discriminator(self, value: dict[str, Any], path: Path) -> dict[str, Any]:
         out: dict[str, Any] = {"propertyName": value.get("propertyName")}
@@ -227,6 +246,7 @@ class ApiLowering:
             servers=self._servers(),
             operations=operations,
             schemas=self.table.finish(),
+            pattern_locs=self.table.pattern_locs,
             security_schemes=self._security_schemes(),
             security=security or [],
             original_format=original,

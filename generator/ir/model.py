@@ -141,6 +141,7 @@ class Api:
     security: list[list[str]]
     original_format: str  # openapi-3.0 | openapi-3.1 | swagger-2.0
     loc: Loc
+    pattern_locs: dict[str, list[Loc]] = field(default_factory=dict)  # schema regex -> where it is written
 
     def operation(self, operation_id: str) -> Operation | None:
         for op in self.operations:
