@@ -178,7 +178,7 @@ def _check_package(out: Path, sentinels: list[str]) -> list[Failure]:
             continue
         raw = _RAW_FORBIDDEN.search(text)
         if raw:
-            kind = Path(relative).suffix or relative
+            kind = _file_role(relative)
             failures.append(Failure(f"raw control/bidi character in generated {kind}",
                                     f"{relative}: U+{ord(raw.group()):04X} at offset {raw.start()}"))
         if relative.endswith(".toml"):
@@ -208,6 +208,19 @@ def _check_package(out: Path, sentinels: list[str]) -> list[Failure]:
         failures.append(Failure(f"generated {kind} fails: {error_type}: {_normalise(message)}",
                                 f"{where}: {error_type}: {message}"))
     return failures
+
+
+def _file_role(relative: str) -> str:
+    """Where in the package a file sits, without example-specific names: ``apis/<api>/models.py``."""
+    parts = relative.split("/")
+    if len(parts) == 1:
+        return relative
+    parts = parts[1:]
+    if len(parts) >= 3 and parts[0] == "apis":
+        parts[1] = "<api>"
+    if len(parts) == 2 and parts[0] == "workflows" and parts[1] != "__init__.py":
+        parts[1] = "<document>.py"
+    return "/".join(parts)
 
 
 def _sentinels_outside_strings(relative: str, text: str) -> list[Failure]:

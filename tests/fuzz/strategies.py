@@ -588,11 +588,13 @@ def _serialise(g: _Gen, doc: dict[str, Any], as_json: bool) -> bytes:
 RAW_INSERTS = [b"\xff", b"\t", b": :", b"&a x", b"*nope", b"\xef\xbb\xbf", b"\x00", b"{", b"'", b"\r", b"- "]
 
 
-@dataclass
 class FuzzCase:
-    files: dict[str, bytes]  # path under SPECS -> bytes
-    sentinels: list[str]
-    mutated: bool
+    """One specs tree; a plain class (not a dataclass) so hypothesis prints it with :meth:`__repr__`."""
+
+    def __init__(self, files: dict[str, bytes], sentinels: list[str], mutated: bool) -> None:
+        self.files = files  # path under SPECS -> bytes
+        self.sentinels = sentinels
+        self.mutated = mutated
 
     def __repr__(self) -> str:  # shown by hypothesis for a falsifying example: the documents themselves
         parts = [f"FuzzCase(mutated={self.mutated})"]

@@ -84,7 +84,7 @@ def test_broken_package_is_reported(tmp_path: Path) -> None:
     signatures = {failure.signature for failure in _check_package(tmp_path, [])}
     assert signatures == {
         "generated .py does not compile: duplicate argument '…' in function definition",
-        "raw control/bidi character in generated .md",
+        "raw control/bidi character in generated README.md",
     }
 
 
