@@ -140,6 +140,7 @@ import importlib, inspect, json, pkgutil, sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1])
 problems = []
+COMMON = {"headers", "timeout", "http_client"}
 package = importlib.import_module(sys.argv[2])
 for info in pkgutil.walk_packages(package.__path__, sys.argv[2] + "."):
     try:
@@ -153,14 +154,24 @@ for info in pkgutil.walk_packages(package.__path__, sys.argv[2] + "."):
             if cls is None:
                 problems.append(["client-missing", info.name, cls_name, ""])
                 continue
-            kwargs = {}
+            required, everything = {}, {}
             for name, parameter in inspect.signature(cls).parameters.items():
-                if parameter.default is inspect.Parameter.empty and parameter.kind is parameter.KEYWORD_ONLY:
-                    kwargs[name] = "x"
-            try:
-                client = cls(base_url="http://127.0.0.1:9", **kwargs)
-            except BaseException as error:
-                problems.append(["client", info.name + "." + cls_name, type(error).__name__, str(error)])
+                if parameter.kind is not parameter.KEYWORD_ONLY or name in COMMON:
+                    continue
+                everything[name] = "x"
+                if parameter.default is inspect.Parameter.empty:
+                    required[name] = "x"
+            for kwargs in (required, everything):
+                try:
+                    cls(base_url="http://127.0.0.1:9", **kwargs)
+                    try:
+                        cls(**kwargs)
+                    except ValueError as error:  # documented: a relative or unusable server URL needs base_url
+                        if "base_url" not in str(error):
+                            raise
+                except BaseException as error:
+                    problems.append(["client", info.name + "." + cls_name, type(error).__name__, str(error)])
+                    break
 print(json.dumps(problems))
 """
 

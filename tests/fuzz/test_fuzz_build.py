@@ -38,7 +38,11 @@ KNOWN_FAILURES: list[tuple[str, str]] = [
     (r"^raw control/bidi character in (generated|diagnostic)",
      "issue 5: control and bidi characters from documents appear raw in generated files and diagnostics"),
     (r"^exit 3: TokenError in parsing\.py:lib2to3_parse",
-     "issue 5: a control character in document text breaks black's tokenizer (exit 3)"),
+     "issue 5: U+0085 in a string literal of a workflow module breaks black's tokenizer (exit 3)"),
+    (r"^generated \.py does not compile: duplicate argument",
+     "issue 5: generated names collide with parameters (security scheme or server variable 'self')"),
+    (r"^generated client fails: TypeError: .* object is not callable",
+     "issue 5: generated names shadow runtime helpers (security scheme 'super', 'base_url_for')"),
 ]  # fmt: skip
 
 PROFILE = os.environ.get("ARAZZO_FUZZ", "ci")
