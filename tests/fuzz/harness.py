@@ -136,7 +136,7 @@ def run_build(root: Path) -> tuple[int | None, str, str, BaseException | None]:
 
 
 _IMPORT_SCRIPT = r"""
-import importlib, inspect, json, pkgutil, sys
+import importlib, inspect, json, pkgutil, re, sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1])
 problems = []
@@ -148,7 +148,7 @@ for info in pkgutil.walk_packages(package.__path__, sys.argv[2] + "."):
     except BaseException as error:
         problems.append(["import", info.name, type(error).__name__, str(error)])
         continue
-    if info.name.endswith(".client"):
+    if re.fullmatch(re.escape(sys.argv[2]) + r"\.apis\.\w+\.client", info.name):
         for cls_name in ("Client", "AsyncClient"):
             cls = getattr(module, cls_name, None)
             if cls is None:

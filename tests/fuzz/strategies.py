@@ -77,6 +77,7 @@ def names() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(HOSTILE_NAMES),
         st.sampled_from(HOSTILE_NAMES),
+        st.sampled_from(COLLIDING_NAMES + LOOKALIKE_NAMES),
         st.text(min_size=0, max_size=12),
         st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-. ]{0,10}", fullmatch=True),
     )
@@ -85,7 +86,8 @@ def names() -> st.SearchStrategy[str]:
 def tame_names() -> st.SearchStrategy[str]:
     """A name likely to survive expression parsing (no spaces, dots or punctuation), still hostile to Python."""
     tame = [n for n in HOSTILE_NAMES if re.fullmatch(r"[A-Za-z0-9_\-\u00a0-\uffff]+", n) and n != "_"]
-    return st.sampled_from(tame)
+    colliding = [n for n in COLLIDING_NAMES + LOOKALIKE_NAMES if n in tame]
+    return st.one_of(st.sampled_from(tame), st.sampled_from(colliding))
 
 
 # --- text -------------------------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def _scalar_schema(g: _Gen, schema_keys: list[str], depth: int) -> dict[str, Any
 
 
 def _object_schema(g: _Gen, schema_keys: list[str], depth: int) -> dict[str, Any]:
-    props = g.names(0, 4)
+    props = g.names(0, 3)
     schema: dict[str, Any] = {"type": "object", "properties": {p: _scalar_schema(g, schema_keys, depth) for p in props}}
     if props and g.flag(0.4):
         schema["required"] = props[: g.draw(st.integers(1, len(props)))]
@@ -263,19 +265,19 @@ def _parameter(g: _Gen, name: str, where: str, swagger: bool) -> dict[str, Any]:
 
 def api_document(g: _Gen, filename: str) -> ApiDoc:
     swagger = g.flag(0.2)
-    schema_keys = g.names(0, 3)
+    schema_keys = g.names(0, 2)
     schemas = {key: _object_schema(g, schema_keys, 0) for key in schema_keys}
     info: dict[str, Any] = {"title": g.text(), "version": g.text() if g.flag(0.3) else "1.0"}
     if g.flag(0.5):
         info["description"] = g.text()
     api = ApiDoc(filename, {})
     paths: dict[str, Any] = {}
-    for _ in range(g.draw(st.integers(1, 3))):
+    for _ in range(g.draw(st.integers(1, 2))):
         path, path_params = _path_template(g)
         method = g.pick(["get", "post", "put", "delete", "patch"])
         op_id = g.name()
         params = [_parameter(g, p, "path", swagger) for p in path_params]
-        for name in g.names(0, 3):
+        for name in g.names(0, 2):
             params.append(_parameter(g, name, g.pick(["query", "header", "cookie"]) if not swagger else
                                      g.pick(["query", "header"]), swagger))
         operation: dict[str, Any] = {"operationId": op_id, "responses": {}}
@@ -431,7 +433,7 @@ def _literal(g: _Gen, input_names: list[str], depth: int = 0) -> Any:
     return g.text()
 
 
-def arazzo_document(g: _Gen, apis: list[ApiDoc], api_dir: str) -> dict[str, Any]:
+def arazzo_document(g: _Gen, apis: list[ApiDoc], api_dir: str, earlier: list[str]) -> dict[str, Any]:
     sources = g.names(len(apis), len(apis), tame=True)
     if len(sources) < len(apis):
         sources = [f"src{i}" for i in range(len(apis))]
@@ -448,8 +450,12 @@ def arazzo_document(g: _Gen, apis: list[ApiDoc], api_dir: str) -> dict[str, Any]
         doc["info"]["description"] = g.text()
     if g.flag(0.3):
         doc["info"]["summary"] = g.text()
-    for workflow_id in g.names(1, 2, tame=g.flag(0.6)):
+    workflow_ids = g.names(1, 2, tame=g.flag(0.6))
+    if earlier and g.flag(0.3):  # the same workflowId in two documents
+        workflow_ids[0] = g.pick(earlier)
+    for workflow_id in dict.fromkeys(workflow_ids):
         doc["workflows"].append(_workflow(g, workflow_id, apis, sources))
+        earlier.append(workflow_id)
     return doc
 
 
@@ -614,9 +620,10 @@ def fuzz_cases(draw: Any) -> FuzzCase:
         apis.append(api_document(g, stem + ext))
     documents: dict[str, dict[str, Any]] = {}
     arazzo_names = g.draw(st.lists(st.sampled_from(FILE_NAMES), min_size=1, max_size=2, unique=True))
+    workflow_ids: list[str] = []
     for stem in arazzo_names:
         ext = g.pick([".arazzo.yaml", ".arazzo.json", ".yaml"])
-        documents[f"arazzo/{stem}{ext}"] = arazzo_document(g, apis, api_dir)
+        documents[f"arazzo/{stem}{ext}"] = arazzo_document(g, apis, api_dir, workflow_ids)
     for api in apis:
         documents[f"{api_dir}/{api.filename}"] = api.doc
     mutated = g.flag(0.25)

@@ -94,6 +94,9 @@ def patched(example: FuzzCase, path: str, old: str, new: str) -> FuzzCase:
     return FuzzCase({**example.files, path: text.replace(old, new, 1).encode()}, [], True)
 
 
+_SOUND_ARAZZO = case().files["arazzo/w.arazzo.yaml"].decode()
+
+
 class KnownHazard(AssertionError):
     """The example fails exactly as its hazard says (any other failure is a real test failure)."""
 
@@ -129,6 +132,11 @@ REGRESSIONS = [
     known("scheme-self", NAMES_HAZARD, r"generated \.py does not compile: duplicate argument .*", scheme="self"),
     known("scheme-super", NAMES_HAZARD, CLIENT_FAILS, scheme="super"),
     known("scheme-base-url-for", NAMES_HAZARD, CLIENT_FAILS, scheme="base_url_for"),
+    # A workflows entry that is not a mapping: no diagnostic, an empty workflow module that black rejects.
+    known("exit3-workflow-not-a-mapping", "issue 5: a workflows[] entry that is not a mapping gives exit 3 "
+          "(black: cannot parse the generated workflow module) instead of a located error",
+          r"exit 3: ParseError in parsing\.py:lib2to3_parse",
+          patched(case(), "arazzo/w.arazzo.yaml", _SOUND_ARAZZO[_SOUND_ARAZZO.index("workflows:") :], "workflows: [x]\n")),
     known("exit3-nel-parameter-literal", EXIT3_HAZARD, EXIT3, pvalue="pv\x85"),
     known("exit3-nel-payload-literal", EXIT3_HAZARD, EXIT3, payload="pl\x85"),
     known("exit3-nel-criterion-literal", EXIT3_HAZARD, EXIT3, crit="$response.body#/p == 'x\x85'"),
