@@ -626,7 +626,7 @@ def fuzz_cases(draw: Any) -> FuzzCase:
         documents[f"arazzo/{stem}{ext}"] = arazzo_document(g, apis, api_dir, workflow_ids)
     for api in apis:
         documents[f"{api_dir}/{api.filename}"] = api.doc
-    mutated = g.flag(0.25)
+    mutated = g.flag(0.4)
     if mutated:
         targets = sorted(documents)
         for _ in range(g.draw(st.integers(1, 3))):

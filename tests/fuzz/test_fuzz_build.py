@@ -7,7 +7,7 @@ written outside OUT.
 
 Profiles (environment variable ``ARAZZO_FUZZ``):
 
-- ``ci`` (default): 40 examples, derandomized (the same examples every run), no example database; about a
+- ``ci`` (default): 60 examples, derandomized (the same examples every run), no example database; about a
   minute on 2 cores.
 - ``long``: ``ARAZZO_FUZZ_EXAMPLES`` examples (default 3000), random, no deadline, failures shrunk and saved in
   ``.hypothesis/`` (git-ignored)::
@@ -56,7 +56,7 @@ _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter
 # CI does not shrink (a failure prints the example as generated, within the time budget); reproduce and shrink it
 # with the long profile or by turning it into a test_fuzz_regressions.py entry.
 settings.register_profile(
-    "ci", max_examples=40, derandomize=True, database=None, deadline=None, suppress_health_check=_SLOW_OK,
+    "ci", max_examples=60, derandomize=True, database=None, deadline=None, suppress_health_check=_SLOW_OK,
     print_blob=True, phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )  # fmt: skip
 settings.register_profile(
