@@ -158,9 +158,10 @@ for info in pkgutil.walk_packages(package.__path__, sys.argv[2] + "."):
             for name, parameter in inspect.signature(cls).parameters.items():
                 if parameter.kind is not parameter.KEYWORD_ONLY or name in COMMON:
                     continue
-                everything[name] = "x"
+                value = ("x", "x") if "tuple" in str(parameter.annotation) else "x"  # basic auth: (user, password)
+                everything[name] = value
                 if parameter.default is inspect.Parameter.empty:
-                    required[name] = "x"
+                    required[name] = value
             for kwargs in (required, everything):
                 try:
                     cls(base_url="http://127.0.0.1:9", **kwargs)
