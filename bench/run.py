@@ -7,6 +7,7 @@ usage (from the repository root, in the project's venv with ``./generated`` inst
     python bench/run.py --quick         smoke version: tiny sizes, few runs, no peers (what CI runs)
     python bench/run.py --docs docs/performance.md
                                         also put the table and the machine into docs/performance.md
+    python bench/run.py --results DIR   write latest.md/latest.json (and scratch builds) under DIR
 
 The table is printed and written to bench/results/latest.md (with the raw numbers in latest.json).  Every
 tool runs in its own subprocess; wall time is measured around it, peak RSS is the ``ru_maxrss`` that
@@ -41,7 +42,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
-RESULTS = BENCH / "results"
+DEFAULT_RESULTS = RESULTS = BENCH / "results"
 WORK = RESULTS / "work"
 PEER_VENV = BENCH / ".venv"
 PEER_REQUIREMENTS = BENCH / "requirements-peers.txt"
@@ -390,7 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke version: tiny sizes, few runs, no peers")
     ap.add_argument("--runs", type=int, help="workflow runs per runtime variant (default 300, --quick 15)")
     ap.add_argument("--docs", type=Path, help="also write the table into this markdown file (between markers)")
+    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="folder for latest.md/json and scratch files")
     a = ap.parse_args(argv)
+    global RESULTS, WORK  # the folders every section writes to
+    RESULTS = a.results.resolve()
+    WORK = RESULTS / "work"
     if not MAKE_BIG_SPEC.exists():
         print(f"{MAKE_BIG_SPEC} not found: the big synthetic spec needs ../shared/tools", file=sys.stderr)
         return 2
