@@ -361,3 +361,51 @@ def test_every_rule_id_is_documented_with_its_severity() -> None:
     )
     assert emitted, "no rule ids found in generator/"
     assert documented == emitted
+
+
+# -- wrong types in the document's structure ------------------------------------------------------
+WRONG_TYPES = """\
+arazzo: 1.0.1
+info: {title: Pets, version: 1.0.0}
+sourceDescriptions: [{name: petsApi, url: ../openapi/pets.yml, type: openapi}]
+workflows:
+  - x
+  - 3
+  - workflowId: no-steps
+    steps: 5
+  - workflowId: bad-parts
+    inputs: {type: object, required: 7, properties: {petId: {type: string}}}
+    steps:
+      - [not, a, step]
+      - stepId: fetch
+        operationId: getPet
+        parameters: [{name: petId, in: path, value: $inputs.petId}]
+        requestBody: {payload: {a: 1}, replacements: {target: /a}}
+        onSuccess: [end]
+        outputs: [id]
+"""
+
+
+def test_wrong_types_in_the_structure_are_located_errors_not_a_crash(
+    runner, project
+) -> None:
+    """Found by the fuzzer: ``workflows: [x]`` gave exit 3.  Every entry of the wrong type is an error at it."""
+    root = project("two_errors")
+    (root / WORKFLOW).write_text(WRONG_TYPES, encoding="utf-8")
+
+    result = invoke(runner, "build", "specs", "-o", "out")
+
+    assert result.exit_code == EXIT_ERRORS
+    assert headlines(result.stderr) == [
+        f"{WORKFLOW}:5:5: error[invalid-type]: a workflow must be a mapping, not a string",
+        f"{WORKFLOW}:6:5: error[invalid-type]: a workflow must be a mapping, not a number",
+        f"{WORKFLOW}:8:12: error[invalid-type]: 'steps' must be a list, not a number",
+        f"{WORKFLOW}:10:38: error[invalid-type]: 'required' must be a list of property names, not a number",
+        f"{WORKFLOW}:12:9: error[invalid-type]: a step must be a mapping, not a list",
+        (f"{WORKFLOW}:13:17: error[unexpected-request-body]: step 'fetch' sends a requestBody but getPet does not "
+        "take one"),
+        f"{WORKFLOW}:16:54: error[invalid-type]: 'replacements' must be a list, not a mapping",
+        f"{WORKFLOW}:17:21: error[invalid-type]: an action must be a mapping, not a string",
+        f"{WORKFLOW}:18:18: error[invalid-type]: 'outputs' must be a mapping of names to expressions, not a list",
+    ]
+    assert not (root / "out").exists()

@@ -341,12 +341,12 @@ def test_schema_uris_are_never_fetched(project: Path, listener: tuple[int, list[
     assert accepted == []
     assert code == EXIT_OK, stderr
     assert headlines(stderr) == [
-        f"{API}:{line + 1}:24: warning[dynamic-ref]: $dynamicRef '{base}/child.json' is not followed (dynamic "
-        "references are not supported, and nothing is fetched); the schema accepts any value here",
-        f"{API}:{line + 3}:26: warning[dynamic-ref]: $recursiveRef '{base}/parent.json' is not followed "
-        "(dynamic references are not supported, and nothing is fetched); the schema accepts any value here",
-        f"{API}:{line + 5}:17: warning[unresolved-ref]: $ref '{base}/owner.json' does not resolve: remote "
-        "references are not fetched; save the document next to this one",
+        (f"{API}:{line + 1}:24: warning[dynamic-ref]: $dynamicRef '{base}/child.json' is not followed (dynamic "
+        "references are not supported, and nothing is fetched); the schema accepts any value here"),
+        (f"{API}:{line + 3}:26: warning[dynamic-ref]: $recursiveRef '{base}/parent.json' is not followed "
+        "(dynamic references are not supported, and nothing is fetched); the schema accepts any value here"),
+        (f"{API}:{line + 5}:17: warning[unresolved-ref]: $ref '{base}/owner.json' does not resolve: remote "
+        "references are not fetched; save the document next to this one"),
     ]
     models = (project / "out" / "arazzo_client" / "apis" / "pets" / "models.py").read_text(encoding="utf-8")
     assert "example.com" not in models and "127.0.0.1" not in models
@@ -442,8 +442,8 @@ def test_recursive_alias_is_an_error(project: Path) -> None:
     assert_fast_failure(
         project,
         [
-            f"{API}:{PET_LINE}:{column + 1}: error[invalid-syntax]: invalid YAML: the alias '*loop' refers to a node "
-            "that contains it (a recursive alias); JSON data cannot be recursive"
+            (f"{API}:{PET_LINE}:{column + 1}: error[invalid-syntax]: invalid YAML: the alias '*loop' refers to a node "
+            "that contains it (a recursive alias); JSON data cannot be recursive")
         ],
     )
 
@@ -458,8 +458,8 @@ def test_ten_thousand_deep_nesting_is_a_located_error(project: Path, suffix: str
     assert_fast_failure(
         project,
         [
-            f"specs/deep.{suffix}:1:{column}: error[too-deep]: the document nests deeper than {MAX_DEPTH} levels; "
-            "arazzo-gen stops reading here"
+            (f"specs/deep.{suffix}:1:{column}: error[too-deep]: the document nests deeper than {MAX_DEPTH} levels; "
+            "arazzo-gen stops reading here")
         ],
     )
 
@@ -517,8 +517,8 @@ def test_lone_surrogate_in_json_is_a_located_error(project: Path) -> None:
     assert_fast_failure(
         project,
         [
-            f"{API}:{line}:{column}: error[invalid-encoding]: a lone UTF-16 surrogate escape (\\ud800-\\udfff "
-            "without its pair) is not a character; remove it or write the whole surrogate pair"
+            (f"{API}:{line}:{column}: error[invalid-encoding]: a lone UTF-16 surrogate escape (\\ud800-\\udfff "
+            "without its pair) is not a character; remove it or write the whole surrogate pair")
         ],
     )
 
@@ -529,8 +529,8 @@ def test_non_utf8_bytes_are_located_at_their_line(project: Path) -> None:
     assert_fast_failure(
         project,
         [
-            f"{API}:{PET_LINE + 1}:27: error[invalid-encoding]: the file is not UTF-8: bytes e9 at line "
-            f"{PET_LINE + 1} cannot be decoded; re-save the file as UTF-8"
+            (f"{API}:{PET_LINE + 1}:27: error[invalid-encoding]: the file is not UTF-8: bytes e9 at line "
+            f"{PET_LINE + 1} cannot be decoded; re-save the file as UTF-8")
         ],
     )
 
@@ -545,8 +545,8 @@ def test_nan_and_infinity_in_json_are_located_errors(project: Path, token: str) 
     assert_fast_failure(
         project,
         [
-            f"{API}:{line}:{column}: error[non-finite-number]: '{token}' is not a finite number; JSON (and so "
-            "OpenAPI and Arazzo) has no NaN or Infinity - write a number, or quote it to make it a string"
+            (f"{API}:{line}:{column}: error[non-finite-number]: '{token}' is not a finite number; JSON (and so "
+            "OpenAPI and Arazzo) has no NaN or Infinity - write a number, or quote it to make it a string")
         ],
     )
 
@@ -557,8 +557,8 @@ def test_nan_and_infinity_in_yaml_are_located_errors(project: Path, token: str) 
     assert_fast_failure(
         project,
         [
-            f"{API}:{PET_LINE + 2}:20: error[non-finite-number]: '{token}' is not a finite number; JSON (and so "
-            "OpenAPI and Arazzo) has no NaN or Infinity - write a number, or quote it to make it a string"
+            (f"{API}:{PET_LINE + 2}:20: error[non-finite-number]: '{token}' is not a finite number; JSON (and so "
+            "OpenAPI and Arazzo) has no NaN or Infinity - write a number, or quote it to make it a string")
         ],
     )
 

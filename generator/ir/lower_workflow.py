@@ -12,7 +12,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
-from ..read import YList, YMap, to_plain
+from ..read import YList, YMap, loc_of, to_plain
 from ..resolve import Workspace
 from .expressions import ExpressionError, parse_condition, parse_expression, parse_value
 from .model import (
@@ -30,6 +30,21 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+
+
+def _kind(value: Any) -> str:
+    """How a YAML/JSON value is named in a diagnostic."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
 
 
 def _text(value: Any) -> str:
@@ -78,9 +93,11 @@ class WorkflowLowering:
             self.diagnostics.error(
                 "missing-field", "an Arazzo document needs a non-empty 'workflows' list", self.root.loc
             )
-        for raw in raw_workflows if isinstance(raw_workflows, YList) else []:
-            if not isinstance(raw, YMap):
-                continue
+        for raw in (
+            self._mappings(raw_workflows, "a workflow")
+            if isinstance(raw_workflows, YList)
+            else []
+        ):
             workflow_id = raw.get("workflowId")
             if not isinstance(workflow_id, str) or not workflow_id:
                 self.diagnostics.error("missing-field", "workflow has no 'workflowId'", raw.loc)
@@ -113,9 +130,7 @@ class WorkflowLowering:
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
-        for raw_step in raw.get("steps") or []:
-            if not isinstance(raw_step, YMap):
-                continue
+        for raw_step in self._mappings(self._list(raw, "steps"), "a step"):
             step_id = raw_step.get("stepId")
             if not isinstance(step_id, str) or not step_id:
                 self.diagnostics.error("missing-field", "step has no 'stepId'", raw_step.loc)
@@ -129,7 +144,7 @@ class WorkflowLowering:
                 continue
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, step_scope.claim(snake(step_id)), wf_params))
-        if not steps:
+        if not steps and isinstance(raw.get("steps"), YList | None):  # a wrong type was reported already
             self.diagnostics.error("missing-field", f"workflow '{workflow_id}' has no steps", raw.loc)
         used_sources = sorted({s.source for s in steps if s.source}, key=list(self.sources).index)
         bindings = [
@@ -164,7 +179,19 @@ class WorkflowLowering:
                 "invalid-inputs", "workflow 'inputs' must be an object schema", raw.at("inputs")
             )
             return []
-        required = set(node.get("required") or [])
+        raw_required = node.get("required")
+        if raw_required is not None and not (
+            isinstance(raw_required, list)
+            and all(isinstance(name, str) for name in raw_required)
+        ):
+            self._wrong_type(
+                "'required'",
+                "a list of property names",
+                raw_required,
+                loc_of(node, "required"),
+            )
+            raw_required = []
+        required = set(raw_required or [])
         raw_properties = node.get("properties")
         properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
         inputs = []
@@ -191,6 +218,13 @@ class WorkflowLowering:
         locs: dict[str, Loc] = {}
         raw_outputs = raw.get("outputs")
         if not isinstance(raw_outputs, YMap):
+            if raw_outputs is not None:
+                self._wrong_type(
+                    "'outputs'",
+                    "a mapping of names to expressions",
+                    raw_outputs,
+                    raw.at("outputs"),
+                )
             return outputs, locs
         for name, value in raw_outputs.items():
             loc = raw_outputs.at(name)
@@ -199,6 +233,35 @@ class WorkflowLowering:
                 outputs[name] = parsed
                 locs[name] = loc
         return outputs, locs
+
+    # -- structure ------------------------------------------------------------------------------------
+    def _wrong_type(
+        self, what: str, expected: str, found: Any, loc: Loc | None
+    ) -> None:
+        self.diagnostics.error(
+            "invalid-type",
+            f"{what} must be {expected}, not {_kind(found)}",
+            loc or self.root.loc,
+        )
+
+    def _list(self, raw: YMap, key: str) -> YList:
+        """``raw[key]`` when it is a list; an absent key is an empty list, anything else an error."""
+        value = raw.get(key)
+        if isinstance(value, YList):
+            return value
+        if value is not None:
+            self._wrong_type(f"'{key}'", "a list", value, raw.at(key))
+        return YList(raw.at(key))
+
+    def _mappings(self, items: YList, what: str) -> list[YMap]:
+        """The entries of ``items`` that are mappings; every other entry is a located error."""
+        found = []
+        for index, item in enumerate(items):
+            if isinstance(item, YMap):
+                found.append(item)
+            else:
+                self._wrong_type(what, "a mapping", item, items.at(index))
+        return found
 
     # -- steps ----------------------------------------------------------------------------------------
     def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
@@ -381,8 +444,9 @@ class WorkflowLowering:
             return None, None, False
         content_type = body.get("contentType") if isinstance(body.get("contentType"), str) else None
         payload = self._value(body.get("payload"), body.at("payload")) if "payload" in body else None
-        for index, replacement in enumerate(body.get("replacements") or []):
-            loc = body["replacements"].at(index)
+        replacements = self._list(body, "replacements")
+        for index, replacement in enumerate(replacements):
+            loc = replacements.at(index)
             if not isinstance(replacement, YMap) or "target" not in replacement:
                 self.diagnostics.error("invalid-replacement", "a replacement needs 'target' and 'value'", loc)
                 continue
@@ -473,7 +537,10 @@ class WorkflowLowering:
             loc = raw.at(index)
             if isinstance(item, YMap) and "reference" in item:
                 item = self._component(item["reference"], item.at("reference"), kind)
+                if item is None:
+                    continue  # reported by _component
             if not isinstance(item, YMap):
+                self._wrong_type("an action", "a mapping", item, loc)
                 continue
             action_type = item.get("type")
             if action_type not in ("end", "goto", "retry"):

@@ -259,10 +259,14 @@ def _check_diagnostics(stdout: str) -> list[Failure]:
     for item in diagnostics:
         if not item.get("file") or not item.get("line") or not item.get("column"):
             failures.append(Failure(f"unlocated diagnostic [{item.get('rule')}]", json.dumps(item)[:500]))
-        raw = _RAW_FORBIDDEN.search(str(item.get("message", "")))
+    # The JSON report carries document text exactly (a consumer gets the real value), escaped as JSON: what must
+    # never happen is a raw character in the bytes that reach a terminal or a log.
+    for line in stdout.splitlines():
+        raw = _RAW_FORBIDDEN.search(line)
         if raw:
-            failures.append(Failure(f"raw control/bidi character in diagnostic [{item.get('rule')}]",
-                                    f"U+{ord(raw.group()):04X} in {json.dumps(item)[:500]}"))
+            rule = re.search(r'"rule": "([^"]*)"', line)
+            failures.append(Failure(f"raw control/bidi character in diagnostic [{rule.group(1) if rule else '?'}]",
+                                    f"U+{ord(raw.group()):04X} in {line[:500]!r}"))
     return failures
 
 

@@ -32,22 +32,10 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from .harness import Failure, check_case
 from .strategies import FuzzCase, fuzz_cases
 
-# Failures the fuzzer finds on this branch whose fixes are being made elsewhere (issue 5).  Each entry maps a
-# regex, searched in the failure's text (signature line, then detail), to the hazard it names; a matching
-# failure is recorded as a hypothesis event instead of failing the test.  EMPTY THIS LIST once the fixes land:
-# the property then holds unconditionally.  Minimal examples: test_fuzz_regressions.py (xfail until fixed).
-KNOWN_FAILURES: list[tuple[str, str]] = [
-    (r"^raw control/bidi character in (generated|diagnostic)",
-     "issue 5: control and bidi characters from documents appear raw in generated files and diagnostics"),
-    (r"^exit 3: TokenError in parsing\.py:lib2to3_parse",
-     "issue 5: U+0085 in a string literal of a workflow module breaks black's tokenizer (exit 3)"),
-    (r"^exit 3: ParseError in parsing\.py:lib2to3_parse\n(.*\n){5}.*Python 3\.11: 4:0\n +\)\n",
-     "issue 5: a workflows[] entry that is not a mapping (e.g. `- x`) gives exit 3 instead of a located error"),
-    (r"^generated \.py does not compile: duplicate argument",
-     "issue 5: generated names collide with parameters (security scheme or server variable 'self')"),
-    (r"^generated client fails: TypeError: .* object is not callable",
-     "issue 5: generated names shadow runtime helpers (security scheme 'super', 'base_url_for')"),
-]  # fmt: skip
+# Failures the fuzzer found and that are fixed stay out of the property: a matching failure would be recorded as a
+# hypothesis event instead of failing.  Empty since issue 5's fixes landed (their minimal examples are in
+# test_fuzz_regressions.py); add an entry only with the issue that will fix it.
+KNOWN_FAILURES: list[tuple[str, str]] = []
 
 PROFILE = os.environ.get("ARAZZO_FUZZ", "ci")
 STRICT = os.environ.get("ARAZZO_FUZZ_STRICT") == "1"

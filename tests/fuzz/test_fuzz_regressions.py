@@ -1,8 +1,8 @@
 """Minimal examples of the failures the fuzzer found, one per hazard, each checked with the full build property.
 
 Each starts from one small, sound document pair (:data:`OPENAPI`, :data:`ARAZZO`; the ``sound`` case passes) and
-changes only the value the failure needs.  They are ``xfail(strict=False)`` while the fix is made elsewhere
-(issue 5); once it lands the example passes, and its entry in ``KNOWN_FAILURES`` (test_fuzz_build.py) can go.
+changes only the value the failure needs.  Each entry keeps the hazard it showed and the failure signature it
+failed with before its fix (issue 5); today every example must pass the property.
 """
 
 from __future__ import annotations
@@ -97,13 +97,9 @@ def patched(example: FuzzCase, path: str, old: str, new: str) -> FuzzCase:
 _SOUND_ARAZZO = case().files["arazzo/w.arazzo.yaml"].decode()
 
 
-class KnownHazard(AssertionError):
-    """The example fails exactly as its hazard says (any other failure is a real test failure)."""
-
-
 def known(name: str, hazard: str, signature: str, example: FuzzCase | None = None, **changes: str) -> object:
-    mark = pytest.mark.xfail(strict=False, raises=KnownHazard, reason=hazard)
-    return pytest.param(example or case(**changes), signature, marks=mark, id=name)
+    """A found failure: ``hazard`` says what it was, ``signature`` how the property failed before the fix."""
+    return pytest.param(example or case(**changes), id=name)
 
 
 RAW = "raw control/bidi character in generated "
@@ -113,7 +109,7 @@ EXIT3 = r"exit 3: TokenError in parsing\.py:lib2to3_parse"
 NAMES_HAZARD = "issue 5: generated names collide with parameters and runtime helpers (one allocator per scope)"
 CLIENT_FAILS = r"generated client fails: TypeError: .* object is not callable"
 REGRESSIONS = [
-    pytest.param(case(), None, id="sound"),
+    pytest.param(case(), id="sound"),
     # Control and bidi characters in text positions reach generated files raw.
     known("raw-api-title", RAW_HAZARD, RAW + "README.md", title="T\u202e"),
     known("raw-workflow-summary", RAW_HAZARD, RAW + "README.md", wsummary="ws\x00"),
@@ -143,10 +139,7 @@ REGRESSIONS = [
 ]
 
 
-@pytest.mark.parametrize(("example", "signature"), REGRESSIONS)
-def test_regression(example: FuzzCase, signature: str | None) -> None:
+@pytest.mark.parametrize("example", REGRESSIONS)
+def test_regression(example: FuzzCase) -> None:
     failures = check_case(example)
-    report = "\n\n".join(str(f) for f in failures)
-    if failures and signature and all(re.fullmatch(signature, f.signature) for f in failures):
-        raise KnownHazard(report)
-    assert not failures, report
+    assert not failures, "\n\n".join(str(f) for f in failures)

@@ -62,7 +62,9 @@ def test_unlocated_diagnostic_and_raw_control_character_are_reported() -> None:
     assert _check_diagnostics(json.dumps([located])) == []
     unlocated = [_check_diagnostics(json.dumps([{**located, key: None}])) for key in ("file", "line", "column")]
     assert all(failures and failures[0].signature == "unlocated diagnostic [r]" for failures in unlocated)
-    (raw,) = _check_diagnostics(json.dumps([{**located, "message": "a\x1b[31mb"}]))
+    # JSON escapes document text (the message keeps the exact value); only raw bytes in the output are a failure
+    assert _check_diagnostics(json.dumps([{**located, "message": "a\x1b[31mb\u202e"}])) == []
+    (raw,) = _check_diagnostics(json.dumps([{**located, "message": "a\u202eb"}], ensure_ascii=False))
     assert raw.signature == "raw control/bidi character in diagnostic [r]"
 
 
