@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 import re
+import ssl
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -590,6 +591,17 @@ def json_pointer(document: Any, *tokens: str | int) -> Any:
 
 
 # -- clients -----------------------------------------------------------------------------------------------
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """The verifying SSL context every client of this process shares, made on first use.
+
+    httpx makes one per client by default, loading the whole certificate bundle each time (tens of
+    milliseconds), even for ``http://`` URLs.  It is the one httpx would make (certifi's bundle, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set); pass ``http_client=`` to configure TLS differently.
+    """
+    return httpx.create_ssl_context()
+
+
 class _ClientBase:
     """Configuration shared by the sync and async clients: base URL, default headers, credentials."""
 
@@ -636,12 +648,9 @@ class _ClientBase:
         params = query_pairs({**self._query, **query, **(extra_query or {})}, exploded)
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
-        request: dict[str, Any] = {
-            "method": method,
-            "url": url,
-            "headers": all_headers,
-            "params": params,
-        }
+        request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}
+        if params:  # httpx re-parses the URL whenever params is passed, even empty
+            request["params"] = params
         if body is not None:
             media = (content_type or "application/json").split(";")[0].strip().lower()
             if media == "application/x-www-form-urlencoded":
@@ -689,7 +698,11 @@ class BaseClient(_ClientBase):
             credential_names=credential_names,
         )
         self._owns_client = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(timeout=timeout, verify=shared_ssl_context())
+        )
 
     def _send(
         self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
@@ -739,7 +752,11 @@ class AsyncBaseClient(_ClientBase):
             credential_names=credential_names,
         )
         self._owns_client = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(timeout=timeout, verify=shared_ssl_context())
+        )
 
     async def _send(
         self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
