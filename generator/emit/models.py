@@ -79,7 +79,7 @@ def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[st
         return text, ModelIndex({})
     from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import NamingStrategy
-    from datamodel_code_generator.format import DatetimeClassType, Formatter
+    from datamodel_code_generator.format import DatetimeClassType
 
     version = "3.1.0" if api.original_format == "openapi-3.1" else "3.0.3"
     document = {
@@ -111,7 +111,7 @@ def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[st
                 naming_strategy=NamingStrategy.ParentPrefixed,
                 allow_population_by_field_name=True,
                 output_datetime_class=DatetimeClassType.Datetime,
-                formatters=[Formatter.BLACK],
+                formatters=[],  # formatted with the rest of the package (write.format_tree), once
                 custom_file_header=f'"""{header}"""',
                 # The schema table already made every $ref local; should one slip through, refuse to fetch it.
                 allow_remote_refs=False,

@@ -1733,14 +1733,7 @@ class NoiseLearnerV3V01OptionsModel(BaseModel):
     """
     The number of random circuits to use per learning circuit configuration.
     """
-    layer_pair_depths: Annotated[list[int], Field(title="Layer Pair Depths")] = [
-        0,
-        1,
-        2,
-        4,
-        16,
-        32,
-    ]
+    layer_pair_depths: Annotated[list[int], Field(title="Layer Pair Depths")] = [0, 1, 2, 4, 16, 32]
     """
     The circuit depths (measured in number of pairs) to use in Pauli Lindblad experiments.
     """
@@ -1778,14 +1771,7 @@ class NoiseLearnerV3V02OptionsModel(BaseModel):
     """
     The number of random circuits to use per learning circuit configuration.
     """
-    layer_pair_depths: Annotated[list[int], Field(title="Layer Pair Depths")] = [
-        0,
-        1,
-        2,
-        4,
-        16,
-        32,
-    ]
+    layer_pair_depths: Annotated[list[int], Field(title="Layer Pair Depths")] = [0, 1, 2, 4, 16, 32]
     """
     The circuit depths (measured in number of pairs) to use in Pauli Lindblad experiments.
     """

@@ -1,0 +1,80 @@
+"""The style contract: every generated Python file is exactly what black produces (black is the oracle).
+
+The build formats with ruff's black-compatible formatter for speed and falls back to black itself for the
+constructs where the two differ (generator/write.py: format_python, may_differ_from_black)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import black
+import pytest
+
+from generator.write import _BLACK_MODE, _ruff, format_python, may_differ_from_black
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = sorted((ROOT / "tests" / "fixtures" / "golden").glob("*/expected"))
+
+# The two deviations of ruff's formatter that generated code can reach, as ruff leaves them and as black does.
+LONG_UNION_RUFF = '''\
+def f(
+    *,
+    body: models.CreateSessionRequestCloud
+    | models.CreateSessionRequestChannelPartner
+    | Mapping[str, Any]
+    | None = None,
+) -> None:
+    pass
+'''
+LONG_UNION_BLACK = '''\
+def f(
+    *,
+    body: (
+        models.CreateSessionRequestCloud
+        | models.CreateSessionRequestChannelPartner
+        | Mapping[str, Any]
+        | None
+    ) = None,
+) -> None:
+    pass
+'''
+TAIL = "- ``azure_quantum_data_plane``: Azure Quantum Workspace Services 2026-01-15-preview (openapi/azure-quantum.json)"
+LONG_DOCSTRING_RUFF = f'def g() -> None:\n    """Doc.\n\n    {TAIL}"""\n'
+LONG_DOCSTRING_BLACK = f'def g() -> None:\n    """Doc.\n\n    {TAIL}\n    """\n'
+WIDE_DOCSTRING_RUFF = 'def h() -> None:\n    """' + "你" * 45 + '"""\n'  # 54 characters, 99 columns wide
+
+
+@pytest.mark.parametrize("folder", [ROOT / "generated", *GOLDEN], ids=lambda p: str(p.relative_to(ROOT)))
+def test_generated_code_is_exactly_what_black_produces(folder: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "--quiet", "--line-length", "100", "--target-version", "py311",
+         str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("ruff_output", "black_output"),
+    [(LONG_UNION_RUFF, LONG_UNION_BLACK), (LONG_DOCSTRING_RUFF, LONG_DOCSTRING_BLACK)],
+    ids=["long-union-annotation", "long-last-docstring-line"],
+)
+def test_known_deviations_are_detected_and_formatted_by_black(ruff_output: str, black_output: str) -> None:
+    assert black.format_str(ruff_output, mode=_BLACK_MODE) == black_output  # the deviation is real
+    assert may_differ_from_black(ruff_output)
+    assert not may_differ_from_black(black_output)
+    assert format_python(_ruff(), "m.py", ruff_output) == black_output
+
+
+def test_width_counts_east_asian_characters_twice() -> None:
+    line = WIDE_DOCSTRING_RUFF.splitlines()[1]
+    assert len(line) <= 100 and not may_differ_from_black(WIDE_DOCSTRING_RUFF)
+    wider = WIDE_DOCSTRING_RUFF.replace("你" * 45, "你" * 49)  # 107 columns
+    assert may_differ_from_black(wider)
+
+
+def test_without_ruff_black_formats() -> None:
+    source = "x = [1,\n  2]\n"
+    assert format_python(None, "m.py", source) == black.format_str(source, mode=_BLACK_MODE) == "x = [1, 2]\n"
