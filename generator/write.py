@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import black
-from black.strings import str_width
 
 _BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
 
@@ -89,7 +88,8 @@ def may_differ_from_black(formatted: str) -> bool:
     limit = _BLACK_MODE.line_length
     lines = formatted.splitlines()
     for index, line in enumerate(lines):
-        if line.endswith('"""') and str_width(line) > limit:  # black counts East Asian wide characters twice
+        # the closing quotes of a multi-line docstring (black counts characters here, not display width)
+        if line.endswith('"""') and line.count('"""') == 1 and len(line) > limit:
             return True
         if index and line.lstrip().startswith("| "):
             head = _ANNOTATION_LINE.match(lines[index - 1])
