@@ -16,11 +16,11 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .config import ConfigError, load_settings, package_name_problem
+from .cache import Cache, default_folder
+from .config import ConfigError, PackageOptions, load_settings, package_name_problem
 from .diagnostics import Diagnostics, Severity, render_json, render_text
-from .emit.package import PackageOptions
 from .pipeline import compile_specs
-from .write import OutputRefused, differences, prepare_output, write_tree
+from .write import OutputRefused, differences, is_current, prepare_output, write_tree
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -79,6 +79,15 @@ def build(
             "--force", help="Replace OUT even though it holds files arazzo-gen did not write (they are deleted)."
         ),
     ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Build cache folder (default $ARAZZO_GEN_CACHE_DIR, else ~/.cache/arazzo-gen). Never changes the output.",
+            metavar="DIR",
+        ),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the build cache.")] = False,
     root: Annotated[
         list[Path] | None,
         typer.Option(
@@ -122,7 +131,8 @@ def build(
         specs_label=_specs_label(specs, settings.source),
     )
     try:
-        files = compile_specs(specs, options, diagnostics, root)
+        cache = Cache(None if no_cache else (cache_dir or default_folder()))
+        files = compile_specs(specs, options, diagnostics, root, cache)
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
@@ -147,6 +157,10 @@ def build(
             raise typer.Exit(EXIT_ERRORS)
         if not quiet:
             typer.echo(f"{shown} is up to date ({len(files)} files, {warnings} warning(s), {elapsed:.1f}s)", err=True)
+        return
+    if out.is_dir() and is_current(out, files):  # already exactly this build: leave it untouched
+        if not quiet:
+            typer.echo(f"{shown} is up to date, nothing written ({warnings} warning(s), {elapsed:.1f}s)", err=True)
         return
     try:
         write_tree(out, files, force=force)

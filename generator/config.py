@@ -20,6 +20,19 @@ DEPENDENCY_MODULES = frozenset({
 })  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PackageOptions:
+    """What the generated package is called and says about itself (part of every build cache key)."""
+
+    package: str
+    version: str = "0.1.0"
+    specs_label: str = "specs/"
+
+    @property
+    def distribution(self) -> str:
+        return self.package.replace("_", "-")
+
+
 def package_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be the import name of the generated package, or ``None`` when it can."""
     if not _IDENTIFIER.match(name):

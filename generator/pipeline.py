@@ -1,28 +1,109 @@
-"""The whole compiler, stage by stage: read -> resolve -> IR -> check -> emit -> format."""
+"""The whole compiler, stage by stage: read -> resolve -> IR -> check -> emit -> format.
+
+With a :class:`~generator.cache.Cache`, a successful build is remembered by its options and by the content
+of every file it read (and the list of files discovered under SPECS): when none of them changed, the
+remembered tree and warnings are replayed without compiling anything.  Model generation is cached per API
+description as well, so editing a workflow does not regenerate the models of unchanged APIs.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from .check.checks import check_program
-from .diagnostics import Diagnostics
-from .emit.package import PackageOptions, build_package
-from .ir.program import build_program
-from .write import format_tree
+from .cache import Cache, file_digest, key_of
+from .config import PackageOptions
+from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
+from .resolve.discover import discover
+from .resolve.workspace import SpecsRoot
 
 
 def compile_specs(
-    specs: Path, options: PackageOptions, diagnostics: Diagnostics, roots: list[Path] | None = None
+    specs: Path,
+    options: PackageOptions,
+    diagnostics: Diagnostics,
+    roots: list[Path] | None = None,
+    cache: Cache | None = None,
 ) -> dict[str, str] | None:
     """The generated tree (relative path -> text), or ``None`` when the documents have errors.
 
     Only files inside the specs root (and the extra ``roots`` folders, from ``--root``) are read.
     """
+    key = key_of(
+        "build", str(specs.resolve()), sorted(str(r.resolve()) for r in roots or []), asdict(options),
+        diagnostics.strict,
+    )  # fmt: skip
+    if cache is not None:
+        replayed = _replay(cache.load("build", key), specs, roots, diagnostics)
+        if replayed is not None:
+            return replayed
+    # The stages are imported only now: a build the cache answers never loads them (nor jinja2, pydantic,
+    # datamodel-code-generator), which is most of a no-op rebuild's time.
+    from .check.checks import check_program
+    from .emit.package import build_package
+    from .ir.program import build_program
+    from .write import format_tree
+
     program = build_program(specs, diagnostics, roots)
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None
-    files = build_package(program, options, diagnostics)
+    files = build_package(program, options, diagnostics, cache)
     if diagnostics.has_errors:
         return None
-    return format_tree(files)
+    files = format_tree(files)
+    if cache is not None:
+        cache.store("build", key, {
+            "discovered": _discovered(specs, roots),
+            "inputs": {str(path): file_digest(path) for path in program.inputs},
+            "diagnostics": [_dump(d) for d in diagnostics.items],
+            "files": files,
+        })  # fmt: skip
+    return files
+
+
+def _discovered(specs: Path, roots: list[Path] | None) -> list[str] | None:
+    """The documents under SPECS, as the build discovers them (``None`` if discovery reports anything)."""
+    probe = Diagnostics()
+    found = discover(specs, SpecsRoot.for_specs(specs, roots), probe)
+    return None if probe.items else [str(path) for path in found]
+
+
+def _replay(record: Any, specs: Path, roots: list[Path] | None, diagnostics: Diagnostics) -> dict[str, str] | None:
+    """The remembered tree when every input is unchanged (its warnings added to ``diagnostics``)."""
+    if not isinstance(record, dict):
+        return None
+    discovered = _discovered(specs, roots)
+    if discovered is None or discovered != record.get("discovered"):
+        return None
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict) or any(file_digest(Path(name)) != digest for name, digest in inputs.items()):
+        return None
+    for item in record.get("diagnostics") or []:
+        diagnostic = _load(item)
+        if diagnostic.loc is not None and diagnostic.loc.file in inputs:
+            try:
+                remember_source(diagnostic.loc.file, Path(diagnostic.loc.file).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                pass
+        diagnostics.items.append(diagnostic)
+    files = record.get("files")
+    return files if isinstance(files, dict) else None
+
+
+def _dump(diagnostic: Diagnostic) -> dict[str, Any]:
+    loc = diagnostic.loc
+    return {
+        "severity": diagnostic.severity.value,
+        "rule": diagnostic.rule,
+        "message": diagnostic.message,
+        "loc": None if loc is None else [loc.file, loc.line, loc.col, loc.length],
+    }
+
+
+def _load(item: dict[str, Any]) -> Diagnostic:
+    loc = item["loc"]
+    return Diagnostic(
+        Severity(item["severity"]), item["rule"], item["message"], None if loc is None else Loc(*loc)
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import json
 import os
 import re
@@ -21,10 +22,17 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import black
+LINE_LENGTH = 100
 
-_BLACK_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+
+@functools.cache
+def black_mode() -> Any:
+    """black's mode for generated code (black is imported only when a file needs it: it is slow to load)."""
+    import black
+
+    return black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)
 
 
 # Only cosmetic rewrites (import order, modern annotation syntax, sorted __all__, escaped control characters).  Unused imports (F401) are
@@ -66,13 +74,15 @@ def format_python(ruff: list[str] | None, name: str, text: str) -> str:
     """
     if ruff is not None:
         result = subprocess.run(
-            [*ruff, "format", "--isolated", "--line-length", str(_BLACK_MODE.line_length),
+            [*ruff, "format", "--isolated", "--line-length", str(LINE_LENGTH),
              "--target-version", "py311", "--stdin-filename", name, "-"],
             input=text, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if result.returncode == 0 and result.stdout and not may_differ_from_black(result.stdout):
             return result.stdout
-    return black.format_str(text, mode=_BLACK_MODE)
+    import black
+
+    return black.format_str(text, mode=black_mode())
 
 
 _ANNOTATION_LINE = re.compile(r"^(\s+)[A-Za-z_]\w*: ")
@@ -85,7 +95,7 @@ def may_differ_from_black(formatted: str) -> bool:
     - a long annotation split at ``|`` without parentheses (``name: A`` then ``| B`` at the same indent):
       black wraps the annotation in parentheses and indents the operands.
     """
-    limit = _BLACK_MODE.line_length
+    limit = LINE_LENGTH
     lines = formatted.splitlines()
     for index, line in enumerate(lines):
         # the closing quotes of a multi-line docstring (black counts characters here, not display width)
@@ -293,6 +303,18 @@ def differences(out: Path, files: dict[str, str]) -> list[str]:
         elif current[name] != fresh[name]:
             lines.append(f"differs   {name}")
     return lines
+
+
+def is_current(out: Path, files: dict[str, str]) -> bool:
+    """Whether ``out`` already holds exactly this build (manifest included) and nothing else, not even the
+    regenerable caches a rebuild drops: writing it again would change nothing."""
+    if differences(out, files):
+        return False
+    for folder, dirs, names in os.walk(out):
+        relative = Path(folder).relative_to(out)
+        if any(_is_disposable(relative / name) for name in [*dirs, *names]):
+            return False
+    return True
 
 
 # -- the atomic swap ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,6 +74,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def isolated_build_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets an empty build cache of its own (never the user's ~/.cache/arazzo-gen)."""
+    folder = tmp_path_factory.mktemp("build-cache")
+    monkeypatch.setenv("ARAZZO_GEN_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import black
 import pytest
 
-from generator.write import _BLACK_MODE, _ruff, format_python, may_differ_from_black
+from generator.write import _ruff, black_mode, format_python, may_differ_from_black
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "fixtures" / "golden").glob("*/expected"))
@@ -62,7 +62,7 @@ def test_generated_code_is_exactly_what_black_produces(folder: Path) -> None:
     ids=["long-union-annotation", "long-last-docstring-line"],
 )
 def test_known_deviations_are_detected_and_formatted_by_black(ruff_output: str, black_output: str) -> None:
-    assert black.format_str(ruff_output, mode=_BLACK_MODE) == black_output  # the deviation is real
+    assert black.format_str(ruff_output, mode=black_mode()) == black_output  # the deviation is real
     assert may_differ_from_black(ruff_output)
     assert not may_differ_from_black(black_output)
     assert format_python(_ruff(), "m.py", ruff_output) == black_output
@@ -71,20 +71,20 @@ def test_known_deviations_are_detected_and_formatted_by_black(ruff_output: str, 
 def test_docstring_length_counts_characters_not_display_width() -> None:
     """black moves the closing quotes by character count: 103 columns of wide characters stay."""
     wider = WIDE_DOCSTRING_RUFF.replace("你" * 46, "你" * 48)  # 55 characters, 103 columns
-    assert black.format_str(wider, mode=_BLACK_MODE) == wider
+    assert black.format_str(wider, mode=black_mode()) == wider
     assert not may_differ_from_black(wider)
     longer = WIDE_DOCSTRING_RUFF.replace("你" * 46, "你" * 94)  # 101 characters
-    assert black.format_str(longer, mode=_BLACK_MODE) != longer
+    assert black.format_str(longer, mode=black_mode()) != longer
     assert may_differ_from_black(longer)
 
 
 def test_without_ruff_black_formats() -> None:
     source = "x = [1,\n  2]\n"
-    assert format_python(None, "m.py", source) == black.format_str(source, mode=_BLACK_MODE) == "x = [1, 2]\n"
+    assert format_python(None, "m.py", source) == black.format_str(source, mode=black_mode()) == "x = [1, 2]\n"
 
 
 def test_a_long_one_line_docstring_is_no_deviation() -> None:
     """black leaves a one-line docstring over the limit as it is; so does ruff."""
     source = 'def f() -> None:\n    """' + "x" * 120 + '"""\n'
-    assert black.format_str(source, mode=_BLACK_MODE) == source
+    assert black.format_str(source, mode=black_mode()) == source
     assert not may_differ_from_black(source)

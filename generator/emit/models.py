@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..cache import Cache, key_of
 from ..diagnostics import Diagnostics, Loc
 from ..ir.model import Api
 from ..naming import KEYWORDS, Scope, nfkc, snake
@@ -71,16 +72,17 @@ class ModelIndex:
         return name in self.classes
 
 
-def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[str, ModelIndex]:
-    """Source of the models module for ``api`` and its index; an empty module when it has no schemas."""
+def generate_models(
+    api: Api, source: str, diagnostics: Diagnostics, cache: Cache | None = None
+) -> tuple[str, ModelIndex]:
+    """Source of the models module for ``api`` and its index; an empty module when it has no schemas.
+
+    datamodel-code-generator's output (and its warnings) is cached by the exact document and options it gets.
+    """
     header = MODELS_HEADER.format(source=source)
     if not api.schemas:
         text = f'"""{header}"""\n\nfrom __future__ import annotations\n'
         return text, ModelIndex({})
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
-    from datamodel_code_generator.enums import NamingStrategy
-    from datamodel_code_generator.format import DatetimeClassType
-
     version = "3.1.0" if api.original_format == "openapi-3.1" else "3.0.3"
     document = {
         "openapi": version,
@@ -88,54 +90,75 @@ def generate_models(api: Api, source: str, diagnostics: Diagnostics) -> tuple[st
         "paths": {},
         "components": {"schemas": api.schemas},
     }
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            output = generate(
-                json.dumps(document, sort_keys=False),
-                input_file_type=InputFileType.OpenAPI,
-                output_model_type=DataModelType.PydanticV2BaseModel,
-                target_python_version=PythonVersion.PY_311,
-                use_annotated=True,
-                field_constraints=True,
-                strict_nullable=True,
-                collapse_root_models=True,
-                use_union_operator=True,
-                use_standard_collections=True,
-                disable_timestamp=True,
-                use_schema_description=True,
-                use_field_description=True,
-                snake_case_field=True,
-                use_double_quotes=True,
-                set_default_enum_member=True,
-                naming_strategy=NamingStrategy.ParentPrefixed,
-                allow_population_by_field_name=True,
-                output_datetime_class=DatetimeClassType.Datetime,
-                formatters=[],  # formatted with the rest of the package (write.format_tree), once
-                custom_file_header=f'"""{header}"""',
-                # The schema table already made every $ref local; should one slip through, refuse to fetch it.
-                allow_remote_refs=False,
-                aliases=ascii_field_names(api.schemas),
+    document_text = json.dumps(document, sort_keys=False)
+    aliases = ascii_field_names(api.schemas)
+    key = key_of("models", document_text, aliases, header)
+    cached = cache.load("models", key) if cache is not None else None
+    if cached is not None:
+        output, messages = cached["output"], cached["warnings"]
+    else:
+        try:
+            output, messages = _generate(document_text, aliases, header)
+        except Exception as error:  # noqa: BLE001 - report any generator failure as a located diagnostic
+            diagnostics.error(
+                "model-generation-failed",
+                f"datamodel-code-generator could not generate models for {api.title}: {error}",
+                api.loc,
             )
-    except Exception as error:  # noqa: BLE001 - report any generator failure as a located diagnostic
-        diagnostics.error(
-            "model-generation-failed",
-            f"datamodel-code-generator could not generate models for {api.title}: {error}",
-            api.loc,
-        )
-        text = f'"""{header}"""\n\nfrom __future__ import annotations\n'
-        return text, ModelIndex({})
-    for warning in caught:
-        message = str(warning.message)
-        if issubclass(warning.category, FutureWarning | DeprecationWarning):
-            continue
+            text = f'"""{header}"""\n\nfrom __future__ import annotations\n'
+            return text, ModelIndex({})
+        if cache is not None:
+            cache.store("models", key, {"output": output, "warnings": messages})
+    for message in messages:
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
-    if not isinstance(output, str):
-        raise TypeError("datamodel-code-generator produced several modules; schema names must be flat")
     output = escape_source(output)
     output = drop_unsupported_patterns(output, api, diagnostics)
     output = safe_enum_members(drop_mismatched_root_defaults(output))
     return output, index_models(output)
+
+
+def _generate(document_text: str, aliases: dict[str, str], header: str) -> tuple[str, list[str]]:
+    """datamodel-code-generator's models module for ``document_text``, and the warnings it gave."""
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator.enums import NamingStrategy
+    from datamodel_code_generator.format import DatetimeClassType
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        output = generate(
+            document_text,
+            input_file_type=InputFileType.OpenAPI,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            use_annotated=True,
+            field_constraints=True,
+            strict_nullable=True,
+            collapse_root_models=True,
+            use_union_operator=True,
+            use_standard_collections=True,
+            disable_timestamp=True,
+            use_schema_description=True,
+            use_field_description=True,
+            snake_case_field=True,
+            use_double_quotes=True,
+            set_default_enum_member=True,
+            naming_strategy=NamingStrategy.ParentPrefixed,
+            allow_population_by_field_name=True,
+            output_datetime_class=DatetimeClassType.Datetime,
+            formatters=[],  # formatted with the rest of the package (write.format_tree), once
+            custom_file_header=f'"""{header}"""',
+            # The schema table already made every $ref local; should one slip through, refuse to fetch it.
+            allow_remote_refs=False,
+            aliases=aliases,
+        )
+    if not isinstance(output, str):
+        raise TypeError("datamodel-code-generator produced several modules; schema names must be flat")
+    messages = [
+        str(warning.message)
+        for warning in caught
+        if not issubclass(warning.category, FutureWarning | DeprecationWarning)
+    ]
+    return output, messages
 
 
 # -- regular expressions the regex engine rejects ------------------------------------------------------------

@@ -6,11 +6,12 @@ The result is an in-memory tree (relative path -> text); writing it is the write
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from ..cache import Cache
+from ..config import PackageOptions
 from ..diagnostics import Diagnostics
 from ..ir.model import Program
 from .clients import MODELS_ALIAS, build_client_view
@@ -20,17 +21,6 @@ from .types import TypeMapper
 from .workflows import WorkflowCompiler
 
 _STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum"}
-
-
-@dataclass(frozen=True)
-class PackageOptions:
-    package: str
-    version: str = "0.1.0"
-    specs_label: str = "specs/"
-
-    @property
-    def distribution(self) -> str:
-        return self.package.replace("_", "-")
 
 
 def templates_dir() -> Path:
@@ -59,7 +49,9 @@ def _import_groups(imports: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
     return [(module, sorted(names, key=lambda n: (n.split(" ")[0].lower(), n))) for module, names in sorted(imports.items())]
 
 
-def build_package(program: Program, options: PackageOptions, diagnostics: Diagnostics) -> dict[str, str]:
+def build_package(
+    program: Program, options: PackageOptions, diagnostics: Diagnostics, cache: Cache | None = None
+) -> dict[str, str]:
     env = environment()
     pkg = options.package
     files: dict[str, str] = {}
@@ -70,7 +62,7 @@ def build_package(program: Program, options: PackageOptions, diagnostics: Diagno
     files[f"{pkg}/py.typed"] = ""
     for api in program.apis:
         source = program.relative(api.path)
-        models_text, index = generate_models(api, source, diagnostics)
+        models_text, index = generate_models(api, source, diagnostics, cache)
         indexes[api.module] = index
         requirements |= model_dependencies(models_text)
         view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source)

@@ -254,6 +254,7 @@ class Program:
     apis: list[Api]
     documents: list[ArazzoDocument]
     root: Path  # the SPECS folder, for relative paths in generated text
+    inputs: tuple[Path, ...] = ()  # every file the build read (or tried to), for the build cache
 
     def relative(self, path: Path) -> str:
         try:

@@ -11,40 +11,13 @@ from ..diagnostics import Diagnostics, Loc, display_path
 from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, Workspace, outside_root_message
+from ..resolve.discover import discover
 from .lower_api import lower_api
 from .lower_workflow import WorkflowLowering
 from .model import Api, Program
 
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _API_NOISE = re.compile(r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE)
 _ARAZZO_NOISE = re.compile(r"([._-]?(arazzo|workflows?))+$", re.IGNORECASE)
-
-
-def discover(specs: Path, root: SpecsRoot, diagnostics: Diagnostics) -> list[Path]:
-    """Every YAML/JSON file under ``specs`` (or ``specs`` itself), in a stable order.
-
-    Symlinks are followed only while they stay inside ``root``: a link (to a file or a folder) that leaves it
-    is an ``outside-root`` error located at the link, and what it points to is never read.
-    """
-    found: set[Path] = set()
-    pending = [specs]
-    visited: set[Path] = set()
-    while pending:
-        entry = pending.pop()
-        if not root.contains(entry):
-            link = f"the symbolic link {_shown(entry)} to a {'folder' if entry.is_dir() else 'file'}"
-            problem = f"leads outside the specs root ({root.describe()})"
-            diagnostics.error("outside-root", outside_root_message(link, problem), Loc(str(entry)))
-            continue
-        if entry.is_dir():
-            folder = entry.resolve()
-            if folder in visited:
-                continue
-            visited.add(folder)
-            pending.extend(sorted(entry.iterdir(), reverse=True))
-        elif entry.suffix.lower() in SPEC_SUFFIXES and entry.is_file():
-            found.add(entry.resolve())
-    return sorted(found, key=lambda p: p.as_posix())
 
 
 def is_arazzo(root: Any) -> bool:
@@ -97,7 +70,12 @@ class ProgramBuilder:
             )
             documents.append(lowering.lower())
         root_dir = specs.resolve() if specs.is_dir() else specs.resolve().parent
-        return Program(apis=list(self.apis.values()), documents=documents, root=root_dir)
+        return Program(
+            apis=list(self.apis.values()),
+            documents=documents,
+            root=root_dir,
+            inputs=tuple(self.workspace.files_read()),
+        )
 
     def _sources(self, path: Path, root: YMap) -> dict[str, Api]:
         version = str(root.get("arazzo"))

@@ -116,6 +116,10 @@ class Workspace:
             self._documents[path] = document
         return self._documents[path]
 
+    def files_read(self) -> list[Path]:
+        """Every file this workspace was asked to read (including ones that turned out missing or broken)."""
+        return sorted(self._documents, key=lambda p: p.as_posix())
+
     def resolve(self, base: Path, ref: str, loc: Loc | None, *, report: bool = True) -> Target | None:
         """Resolve ``ref`` found in the document at ``base``; report a located warning when it dangles."""
         try:

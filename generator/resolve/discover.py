@@ -1,0 +1,42 @@
+"""Which files a build reads first: every YAML/JSON file under SPECS (kept light: the build cache walks it
+before deciding whether to compile anything)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..diagnostics import Diagnostics, Loc, display_path
+from .workspace import SpecsRoot, outside_root_message
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def discover(specs: Path, root: SpecsRoot, diagnostics: Diagnostics) -> list[Path]:
+    """Every YAML/JSON file under ``specs`` (or ``specs`` itself), in a stable order.
+
+    Symlinks are followed only while they stay inside ``root``: a link (to a file or a folder) that leaves it
+    is an ``outside-root`` error located at the link, and what it points to is never read.
+    """
+    found: set[Path] = set()
+    pending = [specs]
+    visited: set[Path] = set()
+    while pending:
+        entry = pending.pop()
+        if not root.contains(entry):
+            link = f"the symbolic link {_shown(entry)} to a {'folder' if entry.is_dir() else 'file'}"
+            problem = f"leads outside the specs root ({root.describe()})"
+            diagnostics.error("outside-root", outside_root_message(link, problem), Loc(str(entry)))
+            continue
+        if entry.is_dir():
+            folder = entry.resolve()
+            if folder in visited:
+                continue
+            visited.add(folder)
+            pending.extend(sorted(entry.iterdir(), reverse=True))
+        elif entry.suffix.lower() in SPEC_SUFFIXES and entry.is_file():
+            found.add(entry.resolve())
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def _shown(path: Path) -> str:
+    return display_path(str(path))
