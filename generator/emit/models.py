@@ -96,6 +96,7 @@ def generate_models(
     cached = cache.load("models", key) if cache is not None else None
     if cached is not None:
         output, messages = cached["output"], cached["warnings"]
+        rejected = {pattern: (engine, reason) for pattern, engine, reason in cached["rejected"]}
     else:
         try:
             output, messages = _generate(document_text, aliases, header)
@@ -107,13 +108,15 @@ def generate_models(
             )
             text = f'"""{header}"""\n\nfrom __future__ import annotations\n'
             return text, ModelIndex({})
+        # Everything below depends only on datamodel-code-generator's output, so it is cached with it.
+        output, rejected = drop_unsupported_patterns(escape_source(output))
+        output = safe_enum_members(drop_mismatched_root_defaults(output))
         if cache is not None:
-            cache.store("models", key, {"output": output, "warnings": messages})
+            rows = [[pattern, engine, reason] for pattern, (engine, reason) in rejected.items()]
+            cache.store("models", key, {"output": output, "warnings": messages, "rejected": rows})
     for message in messages:
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
-    output = escape_source(output)
-    output = drop_unsupported_patterns(output, api, diagnostics)
-    output = safe_enum_members(drop_mismatched_root_defaults(output))
+    report_unsupported_patterns(rejected, api, diagnostics)
     return output, index_models(output)
 
 
@@ -197,8 +200,9 @@ def _class_regex_engine(node: ast.ClassDef) -> str:
     return "rust-regex"
 
 
-def drop_unsupported_patterns(source: str, api: Api, diagnostics: Diagnostics) -> str:
-    """Remove every ``pattern=`` constraint that pydantic cannot compile, each with a located warning.
+def drop_unsupported_patterns(source: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """Remove every ``pattern=`` constraint that pydantic cannot compile; the source, and the removed patterns
+    with the engine and the reason (each becomes a located warning: :func:`report_unsupported_patterns`).
 
     pydantic compiles a class's patterns when the class is created, so one pattern its regex engine rejects
     (ECMA-262 accepts ``[[A-Z]``, ``\\cA`` or ``a{,3}``, the Rust ``regex`` crate does not) would make the
@@ -218,6 +222,13 @@ def drop_unsupported_patterns(source: str, api: Api, diagnostics: Diagnostics) -
                 for pattern, span in _rejected_pattern(source, offsets, call, engine):
                     rejected.setdefault(pattern, (engine, pattern_error(pattern, engine) or ""))
                     spans.add(span)
+    for start, end in sorted(spans, reverse=True):
+        source = source[:start] + source[end:]
+    return source, rejected
+
+
+def report_unsupported_patterns(rejected: dict[str, tuple[str, str]], api: Api, diagnostics: Diagnostics) -> None:
+    """A warning at every place of ``api`` that declares a removed pattern."""
     for pattern, (engine, reason) in sorted(rejected.items()):
         message = (
             f"pattern '{visible(pattern)}' does not compile with pydantic's regex engine ({engine}: {reason}); "
@@ -225,9 +236,6 @@ def drop_unsupported_patterns(source: str, api: Api, diagnostics: Diagnostics) -
         )
         for loc in sorted(set(api.pattern_locs.get(pattern) or [Loc(str(api.path))])):
             diagnostics.warning("unsupported-pattern", message, loc)
-    for start, end in sorted(spans, reverse=True):
-        source = source[:start] + source[end:]
-    return source
 
 
 def _rejected_pattern(
@@ -289,7 +297,7 @@ _MODEL_DEPENDENCIES = {
 def model_dependencies(source: str) -> set[str]:
     """The requirements (beyond httpx and pydantic) that the models module ``source`` needs to import."""
     needed: set[str] = set()
-    for node in ast.parse(source).body:
+    for node in parse_models(source).body:
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
@@ -451,8 +459,14 @@ def drop_mismatched_root_defaults(source: str) -> str:
     return "".join(lines)
 
 
+@functools.lru_cache(maxsize=2)
+def parse_models(source: str) -> ast.Module:
+    """The syntax tree of a finished models module, parsed once for its readers (who must not change it)."""
+    return ast.parse(source)
+
+
 def index_models(source: str) -> ModelIndex:
-    tree = ast.parse(source)
+    tree = parse_models(source)
     classes: dict[str, ClassInfo] = {}
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):

@@ -16,7 +16,7 @@ from ..diagnostics import Diagnostics
 from ..ir.model import Program
 from .clients import MODELS_ALIAS, build_client_view
 from .models import ModelIndex, generate_models, model_dependencies
-from .text import doc_text, escape_source, md_text, py_str, toml_str, unsafe_char
+from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, toml_str
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
 
@@ -138,10 +138,9 @@ def _guard_text(name: str, text: str) -> str:
     (README, pyproject, Python code outside literals) such a character is a bug of arazzo-gen."""
     if name.endswith(".py"):
         text = escape_source(text)
-    for number, line in enumerate(text.split("\n"), start=1):
-        for ch in line:
-            if unsafe_char(ch) and ch != "\t":
-                raise AssertionError(f"{name}:{number}: raw U+{ord(ch):04X} would be written; this is a bug")
+    for match in raw_unsafe_chars(text):
+        number = text.count("\n", 0, match.start()) + 1
+        raise AssertionError(f"{name}:{number}: raw U+{ord(match.group()):04X} would be written; this is a bug")
     return text
 
 

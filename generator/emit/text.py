@@ -14,13 +14,32 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import textwrap
 import tokenize
+from collections.abc import Iterator
 
 
 def unsafe_char(ch: str) -> bool:
     """True for a character that must never appear raw in a generated file (``\\n`` is handled by callers)."""
     return not ch.isprintable()
+
+
+# Everything that is not printable ASCII: the only characters worth a closer look (generated code is mostly
+# ASCII, so scanning with this is much faster than testing every character).
+_NOT_PLAIN_ASCII = re.compile(r"[^\x20-\x7e]")
+
+
+def raw_unsafe_chars(text: str, allowed: str = "\n\t") -> Iterator[re.Match[str]]:
+    """Every character of ``text`` that must not appear raw (:func:`unsafe_char`), except ``allowed``."""
+    for match in _NOT_PLAIN_ASCII.finditer(text):
+        ch = match.group()
+        if ch not in allowed and unsafe_char(ch):
+            yield match
+
+
+def has_raw_unsafe(text: str) -> bool:
+    return next(raw_unsafe_chars(text), None) is not None
 
 
 def _escape_char(ch: str) -> str:
@@ -121,7 +140,7 @@ def escape_source(source: str) -> str:
     character is shown as an escape.  Source that is already clean is returned unchanged.  The guard behind
     datamodel-code-generator, which copies descriptions, enum values and defaults into models as it likes.
     """
-    if not any(_raw_unsafe(ch) for ch in source):
+    if not has_raw_unsafe(source):
         return source
     lines = source.split("\n")
     offsets = [0]
@@ -132,7 +151,7 @@ def escape_source(source: str) -> str:
     for token in tokenize.generate_tokens(readline):
         if token.type not in (tokenize.STRING, tokenize.COMMENT):
             continue
-        if not any(_raw_unsafe(ch) for ch in token.string):
+        if not has_raw_unsafe(token.string):
             continue
         start = offsets[token.start[0] - 1] + token.start[1]
         end = offsets[token.end[0] - 1] + token.end[1]

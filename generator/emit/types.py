@@ -7,6 +7,7 @@ only ever become an identifier the models module defines, never arbitrary code.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +112,7 @@ class TypeMapper:
                     return ast.Name("Any")
                 return name
 
-        qualified = Qualifier().visit(ast.parse(ast.unparse(node), mode="eval").body)
+        qualified = Qualifier().visit(copy.deepcopy(node))  # a copy: the index keeps the original
         return Annotation(qualified, imports)
 
     # -- schema annotations ----------------------------------------------------------------------------

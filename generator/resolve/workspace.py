@@ -100,13 +100,16 @@ class Workspace:
         self.diagnostics = diagnostics
         self.root = root
         self._documents: dict[Path, Document | None] = {}
+        self._real_paths: dict[Path, Path] = {}  # path as given -> resolved (resolving is a syscall per part)
 
     def document(self, path: Path) -> Document | None:
         """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3.
 
         A path outside the root is never read (callers report why, where the path came from).
         """
-        path = path.resolve()
+        path = self._real(path)
+        if path in self._documents:  # only paths inside the root get here
+            return self._documents[path]
         if not self.root.contains(path):
             return None
         if path not in self._documents:
@@ -115,6 +118,12 @@ class Workspace:
                 document = Document(path, normalise_swagger2(document.root, self.diagnostics), document.format)
             self._documents[path] = document
         return self._documents[path]
+
+    def _real(self, path: Path) -> Path:
+        real = self._real_paths.get(path)
+        if real is None:
+            real = self._real_paths[path] = path.resolve()
+        return real
 
     def files_read(self) -> list[Path]:
         """Every file this workspace was asked to read (including ones that turned out missing or broken)."""
@@ -138,7 +147,7 @@ class Workspace:
         if parts.scheme not in ("", "file"):
             return None, f"the scheme '{parts.scheme}:' is not supported; use a relative path"
         file_part, _, fragment = ref.partition("#")
-        path = base.resolve()
+        path = self._real(base)
         if file_part:
             located, problem = self.root.locate(base, file_part)
             if located is None:
