@@ -1,4 +1,4 @@
-"""Command line: ``arazzo-gen build SPECS -o OUT``.
+"""Command line: ``arazzo-gen build SPECS -o OUT`` and ``arazzo-gen check SPECS``.
 
 Exit codes: 0 built (or up to date with --check); 1 the documents have errors, or --check found OUT out of
 date; 2 wrong usage; 3 an internal error of arazzo-gen (a bug: please report it).
@@ -17,8 +17,8 @@ import typer
 
 from . import __version__
 from .cache import Cache, default_folder
-from .config import ConfigError, PackageOptions, load_settings, package_name_problem
-from .diagnostics import Diagnostics, Severity, render_json, render_text
+from .config import ConfigError, PackageOptions, Settings, load_settings, package_name_problem
+from .diagnostics import Diagnostics, Severity, render_json, render_sarif, render_text
 from .pipeline import compile_specs
 from .write import OutputRefused, differences, is_current, prepare_output, write_tree
 
@@ -34,6 +34,7 @@ app = typer.Typer(
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
 
 
 def _version(value: bool) -> None:
@@ -98,24 +99,9 @@ def build(
     ] = None,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
-    if not specs.exists():
-        typer.echo(f"error: {specs} does not exist", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    for folder in root or []:
-        if not folder.is_dir():
-            typer.echo(f"error: --root {folder} is not a folder", err=True)
-            raise typer.Exit(EXIT_USAGE)
     started = time.perf_counter()
-    diagnostics = Diagnostics(strict=strict)
-    try:
-        settings = load_settings(specs)
-    except ConfigError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    problem = package_name_problem(package) if package is not None else None
-    if problem is not None:
-        typer.echo(f"error: --package {package!r} cannot be the generated package's name: {problem}", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    settings = _settings(specs, root, package)
+    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
     notes: list[str] = []
     try:
         out = prepare_output(out_arg, specs, roots=root, force=force, check=check, notes=notes)
@@ -130,15 +116,8 @@ def build(
         version=settings.version,
         specs_label=_specs_label(specs, settings.source),
     )
-    try:
-        cache = Cache(None if no_cache else (cache_dir or default_folder()))
-        files = compile_specs(specs, options, diagnostics, root, cache)
-    except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
-        _report(diagnostics, output_format, quiet)
-        typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
-        typer.echo(traceback.format_exc(limit=-3), err=True)
-        raise typer.Exit(EXIT_INTERNAL) from None
-    _report(diagnostics, output_format, quiet)
+    files = _compile(specs, options, diagnostics, root, Cache(None if no_cache else (cache_dir or default_folder())),
+                     output_format, quiet)  # fmt: skip
     errors = diagnostics.count(Severity.ERROR)
     warnings = diagnostics.count(Severity.WARNING)
     if files is None:
@@ -171,6 +150,76 @@ def build(
         typer.echo(f"built {len(files)} files into {shown} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
 
 
+@app.command()
+def check(
+    specs: Annotated[Path, typer.Argument(help="A folder searched for Arazzo documents, or one Arazzo file.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print diagnostics.")
+    ] = OutputFormat.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    root: Annotated[
+        list[Path] | None,
+        typer.Option("--root", help="Also read files under this folder (see build --help).", metavar="DIR"),
+    ] = None,
+) -> None:
+    """Run every check a build runs and report the diagnostics; write nothing. Exit 1 on errors."""
+    started = time.perf_counter()
+    settings = _settings(specs, root, None)
+    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    options = PackageOptions(package=settings.package, version=settings.version)
+    files = _compile(specs, options, diagnostics, root, Cache(None), output_format, quiet)
+    errors, warnings = diagnostics.count(Severity.ERROR), diagnostics.count(Severity.WARNING)
+    if files is None:
+        typer.echo(f"error: {errors} error(s), {warnings} warning(s)", err=True)
+        raise typer.Exit(EXIT_ERRORS)
+    if not quiet:
+        elapsed = time.perf_counter() - started
+        typer.echo(f"{specs}: no errors, {warnings} warning(s) ({elapsed:.1f}s)", err=True)
+
+
+def _settings(specs: Path, root: list[Path] | None, package: str | None) -> Settings:
+    """Validate the command line and read ``[tool.arazzo-gen]``; a problem is a usage error (exit 2)."""
+    if not specs.exists():
+        typer.echo(f"error: {specs} does not exist", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    for folder in root or []:
+        if not folder.is_dir():
+            typer.echo(f"error: --root {folder} is not a folder", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    try:
+        settings = load_settings(specs)
+    except ConfigError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    problem = package_name_problem(package) if package is not None else None
+    if problem is not None:
+        typer.echo(f"error: --package {package!r} cannot be the generated package's name: {problem}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return settings
+
+
+def _compile(
+    specs: Path,
+    options: PackageOptions,
+    diagnostics: Diagnostics,
+    root: list[Path] | None,
+    cache: Cache,
+    output_format: OutputFormat,
+    quiet: bool,
+) -> dict[str, str] | None:
+    """Compile and report every diagnostic; an exception is an internal error (exit 3), reported as such."""
+    try:
+        files = compile_specs(specs, options, diagnostics, root, cache)
+    except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
+        _report(diagnostics, output_format, quiet)
+        typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
+        typer.echo(traceback.format_exc(limit=-3), err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+    _report(diagnostics, output_format, quiet)
+    return files
+
+
 def _specs_label(specs: Path, config: Path | None) -> str:
     """How the generated README names SPECS: relative to the configuring pyproject.toml, else by name.
 
@@ -189,6 +238,9 @@ def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) 
     items = [d for d in diagnostics.sorted() if not quiet or d.severity is Severity.ERROR]
     if output_format is OutputFormat.json:
         typer.echo(render_json(items))
+        return
+    if output_format is OutputFormat.sarif:
+        typer.echo(render_sarif(items, __version__))
         return
     for diagnostic in items:
         typer.echo(render_text(diagnostic), err=True)

@@ -7,7 +7,7 @@ import keyword
 import re
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_PACKAGE = "arazzo_client"
@@ -51,6 +51,7 @@ class Settings:
     package: str = DEFAULT_PACKAGE
     version: str = "0.1.0"
     source: Path | None = None  # the pyproject.toml the settings came from
+    rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
 
 
 class ConfigError(Exception):
@@ -84,5 +85,22 @@ def load_settings(specs: Path) -> Settings:
                 f"{candidate}: [tool.arazzo-gen] package {package!r} cannot be the generated package's name: {problem}"
             )
         version = str(table.get("version", "0.1.0"))
-        return Settings(package=package, version=version, source=candidate)
+        return Settings(package=package, version=version, source=candidate, rules=_rules(candidate, table))
     return Settings()
+
+
+RULE_LEVELS = ("off", "warning", "error")
+
+
+def _rules(candidate: Path, table: dict[str, object]) -> dict[str, str]:
+    """``[tool.arazzo-gen.rules]``: ``rule-id = "off" | "warning" | "error"``."""
+    rules = table.get("rules", {})
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen.rules] must be a table of rule ids")
+    for rule, level in rules.items():
+        if level not in RULE_LEVELS:
+            raise ConfigError(
+                f"{candidate}: [tool.arazzo-gen.rules] {rule} = {level!r}: the level must be one of "
+                + ", ".join(f'"{name}"' for name in RULE_LEVELS)
+            )
+    return dict(rules)

@@ -15,6 +15,8 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from urllib.parse import quote
 
 
 class Severity(StrEnum):
@@ -63,17 +65,25 @@ def display_path(path: str) -> str:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics from every stage; ``strict`` turns warnings into errors."""
+    """Collects diagnostics from every stage; ``strict`` turns warnings into errors.
+
+    ``rules`` maps a rule id to ``"off"`` (its warnings are dropped), ``"warning"`` (the default) or ``"error"``
+    (its warnings become errors), like a compiler's warning flags; errors stay errors whatever it says.
+    """
 
     strict: bool = False
     items: list[Diagnostic] = field(default_factory=list)
+    rules: dict[str, str] = field(default_factory=dict)
     _seen: set[tuple[str, str, Loc | None]] = field(default_factory=set)
 
     def error(self, rule: str, message: str, loc: Loc | None = None) -> None:
         self._add(Diagnostic(Severity.ERROR, rule, message, loc))
 
     def warning(self, rule: str, message: str, loc: Loc | None = None) -> None:
-        severity = Severity.ERROR if self.strict else Severity.WARNING
+        level = self.rules.get(rule, "warning")
+        if level == "off":
+            return
+        severity = Severity.ERROR if self.strict or level == "error" else Severity.WARNING
         self._add(Diagnostic(severity, rule, message, loc))
 
     def _add(self, diagnostic: Diagnostic) -> None:
@@ -170,3 +180,41 @@ def source_line(file: str, line: int) -> str | None:
     if 1 <= line <= len(lines):
         return lines[line - 1].expandtabs(1)
     return None
+
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def render_sarif(diagnostics: list[Diagnostic], version: str) -> str:
+    """The diagnostics as a SARIF 2.1.0 log (one run), for code-scanning UIs."""
+    rule_ids = sorted({d.rule for d in diagnostics})
+    results = []
+    for d in diagnostics:
+        result: dict[str, object] = {
+            "ruleId": d.rule,
+            "ruleIndex": rule_ids.index(d.rule),
+            "level": "error" if d.severity is Severity.ERROR else "warning",
+            "message": {"text": d.message},
+        }
+        if d.loc is not None:
+            region: dict[str, int] = {"startLine": d.loc.line, "startColumn": d.loc.col}
+            if d.loc.length:
+                region["endColumn"] = d.loc.col + d.loc.length
+            shown = display_path(d.loc.file)
+            uri = Path(shown).as_uri() if Path(shown).is_absolute() else quote(shown)  # a URI, percent-encoded
+            result["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "arazzo-gen",
+                "version": version,
+                "informationUri": "https://spec.openapis.org/arazzo/latest.html",
+                "rules": [{"id": rule} for rule in rule_ids],
+            }},
+            "results": results,
+        }],
+    }  # fmt: skip
+    return json.dumps(log, indent=2, ensure_ascii=True)
