@@ -10,6 +10,7 @@ outputs are inferred from the models the expressions point into.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,6 +174,7 @@ class _WorkflowBuilder:
         self.sources: dict[str, SourceView] = {}
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
+        self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
 
     def need(self, module: str, *names: str) -> None:
         self.doc.imports.setdefault(module, set()).update(names)
@@ -180,14 +182,17 @@ class _WorkflowBuilder:
     def build(self) -> WorkflowView:
         wf = self.workflow
         params = []
-        for item in sorted(wf.inputs, key=lambda i: not i.required):
+        for item in sorted(wf.inputs, key=lambda i: not i.required or i.has_default):
             annotation = _input_annotation(item.schema)
             merge_imports(self.doc.imports, annotation.imports)
             claimed = self.scope.claim(item.py_name)
             assert claimed == item.py_name, "inputs are named in the IR with the same reserved names"
+            doc = comment(item.description or f"workflow input {item.name}")
+            if item.has_default:
+                params.append(self.defaulted_input(item, annotation, doc))
+                continue
             text = annotation.text if item.required else f"{annotation.text} | None"
-            params.append(ParamView(item.py_name, text, None if item.required else "None",
-                                    comment(item.description or f"workflow input {item.name}")))  # fmt: skip
+            params.append(ParamView(item.py_name, text, None if item.required else "None", doc))
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
@@ -231,6 +236,26 @@ class _WorkflowBuilder:
             outputs=outputs,
         )
 
+    def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
+        """An input whose schema gives a ``default``: the parameter defaults to it, typed as the input.
+
+        Scalars are the Python default itself; a list or object default (mutable) is ``None`` in the signature
+        and the literal where the input is read (``(tags if tags is not None else ["a"])``).
+        """
+        literal = self.value(item.default, None)
+        doc = f"{doc} (default {_json_text(item.default)})"
+        if item.default is None:
+            self.inputs[item.name] = (item, _optional(annotation))
+            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+        if isinstance(item.default, dict | list):
+            self.inputs[item.name] = (item, annotation)
+            self.input_fallbacks[item.name] = literal.code
+            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+        if annotation.text == "float" and isinstance(item.default, int):
+            literal = Typed(repr(float(item.default)), annotation)
+        self.inputs[item.name] = (item, annotation)
+        return ParamView(item.py_name, annotation.text, literal.code, doc)
+
     # -- steps ------------------------------------------------------------------------------------------
     def step(self, step: Step) -> StepView:
         op = step.operation
@@ -271,7 +296,7 @@ class _WorkflowBuilder:
             assignments.append((local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
         notes = [
-            f"output {name} ({ex.to_source(step.outputs[name]) if not isinstance(step.outputs[name], str) else step.outputs[name]}) "
+            f"output {name} ({_source_text(step.outputs[name])}) "
             "is not used by a later step or the workflow outputs"
             for name in unused
         ]
@@ -329,11 +354,16 @@ class _WorkflowBuilder:
             return self.template(expr, context)
         if isinstance(expr, str):
             return Typed(py_str(expr), _named("str"))
+        if not isinstance(expr, (ex.Template, *_EXPR_TYPES)):
+            return self.value(expr, context)  # a literal: number, boolean, null, string, object, array
         if isinstance(expr, ex.InputRef):
             item, annotation = self.inputs[expr.name]
+            code = item.py_name
+            if expr.name in self.input_fallbacks:
+                code = f"({code} if {code} is not None else {self.input_fallbacks[expr.name]})"
             if expr.path:
-                return self.pointer(item.py_name, expr.path)
-            return Typed(item.py_name, annotation)
+                return self.pointer(code, expr.path)
+            return Typed(code, annotation)
         if isinstance(expr, ex.StepRef):
             typed = self.step_outputs[(expr.step_id, expr.name)]
             if expr.path:
@@ -481,7 +511,7 @@ class _WorkflowBuilder:
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
             merge_imports(self.doc.imports, typed.annotation.imports)
-            source = ex.to_source(expr) if not isinstance(expr, str) else expr
+            source = _source_text(expr)
             views.append(
                 OutputView(
                     names.claim(_field_base(snake(name))), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
@@ -573,6 +603,37 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+_EXPR_TYPES = (
+    ex.Url, ex.Method, ex.StatusCode, ex.RequestRef, ex.ResponseRef, ex.InputRef, ex.OutputRef, ex.StepRef,
+    ex.WorkflowRef, ex.SourceRef, ex.ComponentRef,
+)  # fmt: skip
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _source_text(value: Any) -> str:
+    """How an output value is written in the document: the expression, or the literal as JSON."""
+    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+        return ex.to_source(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return _json_text(_plain_value(value))
+    return _json_text(value)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+        return ex.to_source(value)
+    return value
 
 
 def _field_base(name: str) -> str:

@@ -198,6 +198,7 @@ class WorkflowLowering:
         for name, prop in properties.items():
             _, prop_node = self._follow(prop, properties.at(name) if isinstance(properties, YMap) else None)
             prop_schema = to_plain(prop_node) if isinstance(prop_node, dict) else {}
+            has_default = "default" in prop_schema and self._default_fits(name, prop_node)
             inputs.append(
                 Input(
                     name=name,
@@ -205,9 +206,25 @@ class WorkflowLowering:
                     schema=prop_schema,
                     required=name in required,
                     description=_text(prop_schema.get("description")),
+                    has_default=has_default,
+                    default=prop_schema.get("default") if has_default else None,
                 )
             )
         return inputs
+
+    def _default_fits(self, name: str, node: Any) -> bool:
+        """Whether an input's ``default`` has the input's JSON type (else a located ``invalid-default``)."""
+        default = node.get("default")
+        kind = node.get("type")
+        kinds = [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+        if not kinds or _json_type_fits(default, kinds):
+            return True
+        self.diagnostics.error(
+            "invalid-default",
+            f"the default of input '{name}' is {_kind(default)}, but the input's type is {' or '.join(kinds)}",
+            loc_of(node, "default") or self.root.loc,
+        )
+        return False
 
     def _follow(self, node: Any, loc: Loc | None) -> tuple[Path, Any]:
         """Resolve a JSON-Schema ``$ref`` (``#/components/inputs/x``) inside the Arazzo document."""
@@ -228,8 +245,9 @@ class WorkflowLowering:
             return outputs, locs
         for name, value in raw_outputs.items():
             loc = raw_outputs.at(name)
-            parsed = self._expression(value, loc)
-            if parsed is not None:
+            errors = len(self.diagnostics.items)
+            parsed = self._value(value, loc)  # an expression, a template or a literal (null included)
+            if len(self.diagnostics.items) == errors:
                 outputs[name] = parsed
                 locs[name] = loc
         return outputs, locs
@@ -564,6 +582,25 @@ class WorkflowLowering:
             )
         return actions
 
+
+
+def _json_type_fits(value: Any, kinds: list[str]) -> bool:
+    for kind in kinds:
+        if kind == "null" and value is None:
+            return True
+        if kind == "boolean" and isinstance(value, bool):
+            return True
+        if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            return True
+        if kind == "string" and isinstance(value, str):
+            return True
+        if kind == "array" and isinstance(value, list):
+            return True
+        if kind == "object" and isinstance(value, dict):
+            return True
+    return False
 
 
 def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics, loc: Loc) -> Value:

@@ -161,6 +161,8 @@ class Input:
     schema: JsonSchema
     required: bool
     description: str
+    has_default: bool = False  # the schema gives a ``default``: the function parameter defaults to it
+    default: Any = None
 
 
 @dataclass

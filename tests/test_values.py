@@ -1,0 +1,240 @@
+"""Values, bodies, outputs and tolerant responses (issue 6): literal and null outputs, input defaults,
+components (inputs, parameters with a ``value`` override), workflow-level parameters, request bodies in every
+content type, payload expressions and replacements, parameter styles, and reading responses tolerantly.
+
+Each workflow is built from an inline fixture and run sync and async against a scripted server on 127.0.0.1;
+the tests assert the outputs and the exact requests (method, path, query, headers, body bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .scripted import Recorded, Reply, Script, build_package, compile_files, import_package, scripted
+
+
+def api(paths: str, components: str = "") -> str:
+    """A small OpenAPI 3.0 document around ``paths`` (indented YAML under ``paths:``)."""
+    text = 'openapi: 3.0.3\ninfo: {title: Things, version: "1"}\nservers: [{url: "http://127.0.0.1:9"}]\npaths:\n'
+    text += textwrap.indent(textwrap.dedent(paths).strip("\n"), "  ") + "\n"
+    if components:
+        text += "components:\n" + textwrap.indent(textwrap.dedent(components).strip("\n"), "  ") + "\n"
+    return text
+
+
+def flow(workflows: str, components: str = "") -> str:
+    text = (
+        'arazzo: 1.0.1\ninfo: {title: Things, version: "1"}\n'
+        "sourceDescriptions: [{name: things, url: ../openapi/things.yaml, type: openapi}]\nworkflows:\n"
+    )
+    text += textwrap.indent(textwrap.dedent(workflows).strip("\n"), "  ") + "\n"
+    if components:
+        text += "components:\n" + textwrap.indent(textwrap.dedent(components).strip("\n"), "  ") + "\n"
+    return text
+
+
+def build(tmp_path: Path, api_text: str, flow_text: str, package: str) -> tuple[ModuleType, list[str]]:
+    out, warnings = build_package(
+        tmp_path, {"openapi/things.yaml": api_text, "arazzo/things.arazzo.yaml": flow_text}, package
+    )
+    return import_package(out, package), warnings
+
+
+def diagnostics(tmp_path: Path, api_text: str, flow_text: str) -> list[str]:
+    """The build's diagnostic headlines, with the temporary folder cut off."""
+    _, headlines = compile_files(
+        tmp_path, {"openapi/things.yaml": api_text, "arazzo/things.arazzo.yaml": flow_text}, "diag_pkg"
+    )
+    return [h.replace(str(tmp_path) + "/", "") for h in headlines]
+
+
+def run_both(package: ModuleType, function: str, script: Script, **kwargs: Any) -> tuple[Any, list[Recorded]]:
+    """Run ``function`` sync then async (each against a fresh script); both must agree on outputs and requests.
+
+    Returns the outputs (as a dict by field name) and the requests of the sync run.
+    """
+    module = package.workflows.things
+    clients = package.apis.things
+    results = []
+    for is_async in (False, True):
+        with scripted(script) as server:
+            if is_async:
+
+                async def run() -> Any:
+                    async with clients.AsyncClient(server.url) as client:
+                        return await getattr(module, function + "_async")(**kwargs, things_api=client)
+
+                outputs = asyncio.run(run())
+            else:
+                with clients.Client(server.url) as client:
+                    outputs = getattr(module, function)(**kwargs, things_api=client)
+            results.append((outputs.model_dump(), list(server.requests)))
+    (sync_out, sync_requests), (async_out, async_requests) = results
+    assert sync_out == async_out
+    assert [(r.line, r.query, r.body) for r in sync_requests] == [(r.line, r.query, r.body) for r in async_requests]
+    return sync_out, sync_requests
+
+
+def raises_both(package: ModuleType, function: str, script: Script, **kwargs: Any) -> tuple[BaseException, ...]:
+    """Run ``function`` sync and async; both must raise. Returns the two exceptions."""
+    module = package.workflows.things
+    clients = package.apis.things
+    errors: list[BaseException] = []
+    for is_async in (False, True):
+        with scripted(script) as server:
+            try:
+                if is_async:
+
+                    async def run() -> Any:
+                        async with clients.AsyncClient(server.url) as client:
+                            return await getattr(module, function + "_async")(**kwargs, things_api=client)
+
+                    asyncio.run(run())
+                else:
+                    with clients.Client(server.url) as client:
+                        getattr(module, function)(**kwargs, things_api=client)
+            except Exception as error:  # noqa: BLE001 - the test inspects it
+                errors.append(error)
+            else:
+                pytest.fail(f"{function} did not raise")
+    assert type(errors[0]) is type(errors[1]) and str(errors[0]) == str(errors[1])
+    return tuple(errors)
+
+
+GET_ITEM = """
+/items/{id}:
+  get:
+    operationId: getItem
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    responses:
+      "200":
+        description: ok
+        content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}
+"""
+ITEM_SCHEMA = """
+schemas:
+  Item:
+    type: object
+    required: [id, name]
+    properties:
+      id: {type: string}
+      name: {type: string}
+      size: {type: integer}
+      owner: {$ref: "#/components/schemas/Owner"}
+      tags: {type: array, items: {type: string}}
+  Owner:
+    type: object
+    required: [login]
+    properties:
+      login: {type: string}
+      age: {type: integer}
+"""
+
+
+# -- outputs: literals, null ------------------------------------------------------------------------------
+LITERAL_OUTPUTS = """
+- workflowId: literals
+  inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+  steps:
+    - stepId: read
+      operationId: getItem
+      parameters: [{name: id, in: path, value: $inputs.id}]
+      successCriteria: [{condition: $statusCode == 200}]
+      outputs: {count: 2, ratio: 0.5, word: plain, yes: true, nothing: null, obj: {a: [1, $inputs.id]}}
+  outputs:
+    count: $steps.read.outputs.count
+    ratio: $steps.read.outputs.ratio
+    word: $steps.read.outputs.word
+    yes: $steps.read.outputs.yes
+    nothing: $steps.read.outputs.nothing
+    obj: $steps.read.outputs.obj
+    lit: 5
+    text: just text
+    flag: false
+    none: null
+    listed: [1, two]
+"""
+
+
+def test_literal_and_null_outputs_are_their_values(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(LITERAL_OUTPUTS), "values_literals")
+    assert warnings == []
+    outputs, requests = run_both(package, "literals", {("GET", "/items/7"): [Reply(200, {"id": "7", "name": "n"})]}, id="7")
+    assert outputs == {
+        "count": 2, "ratio": 0.5, "word": "plain", "yes": True, "nothing": None, "obj": {"a": [1, "7"]},
+        "lit": 5, "text": "just text", "flag": False, "none": None, "listed": [1, "two"],
+    }  # fmt: skip
+    assert [r.line for r in requests] == ["GET /items/7"]
+    fields = package.workflows.things.LiteralsOutputs.model_fields
+    assert fields["count"].annotation is int and fields["none"].annotation is type(None)
+
+
+# -- inputs: defaults -------------------------------------------------------------------------------------
+LIST_ITEMS = """
+/items:
+  get:
+    operationId: listItems
+    parameters:
+      - {name: limit, in: query, schema: {type: integer}}
+      - {name: q, in: query, schema: {type: string}}
+      - {name: tag, in: query, schema: {type: array, items: {type: string}}}
+      - {name: X-Ratio, in: header, schema: {type: number}}
+    responses:
+      "200": {description: ok, content: {application/json: {schema: {type: array, items: {type: object}}}}}
+"""
+DEFAULTS = """
+- workflowId: search
+  inputs:
+    type: object
+    required: [q]
+    properties:
+      q: {type: string, default: all}
+      limit: {type: integer, default: 10}
+      ratio: {type: number, default: 2}
+      tags: {type: array, items: {type: string}, default: [a, b]}
+      maybe: {type: string}
+  steps:
+    - stepId: list
+      operationId: listItems
+      parameters:
+        - {name: limit, in: query, value: $inputs.limit}
+        - {name: q, in: query, value: $inputs.q}
+        - {name: tag, in: query, value: $inputs.tags}
+        - {name: X-Ratio, in: header, value: $inputs.ratio}
+  outputs: {limit: $inputs.limit, tags: $inputs.tags, maybe: $inputs.maybe}
+"""
+
+
+def test_input_defaults_are_the_parameters_defaults_typed(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(LIST_ITEMS), flow(DEFAULTS), "values_defaults")
+    assert warnings == []
+    script = {("GET", "/items"): [Reply(200, [])]}
+    outputs, requests = run_both(package, "search", script)
+    assert outputs == {"limit": 10, "tags": ["a", "b"], "maybe": None}
+    assert requests[0].query == [("limit", "10"), ("q", "all"), ("tag", "a"), ("tag", "b")]
+    assert requests[0].headers["x-ratio"] == "2.0"
+    outputs, requests = run_both(package, "search", script, q="x", limit=3, tags=["c"], maybe="m")
+    assert outputs == {"limit": 3, "tags": ["c"], "maybe": "m"}
+    assert requests[0].query == [("limit", "3"), ("q", "x"), ("tag", "c")]
+    import inspect
+
+    signature = inspect.signature(package.workflows.things.search)
+    assert signature.parameters["limit"].default == 10
+    assert signature.parameters["q"].default == "all"
+    assert signature.parameters["ratio"].default == 2.0
+    assert signature.parameters["tags"].default is None  # a mutable default is applied in the body
+
+
+def test_a_default_of_the_wrong_type_is_a_located_error(tmp_path: Path) -> None:
+    text = DEFAULTS.replace("default: 10", "default: ten")
+    assert diagnostics(tmp_path, api(LIST_ITEMS), flow(text)) == [
+        "specs/arazzo/things.arazzo.yaml:11:41: error[invalid-default]: the default of input 'limit' is a string, "
+        "but the input's type is integer"
+    ]
