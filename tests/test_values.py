@@ -238,3 +238,66 @@ def test_a_default_of_the_wrong_type_is_a_located_error(tmp_path: Path) -> None:
         "specs/arazzo/things.arazzo.yaml:11:41: error[invalid-default]: the default of input 'limit' is a string, "
         "but the input's type is integer"
     ]
+
+
+# -- components: inputs, parameters with a value override, workflow-level parameters ------------------------
+COMPONENT_PATHS = """
+/stores/{storeId}/items:
+  get:
+    operationId: storeItems
+    parameters:
+      - {name: storeId, in: path, required: true, schema: {type: string}}
+      - {name: page, in: query, schema: {type: integer}}
+      - {name: X-Store, in: header, schema: {type: string}}
+    responses:
+      "200": {description: ok, content: {application/json: {schema: {type: array, items: {type: object}}}}}
+"""
+COMPONENT_FLOW = """
+- workflowId: browse
+  inputs: {$ref: "#/components/inputs/browsing"}
+  parameters:
+    - {reference: $components.parameters.store, value: $inputs.store}
+    - {reference: $components.parameters.page}
+  steps:
+    - stepId: first
+      operationId: storeItems
+      parameters:
+        - {name: storeId, in: path, value: $inputs.store}
+    - stepId: second
+      operationId: storeItems
+      parameters:
+        - {name: storeId, in: path, value: $inputs.store}
+        - {reference: $components.parameters.page, value: $inputs.paging.page}
+        - {name: x-store, in: header, value: overridden}
+"""
+COMPONENTS = """
+inputs:
+  browsing:
+    type: object
+    required: [store, paging]
+    properties:
+      store: {type: string}
+      paging: {$ref: "#/components/inputs/pagination"}
+  pagination:
+    type: object
+    properties:
+      page: {type: integer}
+parameters:
+  store: {name: X-Store, in: header, value: component-own-value}
+  page: {name: page, in: query, value: 1}
+"""
+
+
+def test_components_inputs_parameters_value_override_and_workflow_parameters(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(COMPONENT_PATHS), flow(COMPONENT_FLOW, COMPONENTS), "values_components")
+    assert warnings == []
+    script = {("GET", "/stores/s1/items"): [Reply(200, [])]}
+    _, requests = run_both(package, "browse", script, store="s1", paging={"page": 4})
+    assert [r.line for r in requests] == ["GET /stores/s1/items"] * 2
+    # workflow-level parameters apply to every step; the reference's value overrides the component's value
+    assert requests[0].query == [("page", "1")] and requests[0].headers["x-store"] == "s1"
+    # a step parameter with the same name and location (header names case-insensitively) overrides them
+    assert requests[1].query == [("page", "4")] and requests[1].headers["x-store"] == "overridden"
+    import inspect
+
+    assert list(inspect.signature(package.workflows.things.browse).parameters)[:2] == ["store", "paging"]

@@ -415,7 +415,10 @@ class WorkflowLowering:
         return list(merged.values())
 
     def _parameter(self, item: Any, loc: Loc, operation: Operation | None) -> StepParameter | None:
+        override: tuple[Any, Loc] | None = None
         if isinstance(item, YMap) and "reference" in item:
+            if "value" in item:  # a Reusable Object's value replaces the component parameter's own value
+                override = (item["value"], item.at("value"))
             item = self._component(item["reference"], item.at("reference"), "parameters")
             if item is None:
                 return None
@@ -436,12 +439,13 @@ class WorkflowLowering:
                 item.at("in") if "in" in item else item.loc,
             )
             return None
-        if "value" not in item:
+        if "value" not in item and override is None:
             self.diagnostics.error("missing-field", f"parameter '{name}' has no 'value'", item.loc)
             return None
-        value = self._value(item["value"], item.at("value"))
+        raw_value, value_loc = override if override is not None else (item["value"], item.at("value"))
+        value = self._value(raw_value, value_loc)
         target = operation.parameter(name, str(location)) if operation else None
-        return StepParameter(name, str(location), value, item.at("value"), target)
+        return StepParameter(name, str(location), value, value_loc, target)
 
     def _component(self, reference: Any, loc: Loc, kind: str) -> Any:
         text = str(reference)
