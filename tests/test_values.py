@@ -78,8 +78,15 @@ def run_both(package: ModuleType, function: str, script: Script, **kwargs: Any) 
             results.append((outputs.model_dump(), list(server.requests)))
     (sync_out, sync_requests), (async_out, async_requests) = results
     assert sync_out == async_out
-    assert [(r.line, r.query, r.body) for r in sync_requests] == [(r.line, r.query, r.body) for r in async_requests]
+    assert [_comparable(r) for r in sync_requests] == [_comparable(r) for r in async_requests]
     return sync_out, sync_requests
+
+
+def _comparable(request: Recorded) -> tuple[Any, ...]:
+    body: Any = request.body
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        body = _multipart_fields(request)  # the boundary is random
+    return request.line, request.query, body
 
 
 def raises_both(package: ModuleType, function: str, script: Script, **kwargs: Any) -> tuple[BaseException, ...]:
@@ -301,3 +308,183 @@ def test_components_inputs_parameters_value_override_and_workflow_parameters(tmp
     import inspect
 
     assert list(inspect.signature(package.workflows.things.browse).parameters)[:2] == ["store", "paging"]
+
+
+# -- request bodies ------------------------------------------------------------------------------------------
+BODY_PATHS = """
+/json:
+  post:
+    operationId: postJson
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}
+    responses: {"201": {description: ok}}
+/form:
+  post:
+    operationId: postForm
+    requestBody:
+      required: true
+      content: {application/x-www-form-urlencoded: {schema: {type: object}}}
+    responses: {"200": {description: ok}}
+/multi:
+  post:
+    operationId: postMulti
+    requestBody:
+      required: true
+      content: {multipart/form-data: {schema: {type: object}}}
+    responses: {"200": {description: ok}}
+/text:
+  post:
+    operationId: postText
+    requestBody:
+      required: true
+      content: {text/plain: {schema: {type: string}}}
+    responses: {"200": {description: ok}}
+/xml:
+  post:
+    operationId: postXml
+    requestBody:
+      required: true
+      content:
+        application/json: {schema: {$ref: "#/components/schemas/Order"}}
+        application/xml: {schema: {$ref: "#/components/schemas/Order"}}
+    responses: {"200": {description: ok}}
+"""
+BODY_SCHEMAS = """
+schemas:
+  Order:
+    type: object
+    properties:
+      petId: {type: integer}
+      couponCode: {type: string}
+      quantity: {type: integer}
+      status: {type: string}
+      complete: {type: boolean}
+      lines: {type: array, items: {type: object}}
+"""
+BODY_FLOW = """
+- workflowId: bodies
+  inputs:
+    type: object
+    required: [pet_id, coupon, quantity, order]
+    properties:
+      pet_id: {type: integer}
+      coupon: {type: string}
+      quantity: {type: integer}
+      order: {type: object}
+  steps:
+    - stepId: object
+      operationId: postJson
+      requestBody:
+        contentType: application/json
+        payload:
+          petId: $inputs.pet_id
+          couponCode: "code-{$inputs.coupon}!"
+          status: placed
+          complete: false
+          lines: [{n: 1, q: $inputs.quantity}, [$inputs.coupon]]
+        replacements:
+          - {target: /quantity, value: $inputs.quantity}
+          - {target: /lines/0/n, value: 10}
+    - stepId: jsonText
+      operationId: postJson
+      requestBody:
+        contentType: application/json
+        payload: |
+          {"petId": "{$inputs.pet_id}", "couponCode": "c-{$inputs.coupon}", "quantity": {$inputs.quantity},
+           "status": "placed", "complete": false}
+    - stepId: whole
+      operationId: postJson
+      requestBody:
+        payload: $inputs.order
+        replacements: [{target: /petId, value: $inputs.pet_id}, {target: /status, value: sold}]
+    - stepId: form
+      operationId: postForm
+      requestBody:
+        contentType: application/x-www-form-urlencoded
+        payload: {client_id: $inputs.coupon, qty: $inputs.quantity, scope: [a, b], note: "x & y=z"}
+    - stepId: formText
+      operationId: postForm
+      requestBody:
+        contentType: application/x-www-form-urlencoded
+        payload: "client_id={$inputs.coupon}&grant_type=code&n={$inputs.quantity}"
+    - stepId: multi
+      operationId: postMulti
+      requestBody:
+        contentType: multipart/form-data
+        payload: {name: $inputs.coupon, count: $inputs.quantity}
+    - stepId: text
+      operationId: postText
+      requestBody:
+        contentType: text/plain
+        payload: "quantity {$inputs.quantity} of {$inputs.coupon}"
+    - stepId: xml
+      operationId: postXml
+      requestBody:
+        contentType: application/xml
+        payload: |
+          <petOrder>
+            <petId>{$inputs.pet_id}</petId>
+            <couponCode>{$inputs.coupon}</couponCode>
+            <complete>false</complete>
+          </petOrder>
+"""
+
+
+def _multipart_fields(request: Recorded) -> dict[str, str]:
+    import email.parser
+
+    message = email.parser.BytesParser().parsebytes(
+        b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n" + request.body
+    )
+    return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True).decode()
+            for part in message.get_payload()}  # fmt: skip
+
+
+def test_request_bodies_are_encoded_per_content_type(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(BODY_PATHS, BODY_SCHEMAS), flow(BODY_FLOW), "values_bodies")
+    assert warnings == []
+    script = {
+        ("POST", "/json"): [Reply(201)], ("POST", "/form"): [Reply(200)], ("POST", "/multi"): [Reply(200)],
+        ("POST", "/text"): [Reply(200)], ("POST", "/xml"): [Reply(200)],
+    }  # fmt: skip
+    _, requests = run_both(
+        package, "bodies", script, pet_id=7, coupon="<A&B>", quantity=3, order={"petId": 1, "status": "new"}
+    )
+    assert [r.line for r in requests] == [
+        "POST /json", "POST /json", "POST /json", "POST /form", "POST /form", "POST /multi", "POST /text", "POST /xml",
+    ]  # fmt: skip
+    obj, text, whole, form, form_text, multi, plain, xml = requests
+    assert obj.headers["content-type"] == "application/json"
+    assert json.loads(obj.body) == {
+        "petId": 7, "couponCode": "code-<A&B>!", "status": "placed", "complete": False,
+        "lines": [{"n": 10, "q": 3}, ["<A&B>"]], "quantity": 3,
+    }  # fmt: skip
+    # the JSON text: a whole-string "{$...}" is the typed value, an embedded one a string, a bare one the value
+    assert json.loads(text.body) == {"petId": 7, "couponCode": "c-<A&B>", "quantity": 3, "status": "placed",
+                                     "complete": False}  # fmt: skip
+    assert json.loads(whole.body) == {"petId": 7, "status": "sold"}
+    assert form.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert form.body == b"client_id=%3CA%26B%3E&qty=3&scope=a&scope=b&note=x+%26+y%3Dz"
+    assert form_text.body == b"client_id=%3CA%26B%3E&grant_type=code&n=3"
+    assert multi.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert _multipart_fields(multi) == {"name": "<A&B>", "count": "3"}
+    assert plain.headers["content-type"] == "text/plain" and plain.body == b"quantity 3 of <A&B>"
+    assert xml.headers["content-type"] == "application/xml"
+    assert xml.body == (
+        b"<petOrder>\n  <petId>7</petId>\n  <couponCode>&lt;A&amp;B&gt;</couponCode>\n  <complete>false</complete>\n"
+        b"</petOrder>\n"
+    )
+
+
+def test_payload_diagnostics(tmp_path: Path) -> None:
+    text = BODY_FLOW.replace('"quantity": {$inputs.quantity},', '"quantity": {$inputs.quantity}')
+    text = text.replace("contentType: application/xml", "contentType: application/yaml")
+    assert diagnostics(tmp_path, api(BODY_PATHS, BODY_SCHEMAS), flow(text)) == [
+        "specs/arazzo/things.arazzo.yaml:32:20: error[invalid-payload]: the payload is a string for a JSON content "
+        "type but is not JSON text (Expecting ',' delimiter on line 2 of the payload)",
+        "specs/arazzo/things.arazzo.yaml:63:24: warning[undeclared-content-type]: postXml does not declare the "
+        "request content type 'application/yaml' (it accepts application/json, application/xml); it is sent as "
+        "written",
+    ]
+

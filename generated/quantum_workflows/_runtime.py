@@ -461,6 +461,60 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def form_fields(body: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Form fields as they are encoded: lists repeat the name (form, explode), ``None`` is left out."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in to_jsonable(body).items():
+        if value is None:
+            continue
+        fields[name] = (
+            [to_text(item) for item in value] if isinstance(value, list) else to_text(value)
+        )
+    return fields
+
+
+def xml_text(value: Any) -> str:
+    """A value inserted into an XML payload: its text with ``&``, ``<``, ``>`` and quotes escaped."""
+    return (
+        to_text(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
+    """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
+
+    A missing object member is added; ``-`` appends to an array; a target under a missing parent raises
+    ``ValueError`` naming the pointer.
+    """
+    document = to_jsonable(payload)
+    for tokens, value in replacements:
+        if not tokens:
+            document = to_jsonable(value)
+            continue
+        node = document
+        for token in tokens[:-1]:
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+        last = tokens[-1]
+        if isinstance(node, dict):
+            node[last] = to_jsonable(value)
+        elif isinstance(node, list) and last == "-":
+            node.append(to_jsonable(value))
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = to_jsonable(value)
+        else:
+            raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+    return document
+
+
 def expand_path(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``)."""
     path = template
@@ -645,7 +699,7 @@ class _ClientBase:
         if body is not None:
             media = (content_type or "application/json").split(";")[0].strip().lower()
             if media == "application/x-www-form-urlencoded":
-                request["data"] = {k: to_text(v) for k, v in to_jsonable(body).items()}
+                request["data"] = form_fields(body)
             elif media == "multipart/form-data":
                 request["files"] = {
                     k: v if isinstance(v, bytes) else (None, to_text(v)) for k, v in body.items()

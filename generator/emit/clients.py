@@ -148,18 +148,27 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     body_annotation = body_default = content_type = None
     if op.body is not None:
         content_type = py_str(op.body.content_type)
-        if op.body.schema is not None and op.body.content_type.endswith("json"):
-            annotation = mapper.schema(op.body.schema, loose_enums=True)
-            merge_imports(imports, annotation.imports)
-            text = annotation.text
-            if text.startswith("list["):
-                text = f"{text} | list[Any]"
-            elif mapper.alias + "." in text or text.startswith("dict["):
-                text = f"{text} | Mapping[str, Any]"
-        elif "form" in op.body.content_type:
-            text = "Mapping[str, Any]"
-        else:
-            text = "bytes | str"
+        kinds: list[str] = []  # the body types of every media type the operation accepts, in order
+        for media in op.body.content_types or [op.body.content_type]:
+            lowered = media.split(";")[0].strip().lower()
+            if media == op.body.content_type and op.body.schema is not None and lowered.endswith("json"):
+                annotation = mapper.schema(op.body.schema, loose_enums=True)
+                merge_imports(imports, annotation.imports)
+                text = annotation.text
+                if text.startswith("list["):
+                    text = f"{text} | list[Any]"
+                elif mapper.alias + "." in text or text.startswith("dict["):
+                    text = f"{text} | Mapping[str, Any]"
+            elif lowered.endswith("json"):
+                text = "Mapping[str, Any] | list[Any]"
+            elif "form" in lowered:
+                text = "Mapping[str, Any]"
+            else:
+                text = "bytes | str"
+            for part in text.split(" | "):
+                if part not in kinds:
+                    kinds.append(part)
+        text = " | ".join(kinds)
         body_annotation = text if op.body.required else f"{text} | None"
         body_default = None if op.body.required else "None"
     responses: list[tuple[str, str]] = []
@@ -181,6 +190,9 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     if op.description and op.description != summary:
         paragraphs.append(op.description)
     paragraphs.append(f"{op.method} {op.path}" + (" (deprecated)" if op.deprecated else ""))
+    if op.body is not None:
+        accepted = ", ".join(op.body.content_types or [op.body.content_type])
+        paragraphs.append(f"The body is sent as content_type (default {op.body.content_type}; accepted: {accepted}).")
     return OperationView(
         py_name=op.py_name,
         method=py_str(op.method),

@@ -281,7 +281,7 @@ class _WorkflowBuilder:
             elif param.location == "query":
                 extra_query.append(f"{py_str(param.name)}: {value.code}")
         if step.has_body and op.body is not None:
-            call_args.append(f"body={self.value(step.body, context).code}")
+            call_args.extend(self.request_body(step, context))
         if extra_headers:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
@@ -312,6 +312,36 @@ class _WorkflowBuilder:
             assignments=assignments,
             notes=[comment(n) for n in notes],
         )
+
+    def request_body(self, step: Step, context: _StepContext) -> list[str]:
+        """The ``body=`` (and, when the step names another media type, ``content_type=``) arguments.
+
+        A string payload for XML is a template whose inserted values are XML-escaped; for other text types
+        the values are inserted as text.  Replacements left for run time wrap the payload.
+        """
+        op = step.operation
+        assert op is not None and op.body is not None
+        media = (step.body_content_type or op.body.content_type).split(";")[0].strip().lower()
+        payload = step.body
+        if isinstance(payload, ex.Template) and not _json_media(media):
+            escape = "xml_text" if media.endswith("xml") else "to_text"
+            self.doc.runtime_names.add(escape)
+            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
+                     for p in payload.parts]  # fmt: skip
+            code = " + ".join(parts)
+        else:
+            code = self.value(payload, context).code
+        if step.body_replacements:
+            self.doc.runtime_names.add("with_replacements")
+            pairs = [
+                "((" + "".join(f"{py_str(t)}, " for t in tokens) + f"), {self.value(value, context).code})"
+                for tokens, value in step.body_replacements
+            ]
+            code = f"with_replacements({code}, {', '.join(pairs)})"
+        args = [f"body={code}"]
+        if step.body_content_type and step.body_content_type != op.body.content_type:
+            args.append(f"content_type={py_str(step.body_content_type)}")
+        return args
 
     def as_text(self, value: Typed) -> str:
         if value.annotation.text == "str":
@@ -609,6 +639,10 @@ _EXPR_TYPES = (
     ex.Url, ex.Method, ex.StatusCode, ex.RequestRef, ex.ResponseRef, ex.InputRef, ex.OutputRef, ex.StepRef,
     ex.WorkflowRef, ex.SourceRef, ex.ComponentRef,
 )  # fmt: skip
+
+
+def _json_media(media: str) -> bool:
+    return media.endswith("json") or media in ("*/*", "")
 
 
 def _json_text(value: Any) -> str:
