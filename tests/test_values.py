@@ -488,3 +488,96 @@ def test_payload_diagnostics(tmp_path: Path) -> None:
         "written",
     ]
 
+
+# -- responses are read tolerantly --------------------------------------------------------------------------
+TOLERANT_FLOW = """
+- workflowId: tolerant
+  inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+  steps:
+    - stepId: read
+      operationId: getItem
+      parameters: [{name: id, in: path, value: $inputs.id}]
+      successCriteria: [{condition: $statusCode == 200}]
+      outputs: {size: $response.body#/size, login: $response.body#/owner/login, first: $response.body#/tags/0}
+  outputs: {size: $steps.read.outputs.size, login: $steps.read.outputs.login, first: $steps.read.outputs.first}
+"""
+
+
+def test_a_body_missing_fields_the_workflow_never_reads_does_not_fail(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(TOLERANT_FLOW), "values_tolerant")
+    assert warnings == []
+    # no required id/name, an owner without its other fields, a field the schema does not know
+    body = {"size": 3, "owner": {"login": "ann"}, "tags": ["t1"], "extra": {"x": 1}}
+    outputs, requests = run_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, body)]}, id="1")
+    assert outputs == {"size": 3, "login": "ann", "first": "t1"}
+    assert [r.line for r in requests] == ["GET /items/1"]
+
+
+def test_a_missing_or_mistyped_value_the_workflow_reads_is_a_step_output_error(tmp_path: Path) -> None:
+    package, _ = build(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(TOLERANT_FLOW), "values_tolerant_errors")
+    runtime = package._runtime
+    missing = {"size": 3, "owner": {"age": 4}, "tags": ["t1"]}
+    errors = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, missing)]}, id="1")
+    error = errors[0]
+    assert isinstance(error, runtime.StepOutputError) and isinstance(error, runtime.StepFailed)
+    assert (error.workflow, error.step, error.pointer, error.status_code) == ("tolerant", "read", "/owner/login", 200)
+    assert str(error) == (
+        "workflow 'tolerant' step 'read': $response.body#/owner/login is missing; the body held "
+        '{"size": 3, "owner": {"age": 4}, "tags": ["t1"]}'
+    )
+    mistyped = {"size": "big", "owner": {"login": "ann"}, "tags": ["t1"]}
+    error = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, mistyped)]}, id="1")[0]
+    assert isinstance(error, runtime.StepOutputError) and error.pointer == "/size"
+    assert str(error).startswith("workflow 'tolerant' step 'read': $response.body#/size is not int | None (1 ")
+    assert "pydantic" not in type(error).__module__
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
+    doc = package.workflows.things.tolerant.__doc__
+    assert "StepOutputError:" in doc and "StepFailed:" in doc and "ApiConnectionError:" in doc
+
+
+# -- values match their targets: array parameters, style and explode -----------------------------------------
+STYLE_PATHS = """
+/search/{lab}/{mat}/{plain}:
+  get:
+    operationId: search
+    parameters:
+      - {name: lab, in: path, required: true, style: label, schema: {type: array, items: {type: string}}}
+      - {name: mat, in: path, required: true, style: matrix, explode: true, schema: {type: array, items: {type: string}}}
+      - {name: plain, in: path, required: true, schema: {type: array, items: {type: string}}}
+      - {name: type, in: query, schema: {type: array, items: {type: string, enum: [track, album]}}}
+      - {name: spaced, in: query, style: spaceDelimited, explode: false, schema: {type: array, items: {type: string}}}
+      - {name: piped, in: query, style: pipeDelimited, explode: false, schema: {type: array, items: {type: integer}}}
+      - {name: csv, in: query, explode: false, schema: {type: array, items: {type: string}}}
+      - {name: X-List, in: header, schema: {type: array, items: {type: string}}}
+    responses: {"200": {description: ok}}
+"""
+STYLE_FLOW = """
+- workflowId: styles
+  inputs: {type: object, required: [words], properties: {words: {type: array, items: {type: string}}}}
+  steps:
+    - stepId: search
+      operationId: search
+      parameters:
+        - {name: lab, in: path, value: [a, b]}
+        - {name: mat, in: path, value: $inputs.words}
+        - {name: plain, in: path, value: "x y"}
+        - {name: type, in: query, value: track}
+        - {name: spaced, in: query, value: $inputs.words}
+        - {name: piped, in: query, value: [1, 2]}
+        - {name: csv, in: query, value: [c, d]}
+        - {name: X-List, in: header, value: [h1, h2]}
+"""
+
+
+def test_array_parameters_are_serialised_per_style_and_explode(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(STYLE_PATHS), flow(STYLE_FLOW), "values_styles")
+    assert warnings == []
+    script = lambda request: Reply(200)  # noqa: E731 - any path
+    _, requests = run_both(package, "styles", script, words=["w 1", "w2"])
+    assert len(requests) == 1
+    request = requests[0]
+    assert request.path == "/search/.a,b/;mat=w%201;mat=w2/x%20y"
+    assert request.query == [("type", "track"), ("spaced", "w 1 w2"), ("piped", "1|2"), ("csv", "c,d")]
+    assert request.headers["x-list"] == "h1,h2"

@@ -20,6 +20,7 @@ class ArgView:
     wire: str  # the name on the wire
     doc: str
     fallback: str | None = None  # literal sent when the argument is None (the path key's ``?list-type=2``)
+    value: str = ""  # the expression sent: the argument, or ``styled(...)`` for a non-default style
 
 
 @dataclass
@@ -74,6 +75,7 @@ class ClientView:
     operations: list[OperationView]
     imports: dict[str, set[str]] = field(default_factory=dict)
     source: str = ""
+    needs_styled: bool = False  # some argument is sent through the runtime's styled()
 
 
 def _sig_default(required: bool) -> str | None:
@@ -107,6 +109,7 @@ def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
         operations=operations,
         imports=imports,
         source=source,
+        needs_styled=any(arg.value.startswith("styled(") for op in operations for arg in op.args),
     )
 
 
@@ -130,6 +133,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     args: list[ArgView] = []
     groups: dict[str, list[ArgView]] = {"path": [], "query": [], "header": [], "cookie": []}
     exploded = []
+    uses_styled: set[bool] = set()
     for param in op.parameters:
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
@@ -141,6 +145,12 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
                       comment(param.description or f"{param.location} parameter {param.name}"),
                       py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
+        arg.value = param.py_name
+        if (param.location == "path" and param.style in ("label", "matrix")) or (
+            param.location == "query" and param.style in ("spaceDelimited", "pipeDelimited") and not param.explode
+        ):
+            uses_styled.add(True)
+            arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
         if param.location == "query" and param.explode is not False and param.style in (None, "form"):

@@ -174,6 +174,7 @@ class _WorkflowBuilder:
         self.sources: dict[str, SourceView] = {}
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
+        self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
 
     def need(self, module: str, *names: str) -> None:
@@ -218,10 +219,18 @@ class _WorkflowBuilder:
             how = "required" if source.required else "a default client is created (and closed) when omitted"
             arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
-        paragraphs.append(
-            "Raises:\n    StepFailed: a step's response did not meet its success criteria.\n"
-            "    ApiConnectionError: a request could not be sent."
-        )
+        raises = [
+            "StepFailed: a step's response did not meet its success criteria (or its status is an error).",
+            "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time).",
+        ]
+        if self.reads_body:
+            raises.append(
+                "StepOutputError: a value an output reads from a response body is missing or not of its documented "
+                "type (a StepFailed naming the workflow, step and pointer)."
+            )
+        if any(step.body_replacements for step in wf.steps):
+            raises.append("ValueError: a requestBody replacement target is not in the payload.")
+        paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
         self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
         return WorkflowView(
             py_name=wf.py_name,
@@ -275,6 +284,7 @@ class _WorkflowBuilder:
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
+                value = self.match_array(param.value, value, wanted_type)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
                 extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
@@ -293,7 +303,8 @@ class _WorkflowBuilder:
             local = self.scope.claim(snake(name)) if snake(name) not in self.scope.taken else self.scope.claim(
                 f"{step.py_name}_{snake(name)}"
             )
-            assignments.append((local, typed.code))
+            declared = local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
+            assignments.append((declared if typed.code.startswith("read_output(") else local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
         notes = [
             f"output {name} ({_source_text(step.outputs[name])}) "
@@ -312,6 +323,18 @@ class _WorkflowBuilder:
             assignments=assignments,
             notes=[comment(n) for n in notes],
         )
+
+    def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
+        """A single value given to an array parameter is sent as a one-item list (serialised per the
+        parameter's style); a literal list stays a list literal, so an enum-typed list type-checks."""
+        wanted = wanted_type.removesuffix(" | None")
+        if not wanted.startswith("list[") or isinstance(raw, list):
+            return value
+        if value.annotation.text.startswith(("list[", "Any")):
+            return value
+        if value.annotation.optional:
+            return Typed(f"None if {value.code} is None else [{value.code}]", value.annotation)
+        return Typed(f"[{value.code}]", Annotation(ast.Subscript(ast.Name("list"), value.annotation.node)))
 
     def request_body(self, step: Step, context: _StepContext) -> list[str]:
         """The ``body=`` (and, when the step names another media type, ``content_type=``) arguments.
@@ -446,15 +469,14 @@ class _WorkflowBuilder:
         assert var is not None
         start, single = context.body_class()
         if start is None:
-            if not tokens:
-                return Typed(f"{var}.json()", _any())
-            return self.pointer(f"{var}.json()", tokens)
+            return self.read_body(tokens, _any(), context)
         index = context.index
         node: ast.expr = ast.Name(start)
         code = f"{var}.parsed"
         attr_chain = single
         optional = False
         pending = list(tokens)
+        last_field: tuple[str, str] | None = None  # (model class, attribute) when the pointer ends at a field
         while pending:
             node = strip_annotated(node)
             members = union_members(node)
@@ -462,8 +484,7 @@ class _WorkflowBuilder:
             if len(present) != 1:
                 node = ast.Name("Any")
                 break
-            if len(present) < len(members):
-                optional = True
+            if len(present) < len(members):  # a null on the way: read_output reports the value missing
                 attr_chain = False
             current = present[0]
             if isinstance(current, ast.Name) and current.id in index.classes:
@@ -482,12 +503,13 @@ class _WorkflowBuilder:
                     break
                 node = found.annotation
                 code += f".{found.attr}"
+                last_field = (current.id, found.attr) if not pending else None
                 continue
             if isinstance(current, ast.Subscript) and ast.unparse(current.value) in ("list", "dict"):
                 pending.pop(0)
                 inner = current.slice
                 node = inner.elts[-1] if isinstance(inner, ast.Tuple) else inner
-                optional = True
+                # an absent index or key is reported by read_output
                 attr_chain = False
                 continue
             node = ast.Name("Any")
@@ -497,10 +519,26 @@ class _WorkflowBuilder:
         annotation = context.mapper.qualify(node)
         if optional and not annotation.optional and annotation.text != "Any":
             annotation = _optional(annotation)
-        if attr_chain and not pending and annotation.text != "Any" or (attr_chain and not tokens):
-            return Typed(code, annotation)
-        typed = self.pointer(f"{var}.json()", tokens) if tokens else Typed(f"{var}.json()", _any())
-        return Typed(typed.code, annotation)
+        del code, attr_chain  # the whole body is never validated: only the value read (see read_body)
+        runtime_type = None
+        if last_field is not None and "Any" in annotation.text:
+            # a field type the workflow module cannot name (``ipaddress.IPv4Address``): the model's own
+            model = context.mapper.qualify(ast.Name(last_field[0])).text
+            runtime_type = f"{model}.model_fields[{py_str(last_field[1])}].annotation"
+        return self.read_body(tokens, annotation, context, runtime_type)
+
+    def read_body(
+        self, tokens: tuple[str, ...], annotation: Annotation, context: _StepContext, runtime_type: str | None = None
+    ) -> Typed:
+        """Read one value from the decoded body, validated as ``annotation`` (tolerant of everything else)."""
+        assert context.var is not None
+        self.doc.runtime_names.add("read_output")
+        self.reads_body = True
+        merge_imports(self.doc.imports, annotation.imports)
+        pointer = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        args = [context.var, runtime_type or annotation.text, py_str(self.workflow.workflow_id), py_str(context.step.step_id),
+                py_str(pointer)]  # fmt: skip
+        return Typed(f"read_output({', '.join(args)})", annotation)
 
     # -- criteria ---------------------------------------------------------------------------------------
     def criterion(self, criterion: Criterion, context: _StepContext) -> str:
