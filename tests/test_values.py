@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from .scripted import Recorded, Reply, Script, build_package, compile_files, import_package, scripted
+from .scripted import (
+    Recorded,
+    Reply,
+    Script,
+    build_package,
+    compile_files,
+    import_package,
+    scripted,
+)
 
 
 def api(paths: str, components: str = "") -> str:
@@ -242,8 +250,10 @@ def test_input_defaults_are_the_parameters_defaults_typed(tmp_path: Path) -> Non
 def test_a_default_of_the_wrong_type_is_a_located_error(tmp_path: Path) -> None:
     text = DEFAULTS.replace("default: 10", "default: ten")
     assert diagnostics(tmp_path, api(LIST_ITEMS), flow(text)) == [
-        "specs/arazzo/things.arazzo.yaml:11:41: error[invalid-default]: the default of input 'limit' is a string, "
-        "but the input's type is integer"
+        (
+            "specs/arazzo/things.arazzo.yaml:11:41: error[invalid-default]: the default of input 'limit' is a "
+            "string, but the input's type is integer"
+        )
     ]
 
 
@@ -481,11 +491,15 @@ def test_payload_diagnostics(tmp_path: Path) -> None:
     text = BODY_FLOW.replace('"quantity": {$inputs.quantity},', '"quantity": {$inputs.quantity}')
     text = text.replace("contentType: application/xml", "contentType: application/yaml")
     assert diagnostics(tmp_path, api(BODY_PATHS, BODY_SCHEMAS), flow(text)) == [
-        "specs/arazzo/things.arazzo.yaml:32:20: error[invalid-payload]: the payload is a string for a JSON content "
-        "type but is not JSON text (Expecting ',' delimiter on line 2 of the payload)",
-        "specs/arazzo/things.arazzo.yaml:63:24: warning[undeclared-content-type]: postXml does not declare the "
-        "request content type 'application/yaml' (it accepts application/json, application/xml); it is sent as "
-        "written",
+        (
+            "specs/arazzo/things.arazzo.yaml:32:20: error[invalid-payload]: the payload is a string for a JSON "
+            "content type but is not JSON text (Expecting ',' delimiter on line 2 of the payload)"
+        ),
+        (
+            "specs/arazzo/things.arazzo.yaml:63:24: warning[undeclared-content-type]: postXml does not declare the "
+            "request content type 'application/yaml' (it accepts application/json, application/xml); it is sent "
+            "as written"
+        ),
     ]
 
 
@@ -574,10 +588,82 @@ STYLE_FLOW = """
 def test_array_parameters_are_serialised_per_style_and_explode(tmp_path: Path) -> None:
     package, warnings = build(tmp_path, api(STYLE_PATHS), flow(STYLE_FLOW), "values_styles")
     assert warnings == []
-    script = lambda request: Reply(200)  # noqa: E731 - any path
+    script = lambda request: Reply(200)
     _, requests = run_both(package, "styles", script, words=["w 1", "w2"])
     assert len(requests) == 1
     request = requests[0]
     assert request.path == "/search/.a,b/;mat=w%201;mat=w2/x%20y"
     assert request.query == [("type", "track"), ("spaced", "w 1 w2"), ("piped", "1|2"), ("csv", "c,d")]
     assert request.headers["x-list"] == "h1,h2"
+
+
+def test_the_azure_seed_runs_against_a_lenient_server_that_omits_required_fields() -> None:
+    """The issue's case: a stand-in for the Azure data plane answers sessions and job creation without
+    ``name`` (and every other required field the workflow never reads); the seed workflow still completes.
+    The session's jobs are read whole (an output), so they are complete."""
+    pytest.importorskip("quantum_workflows")
+    from quantum_workflows.apis import azure_quantum_data_plane
+    from quantum_workflows.workflows.microsoft_quantum_session_lifecycle import (
+        session_lifecycle,
+        session_lifecycle_async,
+    )
+
+    session_id, job_id = "5f1c3a52-0a43-4c1e-9d39-6d3d6f4e2a10", "9b2d0f6e-3c5a-4f1b-8e7d-1a2b3c4d5e6f"
+    job = {"id": job_id, "name": "job", "providerId": "p", "target": "t", "itemType": "Job",
+           "containerUri": "https://c", "sessionId": session_id}  # fmt: skip
+
+    def reply(request: Recorded) -> Reply:
+        if request.path.endswith("/storage/sasUri"):
+            return Reply(200, {"sasUri": "https://storage.example/jobs?sig=x"})
+        if request.path.endswith(":close"):
+            return Reply(200, {"id": session_id, "status": "Succeeded"})
+        if request.path.endswith("/jobs"):
+            return Reply(200, {"value": [job]})
+        if f"/jobs/{job_id}" in request.path:
+            return Reply(200, {"id": job_id})  # no name, providerId, target, itemType, containerUri
+        return Reply(200, {"id": session_id, "status": "Waiting"})  # no name, providerId, target, itemType
+
+    inputs = {
+        "subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group_name": "rg",
+        "workspace_name": "ws", "api_version": "2026-01-15-preview", "auth_token": "token",
+        "session_id": session_id, "job_failure_policy": "Abort", "job_id": job_id, "container_name": "jobs",
+        "quantum_item_count": 1,
+    }  # fmt: skip
+    with scripted(reply) as server:
+        with azure_quantum_data_plane.Client(server.url) as client:
+            outputs = session_lifecycle(**inputs, data_plane_api=client)
+
+        async def run() -> Any:
+            async with azure_quantum_data_plane.AsyncClient(server.url) as client:
+                return await session_lifecycle_async(**inputs, data_plane_api=client)
+
+        async_outputs = asyncio.run(run())
+    assert outputs == async_outputs
+    assert (outputs.session_id, outputs.job_id) == (session_id, job_id)
+    assert [j.id for j in outputs.session_jobs] == [job_id]
+    assert outputs.final_session_status is not None and outputs.final_session_status.value == "Succeeded"
+    assert len(server.requests) == 10
+
+
+LATE_REPLACEMENT_FLOW = """
+- workflowId: late
+  inputs: {type: object, required: [order], properties: {order: {type: object}}}
+  steps:
+    - stepId: post
+      operationId: postJson
+      requestBody:
+        payload: $inputs.order
+        replacements: [{target: /meta/tag, value: new}, {target: /lines/-, value: {n: 2}}]
+"""
+
+
+def test_run_time_replacements_set_members_append_and_report_a_missing_parent(tmp_path: Path) -> None:
+    package, warnings = build(tmp_path, api(BODY_PATHS, BODY_SCHEMAS), flow(LATE_REPLACEMENT_FLOW), "values_late")
+    assert warnings == []
+    script = {("POST", "/json"): [Reply(201)]}
+    _, requests = run_both(package, "late", script, order={"meta": {"tag": "old"}, "lines": [{"n": 1}]})
+    assert json.loads(requests[0].body) == {"meta": {"tag": "new"}, "lines": [{"n": 1}, {"n": 2}]}
+    errors = raises_both(package, "late", script, order={"lines": []})
+    assert isinstance(errors[0], ValueError)
+    assert str(errors[0]) == "replacement target /meta/tag is not in the payload"
+    assert "ValueError: a requestBody replacement target is not in the payload." in package.workflows.things.late.__doc__
