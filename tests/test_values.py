@@ -667,3 +667,13 @@ def test_run_time_replacements_set_members_append_and_report_a_missing_parent(tm
     assert isinstance(errors[0], ValueError)
     assert str(errors[0]) == "replacement target /meta/tag is not in the payload"
     assert "ValueError: a requestBody replacement target is not in the payload." in package.workflows.things.late.__doc__
+
+
+def test_expressions_inside_object_outputs_are_checked(tmp_path: Path) -> None:
+    text = LITERAL_OUTPUTS.replace("obj: {a: [1, $inputs.id]}", "obj: {a: [1, $inputs.nope]}")
+    assert diagnostics(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(text)) == [
+        (
+            "specs/arazzo/things.arazzo.yaml:12:85: error[unknown-input]: '$inputs.nope' is not declared in the "
+            "inputs of workflow 'literals'"
+        )
+    ]
