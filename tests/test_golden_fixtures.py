@@ -77,6 +77,15 @@ CASES = [
         "names_and_escaping",
         package="odd_names",
     ),
+    # Values and bodies (issue 6): literal and null outputs, typed input defaults from components.inputs, a
+    # workflow-level Reusable parameter with a value override, a form body written as a string, a JSON body
+    # written as JSON text with a replacement, an XML body, multipart, outputs read tolerantly (one value
+    # validated, never the whole body), a single literal given to an array-of-enum query parameter
+    # (Spotify-like), pipeDelimited and matrix styles.
+    Case(
+        "values_and_bodies",
+        package="music_flows",
+    ),
 ]
 CASE_IDS = [case.name for case in CASES]
 

@@ -19,6 +19,7 @@ from ._runtime import (
     RateLimitError,
     ResponseValidationError,
     StepFailed,
+    StepOutputError,
     UnexpectedStatusError,
     UnprocessableEntityError,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "StepFailed",
+    "StepOutputError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "apis",

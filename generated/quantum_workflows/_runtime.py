@@ -433,6 +433,79 @@ class StepFailed(_PicklableError):
         )
 
 
+class StepOutputError(StepFailed):
+    """A value a workflow reads from a response body is missing, or is not of its documented type.
+
+    Only the values a workflow reads are checked (a field it never reads may be absent or malformed).
+    ``pointer`` is the JSON Pointer into the body, ``held`` a short, redacted summary of what the body held.
+    """
+
+    def __init__(
+        self,
+        workflow: str,
+        step: str,
+        pointer: str,
+        problem: str,
+        response: ApiResponse[Any],
+        held: str,
+    ) -> None:
+        _PicklableError.__init__(
+            self,
+            f"workflow '{workflow}' step '{step}': $response.body#{pointer} {problem}; the body held {held}",
+        )
+        self.workflow = workflow
+        self.step = step
+        self.criterion = f"$response.body#{pointer}"
+        self.pointer = pointer
+        self.problem = problem
+        self.held = held
+        self.response = response.detached()
+        self.cause = None
+        self.status_code = response.status_code
+
+
+_MISSING: Any = object()
+
+
+def _pointer_tokens(pointer: str) -> list[str]:
+    return (
+        [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
+        if pointer
+        else []
+    )
+
+
+def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, pointer: str) -> Any:
+    """The value at the JSON Pointer ``pointer`` in the response body, validated as ``tp`` (only that value).
+
+    Raises :class:`StepOutputError` when the pointer does not resolve or the value does not validate.
+    """
+    detached = response.detached()
+    data = _decode(detached.http_response)
+    node = data
+    for token in _pointer_tokens(pointer):
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            node = _MISSING
+            break
+    if node is _MISSING:
+        raise StepOutputError(workflow, step, pointer, "is missing", detached, _summary(data))
+    if tp is Any:
+        return node
+    try:
+        return _adapter(tp).validate_python(node)
+    except pydantic.ValidationError as error:
+        problem = f"is not {_type_name(tp)} ({error.error_count()} validation error(s))"
+    raise StepOutputError(workflow, step, pointer, problem, detached, _summary(data))
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
 # -- request building --------------------------------------------------------------------------------------
 def to_text(value: Any) -> str:
     """A parameter value as it travels in a path, query, header or cookie."""
@@ -462,13 +535,101 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def form_fields(body: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Form fields as they are encoded: lists repeat the name (form, explode), ``None`` is left out."""
+    fields: dict[str, str | list[str]] = {}
+    for name, value in to_jsonable(body).items():
+        if value is None:
+            continue
+        fields[name] = (
+            [to_text(item) for item in value] if isinstance(value, list) else to_text(value)
+        )
+    return fields
+
+
+def xml_text(value: Any) -> str:
+    """A value inserted into an XML payload: its text with ``&``, ``<``, ``>`` and quotes escaped."""
+    return (
+        to_text(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
+    """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
+
+    A missing object member is added; ``-`` appends to an array; a target under a missing parent raises
+    ``ValueError`` naming the pointer.
+    """
+    document = to_jsonable(payload)
+    for tokens, value in replacements:
+        if not tokens:
+            document = to_jsonable(value)
+            continue
+        node = document
+        for token in tokens[:-1]:
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+        last = tokens[-1]
+        if isinstance(node, dict):
+            node[last] = to_jsonable(value)
+        elif isinstance(node, list) and last == "-":
+            node.append(to_jsonable(value))
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = to_jsonable(value)
+        else:
+            raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+    return document
+
+
+class Encoded(str):
+    """A path value already serialised and percent-encoded (``label`` and ``matrix`` styles)."""
+
+
+def styled(value: Any, style: str, explode: bool, name: str) -> Any:
+    """A parameter value serialised per its OpenAPI ``style``/``explode`` where that differs from the default.
+
+    ``spaceDelimited``/``pipeDelimited`` (query): the items joined with a space or ``|``; ``label`` (path):
+    ``.a,b`` or, exploded, ``.a.b``; ``matrix`` (path): ``;name=a,b`` or, exploded, ``;name=a;name=b``.
+    """
+    if value is None:
+        return None
+    items = list(value) if isinstance(value, list | tuple) else [value]
+    if style in ("spaceDelimited", "pipeDelimited"):
+        return (" " if style == "spaceDelimited" else "|").join(to_text(item) for item in items)
+    parts = [quote(to_text(item), safe="") for item in items]
+    if style == "label":
+        return Encoded("." + ("." if explode else ",").join(parts))
+    if style == "matrix":
+        key = quote(name, safe="")
+        if explode:
+            return Encoded("".join(f";{key}={part}" for part in parts))
+        return Encoded(f";{key}=" + ",".join(parts))
+    return value
+
+
 def expand_path(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``)."""
+    """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``).
+
+    A list is the ``simple`` style: its items encoded one by one and joined with ``,``.
+    """
     path = template
     for name, value in values.items():
-        path = path.replace(
-            "{" + name + "}", quote(to_text(value), safe="/" if name.endswith("+") else "")
-        )
+        safe = "/" if name.endswith("+") else ""
+        if isinstance(value, Encoded):
+            text = str(value)
+        elif isinstance(value, list | tuple):
+            text = ",".join(quote(to_text(item), safe=safe) for item in value)
+        else:
+            text = quote(to_text(value), safe=safe)
+        path = path.replace("{" + name + "}", text)
     return path
 
 
@@ -654,7 +815,7 @@ class _ClientBase:
         if body is not None:
             media = (content_type or "application/json").split(";")[0].strip().lower()
             if media == "application/x-www-form-urlencoded":
-                request["data"] = {k: to_text(v) for k, v in to_jsonable(body).items()}
+                request["data"] = form_fields(body)
             elif media == "multipart/form-data":
                 request["files"] = {
                     k: v if isinstance(v, bytes) else (None, to_text(v)) for k, v in body.items()

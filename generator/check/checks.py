@@ -111,7 +111,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             if criterion.context is not None:
                 check_expressions(criterion.context, criterion.loc, position)
         for name, output in step.outputs.items():
-            check_expressions(output, step.output_locs[name], position)
+            for value in _values(output):  # an object/array literal output: every expression inside it
+                check_expressions(value, step.output_locs[name], position)
         for action in step.on_success + step.on_failure:
             diagnostics.error(
                 "unsupported-action",
@@ -120,7 +121,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 action.loc,
             )
     for name, output in workflow.outputs.items():
-        check_expressions(output, workflow.output_locs[name], None)
+        for value in _values(output):
+            check_expressions(value, workflow.output_locs[name], None)
 
 
 def _check_step(step: Step, diagnostics: Diagnostics) -> None:

@@ -20,6 +20,7 @@ class ArgView:
     wire: str  # the name on the wire
     doc: str
     fallback: str | None = None  # literal sent when the argument is None (the path key's ``?list-type=2``)
+    value: str = ""  # the expression sent: the argument, or ``styled(...)`` for a non-default style
 
 
 @dataclass
@@ -74,6 +75,7 @@ class ClientView:
     operations: list[OperationView]
     imports: dict[str, set[str]] = field(default_factory=dict)
     source: str = ""
+    needs_styled: bool = False  # some argument is sent through the runtime's styled()
 
 
 def _sig_default(required: bool) -> str | None:
@@ -107,6 +109,7 @@ def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
         operations=operations,
         imports=imports,
         source=source,
+        needs_styled=any(arg.value.startswith("styled(") for op in operations for arg in op.args),
     )
 
 
@@ -130,6 +133,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     args: list[ArgView] = []
     groups: dict[str, list[ArgView]] = {"path": [], "query": [], "header": [], "cookie": []}
     exploded = []
+    uses_styled: set[bool] = set()
     for param in op.parameters:
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
@@ -141,6 +145,12 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
                       comment(param.description or f"{param.location} parameter {param.name}"),
                       py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
+        arg.value = param.py_name
+        if (param.location == "path" and param.style in ("label", "matrix")) or (
+            param.location == "query" and param.style in ("spaceDelimited", "pipeDelimited") and not param.explode
+        ):
+            uses_styled.add(True)
+            arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
         if param.location == "query" and param.explode is not False and param.style in (None, "form"):
@@ -148,18 +158,27 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     body_annotation = body_default = content_type = None
     if op.body is not None:
         content_type = py_str(op.body.content_type)
-        if op.body.schema is not None and op.body.content_type.endswith("json"):
-            annotation = mapper.schema(op.body.schema, loose_enums=True)
-            merge_imports(imports, annotation.imports)
-            text = annotation.text
-            if text.startswith("list["):
-                text = f"{text} | list[Any]"
-            elif mapper.alias + "." in text or text.startswith("dict["):
-                text = f"{text} | Mapping[str, Any]"
-        elif "form" in op.body.content_type:
-            text = "Mapping[str, Any]"
-        else:
-            text = "bytes | str"
+        kinds: list[str] = []  # the body types of every media type the operation accepts, in order
+        for media in op.body.content_types or [op.body.content_type]:
+            lowered = media.split(";")[0].strip().lower()
+            if media == op.body.content_type and op.body.schema is not None and lowered.endswith("json"):
+                annotation = mapper.schema(op.body.schema, loose_enums=True)
+                merge_imports(imports, annotation.imports)
+                text = annotation.text
+                if text.startswith("list["):
+                    text = f"{text} | list[Any]"
+                elif mapper.alias + "." in text or text.startswith("dict["):
+                    text = f"{text} | Mapping[str, Any]"
+            elif lowered.endswith("json"):
+                text = "Mapping[str, Any] | list[Any]"
+            elif "form" in lowered:
+                text = "Mapping[str, Any]"
+            else:
+                text = "bytes | str"
+            for part in text.split(" | "):
+                if part not in kinds:
+                    kinds.append(part)
+        text = " | ".join(kinds)
         body_annotation = text if op.body.required else f"{text} | None"
         body_default = None if op.body.required else "None"
     responses: list[tuple[str, str]] = []
@@ -181,6 +200,9 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     if op.description and op.description != summary:
         paragraphs.append(op.description)
     paragraphs.append(f"{op.method} {op.path}" + (" (deprecated)" if op.deprecated else ""))
+    if op.body is not None:
+        accepted = ", ".join(op.body.content_types or [op.body.content_type])
+        paragraphs.append(f"The body is sent as content_type (default {op.body.content_type}; accepted: {accepted}).")
     return OperationView(
         py_name=op.py_name,
         method=py_str(op.method),

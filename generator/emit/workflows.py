@@ -10,6 +10,7 @@ outputs are inferred from the models the expressions point into.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,6 +174,8 @@ class _WorkflowBuilder:
         self.sources: dict[str, SourceView] = {}
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
+        self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
+        self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
 
     def need(self, module: str, *names: str) -> None:
         self.doc.imports.setdefault(module, set()).update(names)
@@ -180,14 +183,17 @@ class _WorkflowBuilder:
     def build(self) -> WorkflowView:
         wf = self.workflow
         params = []
-        for item in sorted(wf.inputs, key=lambda i: not i.required):
+        for item in sorted(wf.inputs, key=lambda i: not i.required or i.has_default):
             annotation = _input_annotation(item.schema)
             merge_imports(self.doc.imports, annotation.imports)
             claimed = self.scope.claim(item.py_name)
             assert claimed == item.py_name, "inputs are named in the IR with the same reserved names"
+            doc = comment(item.description or f"workflow input {item.name}")
+            if item.has_default:
+                params.append(self.defaulted_input(item, annotation, doc))
+                continue
             text = annotation.text if item.required else f"{annotation.text} | None"
-            params.append(ParamView(item.py_name, text, None if item.required else "None",
-                                    comment(item.description or f"workflow input {item.name}")))  # fmt: skip
+            params.append(ParamView(item.py_name, text, None if item.required else "None", doc))
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
@@ -213,10 +219,18 @@ class _WorkflowBuilder:
             how = "required" if source.required else "a default client is created (and closed) when omitted"
             arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
-        paragraphs.append(
-            "Raises:\n    StepFailed: a step's response did not meet its success criteria.\n"
-            "    ApiConnectionError: a request could not be sent."
-        )
+        raises = [
+            "StepFailed: a step's response did not meet its success criteria (or its status is an error).",
+            "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time).",
+        ]
+        if self.reads_body:
+            raises.append(
+                "StepOutputError: a value an output reads from a response body is missing or not of its documented "
+                "type (a StepFailed naming the workflow, step and pointer)."
+            )
+        if any(step.body_replacements for step in wf.steps):
+            raises.append("ValueError: a requestBody replacement target is not in the payload.")
+        paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
         self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
         return WorkflowView(
             py_name=wf.py_name,
@@ -230,6 +244,26 @@ class _WorkflowBuilder:
             steps=steps,
             outputs=outputs,
         )
+
+    def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
+        """An input whose schema gives a ``default``: the parameter defaults to it, typed as the input.
+
+        Scalars are the Python default itself; a list or object default (mutable) is ``None`` in the signature
+        and the literal where the input is read (``(tags if tags is not None else ["a"])``).
+        """
+        literal = self.value(item.default, None)
+        doc = f"{doc} (default {_json_text(item.default)})"
+        if item.default is None:
+            self.inputs[item.name] = (item, _optional(annotation))
+            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+        if isinstance(item.default, dict | list):
+            self.inputs[item.name] = (item, annotation)
+            self.input_fallbacks[item.name] = literal.code
+            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+        if annotation.text == "float" and isinstance(item.default, int):
+            literal = Typed(repr(float(item.default)), annotation)
+        self.inputs[item.name] = (item, annotation)
+        return ParamView(item.py_name, annotation.text, literal.code, doc)
 
     # -- steps ------------------------------------------------------------------------------------------
     def step(self, step: Step) -> StepView:
@@ -250,13 +284,14 @@ class _WorkflowBuilder:
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
+                value = self.match_array(param.value, value, wanted_type)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
                 extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
             elif param.location == "query":
                 extra_query.append(f"{py_str(param.name)}: {value.code}")
         if step.has_body and op.body is not None:
-            call_args.append(f"body={self.value(step.body, context).code}")
+            call_args.extend(self.request_body(step, context))
         if extra_headers:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
@@ -268,10 +303,11 @@ class _WorkflowBuilder:
             local = self.scope.claim(snake(name)) if snake(name) not in self.scope.taken else self.scope.claim(
                 f"{step.py_name}_{snake(name)}"
             )
-            assignments.append((local, typed.code))
+            declared = local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
+            assignments.append((declared if typed.code.startswith("read_output(") else local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
         notes = [
-            f"output {name} ({ex.to_source(step.outputs[name]) if not isinstance(step.outputs[name], str) else step.outputs[name]}) "
+            f"output {name} ({_source_text(step.outputs[name])}) "
             "is not used by a later step or the workflow outputs"
             for name in unused
         ]
@@ -287,6 +323,48 @@ class _WorkflowBuilder:
             assignments=assignments,
             notes=[comment(n) for n in notes],
         )
+
+    def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
+        """A single value given to an array parameter is sent as a one-item list (serialised per the
+        parameter's style); a literal list stays a list literal, so an enum-typed list type-checks."""
+        wanted = wanted_type.removesuffix(" | None")
+        if not wanted.startswith("list[") or isinstance(raw, list):
+            return value
+        if value.annotation.text.startswith(("list[", "Any")):
+            return value
+        if value.annotation.optional:
+            return Typed(f"None if {value.code} is None else [{value.code}]", value.annotation)
+        return Typed(f"[{value.code}]", Annotation(ast.Subscript(ast.Name("list"), value.annotation.node)))
+
+    def request_body(self, step: Step, context: _StepContext) -> list[str]:
+        """The ``body=`` (and, when the step names another media type, ``content_type=``) arguments.
+
+        A string payload for XML is a template whose inserted values are XML-escaped; for other text types
+        the values are inserted as text.  Replacements left for run time wrap the payload.
+        """
+        op = step.operation
+        assert op is not None and op.body is not None
+        media = (step.body_content_type or op.body.content_type).split(";")[0].strip().lower()
+        payload = step.body
+        if isinstance(payload, ex.Template) and not _json_media(media):
+            escape = "xml_text" if media.endswith("xml") else "to_text"
+            self.doc.runtime_names.add(escape)
+            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
+                     for p in payload.parts]  # fmt: skip
+            code = " + ".join(parts)
+        else:
+            code = self.value(payload, context).code
+        if step.body_replacements:
+            self.doc.runtime_names.add("with_replacements")
+            pairs = [
+                "((" + "".join(f"{py_str(t)}, " for t in tokens) + f"), {self.value(value, context).code})"
+                for tokens, value in step.body_replacements
+            ]
+            code = f"with_replacements({code}, {', '.join(pairs)})"
+        args = [f"body={code}"]
+        if step.body_content_type and step.body_content_type != op.body.content_type:
+            args.append(f"content_type={py_str(step.body_content_type)}")
+        return args
 
     def as_text(self, value: Typed) -> str:
         if value.annotation.text == "str":
@@ -329,11 +407,16 @@ class _WorkflowBuilder:
             return self.template(expr, context)
         if isinstance(expr, str):
             return Typed(py_str(expr), _named("str"))
+        if not isinstance(expr, (ex.Template, *_EXPR_TYPES)):
+            return self.value(expr, context)  # a literal: number, boolean, null, string, object, array
         if isinstance(expr, ex.InputRef):
             item, annotation = self.inputs[expr.name]
+            code = item.py_name
+            if expr.name in self.input_fallbacks:
+                code = f"({code} if {code} is not None else {self.input_fallbacks[expr.name]})"
             if expr.path:
-                return self.pointer(item.py_name, expr.path)
-            return Typed(item.py_name, annotation)
+                return self.pointer(code, expr.path)
+            return Typed(code, annotation)
         if isinstance(expr, ex.StepRef):
             typed = self.step_outputs[(expr.step_id, expr.name)]
             if expr.path:
@@ -386,15 +469,14 @@ class _WorkflowBuilder:
         assert var is not None
         start, single = context.body_class()
         if start is None:
-            if not tokens:
-                return Typed(f"{var}.json()", _any())
-            return self.pointer(f"{var}.json()", tokens)
+            return self.read_body(tokens, _any(), context)
         index = context.index
         node: ast.expr = ast.Name(start)
         code = f"{var}.parsed"
         attr_chain = single
         optional = False
         pending = list(tokens)
+        last_field: tuple[str, str] | None = None  # (model class, attribute) when the pointer ends at a field
         while pending:
             node = strip_annotated(node)
             members = union_members(node)
@@ -402,8 +484,7 @@ class _WorkflowBuilder:
             if len(present) != 1:
                 node = ast.Name("Any")
                 break
-            if len(present) < len(members):
-                optional = True
+            if len(present) < len(members):  # a null on the way: read_output reports the value missing
                 attr_chain = False
             current = present[0]
             if isinstance(current, ast.Name) and current.id in index.classes:
@@ -422,12 +503,13 @@ class _WorkflowBuilder:
                     break
                 node = found.annotation
                 code += f".{found.attr}"
+                last_field = (current.id, found.attr) if not pending else None
                 continue
             if isinstance(current, ast.Subscript) and ast.unparse(current.value) in ("list", "dict"):
                 pending.pop(0)
                 inner = current.slice
                 node = inner.elts[-1] if isinstance(inner, ast.Tuple) else inner
-                optional = True
+                # an absent index or key is reported by read_output
                 attr_chain = False
                 continue
             node = ast.Name("Any")
@@ -437,10 +519,26 @@ class _WorkflowBuilder:
         annotation = context.mapper.qualify(node)
         if optional and not annotation.optional and annotation.text != "Any":
             annotation = _optional(annotation)
-        if attr_chain and not pending and annotation.text != "Any" or (attr_chain and not tokens):
-            return Typed(code, annotation)
-        typed = self.pointer(f"{var}.json()", tokens) if tokens else Typed(f"{var}.json()", _any())
-        return Typed(typed.code, annotation)
+        del code, attr_chain  # the whole body is never validated: only the value read (see read_body)
+        runtime_type = None
+        if last_field is not None and "Any" in annotation.text:
+            # a field type the workflow module cannot name (``ipaddress.IPv4Address``): the model's own
+            model = context.mapper.qualify(ast.Name(last_field[0])).text
+            runtime_type = f"{model}.model_fields[{py_str(last_field[1])}].annotation"
+        return self.read_body(tokens, annotation, context, runtime_type)
+
+    def read_body(
+        self, tokens: tuple[str, ...], annotation: Annotation, context: _StepContext, runtime_type: str | None = None
+    ) -> Typed:
+        """Read one value from the decoded body, validated as ``annotation`` (tolerant of everything else)."""
+        assert context.var is not None
+        self.doc.runtime_names.add("read_output")
+        self.reads_body = True
+        merge_imports(self.doc.imports, annotation.imports)
+        pointer = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        args = [context.var, runtime_type or annotation.text, py_str(self.workflow.workflow_id), py_str(context.step.step_id),
+                py_str(pointer)]  # fmt: skip
+        return Typed(f"read_output({', '.join(args)})", annotation)
 
     # -- criteria ---------------------------------------------------------------------------------------
     def criterion(self, criterion: Criterion, context: _StepContext) -> str:
@@ -481,7 +579,7 @@ class _WorkflowBuilder:
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
             merge_imports(self.doc.imports, typed.annotation.imports)
-            source = ex.to_source(expr) if not isinstance(expr, str) else expr
+            source = _source_text(expr)
             views.append(
                 OutputView(
                     names.claim(_field_base(snake(name))), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
@@ -573,6 +671,41 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+_EXPR_TYPES = (
+    ex.Url, ex.Method, ex.StatusCode, ex.RequestRef, ex.ResponseRef, ex.InputRef, ex.OutputRef, ex.StepRef,
+    ex.WorkflowRef, ex.SourceRef, ex.ComponentRef,
+)  # fmt: skip
+
+
+def _json_media(media: str) -> bool:
+    return media.endswith("json") or media in ("*/*", "")
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _source_text(value: Any) -> str:
+    """How an output value is written in the document: the expression, or the literal as JSON."""
+    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+        return ex.to_source(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return _json_text(_plain_value(value))
+    return _json_text(value)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+        return ex.to_source(value)
+    return value
 
 
 def _field_base(name: str) -> str:

@@ -7,8 +7,10 @@ the location of the offending value; semantic cross-checks live in :mod:`generat
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from ..diagnostics import Diagnostics, Loc, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
@@ -198,6 +200,7 @@ class WorkflowLowering:
         for name, prop in properties.items():
             _, prop_node = self._follow(prop, properties.at(name) if isinstance(properties, YMap) else None)
             prop_schema = to_plain(prop_node) if isinstance(prop_node, dict) else {}
+            has_default = "default" in prop_schema and self._default_fits(name, prop_node)
             inputs.append(
                 Input(
                     name=name,
@@ -205,9 +208,25 @@ class WorkflowLowering:
                     schema=prop_schema,
                     required=name in required,
                     description=_text(prop_schema.get("description")),
+                    has_default=has_default,
+                    default=prop_schema.get("default") if has_default else None,
                 )
             )
         return inputs
+
+    def _default_fits(self, name: str, node: Any) -> bool:
+        """Whether an input's ``default`` has the input's JSON type (else a located ``invalid-default``)."""
+        default = node.get("default")
+        kind = node.get("type")
+        kinds = [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)] if isinstance(kind, list) else []
+        if not kinds or _json_type_fits(default, kinds):
+            return True
+        self.diagnostics.error(
+            "invalid-default",
+            f"the default of input '{name}' is {_kind(default)}, but the input's type is {' or '.join(kinds)}",
+            loc_of(node, "default") or self.root.loc,
+        )
+        return False
 
     def _follow(self, node: Any, loc: Loc | None) -> tuple[Path, Any]:
         """Resolve a JSON-Schema ``$ref`` (``#/components/inputs/x``) inside the Arazzo document."""
@@ -228,8 +247,9 @@ class WorkflowLowering:
             return outputs, locs
         for name, value in raw_outputs.items():
             loc = raw_outputs.at(name)
-            parsed = self._expression(value, loc)
-            if parsed is not None:
+            errors = len(self.diagnostics.items)
+            parsed = self._value(value, loc)  # an expression, a template or a literal (null included)
+            if len(self.diagnostics.items) == errors:
                 outputs[name] = parsed
                 locs[name] = loc
         return outputs, locs
@@ -267,7 +287,7 @@ class WorkflowLowering:
     def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
         source, api, operation = self._target(raw)
         parameters = self._parameters(wf_params, raw, operation)
-        body, content_type, has_body = self._request_body(raw)
+        body, content_type, has_body, late = self._request_body(raw, operation)
         request_body = raw.get("requestBody")
         body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
         outputs, output_locs = self._outputs(raw)
@@ -289,6 +309,7 @@ class WorkflowLowering:
             on_success=self._actions(raw.get("onSuccess"), "successActions"),
             on_failure=self._actions(raw.get("onFailure"), "failureActions"),
             loc=raw.at("stepId"),
+            body_replacements=late,
         )
 
     def _target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
@@ -397,7 +418,10 @@ class WorkflowLowering:
         return list(merged.values())
 
     def _parameter(self, item: Any, loc: Loc, operation: Operation | None) -> StepParameter | None:
+        override: tuple[Any, Loc] | None = None
         if isinstance(item, YMap) and "reference" in item:
+            if "value" in item:  # a Reusable Object's value replaces the component parameter's own value
+                override = (item["value"], item.at("value"))
             item = self._component(item["reference"], item.at("reference"), "parameters")
             if item is None:
                 return None
@@ -418,12 +442,13 @@ class WorkflowLowering:
                 item.at("in") if "in" in item else item.loc,
             )
             return None
-        if "value" not in item:
+        if "value" not in item and override is None:
             self.diagnostics.error("missing-field", f"parameter '{name}' has no 'value'", item.loc)
             return None
-        value = self._value(item["value"], item.at("value"))
+        raw_value, value_loc = override if override is not None else (item["value"], item.at("value"))
+        value = self._value(raw_value, value_loc)
         target = operation.parameter(name, str(location)) if operation else None
-        return StepParameter(name, str(location), value, item.at("value"), target)
+        return StepParameter(name, str(location), value, value_loc, target)
 
     def _component(self, reference: Any, loc: Loc, kind: str) -> Any:
         text = str(reference)
@@ -438,21 +463,90 @@ class WorkflowLowering:
             return None
         return table[name]
 
-    def _request_body(self, raw: YMap) -> tuple[Value | None, str | None, bool]:
+    def _request_body(
+        self, raw: YMap, operation: Operation | None
+    ) -> tuple[Value | None, str | None, bool, list[tuple[tuple[str, ...], Value]]]:
+        """The payload (literal tree with parsed expressions), its content type, whether there is one, and the
+        replacements left for run time (when the payload is a single runtime expression)."""
         body = raw.get("requestBody")
         if not isinstance(body, YMap):
-            return None, None, False
+            return None, None, False, []
         content_type = body.get("contentType") if isinstance(body.get("contentType"), str) else None
-        payload = self._value(body.get("payload"), body.at("payload")) if "payload" in body else None
+        media = (content_type or (operation.body.content_type if operation and operation.body else "")).lower()
+        media = media.split(";")[0].strip()
+        if content_type and operation is not None and operation.body is not None:
+            accepted = [m.split(";")[0].strip().lower() for m in operation.body.content_types]
+            if accepted and media not in accepted:
+                self.diagnostics.warning(
+                    "undeclared-content-type",
+                    f"{operation.operation_id} does not declare the request content type '{content_type}' "
+                    f"(it accepts {', '.join(operation.body.content_types)}); it is sent as written",
+                    body.at("contentType"),
+                )
+        payload_loc = body.at("payload")
+        raw_payload = body.get("payload")
+        if isinstance(raw_payload, str) and _is_json_media(media):
+            payload = self._json_text_payload(raw_payload, payload_loc)
+        elif isinstance(raw_payload, str) and media == "application/x-www-form-urlencoded":
+            payload = self._form_text_payload(raw_payload, payload_loc)
+        else:
+            payload = self._value(raw_payload, payload_loc) if "payload" in body else None
+        late: list[tuple[tuple[str, ...], Value]] = []
         replacements = self._list(body, "replacements")
         for index, replacement in enumerate(replacements):
             loc = replacements.at(index)
-            if not isinstance(replacement, YMap) or "target" not in replacement:
+            if not isinstance(replacement, YMap) or "target" not in replacement or "value" not in replacement:
                 self.diagnostics.error("invalid-replacement", "a replacement needs 'target' and 'value'", loc)
                 continue
             value = self._value(replacement.get("value"), replacement.at("value"))
-            payload = _replace(payload, str(replacement["target"]), value, self.diagnostics, replacement.at("target"))
-        return payload, content_type, "payload" in body
+            target, target_loc = str(replacement["target"]), replacement.at("target")
+            if not isinstance(payload, dict | list) and target.startswith("/"):
+                late.append((_pointer_tokens(target), value))  # the payload exists only at run time
+                continue
+            payload = _replace(payload, target, value, self.diagnostics, target_loc)
+        return payload, content_type, "payload" in body, late
+
+    def _json_text_payload(self, text: str, loc: Loc) -> Value:
+        """A string payload for a JSON media type is the JSON text of the body (the specification's "JSON
+        Templated Example"): it is parsed here; ``{$...}`` inside JSON strings stay templates, and a bare
+        ``{$...}`` where a JSON value goes is that value, typed.  Text that is not JSON is a located error."""
+        marked, found = _mark_bare_expressions(text)
+        try:
+            document = json.loads(marked)
+        except json.JSONDecodeError as error:
+            if not text.lstrip().startswith(("{", "[")):
+                return self._value(text, loc)  # a JSON string value (``payload: hello``)
+            self.diagnostics.error(
+                "invalid-payload",
+                f"the payload is a string for a JSON content type but is not JSON text ({error.msg} on line "
+                f"{error.lineno} of the payload)",
+                loc,
+            )
+            return None
+
+        def convert(node: Any) -> Value:
+            if isinstance(node, dict):
+                return {key: convert(value) for key, value in node.items()}
+            if isinstance(node, list):
+                return [convert(value) for value in node]
+            if isinstance(node, str):
+                if node in found:
+                    return self._expression(found[node], loc)
+                return self._expression(node, loc)
+            return node
+
+        return convert(document)
+
+    def _form_text_payload(self, text: str, loc: Loc) -> Value:
+        """``a={$inputs.x}&b=literal`` for a form content type: the fields, each value a template, so that
+        the client encodes the values (a value holding ``&`` or ``=`` stays one value)."""
+        fields: dict[str, Value] = {}
+        for pair in text.split("&"):
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            fields[unquote_plus(name)] = self._expression(unquote_plus(value), loc)
+        return fields
 
     def _value(self, node: Any, loc: Loc) -> Value:
         """A payload/parameter value: literals stay, strings with runtime expressions are parsed."""
@@ -564,6 +658,66 @@ class WorkflowLowering:
             )
         return actions
 
+
+
+def _is_json_media(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json") or media == "*/*" or media == ""
+
+
+def _pointer_tokens(target: str) -> tuple[str, ...]:
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:])
+
+
+def _mark_bare_expressions(text: str) -> tuple[str, dict[str, str]]:
+    """Replace each ``{$...}`` that stands where a JSON value goes (outside JSON strings) with a unique JSON
+    string, so the text parses; returns the text and marker -> ``{$...}``."""
+    out: list[str] = []
+    found: dict[str, str] = {}
+    pos, in_string = 0, False
+    while pos < len(text):
+        char = text[pos]
+        if in_string:
+            out.append(char)
+            if char == "\\":
+                out.append(text[pos + 1 : pos + 2])
+                pos += 2
+                continue
+            if char == '"':
+                in_string = False
+            pos += 1
+            continue
+        if char == '"':
+            in_string = True
+        elif char == "{" and text[pos + 1 : pos + 2] == "$":
+            end = text.find("}", pos)
+            if end != -1:
+                marker = f"\u0000arazzo-expression-{len(found)}\u0000"
+                found[marker] = text[pos : end + 1]
+                out.append(json.dumps(marker))
+                pos = end + 1
+                continue
+        out.append(char)
+        pos += 1
+    return "".join(out), found
+
+
+def _json_type_fits(value: Any, kinds: list[str]) -> bool:
+    for kind in kinds:
+        if kind == "null" and value is None:
+            return True
+        if kind == "boolean" and isinstance(value, bool):
+            return True
+        if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            return True
+        if kind == "string" and isinstance(value, str):
+            return True
+        if kind == "array" and isinstance(value, list):
+            return True
+        if kind == "object" and isinstance(value, dict):
+            return True
+    return False
 
 
 def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics, loc: Loc) -> Value:

@@ -161,6 +161,8 @@ class Input:
     schema: JsonSchema
     required: bool
     description: str
+    has_default: bool = False  # the schema gives a ``default``: the function parameter defaults to it
+    default: Any = None
 
 
 @dataclass
@@ -212,6 +214,9 @@ class Step:
     on_success: list[Action]
     on_failure: list[Action]
     loc: Loc
+    # ``replacements`` that cannot be applied at build time (the payload is one runtime expression): JSON
+    # Pointer tokens and the value, applied in order when the request is built.
+    body_replacements: list[tuple[tuple[str, ...], Value]] = field(default_factory=list)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from contextlib import AsyncExitStack, ExitStack
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed
+from .._runtime import ApiStatusError, StepFailed, read_output
 from ..apis.ibm_quantum_runtime_sessions import models as sessions_api_models
 from ..apis.ibm_quantum_runtime_sessions.client import (
     AsyncClient as AsyncSessionsApiClient,
@@ -64,8 +64,11 @@ def pause_session_and_confirm(
             client is created (and closed) when omitted.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
     with ExitStack() as stack:
         if sessions_api is None:
@@ -142,8 +145,20 @@ def pause_session_and_confirm(
             raise StepFailed(
                 "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
             )
-        final_accepting_jobs = confirm_session.parsed.accepting_jobs
-        final_state = confirm_session.parsed.state
+        final_accepting_jobs: bool | None = read_output(
+            confirm_session,
+            bool | None,
+            "pause-session-and-confirm",
+            "confirmSession",
+            "/accepting_jobs",
+        )
+        final_state: sessions_api_models.SessionState | None = read_output(
+            confirm_session,
+            sessions_api_models.SessionState | None,
+            "pause-session-and-confirm",
+            "confirmSession",
+            "/state",
+        )
 
         return PauseSessionAndConfirmOutputs(
             final_accepting_jobs=final_accepting_jobs,
@@ -175,8 +190,11 @@ async def pause_session_and_confirm_async(
             client is created (and closed) when omitted.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
     async with AsyncExitStack() as stack:
         if sessions_api is None:
@@ -253,8 +271,20 @@ async def pause_session_and_confirm_async(
             raise StepFailed(
                 "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
             )
-        final_accepting_jobs = confirm_session.parsed.accepting_jobs
-        final_state = confirm_session.parsed.state
+        final_accepting_jobs: bool | None = read_output(
+            confirm_session,
+            bool | None,
+            "pause-session-and-confirm",
+            "confirmSession",
+            "/accepting_jobs",
+        )
+        final_state: sessions_api_models.SessionState | None = read_output(
+            confirm_session,
+            sessions_api_models.SessionState | None,
+            "pause-session-and-confirm",
+            "confirmSession",
+            "/state",
+        )
 
         return PauseSessionAndConfirmOutputs(
             final_accepting_jobs=final_accepting_jobs,

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed
+from .._runtime import ApiStatusError, StepFailed, read_output
 from ..apis.ibm_quantum_runtime_jobs.client import AsyncClient as AsyncJobsApiClient
 from ..apis.ibm_quantum_runtime_jobs.client import Client as JobsApiClient
 from ..apis.ibm_quantum_runtime_sessions.client import (
@@ -73,8 +73,11 @@ def session_run_and_close(
             (and closed) when omitted.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
     with ExitStack() as stack:
         if sessions_api is None:
@@ -104,7 +107,9 @@ def session_run_and_close(
             raise StepFailed(
                 "session-run-and-close", "createSession", "$statusCode == 200", create_session
             )
-        session_id = create_session.parsed.id
+        session_id: str = read_output(
+            create_session, str, "session-run-and-close", "createSession", "/id"
+        )
         # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
@@ -134,7 +139,9 @@ def session_run_and_close(
             raise StepFailed(
                 "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
             )
-        job_id = run_job_in_session.parsed.id
+        job_id: str = read_output(
+            run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
+        )
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
         try:
@@ -196,8 +203,11 @@ async def session_run_and_close_async(
             (and closed) when omitted.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
     async with AsyncExitStack() as stack:
         if sessions_api is None:
@@ -227,7 +237,9 @@ async def session_run_and_close_async(
             raise StepFailed(
                 "session-run-and-close", "createSession", "$statusCode == 200", create_session
             )
-        session_id = create_session.parsed.id
+        session_id: str = read_output(
+            create_session, str, "session-run-and-close", "createSession", "/id"
+        )
         # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
@@ -257,7 +269,9 @@ async def session_run_and_close_async(
             raise StepFailed(
                 "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
             )
-        job_id = run_job_in_session.parsed.id
+        job_id: str = read_output(
+            run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
+        )
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
         try:

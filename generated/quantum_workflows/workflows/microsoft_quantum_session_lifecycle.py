@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed
+from .._runtime import ApiStatusError, StepFailed, read_output
 from ..apis.azure_quantum_data_plane import models as data_plane_api_models
 from ..apis.azure_quantum_data_plane.client import (
     AsyncClient as AsyncDataPlaneApiClient,
@@ -82,8 +82,11 @@ def session_lifecycle(
             required.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
 
     # openSession: Open a new session with the supplied id and job failure policy.
@@ -107,7 +110,9 @@ def session_lifecycle(
         ) from error
     if not (open_session.status_code == 200):
         raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
-    opened_session_id = open_session.parsed.id
+    opened_session_id: str = read_output(
+        open_session, str, "session-lifecycle", "openSession", "/id"
+    )
     # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
@@ -130,7 +135,7 @@ def session_lifecycle(
         ) from error
     if not (get_sas_uri.status_code == 200):
         raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
-    sas_uri = get_sas_uri.parsed.sas_uri
+    sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
     try:
@@ -161,7 +166,9 @@ def session_lifecycle(
         raise StepFailed(
             "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
         )
-    created_job_id = create_session_job.parsed.id
+    created_job_id: str = read_output(
+        create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
+    )
     # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
@@ -186,7 +193,13 @@ def session_lifecycle(
         raise StepFailed(
             "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
         )
-    session_jobs = list_session_jobs.parsed.value
+    session_jobs: list[data_plane_api_models.JobDetails] = read_output(
+        list_session_jobs,
+        list[data_plane_api_models.JobDetails],
+        "session-lifecycle",
+        "listSessionJobs",
+        "/value",
+    )
     # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
@@ -209,7 +222,13 @@ def session_lifecycle(
         ) from error
     if not (close_session.status_code == 200):
         raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
-    closed_status = close_session.parsed.status
+    closed_status: data_plane_api_models.SessionStatus | None = read_output(
+        close_session,
+        data_plane_api_models.SessionStatus | None,
+        "session-lifecycle",
+        "closeSession",
+        "/status",
+    )
 
     return SessionLifecycleOutputs(
         session_id=opened_session_id,
@@ -255,8 +274,11 @@ async def session_lifecycle_async(
             required.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria.
-        ApiConnectionError: a request could not be sent.
+        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
+            time).
+        StepOutputError: a value an output reads from a response body is missing or not of its
+            documented type (a StepFailed naming the workflow, step and pointer).
     """
 
     # openSession: Open a new session with the supplied id and job failure policy.
@@ -280,7 +302,9 @@ async def session_lifecycle_async(
         ) from error
     if not (open_session.status_code == 200):
         raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
-    opened_session_id = open_session.parsed.id
+    opened_session_id: str = read_output(
+        open_session, str, "session-lifecycle", "openSession", "/id"
+    )
     # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
@@ -303,7 +327,7 @@ async def session_lifecycle_async(
         ) from error
     if not (get_sas_uri.status_code == 200):
         raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
-    sas_uri = get_sas_uri.parsed.sas_uri
+    sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
     try:
@@ -334,7 +358,9 @@ async def session_lifecycle_async(
         raise StepFailed(
             "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
         )
-    created_job_id = create_session_job.parsed.id
+    created_job_id: str = read_output(
+        create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
+    )
     # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
@@ -359,7 +385,13 @@ async def session_lifecycle_async(
         raise StepFailed(
             "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
         )
-    session_jobs = list_session_jobs.parsed.value
+    session_jobs: list[data_plane_api_models.JobDetails] = read_output(
+        list_session_jobs,
+        list[data_plane_api_models.JobDetails],
+        "session-lifecycle",
+        "listSessionJobs",
+        "/value",
+    )
     # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
@@ -382,7 +414,13 @@ async def session_lifecycle_async(
         ) from error
     if not (close_session.status_code == 200):
         raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
-    closed_status = close_session.parsed.status
+    closed_status: data_plane_api_models.SessionStatus | None = read_output(
+        close_session,
+        data_plane_api_models.SessionStatus | None,
+        "session-lifecycle",
+        "closeSession",
+        "/status",
+    )
 
     return SessionLifecycleOutputs(
         session_id=opened_session_id,

@@ -128,6 +128,7 @@ class Client(BaseClient):
         job_id: str,
         api_version: str,
         body: models.JobDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -136,6 +137,8 @@ class Client(BaseClient):
 
         PUT
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PUT",
@@ -153,7 +156,7 @@ class Client(BaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -168,6 +171,7 @@ class Client(BaseClient):
         session_id: str,
         api_version: str,
         body: models.SessionDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -176,6 +180,8 @@ class Client(BaseClient):
 
         PUT
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PUT",
@@ -193,7 +199,7 @@ class Client(BaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -289,6 +295,7 @@ class Client(BaseClient):
         workspace_name: str,
         api_version: str,
         body: models.BlobDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -300,6 +307,8 @@ class Client(BaseClient):
 
         POST
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -316,7 +325,7 @@ class Client(BaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -380,6 +389,7 @@ class AsyncClient(AsyncBaseClient):
         job_id: str,
         api_version: str,
         body: models.JobDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -388,6 +398,8 @@ class AsyncClient(AsyncBaseClient):
 
         PUT
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PUT",
@@ -405,7 +417,7 @@ class AsyncClient(AsyncBaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -420,6 +432,7 @@ class AsyncClient(AsyncBaseClient):
         session_id: str,
         api_version: str,
         body: models.SessionDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -428,6 +441,8 @@ class AsyncClient(AsyncBaseClient):
 
         PUT
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PUT",
@@ -445,7 +460,7 @@ class AsyncClient(AsyncBaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -541,6 +556,7 @@ class AsyncClient(AsyncBaseClient):
         workspace_name: str,
         api_version: str,
         body: models.BlobDetails | Mapping[str, Any],
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -552,6 +568,8 @@ class AsyncClient(AsyncBaseClient):
 
         POST
         /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -568,7 +586,7 @@ class AsyncClient(AsyncBaseClient):
             cookies={},
             exploded=frozenset({"api-version"}),
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

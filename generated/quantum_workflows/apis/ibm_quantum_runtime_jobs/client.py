@@ -114,6 +114,7 @@ class Client(BaseClient):
         body: (
             models.JobRunParams | models.JobRunParamsChannelPartner | Mapping[str, Any] | None
         ) = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -124,6 +125,8 @@ class Client(BaseClient):
         job's status and review results. This request is rate limited to 5 jobs per minute per user.
 
         POST /v1/jobs
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -135,7 +138,7 @@ class Client(BaseClient):
             },
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -199,6 +202,7 @@ class AsyncClient(AsyncBaseClient):
         body: (
             models.JobRunParams | models.JobRunParamsChannelPartner | Mapping[str, Any] | None
         ) = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -209,6 +213,8 @@ class AsyncClient(AsyncBaseClient):
         job's status and review results. This request is rate limited to 5 jobs per minute per user.
 
         POST /v1/jobs
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -220,7 +226,7 @@ class AsyncClient(AsyncBaseClient):
             },
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

@@ -127,6 +127,7 @@ class Client(BaseClient):
             | Mapping[str, Any]
             | None
         ) = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -136,6 +137,8 @@ class Client(BaseClient):
         Create a session
 
         POST /v1/sessions
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -145,7 +148,7 @@ class Client(BaseClient):
             headers={},
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -184,6 +187,7 @@ class Client(BaseClient):
         *,
         id: str,
         body: models.UpdateSessionRequest | Mapping[str, Any] | None = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -193,6 +197,8 @@ class Client(BaseClient):
         Update a session
 
         PATCH /v1/sessions/{id}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PATCH",
@@ -204,7 +210,7 @@ class Client(BaseClient):
             headers={},
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -299,6 +305,7 @@ class AsyncClient(AsyncBaseClient):
             | Mapping[str, Any]
             | None
         ) = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -308,6 +315,8 @@ class AsyncClient(AsyncBaseClient):
         Create a session
 
         POST /v1/sessions
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "POST",
@@ -317,7 +326,7 @@ class AsyncClient(AsyncBaseClient):
             headers={},
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -356,6 +365,7 @@ class AsyncClient(AsyncBaseClient):
         *,
         id: str,
         body: models.UpdateSessionRequest | Mapping[str, Any] | None = None,
+        content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -365,6 +375,8 @@ class AsyncClient(AsyncBaseClient):
         Update a session
 
         PATCH /v1/sessions/{id}
+
+        The body is sent as content_type (default application/json; accepted: application/json).
         """
         request = self._build(
             "PATCH",
@@ -376,7 +388,7 @@ class AsyncClient(AsyncBaseClient):
             headers={},
             cookies={},
             body=body,
-            content_type="application/json",
+            content_type=content_type,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
