@@ -214,7 +214,7 @@ def test_braced_whole_expression_is_accepted() -> None:
             "$workflows.wf",
             (
                 "incomplete runtime expression '$workflows.wf'; "
-                "expected '$workflows.wf.outputs.<name>'"
+                "expected '$workflows.wf.inputs|outputs.<name>'"
             ),
             13,
         ),

@@ -1,0 +1,379 @@
+"""Criteria (Arazzo 1.0.1 Criterion Object): simple conditions, regex, jsonpath and xpath, compiled into the
+generated workflow function and run sync and async against a scripted server; and their build-time
+diagnostics, located at the column of the problem."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .scripted import Reply, build_package, compile_files, import_package, scripted
+
+API = """
+openapi: 3.0.3
+info: {title: Pets, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters: [{name: kind, in: query, schema: {type: string}}]
+      responses:
+        "200":
+          description: ok
+          headers: {X-Count: {schema: {type: integer}}}
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  state: {type: string}
+                  count: {type: integer}
+                  ok: {type: boolean}
+                  owner: {type: string, nullable: true}
+                  pets:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        name: {type: string}
+                        tags: {type: array, items: {type: string}}
+  /feed:
+    get:
+      operationId: getFeed
+      responses:
+        "200": {description: ok, content: {application/xml: {schema: {type: string}}}}
+"""
+
+
+def flow(criteria: str, *, step: str = "list", operation: str = "listPets", params: bool = True) -> str:
+    """An Arazzo document whose one step has the given successCriteria (YAML list items, 10 spaces in)."""
+    parameters = "parameters: [{name: kind, in: query, value: $inputs.kind}]" if params else ""
+    return f"""
+arazzo: 1.0.1
+info: {{title: Pets, version: "1"}}
+sourceDescriptions: [{{name: pets, url: ../openapi/pets.yaml, type: openapi}}]
+workflows:
+  - workflowId: checkPets
+    inputs: {{type: object, properties: {{kind: {{type: string}}}}}}
+    steps:
+      - stepId: {step}
+        operationId: {operation}
+        {parameters}
+        successCriteria:
+{textwrap.indent(textwrap.dedent(criteria).strip(), " " * 10)}
+"""
+
+
+BODY = {
+    "state": "Open",
+    "count": 2,
+    "ok": True,
+    "owner": None,
+    "pets": [{"name": "Rex", "tags": ["dog"]}, {"name": "Tom", "tags": []}],
+}
+
+
+def build(tmp_path: Path, criteria: str, package: str, **kwargs: Any) -> tuple[ModuleType, ModuleType]:
+    files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow(criteria, **kwargs)}
+    out, warnings = build_package(tmp_path, files, package)
+    assert warnings == []
+    pkg = import_package(out, package)
+    return pkg.workflows.pets, pkg.apis.pets
+
+
+def run_both(module: ModuleType, client_module: ModuleType, url: str, **inputs: Any) -> list[Any]:
+    """Run ``check_pets`` sync then async; the result or the exception of each."""
+    results: list[Any] = []
+    with client_module.Client(url) as sync_client:
+        try:
+            results.append(module.check_pets(**inputs, pets_api=sync_client))
+        except Exception as error:  # noqa: BLE001 - the test asserts what was raised
+            results.append(error)
+
+    async def run() -> Any:
+        async with client_module.AsyncClient(url) as client:
+            try:
+                return await module.check_pets_async(**inputs, pets_api=client)
+            except Exception as error:  # noqa: BLE001
+                return error
+
+    results.append(asyncio.run(run()))
+    return results
+
+
+def outcomes(tmp_path: Path, package: str, criteria: str, replies: list[Reply], **kwargs: Any) -> list[str]:
+    """For each reply, ``"pass"`` or ``"fail"`` (StepFailed naming the criterion) of sync and async runs."""
+    module, client_module = build(tmp_path, criteria, package, **kwargs)
+    step_failed = import_package(tmp_path / "out", package)._runtime.StepFailed
+    path = "/pets" if kwargs.get("operation", "listPets") == "listPets" else "/feed"
+    seen = []
+    for reply in replies:
+        with scripted({("GET", path): [reply]}) as server:
+            results = run_both(module, client_module, server.url, kind="Dog")
+        assert len(server.requests) == 2
+        for result in results:
+            if isinstance(result, step_failed):
+                seen.append("fail")
+            elif isinstance(result, Exception):
+                raise result
+            else:
+                seen.append("pass")
+    return seen
+
+
+def with_body(**changes: Any) -> Reply:
+    return Reply(200, {**BODY, **changes}, headers={"X-Count": "3"})
+
+
+# -- simple conditions -------------------------------------------------------------------------------------
+def test_simple_conditions_full_operator_set_pass_and_fail(tmp_path: Path) -> None:
+    criteria = """
+    - condition: $statusCode == 200
+    - condition: $response.body#/count >= 2 && $response.body#/count < 3 && $response.body#/count <= 2
+    - condition: $response.body#/count > 1 && $response.body#/count != 5
+    - condition: $response.body#/ok == true && $response.body#/owner == null && !($response.body#/ok == false)
+    - condition: ($response.body#/count == 7 || $response.body#/pets[0].name == 'rex') && $response.body#/pets[1]
+    - condition: $response.body#/pets[0]['name'] == 'REX' && $response.body#/pets.length != 'x'
+    """
+    seen = outcomes(
+        tmp_path,
+        "crit_simple",
+        criteria,
+        [
+            with_body(),
+            with_body(count=3),
+            with_body(ok=False),
+            with_body(owner="ann"),
+            with_body(pets=[{"name": "Max"}, {"name": "Tom"}]),
+            with_body(pets=[{"name": "Rex"}]),
+        ],
+    )
+    assert seen == ["pass", "pass"] + ["fail", "fail"] * 5
+
+
+def test_string_comparisons_are_case_insensitive(tmp_path: Path) -> None:
+    # The specification: "String comparisons MUST be case insensitive" (main compared case-sensitively).
+    criteria = """
+    - condition: $response.body#/state == 'OPEN' && $response.body#/state != 'closed'
+    - condition: $response.body#/pets/0/name == $inputs.kind || $response.body#/pets/0/name > 'ada'
+    - condition: $response.header.x-count == 3 && $response.header.X-COUNT > 2
+    """
+    seen = outcomes(
+        tmp_path,
+        "crit_case",
+        criteria,
+        [with_body(state="open"), with_body(state="oPeN"), with_body(state="Closed")],
+    )
+    assert seen == ["pass", "pass", "pass", "pass", "fail", "fail"]
+
+
+def test_values_that_cannot_be_ordered_fail_the_criterion_not_the_program(tmp_path: Path) -> None:
+    criteria = """
+    - condition: $response.body#/missing < 3 || $response.body#/state > 2 || $response.body#/ok >= 1
+    """
+    seen = outcomes(tmp_path, "crit_order", criteria, [with_body()])
+    assert seen == ["fail", "fail"]
+
+
+def test_failed_criterion_is_named_in_step_failed(tmp_path: Path) -> None:
+    module, client_module = build(
+        tmp_path, "- condition: $response.body#/state == 'closed'", "crit_named"
+    )
+    with scripted({("GET", "/pets"): [with_body()]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    for error in results:
+        assert type(error).__name__ == "StepFailed"
+        assert (error.workflow, error.step, error.criterion) == (
+            "checkPets",
+            "list",
+            "$response.body#/state == 'closed'",
+        )
+        assert error.status_code == 200
+    assert [(r.line, r.query) for r in server.requests] == [("GET /pets", [("kind", "Dog")])] * 2
+
+
+# -- regex --------------------------------------------------------------------------------------------------
+def test_regex_criteria(tmp_path: Path) -> None:
+    criteria = r"""
+    - context: $statusCode
+      condition: '^200$'
+      type: regex
+    - context: $response.body#/pets/0/name
+      condition: '^(?<first>R)e\k<first>?x$'
+      type: regex
+    """
+    seen = outcomes(
+        tmp_path, "crit_regex", criteria, [with_body(), with_body(pets=[{"name": "rex"}])]
+    )
+    assert seen == ["pass", "pass", "fail", "fail"]
+
+
+# -- jsonpath -----------------------------------------------------------------------------------------------
+def test_jsonpath_criteria_true_means_a_non_empty_node_list(tmp_path: Path) -> None:
+    # The specification's example: the filter selects the children of the context that have a member
+    # "tags" (RFC 9535: count() counts the nodes @.tags selects, one when the member exists, even empty).
+    criteria = """
+    - context: $response.body#/pets
+      condition: $[?count(@.tags) > 0]
+      type: jsonpath
+    - context: $response.body
+      condition: $.pets[?@.name == 'Tom']
+      type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}
+    """
+    seen = outcomes(
+        tmp_path,
+        "crit_jsonpath",
+        criteria,
+        [
+            with_body(),
+            with_body(pets=[{"name": "Rex"}, {"name": "Tom"}]),
+            with_body(pets=[{"name": "Rex", "tags": ["a"]}]),
+        ],
+    )
+    assert seen == ["pass", "pass", "fail", "fail", "fail", "fail"]
+
+
+# -- xpath --------------------------------------------------------------------------------------------------
+FEED = "<feed><item id='1'>a</item><item id='2'>b</item></feed>"
+
+
+def test_xpath_criteria_use_the_effective_boolean_value(tmp_path: Path) -> None:
+    criteria = """
+    - context: $response.body
+      condition: count(/feed/item) > 1
+      type: {type: xpath, version: xpath-10}
+    - context: $response.body
+      condition: /feed/item[@id = '2']
+      type: xpath
+    - context: $response.body
+      condition: string(/feed/item[1])
+      type: {type: xpath, version: xpath-30}
+    """
+    seen = outcomes(
+        tmp_path,
+        "crit_xpath",
+        criteria,
+        [
+            Reply(200, text=FEED, content_type="application/xml"),
+            Reply(200, text="<feed><item id='2'>b</item></feed>", content_type="application/xml"),
+            Reply(200, text="<feed><item id='1'></item><item id='2'/></feed>", content_type="application/xml"),
+        ],
+        step="feed",
+        operation="getFeed",
+        params=False,
+    )
+    assert seen == ["pass", "pass", "fail", "fail", "fail", "fail"]
+
+
+def test_xpath_refuses_entities_in_untrusted_xml(tmp_path: Path) -> None:
+    module, client_module = build(
+        tmp_path,
+        "- {context: $response.body, condition: /feed, type: xpath}",
+        "crit_xpath_bomb",
+        step="feed",
+        operation="getFeed",
+        params=False,
+    )
+    bomb = '<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaa">]><feed>&a;</feed>'
+    with scripted({("GET", "/feed"): [Reply(200, text=bomb, content_type="application/xml")]}) as server:
+        results = run_both(module, client_module, server.url)
+    for error in results:
+        assert type(error).__name__ == "DTDForbidden"
+
+
+# -- build-time diagnostics ---------------------------------------------------------------------------------
+def diagnostics_of(tmp_path: Path, criteria: str, **kwargs: Any) -> list[str]:
+    files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow(criteria, **kwargs)}
+    _, headlines = compile_files(tmp_path, files, "crit_diag")
+    return [line.replace(f"{tmp_path}/", "") for line in headlines]
+
+
+WHERE = "specs/arazzo/pets.arazzo.yaml"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "expected"),
+    [
+        (
+            "- {context: $statusCode, condition: '^(20', type: regex}",
+            (f"{WHERE}:12:49: error[invalid-regex]: invalid regular expression: missing ), unterminated "
+            "subpattern"),
+        ),
+        (
+            "- {context: $statusCode, condition: '[a-', type: regex}",
+            f"{WHERE}:12:48: error[invalid-regex]: invalid regular expression: unterminated character set",
+        ),
+        (
+            "- {context: $response.body, condition: '$[?count(@.pets) >> 0]', type: jsonpath}",
+            f"{WHERE}:12:69: error[invalid-jsonpath]: invalid JSONPath query (RFC 9535): unexpected '>'",
+        ),
+        (
+            ("- {context: $response.body, condition: '$..book[(@.length-1)]', "
+            "type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}}"),
+            (f"{WHERE}:12:59: error[invalid-jsonpath]: invalid JSONPath query (RFC 9535): unexpected "
+            "token '(' in bracketed selection; draft-goessner-dispatch-jsonpath-00 queries are read as "
+            "RFC 9535 JSONPath, without the draft's script expressions '(...)'"),
+        ),
+        (
+            "- {context: $response.body, condition: 'count(/a) >', type: xpath}",
+            f"{WHERE}:12:61: error[invalid-xpath]: invalid XPath 3.1 expression: unexpected end of source",
+        ),
+        (
+            ("- {context: $response.body, condition: 'let $x := 1 return $x', "
+            "type: {type: xpath, version: xpath-10}}"),
+            (f"{WHERE}:12:55: error[invalid-xpath]: invalid XPath 1.0 expression: unexpected unparsed "
+            "variable reference"),
+        ),
+        (
+            "- {context: $response.body, condition: '/a', type: {type: xpath, version: '3.1'}}",
+            (f"{WHERE}:12:85: error[invalid-criteria]: xpath 'version' must be xpath-10, xpath-20, "
+            "xpath-30, not '3.1'"),
+        ),
+        (
+            "- {context: $response.body, condition: '$', type: {type: jsonpath}}",
+            (f"{WHERE}:12:61: error[invalid-criteria]: a Criterion Expression Type Object needs 'version' "
+            "(draft-goessner-dispatch-jsonpath-00)"),
+        ),
+        (
+            "- {context: $response.body, condition: '$', type: jsonPath}",
+            (f"{WHERE}:12:61: error[invalid-criteria]: unknown criterion type 'jsonPath'; expected simple, "
+            "regex, jsonpath, xpath or a Criterion Expression Type Object"),
+        ),
+        (
+            "- {condition: '$', type: jsonpath}",
+            f"{WHERE}:12:13: error[missing-field]: a jsonpath criterion needs a 'context' expression",
+        ),
+        (
+            "- {condition: \"$response.body#/a == 'x' && $statusCode = 200\"}",
+            f"{WHERE}:12:66: error[invalid-condition]: unexpected '='; did you mean '=='?",
+        ),
+        (
+            "- {condition: \"$statusCode[0] == 200\"}",
+            (f"{WHERE}:12:37: error[invalid-condition]: index or property access is not possible on "
+            "'$statusCode'; it is not a JSON value"),
+        ),
+    ],
+)
+def test_criterion_diagnostics_are_located(tmp_path: Path, criterion: str, expected: str) -> None:
+    assert diagnostics_of(tmp_path, criterion) == [expected]
+
+
+def test_regex_dialect_warnings(tmp_path: Path) -> None:
+    criteria = r"""
+    - {context: $statusCode, condition: '(?i)^2', type: regex}
+    - {context: $statusCode, condition: '^2\d{,2}\Z', type: regex}
+    """
+    assert diagnostics_of(tmp_path, criteria) == [
+        (f"{WHERE}:12:48: warning[regex-dialect]: inline flags such as '(?i)' are Python syntax; ECMA-262 "
+        "has no inline flags and other tools reject this pattern"),
+        (f"{WHERE}:13:52: warning[regex-dialect]: '{{,n}}' is a quantifier in Python but literal text in "
+        "ECMA-262; write '{0,n}'"),
+        (f"{WHERE}:13:56: warning[regex-dialect]: '\\A' and '\\Z' are anchors in Python but the letters 'A' "
+        "and 'Z' in ECMA-262"),
+    ]
