@@ -5,6 +5,7 @@ diagnostics, located at the column of the problem."""
 from __future__ import annotations
 
 import asyncio
+import os
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -12,7 +13,11 @@ from typing import Any
 
 import pytest
 
-from .scripted import Reply, build_package, compile_files, import_package, scripted
+from generator.diagnostics import Diagnostics
+from generator.emit.package import PackageOptions
+from generator.pipeline import compile_specs
+
+from .scripted import Reply, build_package, compile_files, import_package, scripted, write_specs
 
 API = """
 openapi: 3.0.3
@@ -377,3 +382,164 @@ def test_regex_dialect_warnings(tmp_path: Path) -> None:
         (f"{WHERE}:13:56: warning[regex-dialect]: '\\A' and '\\Z' are anchors in Python but the letters 'A' "
         "and 'Z' in ECMA-262"),
     ]
+
+
+# -- expressions: nonstandard forms, $request at run time, diagnostics --------------------------------------
+NONSTANDARD = """
+arazzo: 1.0.1
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        successCriteria:
+          - condition: $response.body.state == 'open'
+        outputs:
+          first: $response.body.pets.0.name
+          sent: $request.query.kind
+      - stepId: again
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.list.first}]
+        successCriteria:
+          - condition: $request.header.X-Trace == 'abc' && $request.query.kind == 'REX'
+    outputs:
+      first: $steps.list.first
+      sent: $steps.list.outputs.sent
+"""
+
+
+def nonstandard_files() -> dict[str, str]:
+    return {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": NONSTANDARD}
+
+
+def test_nonstandard_expressions_warn_with_the_standard_form(tmp_path: Path) -> None:
+    _, headlines = compile_files(tmp_path, nonstandard_files(), "crit_nonstd_diag")
+    assert [line.replace(f"{tmp_path}/", "") for line in headlines] == [
+        (f"{WHERE}:12:24: warning[nonstandard-expression]: '$response.body.state' is not a standard runtime "
+        "expression; write '$response.body#/state'; it is compiled with that meaning"),
+        (f"{WHERE}:14:18: warning[nonstandard-expression]: '$response.body.pets.0.name' is not a standard "
+        "runtime expression; write '$response.body#/pets/0/name'; it is compiled with that meaning"),
+        (f"{WHERE}:18:53: warning[nonstandard-expression]: '$steps.list.first' is not a standard runtime "
+        "expression; write '$steps.list.outputs.first'; it is compiled with that meaning"),
+        (f"{WHERE}:22:14: warning[nonstandard-expression]: '$steps.list.first' is not a standard runtime "
+        "expression; write '$steps.list.outputs.first'; it is compiled with that meaning"),
+    ]
+
+
+def test_nonstandard_expressions_are_errors_under_strict(tmp_path: Path) -> None:
+    write_specs(tmp_path, nonstandard_files())
+    diagnostics = Diagnostics(strict=True)
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        tree = compile_specs(Path("specs"), PackageOptions(package="crit_strict"), diagnostics)
+    finally:
+        os.chdir(old)
+    assert tree is None
+    assert {(d.severity.value, d.rule) for d in diagnostics.items} == {("error", "nonstandard-expression")}
+
+
+def test_nonstandard_expressions_run_with_the_standard_meaning_and_request_values(tmp_path: Path) -> None:
+    out, _ = build_package(tmp_path, nonstandard_files(), "crit_nonstd")
+    pkg = import_package(out, "crit_nonstd")
+    module, client_module = pkg.workflows.pets, pkg.apis.pets
+    with scripted({("GET", "/pets"): [with_body()]}) as server:
+        with client_module.Client(server.url, headers={"X-Trace": "abc"}) as client:
+            result = module.check_pets(kind="dog", pets_api=client)
+
+        async def run() -> Any:
+            async with client_module.AsyncClient(server.url, headers={"X-Trace": "abc"}) as client:
+                return await module.check_pets_async(kind="dog", pets_api=client)
+
+        async_result = asyncio.run(run())
+        with client_module.Client(server.url) as client:  # no X-Trace header: the second step fails
+            with pytest.raises(pkg._runtime.StepFailed) as failed:
+                module.check_pets(kind="dog", pets_api=client)
+    for outputs in (result, async_result):
+        assert (outputs.first, outputs.sent) == ("Rex", "dog")
+    assert failed.value.step == "again"
+    assert [(r.line, r.query) for r in server.requests] == [
+        ("GET /pets", [("kind", "dog")]),
+        ("GET /pets", [("kind", "Rex")]),
+    ] * 3
+
+
+DOTTED = """
+arazzo: 1.0.1
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    steps:
+      - stepId: list
+        operationId: listPets
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs:
+          pet.name: $response.body#/pets/0/name
+          broken: $response.body#/a~2
+    outputs:
+      name: $steps.list.outputs.pet.name
+      other: $steps.list.outputs.broken
+      spaced: $steps.get pet.outputs.x
+"""
+
+
+def test_wrong_diagnostics_of_main_are_gone(tmp_path: Path) -> None:
+    # main: 'unknown-step-output' for the dotted output name and for the output whose expression is
+    # malformed (reported once, as invalid-expression); a stepId with a space: "incomplete runtime
+    # expression" instead of naming the step.
+    files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": DOTTED}
+    _, headlines = compile_files(tmp_path, files, "crit_dotted")
+    assert [line.replace(f"{tmp_path}/", "") for line in headlines] == [
+        (f"{WHERE}:12:36: error[invalid-expression]: invalid escape '~2' in JSON pointer; use '~0' for '~' and "
+        "'~1' for '/'"),
+        f"{WHERE}:16:15: error[unknown-step]: '$steps.get pet' names no step of workflow 'checkPets'",
+    ]
+
+
+def test_dotted_output_names_resolve(tmp_path: Path) -> None:
+    files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": DOTTED.replace(
+        "          broken: $response.body#/a~2\n", "").replace(
+        "      other: $steps.list.outputs.broken\n      spaced: $steps.get pet.outputs.x\n", "")}
+    out, warnings = build_package(tmp_path, files, "crit_dotted_ok")
+    assert warnings == []
+    pkg = import_package(out, "crit_dotted_ok")
+    with scripted({("GET", "/pets"): [with_body()]}) as server:
+        with pkg.apis.pets.Client(server.url) as client:
+            assert pkg.workflows.pets.check_pets(pets_api=client).name == "Rex"
+
+
+SOURCES = """
+arazzo: 1.0.1
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: "{$sourceDescriptions.pets.type}:{$inputs.kind}"}]
+        successCriteria:
+          - condition: $request.query.kind == 'OPENAPI:DOG' && $url != null && $method == 'get'
+        outputs:
+          url: $sourceDescriptions.pets.url
+    outputs:
+      url: $steps.list.outputs.url
+"""
+
+
+def test_source_description_fields_and_request_values(tmp_path: Path) -> None:
+    out, warnings = build_package(
+        tmp_path, {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": SOURCES}, "crit_sources"
+    )
+    assert warnings == []
+    pkg = import_package(out, "crit_sources")
+    with scripted({("GET", "/pets"): [with_body()]}) as server:
+        results = run_both(pkg.workflows.pets, pkg.apis.pets, server.url, kind="dog")
+    assert [r.url for r in results] == ["../openapi/pets.yaml"] * 2
+    assert [r.query for r in server.requests] == [[("kind", "openapi:dog")]] * 2

@@ -673,6 +673,19 @@ def parse_value(text: str, notes: list[Nonstandard] | None = None) -> Expr | Tem
     :class:`Template` when expressions are embedded in literal text, and ``text`` itself otherwise.
     """
     text = _check_text(text)
+    if text.startswith(("$steps.", "$workflows.")) and any(c.isspace() for c in text):
+        # a whole value naming a step or workflow whose id has spaces: ``$steps.get pet.outputs.x``
+        whole_notes: list[Nonstandard] = []
+        try:
+            whole = parse_expression(text, whole_notes if notes is not None else None)
+        except ExpressionError:
+            pass
+        else:
+            owner = whole.step_id if isinstance(whole, StepRef) else getattr(whole, "workflow_id", "")
+            if not _NAME_RE.fullmatch(owner):
+                if notes is not None:
+                    notes.extend(whole_notes)
+                return whole
     parts: list[str | Expr] = []
     literal_from = 0  # start of the pending literal text
     pos = 0

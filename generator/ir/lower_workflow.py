@@ -494,7 +494,37 @@ class WorkflowLowering:
             self.diagnostics.error("invalid-expression", error.message, offset_loc(loc, error.offset))
             return None
         self._nonstandard(notes, loc)
-        return value
+        return self._fold_sources(value, loc)
+
+    def _fold_sources(self, value: Any, loc: Loc) -> Any:
+        """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
+        the text the document gives them."""
+        if isinstance(value, ex.SourceRef):
+            text = self._source_field(value, loc)
+            return text if text is not None else value
+        if not isinstance(value, ex.Template):
+            return value
+        parts: list[Any] = []
+        for part in value.parts:
+            if isinstance(part, ex.SourceRef):
+                text = self._source_field(part, loc)
+                part = text if text is not None else part
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += part
+            elif part != "":
+                parts.append(part)
+        if all(isinstance(part, str) for part in parts):
+            return "".join(parts)
+        return ex.Template(tuple(parts))
+
+    def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
+        declared = self.root.get("sourceDescriptions")
+        for item in declared if isinstance(declared, list) else []:
+            if isinstance(item, dict) and item.get("name") == ref.name:
+                field = item.get(ref.rest)
+                return field if ref.rest in ("url", "name", "type") and isinstance(field, str) else None
+        self._unknown_source(ref.name, loc)
+        return None
 
     def _nonstandard(self, notes: list[Nonstandard], loc: Loc) -> None:
         """A located ``nonstandard-expression`` warning for each form only other runners define."""
