@@ -456,9 +456,9 @@ def test_nonstandard_expressions_run_with_the_standard_meaning_and_request_value
                 return await module.check_pets_async(kind="dog", pets_api=client)
 
         async_result = asyncio.run(run())
-        with client_module.Client(server.url) as client:  # no X-Trace header: the second step fails
-            with pytest.raises(pkg._runtime.StepFailed) as failed:
-                module.check_pets(kind="dog", pets_api=client)
+        # no X-Trace header: the second step fails
+        with client_module.Client(server.url) as client, pytest.raises(pkg._runtime.StepFailed) as failed:
+            module.check_pets(kind="dog", pets_api=client)
     for outputs in (result, async_result):
         assert (outputs.first, outputs.sent) == ("Rex", "dog")
     assert failed.value.step == "again"
@@ -508,9 +508,8 @@ def test_dotted_output_names_resolve(tmp_path: Path) -> None:
     out, warnings = build_package(tmp_path, files, "crit_dotted_ok")
     assert warnings == []
     pkg = import_package(out, "crit_dotted_ok")
-    with scripted({("GET", "/pets"): [with_body()]}) as server:
-        with pkg.apis.pets.Client(server.url) as client:
-            assert pkg.workflows.pets.check_pets(pets_api=client).name == "Rex"
+    with scripted({("GET", "/pets"): [with_body()]}) as server, pkg.apis.pets.Client(server.url) as client:
+        assert pkg.workflows.pets.check_pets(pets_api=client).name == "Rex"
 
 
 SOURCES = """
