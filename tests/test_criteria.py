@@ -542,3 +542,29 @@ def test_source_description_fields_and_request_values(tmp_path: Path) -> None:
         results = run_both(pkg.workflows.pets, pkg.apis.pets, server.url, kind="dog")
     assert [r.url for r in results] == ["../openapi/pets.yaml"] * 2
     assert [r.query for r in server.requests] == [[("kind", "openapi:dog")]] * 2
+
+
+def test_jsonpath_value_comparisons_of_other_runners(tmp_path: Path) -> None:
+    # 231 of the 269 jsonpath criteria in ../shared/corpus are written '$.status == 'done'': a comparison,
+    # not an RFC 9535 query. They compile as the simple condition with that meaning, with a warning.
+    criteria = """
+    - context: $response.body
+      condition: $.state == 'open' && $.pets[1].name != null
+      type: jsonpath
+    """
+    files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow(criteria)}
+    _, headlines = compile_files(tmp_path, files, "crit_jp_cmp_diag")
+    assert [line.replace(f"{tmp_path}/", "") for line in headlines] == [
+        (f"{WHERE}:13:24: warning[nonstandard-expression]: '$.state == 'open' && $.pets[1].name != null' is "
+        "not a JSONPath query (a jsonpath criterion holds when its query selects nodes) but a comparison of "
+        "values; write the simple condition '$response.body#/state == 'open' && "
+        "$response.body#/pets/1/name != null'; it is compiled with that meaning")
+    ]
+    out, _ = build_package(tmp_path / "run", files, "crit_jp_cmp")
+    pkg = import_package(out, "crit_jp_cmp")
+    seen = []
+    for reply in (with_body(), with_body(state="closed"), with_body(pets=[{"name": "Rex"}])):
+        with scripted({("GET", "/pets"): [reply]}) as server:
+            results = run_both(pkg.workflows.pets, pkg.apis.pets, server.url, kind="dog")
+        seen += ["fail" if isinstance(r, pkg._runtime.StepFailed) else "pass" for r in results]
+    assert seen == ["pass", "pass", "fail", "fail", "fail", "fail"]

@@ -22,6 +22,8 @@ import jsonpath_rfc9535
 from elementpath.xpath30 import XPath30Parser
 from elementpath.xpath31 import XPath31Parser
 
+from . import expressions as ex
+
 __all__ = [
     "JSONPATH_VERSIONS",
     "XPATH_VERSIONS",
@@ -29,6 +31,7 @@ __all__ = [
     "check_jsonpath",
     "check_regex",
     "check_xpath",
+    "jsonpath_comparison",
 ]
 
 # Criterion Expression Type Object ``version`` -> how the generated code evaluates it.
@@ -156,3 +159,39 @@ def check_xpath(query: str, version: str) -> tuple[str, int] | None:
     except (RecursionError, ValueError) as error:
         return f"invalid XPath {version} expression: {error}", 0
     return None
+
+
+# ``$.a.b[0]['c']``: a singular JSONPath query (names and indexes only), where ``$`` is not a runtime
+# expression's (``$inputs``, ``$steps``, ...).
+_SINGULAR_QUERY = re.compile(r"\$(?![A-Za-z_{])((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\]|\['[^']*'\])*)")
+_QUERY_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\['([^']*)'\]")
+
+
+def jsonpath_comparison(text: str, context: ex.Expr) -> ex.Condition | None:
+    """A jsonpath "condition" written as a comparison of values (``$.status == 'done'``, what other
+    runners accept), as the simple condition with the same meaning over ``context``
+    (``$response.body#/status == 'done'``); ``None`` when ``text`` is not such a comparison."""
+    pieces: list[str] = []
+    last = 0
+    found = False
+    for match in _SINGULAR_QUERY.finditer(text):
+        tokens = tuple(
+            next(group for group in segment.groups() if group is not None)
+            for segment in _QUERY_SEGMENT.finditer(match.group(1))
+        )
+        try:
+            target = ex.extend_path(context, tokens) if tokens else context
+        except ex.ExpressionError:
+            return None
+        pieces.append(text[last : match.start()])
+        pieces.append(ex.to_source(target))
+        last = match.end()
+        found = True
+    if not found:
+        return None
+    pieces.append(text[last:])
+    try:
+        condition = ex.parse_condition("".join(pieces))
+    except ex.ExpressionError:
+        return None
+    return condition if not isinstance(condition, ex.Truthy) else None

@@ -52,6 +52,7 @@ __all__ = [
     "Url",
     "WorkflowRef",
     "expressions_in",
+    "extend_path",
     "parse_condition",
     "parse_expression",
     "parse_value",
@@ -1000,6 +1001,12 @@ def _with_path(node: Expr, tokens: tuple[str, ...], at: int) -> Expr:
         f"index or property access is not possible on '{_expr_source(node)}'; it is not a JSON value",
         at,
     )
+
+
+def extend_path(node: Expr, tokens: tuple[str, ...]) -> Expr:
+    """``node`` with more JSON-pointer tokens (see :func:`_with_path`); ExpressionError when ``node`` has
+    no JSON value to index."""
+    return _with_path(node, tokens, 0)
 
 
 _INDEX_RE = re.compile(r"\[\s*(?:([0-9]+)|'((?:[^']|'')*)')\s*\]")

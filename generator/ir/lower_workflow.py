@@ -22,6 +22,7 @@ from .criteria import (
     check_jsonpath,
     check_regex,
     check_xpath,
+    jsonpath_comparison,
 )
 from .expressions import (
     ExpressionError,
@@ -29,6 +30,7 @@ from .expressions import (
     parse_condition,
     parse_expression,
     parse_value,
+    to_source,
 )
 from .model import (
     Action,
@@ -601,6 +603,19 @@ class WorkflowLowering:
                 return None
             return Criterion(text, kind, None, context, loc, pattern=checked.pattern)
         problem = check_jsonpath(text) if kind == "jsonpath" else check_xpath(text, version or DEFAULT_XPATH)
+        if problem is not None and kind == "jsonpath":
+            # ``$.status == 'done'``: a value comparison, not a JSONPath query; other runners accept it
+            comparison = jsonpath_comparison(text, context)
+            if comparison is not None:
+                standard = to_source(comparison)
+                self.diagnostics.warning(
+                    "nonstandard-expression",
+                    f"'{text}' is not a JSONPath query (a jsonpath criterion holds when its query selects "
+                    f"nodes) but a comparison of values; write the simple condition '{standard}'; it is "
+                    "compiled with that meaning",
+                    offset_loc(loc, 0),
+                )
+                return Criterion(text, "simple", comparison, context, loc)
         if problem is not None:
             message, offset = problem
             if version == "draft-goessner-dispatch-jsonpath-00":
