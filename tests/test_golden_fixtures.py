@@ -86,6 +86,13 @@ CASES = [
         "values_and_bodies",
         package="music_flows",
     ),
+    # Criteria: simple conditions with every operator (case-insensitive strings, null/true/false, index and
+    # property access), a regex with an ECMA-262 named group, RFC 9535 JSONPath and XPath 1.0/3.1 criteria;
+    # the package then depends on jsonpath-rfc9535, elementpath and defusedxml.
+    Case(
+        "criteria",
+        package="criteria_flows",
+    ),
 ]
 CASE_IDS = [case.name for case in CASES]
 

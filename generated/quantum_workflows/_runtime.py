@@ -751,6 +751,89 @@ def json_pointer(document: Any, *tokens: str | int) -> Any:
     return node
 
 
+def request_header(response: ApiResponse[Any], name: str) -> str | None:
+    """``$request.header.<name>``: the header the step's request carried (names are case-insensitive)."""
+    value: str | None = response.http_response.request.headers.get(name)
+    return value
+
+
+def request_query(response: ApiResponse[Any], name: str) -> str | None:
+    """``$request.query.<name>``: the (first) query parameter the step's request carried."""
+    value: str | None = response.http_response.request.url.params.get(name)
+    return value
+
+
+def request_json(response: ApiResponse[Any]) -> Any:
+    """``$request.body``: the body the step's request carried, decoded as JSON (else text; ``None`` if empty)."""
+    content = response.http_response.request.content
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode(errors="replace")
+
+
+# -- criteria ----------------------------------------------------------------------------------------------
+# Arazzo: "String comparisons MUST be case insensitive"; simple conditions compile to Python comparisons that
+# use these helpers only where the types need them.
+def fold_case(value: Any) -> Any:
+    """``value`` ready for a case-insensitive comparison: strings (and string enums) case-folded, others as-is."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return value.casefold() if isinstance(value, str) else value
+
+
+def as_number(value: Any) -> Any:
+    """``value`` as a number when it is text holding one (a header compared with a number), else as-is."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, str):
+        for kind in (int, float):
+            try:
+                return kind(value.strip())
+            except ValueError:
+                continue
+    return value
+
+
+def _orderable(left: Any, right: Any) -> tuple[Any, Any] | None:
+    """Both values as numbers or both as case-folded strings; ``None`` when they cannot be ordered."""
+    left, right = fold_case(left), fold_case(right)
+    if isinstance(left, str) != isinstance(right, str):
+        left, right = as_number(left), as_number(right)
+    for value in (left, right):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return None
+    if isinstance(left, str) != isinstance(right, str):
+        return None
+    return left, right
+
+
+def is_less(left: Any, right: Any) -> bool:
+    """``left < right``; false when the values cannot be ordered (a missing value, a word against a number)."""
+    pair = _orderable(left, right)
+    return pair is not None and pair[0] < pair[1]
+
+
+def is_less_or_equal(left: Any, right: Any) -> bool:
+    """``left <= right``; false when the values cannot be ordered."""
+    pair = _orderable(left, right)
+    return pair is not None and pair[0] <= pair[1]
+
+
+def is_greater(left: Any, right: Any) -> bool:
+    """``left > right``; false when the values cannot be ordered."""
+    pair = _orderable(left, right)
+    return pair is not None and pair[0] > pair[1]
+
+
+def is_greater_or_equal(left: Any, right: Any) -> bool:
+    """``left >= right``; false when the values cannot be ordered."""
+    pair = _orderable(left, right)
+    return pair is not None and pair[0] >= pair[1]
+
+
 # -- clients -----------------------------------------------------------------------------------------------
 @functools.cache
 def shared_ssl_context() -> ssl.SSLContext:

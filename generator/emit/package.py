@@ -20,6 +20,12 @@ from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, to
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
 
+# What the generated package needs at run time for the criteria a library evaluates.
+CRITERIA_REQUIREMENTS = {
+    "uses_jsonpath": ("jsonpath-rfc9535>=1.0.1",),
+    "uses_xpath": ("elementpath>=4.4", "defusedxml>=0.7.1"),
+}
+
 _STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum"}
 
 
@@ -58,7 +64,6 @@ def build_package(
     indexes: dict[str, ModelIndex] = {}
     requirements: set[str] = set()
 
-    files[f"{pkg}/_runtime.py"] = env.get_template("runtime.py.j2").render()
     files[f"{pkg}/py.typed"] = ""
     for api in program.apis:
         source = program.relative(api.path)
@@ -98,6 +103,13 @@ def build_package(
             needs_stack=any(not s.required for wf in doc_view.workflows for s in wf.sources),
         )
         files[f"{pkg}/workflows/{document.module}.py"] = _drop_unused_aliases(text)
+    # criteria evaluated by a library at run time: the runtime imports it, the package depends on it
+    uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
+    runtime_flags = {"uses_jsonpath": "jsonpath_matches" in uses, "uses_xpath": "xpath_matches" in uses}
+    for flag, needed in CRITERIA_REQUIREMENTS.items():
+        if runtime_flags[flag]:
+            requirements.update(needed)
+    files[f"{pkg}/_runtime.py"] = env.get_template("runtime.py.j2").render(**runtime_flags)
     names = sorted(
         name
         for doc_view in doc_views

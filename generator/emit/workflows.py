@@ -446,20 +446,25 @@ class _WorkflowBuilder:
         return Typed(f"json_pointer({code}, {args})", _any())
 
     def request(self, expr: ex.RequestRef, context: _StepContext) -> Typed:
+        """``$request.*``: read from the request the step sent (headers the client added included); a path
+        parameter is the value the step put in the path."""
         step = context.step
+        var = context.var
+        if expr.source == "header":
+            self.doc.runtime_names.add("request_header")
+            return Typed(f"request_header({var}, {py_str(expr.name or '')})",
+                         Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
+        if expr.source == "query":
+            self.doc.runtime_names.add("request_query")
+            return Typed(f"request_query({var}, {py_str(expr.name or '')})",
+                         Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
         if expr.source == "body":
-            node: Any = step.body
-            for token in expr.pointer:
-                if isinstance(node, dict) and token in node:
-                    node = node[token]
-                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                    node = node[int(token)]
-                else:
-                    return Typed("None", Annotation(ast.Constant(None)))
-            return self.value(node, None)
+            self.doc.runtime_names.add("request_json")
+            if expr.pointer:
+                return self.pointer(f"request_json({var})", expr.pointer)
+            return Typed(f"request_json({var})", _any())
         for param in step.parameters:
-            same = param.name.lower() == (expr.name or "").lower() if expr.source == "header" else param.name == expr.name
-            if same and param.location == expr.source:
+            if param.location == "path" and param.name == expr.name:
                 return self.value(param.value, None)
         return Typed("None", Annotation(ast.Constant(None)))
 
@@ -541,12 +546,26 @@ class _WorkflowBuilder:
         return Typed(f"read_output({', '.join(args)})", annotation)
 
     # -- criteria ---------------------------------------------------------------------------------------
+    # The interface other parts of the compiler use (success criteria here, action criteria in the control
+    # flow): a Criterion in, the code of a Python ``bool`` expression out.
     def criterion(self, criterion: Criterion, context: _StepContext) -> str:
         if criterion.kind == "regex":
             assert criterion.context is not None
             self.need("re", "search as _re_search")
-            subject = self.condition_operand(criterion.context, context)
-            return f"_re_search({py_str(criterion.text)}, str({subject})) is not None"
+            subject = self.condition_operand(criterion.context, context).code
+            pattern = criterion.pattern if criterion.pattern is not None else criterion.text
+            return f"_re_search({py_str(pattern)}, str({subject})) is not None"
+        if criterion.kind == "jsonpath":
+            assert criterion.context is not None
+            self.doc.runtime_names.add("jsonpath_matches")
+            subject = self.condition_operand(criterion.context, context).code
+            return f"jsonpath_matches({py_str(criterion.text)}, {subject})"
+        if criterion.kind == "xpath":
+            assert criterion.context is not None
+            self.doc.runtime_names.add("xpath_matches")
+            subject = self.xml_operand(criterion.context, context)
+            version = py_str(criterion.version or "3.1")
+            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
 
@@ -558,19 +577,67 @@ class _WorkflowBuilder:
         if isinstance(node, ex.Not):
             return f"not ({self.condition(node.operand, context)})"
         if isinstance(node, ex.Truthy):
-            return f"bool({self.condition_operand(node.operand, context)})"
+            return f"bool({self.condition_operand(node.operand, context).code})"
         assert isinstance(node, ex.Compare)
-        left = self.condition_operand(node.left, context)
-        right = self.condition_operand(node.right, context)
-        return f"{left} {node.op} {right}"
+        return self.comparison(node, context)
 
-    def condition_operand(self, node: Any, context: _StepContext) -> str:
+    def comparison(self, node: ex.Compare, context: _StepContext) -> str:
+        """One comparison as plain Python where the types allow it.
+
+        Strings compare case-insensitively (the specification: "String comparisons MUST be case
+        insensitive"): a string literal is case-folded here and the other side at run time with
+        ``fold_case``.  ``null``, ``true`` and ``false`` compare by identity.  An ordering of values whose
+        types are not both known numbers goes through ``is_less``/... which are false, not an error, when
+        the values cannot be ordered (a missing field, a number against a word).
+        """
+        op, left_node, right_node = node.op, node.left, node.right
+        if isinstance(left_node, ex.Literal) and not isinstance(right_node, ex.Literal):
+            left_node, right_node = right_node, left_node  # the literal on the right
+            op = _MIRRORED[op]
+        left = self.condition_operand(left_node, context)
+        right = self.condition_operand(right_node, context)
+        literal = right_node.value if isinstance(right_node, ex.Literal) else _NO_LITERAL
+        if op in ("==", "!="):
+            if literal is None or isinstance(literal, bool):
+                return f"{left.code} {'is' if op == '==' else 'is not'} {right.code}"
+            if isinstance(literal, str):
+                self.doc.runtime_names.add("fold_case")
+                return f"fold_case({left.code}) {op} {py_str(literal.casefold())}"
+            if isinstance(literal, int | float):
+                if left.annotation.text in ("int", "float", "bool"):
+                    return f"{left.code} {op} {right.code}"
+                self.doc.runtime_names.add("as_number")
+                return f"as_number({left.code}) {op} {right.code}"
+            if _numeric(left) and _numeric(right):
+                return f"{left.code} {op} {right.code}"
+            self.doc.runtime_names.add("fold_case")
+            return f"fold_case({left.code}) {op} fold_case({right.code})"
+        if _numeric(left) and _numeric(right):
+            return f"{left.code} {op} {right.code}"
+        helper = _ORDERING[op]
+        self.doc.runtime_names.add(helper)
+        return f"{helper}({left.code}, {right.code})"
+
+    def condition_operand(self, node: Any, context: _StepContext) -> Typed:
         if isinstance(node, ex.Literal):
-            return py_str(node.value) if isinstance(node.value, str) else repr(node.value)
+            value = node.value
+            if isinstance(value, str):
+                return Typed(py_str(value), _named("str"))
+            if value is None:
+                return Typed("None", Annotation(ast.Constant(None)))
+            return Typed(repr(value), _named(type(value).__name__))
         if isinstance(node, ex.ResponseRef) and node.source == "body":
             # compare on the decoded JSON: values keep their JSON types, whatever the model makes of them
-            return self.pointer(f"{context.var}.json()", node.pointer).code if node.pointer else f"{context.var}.json()"
-        return self.expression(node, context).code
+            if node.pointer:
+                return self.pointer(f"{context.var}.json()", node.pointer)
+            return Typed(f"{context.var}.json()", _any())
+        return self.expression(node, context)
+
+    def xml_operand(self, node: Any, context: _StepContext) -> str:
+        """The XML document an xpath criterion reads: the raw bytes for ``$response.body``."""
+        if isinstance(node, ex.ResponseRef) and node.source == "body" and not node.pointer:
+            return f"{context.var}.content"
+        return self.condition_operand(node, context).code
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
@@ -629,6 +696,16 @@ class _StepContext:
             for r in success
         }
         return name, distinct == {name}
+
+
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_ORDERING = {"<": "is_less", "<=": "is_less_or_equal", ">": "is_greater", ">=": "is_greater_or_equal"}
+_NO_LITERAL = object()
+
+
+def _numeric(typed: Typed) -> bool:
+    """Whether ``typed`` is statically a number (``bool`` excluded: JSON booleans are not numbers)."""
+    return typed.annotation.text in ("int", "float")
 
 
 def _status_in(condition: Any) -> str | None:

@@ -19,6 +19,7 @@ reference tokens.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -37,6 +38,7 @@ __all__ = [
     "InputRef",
     "Literal",
     "Method",
+    "Nonstandard",
     "Not",
     "Or",
     "OutputRef",
@@ -50,6 +52,7 @@ __all__ = [
     "Url",
     "WorkflowRef",
     "expressions_in",
+    "extend_path",
     "parse_condition",
     "parse_expression",
     "parse_value",
@@ -74,6 +77,23 @@ class ExpressionError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Nonstandard:
+    """A form other runners accept that Arazzo 1.0.1 does not define, parsed to its standard meaning.
+
+    ``offset`` is the 0-based index of the expression in the parsed text, ``written`` what the document
+    says and ``standard`` the standard form with the same meaning.
+    """
+
+    offset: int
+    written: str
+    standard: str
+
+    @property
+    def message(self) -> str:
+        return f"'{self.written}' is not a standard runtime expression; write '{self.standard}'"
 
 
 # -- AST: expressions ---------------------------------------------------------------------------------------
@@ -140,11 +160,12 @@ class StepRef:
 
 @dataclass(frozen=True, slots=True)
 class WorkflowRef:
-    """``$workflows.<workflowId>.outputs.<name>`` with an optional path."""
+    """``$workflows.<workflowId>.outputs.<name>`` (or ``.inputs.<name>``) with an optional path."""
 
     workflow_id: str
     name: str
     path: tuple[str, ...] = ()
+    field: str = "outputs"  # outputs | inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,13 +351,16 @@ def _unescape_pointer(pointer: str, offset: int) -> tuple[str, ...]:
 class _ExprParser:
     """Parses one runtime expression starting at ``text[start] == '$'`` and ending at or before ``end``."""
 
-    __slots__ = ("end", "mode", "start", "text")
+    __slots__ = ("end", "mode", "notes", "start", "text")
 
-    def __init__(self, text: str, start: int, end: int, mode: _Mode) -> None:
+    def __init__(
+        self, text: str, start: int, end: int, mode: _Mode, notes: list[Nonstandard] | None = None
+    ) -> None:
         self.text = text
         self.start = start
         self.end = end
         self.mode = mode
+        self.notes = notes
 
     # -- small scanners -------------------------------------------------------------------------------------
     def _char(self, pos: int) -> str:
@@ -392,7 +416,7 @@ class _ExprParser:
             stop = pos + 1
             while stop < end:
                 c = text[stop]
-                if c.isspace() or c in "()<>":
+                if c.isspace() or c in "()<>[":
                     break
                 if text[stop : stop + 2] in ("==", "!=", "&&", "||"):
                     break
@@ -469,6 +493,16 @@ class _ExprParser:
             )
         cls = RequestRef if root == "request" else ResponseRef
         if source == "body":
+            if self._char(pos) == "." and self._char(pos + 1) in _NAME_CHARS and self.notes is not None:
+                # ``$response.body.a.b``: what other runners accept for ``$response.body#/a/b``
+                tokens: list[str] = []
+                while self._next_segment(pos):
+                    stop = self._scan(pos + 1, _NAME_CHARS)
+                    tokens.append(self.text[pos + 1 : stop])
+                    pos = stop
+                expr = cls(source, None, tuple(tokens))
+                self.notes.append(Nonstandard(self.start, self._so_far(pos), _expr_source(expr)))
+                return expr, pos
             if self._char(pos) == "." and self._char(pos + 1) in _NAME_CHARS:
                 raise ExpressionError(
                     f"'{self._so_far(pos)}' is followed by a JSON pointer, not a '.' path; "
@@ -491,22 +525,56 @@ class _ExprParser:
             )
         return cls(source, first + more, ()), pos
 
+    def _owner(self, pos: int, root: str, kind: str) -> tuple[str, int]:
+        """The stepId/workflowId after ``$steps``/``$workflows`` at ``pos``.
+
+        An id SHOULD match ``[A-Za-z0-9_-]+``; when the expression is the whole value, any id without
+        '.', '#', '{' or '}' is read (``$steps.get pet.outputs.x``), so that the checks can name the step.
+        """
+        fields = "outputs" if root == "steps" else "inputs|outputs"
+        if self.mode is _Mode.WHOLE and self._char(pos) == ".":
+            stop = pos + 1
+            while stop < self.end and self.text[stop] not in ".#{}":
+                stop += 1
+            owner = self.text[pos + 1 : stop]
+            if owner.strip() == owner and owner and not _NAME_RE.fullmatch(owner):
+                return owner, stop
+        owner, stop = self._required_segment(pos, f"'${root}.<{kind}>.{fields}.<name>'")
+        rest = self.text[stop : self.end].lstrip()
+        if self._char(stop).isspace() and self.mode is _Mode.COND and rest[:1] in _NAME_CHARS:
+            raise ExpressionError(
+                f"incomplete runtime expression '{self._so_far(stop)}'; expected "
+                f"'{self._so_far(stop)}.{fields.split('|')[-1]}.<name>' (a {kind} containing spaces "
+                "can only be used in a value that is a single runtime expression, not in a condition)",
+                stop,
+            )
+        return owner, stop
+
     def _outputs_ref(self, root: str, pos: int) -> tuple[Expr, int]:
         kind = "stepId" if root == "steps" else "workflowId"
-        owner, pos = self._required_segment(pos, f"'${root}.<{kind}>.outputs.<name>'")
+        fields = ("outputs",) if root == "steps" else ("inputs", "outputs")
+        owner, pos = self._owner(pos, root, kind)
         field_at = pos + 1
-        field, pos = self._required_segment(pos, f"'{self._so_far(pos)}.outputs.<name>'")
-        if field != "outputs":
+        shown = "outputs" if root == "steps" else "inputs|outputs"
+        field, pos = self._required_segment(pos, f"'{self._so_far(pos)}.{shown}.<name>'")
+        if field not in fields:
             prefix = self._so_far(field_at)
+            near = _suggest(field, ("outputs", "inputs"))
+            if root == "steps" and self.notes is not None and near is None:
+                # ``$steps.<id>.<name>``: what other runners accept for ``$steps.<id>.outputs.<name>``
+                path, pos = self._path(pos)
+                expr = StepRef(owner, field, path)
+                self.notes.append(Nonstandard(self.start, self._so_far(pos), _expr_source(expr)))
+                return expr, pos
+            expected = " or ".join(f"'{prefix}{f}.<name>'" for f in fields)
             raise ExpressionError(
-                f"unsupported reference '{self._so_far(pos)}'; expected '{prefix}outputs.<name>'",
-                field_at,
+                f"unsupported reference '{self._so_far(pos)}'; expected {expected}", field_at
             )
         name, pos = self._required_segment(pos, f"'{self._so_far(pos)}.<name>'")
         path, pos = self._path(pos)
         if root == "steps":
             return StepRef(owner, name, path), pos
-        return WorkflowRef(owner, name, path), pos
+        return WorkflowRef(owner, name, path, field), pos
 
     def _component_ref(self, pos: int) -> tuple[Expr, int]:
         kind_at = pos + 1
@@ -542,10 +610,12 @@ def _matching_brace(text: str, open_at: int) -> int:
     raise ExpressionError("unterminated '{': no matching '}' for the embedded expression", open_at)
 
 
-def _parse_braced(text: str, open_at: int) -> tuple[Expr, int]:
+def _parse_braced(
+    text: str, open_at: int, notes: list[Nonstandard] | None = None
+) -> tuple[Expr, int]:
     """``{$...}`` at ``open_at``; returns the expression and the index just past the '}'."""
     close = _matching_brace(text, open_at)
-    expr, stop = _ExprParser(text, open_at + 1, close, _Mode.WHOLE).parse()
+    expr, stop = _ExprParser(text, open_at + 1, close, _Mode.WHOLE, notes).parse()
     if stop != close:
         raise ExpressionError(
             f"unexpected '{_snippet(text[stop:close])}' after runtime expression "
@@ -556,9 +626,9 @@ def _parse_braced(text: str, open_at: int) -> tuple[Expr, int]:
 
 
 # -- public parsers -----------------------------------------------------------------------------------------
-def parse_expression(text: str) -> Expr:
+def parse_expression(text: str, notes: list[Nonstandard] | None = None) -> Expr:
     """Parse ``text`` as exactly one runtime expression (surrounding whitespace and one pair of
-    embedding braces, ``{$...}``, are allowed)."""
+    embedding braces, ``{$...}``, are allowed).  ``notes``: see :func:`parse_condition`."""
     text = _check_text(text)
     stripped = text.strip()
     begin = len(text) - len(text.lstrip())
@@ -566,7 +636,7 @@ def parse_expression(text: str) -> Expr:
     if not stripped:
         raise ExpressionError("expected a runtime expression, got an empty string", begin)
     if stripped.startswith("{$"):
-        expr, stop = _parse_braced(text, begin)
+        expr, stop = _parse_braced(text, begin, notes)
         if stop != end:
             raise ExpressionError(
                 f"unexpected '{_snippet(text[stop:end])}' after embedded expression", stop
@@ -576,7 +646,7 @@ def parse_expression(text: str) -> Expr:
         raise ExpressionError(
             f"a runtime expression must start with '$', got '{_snippet(stripped)}'", begin
         )
-    expr, stop = _ExprParser(text, begin, end, _Mode.WHOLE).parse()
+    expr, stop = _ExprParser(text, begin, end, _Mode.WHOLE, notes).parse()
     if stop != end:
         raise ExpressionError(
             f"unexpected '{_snippet(text[stop:end])}' after runtime expression "
@@ -597,13 +667,26 @@ def _embedded_root_at(text: str, dollar: int) -> bool:
     return root in _DOTTED_ROOTS and text[stop : stop + 1] == "."
 
 
-def parse_value(text: str) -> Expr | Template | str:
+def parse_value(text: str, notes: list[Nonstandard] | None = None) -> Expr | Template | str:
     """Parse a string value that may contain runtime expressions.
 
     Returns the expression when the whole string is one (``"$inputs.x"`` or ``"{$inputs.x}"``), a
     :class:`Template` when expressions are embedded in literal text, and ``text`` itself otherwise.
     """
     text = _check_text(text)
+    if text.startswith(("$steps.", "$workflows.")) and any(c.isspace() for c in text):
+        # a whole value naming a step or workflow whose id has spaces: ``$steps.get pet.outputs.x``
+        whole_notes: list[Nonstandard] = []
+        try:
+            whole = parse_expression(text, whole_notes if notes is not None else None)
+        except ExpressionError:
+            pass
+        else:
+            owner = whole.step_id if isinstance(whole, StepRef) else getattr(whole, "workflow_id", "")
+            if not _NAME_RE.fullmatch(owner):
+                if notes is not None:
+                    notes.extend(whole_notes)
+                return whole
     parts: list[str | Expr] = []
     literal_from = 0  # start of the pending literal text
     pos = 0
@@ -612,9 +695,9 @@ def parse_value(text: str) -> Expr | Template | str:
         c = text[pos]
         expr: Expr | None = None
         if c == "{" and text[pos + 1 : pos + 2] == "$":
-            expr, stop = _parse_braced(text, pos)
+            expr, stop = _parse_braced(text, pos, notes)
         elif c == "$" and _embedded_root_at(text, pos):
-            expr, stop = _ExprParser(text, pos, n, _Mode.EMBED).parse()
+            expr, stop = _ExprParser(text, pos, n, _Mode.EMBED, notes).parse()
         if expr is None:
             pos += 1
             continue
@@ -654,11 +737,12 @@ class _ConditionParser:
     """Recursive descent over ``or := and ('||' and)*; and := cmp ('&&' cmp)*;
     cmp := unary (op unary)?; unary := '!' unary | '(' or ')' | operand``."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, notes: list[Nonstandard] | None = None) -> None:
         self.text = text
         self.n = len(text)
         self.pos = 0
         self.nesting = 0
+        self.notes = notes
 
     def _skip_ws(self) -> None:
         while self.pos < self.n and self.text[self.pos].isspace():
@@ -800,7 +884,8 @@ class _ConditionParser:
         c = text[at]
         node: Expr | Literal
         if c == "$":
-            node, self.pos = _ExprParser(text, at, self.n, _Mode.COND).parse()
+            node, self.pos = _ExprParser(text, at, self.n, _Mode.COND, self.notes).parse()
+            node = self._postfix(node)
         elif c in "'\"":
             node = Literal(self._string(c))
         elif c in _DIGITS or (c == "-" and text[at + 1 : at + 2] in _DIGIT_SET):
@@ -829,6 +914,37 @@ class _ConditionParser:
             )
         self._operand_end(node, at)
         return node
+
+    def _postfix(self, node: Expr) -> Expr:
+        """``[0]``, ``['key']`` and ``.name`` after an operand: index and property access (Criterion
+        operators ``[]`` and ``.``), added to the expression's path or JSON pointer."""
+        tokens: list[str] = []
+        text = self.text
+        first = self.pos
+        while self.pos < self.n:
+            at = self.pos
+            if text[at] == "[":
+                match = _INDEX_RE.match(text, at)
+                if match is None:
+                    raise ExpressionError(
+                        "expected an index such as [0] or ['name'] after '['", at + 1
+                    )
+                if match.group(1) is not None:
+                    tokens.append(str(int(match.group(1))))
+                else:
+                    tokens.append(match.group(2).replace("''", "'"))
+                self.pos = match.end()
+            elif text[at] == "." and tokens and text[at + 1 : at + 2] in _NAME_CHARS:
+                stop = at + 1
+                while stop < self.n and text[stop] in _NAME_CHARS:
+                    stop += 1
+                tokens.append(text[at + 1 : stop])
+                self.pos = stop
+            else:
+                break
+        if not tokens:
+            return node
+        return _with_path(node, tuple(tokens), first)
 
     def _operand_end(self, node: Expr | Literal, at: int) -> None:
         pos = self.pos
@@ -874,13 +990,36 @@ class _ConditionParser:
         return Literal(value)
 
 
-def parse_condition(text: str) -> Condition:
-    """Parse an Arazzo simple condition (``==  !=  <  <=  >  >=  &&  ||  !  ( )``).
+def _with_path(node: Expr, tokens: tuple[str, ...], at: int) -> Expr:
+    """``node`` with ``tokens`` appended to its path (``$inputs``, ``$outputs``, ``$steps``,
+    ``$workflows``) or body JSON pointer (``$request.body``, ``$response.body``)."""
+    if isinstance(node, (InputRef, OutputRef, StepRef, WorkflowRef)):
+        return dataclasses.replace(node, path=node.path + tokens)
+    if isinstance(node, (RequestRef, ResponseRef)) and node.source == "body":
+        return dataclasses.replace(node, pointer=node.pointer + tokens)
+    raise ExpressionError(
+        f"index or property access is not possible on '{_expr_source(node)}'; it is not a JSON value",
+        at,
+    )
 
-    Precedence, tightest first: ``!``, comparisons, ``&&``, ``||``; ``&&`` and ``||`` are
-    left-associative and comparisons do not chain.
+
+def extend_path(node: Expr, tokens: tuple[str, ...]) -> Expr:
+    """``node`` with more JSON-pointer tokens (see :func:`_with_path`); ExpressionError when ``node`` has
+    no JSON value to index."""
+    return _with_path(node, tokens, 0)
+
+
+_INDEX_RE = re.compile(r"\[\s*(?:([0-9]+)|'((?:[^']|'')*)')\s*\]")
+
+
+def parse_condition(text: str, notes: list[Nonstandard] | None = None) -> Condition:
+    """Parse an Arazzo simple condition (``==  !=  <  <=  >  >=  &&  ||  !  ( )  [0]  .name``).
+
+    Precedence, tightest first: index and property access, ``!``, comparisons, ``&&``, ``||``; ``&&``
+    and ``||`` are left-associative and comparisons do not chain.  With ``notes``, the nonstandard
+    forms other runners accept are parsed to their standard meaning and recorded there.
     """
-    return _ConditionParser(_check_text(text)).parse()
+    return _ConditionParser(_check_text(text), notes).parse()
 
 
 # -- traversal and rendering --------------------------------------------------------------------------------
@@ -941,8 +1080,8 @@ def _expr_source(expr: Expr) -> str:
             return f"$outputs.{name}{_path_source(path)}"
         case StepRef(step_id, name, path):
             return f"$steps.{step_id}.outputs.{name}{_path_source(path)}"
-        case WorkflowRef(workflow_id, name, path):
-            return f"$workflows.{workflow_id}.outputs.{name}{_path_source(path)}"
+        case WorkflowRef(workflow_id, name, path, field):
+            return f"$workflows.{workflow_id}.{field}.{name}{_path_source(path)}"
         case SourceRef(name, rest):
             return f"$sourceDescriptions.{name}.{rest}" if rest else f"$sourceDescriptions.{name}"
         case ComponentRef(kind, name):

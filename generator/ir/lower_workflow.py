@@ -16,7 +16,24 @@ from ..diagnostics import Diagnostics, Loc, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ..read import YList, YMap, loc_of, to_plain
 from ..resolve import Workspace
-from .expressions import ExpressionError, parse_condition, parse_expression, parse_value
+from . import expressions as ex
+from .criteria import (
+    DEFAULT_XPATH,
+    JSONPATH_VERSIONS,
+    XPATH_VERSIONS,
+    check_jsonpath,
+    check_regex,
+    check_xpath,
+    jsonpath_comparison,
+)
+from .expressions import (
+    ExpressionError,
+    Nonstandard,
+    parse_condition,
+    parse_expression,
+    parse_value,
+    to_source,
+)
 from .model import (
     Action,
     Api,
@@ -155,6 +172,7 @@ class WorkflowLowering:
             for name in used_sources
         ]  # fmt: skip
         outputs, output_locs = self._outputs(raw)
+        _resolve_dotted_outputs(steps, outputs)
         return Workflow(
             workflow_id=workflow_id,
             py_name=py_name,
@@ -251,6 +269,10 @@ class WorkflowLowering:
             parsed = self._value(value, loc)  # an expression, a template or a literal (null included)
             if len(self.diagnostics.items) == errors:
                 outputs[name] = parsed
+                locs[name] = loc
+            elif isinstance(value, str):
+                # malformed and reported: the output still exists, so uses of it are not reported again
+                outputs[name] = None
                 locs[name] = loc
         return outputs, locs
 
@@ -561,11 +583,53 @@ class WorkflowLowering:
     def _expression(self, text: Any, loc: Loc) -> Any:
         if not isinstance(text, str):
             return text
+        notes: list[Nonstandard] = []
         try:
-            return parse_value(text)
+            value = parse_value(text, notes)
         except ExpressionError as error:
             self.diagnostics.error("invalid-expression", error.message, offset_loc(loc, error.offset))
             return None
+        self._nonstandard(notes, loc)
+        return self._fold_sources(value, loc)
+
+    def _fold_sources(self, value: Any, loc: Loc) -> Any:
+        """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
+        the text the document gives them."""
+        if isinstance(value, ex.SourceRef):
+            text = self._source_field(value, loc)
+            return text if text is not None else value
+        if not isinstance(value, ex.Template):
+            return value
+        parts: list[Any] = []
+        for part in value.parts:
+            if isinstance(part, ex.SourceRef):
+                text = self._source_field(part, loc)
+                part = text if text is not None else part
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += part
+            elif part != "":
+                parts.append(part)
+        if all(isinstance(part, str) for part in parts):
+            return "".join(parts)
+        return ex.Template(tuple(parts))
+
+    def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
+        declared = self.root.get("sourceDescriptions")
+        for item in declared if isinstance(declared, list) else []:
+            if isinstance(item, dict) and item.get("name") == ref.name:
+                field = item.get(ref.rest)
+                return field if ref.rest in ("url", "name", "type") and isinstance(field, str) else None
+        self._unknown_source(ref.name, loc)
+        return None
+
+    def _nonstandard(self, notes: list[Nonstandard], loc: Loc) -> None:
+        """A located ``nonstandard-expression`` warning for each form only other runners define."""
+        for note in notes:
+            self.diagnostics.warning(
+                "nonstandard-expression",
+                f"{note.message}; it is compiled with that meaning",
+                offset_loc(loc, note.offset),
+            )
 
     # -- criteria and actions -------------------------------------------------------------------------
     def _criteria(self, raw: Any, loc: Loc) -> list[Criterion]:
@@ -587,41 +651,115 @@ class WorkflowLowering:
 
     def _criterion(self, item: YMap) -> Criterion | None:
         text = item["condition"]
-        kind_node = item.get("type", "simple")
-        kind = kind_node.get("type") if isinstance(kind_node, dict) else kind_node
         loc = item.at("condition")
-        if kind not in ("simple", "regex", "jsonpath", "xpath"):
-            self.diagnostics.error(
-                "invalid-criteria", f"unknown criterion type '{kind}'", item.at("type")
-            )
+        found = self._criterion_type(item)
+        if found is None:
             return None
+        kind, version = found
         context = None
         if "context" in item:
+            raw_context = item["context"]
+            context_loc = item.at("context")
+            notes: list[Nonstandard] = []
             try:
-                context = parse_expression(str(item["context"]))
+                if not isinstance(raw_context, str):
+                    raise ExpressionError(
+                        f"'context' must be a runtime expression string, not {_kind(raw_context)}", 0
+                    )
+                context = parse_expression(raw_context, notes)
             except ExpressionError as error:
-                self.diagnostics.error("invalid-expression", error.message, offset_loc(item.at("context"), error.offset))
+                self.diagnostics.error(
+                    "invalid-expression", error.message, offset_loc(context_loc, error.offset)
+                )
                 return None
+            self._nonstandard(notes, context_loc)
         if kind == "simple":
+            notes = []
             try:
-                condition = parse_condition(text)
+                condition = parse_condition(text, notes)
             except ExpressionError as error:
                 self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
                 return None
+            self._nonstandard(notes, loc)
             return Criterion(text, "simple", condition, context, loc)
         if context is None:
             self.diagnostics.error(
                 "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
             )
             return None
-        if kind in ("jsonpath", "xpath"):
+        if kind == "regex":
+            checked = check_regex(text)
+            for message, offset in checked.warnings:
+                self.diagnostics.warning("regex-dialect", message, offset_loc(loc, offset))
+            if checked.error is not None:
+                message, offset = checked.error
+                self.diagnostics.error("invalid-regex", message, offset_loc(loc, offset))
+                return None
+            return Criterion(text, kind, None, context, loc, pattern=checked.pattern)
+        problem = check_jsonpath(text) if kind == "jsonpath" else check_xpath(text, version or DEFAULT_XPATH)
+        if problem is not None and kind == "jsonpath":
+            # ``$.status == 'done'``: a value comparison, not a JSONPath query; other runners accept it
+            comparison = jsonpath_comparison(text, context)
+            if comparison is not None:
+                standard = to_source(comparison)
+                self.diagnostics.warning(
+                    "nonstandard-expression",
+                    f"'{text}' is not a JSONPath query (a jsonpath criterion holds when its query selects "
+                    f"nodes) but a comparison of values; write the simple condition '{standard}'; it is "
+                    "compiled with that meaning",
+                    offset_loc(loc, 0),
+                )
+                return Criterion(text, "simple", comparison, context, loc)
+        if problem is not None:
+            message, offset = problem
+            if version == "draft-goessner-dispatch-jsonpath-00":
+                message += (
+                    "; draft-goessner-dispatch-jsonpath-00 queries are read as RFC 9535 JSONPath, "
+                    "without the draft's script expressions '(...)'"
+                )
+            if kind == "jsonpath":
+                self.diagnostics.error("invalid-jsonpath", message, offset_loc(loc, offset))
+            else:
+                self.diagnostics.error("invalid-xpath", message, offset_loc(loc, offset))
+            return None
+        return Criterion(text, kind, None, context, loc, version=version)
+
+    def _criterion_type(self, item: YMap) -> tuple[str, str | None] | None:
+        """The criterion's kind and, for jsonpath/xpath, the version its Criterion Expression Type Object
+        names (``None``: RFC 9535 JSONPath, XPath 3.1); a located error and ``None`` when invalid."""
+        raw = item.get("type", "simple")
+        loc = item.at("type") if "type" in item else item.loc
+        if isinstance(raw, YMap):
+            kind, version = raw.get("type"), raw.get("version")
+            if kind not in ("jsonpath", "xpath"):
+                self.diagnostics.error(
+                    "invalid-criteria",
+                    f"the 'type' of a Criterion Expression Type Object must be jsonpath or xpath, not "
+                    f"{kind!r}" if kind is not None else "a Criterion Expression Type Object needs 'type'",
+                    raw.at("type") if "type" in raw else raw.loc,
+                )
+                return None
+            versions = JSONPATH_VERSIONS if kind == "jsonpath" else XPATH_VERSIONS
+            if version not in versions:
+                allowed = ", ".join(versions)
+                self.diagnostics.error(
+                    "invalid-criteria",
+                    f"{kind} 'version' must be {allowed}, not {version!r}"
+                    if version is not None
+                    else f"a Criterion Expression Type Object needs 'version' ({allowed})",
+                    raw.at("version") if "version" in raw else raw.loc,
+                )
+                return None
+            return str(kind), versions[str(version)]
+        if raw not in ("simple", "regex", "jsonpath", "xpath"):
             self.diagnostics.error(
-                "unsupported-criterion",
-                f"{kind} criteria are not supported yet; only simple and regex criteria compile",
-                item.at("type"),
+                "invalid-criteria",
+                f"unknown criterion type {raw!r}; expected simple, regex, jsonpath, xpath or a Criterion "
+                "Expression Type Object",
+                loc,
             )
             return None
-        return Criterion(text, kind, None, context, loc)
+        return str(raw), None
 
     def _actions(self, raw: Any, kind: str) -> list[Action]:
         actions: list[Action] = []
@@ -718,6 +856,52 @@ def _json_type_fits(value: Any, kinds: list[str]) -> bool:
         if kind == "object" and isinstance(value, dict):
             return True
     return False
+
+
+def _resolve_dotted_outputs(steps: list[Step], workflow_outputs: dict[str, Any]) -> None:
+    """Output names may contain '.' (``^[a-zA-Z0-9.\\-_]+$``): ``$steps.s.outputs.a.b`` names the output
+    ``a.b`` when step ``s`` has one (the parser read output ``a``, path ``b``).  Rewrites every such
+    reference in place, the longest output name winning."""
+    names = {step.step_id: set(step.outputs) for step in steps}
+
+    def fix(node: Any) -> Any:
+        if isinstance(node, ex.StepRef):
+            known = names.get(node.step_id, set())
+            if node.name not in known and node.path:
+                for cut in range(len(node.path), 0, -1):
+                    candidate = ".".join((node.name, *node.path[:cut]))
+                    if candidate in known:
+                        return ex.StepRef(node.step_id, candidate, node.path[cut:])
+            return node
+        if isinstance(node, ex.Template):
+            return ex.Template(tuple(fix(part) for part in node.parts))
+        if isinstance(node, ex.Compare):
+            return ex.Compare(node.op, fix(node.left), fix(node.right))
+        if isinstance(node, ex.And | ex.Or):
+            return type(node)(fix(node.left), fix(node.right))
+        if isinstance(node, ex.Not | ex.Truthy):
+            return type(node)(fix(node.operand))
+        if isinstance(node, dict):
+            return {key: fix(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [fix(value) for value in node]
+        return node
+
+    def fix_criteria(criteria: list[Criterion]) -> None:
+        for criterion in criteria:
+            criterion.condition = fix(criterion.condition)
+            criterion.context = fix(criterion.context)
+
+    for step in steps:
+        for param in step.parameters:
+            param.value = fix(param.value)
+        step.body = fix(step.body)
+        step.outputs = {name: fix(value) for name, value in step.outputs.items()}
+        fix_criteria(step.success_criteria)
+        for action in step.on_success + step.on_failure:
+            fix_criteria(action.criteria)
+    for name, value in workflow_outputs.items():
+        workflow_outputs[name] = fix(value)
 
 
 def _replace(payload: Value, target: str, value: Value, diagnostics: Diagnostics, loc: Loc) -> Value:

@@ -181,6 +181,8 @@ class Criterion:
     condition: Condition | None  # simple
     context: Expr | None  # regex/jsonpath/xpath
     loc: Loc
+    version: str | None = None  # jsonpath: rfc9535 | draft-goessner-dispatch-jsonpath-00; xpath: 1.0 ... 3.1
+    pattern: str | None = None  # regex: the pattern as Python's re reads it (ECMA-262 named groups rewritten)
 
 
 @dataclass
