@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from ..diagnostics import Diagnostics, Loc, source_line
+from ..diagnostics import Diagnostics, Loc, Severity, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ..read import YList, YMap, loc_of, to_plain
 from ..resolve import Workspace
@@ -265,9 +265,9 @@ class WorkflowLowering:
             return outputs, locs
         for name, value in raw_outputs.items():
             loc = raw_outputs.at(name)
-            errors = len(self.diagnostics.items)
+            errors = self.diagnostics.count(Severity.ERROR)  # warnings (nonstandard forms) keep the output
             parsed = self._value(value, loc)  # an expression, a template or a literal (null included)
-            if len(self.diagnostics.items) == errors:
+            if self.diagnostics.count(Severity.ERROR) == errors:
                 outputs[name] = parsed
                 locs[name] = loc
             elif isinstance(value, str):
