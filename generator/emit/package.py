@@ -19,7 +19,7 @@ from .text import doc_text, escape_source, md_text, py_str, toml_str, unsafe_cha
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
 
-_STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum"}
+_STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum", "time", "asyncio"}
 
 
 @dataclass(frozen=True)
