@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import inspect
+import pickle
 import time
 from pathlib import Path
 from types import ModuleType
@@ -50,6 +51,7 @@ paths:
   /token:
     post:
       operationId: refreshToken
+      parameters: [{name: X-User, in: header, required: false, schema: {type: string}}]
       responses:
         "200":
           description: ok
@@ -251,6 +253,8 @@ def test_a_goto_loop_stops_at_max_steps_with_a_clear_error(tmp_path: Path) -> No
             "poll, poll"
         )
         assert lines == ["POST /jobs"] + ["GET /jobs/j1"] * 4
+        clone = pickle.loads(pickle.dumps(result))
+        assert (type(clone), str(clone), clone.steps) == (type(result), str(result), result.steps)
 
 
 END_FLOW = (
@@ -546,3 +550,337 @@ def test_sleep_and_max_steps_are_keyword_parameters_only_of_workflows_with_actio
     assert "max_steps" not in inspect.signature(module.kinds).parameters
     assert "MaxStepsExceeded" in (module.run_job.__doc__ or "")
 
+
+
+# -- steps that run workflows ---------------------------------------------------------------------------
+SUB_SAME = (
+    HEAD
+    + """
+workflows:
+  - workflowId: login
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: token
+        operationId: refreshToken
+        parameters: [{name: X-User, in: header, value: $inputs.user}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {token: $response.body#/token}
+    outputs: {token: $steps.token.outputs.token}
+  - workflowId: createAsUser
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    parameters:
+      - {name: Authorization, in: header, value: ignored-by-the-callee}
+    steps:
+      - stepId: auth
+        workflowId: login
+        parameters: [{name: user, value: $inputs.user}]
+      - stepId: create
+        operationId: createJob
+        parameters: [{name: Authorization, in: header, value: "Bearer {$steps.auth.outputs.token}"}]
+        outputs: {id: $response.body#/id}
+      - stepId: again
+        workflowId: login
+        parameters: [{name: user, value: second}]
+        successCriteria: [{condition: $outputs.token == 'tok-2'}]
+        outputs: {renewed: $outputs.token}
+    outputs: {id: $steps.create.outputs.id, renewed: $steps.again.outputs.renewed}
+"""
+)
+
+
+def test_a_step_runs_a_workflow_of_the_same_document_with_its_parameters_as_inputs(tmp_path: Path) -> None:
+    run = Run(tmp_path, SUB_SAME, "flow_subsame_pkg")
+    script = {
+        ("POST", "/token"): [Reply(200, {"token": "tok-1"}), Reply(200, {"token": "tok-2"})],
+        ("POST", "/jobs"): [job("queued", 201)],
+    }
+    for result, lines, _, server in run.both("create_as_user", script, user="ann"):
+        assert (result.id, result.renewed) == ("j1", "tok-2")
+        assert lines == ["POST /token", "POST /jobs", "POST /token"]
+        assert server.requests[0].headers["x-user"] == "ann"
+        assert server.requests[1].headers["authorization"] == "Bearer tok-1"
+        assert server.requests[2].headers["x-user"] == "second"
+    failing = {("POST", "/token"): [Reply(200, {"token": "tok-1"})], ("POST", "/jobs"): [job("queued", 201)]}
+    for result, lines, _, _ in run.both("create_as_user", failing, user="ann"):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.workflow, result.step, result.criterion) == ("createAsUser", "again", "$outputs.token == 'tok-2'")
+        assert lines == ["POST /token", "POST /jobs", "POST /token"]
+
+
+OTHER_DOC = """
+arazzo: 1.0.1
+info: {title: Auth, version: "1"}
+sourceDescriptions: [{name: authApi, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: fetchToken
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: token
+        operationId: refreshToken
+        parameters: [{name: X-User, in: header, value: $inputs.user}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {token: $response.body#/token}
+        onFailure:
+          - {name: busy, type: retry, retryAfter: 4, criteria: [{condition: $statusCode == 503}]}
+    outputs: {token: $steps.token.outputs.token}
+"""
+
+SUB_OTHER = """
+arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml, type: openapi}
+  - {name: auth, url: ../shared/auth.arazzo.yaml, type: arazzo}
+workflows:
+  - workflowId: createWithToken
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: auth
+        workflowId: $sourceDescriptions.auth.fetchToken
+        parameters: [{name: user, value: $inputs.user}]
+      - stepId: create
+        operationId: createJob
+        parameters: [{name: Authorization, in: header, value: "Bearer {$steps.auth.outputs.token}"}]
+        outputs: {id: $response.body#/id}
+    outputs: {id: $steps.create.outputs.id}
+"""
+
+
+def test_a_step_runs_a_workflow_of_a_type_arazzo_source_sharing_the_client_sleep_and_max_steps(
+    tmp_path: Path,
+) -> None:
+    """The called document lies outside SPECS' Arazzo folder but inside the root: it is compiled as a
+    workflows module too. Both documents bind the same API document: one client serves both; the callee's
+    retry makes the caller take `sleep` and `max_steps` and pass them on."""
+    run = Run(tmp_path, SUB_OTHER, "flow_subother_pkg", extra={"shared/auth.arazzo.yaml": OTHER_DOC})
+    assert run.warnings == []
+    signature = inspect.signature(run.module().create_with_token)
+    assert list(signature.parameters) == ["user", "jobs_api", "sleep", "max_steps"]
+    script = {
+        ("POST", "/token"): [Reply(503), Reply(200, {"token": "tok-1"})],
+        ("POST", "/jobs"): [job("queued", 201)],
+    }
+    for result, lines, sleeps, server in run.both("create_with_token", script, user="ann"):
+        assert result.id == "j1"
+        assert lines == ["POST /token", "POST /token", "POST /jobs"]
+        assert sleeps == [4.0]
+        assert server.requests[2].headers["authorization"] == "Bearer tok-1"
+    assert run.module("auth").fetch_token  # the source document is a module of the package
+
+
+GOTO_WORKFLOW = (
+    HEAD
+    + """
+workflows:
+  - workflowId: cleanup
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: cancel
+        operationId: cancelJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+  - workflowId: check
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: read
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onSuccess:
+          - {name: stuck, type: goto, workflowId: cleanup, criteria: [{condition: $response.body#/state == 'stuck'}]}
+        onFailure:
+          - {name: relogin, type: retry, workflowId: cleanup, retryAfter: 2, criteria: [{condition: $statusCode == 401}]}
+      - stepId: confirm
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+    outputs: {state: $steps.read.outputs.state}
+"""
+)
+
+
+def test_goto_a_workflow_runs_it_then_ends_and_retry_a_workflow_runs_it_then_retries(tmp_path: Path) -> None:
+    run = Run(tmp_path, GOTO_WORKFLOW, "flow_gotowf_pkg")
+    script = {("GET", "/jobs/j1"): [job("stuck")], ("POST", "/jobs/j1/cancel"): [Reply(204)]}
+    for result, lines, sleeps, _ in run.both("check", script, id="j1"):
+        assert result.state == "stuck"
+        assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel"]  # confirm does not run: control left
+        assert sleeps == []
+    script = {("GET", "/jobs/j1"): [Reply(401), job("queued"), job("queued")], ("POST", "/jobs/j1/cancel"): [Reply(204)]}
+    for result, lines, sleeps, _ in run.both("check", script, id="j1"):
+        assert result.state == "queued"
+        assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel", "GET /jobs/j1", "GET /jobs/j1"]
+        assert sleeps == [2.0]
+
+
+def test_workflow_call_mistakes_are_located_errors(tmp_path: Path) -> None:
+    flow = (
+        HEAD
+        + """
+workflows:
+  - workflowId: callee
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: read
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.user}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.read.outputs.state}
+  - workflowId: caller
+    steps:
+      - stepId: a
+        workflowId: calee
+      - stepId: b
+        workflowId: callee
+        parameters: [{name: usr, value: x}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {s: $outputs.stat}
+      - stepId: c
+        operationId: getJob
+        parameters: [{name: id, in: path, value: x}]
+        onFailure: [{name: out, type: goto, workflowId: callee}]
+"""
+    )
+    assert _diagnostics(tmp_path, flow) == [
+        (
+            "specs/arazzo/jobs.arazzo.yaml:17:21: error[unknown-workflow]: 'calee' names no workflow of "
+            "jobs.arazzo.yaml (workflows: callee, caller); did you mean 'callee'?"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:18:17: error[missing-parameter]: step 'b' does not pass the required input "
+            "'user' of workflow 'callee'"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:20:41: error[unknown-input]: workflow 'callee' has no input 'usr' (step "
+            "'b' passes it); did you mean 'user'?"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:21:39: error[response-in-workflow-step]: '$statusCode' refers to an HTTP "
+            "request or response, but step 'b' runs a workflow; use $outputs.<name> of that workflow"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:22:22: error[unknown-workflow-output]: workflow 'callee' has no output "
+            "'stat'; did you mean 'state'?"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:26:57: error[missing-input]: goto action 'out' runs workflow 'callee', "
+            "which requires the input(s) 'user'; an action passes the inputs of workflow 'caller' with the same "
+            "names, and it has none of that name"
+        ),
+    ]
+
+
+# -- dependsOn ------------------------------------------------------------------------------------------
+DEPENDS = (
+    HEAD
+    + """
+workflows:
+  - workflowId: login
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: token
+        operationId: refreshToken
+        parameters: [{name: X-User, in: header, value: $inputs.user}]
+        outputs: {token: $response.body#/token}
+    outputs: {token: $steps.token.outputs.token}
+  - workflowId: create
+    dependsOn: [login]
+    inputs: {type: object, properties: {user: {type: string}}, required: [user]}
+    steps:
+      - stepId: create
+        operationId: createJob
+        parameters: [{name: Authorization, in: header, value: "Bearer {$workflows.login.outputs.token}"}]
+        outputs: {id: $response.body#/id}
+    outputs: {id: $steps.create.outputs.id, token: $workflows.login.outputs.token}
+  - workflowId: createWithoutUser
+    dependsOn: [login]
+    steps:
+      - stepId: create
+        operationId: createJob
+        parameters: [{name: Authorization, in: header, value: "Bearer {$workflows.login.outputs.token}"}]
+"""
+)
+
+
+def test_depends_on_runs_the_dependency_first_unless_its_outputs_are_passed(tmp_path: Path) -> None:
+    run = Run(tmp_path, DEPENDS, "flow_depends_pkg")
+    module = run.module()
+    script = {("POST", "/token"): [Reply(200, {"token": "tok-1"})], ("POST", "/jobs"): [job("queued", 201)]}
+    for result, lines, _, server in run.both("create", script, user="ann"):
+        assert (result.id, result.token) == ("j1", "tok-1")
+        assert lines == ["POST /token", "POST /jobs"]
+        assert server.requests[0].headers["x-user"] == "ann"
+        assert server.requests[1].headers["authorization"] == "Bearer tok-1"
+    given = module.LoginOutputs(token="given")
+    for result, lines, _, server in run.both("create", script, user="ann", login_outputs=given):
+        assert result.token == "given"
+        assert lines == ["POST /jobs"]
+        assert server.requests[0].headers["authorization"] == "Bearer given"
+    # the dependency needs `user`, which createWithoutUser does not have: its outputs are a required argument
+    parameter = inspect.signature(module.create_without_user).parameters["login_outputs"]
+    assert parameter.default is inspect.Parameter.empty
+    assert inspect.signature(module.create).parameters["login_outputs"].default is None
+
+
+def test_cyclic_depends_on_is_a_located_error(tmp_path: Path) -> None:
+    flow = (
+        HEAD
+        + """
+workflows:
+  - workflowId: a
+    dependsOn: [b]
+    steps: [{stepId: s, operationId: refreshToken}]
+  - workflowId: b
+    dependsOn: [a]
+    steps: [{stepId: s, operationId: refreshToken}]
+  - workflowId: c
+    dependsOn: [nope]
+    steps: [{stepId: s, operationId: refreshToken}]
+"""
+    )
+    assert _diagnostics(tmp_path, flow) == [
+        (
+            "specs/arazzo/jobs.arazzo.yaml:10:17: error[workflow-cycle]: dependsOn 'a' makes a cycle: a -> b -> a; a "
+            "workflow cannot need itself"
+        ),
+        (
+            "specs/arazzo/jobs.arazzo.yaml:13:17: error[unknown-workflow]: 'nope' names no workflow of "
+            "jobs.arazzo.yaml (workflows: a, b, c)"
+        ),
+    ]
+
+
+CALL_RETRY = (
+    HEAD
+    + """
+workflows:
+  - workflowId: readJob
+    steps:
+      - stepId: read
+        operationId: getJob
+        parameters: [{name: id, in: path, value: j1}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.read.outputs.state}
+  - workflowId: waitDone
+    steps:
+      - stepId: check
+        workflowId: readJob
+        successCriteria: [{condition: $outputs.state == 'done'}]
+        onFailure:
+          - {name: wait, type: retry, retryAfter: 5, retryLimit: 2, criteria: [{condition: $outputs.state == 'running'}]}
+    outputs: {state: $steps.check.outputs.state}
+"""
+)
+
+
+def test_a_workflow_step_retries_on_its_outputs(tmp_path: Path) -> None:
+    run = Run(tmp_path, CALL_RETRY, "flow_callretry_pkg")
+    script = {("GET", "/jobs/j1"): [job("running"), job("running"), job("done")]}
+    for result, lines, sleeps, _ in run.both("wait_done", script):
+        assert result.state == "done"
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [5.0, 5.0]
+    script = {("GET", "/jobs/j1"): [job("running")]}
+    for result, lines, sleeps, _ in run.both("wait_done", script):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.step, result.criterion, result.response) == ("check", "$outputs.state == 'done'", None)
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [5.0, 5.0]

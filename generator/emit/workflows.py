@@ -117,7 +117,8 @@ class ActionView:
     call: CallView | None = None  # the workflow a goto/retry runs
     counter: str | None = None  # retry: the local counting this action's retries
     limit: int = 1
-    delay: str = "0.0"
+    delay: str = "0.0"  # retryAfter; with ``response``: ``retry_after(response, retryAfter)``
+    response: str | None = None
 
 
 @dataclass
@@ -341,9 +342,6 @@ class _WorkflowBuilder:
         if wf.description and wf.description != wf.summary:
             paragraphs.append(wf.description)
         arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
-        for source in self.sources.values():
-            how = "required" if source.required else "a default client is created (and closed) when omitted"
-            arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
         for dep in dependencies:
             how = (
                 "required: it needs inputs this workflow does not have"
@@ -351,6 +349,9 @@ class _WorkflowBuilder:
                 else "when omitted, that workflow runs first with this workflow's inputs of the same names"
             )
             arg_docs.append(f"{dep.param}: the outputs of workflow '{dep.workflow_id}' (dependsOn); {how}.")
+        for source in self.sources.values():
+            how = "required" if source.required else "a default client is created (and closed) when omitted"
+            arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
         if wf.sleep_name is not None:
             arg_docs.append(
                 f"{wf.sleep_name}: called with the seconds to wait before each retry (default: time.sleep, "
@@ -427,6 +428,7 @@ class _WorkflowBuilder:
 
     def dependency(self, call: WorkflowCall) -> DependencyView:
         assert call.param is not None and call.target is not None
+        self.scope.reserve(call.param)
         self.dependencies[call.workflow_id if call.document == self.workflow.document else call.text] = call.param
         self.dependencies.setdefault(call.workflow_id, call.param)
         return DependencyView(
@@ -453,12 +455,14 @@ class _WorkflowBuilder:
                     text += f", after step {action.step_id}"
                 if action.workflow_id is not None:
                     text += f", after workflow {action.workflow_id}"
-                self.doc.runtime_names.add("retry_after")
+                if step.call is None:
+                    self.doc.runtime_names.add("retry_after")
                 views.append(ActionView(
                     comment(text), condition, "retry",
                     goto=py_str(action.step_id) if action.step_id is not None else None,
                     call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
-                    counter=counter, limit=action.limit, delay=delay,
+                    counter=counter, limit=action.limit,
+                    delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
             elif action.kind == "goto":
                 target = action.step_id if action.step_id is not None else f"workflow {action.workflow_id}"
