@@ -77,7 +77,8 @@ CLIENT_MEMBER_RESERVED = KEYWORDS | {"close", "request", "with_options", "base_u
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",
-    "ExitStack", "AsyncExitStack", "_re_search", "WORKFLOW_ID",
+    "ExitStack", "AsyncExitStack", "_re_search", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
+    "_async_sleep", "Awaitable", "Callable",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {"self", "cls", "response", "outputs", "stack", "error"}

@@ -93,6 +93,13 @@ CASES = [
         "criteria",
         package="criteria_flows",
     ),
+    # Control flow: a workflow-level retry from components (retryAfter, retryLimit), a retry that runs a step
+    # first (resume), goto with criteria (a poll loop), end from components, an unconditional goto, an end on
+    # failure; an output of a step that may not have succeeded (None, typed optional).
+    Case(
+        "control_flow",
+        package="job_control",
+    ),
 ]
 CASE_IDS = [case.name for case in CASES]
 

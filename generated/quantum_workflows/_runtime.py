@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
+import email.utils
 import enum
 import functools
 import json
@@ -504,6 +506,41 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
 
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+class MaxStepsExceeded(_PicklableError):
+    """A workflow started more steps than its ``max_steps`` allows: a goto (or retry) loop did not end.
+
+    ``steps`` is the labels of the steps started, in order (the last ones show the loop).
+    """
+
+    def __init__(self, workflow: str, max_steps: int, steps: list[str]) -> None:
+        self.workflow = workflow
+        self.max_steps = max_steps
+        self.steps = list(steps)
+        tail = ", ".join(self.steps[-6:])
+        super().__init__(
+            f"workflow '{workflow}' started {len(self.steps)} steps without finishing (max_steps={max_steps}); "
+            f"the last: {tail}"
+        )
+
+
+def retry_after(response: ApiResponse[Any], default: float) -> float:
+    """Seconds to wait before retrying a step: the response's ``Retry-After`` header (delay-seconds or an
+    HTTP-date, RFC 9110 section 10.2.3) when it is valid, else ``default`` (the action's ``retryAfter``).
+    """
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(int(value))
+    if value:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.UTC)
+        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+    return default
 
 
 # -- request building --------------------------------------------------------------------------------------

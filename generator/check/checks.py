@@ -8,6 +8,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
+from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
@@ -40,8 +41,17 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     inputs = {item.name for item in workflow.inputs}
     outputs_by_step = {step.step_id: set(step.outputs) for step in workflow.steps}
     order = {step.step_id: index for index, step in enumerate(workflow.steps)}
+    flow = plan(workflow) if workflow.controlled else None
+    dependencies = {call.workflow_id: call.target for call in workflow.depends_on if call.target is not None}
+    dependencies.update({call.text: call.target for call in workflow.depends_on if call.target is not None})
 
-    def check_expressions(node: Any, loc: Loc, position: int | None, *, request: bool = False) -> None:
+    own_outputs = False  # success-action criteria may read the outputs of their own step
+
+    def check_expressions(
+        node: Any, loc: Loc, position: int | None, *, request: bool = False, own: bool = False
+    ) -> None:
+        nonlocal own_outputs
+        own_outputs = own
         for expr in ex.expressions_in(node):
             if request and isinstance(expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method):
                 diagnostics.error(
@@ -52,6 +62,14 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 )
                 continue
             _check_expression(expr, loc, position)
+
+    def _check_workflow_output(target: Workflow, name: str, loc: Loc) -> None:
+        if name not in target.outputs:
+            diagnostics.error(
+                "unknown-workflow-output",
+                f"workflow '{target.workflow_id}' has no output '{name}'" + _hint(name, target.outputs),
+                loc,
+            )
 
     def _check_expression(expr: Any, loc: Loc, position: int | None) -> None:
         if isinstance(expr, ex.InputRef):
@@ -70,7 +88,20 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     + _hint(expr.step_id, order),
                     loc,
                 )
-            elif position is not None and order[expr.step_id] >= position:
+            elif (
+                flow is not None
+                and position is not None
+                and expr.step_id not in flow.set_before[workflow.steps[position].step_id]
+                and not (expr.step_id == workflow.steps[position].step_id and own_outputs)
+            ):
+                diagnostics.error(
+                    "unset-step-output",
+                    f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step "
+                    f"'{workflow.steps[position].step_id}', which a goto, end or retry path reaches without step "
+                    f"'{expr.step_id}' having succeeded",
+                    loc,
+                )
+            elif flow is None and position is not None and order[expr.step_id] >= position:
                 diagnostics.error(
                     "forward-step-reference",
                     f"'$steps.{expr.step_id}.outputs.{expr.name}' is used before step '{expr.step_id}' has run",
@@ -83,8 +114,21 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     + _hint(expr.name, outputs_by_step[expr.step_id]),
                     loc,
                 )
+        elif isinstance(expr, ex.WorkflowRef) and expr.workflow_id in dependencies:
+            _check_workflow_output(dependencies[expr.workflow_id], expr.name, loc)
+        elif isinstance(expr, ex.OutputRef) and position is not None and workflow.steps[position].call is not None:
+            call = workflow.steps[position].call
+            if call is not None and call.target is not None:
+                _check_workflow_output(call.target, expr.name, loc)
         elif isinstance(expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method):
-            if position is None:
+            if position is not None and workflow.steps[position].call is not None:
+                diagnostics.error(
+                    "response-in-workflow-step",
+                    f"'{ex.to_source(expr)}' refers to an HTTP request or response, but step "
+                    f"'{workflow.steps[position].step_id}' runs a workflow; use $outputs.<name> of that workflow",
+                    loc,
+                )
+            elif position is None:
                 diagnostics.error(
                     "response-outside-step",
                     f"'{ex.to_source(expr)}' refers to a request or response, which only exists inside a step; "
@@ -114,12 +158,15 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             for value in _values(output):  # an object/array literal output: every expression inside it
                 check_expressions(value, step.output_locs[name], position)
         for action in step.on_success + step.on_failure:
-            diagnostics.error(
-                "unsupported-action",
-                f"step '{step.step_id}' has a '{action.kind}' action; onSuccess/onFailure actions are not "
-                "compiled yet",
-                action.loc,
-            )
+            own = action in step.on_success
+            for criterion in action.criteria:
+                if criterion.condition is not None:
+                    check_expressions(criterion.condition, criterion.loc, position, own=own)
+                if criterion.context is not None:
+                    check_expressions(criterion.context, criterion.loc, position, own=own)
+        for value, loc, _ in step.call_inputs.values():
+            for leaf in _values(value):
+                check_expressions(leaf, loc, position, request=True)
     for name, output in workflow.outputs.items():
         for value in _values(output):
             check_expressions(value, workflow.output_locs[name], None)

@@ -26,7 +26,7 @@ CRITERIA_REQUIREMENTS = {
     "uses_xpath": ("elementpath>=4.4", "defusedxml>=0.7.1"),
 }
 
-_STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum"}
+_STDLIB = {"typing", "re", "datetime", "uuid", "decimal", "collections.abc", "enum", "time", "asyncio"}
 
 
 def templates_dir() -> Path:

@@ -1,4 +1,30 @@
-"""Compile Arazzo workflows into straight-line Python (the view model for ``templates/workflows.py.j2``).
+"""Compile Arazzo workflows into Python functions (the view model for ``templates/workflows.py.j2``).
+
+A workflow without success or failure actions compiles to straight-line code: one block per step, in order.
+A workflow with actions compiles to an explicit loop over step labels::
+
+    step = "createJob"
+    while True:
+        if len(steps_run) == max_steps:          # the caller's guard against endless goto loops
+            raise MaxStepsExceeded(...)
+        steps_run.append(step)
+        if step == "createJob":
+            ...request, criteria...
+            if unmet is None:                     # success: outputs, success actions, else the next step
+                step = "poll"
+                continue
+            if <criteria> and create_job_retries < 3:   # a retry action
+                create_job_retries += 1
+                sleep(retry_after(create_job, 1.0))   # the Retry-After header overrides retryAfter
+                continue
+            raise StepFailed(...)                 # no failure action applies
+        ...
+    return Outputs(...)
+
+``end`` and ``goto <workflowId>`` leave the loop (``break``); ``goto <stepId>`` sets the label.  A retry's
+``stepId`` runs that step first (``resume`` brings control back), a retry's ``workflowId`` calls that workflow
+first.  Steps that run workflows call their generated functions; ``dependsOn`` workflows run first unless the
+caller passes their outputs.  See docs/conformance/flow.md.
 
 Every runtime expression becomes a Python expression over local variables: ``$inputs.x`` is a function
 parameter, ``$steps.s.outputs.o`` a local assigned after step ``s``, ``$statusCode`` the response's
@@ -18,7 +44,19 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..ir import expressions as ex
-from ..ir.model import Api, ArazzoDocument, Criterion, Input, Program, Step, Workflow, ref_name
+from ..ir.flow import FlowPlan, always_applies, applicable, plan
+from ..ir.model import (
+    Action,
+    Api,
+    ArazzoDocument,
+    Criterion,
+    Input,
+    Program,
+    Step,
+    Workflow,
+    WorkflowCall,
+    ref_name,
+)
 from ..naming import (
     KEYWORDS,
     WORKFLOW_FUNCTION_RESERVED,
@@ -63,6 +101,28 @@ class SourceView:
 
 
 @dataclass
+class CallView:
+    """A call of another workflow's generated function (``module.function(args)``, awaited when async)."""
+
+    function: str  # including the module alias when it lives in another module
+    async_function: str
+    args: list[str]
+
+
+@dataclass
+class ActionView:
+    comment: str
+    condition: str | None  # the action's criteria as one Python condition; None: always
+    kind: str  # end | goto | retry
+    goto: str | None = None  # the label of a goto/retry step
+    call: CallView | None = None  # the workflow a goto/retry runs
+    counter: str | None = None  # retry: the local counting this action's retries
+    limit: int = 1
+    delay: str = "0.0"  # retryAfter; with ``response``: ``retry_after(response, retryAfter)``
+    response: str | None = None
+
+
+@dataclass
 class StepView:
     step_id: str
     comment: str
@@ -73,6 +133,38 @@ class StepView:
     criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
     assignments: list[tuple[str, str]]
     notes: list[str]
+    call: CallView | None = None  # a step that runs a workflow
+    success_actions: list[ActionView] = field(default_factory=list)
+    failure_actions: list[ActionView] = field(default_factory=list)
+    next_label: str | None = None  # after success without an applicable action; None: leave the loop
+    always_acts: bool = False  # a success action without criteria: there is no default next step
+    failure_always: bool = False  # a failure action without criteria (not a retry): no StepFailed
+    counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
+    resumes: bool = False  # a retry action's stepId: on success, control goes back to the retried step
+    records_success: bool = False  # its outputs may be unset when the workflow ends: ``succeeded`` notes it
+
+
+@dataclass
+class DependencyView:
+    param: str
+    annotation: str
+    required: bool
+    call: CallView
+    workflow_id: str
+
+
+@dataclass
+class LoopView:
+    """The names of the loop's locals (allocated like every other name)."""
+
+    step: str
+    steps_run: str
+    unmet: str
+    cause: str
+    first: str  # the label of the first step
+    resume: str | None
+    succeeded: str | None
+    counters: list[str]
 
 
 @dataclass
@@ -104,6 +196,10 @@ class WorkflowView:
     sources: list[SourceView]
     steps: list[StepView]
     outputs: list[OutputView]
+    loop: LoopView | None = None
+    sleep: str | None = None
+    max_steps: str | None = None
+    dependencies: list[DependencyView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -124,6 +220,7 @@ class DocumentView:
     sources: list[SourceView] = field(default_factory=list)
     runtime_names: set[str] = field(default_factory=set)
     aliases: dict[str, ApiAliases] = field(default_factory=dict)  # API module -> import aliases
+    workflow_modules: dict[str, str] = field(default_factory=dict)  # other workflows module -> import alias
 
 
 class WorkflowCompiler:
@@ -131,10 +228,15 @@ class WorkflowCompiler:
         self.program = program
         self.indexes = indexes
         self.class_bases = Scope(sep="")
+        # Outputs classes are named up front: a workflow that runs another one refers to its class.
+        self.outputs_classes: dict[int, str] = {}
+        for document in program.documents:
+            for workflow in document.workflows:
+                self.outputs_classes[id(workflow)] = self.class_bases.claim(pascal(workflow.workflow_id)) + "Outputs"
 
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
-        view.aliases = _api_aliases(doc)
+        view.aliases, view.workflow_modules = _api_aliases(doc)
         for workflow in doc.workflows:
             view.workflows.append(_WorkflowBuilder(self, workflow, view).build())
         seen: set[str] = set()
@@ -168,6 +270,7 @@ class _WorkflowBuilder:
         # Parameters and locals of the workflow function: besides what the body calls, the module-level import
         # aliases (the body creates clients by alias) are taken.
         module_names = {name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)}
+        module_names |= set(doc.workflow_modules.values())
         self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
@@ -176,6 +279,10 @@ class _WorkflowBuilder:
         self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
+        self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
+        self.loop: LoopView | None = None
+        self.bindings = {id(b.api): b for b in workflow.sources}
+        self.dependencies: dict[str, str] = {}  # dependsOn workflowId -> the local holding its outputs
 
     def need(self, module: str, *names: str) -> None:
         self.doc.imports.setdefault(module, set()).update(names)
@@ -208,19 +315,63 @@ class _WorkflowBuilder:
             self.sources[binding.name] = source
             self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
                       f"AsyncClient as {source.async_alias}")  # fmt: skip
+        for name in (wf.sleep_name, wf.max_steps_name):
+            if name is not None:
+                self.scope.reserve(name)
+        dependencies = [self.dependency(call) for call in wf.depends_on]
+        if wf.sleep_name is not None:
+            self.need("collections.abc", "Awaitable", "Callable")
+            self.need("time", "sleep as _sleep")
+            self.need("asyncio", "sleep as _async_sleep")
+        if self.plan is not None:
+            needs_succeeded = any(
+                step.step_id not in self.plan.set_at_exit and any(
+                    (step.step_id, name) in self.used_outputs for name in step.outputs
+                )
+                for step in wf.steps
+            )
+            self.loop = LoopView(
+                step=self.scope.claim("step"),
+                steps_run=self.scope.claim("steps_run"),
+                unmet=self.scope.claim("unmet"),
+                cause=self.scope.claim("cause"),
+                first=py_str(wf.steps[0].step_id),
+                resume=self.scope.claim("resume") if self.plan.resumes else None,
+                succeeded=self.scope.claim("succeeded") if needs_succeeded else None,
+                counters=[],
+            )
+            self.doc.runtime_names.add("MaxStepsExceeded")
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
-        outputs_class = self.compiler.class_bases.claim(pascal(wf.workflow_id)) + "Outputs"
+        outputs_class = self.compiler.outputs_classes[id(wf)]
         paragraphs = [wf.summary or wf.workflow_id]
         if wf.description and wf.description != wf.summary:
             paragraphs.append(wf.description)
         arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
+        for dep in dependencies:
+            how = (
+                "required: it needs inputs this workflow does not have"
+                if dep.required
+                else "when omitted, that workflow runs first with this workflow's inputs of the same names"
+            )
+            arg_docs.append(f"{dep.param}: the outputs of workflow '{dep.workflow_id}' (dependsOn); {how}.")
         for source in self.sources.values():
             how = "required" if source.required else "a default client is created (and closed) when omitted"
             arg_docs.append(f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}.")
+        if wf.sleep_name is not None:
+            arg_docs.append(
+                f"{wf.sleep_name}: called with the seconds to wait before each retry (default: time.sleep, "
+                "asyncio.sleep in the async twin); the Retry-After header of the response overrides retryAfter."
+            )
+        if wf.max_steps_name is not None:
+            arg_docs.append(
+                f"{wf.max_steps_name}: the most steps one run may start (goto and retry loops), for this "
+                "workflow and for each workflow it runs; MaxStepsExceeded is raised beyond it."
+            )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
+        failed = "StepFailed: a step's response did not meet its success criteria"
         raises = [
-            "StepFailed: a step's response did not meet its success criteria (or its status is an error).",
+            failed + (" (and no failure action applied)." if wf.controlled else " (or its status is an error)."),
             "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time).",
         ]
         if self.reads_body:
@@ -230,6 +381,8 @@ class _WorkflowBuilder:
             )
         if any(step.body_replacements for step in wf.steps):
             raises.append("ValueError: a requestBody replacement target is not in the payload.")
+        if wf.max_steps_name is not None:
+            raises.append(f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end).")
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
         self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
         return WorkflowView(
@@ -243,6 +396,10 @@ class _WorkflowBuilder:
             sources=list(self.sources.values()),
             steps=steps,
             outputs=outputs,
+            loop=self.loop,
+            sleep=wf.sleep_name,
+            max_steps=wf.max_steps_name,
+            dependencies=dependencies,
         )
 
     def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
@@ -265,15 +422,103 @@ class _WorkflowBuilder:
         self.inputs[item.name] = (item, annotation)
         return ParamView(item.py_name, annotation.text, literal.code, doc)
 
+    # -- workflow calls ---------------------------------------------------------------------------------
+    def call_view(self, call: WorkflowCall, args: list[str]) -> CallView:
+        """The call of ``call``'s generated function with ``args`` (inputs), the shared clients and the
+        caller's ``sleep``/``max_steps``."""
+        callee = call.target
+        assert callee is not None, "bound before emit"
+        args = list(args)
+        for binding in callee.sources:
+            args.append(f"{binding.py_name}={self.bindings[id(binding.api)].py_name}")
+        if callee.sleep_name is not None and self.workflow.sleep_name is not None:
+            args.append(f"{callee.sleep_name}={self.workflow.sleep_name}")
+        if callee.max_steps_name is not None and self.workflow.max_steps_name is not None:
+            args.append(f"{callee.max_steps_name}={self.workflow.max_steps_name}")
+        prefix = ""
+        if call.target_module != self.doc.module:
+            assert call.target_module is not None
+            prefix = self.doc.workflow_modules[call.target_module] + "."
+            self.need(".", f"{call.target_module} as {self.doc.workflow_modules[call.target_module]}")
+        return CallView(prefix + callee.py_name, prefix + callee.async_name, args)
+
+    def shared_inputs(self, call: WorkflowCall) -> list[str]:
+        """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
+        assert call.target is not None
+        return [
+            f"{item.py_name}={self.inputs[item.name][0].py_name}"
+            for item in call.target.inputs
+            if item.name in self.inputs
+        ]
+
+    def outputs_class(self, call: WorkflowCall) -> str:
+        assert call.target is not None
+        name = self.compiler.outputs_classes[id(call.target)]
+        if call.target_module != self.doc.module:
+            assert call.target_module is not None
+            return self.doc.workflow_modules[call.target_module] + "." + name
+        return name
+
+    def dependency(self, call: WorkflowCall) -> DependencyView:
+        assert call.param is not None and call.target is not None
+        self.scope.reserve(call.param)
+        self.dependencies[call.workflow_id if call.document == self.workflow.document else call.text] = call.param
+        self.dependencies.setdefault(call.workflow_id, call.param)
+        return DependencyView(
+            call.param, self.outputs_class(call), call.param_required,
+            self.call_view(call, self.shared_inputs(call)), call.target.workflow_id,
+        )  # fmt: skip
+
+    # -- control flow -----------------------------------------------------------------------------------
+    def actions(self, step: Step, actions: list[Action], context: _StepContext, *, failure: bool) -> list[ActionView]:
+        views = []
+        assert self.loop is not None
+        for action in applicable(actions):
+            condition = " and ".join(f"({self.criterion(c, context)})" for c in action.criteria) or None
+            if len(action.criteria) == 1 and condition is not None:
+                condition = condition[1:-1]
+            where = " (workflow-level)" if action.inherited else ""
+            if action.kind == "retry":
+                counter = self.scope.claim(f"{step.py_name}_retries" if _retry_count(step) == 1 else
+                                           f"{step.py_name}_{snake(action.name)}_retries")  # fmt: skip
+                self.loop.counters.append(counter)
+                delay = repr(float(action.retry_after or 0.0))
+                text = f"retry {action.name}{where}: retryLimit {action.limit}, retryAfter {delay}"
+                if action.step_id is not None:
+                    text += f", after step {action.step_id}"
+                if action.workflow_id is not None:
+                    text += f", after workflow {action.workflow_id}"
+                if step.call is None:
+                    self.doc.runtime_names.add("retry_after")
+                views.append(ActionView(
+                    comment(text), condition, "retry",
+                    goto=py_str(action.step_id) if action.step_id is not None else None,
+                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
+                    counter=counter, limit=action.limit,
+                    delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
+                ))  # fmt: skip
+            elif action.kind == "goto":
+                target = action.step_id if action.step_id is not None else f"workflow {action.workflow_id}"
+                views.append(ActionView(
+                    comment(f"goto {action.name}{where}: {target}"), condition, "goto",
+                    goto=py_str(action.step_id) if action.step_id is not None else None,
+                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
+                ))  # fmt: skip
+            else:
+                views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
+        return views
+
     # -- steps ------------------------------------------------------------------------------------------
     def step(self, step: Step) -> StepView:
+        if step.call is not None:
+            return self.call_step(step)
         op = step.operation
         assert op is not None and step.source is not None, "checked before emit"
         source = self.sources[step.source]
         mapper = self.mappers[step.source]
         wanted = [(name, expr) for name, expr in step.outputs.items() if (step.step_id, name) in self.used_outputs]
         unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted) else None
+        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop) else None
         context = _StepContext(step, var, mapper, self.compiler.indexes[mapper.api.module])
         call_args = []
         extra_headers: list[str] = []
@@ -297,6 +542,23 @@ class _WorkflowBuilder:
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
+        assignments = self.assignments(step, wanted, context)
+        label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
+        view = StepView(
+            step_id=py_str(step.step_id),
+            comment=comment(label, limit=90),
+            var=var,
+            client=source.py_name,
+            method=op.py_name,
+            call_args=call_args,
+            criteria=criteria,
+            assignments=assignments,
+            notes=self.notes(step, unused),
+        )
+        self.control(view, step, context)
+        return view
+
+    def assignments(self, step: Step, wanted: list[tuple[str, Any]], context: _StepContext) -> list[tuple[str, str]]:
         assignments = []
         for name, expr in wanted:
             typed = self.expression(expr, context)
@@ -306,22 +568,70 @@ class _WorkflowBuilder:
             declared = local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
             assignments.append((declared if typed.code.startswith("read_output(") else local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
-        notes = [
-            f"output {name} ({_source_text(step.outputs[name])}) "
-            "is not used by a later step or the workflow outputs"
+        return assignments
+
+    def notes(self, step: Step, unused: list[str]) -> list[str]:
+        return [
+            comment(f"output {name} ({_source_text(step.outputs[name])}) is not used by a later step or the workflow outputs")
             for name in unused
         ]
+
+    def call_step(self, step: Step) -> StepView:
+        """A step that runs another workflow: its parameters are the callee's inputs (by name); its outputs
+        are the callee's outputs (``$outputs.<name>`` in the step's ``outputs``, or all of them)."""
+        call = step.call
+        assert call is not None and call.target is not None, "bound before emit"
+        inputs = {item.name: item for item in call.target.inputs}
+        args = [
+            f"{inputs[name].py_name}={self.value(value, None).code}"
+            for name, (value, _, _) in step.call_inputs.items()
+            if name in inputs
+        ]
+        wanted = [(name, expr) for name, expr in step.outputs.items() if (step.step_id, name) in self.used_outputs]
+        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
+        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop) else None
+        context = _StepContext(step, var, None, None)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
-        return StepView(
+        view = StepView(
             step_id=py_str(step.step_id),
-            comment=comment(label, limit=90),
+            comment=comment(label + f" (runs workflow {call.target.workflow_id})", limit=90),
             var=var,
-            client=source.py_name,
-            method=op.py_name,
-            call_args=call_args,
-            criteria=criteria,
-            assignments=assignments,
-            notes=[comment(n) for n in notes],
+            client="",
+            method="",
+            call_args=[],
+            criteria=[(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria],
+            assignments=self.assignments(step, wanted, context),
+            notes=self.notes(step, unused),
+            call=self.call_view(call, args),
+        )
+        self.control(view, step, context)
+        return view
+
+    def control(self, view: StepView, step: Step, context: _StepContext) -> None:
+        """Success and failure actions, the next label and the loop bookkeeping of a step (loop form)."""
+        if self.loop is None:
+            return
+        assert self.plan is not None
+        before = len(self.loop.counters)
+        view.success_actions = self.actions(step, step.on_success, context, failure=False)
+        view.failure_actions = self.actions(step, step.on_failure, context, failure=True)
+        view.counters = self.loop.counters[before:]
+        view.always_acts = always_applies(step.on_success)
+        view.failure_always = always_applies(step.on_failure)
+        actions = view.success_actions + view.failure_actions
+        if not (
+            view.criteria
+            or view.assignments
+            or any(a.condition or a.kind == "retry" for a in actions)
+            or (not view.failure_always and step.call is None)
+        ):
+            view.var = None  # nothing reads the response
+        position = self.workflow.steps.index(step)
+        following = self.workflow.steps[position + 1 : position + 2]
+        view.next_label = py_str(following[0].step_id) if following else None
+        view.resumes = step.step_id in self.plan.resumes
+        view.records_success = self.loop.succeeded is not None and step.step_id not in self.plan.set_at_exit and any(
+            (step.step_id, name) in self.used_outputs for name in step.outputs
         )
 
     def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
@@ -422,6 +732,16 @@ class _WorkflowBuilder:
             if expr.path:
                 return self.pointer(typed.code, expr.path)
             return typed
+        if isinstance(expr, ex.WorkflowRef) and expr.workflow_id in self.dependencies:
+            callee = next(c.target for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
+            assert callee is not None
+            code = f"{self.dependencies[expr.workflow_id]}.{output_fields(callee)[expr.name]}"
+            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
+        if isinstance(expr, ex.OutputRef) and context is not None and context.step.call is not None:
+            callee = context.step.call.target
+            assert callee is not None and context.var is not None
+            code = f"{context.var}.{output_fields(callee)[expr.name]}"
+            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
         if context is None or context.var is None:
             return Typed("None", Annotation(ast.Constant(None)))
         var = context.var
@@ -467,6 +787,16 @@ class _WorkflowBuilder:
             if param.location == "path" and param.name == expr.name:
                 return self.value(param.value, None)
         return Typed("None", Annotation(ast.Constant(None)))
+
+    def maybe_unset(self, expr: Any) -> list[str]:
+        """The steps (ids) an output expression reads whose outputs may be unset when the workflow ends."""
+        if self.plan is None:
+            return []
+        found = []
+        for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
+            if isinstance(ref, ex.StepRef) and ref.step_id not in self.plan.set_at_exit and ref.step_id not in found:
+                found.append(ref.step_id)
+        return found
 
     def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
         """``$response.body#/a/b``: model attribute access when possible, else a JSON Pointer lookup."""
@@ -642,23 +972,36 @@ class _WorkflowBuilder:
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
         views = []
-        names = Scope(_OUTPUT_FIELD_RESERVED, forbidden=lambda name: name.startswith("model_"))
+        fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
+            unset = self.maybe_unset(expr)
+            if unset:
+                assert self.loop is not None and self.loop.succeeded is not None
+                held = " and ".join(f"{py_str(s)} in {self.loop.succeeded}" for s in unset)
+                typed = Typed(f"{typed.code} if {held} else None", _optional(typed.annotation))
             merge_imports(self.doc.imports, typed.annotation.imports)
             source = _source_text(expr)
             views.append(
-                OutputView(
-                    names.claim(_field_base(snake(name))), py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`")
-                )
+                OutputView(fields[name], py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`"))
             )
         for typed in self.step_outputs.values():
             merge_imports(self.doc.imports, typed.annotation.imports)
         return views
 
 
+def output_fields(workflow: Workflow) -> dict[str, str]:
+    """The field names of a workflow's outputs class (also what a caller reads from it)."""
+    names = Scope(_OUTPUT_FIELD_RESERVED, forbidden=lambda name: name.startswith("model_"))
+    return {name: names.claim(_field_base(snake(name))) for name in workflow.outputs}
+
+
+def _retry_count(step: Step) -> int:
+    return sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
+
+
 class _StepContext:
-    def __init__(self, step: Step, var: str | None, mapper: TypeMapper, index: ModelIndex) -> None:
+    def __init__(self, step: Step, var: str | None, mapper: Any, index: Any) -> None:
         self.step = step
         self.var = var
         self.mapper = mapper
@@ -739,8 +1082,10 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for step in workflow.steps:
         for param in step.parameters:
             visit(param.value)
+        for value, _, _ in step.call_inputs.values():
+            visit(value)
         visit(step.body)
-        for criterion in step.success_criteria:
+        for criterion in step.success_criteria + [c for a in step.on_success + step.on_failure for c in a.criteria]:
             visit(criterion.condition)
             visit(criterion.context)
         for output in step.outputs.values():
@@ -789,7 +1134,7 @@ def _field_base(name: str) -> str:
     return "output_" + name if name.startswith("model_") else name
 
 
-def _api_aliases(doc: ArazzoDocument) -> dict[str, ApiAliases]:
+def _api_aliases(doc: ArazzoDocument) -> tuple[dict[str, ApiAliases], dict[str, str]]:
     """Import aliases per API module, named after the first source name that binds the API.
 
     They are allocated in the module scope: they avoid the module's other names and every parameter name of
@@ -815,7 +1160,12 @@ def _api_aliases(doc: ArazzoDocument) -> dict[str, ApiAliases]:
             stem = snake(binding.name)
             models = scope.claim(stem + ("" if stem.endswith("api") else "_api") + "_models")
             aliases[binding.api.module] = ApiAliases(client, f"Async{client}", models)
-    return aliases
+    modules: dict[str, str] = {}  # workflows modules of other documents this one calls into
+    for wf in doc.workflows:
+        for call in wf.calls():
+            if call.target_module is not None and call.target_module != doc.module and call.target_module not in modules:
+                modules[call.target_module] = scope.claim(call.target_module + "_workflows")
+    return aliases, modules
 
 
 def _optional(annotation: Annotation) -> Annotation:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -46,6 +47,7 @@ from .model import (
     StepParameter,
     Value,
     Workflow,
+    WorkflowCall,
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
@@ -87,12 +89,14 @@ class WorkflowLowering:
         sources: dict[str, Api],
         module: str,
         function_names: Scope | None = None,
+        arazzo_sources: dict[str, Path] | None = None,
     ) -> None:
         self.workspace = workspace
         self.diagnostics = diagnostics
         self.path = path
         self.root = root
         self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
+        self.arazzo_sources = arazzo_sources or {}  # the `type: arazzo` sources: name -> document
         declared = root.get("sourceDescriptions")
         self.declared_sources = {
             item.get("name") for item in declared if isinstance(item, dict)
@@ -142,7 +146,8 @@ class WorkflowLowering:
 
     # -- workflow -------------------------------------------------------------------------------------
     def _workflow(self, raw: YMap, workflow_id: str, py_name: str, async_name: str) -> Workflow:
-        names = Scope(WORKFLOW_FUNCTION_RESERVED)
+        controlled = _has_actions(raw)
+        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set()))
         inputs = self._inputs(raw, names)
         raw_params = raw.get("parameters")
         wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
@@ -172,8 +177,11 @@ class WorkflowLowering:
             for name in used_sources
         ]  # fmt: skip
         outputs, output_locs = self._outputs(raw)
+        success_actions = self._actions(raw.get("successActions"), "successActions", raw.at("successActions"))
+        failure_actions = self._actions(raw.get("failureActions"), "failureActions", raw.at("failureActions"))
+        self._bind_actions(steps, success_actions, failure_actions)
         _resolve_dotted_outputs(steps, outputs)
-        return Workflow(
+        workflow = Workflow(
             workflow_id=workflow_id,
             py_name=py_name,
             async_name=async_name,
@@ -185,7 +193,71 @@ class WorkflowLowering:
             output_locs=output_locs,
             sources=bindings,
             loc=raw.at("workflowId"),
+            success_actions=success_actions,
+            failure_actions=failure_actions,
+            depends_on=self._depends_on(raw),
+            document=self.path,
+            names=names,
+            controlled=controlled,
         )
+        return workflow
+
+    # -- control flow -----------------------------------------------------------------------------------
+    def _bind_actions(self, steps: list[Step], success: list[Action], failure: list[Action]) -> None:
+        """Give every step the workflow-level actions it does not override (by name), after its own; check
+        that goto/retry step targets exist."""
+        ids = [step.step_id for step in steps]
+        for action in success + failure:
+            self._check_step_target(action, ids)
+        for step in steps:
+            for action in step.on_success + step.on_failure:
+                self._check_step_target(action, ids)
+            own_success = {a.name for a in step.on_success}
+            own_failure = {a.name for a in step.on_failure}
+            step.on_success = step.on_success + [_inherit(a) for a in success if a.name not in own_success]
+            step.on_failure = step.on_failure + [_inherit(a) for a in failure if a.name not in own_failure]
+
+    def _check_step_target(self, action: Action, ids: list[str]) -> None:
+        if action.step_id is not None and action.step_id not in ids:
+            hint = difflib.get_close_matches(action.step_id, ids, n=1)
+            self.diagnostics.error(
+                "unknown-step",
+                f"{action.kind} action '{action.name}' names step '{action.step_id}', which is not a step of "
+                "this workflow" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                action.loc,
+            )
+            action.step_id = None
+            action.kind = "invalid"
+
+    def _depends_on(self, raw: YMap) -> list[WorkflowCall]:
+        found: list[WorkflowCall] = []
+        items = self._list(raw, "dependsOn")
+        for index, item in enumerate(items):
+            loc = items.at(index)
+            if not isinstance(item, str) or not item:
+                self._wrong_type("a dependsOn entry", "a workflowId", item, loc)
+                continue
+            call = self._workflow_call(item, loc)
+            if call is not None:
+                found.append(call)
+        return found
+
+    def _workflow_call(self, text: str, loc: Loc) -> WorkflowCall | None:
+        """``wfId`` (this document) or ``$sourceDescriptions.<name>.<wfId>`` (a ``type: arazzo`` source)."""
+        if text.startswith("$sourceDescriptions."):
+            name, _, workflow_id = text[len("$sourceDescriptions.") :].partition(".")
+            if name in self.arazzo_sources:
+                return WorkflowCall(text, self.arazzo_sources[name], workflow_id, loc)
+            if name in self.sources:
+                self.diagnostics.error(
+                    "unknown-workflow",
+                    f"'{text}': source '{name}' is an API description, not an Arazzo document (type: arazzo)",
+                    loc,
+                )
+                return None
+            self._unknown_source(name, loc)
+            return None
+        return WorkflowCall(text, self.path, text, loc)
 
     def _inputs(self, raw: YMap, names: Scope) -> list[Input]:
         schema = raw.get("inputs")
@@ -307,8 +379,9 @@ class WorkflowLowering:
 
     # -- steps ----------------------------------------------------------------------------------------
     def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
-        source, api, operation = self._target(raw)
-        parameters = self._parameters(wf_params, raw, operation)
+        call = self._step_call(raw)
+        source, api, operation = self._target(raw) if call is None and "workflowId" not in raw else (None, None, None)
+        parameters = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else []
         body, content_type, has_body, late = self._request_body(raw, operation)
         request_body = raw.get("requestBody")
         body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
@@ -328,11 +401,54 @@ class WorkflowLowering:
             success_criteria=self._criteria(raw.get("successCriteria"), raw.at("successCriteria")),
             outputs=outputs,
             output_locs=output_locs,
-            on_success=self._actions(raw.get("onSuccess"), "successActions"),
-            on_failure=self._actions(raw.get("onFailure"), "failureActions"),
+            on_success=self._actions(raw.get("onSuccess"), "successActions", raw.at("onSuccess")),
+            on_failure=self._actions(raw.get("onFailure"), "failureActions", raw.at("onFailure")),
             loc=raw.at("stepId"),
             body_replacements=late,
+            call=call,
+            call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
         )
+
+    def _step_call(self, raw: YMap) -> WorkflowCall | None:
+        """The workflow a ``workflowId`` step runs (checked for exclusivity by :meth:`_target`)."""
+        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        if kinds != ["workflowId"]:
+            if "workflowId" in raw:
+                self._target(raw)  # reports the conflict
+            return None
+        value = raw["workflowId"]
+        if not isinstance(value, str) or not value:
+            self.diagnostics.error("invalid-step", "workflowId must be a string", raw.at("workflowId"))
+            return None
+        return self._workflow_call(value, raw.at("workflowId"))
+
+    def _call_inputs(self, wf_params: YList, raw: YMap) -> dict[str, tuple[Value, Loc, bool]]:
+        """Parameters of a ``workflowId`` step: every one maps to the callee's input of the same name (``in``
+        is not needed); the workflow-level parameters apply first and the step's own override them."""
+        found: dict[str, tuple[Value, Loc, bool]] = {}
+        for container in (wf_params, raw.get("parameters")):
+            if not isinstance(container, YList):
+                continue
+            inherited = container is wf_params
+            for index, item in enumerate(container):
+                loc = container.at(index)
+                if isinstance(item, YMap) and "reference" in item:
+                    resolved = self._component(item["reference"], item.at("reference"), "parameters")
+                    if resolved is None:
+                        continue
+                    value_node = item if "value" in item else resolved
+                    item = resolved
+                else:
+                    value_node = item
+                if not isinstance(item, YMap) or not isinstance(item.get("name"), str):
+                    self.diagnostics.error("invalid-parameter", "a parameter needs a 'name'", loc)
+                    continue
+                if "value" not in value_node:
+                    self.diagnostics.error("missing-field", f"parameter '{item['name']}' has no 'value'", item.loc)
+                    continue
+                value_loc = value_node.at("value")
+                found[item["name"]] = (self._value(value_node["value"], value_loc), value_loc, inherited)
+        return found
 
     def _target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
         kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
@@ -349,14 +465,6 @@ class WorkflowLowering:
         loc = raw.at(kind)
         if not isinstance(value, str):
             self.diagnostics.error("invalid-step", f"{kind} must be a string", loc)
-            return None, None, None
-        if kind == "workflowId":
-            self.diagnostics.error(
-                "unsupported-step-kind",
-                f"step '{raw['stepId']}' calls workflow '{value}'; steps that run other workflows are not "
-                "supported yet",
-                loc,
-            )
             return None, None, None
         if kind == "operationPath":
             return self._by_path(value, loc)
@@ -761,10 +869,15 @@ class WorkflowLowering:
             return None
         return str(raw), None
 
-    def _actions(self, raw: Any, kind: str) -> list[Action]:
+    def _actions(self, raw: Any, kind: str, where: Loc | None = None) -> list[Action]:
+        """A list of Success/Failure Action Objects or Reusable Objects (``$components.<kind>.<name>``)."""
         actions: list[Action] = []
-        if not isinstance(raw, YList):
+        if raw is None:
             return actions
+        if not isinstance(raw, YList):
+            self._wrong_type("an action list", "a list", raw, where)
+            return actions
+        names: dict[str, Loc] = {}
         for index, item in enumerate(raw):
             loc = raw.at(index)
             if isinstance(item, YMap) and "reference" in item:
@@ -774,28 +887,109 @@ class WorkflowLowering:
             if not isinstance(item, YMap):
                 self._wrong_type("an action", "a mapping", item, loc)
                 continue
-            action_type = item.get("type")
-            if action_type not in ("end", "goto", "retry"):
+            action = self._action(item, kind, loc)
+            if action is None:
+                continue
+            if action.name in names:
                 self.diagnostics.error(
-                    "invalid-action", f"action type must be end, goto or retry, not '{action_type}'", loc
+                    "duplicate-action",
+                    f"action name '{action.name}' is already used in this list at line {names[action.name].line}",
+                    loc,
                 )
                 continue
-            retry_after = item.get("retryAfter")
-            retry_limit = item.get("retryLimit")
-            actions.append(
-                Action(
-                    name=str(item.get("name", "")),
-                    kind=str(action_type),
-                    step_id=item.get("stepId") if isinstance(item.get("stepId"), str) else None,
-                    workflow_id=item.get("workflowId") if isinstance(item.get("workflowId"), str) else None,
-                    retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
-                    retry_limit=int(retry_limit) if isinstance(retry_limit, int) else None,
-                    criteria=self._criteria(item.get("criteria"), item.at("criteria")),
-                    loc=item.loc,
-                )
-            )
+            names[action.name] = loc
+            actions.append(action)
         return actions
 
+    def _action(self, item: YMap, kind: str, loc: Loc) -> Action | None:
+        allowed = ("end", "goto", "retry") if kind == "failureActions" else ("end", "goto")
+        action_type = item.get("type")
+        if action_type not in allowed:
+            where = "a failure action" if kind == "failureActions" else "a success action"
+            self.diagnostics.error(
+                "invalid-action",
+                f"{where} has type end, goto" + (" or retry" if kind == "failureActions" else "")
+                + f", not '{action_type}'",
+                item.at("type") if "type" in item else loc,
+            )
+            return None
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            self.diagnostics.error("missing-field", f"a {action_type} action needs a 'name'", item.loc)
+            return None
+        step_id, workflow_id = item.get("stepId"), item.get("workflowId")
+        for key, value in (("stepId", step_id), ("workflowId", workflow_id)):
+            if value is not None and (not isinstance(value, str) or not value):
+                self._wrong_type(f"'{key}'", "a non-empty string", value, item.at(key))
+                return None
+        if step_id is not None and workflow_id is not None:
+            self.diagnostics.error(
+                "invalid-action", f"action '{name}' has both stepId and workflowId; they are exclusive", item.loc
+            )
+            return None
+        if action_type == "goto" and step_id is None and workflow_id is None:
+            self.diagnostics.error(
+                "invalid-action", f"goto action '{name}' needs a stepId or a workflowId", item.loc
+            )
+            return None
+        if action_type == "end" and (step_id is not None or workflow_id is not None):
+            self.diagnostics.error(
+                "invalid-action",
+                f"end action '{name}' has a {'stepId' if step_id is not None else 'workflowId'}; only goto and "
+                "retry actions go somewhere",
+                item.at("stepId" if step_id is not None else "workflowId"),
+            )
+            return None
+        retry_after, retry_limit = item.get("retryAfter"), item.get("retryLimit")
+        if action_type != "retry":
+            for key in ("retryAfter", "retryLimit"):
+                if key in item:
+                    self.diagnostics.error(
+                        "invalid-action", f"'{key}' only applies to retry actions, not to {action_type}", item.at(key)
+                    )
+                    return None
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int | float) or retry_after < 0
+        ):
+            self._wrong_type("'retryAfter'", "a non-negative number of seconds", retry_after, item.at("retryAfter"))
+            return None
+        if retry_limit is not None and (
+            isinstance(retry_limit, bool) or not isinstance(retry_limit, int) or retry_limit < 0
+        ):
+            self._wrong_type("'retryLimit'", "a non-negative integer", retry_limit, item.at("retryLimit"))
+            return None
+        call = self._workflow_call(workflow_id, item.at("workflowId")) if workflow_id is not None else None
+        if workflow_id is not None and call is None:
+            return None
+        return Action(
+            name=name,
+            kind=str(action_type),
+            step_id=step_id,
+            workflow_id=workflow_id,
+            retry_after=float(retry_after) if retry_after is not None else None,
+            retry_limit=retry_limit,
+            criteria=self._criteria(item.get("criteria"), item.at("criteria")),
+            loc=item.loc,
+            call=call,
+        )
+
+
+
+_CONTROL_PARAMETERS = {"sleep", "max_steps"}
+
+
+def _has_actions(raw: YMap) -> bool:
+    """Whether a workflow has any success or failure action (it then compiles to a loop over step labels)."""
+    if raw.get("successActions") or raw.get("failureActions"):
+        return True
+    steps = raw.get("steps")
+    return isinstance(steps, list) and any(
+        isinstance(step, dict) and (step.get("onSuccess") or step.get("onFailure")) for step in steps
+    )
+
+
+def _inherit(action: Action) -> Action:
+    return replace(action, inherited=True)
 
 
 def _is_json_media(media: str) -> bool:

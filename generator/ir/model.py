@@ -186,6 +186,22 @@ class Criterion:
 
 
 @dataclass
+class WorkflowCall:
+    """A reference to a workflow: a step's ``workflowId``, a goto/retry action's ``workflowId`` or a
+    ``dependsOn`` entry.  ``workflow_id`` is the id inside ``document`` (``$sourceDescriptions.<name>.`` is
+    stripped); ``target`` is bound by :mod:`generator.ir.program` once every document is lowered."""
+
+    text: str  # as written
+    document: Path  # the Arazzo document that defines the workflow
+    workflow_id: str
+    loc: Loc
+    target: Workflow | None = None
+    target_module: str | None = None  # the workflows module of ``document``
+    param: str | None = None  # dependsOn: the parameter that takes the dependency's outputs
+    param_required: bool = False  # dependsOn: the dependency needs inputs this workflow does not have
+
+
+@dataclass
 class Action:
     name: str
     kind: str  # end | goto | retry
@@ -195,6 +211,13 @@ class Action:
     retry_limit: int | None
     criteria: list[Criterion]
     loc: Loc
+    call: WorkflowCall | None = None  # goto/retry to a workflow
+    inherited: bool = False  # a workflow-level action that applies to this step
+
+    @property
+    def limit(self) -> int:
+        """How many retries a retry action allows (one when ``retryLimit`` is omitted, as the spec says)."""
+        return 1 if self.retry_limit is None else self.retry_limit
 
 
 @dataclass
@@ -219,6 +242,9 @@ class Step:
     # ``replacements`` that cannot be applied at build time (the payload is one runtime expression): JSON
     # Pointer tokens and the value, applied in order when the request is built.
     body_replacements: list[tuple[tuple[str, ...], Value]] = field(default_factory=list)
+    call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
+    # callee input name -> (value, where, whether it comes from the workflow-level parameters)
+    call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,6 +267,30 @@ class Workflow:
     output_locs: dict[str, Loc]
     sources: list[SourceBinding]
     loc: Loc
+    success_actions: list[Action] = field(default_factory=list)
+    failure_actions: list[Action] = field(default_factory=list)
+    depends_on: list[WorkflowCall] = field(default_factory=list)
+    document: Path | None = None
+    # Function-scope names (inputs, sources, ``sleep``, ``max_steps``): sources of called workflows are
+    # claimed here when :mod:`generator.ir.program` binds the calls.
+    names: Any = None
+    controlled: bool = False  # has actions: compiled as a loop over step labels (with ``max_steps``)
+    sleep_name: str | None = None  # the ``sleep`` parameter: a retry action here or in a called workflow
+    max_steps_name: str | None = None  # the ``max_steps`` parameter: controlled here or in a called workflow
+
+    def calls(self) -> list[WorkflowCall]:
+        """Every workflow this one runs: step calls, goto/retry actions and dependsOn."""
+        found = list(self.depends_on)
+        for step in self.steps:
+            if step.call is not None:
+                found.append(step.call)
+            for action in step.on_success + step.on_failure:
+                if action.call is not None:
+                    found.append(action.call)
+        for action in self.success_actions + self.failure_actions:
+            if action.call is not None:
+                found.append(action.call)
+        return found
 
 
 @dataclass
