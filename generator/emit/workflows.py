@@ -24,7 +24,7 @@ A workflow with actions compiles to an explicit loop over step labels::
 ``end`` and ``goto <workflowId>`` leave the loop (``break``); ``goto <stepId>`` sets the label.  A retry's
 ``stepId`` runs that step first (``resume`` brings control back), a retry's ``workflowId`` calls that workflow
 first.  Steps that run workflows call their generated functions; ``dependsOn`` workflows run first unless the
-caller passes their outputs.  See docs/conformance/flow.md.
+caller passes their outputs.  See docs/conformance.md.
 
 Every runtime expression becomes a Python expression over local variables: ``$inputs.x`` is a function
 parameter, ``$steps.s.outputs.o`` a local assigned after step ``s``, ``$statusCode`` the response's

@@ -7,7 +7,7 @@ condition text of the character the problem is at, so the caller can point at th
   name a dialect; JSON Schema, which Arazzo's data types follow, uses ECMA-262.  ECMA-262 named groups
   ``(?<name>...)`` and ``\\k<name>`` are rewritten to Python's ``(?P<name>...)`` and ``(?P=name)``;
   constructs that Python reads differently from ECMA-262 are reported as ``regex-dialect`` warnings
-  (docs/conformance/criteria.md lists every difference).
+  (docs/conformance.md lists every difference).
 * jsonpath: parsed with ``jsonpath-rfc9535`` (the library the generated code evaluates with).
 * xpath: parsed with ``elementpath``'s parser for the version of the Criterion Expression Type Object.
 """
