@@ -8,6 +8,7 @@ description as well, so editing a workflow does not regenerate the models of unc
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ def compile_specs(
         "build", str(specs.resolve()), sorted(str(r.resolve()) for r in roots or []), asdict(options),
         diagnostics.strict,
     )  # fmt: skip
-    if cache is not None:
-        replayed = _replay(cache.load("build", key), specs, roots, diagnostics)
+    discovered = _discovered(specs, roots) if cache is not None else None
+    if cache is not None and discovered is not None:
+        replayed = _replay(cache.load("build", key), discovered, diagnostics)
         if replayed is not None:
             return replayed
     # The stages are imported only now: a build the cache answers never loads them (nor jinja2, pydantic,
@@ -53,9 +55,9 @@ def compile_specs(
     if diagnostics.has_errors:
         return None
     files = format_tree(files)
-    if cache is not None:
+    if cache is not None and discovered is not None:
         cache.store("build", key, {
-            "discovered": _discovered(specs, roots),
+            "discovered": discovered,
             "inputs": {str(path): file_digest(path) for path in program.inputs},
             "diagnostics": [_dump(d) for d in diagnostics.items],
             "files": files,
@@ -70,26 +72,31 @@ def _discovered(specs: Path, roots: list[Path] | None) -> list[str] | None:
     return None if probe.items else [str(path) for path in found]
 
 
-def _replay(record: Any, specs: Path, roots: list[Path] | None, diagnostics: Diagnostics) -> dict[str, str] | None:
+def _replay(record: Any, discovered: list[str], diagnostics: Diagnostics) -> dict[str, str] | None:
     """The remembered tree when every input is unchanged (its warnings added to ``diagnostics``)."""
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or record.get("discovered") != discovered:
         return None
-    discovered = _discovered(specs, roots)
-    if discovered is None or discovered != record.get("discovered"):
+    inputs, files = record.get("inputs"), record.get("files")
+    if not isinstance(inputs, dict) or not isinstance(files, dict):
         return None
-    inputs = record.get("inputs")
-    if not isinstance(inputs, dict) or any(file_digest(Path(name)) != digest for name, digest in inputs.items()):
-        return None
+    contents: dict[str, bytes] = {}  # each input read once: for its digest, then for the snippets
+    for name, digest in inputs.items():
+        try:
+            data: bytes | None = Path(name).read_bytes()
+        except FileNotFoundError:
+            data = None  # an absent file is an input too (file_digest records it as None)
+        except OSError:
+            return None  # unreadable now: compile, which reports it
+        if (None if data is None else hashlib.sha256(data).hexdigest()) != digest:
+            return None
+        if data is not None:
+            contents[name] = data
     for item in record.get("diagnostics") or []:
         diagnostic = _load(item)
-        if diagnostic.loc is not None and diagnostic.loc.file in inputs:
-            try:
-                remember_source(diagnostic.loc.file, Path(diagnostic.loc.file).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                pass
+        if diagnostic.loc is not None and diagnostic.loc.file in contents:
+            remember_source(diagnostic.loc.file, contents[diagnostic.loc.file].decode("utf-8", "replace"))
         diagnostics.items.append(diagnostic)
-    files = record.get("files")
-    return files if isinstance(files, dict) else None
+    return files
 
 
 def _dump(diagnostic: Diagnostic) -> dict[str, Any]:
