@@ -799,17 +799,13 @@ class _WorkflowBuilder:
         return found
 
     def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
-        """``$response.body#/a/b``: model attribute access when possible, else a JSON Pointer lookup."""
-        var = context.var
-        assert var is not None
-        start, single = context.body_class()
+        """``$response.body#/a/b``: the value at the pointer, read from the decoded body with ``read_output`` and
+        validated as the type the models document for it (``Any`` where they do not say)."""
+        start, _ = context.body_class()
         if start is None:
             return self.read_body(tokens, _any(), context)
         index = context.index
         node: ast.expr = ast.Name(start)
-        code = f"{var}.parsed"
-        attr_chain = single
-        optional = False
         pending = list(tokens)
         last_field: tuple[str, str] | None = None  # (model class, attribute) when the pointer ends at a field
         while pending:
@@ -819,14 +815,11 @@ class _WorkflowBuilder:
             if len(present) != 1:
                 node = ast.Name("Any")
                 break
-            if len(present) < len(members):  # a null on the way: read_output reports the value missing
-                attr_chain = False
             current = present[0]
             if isinstance(current, ast.Name) and current.id in index.classes:
                 info = index.classes[current.id]
                 if info.kind == "root" and info.root is not None:
                     node = info.root
-                    code += ".root"
                     continue
                 if info.kind != "model":
                     node = ast.Name("Any")
@@ -837,24 +830,20 @@ class _WorkflowBuilder:
                     node = ast.Name("Any")
                     break
                 node = found.annotation
-                code += f".{found.attr}"
                 last_field = (current.id, found.attr) if not pending else None
                 continue
             if isinstance(current, ast.Subscript) and ast.unparse(current.value) in ("list", "dict"):
                 pending.pop(0)
                 inner = current.slice
                 node = inner.elts[-1] if isinstance(inner, ast.Tuple) else inner
-                # an absent index or key is reported by read_output
-                attr_chain = False
                 continue
             node = ast.Name("Any")
             break
         if pending:
             node = ast.Name("Any")
+        # Only the value read is validated (read_output reports an absent or null value on the way), never the
+        # whole body: see read_body.
         annotation = context.mapper.qualify(node)
-        if optional and not annotation.optional and annotation.text != "Any":
-            annotation = _optional(annotation)
-        del code, attr_chain  # the whole body is never validated: only the value read (see read_body)
         runtime_type = None
         if last_field is not None and "Any" in annotation.text:
             # a field type the workflow module cannot name (``ipaddress.IPv4Address``): the model's own
@@ -870,7 +859,7 @@ class _WorkflowBuilder:
         self.doc.runtime_names.add("read_output")
         self.reads_body = True
         merge_imports(self.doc.imports, annotation.imports)
-        pointer = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+        pointer = ex.pointer_text(tokens)
         args = [context.var, runtime_type or annotation.text, py_str(self.workflow.workflow_id), py_str(context.step.step_id),
                 py_str(pointer)]  # fmt: skip
         return Typed(f"read_output({', '.join(args)})", annotation)

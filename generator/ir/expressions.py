@@ -1047,8 +1047,13 @@ def _escape_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+def pointer_text(tokens: tuple[str, ...]) -> str:
+    """The JSON Pointer (RFC 6901) of ``tokens``: ``("a/b", "c")`` -> ``/a~1b/c``."""
+    return "".join("/" + _escape_token(t) for t in tokens)
+
+
 def _pointer_source(tokens: tuple[str, ...]) -> str:
-    return "#" + "".join("/" + _escape_token(t) for t in tokens) if tokens else ""
+    return "#" + pointer_text(tokens) if tokens else ""
 
 
 def _path_source(tokens: tuple[str, ...]) -> str:
