@@ -21,10 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import EXIT_USAGE, app
-from generator.diagnostics import Diagnostics
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
-from generator.write import write_tree
+
+from .scripted import build_package
 
 PACKAGE = "names_pkg"
 
@@ -32,22 +30,7 @@ PACKAGE = "names_pkg"
 # -- helpers ----------------------------------------------------------------------------------------------
 def build(tmp_path: Path, files: dict[str, str], package: str = PACKAGE) -> tuple[Path, list[str]]:
     """Write ``files`` under ``tmp_path/specs``, build them, write the package to ``tmp_path/out``."""
-    for name, text in files.items():
-        target = tmp_path / "specs" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        diagnostics = Diagnostics()
-        tree = compile_specs(Path("specs"), PackageOptions(package=package), diagnostics)
-    finally:
-        os.chdir(old)
-    headlines = sorted(d.headline() for d in diagnostics.items)
-    assert tree is not None, "the build failed:\n" + "\n".join(headlines)
-    out = tmp_path / "out"
-    write_tree(out, tree)
-    return out, headlines
+    return build_package(tmp_path, files, package)
 
 
 def run_python(out: Path, script: str) -> str:
