@@ -153,9 +153,6 @@ def test_email_package_installs_and_imports_in_a_fresh_venv(
 
 # -- 2. patterns the regex engine rejects ----------------------------------------------------------------------
 UNSUPPORTED = (
-    ("specs/openapi/members.yaml:39:20: warning[unsupported-pattern]: pattern '[[A-Z0-9]{1,18}' does not compile"
-     " with pydantic's regex engine (rust-regex: unclosed character class); the field is generated without the"
-     " pattern, so values are not checked against it"),
     ("specs/openapi/members.yaml:42:20: warning[unsupported-pattern]: pattern '^\\cA+$' does not compile"
      " with pydantic's regex engine (rust-regex: unrecognized escape sequence); the field is generated without"
      " the pattern, so values are not checked against it"),
@@ -174,7 +171,9 @@ def test_unsupported_patterns_are_dropped_with_a_located_warning(extras_build: t
     # the path parameter's pattern (line 17) is not reported: parameters are typed without patterns
     assert headlines(result.stderr) == list(UNSUPPORTED)
     models = (root / "out" / PACKAGE / "apis" / "members" / "models.py").read_text()
-    assert "    code: Annotated[str | None, Field()] = None\n" in models
+    # ECMA-262 reads "[[" as a class holding "["; datamodel-code-generator (>= 0.97) writes it as "[\\[", which
+    # the Rust engine accepts, so that pattern (line 39) is kept rather than dropped
+    assert '    code: Annotated[str | None, Field(pattern="[\\\\[A-Z0-9]{1,18}")] = None\n' in models
     assert "    labels: dict[Annotated[str, StringConstraints()], str] | None = None\n" in models
     assert 'Field(pattern="^[a-z]+$")' in models  # a pattern the engine accepts is kept
     assert 'Field(pattern="^(?!0)[0-9]{3}$")' in models  # kept: the class uses regex_engine="python-re"

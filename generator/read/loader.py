@@ -184,10 +184,16 @@ def parse_text(
     nesting depth can overflow a stack; the first node beyond the limits stops reading with a located
     :class:`ReadError`.
     """
-    loader = _Loader(text)
     try:
-        return _Builder(file, diagnostics, json_document).run(loader)
+        return _run(_Loader(text), file, diagnostics, json_document)
     except yaml.MarkedYAMLError as error:
+        if _Loader is not yaml.SafeLoader and "maximum nesting depth" in str(error.problem):
+            # libyaml scans ahead and refuses a 1,001st open flow collection before the builder has seen the one
+            # beyond MAX_DEPTH; the pure-Python parser streams, so the builder stops at the right node
+            try:
+                return _run(yaml.SafeLoader(text), file, diagnostics, json_document)
+            except yaml.MarkedYAMLError as retry_error:
+                error = retry_error
         mark = error.problem_mark or error.context_mark
         loc = Loc(file, mark.line + 1, mark.column + 1, 1) if mark else Loc(file)
         problem = error.problem or error.context or "malformed document"
@@ -195,6 +201,11 @@ def parse_text(
         raise ReadError(f"invalid YAML: {problem}{context}", loc) from None
     except yaml.YAMLError as error:
         raise ReadError(f"invalid YAML: {error}", Loc(file)) from None
+
+
+def _run(loader: Any, file: str, diagnostics: Diagnostics | None, json_document: bool) -> Any:
+    try:
+        return _Builder(file, diagnostics, json_document).run(loader)
     finally:
         loader.dispose()
 
