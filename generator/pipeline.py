@@ -54,7 +54,7 @@ def compile_specs(
     files = build_package(program, options, diagnostics, cache)
     if diagnostics.has_errors:
         return None
-    files = format_tree(files)
+    files = format_tree(files, cache)
     if cache is not None and discovered is not None:
         cache.store("build", key, {
             "discovered": discovered,

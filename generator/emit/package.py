@@ -15,7 +15,7 @@ from ..config import PackageOptions
 from ..diagnostics import Diagnostics
 from ..ir.model import Program
 from .clients import MODELS_ALIAS, build_client_view
-from .models import ModelIndex, generate_models, model_dependencies
+from .models import ModelIndex, generate_models
 from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, toml_str
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
@@ -67,9 +67,9 @@ def build_package(
     files[f"{pkg}/py.typed"] = ""
     for api in program.apis:
         source = program.relative(api.path)
-        models_text, index = generate_models(api, source, diagnostics, cache)
+        models_text, index, needed = generate_models(api, source, diagnostics, cache)
         indexes[api.module] = index
-        requirements |= model_dependencies(models_text)
+        requirements |= needed
         view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source)
         imports = {k: v for k, v in view.imports.items() if k != "typing" or v}
         files[f"{pkg}/apis/{api.module}/models.py"] = models_text
@@ -106,9 +106,9 @@ def build_package(
     # criteria evaluated by a library at run time: the runtime imports it, the package depends on it
     uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
     runtime_flags = {"uses_jsonpath": "jsonpath_matches" in uses, "uses_xpath": "xpath_matches" in uses}
-    for flag, needed in CRITERIA_REQUIREMENTS.items():
+    for flag, packages in CRITERIA_REQUIREMENTS.items():
         if runtime_flags[flag]:
-            requirements.update(needed)
+            requirements.update(packages)
     files[f"{pkg}/_runtime.py"] = env.get_template("runtime.py.j2").render(**runtime_flags)
     names = sorted(
         name
