@@ -71,3 +71,39 @@ def test_a_request_without_query_parameters_passes_no_params(monkeypatch: pytest
         "http://api.test/v1/sessions/abc/close?q=1",
     ]
     assert params_seen[0] is None and params_seen[1] is not None
+
+
+def test_reading_outputs_copies_nothing_and_a_credential_is_processed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workflow run that succeeds builds no redacted copy of any response (only an error keeps one), and the
+    credential forms of a value the client sends on every request are computed once, not per request."""
+    from quantum_workflows import _runtime
+    from quantum_workflows.workflows import pause_session_and_confirm
+
+    def no_copy(self: Any) -> Any:
+        raise AssertionError("a successful read made a redacted copy of the response")
+
+    forms: list[str] = []
+    original_forms = _runtime._credential_forms
+
+    def counting_forms(value: str) -> set[str]:
+        forms.append(value)
+        return original_forms(value)
+
+    monkeypatch.setattr(_runtime.ApiResponse, "detached", no_copy)
+    monkeypatch.setattr(_runtime, "_credential_forms", counting_forms)
+    session = {"id": "s1", "backend_name": "b", "mode": "batch", "state": "open", "accepting_jobs": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(204) if request.method == "PATCH" else httpx.Response(200, json=session)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        api = sessions.Client("http://api.test", http_client=http)
+        for _ in range(3):
+            out = pause_session_and_confirm(
+                access_token="tok-123456", service_crn="crn:1", api_version="v1", session_id="s1",
+                accepting_jobs=True, sessions_api=api,
+            )  # fmt: skip
+            assert out.final_accepting_jobs is True
+    # the values of the API's three credential headers (Authorization, Service-CRN, IBM-API-Version), each
+    # processed once for nine requests
+    assert sorted(forms) == ["Bearer tok-123456", "crn:1", "v1"]

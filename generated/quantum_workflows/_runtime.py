@@ -62,6 +62,7 @@ class Redactor:
         self.names = frozenset(name.lower() for name in names)
         # Longest first, so that a value is hidden before any part of it.
         self._values: tuple[str, ...] = ()
+        self._remembered: set[str] = set()  # values already remembered: a request repeats them
         with _LIVE_LOCK:
             _LIVE_REDACTORS.add(self)
 
@@ -70,8 +71,11 @@ class Redactor:
 
     def remember(self, name: str, value: str) -> None:
         """Hide ``value`` everywhere from now on if it is sent under a credential name."""
+        if value in self._remembered:
+            return
         lowered = name.lower()
         if lowered in self.names or lowered in CREDENTIAL_HEADERS:
+            self._remembered.add(value)
             forms = {form for form in _credential_forms(value) if len(form) >= _MIN_SECRET_LENGTH}
             if not forms.issubset(self._values):
                 with _LIVE_LOCK:  # calls from several threads must not lose a value
@@ -482,8 +486,7 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
 
     Raises :class:`StepOutputError` when the pointer does not resolve or the value does not validate.
     """
-    detached = response.detached()
-    data = _decode(detached.http_response)
+    data = _decode(response.http_response)
     node = data
     for token in _pointer_tokens(pointer):
         if isinstance(node, Mapping) and token in node:
@@ -494,14 +497,19 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
             node = _MISSING
             break
     if node is _MISSING:
-        raise StepOutputError(workflow, step, pointer, "is missing", detached, _summary(data))
-    if tp is Any:
+        problem = "is missing"
+    elif tp is Any:
         return node
-    try:
-        return _adapter(tp).validate_python(node)
-    except pydantic.ValidationError as error:
-        problem = f"is not {_type_name(tp)} ({error.error_count()} validation error(s))"
-    raise StepOutputError(workflow, step, pointer, problem, detached, _summary(data))
+    else:
+        try:
+            return _adapter(tp).validate_python(node)
+        except pydantic.ValidationError as error:
+            problem = f"is not {_type_name(tp)} ({error.error_count()} validation error(s))"
+    # only a failure pays for the redacted copy: the error keeps it, and quotes its body
+    detached = response.detached()
+    raise StepOutputError(
+        workflow, step, pointer, problem, detached, _summary(_decode(detached.http_response))
+    )
 
 
 def _type_name(tp: Any) -> str:
