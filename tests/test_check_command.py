@@ -35,7 +35,7 @@ def test_check_reports_every_diagnostic_and_writes_nothing(project: Path, isolat
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     result = run("check", "specs")
     assert result.exit_code == EXIT_OK, result.stderr
-    assert result.stderr.count(UNRESOLVED_REF) == 4 and "specs: no errors, 14 warning(s)" in result.stderr
+    assert result.stderr.count(UNRESOLVED_REF) == 4 and "specs: no errors, 18 warning(s)" in result.stderr
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
     assert not any(isolated_build_cache.iterdir())  # not even the cache
 
@@ -73,9 +73,9 @@ def test_sarif_output_is_a_valid_sarif_2_1_0_log(project: Path, command: str) ->
     assert raw["version"] == "2.1.0" and raw["$schema"].endswith("sarif-schema-2.1.0.json")
     (run_,) = raw["runs"]
     rules = [rule["id"] for rule in run_["tool"]["driver"]["rules"]]
-    assert rules == ["undefined-security-scheme", "unresolved-ref"]
+    assert rules == ["narrow-success-status", "payload-missing-property", "undefined-security-scheme", "unresolved-ref"]
     results = run_["results"]
-    assert len(results) == 14 and {r["level"] for r in results} == {"warning"}
+    assert len(results) == 18 and {r["level"] for r in results} == {"warning"}
     first = next(r for r in results if r["ruleId"] == "unresolved-ref")
     assert rules[first["ruleIndex"]] == "unresolved-ref"
     location = first["locations"][0]["physicalLocation"]
@@ -93,7 +93,7 @@ def test_a_rule_can_be_silenced(project: Path) -> None:
     _configure(project, '"unresolved-ref" = "off"')
     result = run("check", "specs")
     assert result.exit_code == EXIT_OK
-    assert UNRESOLVED_REF not in result.stderr and "10 warning(s)" in result.stderr
+    assert UNRESOLVED_REF not in result.stderr and "14 warning(s)" in result.stderr
 
 
 def test_a_rule_can_be_raised_to_an_error(project: Path) -> None:

@@ -87,7 +87,11 @@ BODY = {
 def build(tmp_path: Path, criteria: str, package: str, **kwargs: Any) -> tuple[ModuleType, ModuleType]:
     files = {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow(criteria, **kwargs)}
     out, warnings = build_package(tmp_path, files, package)
-    assert warnings == []
+    # the tests read two members the description does not document, on purpose (absent values)
+    assert all(
+        "warning[undocumented-response-field]" in w and ("member 'missing'" in w or "member 'pets.length'" in w)
+        for w in warnings
+    ), warnings
     pkg = import_package(out, package)
     return pkg.workflows.pets, pkg.apis.pets
 

@@ -68,7 +68,16 @@ def test_seed_build_reports_the_known_defects_as_located_warnings(
     assert any(
         d.rule == "undefined-security-scheme" and "'IBMCloudAPIKey'" in d.message for d in diagnostics.items
     )
-    assert {d.rule for d in diagnostics.items} <= {"unresolved-ref", "undefined-security-scheme"}
+    # the Azure seed's Sessions_Open and Jobs_Create document 200 and 201 but the seed accepts 200 only, and
+    # its payloads omit members ItemDetails requires (issue 7's checks against the description)
+    assert (
+        "specs/arazzo/microsoft-quantum-session-lifecycle-workflow.yml:98:18: warning[narrow-success-status]: step "
+        "'openSession' succeeds only on status 200, but Sessions_Open also documents 201 as success; the step fails "
+        "on those (write '$statusCode >= 200 && $statusCode < 300' to accept any success)"
+    ) in headlines
+    assert {d.rule for d in diagnostics.items} == {
+        "unresolved-ref", "undefined-security-scheme", "narrow-success-status", "payload-missing-property",
+    }  # fmt: skip
 
 
 def test_every_operation_of_every_document_has_sync_and_async_methods(

@@ -934,7 +934,9 @@ class _ClientBase:
         all_cookies.update({k: to_text(v) for k, v in cookies.items() if v is not None})
         if all_cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in all_cookies.items())
-        params = query_pairs({**self._query, **query, **(extra_query or {})}, exploded)
+        # a parameter the call leaves out (None) keeps the client's configured value of that name
+        given = {k: v for k, v in query.items() if v is not None}
+        params = query_pairs({**self._query, **given, **(extra_query or {})}, exploded)
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
         request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}

@@ -10,6 +10,7 @@ from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
+from .schemas import check_schemas
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
 
@@ -18,6 +19,7 @@ def check_program(program: Program, diagnostics: Diagnostics) -> None:
     for document in program.documents:
         for workflow in document.workflows:
             _check_workflow(workflow, diagnostics)
+    check_schemas(program, diagnostics)
 
 
 def _hint(name: str, choices: Iterable[str]) -> str:
@@ -204,7 +206,16 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
     given = {(p.name.lower() if p.location == "header" else p.name, p.location) for p in step.parameters}
     for declared in op.parameters:
         key = (declared.name.lower() if declared.location == "header" else declared.name, declared.location)
-        if declared.required and key not in given:
+        if declared.required and key not in given and declared.credential:
+            configure = {"header": "headers", "query": "query", "cookie": "cookies"}[declared.location]
+            diagnostics.warning(
+                "missing-credential-parameter",
+                f"step '{step.step_id}' does not set the required {declared.location} parameter "
+                f"'{declared.name}' of {op.operation_id}, a credential: configure it on the client "
+                f"({configure}={{'{declared.name}': ...}}), which sends it with every request",
+                step.loc,
+            )
+        elif declared.required and key not in given:
             diagnostics.error(
                 "missing-parameter",
                 f"step '{step.step_id}' does not set the required {declared.location} parameter "

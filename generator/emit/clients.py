@@ -138,12 +138,16 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
         text = annotation.text
-        if not param.required and not annotation.optional:
+        # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
+        required = param.required and not param.credential
+        if not required and not annotation.optional:
             text = f"{text} | None"
         # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
         wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
-        arg = ArgView(param.py_name, text, _sig_default(param.required), py_str(wire),
-                      comment(param.description or f"{param.location} parameter {param.name}"),
+        description = param.description or f"{param.location} parameter {param.name}"
+        if required != param.required:
+            description += f" (required; when omitted, the client's configured {param.location} of that name is sent)"
+        arg = ArgView(param.py_name, text, _sig_default(required), py_str(wire), comment(description),
                       py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
         arg.value = param.py_name
         if (param.location == "path" and param.style in ("label", "matrix")) or (

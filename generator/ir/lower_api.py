@@ -19,6 +19,7 @@ from ..naming import (
 from ..read import YList, YMap, to_plain
 from ..resolve import Workspace
 from .model import (
+    CREDENTIAL_PARAMETER_NAMES,
     SCHEMA_REF_PREFIX,
     Api,
     Body,
@@ -237,7 +238,7 @@ class ApiLowering:
         if not original:
             version = str(self.root.get("openapi", "3.0"))
             original = "openapi-3.1" if version.startswith("3.1") else "openapi-3.0"
-        return Api(
+        api = Api(
             path=self.path,
             module=module,
             title=_text(info.get("title")) or self.path.stem,
@@ -252,6 +253,8 @@ class ApiLowering:
             original_format=original,
             loc=self.root.loc,
         )
+        _mark_credentials(api)
+        return api
 
     # -- servers and security ---------------------------------------------------------------------------
     def _servers(self) -> list[Server]:
@@ -519,3 +522,18 @@ def _ordered(parameters: list[Parameter]) -> list[Parameter]:
 
 def lower_api(workspace: Workspace, diagnostics: Diagnostics, path: Path, root: YMap, module: str) -> Api:
     return ApiLowering(workspace, diagnostics, path, root).lower(module)
+
+
+def _mark_credentials(api: Api) -> None:
+    """Flag the parameters that carry a credential: by name, or named like one of the API's apiKey schemes."""
+    scheme_names = {
+        (scheme.param_name.lower(), scheme.location)
+        for scheme in api.security_schemes
+        if scheme.kind == "apiKey" and scheme.param_name
+    }
+    for op in api.operations:
+        for param in op.parameters:
+            if param.location == "path":
+                continue
+            lowered = param.name.lower()
+            param.credential = lowered in CREDENTIAL_PARAMETER_NAMES or (lowered, param.location) in scheme_names

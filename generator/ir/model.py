@@ -73,6 +73,15 @@ class Parameter:
     deprecated: bool = False
     greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
     path_key_value: str | None = None  # a query parameter the path key also fixes (``?list-type=2``): its value
+    # a header, query or cookie parameter that carries a credential (Authorization, an apiKey security scheme's
+    # name, token, api_key, ...): optional in the client method, since the client's configuration can send it
+    credential: bool = False
+
+
+CREDENTIAL_PARAMETER_NAMES = frozenset({
+    "authorization", "proxy-authorization", "access_token", "access-token", "api_key", "api-key", "apikey",
+    "x-api-key", "key", "token", "x-auth-token", "auth_token",
+})  # fmt: skip
 
 
 @dataclass

@@ -88,6 +88,8 @@ class Client(BaseClient):
         azure_api_key_auth: str | None = None,
         azure_entra_auth: str | None = None,
         headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -99,6 +101,9 @@ class Client(BaseClient):
             azure_api_key_auth: Azure Api-Key Authentication; sent with every request.
             azure_entra_auth: Azure Entra OAuth2 Authentication (a bearer token); sent with every request.
             headers: extra headers sent with every request.
+            query: extra query parameters sent with every request (a credential the API takes as a
+                parameter, such as ``token``, goes here or in each call).
+            cookies: extra cookies sent with every request.
             timeout: seconds (or an ``httpx.Timeout``) for each request.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
@@ -112,8 +117,8 @@ class Client(BaseClient):
         super().__init__(
             url,
             headers={**auth_headers, **(headers or {})},
-            query=auth_query,
-            cookies=auth_cookies,
+            query={**auth_query, **(query or {})},
+            cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
@@ -349,6 +354,8 @@ class AsyncClient(AsyncBaseClient):
         azure_api_key_auth: str | None = None,
         azure_entra_auth: str | None = None,
         headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -360,6 +367,9 @@ class AsyncClient(AsyncBaseClient):
             azure_api_key_auth: Azure Api-Key Authentication; sent with every request.
             azure_entra_auth: Azure Entra OAuth2 Authentication (a bearer token); sent with every request.
             headers: extra headers sent with every request.
+            query: extra query parameters sent with every request (a credential the API takes as a
+                parameter, such as ``token``, goes here or in each call).
+            cookies: extra cookies sent with every request.
             timeout: seconds (or an ``httpx.Timeout``) for each request.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
@@ -373,8 +383,8 @@ class AsyncClient(AsyncBaseClient):
         super().__init__(
             url,
             headers={**auth_headers, **(headers or {})},
-            query=auth_query,
-            cookies=auth_cookies,
+            query={**auth_query, **(query or {})},
+            cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,

@@ -76,6 +76,8 @@ class Client(BaseClient):
         service_crn: str | None = None,
         api_version: str | None = None,
         headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -87,6 +89,9 @@ class Client(BaseClient):
             service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance; sent with every request.
             api_version: API version, e.g. 2026-03-15; sent with every request.
             headers: extra headers sent with every request.
+            query: extra query parameters sent with every request (a credential the API takes as a
+                parameter, such as ``token``, goes here or in each call).
+            cookies: extra cookies sent with every request.
             timeout: seconds (or an ``httpx.Timeout``) for each request.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
@@ -100,8 +105,8 @@ class Client(BaseClient):
         super().__init__(
             url,
             headers={**auth_headers, **(headers or {})},
-            query=auth_query,
-            cookies=auth_cookies,
+            query={**auth_query, **(query or {})},
+            cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
@@ -164,6 +169,8 @@ class AsyncClient(AsyncBaseClient):
         service_crn: str | None = None,
         api_version: str | None = None,
         headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -175,6 +182,9 @@ class AsyncClient(AsyncBaseClient):
             service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance; sent with every request.
             api_version: API version, e.g. 2026-03-15; sent with every request.
             headers: extra headers sent with every request.
+            query: extra query parameters sent with every request (a credential the API takes as a
+                parameter, such as ``token``, goes here or in each call).
+            cookies: extra cookies sent with every request.
             timeout: seconds (or an ``httpx.Timeout``) for each request.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
@@ -188,8 +198,8 @@ class AsyncClient(AsyncBaseClient):
         super().__init__(
             url,
             headers={**auth_headers, **(headers or {})},
-            query=auth_query,
-            cookies=auth_cookies,
+            query={**auth_query, **(query or {})},
+            cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
