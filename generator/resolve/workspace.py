@@ -101,6 +101,7 @@ class Workspace:
         self.root = root
         self._documents: dict[Path, Document | None] = {}
         self._real_paths: dict[Path, Path] = {}  # path as given -> resolved (resolving is a syscall per part)
+        self._probed: set[Path] = set()  # files looked for (present or not) that decided what was read
 
     def document(self, path: Path) -> Document | None:
         """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3.
@@ -125,9 +126,15 @@ class Workspace:
             real = self._real_paths[path] = path.resolve()
         return real
 
+    def probe(self, path: Path) -> None:
+        """Note that whether ``path`` exists decides the build (a rewrite's fallback candidate): a build
+        cache entry is valid only while it stays as it was."""
+        self._probed.add(self._real(path))
+
     def files_read(self) -> list[Path]:
-        """Every file this workspace was asked to read (including ones that turned out missing or broken)."""
-        return sorted(self._documents, key=lambda p: p.as_posix())
+        """Every file this workspace was asked to read (including ones that turned out missing or broken),
+        and every file probed for."""
+        return sorted(set(self._documents) | self._probed, key=lambda p: p.as_posix())
 
     def resolve(self, base: Path, ref: str, loc: Loc | None, *, report: bool = True) -> Target | None:
         """Resolve ``ref`` found in the document at ``base``; report a located warning when it dangles."""
