@@ -111,4 +111,4 @@ def test_report_rendering(tool: ModuleType) -> None:
     assert "| `unknown-operation` | 1 | 2 |" in report
     assert "### crashed: `b/z.yml`" in report and "KeyError: 'x'" in report
     assert "| a/y.yml | diagnosed | `unknown-operation` |  |" in report
-    assert "Documents whose sources resolve (no `unresolved-source` or `outside-root` error): 3; " in report
+    assert "those whose sources resolve (no `unresolved-source` or `outside-root` error): 3; " in report

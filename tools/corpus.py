@@ -275,7 +275,8 @@ def _cell(text: str) -> str:
 def render_report(results: list[Result], hand_checked: str, seconds: float, command: str) -> str:
     counts = _counts(results)
     total = len(results)
-    resolved = [r for r in results if not (set(r.errors) & UNRESOLVED)]
+    arazzo = [r for r in results if "no-workflows" not in r.errors]
+    resolved = [r for r in arazzo if not (set(r.errors) & UNRESOLVED)]
     resolved_built = sum(1 for r in resolved if r.result == "built")
     lines = [
         "# Corpus report",
@@ -294,7 +295,7 @@ def render_report(results: list[Result], hand_checked: str, seconds: float, comm
         "built": "built, compiles and every module imports",
         "import-failed": "built, but a module does not import",
         "compile-failed": "built, but does not byte-compile",
-        "diagnosed": "not built: errors reported (rule ids below)",
+        "diagnosed": "not built: errors reported, rule ids below",
         "crashed": "internal error of arazzo-gen",
         "hung": "no result within the timeout",
     }
@@ -304,8 +305,9 @@ def render_report(results: list[Result], hand_checked: str, seconds: float, comm
     share = f"{100 * resolved_built / len(resolved):.1f}%" if resolved else "n/a"
     lines += [
         "",
-        (f"Documents whose sources resolve (no `unresolved-source` or `outside-root` error): {len(resolved)}; "
-        f"of those built and importing: {resolved_built} ({share})."),
+        (f"Arazzo documents (rows without a `no-workflows` error): {len(arazzo)}; those whose sources resolve "
+        f"(no `unresolved-source` or `outside-root` error): {len(resolved)}; of those built and importing: "
+        f"{resolved_built} ({share})."),
     ]
     sampled = [r for r in results if r.mypy]
     clean = sum(1 for r in sampled if r.mypy == "clean")
