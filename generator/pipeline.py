@@ -17,6 +17,7 @@ from .cache import Cache, file_digest, key_of
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
 from .resolve.discover import discover
+from .resolve.remote import RemoteSources
 from .resolve.sources import Rewrites
 from .resolve.workspace import SpecsRoot
 
@@ -28,6 +29,7 @@ def compile_specs(
     roots: list[Path] | None = None,
     cache: Cache | None = None,
     rewrites: Rewrites | None = None,
+    remote: RemoteSources | None = None,
 ) -> dict[str, str] | None:
     """The generated tree (relative path -> text), or ``None`` when the documents have errors.
 
@@ -37,6 +39,7 @@ def compile_specs(
     key = key_of(
         "build", str(specs.resolve()), sorted(str(r.resolve()) for r in roots or []), asdict(options),
         diagnostics.strict, sorted(diagnostics.rules.items()), (rewrites or Rewrites()).key(),
+        None if remote is None else remote.key(),
     )  # fmt: skip
     discovered = _discovered(specs, roots) if cache is not None else None
     if cache is not None and discovered is not None:
@@ -50,7 +53,9 @@ def compile_specs(
     from .ir.program import build_program
     from .write import format_tree
 
-    program = build_program(specs, diagnostics, roots, rewrites)
+    program = build_program(specs, diagnostics, roots, rewrites, remote)
+    if remote is not None:
+        remote.save()  # pin what --fetch downloaded, even when the documents have errors
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None

@@ -196,8 +196,8 @@ def test_a_remote_url_no_rewrite_matches_says_so(project) -> None:
     })  # fmt: skip
     result = run("check", "specs")
     assert headlines(result.stderr) == [
-        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{REMOTE}' is remote; arazzo-gen reads local "
-        "files only - download it next to the workflow and use a relative url "
+        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{REMOTE}' is remote and not pinned in "
+        "arazzo-gen.lock; build with --fetch to download and pin it "
         "(no [[tool.arazzo-gen.sources.rewrite]] prefix matches it)")
     ]
 
@@ -206,8 +206,8 @@ def test_a_remote_url_without_rewrites_suggests_one(project) -> None:
     project({WORKFLOW: flow(REMOTE)})
     result = run("check", "specs")
     assert headlines(result.stderr) == [
-        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{REMOTE}' is remote; arazzo-gen reads local "
-        "files only - download it next to the workflow and use a relative url; "
+        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{REMOTE}' is remote and not pinned in "
+        "arazzo-gen.lock; build with --fetch to download and pin it; "
         "or map its prefix to a local folder with [[tool.arazzo-gen.sources.rewrite]]")
     ]
 

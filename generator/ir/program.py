@@ -13,6 +13,7 @@ from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, Workspace, outside_root_message
 from ..resolve.discover import discover
+from ..resolve.remote import RemoteError, RemoteSources
 from ..resolve.sources import REWRITE_TABLE, Rewrites
 from .expressions import OutputRef
 from .lower_api import lower_api
@@ -32,10 +33,17 @@ def is_api(root: Any) -> bool:
 
 
 class ProgramBuilder:
-    def __init__(self, diagnostics: Diagnostics, root: SpecsRoot, rewrites: Rewrites | None = None) -> None:
+    def __init__(
+        self,
+        diagnostics: Diagnostics,
+        root: SpecsRoot,
+        rewrites: Rewrites | None = None,
+        remote: RemoteSources | None = None,
+    ) -> None:
         self.diagnostics = diagnostics
         self.root = root
         self.rewrites = rewrites or Rewrites()
+        self.remote = remote
         self.workspace = Workspace(diagnostics, root)
         self.apis: dict[Path, Api] = {}
         self.api_modules = Scope({"workflows", "runtime"})
@@ -157,6 +165,14 @@ class ProgramBuilder:
             )
             return None
         parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and self.remote is not None:
+            self.workspace.probe(self.remote.lock_path)
+            try:
+                return self.remote.locate(url)
+            except RemoteError as error:
+                hint = self._rewrite_hint(True) if not self.remote.fetch or url not in self.remote.pins else ""
+                self.diagnostics.error("unresolved-source", f"source url '{url}' {error}{hint}", where)
+                return None
         if parts.scheme in ("http", "https"):
             self.diagnostics.error(
                 "unresolved-source", f"source url '{url}' is remote; {remote_hint}{self._rewrite_hint(True)}", loc
@@ -394,9 +410,14 @@ def _shown(path: Path) -> str:
 
 
 def build_program(
-    specs: Path, diagnostics: Diagnostics, roots: list[Path] | None = None, rewrites: Rewrites | None = None
+    specs: Path,
+    diagnostics: Diagnostics,
+    roots: list[Path] | None = None,
+    rewrites: Rewrites | None = None,
+    remote: RemoteSources | None = None,
 ) -> Program:
     """Lower every Arazzo document under ``specs``; files are read only inside the specs root (see
-    :func:`~generator.resolve.workspace.default_root`) and the extra ``roots`` folders; source urls go
-    through the configured ``rewrites``."""
-    return ProgramBuilder(diagnostics, SpecsRoot.for_specs(specs, roots), rewrites).build(specs)
+    :func:`~generator.resolve.workspace.default_root`) and the extra ``roots`` folders (and the store of
+    downloaded sources); source urls go through the configured ``rewrites``, then ``remote``."""
+    root = SpecsRoot.for_specs(specs, roots, [remote.store] if remote is not None else None)
+    return ProgramBuilder(diagnostics, root, rewrites, remote).build(specs)

@@ -29,15 +29,17 @@ class SpecsRoot:
     """The folders the compiler may read: the specs root, plus any folder given with ``--root``."""
 
     folders: tuple[Path, ...]
+    stores: tuple[Path, ...] = ()  # the downloaded sources (generator.resolve.remote): readable, not described
 
     @classmethod
-    def for_specs(cls, specs: Path, extra: list[Path] | None = None) -> SpecsRoot:
-        return cls((default_root(specs), *(folder.resolve() for folder in extra or [])))
+    def for_specs(cls, specs: Path, extra: list[Path] | None = None, stores: list[Path] | None = None) -> SpecsRoot:
+        folders = (default_root(specs), *(folder.resolve() for folder in extra or []))
+        return cls(folders, tuple(folder.resolve() for folder in stores or []))
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved, so symlinks are followed first) lies inside one of the folders."""
         resolved = path.resolve()
-        return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders)
+        return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders + self.stores)
 
     def locate(self, base: Path, reference: str) -> tuple[Path | None, str]:
         """The local file a relative (or ``file:``) reference from the document ``base`` names.
