@@ -154,3 +154,16 @@ def test_an_unreadable_lock_file_is_a_usage_error(project: Path) -> None:
     result = run("check", "specs")
     assert result.exit_code == EXIT_USAGE
     assert result.stderr.startswith(f"error: {project / 'arazzo-gen.lock'}: not a readable arazzo-gen.lock (")
+
+
+def test_the_cache_never_replays_a_build_whose_pin_is_gone(project: Path) -> None:
+    with serve(api()) as server:
+        url = server.url + API_PATH
+        lay_out(project, {WORKFLOW: flow(url)})
+        assert run("build", "specs", "-o", "out", "--fetch").exit_code == EXIT_OK  # cached
+        assert run("build", "specs", "-o", "out").exit_code == EXIT_OK  # cached too (pinned, offline)
+        (project / "arazzo-gen.lock").unlink()
+        result = run("build", "specs", "-o", "out")
+        assert len(server.requests) == 1
+    assert result.exit_code == EXIT_ERRORS
+    assert "is remote and not pinned in arazzo-gen.lock" in result.stderr
