@@ -112,3 +112,9 @@ def test_report_rendering(tool: ModuleType) -> None:
     assert "### crashed: `b/z.yml`" in report and "KeyError: 'x'" in report
     assert "| a/y.yml | diagnosed | `unknown-operation` |  |" in report
     assert "those whose sources resolve (no `unresolved-source` or `outside-root` error): 3; " in report
+
+
+def test_a_build_past_its_timeout_counts_as_hung(tool: ModuleType, tmp_path: Path) -> None:
+    docs = [d for d in tool.documents(CORPUS) if d.name == "amazon-s3/arazzo/amazon-s3-delete-object-workflow.yml"]
+    (result,) = tool.run_corpus(CORPUS, docs, workers=1, timeout=0.2, mypy_every=0, work=tmp_path)
+    assert (result.result, result.detail) == ("hung", "no result after 0.2s")

@@ -158,7 +158,7 @@ def build_one(job: Job) -> Result:
     code, stdout, stderr = _run(command, job.timeout, cwd=str(corpus))
     result.seconds = round(time.perf_counter() - started, 1)
     if code is None:
-        result.result, result.detail = "hung", f"no result after {job.timeout:.0f}s"
+        result.result, result.detail = "hung", f"no result after {job.timeout:g}s"
         return result
     try:
         diagnostics = json.loads(stdout) if stdout.strip() else []

@@ -168,7 +168,7 @@ class ProgramBuilder:
         if parts.scheme in ("http", "https") and self.remote is not None:
             self.workspace.probe(self.remote.lock_path)
             try:
-                return self.remote.locate(url)
+                return self.remote.locate(url).resolve()
             except RemoteError as error:
                 hint = self._rewrite_hint(True) if not self.remote.fetch or url not in self.remote.pins else ""
                 self.diagnostics.error("unresolved-source", f"source url '{url}' {error}{hint}", where)
