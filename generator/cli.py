@@ -20,6 +20,9 @@ from .cache import Cache, default_folder
 from .config import ConfigError, PackageOptions, Settings, load_settings, package_name_problem
 from .diagnostics import Diagnostics, Severity, render_json, render_sarif, render_text
 from .pipeline import compile_specs
+from .resolve.remote import LOCK_NAME, RemoteError, RemoteSources
+from .resolve.sources import Rewrites
+from .resolve.workspace import default_root
 from .write import OutputRefused, differences, is_current, prepare_output, write_tree
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -50,6 +53,13 @@ def main_options(
     ] = False,
 ) -> None:
     """arazzo-gen: exit codes 0 ok, 1 errors in the documents (or --check differs), 2 usage, 3 internal error."""
+
+
+_CONFIG_OPTION = typer.Option(
+    "--config",
+    help="Read [tool.arazzo-gen] from this TOML file instead of the nearest pyproject.toml.",
+    metavar="FILE",
+)
 
 
 @app.command()
@@ -97,10 +107,22 @@ def build(
             metavar="DIR",
         ),
     ] = None,
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help=f"Download remote http(s) source urls (pinned by SHA-256 in {LOCK_NAME}); never without it.",
+        ),
+    ] = False,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     started = time.perf_counter()
-    settings = _settings(specs, root, package)
+    settings = _settings(specs, root, package, config)
+    if fetch and check:
+        typer.echo("error: --check never downloads; build with --fetch first, then --check", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    remote = _remote(specs, settings, cache_dir, fetch)
     diagnostics = Diagnostics(strict=strict, rules=settings.rules)
     notes: list[str] = []
     try:
@@ -117,7 +139,7 @@ def build(
         specs_label=_specs_label(specs, settings.source),
     )
     files = _compile(specs, options, diagnostics, root, Cache(None if no_cache else (cache_dir or default_folder())),
-                     output_format, quiet)  # fmt: skip
+                     output_format, quiet, settings.rewrites, remote)  # fmt: skip
     errors = diagnostics.count(Severity.ERROR)
     warnings = diagnostics.count(Severity.WARNING)
     if files is None:
@@ -162,13 +184,15 @@ def check(
         list[Path] | None,
         typer.Option("--root", help="Also read files under this folder (see build --help).", metavar="DIR"),
     ] = None,
+    config: Annotated[Path | None, _CONFIG_OPTION] = None,
 ) -> None:
     """Run every check a build runs and report the diagnostics; write nothing. Exit 1 on errors."""
     started = time.perf_counter()
-    settings = _settings(specs, root, None)
+    settings = _settings(specs, root, None, config)
+    remote = _remote(specs, settings, None, False)
     diagnostics = Diagnostics(strict=strict, rules=settings.rules)
     options = PackageOptions(package=settings.package, version=settings.version)
-    files = _compile(specs, options, diagnostics, root, Cache(None), output_format, quiet)
+    files = _compile(specs, options, diagnostics, root, Cache(None), output_format, quiet, settings.rewrites, remote)
     errors, warnings = diagnostics.count(Severity.ERROR), diagnostics.count(Severity.WARNING)
     if files is None:
         typer.echo(f"error: {errors} error(s), {warnings} warning(s)", err=True)
@@ -178,7 +202,7 @@ def check(
         typer.echo(f"{specs}: no errors, {warnings} warning(s) ({elapsed:.1f}s)", err=True)
 
 
-def _settings(specs: Path, root: list[Path] | None, package: str | None) -> Settings:
+def _settings(specs: Path, root: list[Path] | None, package: str | None, config: Path | None = None) -> Settings:
     """Validate the command line and read ``[tool.arazzo-gen]``; a problem is a usage error (exit 2)."""
     if not specs.exists():
         typer.echo(f"error: {specs} does not exist", err=True)
@@ -187,8 +211,11 @@ def _settings(specs: Path, root: list[Path] | None, package: str | None) -> Sett
         if not folder.is_dir():
             typer.echo(f"error: --root {folder} is not a folder", err=True)
             raise typer.Exit(EXIT_USAGE)
+    if config is not None and not config.is_file():
+        typer.echo(f"error: --config {config} is not a file", err=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
-        settings = load_settings(specs)
+        settings = load_settings(specs, config)
     except ConfigError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -199,6 +226,17 @@ def _settings(specs: Path, root: list[Path] | None, package: str | None) -> Sett
     return settings
 
 
+def _remote(specs: Path, settings: Settings, cache_dir: Path | None, fetch: bool) -> RemoteSources:
+    """The lock file (next to the configuration, else in the specs root) and the downloaded sources, kept in
+    ``remote/`` of the cache folder (also with --no-cache: they are pinned inputs, not a cache of outputs)."""
+    folder = settings.source.parent if settings.source is not None else default_root(specs)
+    try:
+        return RemoteSources.load(folder / LOCK_NAME, (cache_dir or default_folder()) / "remote", fetch)
+    except RemoteError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def _compile(
     specs: Path,
     options: PackageOptions,
@@ -207,10 +245,12 @@ def _compile(
     cache: Cache,
     output_format: OutputFormat,
     quiet: bool,
+    rewrites: Rewrites | None = None,
+    remote: RemoteSources | None = None,
 ) -> dict[str, str] | None:
     """Compile and report every diagnostic; an exception is an internal error (exit 3), reported as such."""
     try:
-        files = compile_specs(specs, options, diagnostics, root, cache)
+        files = compile_specs(specs, options, diagnostics, root, cache, rewrites, remote)
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)

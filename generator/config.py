@@ -1,5 +1,5 @@
 """Build settings from ``[tool.arazzo-gen]`` in the nearest pyproject.toml (SPECS' folder upwards, then the
-working directory)."""
+working directory), or in the TOML file given with ``--config``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .resolve.sources import REWRITE_TABLE, Rewrite, Rewrites
 
 DEFAULT_PACKAGE = "arazzo_client"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -52,6 +54,7 @@ class Settings:
     version: str = "0.1.0"
     source: Path | None = None  # the pyproject.toml the settings came from
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
+    rewrites: Rewrites = field(default_factory=Rewrites)  # [[tool.arazzo-gen.sources.rewrite]]
 
 
 class ConfigError(Exception):
@@ -65,28 +68,83 @@ def _candidates(specs: Path) -> list[Path]:
     return found
 
 
-def load_settings(specs: Path) -> Settings:
+def load_settings(specs: Path, config: Path | None = None) -> Settings:
+    """The settings of the nearest pyproject.toml with a ``[tool.arazzo-gen]`` table, or of ``config``: a
+    TOML file (a pyproject.toml or any other name) whose ``[tool.arazzo-gen]`` table is read; it must have
+    one."""
+    if config is not None:
+        settings = _read(config)
+        if settings is None:
+            raise ConfigError(f"{config}: --config names a file without a [tool.arazzo-gen] table")
+        return settings
     for candidate in _candidates(specs):
-        if not candidate.is_file():
-            continue
-        try:
-            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"{candidate}: cannot read [tool.arazzo-gen]: {error}") from error
-        table = data.get("tool", {}).get("arazzo-gen")
-        if table is None:
-            continue
-        package = table.get("package", DEFAULT_PACKAGE)
-        if not isinstance(package, str):
-            raise ConfigError(f"{candidate}: [tool.arazzo-gen] package must be a string, not {package!r}")
-        problem = package_name_problem(package)
-        if problem is not None:
-            raise ConfigError(
-                f"{candidate}: [tool.arazzo-gen] package {package!r} cannot be the generated package's name: {problem}"
-            )
-        version = str(table.get("version", "0.1.0"))
-        return Settings(package=package, version=version, source=candidate, rules=_rules(candidate, table))
+        if candidate.is_file():
+            settings = _read(candidate)
+            if settings is not None:
+                return settings
     return Settings()
+
+
+def _read(candidate: Path) -> Settings | None:
+    try:
+        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{candidate}: cannot read [tool.arazzo-gen]: {error}") from error
+    table = data.get("tool", {}).get("arazzo-gen")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen] must be a table")
+    package = table.get("package", DEFAULT_PACKAGE)
+    if not isinstance(package, str):
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen] package must be a string, not {package!r}")
+    problem = package_name_problem(package)
+    if problem is not None:
+        raise ConfigError(
+            f"{candidate}: [tool.arazzo-gen] package {package!r} cannot be the generated package's name: {problem}"
+        )
+    version = str(table.get("version", "0.1.0"))
+    return Settings(
+        package=package,
+        version=version,
+        source=candidate,
+        rules=_rules(candidate, table),
+        rewrites=_rewrites(candidate, table),
+    )
+
+
+def _rewrites(candidate: Path, table: dict[str, object]) -> Rewrites:
+    """``[[tool.arazzo-gen.sources.rewrite]]``: ``prefix = "..."``, ``to = "path/"`` or a list of paths
+    (relative to the configuration file's folder)."""
+    sources = table.get("sources", {})
+    if not isinstance(sources, dict):
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen.sources] must be a table")
+    unknown = sorted(set(sources) - {"rewrite"})
+    if unknown:
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen.sources] has unknown key(s) {', '.join(unknown)}")
+    raw = sources.get("rewrite", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{candidate}: {REWRITE_TABLE} must be an array of tables")
+    base = candidate.resolve().parent
+    entries = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{candidate}: {REWRITE_TABLE} entry {number}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} must be a table with 'prefix' and 'to'")
+        unknown = sorted(set(item) - {"prefix", "to"})
+        if unknown:
+            raise ConfigError(f"{where} has unknown key(s) {', '.join(unknown)}; it takes 'prefix' and 'to'")
+        prefix, to = item.get("prefix"), item.get("to")
+        if not isinstance(prefix, str) or not prefix:
+            raise ConfigError(f"{where}: 'prefix' must be a non-empty string")
+        targets = [to] if isinstance(to, str) else to
+        if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t for t in targets):
+            raise ConfigError(f"{where}: 'to' must be a path or a non-empty list of paths")
+        for target in targets:
+            if "://" in target:
+                raise ConfigError(f"{where}: 'to' = {target!r} must be a local path (relative to {candidate.name})")
+        entries.append(Rewrite(prefix, tuple(targets), base))
+    return Rewrites(tuple(entries))
 
 
 RULE_LEVELS = ("off", "warning", "error")

@@ -69,7 +69,8 @@ CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
 OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
-    "self", "body", "extra_headers", "extra_query", "timeout", "cls", "client", "response", "request", "url",
+    "self", "body", "content_type", "extra_headers", "extra_query", "timeout", "cls", "client", "response",
+    "request", "url",
     "params", "headers", "cookies", "frozenset",
 }  # fmt: skip
 # client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.

@@ -17,6 +17,8 @@ from .cache import Cache, file_digest, key_of
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
 from .resolve.discover import discover
+from .resolve.remote import RemoteSources
+from .resolve.sources import Rewrites
 from .resolve.workspace import SpecsRoot
 
 
@@ -26,14 +28,18 @@ def compile_specs(
     diagnostics: Diagnostics,
     roots: list[Path] | None = None,
     cache: Cache | None = None,
+    rewrites: Rewrites | None = None,
+    remote: RemoteSources | None = None,
 ) -> dict[str, str] | None:
     """The generated tree (relative path -> text), or ``None`` when the documents have errors.
 
-    Only files inside the specs root (and the extra ``roots`` folders, from ``--root``) are read.
+    Only files inside the specs root (and the extra ``roots`` folders, from ``--root``) are read; source urls
+    go through the configured ``rewrites``.
     """
     key = key_of(
         "build", str(specs.resolve()), sorted(str(r.resolve()) for r in roots or []), asdict(options),
-        diagnostics.strict,
+        diagnostics.strict, sorted(diagnostics.rules.items()), (rewrites or Rewrites()).key(),
+        None if remote is None else remote.key(),
     )  # fmt: skip
     discovered = _discovered(specs, roots) if cache is not None else None
     if cache is not None and discovered is not None:
@@ -47,7 +53,9 @@ def compile_specs(
     from .ir.program import build_program
     from .write import format_tree
 
-    program = build_program(specs, diagnostics, roots)
+    program = build_program(specs, diagnostics, roots, rewrites, remote)
+    if remote is not None:
+        remote.save()  # pin what --fetch downloaded, even when the documents have errors
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None

@@ -769,3 +769,39 @@ def test_package_name_reasons() -> None:
     assert package_name_problem("a-b") == "it must be ASCII letters, digits and underscores"
     assert package_name_problem("json") == "it shadows the standard library module 'json'"
     assert package_name_problem("httpx") == "it shadows 'httpx', which the generated package imports"
+
+
+def test_a_content_type_header_parameter_next_to_a_request_body(tmp_path: Path) -> None:
+    """The Amazon S3 description declares ``Content-Type`` as a header parameter of operations that take a
+    body: before, its argument and the body's ``content_type`` were one name (``duplicate argument
+    'content_type'``: a package that does not compile, built with exit 0)."""
+    paths = """
+    /obj:
+      put:
+        operationId: putObject
+        parameters:
+          - {name: Content-Type, in: header, schema: {type: string}}
+        requestBody:
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+        responses:
+          "200": {description: ok}
+    """
+    flow = arazzo({"store": "./api.yaml"}, "- workflowId: put\n  steps:\n    - {stepId: put, operationId: putObject}")
+    files = {"api.yaml": api("Store", paths, servers="- url: http://127.0.0.1:9"), "flow.arazzo.yaml": flow}
+    out, _ = build(tmp_path, files)
+    printed = run_python(
+        out,
+        MOCK.replace("REPLY", "{}")
+        + f"""
+from {PACKAGE}.apis.api.client import Client
+client = Client(http_client=httpx.Client(transport=transport()))
+client.put_object(body=b"x")
+client.put_object(body=b"x", content_type_2="text/plain")
+for request in seen:
+    print(request.method, request.url.raw_path.decode(), request.headers["content-type"], request.content)
+""",
+    )
+    assert printed.splitlines() == ["PUT /obj application/octet-stream b'x'", "PUT /obj text/plain b'x'"]
+    mypy_strict(out)

@@ -13,6 +13,8 @@ from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, Workspace, outside_root_message
 from ..resolve.discover import discover
+from ..resolve.remote import RemoteError, RemoteSources
+from ..resolve.sources import REWRITE_TABLE, Rewrites
 from .expressions import OutputRef
 from .lower_api import lower_api
 from .lower_workflow import WorkflowLowering
@@ -31,9 +33,17 @@ def is_api(root: Any) -> bool:
 
 
 class ProgramBuilder:
-    def __init__(self, diagnostics: Diagnostics, root: SpecsRoot) -> None:
+    def __init__(
+        self,
+        diagnostics: Diagnostics,
+        root: SpecsRoot,
+        rewrites: Rewrites | None = None,
+        remote: RemoteSources | None = None,
+    ) -> None:
         self.diagnostics = diagnostics
         self.root = root
+        self.rewrites = rewrites or Rewrites()
+        self.remote = remote
         self.workspace = Workspace(diagnostics, root)
         self.apis: dict[Path, Api] = {}
         self.api_modules = Scope({"workflows", "runtime"})
@@ -128,24 +138,77 @@ class ProgramBuilder:
                 sources[name] = api
         return sources, arazzo
 
-    def _arazzo(self, arazzo_path: Path, url: str, loc: Loc) -> Path | None:
-        """The Arazzo document a ``type: arazzo`` source names (compiled into a workflows module too)."""
+    def _locate(self, arazzo_path: Path, url: str, loc: Loc, remote_hint: str) -> Path | None:
+        """The existing local file a source url names, through the configured rewrites; else a located error.
+
+        A url that a rewrite matches is read from the rewrite's candidates only (the first existing one wins);
+        any other is read relative to the Arazzo file.  Either way, only inside the specs root.
+        """
+        where = Loc(loc.file, loc.line, loc.col, len(url))
+        rewritten = self.rewrites.matching(url)
+        if rewritten:
+            tried = []
+            for rewrite, candidate in rewritten:
+                if not self.root.contains(candidate):
+                    problem = f"leads outside the specs root ({self.root.describe()})"
+                    what = f"source url '{url}' (rewritten by the prefix '{rewrite.prefix}' to {_shown(candidate)})"
+                    self.diagnostics.error("outside-root", outside_root_message(what, problem), where)
+                    return None
+                self.workspace.probe(candidate)
+                if candidate.is_file():
+                    return candidate.resolve()
+                tried.append(f"{_shown(candidate)} (prefix '{rewrite.prefix}')")
+            self.diagnostics.error(
+                "unresolved-source",
+                f"source url '{url}' does not resolve: no file at any rewrite of it: {', '.join(tried)}",
+                where,
+            )
+            return None
         parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and self.remote is not None:
+            self.workspace.probe(self.remote.lock_path)
+            try:
+                return self.remote.locate(url).resolve()
+            except RemoteError as error:
+                hint = self._rewrite_hint(True) if not self.remote.fetch or url not in self.remote.pins else ""
+                self.diagnostics.error("unresolved-source", f"source url '{url}' {error}{hint}", where)
+                return None
+        if parts.scheme in ("http", "https"):
+            self.diagnostics.error(
+                "unresolved-source", f"source url '{url}' is remote; {remote_hint}{self._rewrite_hint(True)}", loc
+            )
+            return None
         if parts.scheme not in ("", "file"):
             self.diagnostics.error(
-                "unresolved-source", f"source url '{url}' is not a local file; arazzo-gen reads local files only", loc
+                "unresolved-source", f"source url '{url}' has the unsupported scheme '{parts.scheme}:'", loc
             )
             return None
         located, problem = self.root.locate(arazzo_path, url)
-        where = Loc(loc.file, loc.line, loc.col, len(url))
         if located is None:
             self.diagnostics.error("outside-root", outside_root_message(f"source url '{url}'", problem), where)
             return None
+        self.workspace.probe(located)
         if not located.is_file():
             self.diagnostics.error(
-                "unresolved-source", f"source url '{url}' does not resolve: no file at {_shown(located)}", where
+                "unresolved-source",
+                f"source url '{url}' does not resolve: no file at {_shown(located)}{self._rewrite_hint(False)}",
+                where,
             )
             return None
+        return located
+
+    def _rewrite_hint(self, remote: bool) -> str:
+        """What the configured rewrites did with a url none of them matches (and how to add one)."""
+        if self.rewrites:
+            return f" (no {REWRITE_TABLE} prefix matches it)"
+        return f"; or map its prefix to a local folder with {REWRITE_TABLE}" if remote else ""
+
+    def _arazzo(self, arazzo_path: Path, url: str, loc: Loc) -> Path | None:
+        """The Arazzo document a ``type: arazzo`` source names (compiled into a workflows module too)."""
+        located = self._locate(arazzo_path, url, loc, "arazzo-gen reads local files only")
+        if located is None:
+            return None
+        where = Loc(loc.file, loc.line, loc.col, len(url))
         document = self.workspace.document(located)
         if document is None:
             return None
@@ -157,32 +220,9 @@ class ProgramBuilder:
         return located
 
     def _api(self, arazzo_path: Path, url: str, loc: Loc) -> Api | None:
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https"):
-            self.diagnostics.error(
-                "unresolved-source",
-                f"source url '{url}' is remote; arazzo-gen reads local files only - download it next to the "
-                "workflow and use a relative url",
-                loc,
-            )
-            return None
-        if parts.scheme not in ("", "file"):
-            self.diagnostics.error(
-                "unresolved-source", f"source url '{url}' has the unsupported scheme '{parts.scheme}:'", loc
-            )
-            return None
-        located, problem = self.root.locate(arazzo_path, url)
-        if located is None:
-            where = Loc(loc.file, loc.line, loc.col, len(url))
-            self.diagnostics.error("outside-root", outside_root_message(f"source url '{url}'", problem), where)
-            return None
-        target = located
-        if not target.is_file():
-            self.diagnostics.error(
-                "unresolved-source",
-                f"source url '{url}' does not resolve: no file at {_shown(target)}",
-                Loc(loc.file, loc.line, loc.col, len(url)),
-            )
+        hint = "arazzo-gen reads local files only - download it next to the workflow and use a relative url"
+        target = self._locate(arazzo_path, url, loc, hint)
+        if target is None:
             return None
         if target in self.apis:
             return self.apis[target]
@@ -369,7 +409,15 @@ def _shown(path: Path) -> str:
     return display_path(str(path))
 
 
-def build_program(specs: Path, diagnostics: Diagnostics, roots: list[Path] | None = None) -> Program:
+def build_program(
+    specs: Path,
+    diagnostics: Diagnostics,
+    roots: list[Path] | None = None,
+    rewrites: Rewrites | None = None,
+    remote: RemoteSources | None = None,
+) -> Program:
     """Lower every Arazzo document under ``specs``; files are read only inside the specs root (see
-    :func:`~generator.resolve.workspace.default_root`) and the extra ``roots`` folders."""
-    return ProgramBuilder(diagnostics, SpecsRoot.for_specs(specs, roots)).build(specs)
+    :func:`~generator.resolve.workspace.default_root`) and the extra ``roots`` folders (and the store of
+    downloaded sources); source urls go through the configured ``rewrites``, then ``remote``."""
+    root = SpecsRoot.for_specs(specs, roots, [remote.store] if remote is not None else None)
+    return ProgramBuilder(diagnostics, root, rewrites, remote).build(specs)

@@ -29,15 +29,17 @@ class SpecsRoot:
     """The folders the compiler may read: the specs root, plus any folder given with ``--root``."""
 
     folders: tuple[Path, ...]
+    stores: tuple[Path, ...] = ()  # the downloaded sources (generator.resolve.remote): readable, not described
 
     @classmethod
-    def for_specs(cls, specs: Path, extra: list[Path] | None = None) -> SpecsRoot:
-        return cls((default_root(specs), *(folder.resolve() for folder in extra or [])))
+    def for_specs(cls, specs: Path, extra: list[Path] | None = None, stores: list[Path] | None = None) -> SpecsRoot:
+        folders = (default_root(specs), *(folder.resolve() for folder in extra or []))
+        return cls(folders, tuple(folder.resolve() for folder in stores or []))
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved, so symlinks are followed first) lies inside one of the folders."""
         resolved = path.resolve()
-        return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders)
+        return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders + self.stores)
 
     def locate(self, base: Path, reference: str) -> tuple[Path | None, str]:
         """The local file a relative (or ``file:``) reference from the document ``base`` names.
@@ -101,6 +103,7 @@ class Workspace:
         self.root = root
         self._documents: dict[Path, Document | None] = {}
         self._real_paths: dict[Path, Path] = {}  # path as given -> resolved (resolving is a syscall per part)
+        self._probed: set[Path] = set()  # files looked for (present or not) that decided what was read
 
     def document(self, path: Path) -> Document | None:
         """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3.
@@ -125,9 +128,15 @@ class Workspace:
             real = self._real_paths[path] = path.resolve()
         return real
 
+    def probe(self, path: Path) -> None:
+        """Note that whether ``path`` exists decides the build (a rewrite's fallback candidate): a build
+        cache entry is valid only while it stays as it was."""
+        self._probed.add(self._real(path))
+
     def files_read(self) -> list[Path]:
-        """Every file this workspace was asked to read (including ones that turned out missing or broken)."""
-        return sorted(self._documents, key=lambda p: p.as_posix())
+        """Every file this workspace was asked to read (including ones that turned out missing or broken),
+        and every file probed for."""
+        return sorted(set(self._documents) | self._probed, key=lambda p: p.as_posix())
 
     def resolve(self, base: Path, ref: str, loc: Loc | None, *, report: bool = True) -> Target | None:
         """Resolve ``ref`` found in the document at ``base``; report a located warning when it dangles."""
