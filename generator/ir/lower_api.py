@@ -440,12 +440,22 @@ class ApiLowering:
                 base, node = self.workspace.follow(self.path, raw, raw_list.at(index))
                 if not isinstance(node, dict) or "name" not in node or "in" not in node:
                     continue
+                if self._ignored_header(node):
+                    continue
                 param = self._parameter(node, base, raw_list.at(index), op_name)
                 key = (param.name.lower() if param.location == "header" else param.name, param.location)
                 merged[key] = param
         for param in merged.values():
             param.py_name = names.claim(param.py_name)
         return list(merged.values())
+
+    def _ignored_header(self, node: dict[str, Any]) -> bool:
+        """OpenAPI 3.x: a header parameter named ``Accept`` or ``Content-Type`` "SHALL be ignored" (the media
+        types of the request body and responses say them). ``Authorization`` is kept as a parameter: documents
+        use it for credentials their security schemes do not describe."""
+        if "openapi" not in self.root or "x-original-format" in self.root:
+            return False  # Swagger 2.0 has no such rule
+        return node.get("in") == "header" and str(node.get("name")).lower() in {"accept", "content-type"}
 
     def _parameter(self, node: dict[str, Any], base: Path, loc: Loc, op_name: str) -> Parameter:
         location = str(node["in"])

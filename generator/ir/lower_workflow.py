@@ -500,7 +500,10 @@ class WorkflowLowering:
         where = ", ".join(
             f"{name} ({api.path.name})" for name, api in candidates.items()
         )
-        hint = difflib.get_close_matches(operation_id, all_ids, n=1)
+        # operationIds are case-sensitive (OpenAPI); a match ignoring case is the likeliest intent
+        hint = [i for i in all_ids if i.lower() == operation_id.lower()][:1] or difflib.get_close_matches(
+            operation_id, all_ids, n=1
+        )
         self.diagnostics.error(
             "unknown-operation",
             f"operationId '{operation_id}' is not in {where}"
@@ -522,6 +525,26 @@ class WorkflowLowering:
             for op in api.operations:
                 if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
                     return name, api, op
+        if len(tokens) == 2 and tokens[0] == "paths":
+            # a pointer to a Path Item (the OAI LoginAndRetrievePets example): unambiguous when it has one operation
+            ops = [op for op in api.operations if op.path == tokens[1]]
+            if len(ops) == 1:
+                self.diagnostics.warning(
+                    "operation-path-to-path-item",
+                    f"operationPath '{value}' points to a path item, not an operation; its only operation "
+                    f"({ops[0].method.lower()}, {ops[0].operation_id}) is used: write '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return name, api, ops[0]
+            if ops:
+                methods = ", ".join(op.method.lower() for op in ops)
+                self.diagnostics.error(
+                    "unknown-operation",
+                    f"operationPath '{value}' points to a path item, not an operation; append one of its "
+                    f"methods ({methods}), e.g. '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return None, None, None
         self.diagnostics.error(
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )

@@ -1,0 +1,238 @@
+"""The OAI Arazzo examples (`../shared/corpus/_oai/examples/1.0.0/`) compiled and run.
+
+Each example is read from the corpus in place: the test assembles a temporary specs folder holding the
+example and the API descriptions its `sourceDescriptions` name (an absolute url is mapped to its local copy
+through the corpus folder's `_url_map.tsv`, as `../shared/corpus/README.md` says). Where an example is itself
+wrong (a misspelt operationId, a parameter name the API does not have), the test first asserts the exact
+located diagnostics of the document as published, then applies the smallest visible correction (each patch
+must match exactly once) and runs the corrected workflow, sync and async, against a scripted server on
+127.0.0.1, asserting the outputs and the exact requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from .scripted import Reply, ScriptedServer, build_package, compile_files, import_package, scripted
+
+ROOT = Path(__file__).resolve().parents[1]
+OAI = ROOT.parent / "shared" / "corpus" / "_oai"
+EXAMPLES = OAI / "examples" / "1.0.0"
+
+pytestmark = pytest.mark.skipif(
+    not EXAMPLES.is_dir(), reason=f"{EXAMPLES} not found: ../shared (the corpus beside the repository) is absent"
+)
+
+
+def _url_map() -> list[tuple[str, Path]]:
+    rows = []
+    for line in (OAI / "_url_map.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            prefix, _, local = line.partition("\t")
+            rows.append((prefix, OAI / local))
+    return rows
+
+
+def _local(url: str) -> Path | None:
+    """The corpus file a source url names: relative to the example, else through ``_url_map.tsv``."""
+    relative = EXAMPLES / url
+    if "://" not in url and relative.is_file():
+        return relative
+    for prefix, local in _url_map():
+        if url.startswith(prefix):
+            target = Path(str(local) + url[len(prefix) :]) if url != prefix else local
+            if target.is_file():
+                return target
+    return None
+
+
+def example(name: str, patches: list[tuple[str, str]] = (), extra: dict[str, str] | None = None) -> dict[str, str]:  # type: ignore[assignment]
+    """The files of a specs folder for example ``name``: the example (its source urls rewritten to the local
+    copies, ``patches`` applied) and every API description it names, beside it."""
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    files: dict[str, str] = {}
+    for source in yaml.safe_load(text).get("sourceDescriptions") or []:
+        local = _local(source["url"])
+        if local is None:
+            continue  # does not resolve: the build reports it
+        files[local.name] = local.read_text(encoding="utf-8")
+        if source["url"] != f"./{local.name}":
+            assert text.count(source["url"]) == 1
+            text = text.replace(source["url"], f"./{local.name}")
+    for old, new in patches:
+        assert text.count(old) == 1, f"patch {old!r} must match exactly once in {name}"
+        text = text.replace(old, new)
+    files[name] = text
+    files.update(extra or {})
+    return files
+
+
+def diagnostics(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    """The sorted diagnostic headlines of a build of ``files``, paths relative to the specs folder."""
+    _, headlines = compile_files(tmp_path, files, "oai_check")
+    return [line.replace(f"{tmp_path / 'specs'}/", "") for line in headlines]
+
+
+def run_both(
+    module: ModuleType,
+    client_module: ModuleType,
+    client_param: str,
+    function: str,
+    script: Any,
+    **kwargs: Any,
+) -> list[tuple[Any, ScriptedServer]]:
+    """[(outputs or the exception, server)] for the sync and the async workflow function."""
+    results = []
+    async def go(url: str) -> Any:
+        async with client_module.AsyncClient(url) as client:
+            return await getattr(module, function + "_async")(**{client_param: client}, **kwargs)
+
+    for is_async in (False, True):
+        with scripted(script) as server:
+            try:
+                if is_async:
+                    result: Any = asyncio.run(go(server.url))
+                else:
+                    with client_module.Client(server.url) as client:
+                        result = getattr(module, function)(**{client_param: client}, **kwargs)
+            except Exception as error:  # noqa: BLE001 - the tests assert on it
+                result = error
+        results.append((result, server))
+    return results
+
+
+def query(server: ScriptedServer) -> list[list[tuple[str, str]]]:
+    return [r.query for r in server.requests]
+
+
+# -- oauth.arazzo.yaml ------------------------------------------------------------------------------------
+def test_oauth_example_runs_its_three_workflows(tmp_path: Path) -> None:
+    files = example("oauth.arazzo.yaml")
+    out, warnings = build_package(tmp_path, files, "oai_oauth")
+    assert warnings == []
+    package = import_package(out, "oai_oauth")
+    flows, api = package.workflows.oauth, package.apis.oauth
+    token = {"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 3600}
+    script = {
+        ("GET", "/authorize"): [Reply(200, {"access_token": "ignored", "code": "c0de"})],
+        ("POST", "/oauth/token"): [Reply(200, token), Reply(200, {**token, "access_token": "at-2"})],
+    }
+    for result, server in run_both(
+        flows, api, "apim_auth_api", "refresh_token_flow", script,
+        my_client_id="cid", my_client_secret="s3cret", my_redirect_uri="https://app.example/cb",
+    ):  # fmt: skip
+        assert (result.access_token, result.refresh_token, result.expires_in) == ("at-2", "rt-1", 3600)
+        assert [r.line for r in server.requests] == ["GET /authorize", "POST /oauth/token", "POST /oauth/token"]
+        assert server.requests[0].query == [
+            ("client_id", "cid"), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"),
+            ("scope", "read"), ("state", "12345"),
+        ]  # fmt: skip
+        assert server.requests[1].headers["content-type"] == "application/x-www-form-urlencoded"
+        assert server.requests[1].body.decode() == (
+            "grant_type=authorization_code&code=c0de&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"
+            "&client_id=cid&client_secret=s3cret"
+        )
+        assert server.requests[2].body.decode() == "grant_type=refresh_token&refresh_token=rt-1"
+
+    for result, server in run_both(
+        flows, api, "apim_auth_api", "client_credentials_flow", {("POST", "/oauth/token"): [Reply(200, token)]},
+        client_id="cid", client_secret="s3cret",
+    ):  # fmt: skip
+        assert result.access_token == "at-1"
+        assert [(r.line, r.body.decode()) for r in server.requests] == [
+            ("POST /oauth/token", "client_id=cid&client_secret=s3cret&grant_type=client_credentials")
+        ]
+
+    # the jsonpath criterion '$[?@.access_token != null]' over an empty body selects nothing: the step fails
+    for result, server in run_both(
+        flows, api, "apim_auth_api", "client_credentials_flow", {("POST", "/oauth/token"): [Reply(200, {})]},
+        client_id="cid", client_secret="s3cret",
+    ):  # fmt: skip
+        assert isinstance(result, package._runtime.StepFailed)
+        assert (result.step, result.criterion) == ("get-client-creds-token", "$[?@.access_token != null]")
+        assert len(server.requests) == 1
+
+
+# -- FAPI-PAR.arazzo.yaml ---------------------------------------------------------------------------------
+def test_fapi_par_example_misspells_an_operation_id_and_runs_once_corrected(tmp_path: Path) -> None:
+    # operationIds are case-sensitive: 'PAR' is not 'Par'. The hint ignores case. The required
+    # 'Content-Type' header parameters of Par and Token are ignored, as OpenAPI 3 says (no missing-parameter).
+    assert diagnostics(tmp_path / "as-published", example("FAPI-PAR.arazzo.yaml")) == [
+        (
+            "FAPI-PAR.arazzo.yaml:102:22: error[unknown-operation]: operationId 'PAR' is not in auth-api "
+            "(FAPI-PAR.openapi.yaml); did you mean 'Par'?"
+        )
+    ]
+    files = example("FAPI-PAR.arazzo.yaml", [("auth-api.PAR", "auth-api.Par")])
+    out, warnings = build_package(tmp_path, files, "oai_fapi")
+    assert warnings == []
+    package = import_package(out, "oai_fapi")
+    assertion = {"iss": "tpp", "jti": "j-1"}
+    par_body = {"response_type": "code", "client_id": "tpp-1", "scope": "openid"}
+    tokens = {"access_token": "at", "id_token": "it", "token_type": "Bearer", "expires_in": 300}
+    script = {
+        ("POST", "/as/par.oauth2"): [Reply(200, {"request_uri": "urn:par:1", "expires_in": 60})],
+        ("GET", "/as/authorize.oauth2"): [Reply(302, {"code": "authz-1"}, headers={"Location": "https://tpp/cb"})],
+        ("POST", "/as/token.oauth2"): [Reply(200, tokens)],
+    }
+    for result, server in run_both(
+        package.workflows.fapi_par, package.apis.fapi_par, "auth_api", "oidc_par_authz_code", script,
+        client_id="tpp-1", client_assertion=assertion, redirect_uri="https://tpp/cb", code_verifier="v-1",
+        pa_rrequest_body=par_body, token_request_body={},
+    ):  # fmt: skip
+        assert not isinstance(result, Exception), result
+        assert result.access_token.model_dump(exclude_none=True) == tokens
+        assert [r.line for r in server.requests] == [
+            "POST /as/par.oauth2", "GET /as/authorize.oauth2", "POST /as/token.oauth2"
+        ]
+        par, authorize, token = server.requests
+        assert par.query == [
+            ("client_id", "tpp-1"),
+            ("client_assertion_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("client_assertion", '{"iss":"tpp","jti":"j-1"}'),
+        ]
+        assert (par.headers["content-type"], par.json()) == ("application/json", par_body)
+        assert authorize.query == [("request_uri", "urn:par:1"), ("client_id", "tpp-1")]
+        assert token.json() == {
+            "grant_type": "authorization_code", "code": "authz-1", "redirect_uri": "https://tpp/cb",
+            "code_verifier": "v-1",
+        }  # fmt: skip
+
+
+# -- LoginAndRetrievePets.arazzo.yaml ---------------------------------------------------------------------
+def test_login_and_retrieve_pets_example_with_an_operation_path_to_a_path_item(tmp_path: Path) -> None:
+    # its source is the swagger-petstore on GitHub (mapped to the corpus copy); its operationPath points to
+    # the path item '/pet/findByStatus', which has one operation: that one is used, with a located warning
+    files = example("LoginAndRetrievePets.arazzo.yaml")
+    out, warnings = build_package(tmp_path, files, "oai_login")
+    assert [w.replace(f"{tmp_path / 'specs'}/", "") for w in warnings] == [
+        (
+            "LoginAndRetrievePets.arazzo.yaml:46:20: warning[operation-path-to-path-item]: operationPath "
+            "'{$sourceDescriptions.petStoreDescription.url}#/paths/~1pet~1findByStatus' points to a path item, "
+            "not an operation; its only operation (get, findPetsByStatus) is used: write "
+            "'{$sourceDescriptions.petStoreDescription.url}#/paths/~1pet~1findByStatus/get'"
+        )
+    ]
+    package = import_package(out, "oai_login")
+    pets = [{"id": 7, "name": "Rex", "photoUrls": [], "status": "available"}]
+    script = {
+        ("GET", "/user/login"): [Reply(200, "session-42", headers={"X-Rate-Limit": "10"})],
+        ("GET", "/pet/findByStatus"): [Reply(200, pets)],
+    }
+    for result, server in run_both(
+        package.workflows.login_and_retrieve_pets, package.apis.openapi, "pet_store_description_api",
+        "login_user_retrieve_pet", script, username="ann", password="pw",
+    ):  # fmt: skip
+        assert not isinstance(result, Exception), result
+        assert result.available == pets
+        assert [(r.line, r.query) for r in server.requests] == [
+            ("GET /user/login", [("username", "ann"), ("password", "pw")]),
+            ("GET /pet/findByStatus", [("status", "available")]),
+        ]
+        assert server.requests[1].headers["authorization"] == "session-42"
