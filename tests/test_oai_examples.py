@@ -236,3 +236,83 @@ def test_login_and_retrieve_pets_example_with_an_operation_path_to_a_path_item(t
             ("GET /pet/findByStatus", [("status", "available")]),
         ]
         assert server.requests[1].headers["authorization"] == "session-42"
+
+
+# -- pet-coupons.arazzo.yaml ------------------------------------------------------------------------------
+COUPON_FIXES = [
+    # getPetCoupons' path parameter is 'petId'
+    ("name: pet_id\n            in: path", "name: petId\n            in: path"),
+    # '$statusCode' in a step that runs a workflow: there is no HTTP response (the workflow's outputs are there)
+    (
+        "coupon_code\n        successCriteria:\n          - condition: $statusCode == 200",
+        "coupon_code\n        successCriteria:\n          - condition: $outputs.workflow_order_id != null",
+    ),
+    (
+        "my_pet_id\n        successCriteria:\n          - condition: $statusCode == 200\n        outputs:\n          my_order",
+        (
+            "my_pet_id\n        successCriteria:\n          - condition: $outputs.workflow_order_id != null\n"
+            "        outputs:\n          my_order"
+        ),
+    ),
+]
+
+
+def test_pet_coupons_example_errors_then_runs_sub_workflows_and_component_parameters(tmp_path: Path) -> None:
+    assert diagnostics(tmp_path / "as-published", example("pet-coupons.arazzo.yaml")) == [
+        (
+            "pet-coupons.arazzo.yaml:28:20: warning[undeclared-parameter]: query parameter 'pet_tags' is not a "
+            "parameter of findPetsByTags; it is sent as an extra query parameter"
+        ),
+        (
+            "pet-coupons.arazzo.yaml:36:17: error[missing-parameter]: step 'find-coupons' does not set the required "
+            "path parameter 'petId' of getPetCoupons"
+        ),
+        (
+            "pet-coupons.arazzo.yaml:42:20: error[unknown-parameter]: getPetCoupons has no path parameter 'pet_id'; "
+            "did you mean 'petId'?"
+        ),
+        (
+            "pet-coupons.arazzo.yaml:56:24: error[response-in-workflow-step]: '$statusCode' refers to an HTTP request "
+            "or response, but step 'place-order' runs a workflow; use $outputs.<name> of that workflow"
+        ),
+        (
+            "pet-coupons.arazzo.yaml:91:24: error[response-in-workflow-step]: '$statusCode' refers to an HTTP request "
+            "or response, but step 'place-order' runs a workflow; use $outputs.<name> of that workflow"
+        ),
+    ]
+    out, _ = build_package(tmp_path, example("pet-coupons.arazzo.yaml", COUPON_FIXES), "oai_coupons")
+    package = import_package(out, "oai_coupons")
+    flows, api = package.workflows.pet_coupons, package.apis.pet_coupons
+    order = {"petId": 7, "quantity": None, "couponCode": "SPRING", "status": "placed", "complete": False}
+    script = {
+        ("GET", "/pet/findByTags"): [Reply(200, [{"id": 7, "name": "Rex", "photoUrls": []}])],
+        ("GET", "/pet/findByStatus"): [Reply(200, [{"id": 8, "name": "Tom", "photoUrls": []}])],
+        ("GET", "/pet/7/coupons"): [Reply(200, {"couponCode": "SPRING"})],
+        ("POST", "/store/order"): [Reply(200, {"id": 1001, "petId": 7})],
+    }
+    # the step 'place-order' runs the workflow 'place-order' (the step's local must not shadow the function)
+    for result, server in run_both(
+        flows, api, "pet_coupons_api", "apply_coupon", script, my_pet_tags=["puppy", "dalmatian"]
+    ):
+        assert not isinstance(result, Exception), result
+        assert result.apply_coupon_pet_order_id == 1001
+        assert [(r.line, r.query) for r in server.requests] == [
+            ("GET /pet/findByTags", [("pet_tags", "puppy"), ("pet_tags", "dalmatian")]),
+            ("GET /pet/7/coupons", []),
+            ("POST /store/order", []),
+        ]
+        assert server.requests[2].json() == order
+    # components.parameters page/pageSize by reference: the step's `value` overrides the component's 100
+    for result, server in run_both(flows, api, "pet_coupons_api", "buy_available_pet", script):
+        assert not isinstance(result, Exception), result
+        assert result.buy_pet_order_id == 1001
+        assert [(r.line, r.query) for r in server.requests] == [
+            ("GET /pet/findByStatus", [("page", "1"), ("status", "available"), ("pageSize", "10")]),
+            ("POST /store/order", []),
+        ]
+        assert server.requests[1].json() == {**order, "petId": 8, "couponCode": None}
+    # an order without an id: the called workflow's step fails reading it (its error propagates, naming it)
+    failing = {**script, ("POST", "/store/order"): [Reply(200, {"petId": 7})]}
+    for result, _ in run_both(flows, api, "pet_coupons_api", "buy_available_pet", failing):
+        assert isinstance(result, package._runtime.StepOutputError)
+        assert (result.workflow, result.step, result.pointer) == ("place-order", "place-order", "/id")

@@ -926,7 +926,10 @@ class _ClientBase:
         all_cookies.update({k: to_text(v) for k, v in cookies.items() if v is not None})
         if all_cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in all_cookies.items())
-        params = query_pairs({**self._query, **query, **(extra_query or {})}, exploded)
+        # a parameter the API does not declare gets OpenAPI's default query style: form, exploded
+        params = query_pairs(
+            {**self._query, **query, **(extra_query or {})}, exploded | frozenset(extra_query or ())
+        )
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
         request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}

@@ -271,6 +271,14 @@ class _WorkflowBuilder:
         # aliases (the body creates clients by alias) are taken.
         module_names = {name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)}
         module_names |= set(doc.workflow_modules.values())
+        # the document's workflow functions and outputs classes: a step local named like one (step
+        # 'place-order' running workflow 'place-order') would shadow the function it calls
+        own = [
+            wf for d in compiler.program.documents if d.module == doc.module for wf in d.workflows if wf is not workflow
+        ]
+        module_names |= {name for wf in own for name in (wf.py_name, wf.async_name)}
+        module_names |= {compiler.outputs_classes[id(wf)] for wf in own if id(wf) in compiler.outputs_classes}
+        module_names -= {item.py_name for item in workflow.inputs}  # named in the IR (asserted below)
         self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
