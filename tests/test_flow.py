@@ -512,29 +512,56 @@ def test_action_mistakes_are_located_errors(tmp_path: Path, actions: str, expect
     assert _diagnostics(tmp_path, _one_step(actions)) == [expected]
 
 
-def test_a_step_output_read_where_its_step_may_not_have_succeeded_is_an_error(tmp_path: Path) -> None:
-    flow = (
-        HEAD
-        + """
+MAYBE_UNSET = (
+    HEAD
+    + """
 workflows:
   - workflowId: skip
     steps:
       - stepId: read
         operationId: getJob
         parameters: [{name: id, in: path, value: a}]
-        onSuccess: [{name: skip, type: goto, stepId: use, criteria: [{condition: $statusCode == 200}]}]
+        onSuccess: [{name: skip, type: goto, stepId: use, criteria: [{condition: $response.body#/state == 'done'}]}]
       - stepId: create
         operationId: createJob
         outputs: {id: $response.body#/id}
       - stepId: use
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $steps.create.outputs.id}]
+        operationId: refreshToken
+        parameters: [{name: X-User, in: header, value: $steps.create.outputs.id}]
+        outputs: {token: $response.body#/token}
+    outputs: {token: $steps.use.outputs.token, created: $steps.create.outputs.id}
 """
-    )
+)
+
+
+def test_a_step_output_read_where_its_step_may_not_have_succeeded_is_a_warning_and_none(tmp_path: Path) -> None:
+    run = Run(tmp_path, MAYBE_UNSET, "flow_maybe_unset_pkg")
+    assert [w.replace(f"{tmp_path}/", "") for w in run.warnings] == [
+        ("specs/arazzo/jobs.arazzo.yaml:17:56: warning[possibly-unset-step-output]: '$steps.create.outputs.id' is "
+        "used by step 'use', which a goto, end or retry path reaches without step 'create' having succeeded; it is "
+        "null (None) there")
+    ]
+    source = inspect.getsource(run.module())
+    assert "    id: str | None = None\n" in source  # declared before the loop, so every path can read it
+    token = Reply(200, {"token": "t"})
+    skipped = {("GET", "/jobs/a"): [job("done")], ("POST", "/token"): [token]}
+    for result, lines, _, server in run.both("skip", skipped):
+        assert (result.token, result.created) == ("t", None)
+        assert lines == ["GET /jobs/a", "POST /token"]
+        assert "x-user" not in server.requests[1].headers  # None: the header is not sent
+    created = {("GET", "/jobs/a"): [job("running")], ("POST", "/jobs"): [job("queued", 201)], ("POST", "/token"): [token]}
+    for result, lines, _, server in run.both("skip", created):
+        assert (result.token, result.created) == ("t", "j1")
+        assert lines == ["GET /jobs/a", "POST /jobs", "POST /token"]
+        assert server.requests[2].headers["x-user"] == "j1"
+
+
+def test_a_step_output_read_where_its_step_never_succeeded_before_is_an_error(tmp_path: Path) -> None:
+    flow = MAYBE_UNSET.replace("value: $steps.create.outputs.id}]", "value: $steps.use.outputs.token}]")
     assert _diagnostics(tmp_path, flow) == [
         (
-            "specs/arazzo/jobs.arazzo.yaml:17:50: error[unset-step-output]: '$steps.create.outputs.id' is used by "
-            "step 'use', which a goto, end or retry path reaches without step 'create' having succeeded"
+            "specs/arazzo/jobs.arazzo.yaml:17:56: error[unset-step-output]: '$steps.use.outputs.token' is used by "
+            "step 'use', which no path reaches after step 'use' has succeeded"
         )
     ]
 

@@ -94,13 +94,22 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 and expr.step_id not in flow.set_before[workflow.steps[position].step_id]
                 and not (expr.step_id == workflow.steps[position].step_id and own_outputs)
             ):
-                diagnostics.error(
-                    "unset-step-output",
-                    f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step "
-                    f"'{workflow.steps[position].step_id}', which a goto, end or retry path reaches without step "
-                    f"'{expr.step_id}' having succeeded",
-                    loc,
-                )
+                reader = workflow.steps[position].step_id
+                if expr.step_id in flow.may_set_before.get(reader, set()):
+                    diagnostics.warning(
+                        "possibly-unset-step-output",
+                        f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step '{reader}', which a goto, end "
+                        f"or retry path reaches without step '{expr.step_id}' having succeeded; it is null (None) "
+                        "there",
+                        loc,
+                    )
+                else:
+                    diagnostics.error(
+                        "unset-step-output",
+                        f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step '{reader}', which no path "
+                        f"reaches after step '{expr.step_id}' has succeeded",
+                        loc,
+                    )
             elif flow is None and position is not None and order[expr.step_id] >= position:
                 diagnostics.error(
                     "forward-step-reference",

@@ -200,6 +200,7 @@ class WorkflowView:
     sleep: str | None = None
     max_steps: str | None = None
     dependencies: list[DependencyView] = field(default_factory=list)
+    predeclared: list[tuple[str, str]] = field(default_factory=list)  # (local, annotation) before the loop
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,8 @@ class _WorkflowBuilder:
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
+        self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
+        self.predeclared: list[tuple[str, str]] = []  # (local, annotation): `local: T | None = None`
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
         self.dependencies: dict[str, str] = {}  # dependsOn workflowId -> the local holding its outputs
@@ -408,6 +411,7 @@ class _WorkflowBuilder:
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
             dependencies=dependencies,
+            predeclared=self.predeclared,
         )
 
     def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
@@ -573,6 +577,12 @@ class _WorkflowBuilder:
             local = self.scope.claim(snake(name)) if snake(name) not in self.scope.taken else self.scope.claim(
                 f"{step.py_name}_{snake(name)}"
             )
+            if (step.step_id, name) in self.unset_reads:  # declared before the loop, None until the step succeeds
+                annotation = typed.annotation if typed.annotation.text == "Any" else _optional(typed.annotation)
+                self.predeclared.append((local, annotation.text))
+                assignments.append((local, typed.code))
+                self.step_outputs[(step.step_id, name)] = Typed(local, annotation)
+                continue
             declared = local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
             assignments.append((declared if typed.code.startswith("read_output(") else local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
@@ -1090,6 +1100,40 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+def _possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:
+    """(step id, output) pairs some step reads where the output's step may not have succeeded (the
+    ``possibly-unset-step-output`` warning): their locals are declared ``T | None = None`` before the loop."""
+    found: set[tuple[str, str]] = set()
+    for step in workflow.steps:
+        sound = flow.set_before.get(step.step_id, set())
+        own = [c for a in step.on_success for c in a.criteria]
+        values: list[Any] = [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
+        values += [step.body, *step.outputs.values()]
+        values += [x for c in step.success_criteria + [c for a in step.on_failure for c in a.criteria]
+                   for x in (c.condition, c.context)]  # fmt: skip
+        own_values = [x for c in own for x in (c.condition, c.context)]
+        for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
+            for leaf in _leaves(value):
+                for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
+                    if not isinstance(ref, ex.StepRef) or ref.step_id in sound:
+                        continue
+                    if own_ok and ref.step_id == step.step_id:
+                        continue
+                    found.add((ref.step_id, ref.name))
+    return found
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool | int | float):
+        yield value
 
 
 _EXPR_TYPES = (
