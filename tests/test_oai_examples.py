@@ -30,25 +30,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _url_map() -> list[tuple[str, Path]]:
+def _url_map() -> list[tuple[str, str]]:
     rows = []
     for line in (OAI / "_url_map.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             prefix, _, local = line.partition("\t")
-            rows.append((prefix, OAI / local))
+            rows.append((prefix, local))
     return rows
 
 
 def _local(url: str) -> Path | None:
-    """The corpus file a source url names: relative to the example, else through ``_url_map.tsv``."""
+    """The corpus file a source url names: relative to the example, else through ``_url_map.tsv`` (a prefix
+    and the path, relative to the corpus folder, that replaces it)."""
     relative = EXAMPLES / url
     if "://" not in url and relative.is_file():
         return relative
     for prefix, local in _url_map():
-        if url.startswith(prefix):
-            target = Path(str(local) + url[len(prefix) :]) if url != prefix else local
-            if target.is_file():
-                return target
+        if url.startswith(prefix) and (OAI / (local + url[len(prefix) :])).is_file():
+            return OAI / (local + url[len(prefix) :])
     return None
 
 
@@ -316,3 +315,135 @@ def test_pet_coupons_example_errors_then_runs_sub_workflows_and_component_parame
     for result, _ in run_both(flows, api, "pet_coupons_api", "buy_available_pet", failing):
         assert isinstance(result, package._runtime.StepOutputError)
         assert (result.workflow, result.step, result.pointer) == ("place-order", "place-order", "/id")
+
+
+# -- bnpl-arazzo.yaml -------------------------------------------------------------------------------------
+BNPL_FIXES = [
+    # getAuthorization's query parameter is 'AuthorizationToken'; the token comes from the previous step (the
+    # example reads the step's own output to build its own request)
+    (
+        "name: redirectAuthToken\n        in: query\n"
+        "        value: $steps.authenticateCustomerAndAuthorizeLoan.outputs.redirectAuthToken",
+        "name: AuthorizationToken\n        in: query\n        value: $steps.initiateBnplTransaction.outputs.redirectAuthToken",
+    ),
+    # later steps read an output 'loanTransactionId' the step does not declare
+    (
+        "      loanTransactionResourceUrl: $response.body#/links/self",
+        "      loanTransactionResourceUrl: $response.body#/links/self\n"
+        "      loanTransactionId: $response.body#/loanTransactionId",
+    ),
+]
+AMOUNT = {"currency": "EUR", "amount": 120.5}
+PRODUCTS = [{"productCode": "P1", "purchaseAmount": AMOUNT}]
+PLAN = {
+    "customer": "https://bnpl.example/customers/C1",
+    "products": [{"productCode": "P1", "netAmount": AMOUNT}],
+    "totalAmount": AMOUNT,
+    "paymentSchedule": [{"paymentDate": "2026-01-01", "amount": AMOUNT, "lastPayment": True}],
+}
+
+
+def _bnpl_script(eligibility_check: bool, redirect: str | None) -> dict[tuple[str, str], list[Reply]]:
+    created = {"loanTransactionId": "L1", "links": {"self": "https://bnpl.example/loan-transactions/L1"}}
+    return {
+        ("POST", "/products"): [Reply(200, {"eligibilityCheckRequired": eligibility_check, "products": PRODUCTS,
+                                            "totalAmount": AMOUNT})],  # fmt: skip
+        ("GET", "/terms-and-conditions"): [Reply(200, {"termsAndConditions": "..."})],
+        ("POST", "/customers"): [Reply(201, {"links": {"self": "https://bnpl.example/customers/C1"}})],
+        # the output reads redirectAuthToken: an absent member is a StepOutputError, so null is sent
+        ("POST", "/loan-transactions"): [Reply(202, {**created, "redirectAuthToken": redirect})],
+        ("GET", "/auth"): [Reply(302, headers={"Location": "https://bnpl.example/consent"})],
+        ("GET", "/loan-transactions/L1"): [Reply(200, PLAN)],
+        ("PATCH", "/loan-transactions/L1/status"): [Reply(204)],
+    }
+
+
+def test_bnpl_example_errors_then_runs_every_branch(tmp_path: Path) -> None:
+    assert diagnostics(tmp_path / "as-published", example("bnpl-arazzo.yaml")) == [
+        (
+            "bnpl-arazzo.yaml:195:16: warning[possibly-unset-step-output]: '$steps.createCustomer.outputs.customer' "
+            "is used by step 'initiateBnplTransaction', which a goto, end or retry path reaches without step "
+            "'createCustomer' having succeeded; it is null (None) there"
+        ),
+        (
+            "bnpl-arazzo.yaml:217:13: error[missing-parameter]: step 'authenticateCustomerAndAuthorizeLoan' does not "
+            "set the required query parameter 'AuthorizationToken' of getAuthorization"
+        ),
+        (
+            "bnpl-arazzo.yaml:231:16: error[unset-step-output]: "
+            "'$steps.authenticateCustomerAndAuthorizeLoan.outputs.redirectAuthToken' is used by step "
+            "'authenticateCustomerAndAuthorizeLoan', which no path reaches after step "
+            "'authenticateCustomerAndAuthorizeLoan' has succeeded"
+        ),
+        (
+            "bnpl-arazzo.yaml:231:16: warning[undeclared-parameter]: query parameter 'redirectAuthToken' is not a "
+            "parameter of getAuthorization; it is sent as an extra query parameter"
+        ),
+        (
+            "bnpl-arazzo.yaml:242:16: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
+            "'loanTransactionId'; did you mean 'loanTransactionResourceUrl'?"
+        ),
+        (
+            "bnpl-arazzo.yaml:253:16: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
+            "'loanTransactionId'; did you mean 'loanTransactionResourceUrl'?"
+        ),
+        (
+            "bnpl-arazzo.yaml:260:27: warning[nonstandard-expression]: "
+            "'$steps.retrieveFinalizedPaymentPlan.finalizedPaymentPlan' is not a standard runtime expression; write "
+            "'$steps.retrieveFinalizedPaymentPlan.outputs.finalizedPaymentPlan'; it is compiled with that meaning"
+        ),
+    ]
+
+    # As published (with the fixes above), the jsonpath criteria follow RFC 9535: '$[?count(@.products) > 0]'
+    # filters the *members* of the body, none of which has a 'products' member, so 'qualifyingProductsNotFound'
+    # ('== 0') holds and the workflow ends after the first step.
+    out, _ = build_package(tmp_path / "rfc9535", example("bnpl-arazzo.yaml", BNPL_FIXES), "oai_bnpl_as_published")
+    package = import_package(out, "oai_bnpl_as_published")
+    enrolled = {"uri": "https://bnpl.example/customers/C0"}
+    for result, server in run_both(
+        package.workflows.bnpl, package.apis.bnpl, "bnpl_api", "apply_for_loan_at_checkout",
+        _bnpl_script(False, None), customer=enrolled, products=PRODUCTS,
+    ):  # fmt: skip
+        assert not isinstance(result, Exception), result
+        assert result.finalized_payment_plan is None
+        assert [r.line for r in server.requests] == ["POST /products"]
+        assert server.requests[0].json() == {"customer": enrolled, "products": PRODUCTS}  # the values, typed
+
+    # Testing the products array itself ('$.products[0]') takes the goto.
+    fixes = [*BNPL_FIXES, ("condition: $[?count(@.products) > 0]", "condition: $.products[0]")]
+    out, _ = build_package(tmp_path, example("bnpl-arazzo.yaml", fixes), "oai_bnpl")
+    package = import_package(out, "oai_bnpl")
+    flows, api = package.workflows.bnpl, package.apis.bnpl
+    # an enrolled customer without eligibility check: createCustomer is skipped, so newCustomer is null
+    for result, server in run_both(
+        flows, api, "bnpl_api", "apply_for_loan_at_checkout", _bnpl_script(False, None), customer=enrolled,
+        products=PRODUCTS,
+    ):  # fmt: skip
+        assert not isinstance(result, Exception), result
+        assert result.finalized_payment_plan.model_dump(mode="json", by_alias=True, exclude_none=True) == {
+            **PLAN, "products": [{"productCode": "P1"}]  # netAmount is not in the schema (allOf + required only)
+        }
+        assert [r.line for r in server.requests] == [
+            "POST /products", "GET /terms-and-conditions", "POST /loan-transactions", "GET /loan-transactions/L1",
+            "PATCH /loan-transactions/L1/status",
+        ]  # fmt: skip
+        assert server.requests[2].json() == {
+            "enrolledCustomer": enrolled["uri"], "newCustomer": None, "products": PRODUCTS,
+        }  # fmt: skip
+        assert server.requests[4].json() == {"loanStatus": "Completed"}
+    # a new customer with an eligibility check and a customer authorization
+    new = {"firstName": "Ann", "lastName": "Lee", "dateOfBirth": "1990-01-01T00:00:00Z", "postalCode": "1000"}
+    for result, server in run_both(
+        flows, api, "bnpl_api", "apply_for_loan_at_checkout", _bnpl_script(True, "tok-1"), customer=new,
+        products=PRODUCTS,
+    ):  # fmt: skip
+        assert not isinstance(result, Exception), result
+        assert [r.line for r in server.requests] == [
+            "POST /products", "GET /terms-and-conditions", "POST /customers", "POST /loan-transactions",
+            "GET /auth", "GET /loan-transactions/L1", "PATCH /loan-transactions/L1/status",
+        ]  # fmt: skip
+        assert server.requests[2].json() == {**new, "termsAndConditionsAccepted": True}
+        assert server.requests[3].json() == {
+            "enrolledCustomer": None, "newCustomer": "https://bnpl.example/customers/C1", "products": PRODUCTS,
+        }  # fmt: skip
+        assert server.requests[4].query == [("AuthorizationToken", "tok-1")]
