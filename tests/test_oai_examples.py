@@ -322,15 +322,15 @@ BNPL_FIXES = [
     # getAuthorization's query parameter is 'AuthorizationToken'; the token comes from the previous step (the
     # example reads the step's own output to build its own request)
     (
-        "name: redirectAuthToken\n        in: query\n"
-        "        value: $steps.authenticateCustomerAndAuthorizeLoan.outputs.redirectAuthToken",
+        ("name: redirectAuthToken\n        in: query\n"
+        "        value: $steps.authenticateCustomerAndAuthorizeLoan.outputs.redirectAuthToken"),
         "name: AuthorizationToken\n        in: query\n        value: $steps.initiateBnplTransaction.outputs.redirectAuthToken",
     ),
     # later steps read an output 'loanTransactionId' the step does not declare
     (
         "      loanTransactionResourceUrl: $response.body#/links/self",
-        "      loanTransactionResourceUrl: $response.body#/links/self\n"
-        "      loanTransactionId: $response.body#/loanTransactionId",
+        ("      loanTransactionResourceUrl: $response.body#/links/self\n"
+        "      loanTransactionId: $response.body#/loanTransactionId"),
     ),
 ]
 AMOUNT = {"currency": "EUR", "amount": 120.5}
@@ -346,8 +346,9 @@ PLAN = {
 def _bnpl_script(eligibility_check: bool, redirect: str | None) -> dict[tuple[str, str], list[Reply]]:
     created = {"loanTransactionId": "L1", "links": {"self": "https://bnpl.example/loan-transactions/L1"}}
     return {
-        ("POST", "/products"): [Reply(200, {"eligibilityCheckRequired": eligibility_check, "products": PRODUCTS,
-                                            "totalAmount": AMOUNT})],  # fmt: skip
+        ("POST", "/products"): [
+            Reply(200, {"eligibilityCheckRequired": eligibility_check, "products": PRODUCTS, "totalAmount": AMOUNT})
+        ],
         ("GET", "/terms-and-conditions"): [Reply(200, {"termsAndConditions": "..."})],
         ("POST", "/customers"): [Reply(201, {"links": {"self": "https://bnpl.example/customers/C1"}})],
         # the output reads redirectAuthToken: an absent member is a StepOutputError, so null is sent
@@ -447,3 +448,56 @@ def test_bnpl_example_errors_then_runs_every_branch(tmp_path: Path) -> None:
             "enrolledCustomer": None, "newCustomer": "https://bnpl.example/customers/C1", "products": PRODUCTS,
         }  # fmt: skip
         assert server.requests[4].query == [("AuthorizationToken", "tok-1")]
+
+
+# -- ExtendedParametersExample.arazzo.yaml ----------------------------------------------------------------
+ANIMALS = """
+openapi: 3.0.3
+info: {title: Zoo, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /animals:
+    post:
+      operationId: postAnimal
+      parameters:
+        - {name: workflowLevelParamOne, in: cookie, schema: {type: string}}
+        - {name: workflowLevelParamTwo, in: header, schema: {type: string}}
+        - {name: authentication, in: cookie, schema: {type: string}}
+      responses: {"201": {description: created}}
+  /animals/random:
+    get:
+      operationId: getRandomAnimal
+      parameters:
+        - {name: workflowLevelParamOne, in: cookie, schema: {type: string}}
+        - {name: workflowLevelParamTwo, in: header, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_extended_parameters_example_names_a_missing_file_and_runs_with_a_stand_in(tmp_path: Path) -> None:
+    # the example set has no animals.yaml: a located error at the url
+    assert diagnostics(tmp_path / "as-published", example("ExtendedParametersExample.arazzo.yaml")) == [
+        (
+            "ExtendedParametersExample.arazzo.yaml:8:10: error[unresolved-source]: source url './animals.yaml' does "
+            "not resolve: no file at specs/animals.yaml"
+        )
+    ]
+    # with a stand-in API (the two operations and the parameters the example sends): workflow-level cookie and
+    # header parameters apply to every step, a step's cookie is added to them
+    files = example("ExtendedParametersExample.arazzo.yaml", extra={"animals.yaml": ANIMALS})
+    out, warnings = build_package(tmp_path, files, "oai_zoo")
+    assert warnings == []
+    package = import_package(out, "oai_zoo")
+    script = {("POST", "/animals"): [Reply(201)], ("GET", "/animals/random"): [Reply(200)]}
+    for result, server in run_both(
+        package.workflows.extended_parameters_example, package.apis.animals, "animals_api", "animal_workflow", script
+    ):
+        assert not isinstance(result, Exception), result
+        assert [r.line for r in server.requests] == ["POST /animals", "GET /animals/random"]
+        post, get = server.requests
+        assert (post.headers["workflowlevelparamtwo"], post.headers["cookie"]) == (
+            "someValue", "workflowLevelParamOne=someValue; authentication=SUPER_SECRET",
+        )
+        assert (get.headers["workflowlevelparamtwo"], get.headers["cookie"]) == (
+            "someValue", "workflowLevelParamOne=someValue",
+        )
