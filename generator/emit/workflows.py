@@ -57,6 +57,7 @@ from ..ir.model import (
     WorkflowCall,
     ref_name,
 )
+from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
 from ..naming import (
     KEYWORDS,
     WORKFLOW_FUNCTION_RESERVED,
@@ -291,6 +292,9 @@ class _WorkflowBuilder:
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
         self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
         self.predeclared: list[tuple[str, str]] = []  # (local, annotation): `local: T | None = None`
+        self.position: int | None = None  # the step being compiled (None: the workflow's outputs)
+        self.run_ids = {ref.workflow_id for ref in _workflow_refs(workflow)}  # `$workflows.<id>` read
+        self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
         self.dependencies: dict[str, str] = {}  # dependsOn workflowId -> the local holding its outputs
@@ -524,6 +528,7 @@ class _WorkflowBuilder:
     def step(self, step: Step) -> StepView:
         if step.call is not None:
             return self.call_step(step)
+        self.position = self.workflow.steps.index(step)
         op = step.operation
         assert op is not None and step.source is not None, "checked before emit"
         source = self.sources[step.source]
@@ -599,6 +604,7 @@ class _WorkflowBuilder:
         are the callee's outputs (``$outputs.<name>`` in the step's ``outputs``, or all of them)."""
         call = step.call
         assert call is not None and call.target is not None, "bound before emit"
+        self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
             f"{inputs[name].py_name}={self.value(value, None).code}"
@@ -607,7 +613,10 @@ class _WorkflowBuilder:
         ]
         wanted = [(name, expr) for name, expr in step.outputs.items() if (step.step_id, name) in self.used_outputs]
         unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop) else None
+        read = call.workflow_id in self.run_ids or call.text in self.run_ids  # `$workflows.<id>` reads its outputs
+        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop or read) else None
+        if var is not None:
+            self.step_vars[step.step_id] = var
         context = _StepContext(step, var, None, None)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(
@@ -642,6 +651,7 @@ class _WorkflowBuilder:
             or view.assignments
             or any(a.condition or a.kind == "retry" for a in actions)
             or (not view.failure_always and step.call is None)
+            or step.step_id in self.step_vars
         ):
             view.var = None  # nothing reads the response
         position = self.workflow.steps.index(step)
@@ -750,6 +760,15 @@ class _WorkflowBuilder:
             if expr.path:
                 return self.pointer(typed.code, expr.path)
             return typed
+        if isinstance(expr, ex.WorkflowRef):
+            found = resolve_workflow_ref(self.workflow, expr, self.position, self.plan)
+            if isinstance(found, SelfInput):
+                return self.expression(ex.InputRef(found.name, expr.path), context)
+            if isinstance(found, StepRun):
+                return self.workflow_run(expr, found)
+        if isinstance(expr, ex.OutputRef) and self.position is None:  # another output of this workflow
+            typed = self.expression(self.workflow.outputs[expr.name], None)
+            return self.pointer(typed.code, expr.path) if expr.path else typed
         if isinstance(expr, ex.WorkflowRef) and expr.workflow_id in self.dependencies:
             callee = next(c.target for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
             assert callee is not None
@@ -777,6 +796,21 @@ class _WorkflowBuilder:
         if isinstance(expr, ex.RequestRef):
             return self.request(expr, context)
         return Typed("None", Annotation(ast.Constant(None)))
+
+    def workflow_run(self, expr: ex.WorkflowRef, found: StepRun) -> Typed:
+        """``$workflows.<id>.outputs|inputs.<name>`` of the run of ``<id>`` by an earlier step: its outputs
+        object, or the value the step passed (the callee's default, else None, when it passed none)."""
+        step = self.workflow.steps[found.index]
+        callee = found.call.target
+        assert callee is not None
+        if expr.field == "outputs":
+            typed = Typed(f"{self.step_vars[step.step_id]}.{output_fields(callee)[expr.name]}", _any())
+        elif expr.name in step.call_inputs:
+            typed = self.value(step.call_inputs[expr.name][0], None)
+        else:
+            item = next(i for i in callee.inputs if i.name == expr.name)
+            typed = self.value(item.default if item.has_default else None, None)
+        return self.pointer(typed.code, expr.path) if expr.path else typed
 
     def pointer(self, code: str, tokens: tuple[str, ...]) -> Typed:
         self.doc.runtime_names.add("json_pointer")
@@ -812,6 +846,8 @@ class _WorkflowBuilder:
             return []
         found = []
         for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
+            if isinstance(ref, ex.OutputRef) and ref.name in self.workflow.outputs:  # acyclic: checked
+                found.extend(s for s in self.maybe_unset(self.workflow.outputs[ref.name]) if s not in found)
             if isinstance(ref, ex.StepRef) and ref.step_id not in self.plan.set_at_exit and ref.step_id not in found:
                 found.append(ref.step_id)
         return found
@@ -978,6 +1014,7 @@ class _WorkflowBuilder:
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
+        self.position = None
         views = []
         fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
@@ -1100,6 +1137,23 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+def _workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
+    """Every ``$workflows.<id>...`` expression of ``workflow``."""
+    values: list[Any] = [workflow.outputs]
+    for step in workflow.steps:
+        values += [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
+        values += [step.body, *step.outputs.values()]
+        values += [x for c in step.success_criteria + [c for a in step.on_success + step.on_failure for c in a.criteria]
+                   for x in (c.condition, c.context)]  # fmt: skip
+    return [
+        ref
+        for value in values
+        for leaf in _leaves(value)
+        for ref in (ex.expressions_in(leaf) if not isinstance(leaf, str) else ())
+        if isinstance(ref, ex.WorkflowRef)
+    ]
 
 
 def _possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:

@@ -10,7 +10,7 @@ import difflib
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import unquote_plus
 
 from ..diagnostics import Diagnostics, Loc, Severity, source_line
@@ -51,6 +51,7 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+_EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
 
 
 def _kind(value: Any) -> str:
@@ -725,10 +726,12 @@ class WorkflowLowering:
 
     def _fold_sources(self, value: Any, loc: Loc) -> Any:
         """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
-        the text the document gives them."""
+        the text the document gives them; so are ``$components.<kind>.<name>`` (:meth:`_component_value`)."""
         if isinstance(value, ex.SourceRef):
             text = self._source_field(value, loc)
             return text if text is not None else value
+        if isinstance(value, ex.ComponentRef):
+            return self._component_value(value, loc)
         if not isinstance(value, ex.Template):
             return value
         parts: list[Any] = []
@@ -736,6 +739,16 @@ class WorkflowLowering:
             if isinstance(part, ex.SourceRef):
                 text = self._source_field(part, loc)
                 part = text if text is not None else part
+            if isinstance(part, ex.ComponentRef):  # embedded: its value as text (JSON text unless a string)
+                folded = self._component_value(part, loc)
+                if isinstance(folded, ex.Template):
+                    for inner in folded.parts:
+                        if isinstance(inner, str) and parts and isinstance(parts[-1], str):
+                            parts[-1] += inner
+                        elif inner != "":
+                            parts.append(inner)
+                    continue
+                part = folded if isinstance(folded, (str, *_EXPR_NODES)) else json.dumps(folded)
             if isinstance(part, str) and parts and isinstance(parts[-1], str):
                 parts[-1] += part
             elif part != "":
@@ -743,6 +756,55 @@ class WorkflowLowering:
         if all(isinstance(part, str) for part in parts):
             return "".join(parts)
         return ex.Template(tuple(parts))
+
+    def _component_value(self, ref: ex.ComponentRef, loc: Loc, seen: frozenset[str] = frozenset()) -> Any:
+        """``$components.<kind>.<name>`` used as a value (not as a ``reference``): known at build time.
+
+        ``$components.parameters.<name>`` is that parameter's ``value`` (its expressions stay expressions, read
+        where it is used); the other kinds (``inputs``, ``successActions``, ``failureActions``) are the component
+        as written, a JSON literal. An unknown component is ``unresolved-reference``; a parameter whose value
+        refers to itself is ``invalid-reference``."""
+        table = self.components.get(ref.kind)
+        if not isinstance(table, dict) or ref.name not in table:
+            self.diagnostics.error("unresolved-reference", f"components.{ref.kind} has no '{ref.name}'", loc)
+            return None
+        item = table[ref.name]
+        if ref.kind != "parameters":
+            return to_plain(item)
+        key = f"{ref.kind}.{ref.name}"
+        if key in seen:
+            self.diagnostics.error("invalid-reference", f"components.{key} refers to itself through its value", loc)
+            return None
+        if not isinstance(item, YMap) or "value" not in item:
+            self.diagnostics.error("missing-field", f"components.{key} has no 'value'", loc)
+            return None
+        raw = item["value"]
+        if isinstance(raw, str):
+            notes: list[Nonstandard] = []
+            try:
+                parsed = parse_value(raw, notes)
+            except ExpressionError:
+                return raw  # reported where the parameter is used as a parameter, if it is
+            if isinstance(parsed, ex.ComponentRef):
+                return self._component_value(parsed, loc, seen | {key})
+            return self._fold_sources(parsed, item.at("value"))
+        return self._value(raw, item.at("value"))
+
+    def _fold_condition(self, node: Any, loc: Loc) -> Any:
+        """A condition with its ``$sourceDescriptions.<name>.url|name|type`` and ``$components.*`` operands
+        replaced by their (build-time) values, as literals."""
+        if isinstance(node, ex.Compare):
+            return ex.Compare(node.op, self._fold_condition(node.left, loc), self._fold_condition(node.right, loc))
+        if isinstance(node, ex.And | ex.Or):
+            return type(node)(self._fold_condition(node.left, loc), self._fold_condition(node.right, loc))
+        if isinstance(node, ex.Not | ex.Truthy):
+            return type(node)(self._fold_condition(node.operand, loc))
+        if isinstance(node, ex.SourceRef | ex.ComponentRef):
+            folded = self._fold_sources(node, loc)
+            if folded is None or isinstance(folded, bool | int | float | str):
+                return ex.Literal(folded)
+            return folded if isinstance(folded, _EXPR_NODES) else node
+        return node
 
     def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
         declared = self.root.get("sourceDescriptions")
@@ -812,7 +874,7 @@ class WorkflowLowering:
                 self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
                 return None
             self._nonstandard(notes, loc)
-            return Criterion(text, "simple", condition, context, loc)
+            return Criterion(text, "simple", self._fold_condition(condition, loc), context, loc)
         if context is None:
             self.diagnostics.error(
                 "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
