@@ -72,6 +72,9 @@ workflows:
 def test_workflow_inputs_and_outputs_of_an_earlier_run_and_components_as_values(tmp_path: Path) -> None:
     run = Run(tmp_path, REFS, "refs_pkg")
     assert run.warnings == []
+    # outputs read from a workflow of the same document are typed as that workflow's outputs (was Any)
+    fields = run.module().UseLoginOutputs.model_fields
+    assert (fields["token"].annotation, fields["same_token"].annotation) == (str | None, str | None)
     script = {
         ("POST", "/token"): [Reply(200, {"token": "t-1"}), Reply(200, {"token": "t-2"})],
         ("POST", "/jobs"): [job("queued", 201)],

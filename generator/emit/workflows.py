@@ -232,6 +232,7 @@ class WorkflowCompiler:
         self.class_bases = Scope(sep="")
         # Outputs classes are named up front: a workflow that runs another one refers to its class.
         self.outputs_classes: dict[int, str] = {}
+        self.output_types: dict[int, dict[str, Annotation]] = {}  # id(workflow) -> output name -> its type
         for document in program.documents:
             for workflow in document.workflows:
                 self.outputs_classes[id(workflow)] = self.class_bases.claim(pascal(workflow.workflow_id)) + "Outputs"
@@ -239,8 +240,10 @@ class WorkflowCompiler:
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
         view.aliases, view.workflow_modules = _api_aliases(doc)
-        for workflow in doc.workflows:
-            view.workflows.append(_WorkflowBuilder(self, workflow, view).build())
+        # a workflow another one of this document runs is built first, so that the caller knows the types of
+        # its outputs; the module lists them in document order
+        built = {id(workflow): _WorkflowBuilder(self, workflow, view).build() for workflow in _callees_first(doc)}
+        view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
         seen: set[str] = set()
         for wf in view.workflows:
             for source in wf.sources:
@@ -773,12 +776,15 @@ class _WorkflowBuilder:
             callee = next(c.target for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
             assert callee is not None
             code = f"{self.dependencies[expr.workflow_id]}.{output_fields(callee)[expr.name]}"
-            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
+            call = next(c for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
+            return self.pointer(code, expr.path) if expr.path else Typed(code, self.output_type(call, expr.name))
         if isinstance(expr, ex.OutputRef) and context is not None and context.step.call is not None:
             callee = context.step.call.target
             assert callee is not None and context.var is not None
             code = f"{context.var}.{output_fields(callee)[expr.name]}"
-            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
+            call = context.step.call
+            assert call is not None
+            return self.pointer(code, expr.path) if expr.path else Typed(code, self.output_type(call, expr.name))
         if context is None or context.var is None:
             return Typed("None", Annotation(ast.Constant(None)))
         var = context.var
@@ -797,6 +803,13 @@ class _WorkflowBuilder:
             return self.request(expr, context)
         return Typed("None", Annotation(ast.Constant(None)))
 
+    def output_type(self, call: WorkflowCall, name: str) -> Annotation:
+        """The type of output ``name`` of the workflow ``call`` runs: its field's type when the workflow is
+        in this module (its type names are this module's); ``Any`` for another module's workflow (its names
+        are that module's imports)."""
+        types = self.compiler.output_types.get(id(call.target)) if call.target_module == self.doc.module else None
+        return types[name] if types is not None and name in types else _any()
+
     def workflow_run(self, expr: ex.WorkflowRef, found: StepRun) -> Typed:
         """``$workflows.<id>.outputs|inputs.<name>`` of the run of ``<id>`` by an earlier step: its outputs
         object, or the value the step passed (the callee's default, else None, when it passed none)."""
@@ -804,7 +817,8 @@ class _WorkflowBuilder:
         callee = found.call.target
         assert callee is not None
         if expr.field == "outputs":
-            typed = Typed(f"{self.step_vars[step.step_id]}.{output_fields(callee)[expr.name]}", _any())
+            code = f"{self.step_vars[step.step_id]}.{output_fields(callee)[expr.name]}"
+            typed = Typed(code, self.output_type(found.call, expr.name))
         elif expr.name in step.call_inputs:
             typed = self.value(step.call_inputs[expr.name][0], None)
         else:
@@ -1029,6 +1043,7 @@ class _WorkflowBuilder:
             views.append(
                 OutputView(fields[name], py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`"))
             )
+            self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
         for typed in self.step_outputs.values():
             merge_imports(self.doc.imports, typed.annotation.imports)
         return views
@@ -1137,6 +1152,28 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
+    """The document's workflows, each after the workflows of this document it runs (steps, actions,
+    dependsOn); a cycle is an error reported by the checks before emit."""
+    order: list[Workflow] = []
+    done: set[int] = set()
+
+    def visit(workflow: Workflow) -> None:
+        if id(workflow) in done:
+            return
+        done.add(id(workflow))
+        calls = [step.call for step in workflow.steps] + list(workflow.depends_on)
+        calls += [a.call for step in workflow.steps for a in step.on_success + step.on_failure]
+        for call in calls:
+            if call is not None and call.target is not None and call.target.document == doc.path:
+                visit(call.target)
+        order.append(workflow)
+
+    for workflow in doc.workflows:
+        visit(workflow)
+    return order
 
 
 def _workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
