@@ -911,3 +911,34 @@ def test_a_workflow_step_retries_on_its_outputs(tmp_path: Path) -> None:
         assert (result.step, result.criterion, result.response) == ("check", "$outputs.state == 'done'", None)
         assert lines == ["GET /jobs/j1"] * 3
         assert sleeps == [5.0, 5.0]
+
+
+CALLEE_FAILS = (
+    CALL_RETRY
+    + """  - workflowId: waitUp
+    steps:
+      - stepId: check
+        workflowId: readJob
+        onFailure:
+          - {name: stuck, type: end, criteria: [{condition: $outputs.state == 'stuck'}]}
+          - {name: down, type: retry, retryAfter: 2, retryLimit: 2}
+    outputs: {state: $steps.check.outputs.state}
+"""
+)
+
+
+def test_failure_actions_of_a_workflow_step_react_to_the_workflow_failing(tmp_path: Path) -> None:
+    run = Run(tmp_path, CALLEE_FAILS, "flow_callee_fails_pkg")
+    # readJob fails (503) twice: the step's retry runs it again; the action reading $outputs does not apply
+    script = {("GET", "/jobs/j1"): [Reply(503), Reply(503), job("done")]}
+    for result, lines, sleeps, _ in run.both("wait_up", script):
+        assert not isinstance(result, Exception), result
+        assert result.state == "done"
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [2.0, 2.0]
+    # the retries exhausted, no action applies: readJob's own StepFailed propagates unchanged
+    for result, lines, sleeps, _ in run.both("wait_up", {("GET", "/jobs/j1"): [Reply(503)]}):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.workflow, result.step, result.status_code) == ("readJob", "read", 503)
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [2.0, 2.0]

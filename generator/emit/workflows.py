@@ -143,6 +143,7 @@ class StepView:
     counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
     resumes: bool = False  # a retry action's stepId: on success, control goes back to the retried step
     records_success: bool = False  # its outputs may be unset when the workflow ends: ``succeeded`` notes it
+    catches: bool = False  # a workflow step with failure actions: the callee's StepFailed is a failure
 
 
 @dataclass
@@ -166,6 +167,7 @@ class LoopView:
     resume: str | None
     succeeded: str | None
     counters: list[str]
+    failure: str | None = None  # the StepFailed of a workflow a step ran (steps with failure actions)
 
 
 @dataclass
@@ -357,6 +359,9 @@ class _WorkflowBuilder:
                 resume=self.scope.claim("resume") if self.plan.resumes else None,
                 succeeded=self.scope.claim("succeeded") if needs_succeeded else None,
                 counters=[],
+                failure=self.scope.claim("callee_failure") if any(
+                    step.call is not None and applicable(step.on_failure) for step in wf.steps
+                ) else None,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
         steps = [self.step(step) for step in wf.steps]
@@ -661,6 +666,21 @@ class _WorkflowBuilder:
         following = self.workflow.steps[position + 1 : position + 2]
         view.next_label = py_str(following[0].step_id) if following else None
         view.resumes = step.step_id in self.plan.resumes
+        if step.call is not None and view.failure_actions:
+            # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
+            # $outputs do not hold then (there are none)
+            view.catches = True
+            assert self.loop.failure is not None
+            for view_action, action in zip(view.failure_actions, applicable(step.on_failure), strict=True):
+                reads = any(
+                    isinstance(ref, ex.OutputRef)
+                    for c in action.criteria
+                    for node in (c.condition, c.context)
+                    if node is not None
+                    for ref in ex.expressions_in(node)
+                )
+                if reads and view_action.condition is not None:
+                    view_action.condition = f"{self.loop.failure} is None and ({view_action.condition})"
         view.records_success = self.loop.succeeded is not None and step.step_id not in self.plan.set_at_exit and any(
             (step.step_id, name) in self.used_outputs for name in step.outputs
         )
