@@ -630,14 +630,35 @@ class Encoded(str):
     """A path value already serialised and percent-encoded (``label`` and ``matrix`` styles)."""
 
 
+class QueryPairs(list[tuple[str, str]]):
+    """A query value already serialised to name/value pairs (``deepObject`` style)."""
+
+
+def _deep_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        return [
+            pair
+            for key, item in value.items()
+            if item is not None
+            for pair in _deep_pairs(f"{name}[{key}]", item)
+        ]
+    if isinstance(value, list | tuple):
+        return [(name, to_text(item)) for item in value]
+    return [(name, to_text(value))]
+
+
 def styled(value: Any, style: str, explode: bool, name: str) -> Any:
     """A parameter value serialised per its OpenAPI ``style``/``explode`` where that differs from the default.
 
     ``spaceDelimited``/``pipeDelimited`` (query): the items joined with a space or ``|``; ``label`` (path):
-    ``.a,b`` or, exploded, ``.a.b``; ``matrix`` (path): ``;name=a,b`` or, exploded, ``;name=a;name=b``.
+    ``.a,b`` or, exploded, ``.a.b``; ``matrix`` (path): ``;name=a,b`` or, exploded, ``;name=a;name=b``;
+    ``deepObject`` (query): ``name[key]=value`` per member (``name[a][b]`` for nested objects, the name
+    repeated for a list).
     """
     if value is None:
         return None
+    if style == "deepObject":
+        return QueryPairs(_deep_pairs(name, to_jsonable(value)))
     items = list(value) if isinstance(value, list | tuple) else [value]
     if style in ("spaceDelimited", "pipeDelimited"):
         return (" " if style == "spaceDelimited" else "|").join(to_text(item) for item in items)
@@ -676,7 +697,9 @@ def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tup
     for name, value in values.items():
         if value is None:
             continue
-        if isinstance(value, list | tuple):
+        if isinstance(value, QueryPairs):
+            pairs.extend(value)
+        elif isinstance(value, list | tuple):
             if name in exploded:
                 pairs.extend((name, to_text(item)) for item in value)
             else:

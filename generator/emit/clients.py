@@ -148,7 +148,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         arg.value = param.py_name
         if (param.location == "path" and param.style in ("label", "matrix")) or (
             param.location == "query" and param.style in ("spaceDelimited", "pipeDelimited") and not param.explode
-        ):
+        ) or (param.location == "query" and param.style == "deepObject"):
             uses_styled.add(True)
             arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
         args.append(arg)
