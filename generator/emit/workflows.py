@@ -878,7 +878,7 @@ class _WorkflowBuilder:
         """The steps (ids) an output expression reads whose outputs may be unset when the workflow ends."""
         if self.plan is None:
             return []
-        found = []
+        found: list[str] = []
         for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
             if isinstance(ref, ex.OutputRef) and ref.name in self.workflow.outputs:  # acyclic: checked
                 found.extend(s for s in self.maybe_unset(self.workflow.outputs[ref.name]) if s not in found)

@@ -808,7 +808,7 @@ class WorkflowLowering:
                         elif inner != "":
                             parts.append(inner)
                     continue
-                part = folded if isinstance(folded, (str, *_EXPR_NODES)) else json.dumps(folded)
+                part = folded if isinstance(folded, (str, *_EXPR_NODES)) else json.dumps(folded)  # type: ignore[assignment]
             if isinstance(part, str) and parts and isinstance(parts[-1], str):
                 parts[-1] += part
             elif part != "":

@@ -201,7 +201,7 @@ def check_reference(
         )
     else:
         diagnostics.error(
-            "undefined-expression", f"'{ex.to_source(expr)}' has no value where it is written", loc
+            "undefined-expression", f"'{ex.to_source(expr)}' has no value where it is written", loc  # type: ignore[arg-type]
         )
 
 
