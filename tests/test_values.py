@@ -359,6 +359,13 @@ BODY_PATHS = """
         application/json: {schema: {$ref: "#/components/schemas/Order"}}
         application/xml: {schema: {$ref: "#/components/schemas/Order"}}
     responses: {"200": {description: ok}}
+/xmldoc:
+  post:
+    operationId: postXmlDoc
+    requestBody:
+      required: true
+      content: {application/xml: {schema: {type: object}}}
+    responses: {"200": {description: ok}}
 """
 BODY_SCHEMAS = """
 schemas:
@@ -439,7 +446,7 @@ BODY_FLOW = """
             <complete>false</complete>
           </petOrder>
     - stepId: xmlMapping
-      operationId: postXml
+      operationId: postXmlDoc
       requestBody:
         contentType: application/xml
         payload:
@@ -450,6 +457,14 @@ BODY_FLOW = """
             lines: [{n: 1}, {n: $inputs.quantity}]
             gift: null
             complete: false
+    - stepId: xmlSchemaRoot
+      operationId: postXml
+      requestBody:
+        contentType: application/xml
+        payload:
+          "@id": $inputs.pet_id
+          petId: $inputs.pet_id
+          lines: $inputs.order
 """
 
 
@@ -468,16 +483,16 @@ def test_request_bodies_are_encoded_per_content_type(tmp_path: Path) -> None:
     assert warnings == []
     script = {
         ("POST", "/json"): [Reply(201)], ("POST", "/form"): [Reply(200)], ("POST", "/multi"): [Reply(200)],
-        ("POST", "/text"): [Reply(200)], ("POST", "/xml"): [Reply(200)],
+        ("POST", "/text"): [Reply(200)], ("POST", "/xml"): [Reply(200)], ("POST", "/xmldoc"): [Reply(200)],
     }  # fmt: skip
     _, requests = run_both(
         package, "bodies", script, pet_id=7, coupon="<A&B>", quantity=3, order={"petId": 1, "status": "new"}
     )
     assert [r.line for r in requests] == [
         "POST /json", "POST /json", "POST /json", "POST /form", "POST /form", "POST /multi", "POST /text", "POST /xml",
-        "POST /xml",
+        "POST /xmldoc", "POST /xml",
     ]  # fmt: skip
-    obj, text, whole, form, form_text, multi, plain, xml, xml_mapping = requests
+    obj, text, whole, form, form_text, multi, plain, xml, xml_mapping, xml_schema_root = requests
     assert obj.headers["content-type"] == "application/json"
     assert json.loads(obj.body) == {
         "petId": 7, "couponCode": "code-<A&B>!", "status": "placed", "complete": False,
@@ -504,6 +519,9 @@ def test_request_bodies_are_encoded_per_content_type(tmp_path: Path) -> None:
         b"<petOrder><petId>7</petId><couponCode>c-&lt;A&amp;B&gt;</couponCode><note>a &lt; b</note>"
         b"<lines><n>1</n></lines><lines><n>3</n></lines><gift/><complete>false</complete></petOrder>"
     )
+    # the body schema names the root (here its component name, Order): the mapping is its content, '@id' an
+    # attribute, a runtime mapping value nested elements
+    assert xml_schema_root.body == b'<Order id="7"><petId>7</petId><lines><petId>1</petId><status>new</status></lines></Order>'
 
 
 def test_payload_diagnostics(tmp_path: Path) -> None:
@@ -522,7 +540,8 @@ def test_payload_diagnostics(tmp_path: Path) -> None:
         ),
         (
             "specs/arazzo/things.arazzo.yaml:75:13: error[invalid-payload]: an XML payload written as a mapping "
-            "needs exactly one member, the root element (it has 2: first, petOrder)"
+            "needs exactly one member, the root element, when the request body schema names none (it has 2: "
+            "first, petOrder)"
         ),
     ]
 

@@ -595,6 +595,30 @@ def xml_text(value: Any) -> str:
     )
 
 
+def to_xml(document: Mapping[str, Any]) -> str:
+    """An XML payload written as a mapping, ``{root: content}``: a mapping's members are child elements (a
+    member named ``@name`` is an attribute), a list repeats its element, ``None`` is an empty element, other
+    values are escaped text (``xml_text``)."""
+    ((name, value),) = document.items()
+    return _xml_element(str(name), to_jsonable(value))
+
+
+def _xml_element(name: str, value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "".join(_xml_element(name, item) for item in value)
+    if value is None:
+        return f"<{name}/>"
+    if isinstance(value, Mapping):
+        attributes = "".join(
+            f' {key[1:]}="{xml_text(item)}"' for key, item in value.items() if key.startswith("@")
+        )
+        children = "".join(
+            _xml_element(key, item) for key, item in value.items() if not key.startswith("@")
+        )
+        return f"<{name}{attributes}>{children}</{name}>"
+    return f"<{name}>{xml_text(value)}</{name}>"
+
+
 def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
     """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
 

@@ -138,6 +138,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
         text = annotation.text
+        if param.style == "deepObject" and mapper.alias + "." in text:  # a model or a plain mapping (workflows)
+            text = f"{text} | Mapping[str, Any]"
         if not param.required and not annotation.optional:
             text = f"{text} | None"
         # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``

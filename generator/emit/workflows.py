@@ -713,6 +713,9 @@ class _WorkflowBuilder:
             parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
                      for p in payload.parts]  # fmt: skip
             code = " + ".join(parts)
+        elif isinstance(payload, dict) and media.endswith(("/xml", "+xml")):  # {root: content}, see lowering
+            self.doc.runtime_names.add("to_xml")
+            code = f"to_xml({self.value(payload, context).code})"
         else:
             code = self.value(payload, context).code
         if step.body_replacements:

@@ -492,12 +492,27 @@ class ApiLowering:
         media = self._mapping(content[chosen])
         schema_node = media.get("schema")
         schema = self.table.hoist(schema_node, base, f"{op_name}_request") if schema_node is not None else None
+        xml_roots: dict[str, tuple[str, str | None]] = {}
+        for name in media_types:
+            raw_schema = self._mapping(content[name]).get("schema")
+            if name.split(";")[0].strip().lower().endswith(("/xml", "+xml")) and isinstance(raw_schema, dict):
+                ref = raw_schema.get("$ref")
+                found = self.workspace.resolve(base, ref, None, report=False) if isinstance(ref, str) else None
+                target = found.node if found is not None else raw_schema
+                xml = self._mapping(target.get("xml")) if isinstance(target, dict) else {}
+                root = xml.get("name") if isinstance(xml.get("name"), str) else None
+                if root is None and isinstance(ref, str) and "/" in ref:
+                    root = ref.rsplit("/", 1)[1]
+                if root:
+                    namespace = xml.get("namespace") if isinstance(xml.get("namespace"), str) else None
+                    xml_roots[name.split(";")[0].strip().lower()] = (root, namespace)
         return Body(
             content_type=chosen,
             schema=schema,
             required=node.get("required") is True,
             description=_text(node.get("description")),
             content_types=media_types,
+            xml_roots=xml_roots,
         )
 
     def _responses(self, raw: Any, op: YMap, op_name: str) -> list[Response]:

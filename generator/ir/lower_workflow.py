@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import unquote_plus
-from xml.sax.saxutils import escape as xml_escape
 
 from ..diagnostics import Diagnostics, Loc, Severity, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
@@ -53,7 +51,6 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
-_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
 
 
@@ -662,63 +659,30 @@ class WorkflowLowering:
                 continue
             payload = _replace(payload, target, value, self.diagnostics, target_loc)
         if isinstance(payload, dict) and media.lower().endswith(("/xml", "+xml")):
-            payload = self._xml_payload(payload, payload_loc)
+            payload = self._xml_payload(payload, media, operation, payload_loc)
         return payload, content_type, "payload" in body, late
 
-    def _xml_payload(self, payload: dict[str, Any], loc: Loc) -> Value:
-        """An XML payload written as a mapping: its one member is the root element, a mapping's members are
-        child elements, a list repeats its element, ``null`` is an empty element; text and literal values are
-        escaped here, runtime expressions when the request is made (the same template as XML text)."""
+    def _xml_payload(self, payload: dict[str, Any], media: str, operation: Operation | None, loc: Loc) -> Value:
+        """An XML payload written as a mapping: ``{root: content}``, serialised when the request is made
+        (``to_xml``). The root element is the body schema's ``xml.name`` (else its component name, with
+        ``xml.namespace`` as ``xmlns``) and the mapping its content; without a schema name the mapping's one
+        member is the root."""
+        known = operation.body.xml_roots.get(media.lower()) if operation is not None and operation.body else None
+        if known is not None:
+            root, namespace = known
+            content = payload[root] if list(payload) == [root] else payload
+            if namespace and isinstance(content, dict) and "@xmlns" not in content:
+                content = {"@xmlns": namespace, **content}
+            return {root: content}
         if len(payload) != 1:
             self.diagnostics.error(
                 "invalid-payload",
-                f"an XML payload written as a mapping needs exactly one member, the root element (it has "
-                f"{len(payload)}: {', '.join(payload) or 'none'})",
+                f"an XML payload written as a mapping needs exactly one member, the root element, when the "
+                f"request body schema names none (it has {len(payload)}: {', '.join(payload) or 'none'})",
                 loc,
             )
             return None
-        parts: list[Any] = []
-
-        def text(value: str) -> None:
-            if parts and isinstance(parts[-1], str):
-                parts[-1] += value
-            else:
-                parts.append(value)
-
-        def element(name: str, value: Any) -> None:
-            if not _XML_NAME.match(name):
-                self.diagnostics.error("invalid-payload", f"'{name}' is not an XML element name", loc)
-                return
-            if isinstance(value, list):
-                for item in value:
-                    element(name, item)
-                return
-            if value is None:
-                text(f"<{name}/>")
-                return
-            text(f"<{name}>")
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    element(str(key), item)
-            elif isinstance(value, ex.Template):
-                for part in value.parts:
-                    if isinstance(part, str):
-                        text(xml_escape(part))
-                    else:
-                        parts.append(part)
-            elif isinstance(value, bool):
-                text("true" if value else "false")
-            elif isinstance(value, str | int | float):
-                text(xml_escape(str(value)))
-            else:
-                parts.append(value)  # a runtime expression
-            text(f"</{name}>")
-
-        (root, value), = payload.items()
-        element(str(root), value)
-        if all(isinstance(part, str) for part in parts):
-            return "".join(parts)
-        return ex.Template(tuple(parts))
+        return payload
 
     def _json_text_payload(self, text: str, loc: Loc) -> Value:
         """A string payload for a JSON media type is the JSON text of the body (the specification's "JSON

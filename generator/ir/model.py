@@ -82,6 +82,8 @@ class Body:
     required: bool
     description: str
     content_types: list[str] = field(default_factory=list)
+    # XML media type -> (root element name, namespace) from its schema's ``xml`` object or component name
+    xml_roots: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass
