@@ -185,3 +185,13 @@ def test_values_the_specification_leaves_undefined_are_located_errors(
 ) -> None:
     flow = BAD.replace("VALUE", value).replace("OUTPUT", output).replace("a: $steps.first.outputs.x", "a: 1")
     assert _diagnostics(tmp_path, flow) == ["specs/arazzo/jobs.arazzo.yaml:" + expected]
+
+
+def test_a_workflow_a_step_fails_to_name_is_reported_once(tmp_path: Path) -> None:
+    # the step's workflowId does not resolve (reported there): '$workflows.gone...' adds no second error
+    flow = BAD.replace("VALUE", "x").replace("OUTPUT", "$workflows.gone.outputs.t")
+    flow = flow.replace("        workflowId: login\n", "        workflowId: gone\n").replace("a: $steps.first.outputs.x", "a: 1")
+    assert _diagnostics(tmp_path, flow) == [
+        ("specs/arazzo/jobs.arazzo.yaml:20:21: error[unknown-workflow]: 'gone' names no workflow of "
+        "jobs.arazzo.yaml (workflows: login, bad)")
+    ]

@@ -50,7 +50,12 @@ class Undefined:
     message: str
 
 
-Resolution = SelfInput | Dependency | StepRun | Undefined
+@dataclass(frozen=True)
+class Unbound:
+    """A step runs the workflow but its ``workflowId`` did not bind (reported there): nothing more to say."""
+
+
+Resolution = SelfInput | Dependency | StepRun | Undefined | Unbound
 
 
 def resolve_workflow_ref(
@@ -96,6 +101,11 @@ def resolve_workflow_ref(
             f"'{workflow.workflow_id}' whose outputs the caller may pass in without its inputs; pass the value "
             "as an input of this workflow"
         )
+    if any(
+        step.call is not None and step.call.target is None and ref.workflow_id in (step.call.workflow_id, step.call.text)
+        for step in workflow.steps
+    ):
+        return Unbound()
     if runs:
         named = ", ".join(f"'{workflow.steps[i].step_id}'" for i in runs)
         return Undefined(
@@ -149,6 +159,8 @@ def check_reference(
         found = resolve_workflow_ref(workflow, expr, position, flow)
         if isinstance(found, Undefined):
             diagnostics.error("undefined-expression", found.message, loc)
+        elif isinstance(found, Unbound):
+            pass
         elif isinstance(found, SelfInput):
             if found.name not in {item.name for item in workflow.inputs}:
                 names = [item.name for item in workflow.inputs]
