@@ -174,13 +174,11 @@ def check_reference(
             target = found.call.target
             assert target is not None
             names = list(target.outputs) if expr.field == "outputs" else [item.name for item in target.inputs]
-            if expr.name not in names:
-                kind = "output" if expr.field == "outputs" else "input"
-                diagnostics.error(
-                    f"unknown-workflow-{kind}",
-                    f"workflow '{target.workflow_id}' has no {kind} '{expr.name}'" + _hint(expr.name, names),
-                    loc,
-                )
+            message = f"workflow '{target.workflow_id}' has no {expr.field[:-1]} '{expr.name}'" + _hint(expr.name, names)
+            if expr.name not in names and expr.field == "outputs":
+                diagnostics.error("unknown-workflow-output", message, loc)
+            elif expr.name not in names:
+                diagnostics.error("unknown-workflow-input", message, loc)
     elif isinstance(expr, ex.OutputRef):
         if position is not None:
             diagnostics.error(
