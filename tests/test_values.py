@@ -618,6 +618,7 @@ STYLE_PATHS = """
             color: {type: string}
             size: {type: object, properties: {min: {type: integer}, max: {type: integer}}}
             tags: {type: array, items: {type: string}}
+      - {name: where, in: query, schema: {type: object, properties: {city: {type: string}, zip: {type: integer}}}}
     responses: {"200": {description: ok}}
 """
 STYLE_FLOW = """
@@ -636,6 +637,7 @@ STYLE_FLOW = """
         - {name: csv, in: query, value: [c, d]}
         - {name: X-List, in: header, value: [h1, h2]}
         - {name: filter, in: query, value: {color: $inputs.words#/0, size: {min: 1, max: 9}, tags: [t1, t2]}}
+        - {name: where, in: query, value: {city: Oslo, zip: 150}}
 """
 
 
@@ -652,6 +654,8 @@ def test_array_parameters_are_serialised_per_style_and_explode(tmp_path: Path) -
         # deepObject: one pair per member, nested objects as name[a][b], a list repeats the name
         ("filter[color]", "w 1"), ("filter[size][min]", "1"), ("filter[size][max]", "9"), ("filter[tags]", "t1"),
         ("filter[tags]", "t2"),
+        # an object with the default style (form, exploded): one pair per member
+        ("city", "Oslo"), ("zip", "150"),
     ]  # fmt: skip
     assert request.headers["x-list"] == "h1,h2"
 

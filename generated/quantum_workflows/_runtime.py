@@ -716,13 +716,20 @@ def expand_path(template: str, values: Mapping[str, Any]) -> str:
 
 
 def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tuple[str, str]]:
-    """Query parameters as pairs; lists repeat the name (``explode``) or are comma-joined."""
+    """Query parameters as pairs; lists repeat the name (``explode``) or are comma-joined; an object's members
+    are pairs of their own (``form`` exploded, OpenAPI's default), else its JSON text (a ``content`` parameter).
+    """
     pairs: list[tuple[str, str]] = []
     for name, value in values.items():
         if value is None:
             continue
         if isinstance(value, QueryPairs):
             pairs.extend(value)
+        elif isinstance(value, Mapping | pydantic.BaseModel) and name in exploded:
+            members = to_jsonable(value)
+            pairs.extend(
+                (str(key), to_text(item)) for key, item in members.items() if item is not None
+            )
         elif isinstance(value, list | tuple):
             if name in exploded:
                 pairs.extend((name, to_text(item)) for item in value)

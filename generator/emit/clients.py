@@ -155,7 +155,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
             arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
-        if param.location == "query" and param.explode is not False and param.style in (None, "form"):
+        if param.location == "query" and param.explode is not False and param.style in (None, "form") and not param.media:
             exploded.append(py_str(param.name))
     body_annotation = body_default = content_type = None
     if op.body is not None:

@@ -476,6 +476,7 @@ class ApiLowering:
             style=node.get("style") if isinstance(node.get("style"), str) else None,
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
+            media=node.get("schema") is None and isinstance(node.get("content"), dict),
         )
 
     def _body(self, raw: Any, op: YMap, op_name: str) -> Body | None:

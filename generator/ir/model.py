@@ -73,6 +73,7 @@ class Parameter:
     deprecated: bool = False
     greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
     path_key_value: str | None = None  # a query parameter the path key also fixes (``?list-type=2``): its value
+    media: bool = False  # described by ``content`` (a media type: the value is sent as its JSON text), not ``schema``
 
 
 @dataclass
