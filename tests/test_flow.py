@@ -942,3 +942,25 @@ def test_failure_actions_of_a_workflow_step_react_to_the_workflow_failing(tmp_pa
         assert (result.workflow, result.step, result.status_code) == ("readJob", "read", 503)
         assert lines == ["GET /jobs/j1"] * 3
         assert sleeps == [2.0, 2.0]
+
+
+def test_a_possibly_unset_output_a_required_parameter_needs_fails_the_step_by_name(tmp_path: Path) -> None:
+    flow = MAYBE_UNSET.replace(
+        "        operationId: refreshToken\n        parameters: [{name: X-User, in: header, value: $steps.create.outputs.id}]\n"
+        "        outputs: {token: $response.body#/token}\n",
+        "        operationId: getJob\n        parameters: [{name: id, in: path, value: $steps.create.outputs.id}]\n"
+        "        outputs: {token: $response.body#/state}\n",
+    )
+    run = Run(tmp_path, flow, "flow_unset_required_pkg")
+    skipped = {("GET", "/jobs/a"): [job("done")]}
+    for result, lines, _, _ in run.both("skip", skipped):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.workflow, result.step, result.criterion, result.response) == (
+            "skip", "use", "$steps.create.outputs.id is set (its step has not succeeded on this run)", None,
+        )
+        assert lines == ["GET /jobs/a"]  # never GET /jobs/None
+    created = {("GET", "/jobs/a"): [job("running")], ("POST", "/jobs"): [job("queued", 201)],
+               ("GET", "/jobs/j1"): [job("done")]}  # fmt: skip
+    for result, lines, _, _ in run.both("skip", created):
+        assert (result.token, result.created) == ("done", "j1")
+        assert lines == ["GET /jobs/a", "POST /jobs", "GET /jobs/j1"]

@@ -104,6 +104,9 @@ CASES = [
             ("specs/arazzo/jobs.arazzo.yaml:145:56: warning[possibly-unset-step-output]: '$steps.create.outputs.id' "
             "is used by step 'use', which a goto, end or retry path reaches without step 'create' having succeeded; "
             "it is null (None) there"),
+            ("specs/arazzo/jobs.arazzo.yaml:149:50: warning[possibly-unset-step-output]: '$steps.create.outputs.id' "
+            "is used by step 'check', which a goto, end or retry path reaches without step 'create' having "
+            "succeeded; it is null (None) there"),
         ),
     ),
 ]

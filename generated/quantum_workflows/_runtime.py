@@ -595,6 +595,17 @@ def xml_text(value: Any) -> str:
     )
 
 
+def output_set(value: T | None, workflow: str, step: str, expression: str) -> T:
+    """``value``, the output of a step a goto/end/retry path may have skipped, where a required parameter needs
+    it: ``None`` means that step has not succeeded on this run, so the request cannot be made (``StepFailed``
+    naming the expression) rather than sent with ``None`` in it."""
+    if value is None:
+        raise StepFailed(
+            workflow, step, f"{expression} is set (its step has not succeeded on this run)"
+        )
+    return value
+
+
 def to_xml(document: Mapping[str, Any]) -> str:
     """An XML payload written as a mapping, ``{root: content}``: a mapping's members are child elements (a
     member named ``@name`` is an attribute), a list repeats its element, ``None`` is an empty element, other

@@ -551,6 +551,15 @@ class _WorkflowBuilder:
         for param in step.parameters:
             value = self.value(param.value, context)
             if param.target is not None:
+                if param.target.required and isinstance(param.value, ex.StepRef) and (
+                    (param.value.step_id, param.value.name) in self.unset_reads
+                ):  # possibly unset (None) but required: fail the step by name instead of sending None
+                    self.doc.runtime_names.add("output_set")
+                    value = Typed(
+                        f"output_set({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
+                        f"{py_str(ex.to_source(param.value))})",
+                        value.annotation,  # mypy narrows through output_set's TypeVar; the text is unchanged
+                    )
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
