@@ -964,3 +964,20 @@ def test_a_possibly_unset_output_a_required_parameter_needs_fails_the_step_by_na
     for result, lines, _, _ in run.both("skip", created):
         assert (result.token, result.created) == ("done", "j1")
         assert lines == ["GET /jobs/a", "POST /jobs", "GET /jobs/j1"]
+
+
+def test_an_input_named_like_a_workflow_function_it_calls_does_not_shadow_it(tmp_path: Path) -> None:
+    flow = CALL_RETRY + """  - workflowId: caller
+    inputs: {type: object, properties: {read_job: {type: string}}}
+    steps:
+      - stepId: run
+        workflowId: readJob
+    outputs: {state: $steps.run.outputs.state, given: $inputs.read_job}
+"""
+    run = Run(tmp_path, flow, "flow_input_shadow_pkg")
+    parameters = list(inspect.signature(run.module().caller).parameters)
+    assert parameters[0] != "read_job" and parameters[0].startswith("read_job")  # renamed: read_job() is called
+    for result, lines, _, _ in run.both("caller", {("GET", "/jobs/j1"): [job("done")]}, **{parameters[0]: "x"}):
+        assert not isinstance(result, Exception), result
+        assert (result.state, result.given) == ("done", "x")
+        assert lines == ["GET /jobs/j1"]

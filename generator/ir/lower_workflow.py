@@ -117,6 +117,12 @@ class WorkflowLowering:
             self.diagnostics.error(
                 "missing-field", "an Arazzo document needs a non-empty 'workflows' list", self.root.loc
             )
+        # the function names first, so that an input is not named like a workflow function it calls
+        self.function_pairs: dict[str, tuple[str, str]] = {}
+        for raw in raw_workflows if isinstance(raw_workflows, YList) else []:
+            workflow_id = raw.get("workflowId") if isinstance(raw, YMap) else None
+            if isinstance(workflow_id, str) and workflow_id and workflow_id not in self.function_pairs:
+                self.function_pairs[workflow_id] = self.function_names.claim_pair(snake(workflow_id))
         for raw in (
             self._mappings(raw_workflows, "a workflow")
             if isinstance(raw_workflows, YList)
@@ -134,7 +140,7 @@ class WorkflowLowering:
                 )
                 continue
             seen[workflow_id] = raw.at("workflowId")
-            workflows.append(self._workflow(raw, workflow_id, *self.function_names.claim_pair(snake(workflow_id))))
+            workflows.append(self._workflow(raw, workflow_id, *self.function_pairs[workflow_id]))
         return ArazzoDocument(
             path=self.path,
             module=self.module,
@@ -148,7 +154,9 @@ class WorkflowLowering:
     # -- workflow -------------------------------------------------------------------------------------
     def _workflow(self, raw: YMap, workflow_id: str, py_name: str, async_name: str) -> Workflow:
         controlled = _has_actions(raw)
-        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set()))
+        called = {self.function_pairs[w] for w in _called_workflow_ids(raw) if w in self.function_pairs}
+        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set())
+                      | {name for pair in called for name in pair})  # fmt: skip
         inputs = self._inputs(raw, names)
         raw_params = raw.get("parameters")
         wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
@@ -1085,6 +1093,27 @@ class WorkflowLowering:
 
 
 _CONTROL_PARAMETERS = {"sleep", "max_steps"}
+
+
+def _called_workflow_ids(raw: YMap) -> set[str]:
+    """The workflowIds (of this document: written bare) a workflow runs: steps, their and the workflow's
+    actions, dependsOn."""
+    found: set[str] = set()
+    depends = raw.get("dependsOn")
+    if isinstance(depends, list):
+        found.update(item for item in depends if isinstance(item, str))
+    holders: list[Any] = [raw]
+    steps = raw.get("steps")
+    holders += [step for step in steps if isinstance(step, dict)] if isinstance(steps, list) else []
+    for holder in holders:
+        if holder is not raw and isinstance(holder.get("workflowId"), str):
+            found.add(holder["workflowId"])
+        for key in ("successActions", "failureActions", "onSuccess", "onFailure"):
+            actions = holder.get(key)
+            for action in actions if isinstance(actions, list) else []:
+                if isinstance(action, dict) and isinstance(action.get("workflowId"), str):
+                    found.add(action["workflowId"])
+    return found
 
 
 def _has_actions(raw: YMap) -> bool:
