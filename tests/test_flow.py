@@ -512,29 +512,56 @@ def test_action_mistakes_are_located_errors(tmp_path: Path, actions: str, expect
     assert _diagnostics(tmp_path, _one_step(actions)) == [expected]
 
 
-def test_a_step_output_read_where_its_step_may_not_have_succeeded_is_an_error(tmp_path: Path) -> None:
-    flow = (
-        HEAD
-        + """
+MAYBE_UNSET = (
+    HEAD
+    + """
 workflows:
   - workflowId: skip
     steps:
       - stepId: read
         operationId: getJob
         parameters: [{name: id, in: path, value: a}]
-        onSuccess: [{name: skip, type: goto, stepId: use, criteria: [{condition: $statusCode == 200}]}]
+        onSuccess: [{name: skip, type: goto, stepId: use, criteria: [{condition: $response.body#/state == 'done'}]}]
       - stepId: create
         operationId: createJob
         outputs: {id: $response.body#/id}
       - stepId: use
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $steps.create.outputs.id}]
+        operationId: refreshToken
+        parameters: [{name: X-User, in: header, value: $steps.create.outputs.id}]
+        outputs: {token: $response.body#/token}
+    outputs: {token: $steps.use.outputs.token, created: $steps.create.outputs.id}
 """
-    )
+)
+
+
+def test_a_step_output_read_where_its_step_may_not_have_succeeded_is_a_warning_and_none(tmp_path: Path) -> None:
+    run = Run(tmp_path, MAYBE_UNSET, "flow_maybe_unset_pkg")
+    assert [w.replace(f"{tmp_path}/", "") for w in run.warnings] == [
+        ("specs/arazzo/jobs.arazzo.yaml:17:56: warning[possibly-unset-step-output]: '$steps.create.outputs.id' is "
+        "used by step 'use', which a goto, end or retry path reaches without step 'create' having succeeded; it is "
+        "null (None) there")
+    ]
+    source = inspect.getsource(run.module())
+    assert "    id: str | None = None\n" in source  # declared before the loop, so every path can read it
+    token = Reply(200, {"token": "t"})
+    skipped = {("GET", "/jobs/a"): [job("done")], ("POST", "/token"): [token]}
+    for result, lines, _, server in run.both("skip", skipped):
+        assert (result.token, result.created) == ("t", None)
+        assert lines == ["GET /jobs/a", "POST /token"]
+        assert "x-user" not in server.requests[1].headers  # None: the header is not sent
+    created = {("GET", "/jobs/a"): [job("running")], ("POST", "/jobs"): [job("queued", 201)], ("POST", "/token"): [token]}
+    for result, lines, _, server in run.both("skip", created):
+        assert (result.token, result.created) == ("t", "j1")
+        assert lines == ["GET /jobs/a", "POST /jobs", "POST /token"]
+        assert server.requests[2].headers["x-user"] == "j1"
+
+
+def test_a_step_output_read_where_its_step_never_succeeded_before_is_an_error(tmp_path: Path) -> None:
+    flow = MAYBE_UNSET.replace("value: $steps.create.outputs.id}]", "value: $steps.use.outputs.token}]")
     assert _diagnostics(tmp_path, flow) == [
         (
-            "specs/arazzo/jobs.arazzo.yaml:17:50: error[unset-step-output]: '$steps.create.outputs.id' is used by "
-            "step 'use', which a goto, end or retry path reaches without step 'create' having succeeded"
+            "specs/arazzo/jobs.arazzo.yaml:17:56: error[unset-step-output]: '$steps.use.outputs.token' is used by "
+            "step 'use', which no path reaches after step 'use' has succeeded"
         )
     ]
 
@@ -884,3 +911,73 @@ def test_a_workflow_step_retries_on_its_outputs(tmp_path: Path) -> None:
         assert (result.step, result.criterion, result.response) == ("check", "$outputs.state == 'done'", None)
         assert lines == ["GET /jobs/j1"] * 3
         assert sleeps == [5.0, 5.0]
+
+
+CALLEE_FAILS = (
+    CALL_RETRY
+    + """  - workflowId: waitUp
+    steps:
+      - stepId: check
+        workflowId: readJob
+        onFailure:
+          - {name: stuck, type: end, criteria: [{condition: $outputs.state == 'stuck'}]}
+          - {name: down, type: retry, retryAfter: 2, retryLimit: 2}
+    outputs: {state: $steps.check.outputs.state}
+"""
+)
+
+
+def test_failure_actions_of_a_workflow_step_react_to_the_workflow_failing(tmp_path: Path) -> None:
+    run = Run(tmp_path, CALLEE_FAILS, "flow_callee_fails_pkg")
+    # readJob fails (503) twice: the step's retry runs it again; the action reading $outputs does not apply
+    script = {("GET", "/jobs/j1"): [Reply(503), Reply(503), job("done")]}
+    for result, lines, sleeps, _ in run.both("wait_up", script):
+        assert not isinstance(result, Exception), result
+        assert result.state == "done"
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [2.0, 2.0]
+    # the retries exhausted, no action applies: readJob's own StepFailed propagates unchanged
+    for result, lines, sleeps, _ in run.both("wait_up", {("GET", "/jobs/j1"): [Reply(503)]}):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.workflow, result.step, result.status_code) == ("readJob", "read", 503)
+        assert lines == ["GET /jobs/j1"] * 3
+        assert sleeps == [2.0, 2.0]
+
+
+def test_a_possibly_unset_output_a_required_parameter_needs_fails_the_step_by_name(tmp_path: Path) -> None:
+    flow = MAYBE_UNSET.replace(
+        "        operationId: refreshToken\n        parameters: [{name: X-User, in: header, value: $steps.create.outputs.id}]\n"
+        "        outputs: {token: $response.body#/token}\n",
+        "        operationId: getJob\n        parameters: [{name: id, in: path, value: $steps.create.outputs.id}]\n"
+        "        outputs: {token: $response.body#/state}\n",
+    )
+    run = Run(tmp_path, flow, "flow_unset_required_pkg")
+    skipped = {("GET", "/jobs/a"): [job("done")]}
+    for result, lines, _, _ in run.both("skip", skipped):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert (result.workflow, result.step, result.criterion, result.response) == (
+            "skip", "use", "$steps.create.outputs.id is set (its step has not succeeded on this run)", None,
+        )
+        assert lines == ["GET /jobs/a"]  # never GET /jobs/None
+    created = {("GET", "/jobs/a"): [job("running")], ("POST", "/jobs"): [job("queued", 201)],
+               ("GET", "/jobs/j1"): [job("done")]}  # fmt: skip
+    for result, lines, _, _ in run.both("skip", created):
+        assert (result.token, result.created) == ("done", "j1")
+        assert lines == ["GET /jobs/a", "POST /jobs", "GET /jobs/j1"]
+
+
+def test_an_input_named_like_a_workflow_function_it_calls_does_not_shadow_it(tmp_path: Path) -> None:
+    flow = CALL_RETRY + """  - workflowId: caller
+    inputs: {type: object, properties: {read_job: {type: string}}}
+    steps:
+      - stepId: run
+        workflowId: readJob
+    outputs: {state: $steps.run.outputs.state, given: $inputs.read_job}
+"""
+    run = Run(tmp_path, flow, "flow_input_shadow_pkg")
+    parameters = list(inspect.signature(run.module().caller).parameters)
+    assert parameters[0] != "read_job" and parameters[0].startswith("read_job")  # renamed: read_job() is called
+    for result, lines, _, _ in run.both("caller", {("GET", "/jobs/j1"): [job("done")]}, **{parameters[0]: "x"}):
+        assert not isinstance(result, Exception), result
+        assert (result.state, result.given) == ("done", "x")
+        assert lines == ["GET /jobs/j1"]

@@ -100,10 +100,19 @@ CASES = [
     ),
     # Control flow: a workflow-level retry from components (retryAfter, retryLimit), a retry that runs a step
     # first (resume), goto with criteria (a poll loop), end from components, an unconditional goto, an end on
-    # failure; an output of a step that may not have succeeded (None, typed optional).
+    # failure; an output of a step that may not have succeeded (None, typed optional); a step reading such an
+    # output (declared `T | None = None` before the loop).
     Case(
         "control_flow",
         package="job_control",
+        diagnostics=(
+            ("specs/arazzo/jobs.arazzo.yaml:145:56: warning[possibly-unset-step-output]: '$steps.create.outputs.id' "
+            "is used by step 'use', which a goto, end or retry path reaches without step 'create' having succeeded; "
+            "it is null (None) there"),
+            ("specs/arazzo/jobs.arazzo.yaml:149:50: warning[possibly-unset-step-output]: '$steps.create.outputs.id' "
+            "is used by step 'check', which a goto, end or retry path reaches without step 'create' having "
+            "succeeded; it is null (None) there"),
+        ),
     ),
 ]
 CASE_IDS = [case.name for case in CASES]

@@ -359,6 +359,13 @@ BODY_PATHS = """
         application/json: {schema: {$ref: "#/components/schemas/Order"}}
         application/xml: {schema: {$ref: "#/components/schemas/Order"}}
     responses: {"200": {description: ok}}
+/xmldoc:
+  post:
+    operationId: postXmlDoc
+    requestBody:
+      required: true
+      content: {application/xml: {schema: {type: object}}}
+    responses: {"200": {description: ok}}
 """
 BODY_SCHEMAS = """
 schemas:
@@ -438,6 +445,26 @@ BODY_FLOW = """
             <couponCode>{$inputs.coupon}</couponCode>
             <complete>false</complete>
           </petOrder>
+    - stepId: xmlMapping
+      operationId: postXmlDoc
+      requestBody:
+        contentType: application/xml
+        payload:
+          petOrder:
+            petId: $inputs.pet_id
+            couponCode: "c-{$inputs.coupon}"
+            note: a < b
+            lines: [{n: 1}, {n: $inputs.quantity}]
+            gift: null
+            complete: false
+    - stepId: xmlSchemaRoot
+      operationId: postXml
+      requestBody:
+        contentType: application/xml
+        payload:
+          "@id": $inputs.pet_id
+          petId: $inputs.pet_id
+          lines: $inputs.order
 """
 
 
@@ -462,15 +489,16 @@ def test_request_bodies_are_encoded_per_content_type(tmp_path: Path) -> None:
     ]
     script = {
         ("POST", "/json"): [Reply(201)], ("POST", "/form"): [Reply(200)], ("POST", "/multi"): [Reply(200)],
-        ("POST", "/text"): [Reply(200)], ("POST", "/xml"): [Reply(200)],
+        ("POST", "/text"): [Reply(200)], ("POST", "/xml"): [Reply(200)], ("POST", "/xmldoc"): [Reply(200)],
     }  # fmt: skip
     _, requests = run_both(
         package, "bodies", script, pet_id=7, coupon="<A&B>", quantity=3, order={"petId": 1, "status": "new"}
     )
     assert [r.line for r in requests] == [
         "POST /json", "POST /json", "POST /json", "POST /form", "POST /form", "POST /multi", "POST /text", "POST /xml",
+        "POST /xmldoc", "POST /xml",
     ]  # fmt: skip
-    obj, text, whole, form, form_text, multi, plain, xml = requests
+    obj, text, whole, form, form_text, multi, plain, xml, xml_mapping, xml_schema_root = requests
     assert obj.headers["content-type"] == "application/json"
     assert json.loads(obj.body) == {
         "petId": 7, "couponCode": "code-<A&B>!", "status": "placed", "complete": False,
@@ -491,11 +519,21 @@ def test_request_bodies_are_encoded_per_content_type(tmp_path: Path) -> None:
         b"<petOrder>\n  <petId>7</petId>\n  <couponCode>&lt;A&amp;B&gt;</couponCode>\n  <complete>false</complete>\n"
         b"</petOrder>\n"
     )
+    # XML written as a YAML mapping: the one member is the root, a list repeats its element, null is empty
+    assert xml_mapping.headers["content-type"] == "application/xml"
+    assert xml_mapping.body == (
+        b"<petOrder><petId>7</petId><couponCode>c-&lt;A&amp;B&gt;</couponCode><note>a &lt; b</note>"
+        b"<lines><n>1</n></lines><lines><n>3</n></lines><gift/><complete>false</complete></petOrder>"
+    )
+    # the body schema names the root (here its component name, Order): the mapping is its content, '@id' an
+    # attribute, a runtime mapping value nested elements
+    assert xml_schema_root.body == b'<Order id="7"><petId>7</petId><lines><petId>1</petId><status>new</status></lines></Order>'
 
 
 def test_payload_diagnostics(tmp_path: Path) -> None:
     text = BODY_FLOW.replace('"quantity": {$inputs.quantity},', '"quantity": {$inputs.quantity}')
-    text = text.replace("contentType: application/xml", "contentType: application/yaml")
+    text = text.replace("contentType: application/xml", "contentType: application/yaml", 1)
+    text = text.replace("        payload:\n          petOrder:\n", "        payload:\n          first: 1\n          petOrder:\n")
     assert diagnostics(tmp_path, api(BODY_PATHS, BODY_SCHEMAS), flow(text)) == [
         (
             "specs/arazzo/things.arazzo.yaml:20:13: warning[payload-type]: step 'object': payload member "
@@ -509,6 +547,11 @@ def test_payload_diagnostics(tmp_path: Path) -> None:
             "specs/arazzo/things.arazzo.yaml:63:24: warning[undeclared-content-type]: postXml does not declare the "
             "request content type 'application/yaml' (it accepts application/json, application/xml); it is sent "
             "as written"
+        ),
+        (
+            "specs/arazzo/things.arazzo.yaml:75:13: error[invalid-payload]: an XML payload written as a mapping "
+            "needs exactly one member, the root element, when the request body schema names none (it has 2: "
+            "first, petOrder)"
         ),
     ]
 
@@ -575,6 +618,17 @@ STYLE_PATHS = """
       - {name: piped, in: query, style: pipeDelimited, explode: false, schema: {type: array, items: {type: integer}}}
       - {name: csv, in: query, explode: false, schema: {type: array, items: {type: string}}}
       - {name: X-List, in: header, schema: {type: array, items: {type: string}}}
+      - name: filter
+        in: query
+        style: deepObject
+        explode: true
+        schema:
+          type: object
+          properties:
+            color: {type: string}
+            size: {type: object, properties: {min: {type: integer}, max: {type: integer}}}
+            tags: {type: array, items: {type: string}}
+      - {name: where, in: query, schema: {type: object, properties: {city: {type: string}, zip: {type: integer}}}}
     responses: {"200": {description: ok}}
 """
 STYLE_FLOW = """
@@ -592,6 +646,8 @@ STYLE_FLOW = """
         - {name: piped, in: query, value: [1, 2]}
         - {name: csv, in: query, value: [c, d]}
         - {name: X-List, in: header, value: [h1, h2]}
+        - {name: filter, in: query, value: {color: $inputs.words#/0, size: {min: 1, max: 9}, tags: [t1, t2]}}
+        - {name: where, in: query, value: {city: Oslo, zip: 150}}
 """
 
 
@@ -603,7 +659,14 @@ def test_array_parameters_are_serialised_per_style_and_explode(tmp_path: Path) -
     assert len(requests) == 1
     request = requests[0]
     assert request.path == "/search/.a,b/;mat=w%201;mat=w2/x%20y"
-    assert request.query == [("type", "track"), ("spaced", "w 1 w2"), ("piped", "1|2"), ("csv", "c,d")]
+    assert request.query == [
+        ("type", "track"), ("spaced", "w 1 w2"), ("piped", "1|2"), ("csv", "c,d"),
+        # deepObject: one pair per member, nested objects as name[a][b], a list repeats the name
+        ("filter[color]", "w 1"), ("filter[size][min]", "1"), ("filter[size][max]", "9"), ("filter[tags]", "t1"),
+        ("filter[tags]", "t2"),
+        # an object with the default style (form, exploded): one pair per member
+        ("city", "Oslo"), ("zip", "150"),
+    ]  # fmt: skip
     assert request.headers["x-list"] == "h1,h2"
 
 

@@ -603,6 +603,41 @@ def xml_text(value: Any) -> str:
     )
 
 
+def output_set(value: T | None, workflow: str, step: str, expression: str) -> T:
+    """``value``, the output of a step a goto/end/retry path may have skipped, where a required parameter needs
+    it: ``None`` means that step has not succeeded on this run, so the request cannot be made (``StepFailed``
+    naming the expression) rather than sent with ``None`` in it."""
+    if value is None:
+        raise StepFailed(
+            workflow, step, f"{expression} is set (its step has not succeeded on this run)"
+        )
+    return value
+
+
+def to_xml(document: Mapping[str, Any]) -> str:
+    """An XML payload written as a mapping, ``{root: content}``: a mapping's members are child elements (a
+    member named ``@name`` is an attribute), a list repeats its element, ``None`` is an empty element, other
+    values are escaped text (``xml_text``)."""
+    ((name, value),) = document.items()
+    return _xml_element(str(name), to_jsonable(value))
+
+
+def _xml_element(name: str, value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "".join(_xml_element(name, item) for item in value)
+    if value is None:
+        return f"<{name}/>"
+    if isinstance(value, Mapping):
+        attributes = "".join(
+            f' {key[1:]}="{xml_text(item)}"' for key, item in value.items() if key.startswith("@")
+        )
+        children = "".join(
+            _xml_element(key, item) for key, item in value.items() if not key.startswith("@")
+        )
+        return f"<{name}{attributes}>{children}</{name}>"
+    return f"<{name}>{xml_text(value)}</{name}>"
+
+
 def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
     """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
 
@@ -638,14 +673,35 @@ class Encoded(str):
     """A path value already serialised and percent-encoded (``label`` and ``matrix`` styles)."""
 
 
+class QueryPairs(list[tuple[str, str]]):
+    """A query value already serialised to name/value pairs (``deepObject`` style)."""
+
+
+def _deep_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        return [
+            pair
+            for key, item in value.items()
+            if item is not None
+            for pair in _deep_pairs(f"{name}[{key}]", item)
+        ]
+    if isinstance(value, list | tuple):
+        return [(name, to_text(item)) for item in value]
+    return [(name, to_text(value))]
+
+
 def styled(value: Any, style: str, explode: bool, name: str) -> Any:
     """A parameter value serialised per its OpenAPI ``style``/``explode`` where that differs from the default.
 
     ``spaceDelimited``/``pipeDelimited`` (query): the items joined with a space or ``|``; ``label`` (path):
-    ``.a,b`` or, exploded, ``.a.b``; ``matrix`` (path): ``;name=a,b`` or, exploded, ``;name=a;name=b``.
+    ``.a,b`` or, exploded, ``.a.b``; ``matrix`` (path): ``;name=a,b`` or, exploded, ``;name=a;name=b``;
+    ``deepObject`` (query): ``name[key]=value`` per member (``name[a][b]`` for nested objects, the name
+    repeated for a list).
     """
     if value is None:
         return None
+    if style == "deepObject":
+        return QueryPairs(_deep_pairs(name, to_jsonable(value)))
     items = list(value) if isinstance(value, list | tuple) else [value]
     if style in ("spaceDelimited", "pipeDelimited"):
         return (" " if style == "spaceDelimited" else "|").join(to_text(item) for item in items)
@@ -679,12 +735,21 @@ def expand_path(template: str, values: Mapping[str, Any]) -> str:
 
 
 def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tuple[str, str]]:
-    """Query parameters as pairs; lists repeat the name (``explode``) or are comma-joined."""
+    """Query parameters as pairs; lists repeat the name (``explode``) or are comma-joined; an object's members
+    are pairs of their own (``form`` exploded, OpenAPI's default), else its JSON text (a ``content`` parameter).
+    """
     pairs: list[tuple[str, str]] = []
     for name, value in values.items():
         if value is None:
             continue
-        if isinstance(value, list | tuple):
+        if isinstance(value, QueryPairs):
+            pairs.extend(value)
+        elif isinstance(value, Mapping | pydantic.BaseModel) and name in exploded:
+            members = to_jsonable(value)
+            pairs.extend(
+                (str(key), to_text(item)) for key, item in members.items() if item is not None
+            )
+        elif isinstance(value, list | tuple):
             if name in exploded:
                 pairs.extend((name, to_text(item)) for item in value)
             else:
@@ -934,9 +999,12 @@ class _ClientBase:
         all_cookies.update({k: to_text(v) for k, v in cookies.items() if v is not None})
         if all_cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in all_cookies.items())
-        # a parameter the call leaves out (None) keeps the client's configured value of that name
+        # a parameter the call leaves out (None) keeps the client's configured value of that name; a parameter
+        # the API does not declare gets OpenAPI's default query style: form, exploded
         given = {k: v for k, v in query.items() if v is not None}
-        params = query_pairs({**self._query, **given, **(extra_query or {})}, exploded)
+        params = query_pairs(
+            {**self._query, **given, **(extra_query or {})}, exploded | frozenset(extra_query or ())
+        )
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
         request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}

@@ -10,6 +10,7 @@ from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
+from ..ir.refs import check_reference
 from .schemas import check_schemas
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
@@ -44,8 +45,6 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     outputs_by_step = {step.step_id: set(step.outputs) for step in workflow.steps}
     order = {step.step_id: index for index, step in enumerate(workflow.steps)}
     flow = plan(workflow) if workflow.controlled else None
-    dependencies = {call.workflow_id: call.target for call in workflow.depends_on if call.target is not None}
-    dependencies.update({call.text: call.target for call in workflow.depends_on if call.target is not None})
 
     own_outputs = False  # success-action criteria may read the outputs of their own step
 
@@ -96,13 +95,22 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 and expr.step_id not in flow.set_before[workflow.steps[position].step_id]
                 and not (expr.step_id == workflow.steps[position].step_id and own_outputs)
             ):
-                diagnostics.error(
-                    "unset-step-output",
-                    f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step "
-                    f"'{workflow.steps[position].step_id}', which a goto, end or retry path reaches without step "
-                    f"'{expr.step_id}' having succeeded",
-                    loc,
-                )
+                reader = workflow.steps[position].step_id
+                if expr.step_id in flow.may_set_before.get(reader, set()):
+                    diagnostics.warning(
+                        "possibly-unset-step-output",
+                        f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step '{reader}', which a goto, end "
+                        f"or retry path reaches without step '{expr.step_id}' having succeeded; it is null (None) "
+                        "there",
+                        loc,
+                    )
+                else:
+                    diagnostics.error(
+                        "unset-step-output",
+                        f"'$steps.{expr.step_id}.outputs.{expr.name}' is used by step '{reader}', which no path "
+                        f"reaches after step '{expr.step_id}' has succeeded",
+                        loc,
+                    )
             elif flow is None and position is not None and order[expr.step_id] >= position:
                 diagnostics.error(
                     "forward-step-reference",
@@ -116,8 +124,10 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     + _hint(expr.name, outputs_by_step[expr.step_id]),
                     loc,
                 )
-        elif isinstance(expr, ex.WorkflowRef) and expr.workflow_id in dependencies:
-            _check_workflow_output(dependencies[expr.workflow_id], expr.name, loc)
+        elif isinstance(expr, ex.WorkflowRef | ex.SourceRef | ex.ComponentRef) or (
+            isinstance(expr, ex.OutputRef) and (position is None or workflow.steps[position].call is None)
+        ):
+            check_reference(workflow, expr, loc, position, flow, diagnostics)  # what each means: ir/refs.py
         elif isinstance(expr, ex.OutputRef) and position is not None and workflow.steps[position].call is not None:
             call = workflow.steps[position].call
             if call is not None and call.target is not None:
@@ -137,12 +147,6 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     "expose it as a step output and use $steps.<id>.outputs.<name>",
                     loc,
                 )
-        else:
-            diagnostics.error(
-                "unsupported-expression",
-                f"'{ex.to_source(expr)}' is not supported yet in compiled workflows",
-                loc,
-            )
 
     for position, step in enumerate(workflow.steps):
         _check_step(step, diagnostics)

@@ -138,6 +138,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
         text = annotation.text
+        if param.style == "deepObject" and mapper.alias + "." in text:  # a model or a plain mapping (workflows)
+            text = f"{text} | Mapping[str, Any]"
         # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
         required = param.required and not param.credential
         if not required and not annotation.optional:
@@ -152,12 +154,12 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         arg.value = param.py_name
         if (param.location == "path" and param.style in ("label", "matrix")) or (
             param.location == "query" and param.style in ("spaceDelimited", "pipeDelimited") and not param.explode
-        ):
+        ) or (param.location == "query" and param.style == "deepObject"):
             uses_styled.add(True)
             arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
-        if param.location == "query" and param.explode is not False and param.style in (None, "form"):
+        if param.location == "query" and param.explode is not False and param.style in (None, "form") and not param.media:
             exploded.append(py_str(param.name))
     body_annotation = body_default = content_type = None
     if op.body is not None:

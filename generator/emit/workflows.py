@@ -57,6 +57,7 @@ from ..ir.model import (
     WorkflowCall,
     ref_name,
 )
+from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
 from ..naming import (
     KEYWORDS,
     WORKFLOW_FUNCTION_RESERVED,
@@ -142,6 +143,7 @@ class StepView:
     counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
     resumes: bool = False  # a retry action's stepId: on success, control goes back to the retried step
     records_success: bool = False  # its outputs may be unset when the workflow ends: ``succeeded`` notes it
+    catches: bool = False  # a workflow step with failure actions: the callee's StepFailed is a failure
 
 
 @dataclass
@@ -165,6 +167,7 @@ class LoopView:
     resume: str | None
     succeeded: str | None
     counters: list[str]
+    failure: str | None = None  # the StepFailed of a workflow a step ran (steps with failure actions)
 
 
 @dataclass
@@ -200,6 +203,7 @@ class WorkflowView:
     sleep: str | None = None
     max_steps: str | None = None
     dependencies: list[DependencyView] = field(default_factory=list)
+    predeclared: list[tuple[str, str]] = field(default_factory=list)  # (local, annotation) before the loop
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,7 @@ class WorkflowCompiler:
         self.class_bases = Scope(sep="")
         # Outputs classes are named up front: a workflow that runs another one refers to its class.
         self.outputs_classes: dict[int, str] = {}
+        self.output_types: dict[int, dict[str, Annotation]] = {}  # id(workflow) -> output name -> its type
         for document in program.documents:
             for workflow in document.workflows:
                 self.outputs_classes[id(workflow)] = self.class_bases.claim(pascal(workflow.workflow_id)) + "Outputs"
@@ -237,8 +242,10 @@ class WorkflowCompiler:
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
         view.aliases, view.workflow_modules = _api_aliases(doc)
-        for workflow in doc.workflows:
-            view.workflows.append(_WorkflowBuilder(self, workflow, view).build())
+        # a workflow another one of this document runs is built first, so that the caller knows the types of
+        # its outputs; the module lists them in document order
+        built = {id(workflow): _WorkflowBuilder(self, workflow, view).build() for workflow in _callees_first(doc)}
+        view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
         seen: set[str] = set()
         for wf in view.workflows:
             for source in wf.sources:
@@ -271,6 +278,14 @@ class _WorkflowBuilder:
         # aliases (the body creates clients by alias) are taken.
         module_names = {name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)}
         module_names |= set(doc.workflow_modules.values())
+        # the document's workflow functions and outputs classes: a step local named like one (step
+        # 'place-order' running workflow 'place-order') would shadow the function it calls
+        own = [
+            wf for d in compiler.program.documents if d.module == doc.module for wf in d.workflows if wf is not workflow
+        ]
+        module_names |= {name for wf in own for name in (wf.py_name, wf.async_name)}
+        module_names |= {compiler.outputs_classes[id(wf)] for wf in own if id(wf) in compiler.outputs_classes}
+        module_names -= {item.py_name for item in workflow.inputs}  # named in the IR (asserted below)
         self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
@@ -280,6 +295,11 @@ class _WorkflowBuilder:
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
+        self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
+        self.predeclared: list[tuple[str, str]] = []  # (local, annotation): `local: T | None = None`
+        self.position: int | None = None  # the step being compiled (None: the workflow's outputs)
+        self.run_ids = {ref.workflow_id for ref in _workflow_refs(workflow)}  # `$workflows.<id>` read
+        self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
         self.dependencies: dict[str, str] = {}  # dependsOn workflowId -> the local holding its outputs
@@ -339,6 +359,9 @@ class _WorkflowBuilder:
                 resume=self.scope.claim("resume") if self.plan.resumes else None,
                 succeeded=self.scope.claim("succeeded") if needs_succeeded else None,
                 counters=[],
+                failure=self.scope.claim("callee_failure") if any(
+                    step.call is not None and applicable(step.on_failure) for step in wf.steps
+                ) else None,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
         steps = [self.step(step) for step in wf.steps]
@@ -400,6 +423,7 @@ class _WorkflowBuilder:
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
             dependencies=dependencies,
+            predeclared=self.predeclared,
         )
 
     def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
@@ -512,6 +536,7 @@ class _WorkflowBuilder:
     def step(self, step: Step) -> StepView:
         if step.call is not None:
             return self.call_step(step)
+        self.position = self.workflow.steps.index(step)
         op = step.operation
         assert op is not None and step.source is not None, "checked before emit"
         source = self.sources[step.source]
@@ -526,6 +551,15 @@ class _WorkflowBuilder:
         for param in step.parameters:
             value = self.value(param.value, context)
             if param.target is not None:
+                if param.target.required and isinstance(param.value, ex.StepRef) and (
+                    (param.value.step_id, param.value.name) in self.unset_reads
+                ):  # possibly unset (None) but required: fail the step by name instead of sending None
+                    self.doc.runtime_names.add("output_set")
+                    value = Typed(
+                        f"output_set({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
+                        f"{py_str(ex.to_source(param.value))})",
+                        value.annotation,  # mypy narrows through output_set's TypeVar; the text is unchanged
+                    )
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
@@ -565,6 +599,12 @@ class _WorkflowBuilder:
             local = self.scope.claim(snake(name)) if snake(name) not in self.scope.taken else self.scope.claim(
                 f"{step.py_name}_{snake(name)}"
             )
+            if (step.step_id, name) in self.unset_reads:  # declared before the loop, None until the step succeeds
+                annotation = typed.annotation if typed.annotation.text == "Any" else _optional(typed.annotation)
+                self.predeclared.append((local, annotation.text))
+                assignments.append((local, typed.code))
+                self.step_outputs[(step.step_id, name)] = Typed(local, annotation)
+                continue
             declared = local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
             assignments.append((declared if typed.code.startswith("read_output(") else local, typed.code))
             self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
@@ -581,6 +621,7 @@ class _WorkflowBuilder:
         are the callee's outputs (``$outputs.<name>`` in the step's ``outputs``, or all of them)."""
         call = step.call
         assert call is not None and call.target is not None, "bound before emit"
+        self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
             f"{inputs[name].py_name}={self.value(value, None).code}"
@@ -589,7 +630,10 @@ class _WorkflowBuilder:
         ]
         wanted = [(name, expr) for name, expr in step.outputs.items() if (step.step_id, name) in self.used_outputs]
         unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop) else None
+        read = call.workflow_id in self.run_ids or call.text in self.run_ids  # `$workflows.<id>` reads its outputs
+        var = self.scope.claim(step.py_name) if (step.success_criteria or wanted or self.loop or read) else None
+        if var is not None:
+            self.step_vars[step.step_id] = var
         context = _StepContext(step, var, None, None)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(
@@ -624,12 +668,28 @@ class _WorkflowBuilder:
             or view.assignments
             or any(a.condition or a.kind == "retry" for a in actions)
             or (not view.failure_always and step.call is None)
+            or step.step_id in self.step_vars
         ):
             view.var = None  # nothing reads the response
         position = self.workflow.steps.index(step)
         following = self.workflow.steps[position + 1 : position + 2]
         view.next_label = py_str(following[0].step_id) if following else None
         view.resumes = step.step_id in self.plan.resumes
+        if step.call is not None and view.failure_actions:
+            # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
+            # $outputs do not hold then (there are none)
+            view.catches = True
+            assert self.loop.failure is not None
+            for view_action, action in zip(view.failure_actions, applicable(step.on_failure), strict=True):
+                reads = any(
+                    isinstance(ref, ex.OutputRef)
+                    for c in action.criteria
+                    for node in (c.condition, c.context)
+                    if node is not None
+                    for ref in ex.expressions_in(node)
+                )
+                if reads and view_action.condition is not None:
+                    view_action.condition = f"{self.loop.failure} is None and ({view_action.condition})"
         view.records_success = self.loop.succeeded is not None and step.step_id not in self.plan.set_at_exit and any(
             (step.step_id, name) in self.used_outputs for name in step.outputs
         )
@@ -662,6 +722,9 @@ class _WorkflowBuilder:
             parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
                      for p in payload.parts]  # fmt: skip
             code = " + ".join(parts)
+        elif isinstance(payload, dict) and media.endswith(("/xml", "+xml")):  # {root: content}, see lowering
+            self.doc.runtime_names.add("to_xml")
+            code = f"to_xml({self.value(payload, context).code})"
         else:
             code = self.value(payload, context).code
         if step.body_replacements:
@@ -732,16 +795,28 @@ class _WorkflowBuilder:
             if expr.path:
                 return self.pointer(typed.code, expr.path)
             return typed
+        if isinstance(expr, ex.WorkflowRef):
+            found = resolve_workflow_ref(self.workflow, expr, self.position, self.plan)
+            if isinstance(found, SelfInput):
+                return self.expression(ex.InputRef(found.name, expr.path), context)
+            if isinstance(found, StepRun):
+                return self.workflow_run(expr, found)
+        if isinstance(expr, ex.OutputRef) and self.position is None:  # another output of this workflow
+            typed = self.expression(self.workflow.outputs[expr.name], None)
+            return self.pointer(typed.code, expr.path) if expr.path else typed
         if isinstance(expr, ex.WorkflowRef) and expr.workflow_id in self.dependencies:
             callee = next(c.target for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
             assert callee is not None
             code = f"{self.dependencies[expr.workflow_id]}.{output_fields(callee)[expr.name]}"
-            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
+            call = next(c for c in self.workflow.depends_on if c.param == self.dependencies[expr.workflow_id])
+            return self.pointer(code, expr.path) if expr.path else Typed(code, self.output_type(call, expr.name))
         if isinstance(expr, ex.OutputRef) and context is not None and context.step.call is not None:
             callee = context.step.call.target
             assert callee is not None and context.var is not None
             code = f"{context.var}.{output_fields(callee)[expr.name]}"
-            return self.pointer(code, expr.path) if expr.path else Typed(code, _any())
+            call = context.step.call
+            assert call is not None
+            return self.pointer(code, expr.path) if expr.path else Typed(code, self.output_type(call, expr.name))
         if context is None or context.var is None:
             return Typed("None", Annotation(ast.Constant(None)))
         var = context.var
@@ -759,6 +834,29 @@ class _WorkflowBuilder:
         if isinstance(expr, ex.RequestRef):
             return self.request(expr, context)
         return Typed("None", Annotation(ast.Constant(None)))
+
+    def output_type(self, call: WorkflowCall, name: str) -> Annotation:
+        """The type of output ``name`` of the workflow ``call`` runs: its field's type when the workflow is
+        in this module (its type names are this module's); ``Any`` for another module's workflow (its names
+        are that module's imports)."""
+        types = self.compiler.output_types.get(id(call.target)) if call.target_module == self.doc.module else None
+        return types[name] if types is not None and name in types else _any()
+
+    def workflow_run(self, expr: ex.WorkflowRef, found: StepRun) -> Typed:
+        """``$workflows.<id>.outputs|inputs.<name>`` of the run of ``<id>`` by an earlier step: its outputs
+        object, or the value the step passed (the callee's default, else None, when it passed none)."""
+        step = self.workflow.steps[found.index]
+        callee = found.call.target
+        assert callee is not None
+        if expr.field == "outputs":
+            code = f"{self.step_vars[step.step_id]}.{output_fields(callee)[expr.name]}"
+            typed = Typed(code, self.output_type(found.call, expr.name))
+        elif expr.name in step.call_inputs:
+            typed = self.value(step.call_inputs[expr.name][0], None)
+        else:
+            item = next(i for i in callee.inputs if i.name == expr.name)
+            typed = self.value(item.default if item.has_default else None, None)
+        return self.pointer(typed.code, expr.path) if expr.path else typed
 
     def pointer(self, code: str, tokens: tuple[str, ...]) -> Typed:
         self.doc.runtime_names.add("json_pointer")
@@ -792,8 +890,10 @@ class _WorkflowBuilder:
         """The steps (ids) an output expression reads whose outputs may be unset when the workflow ends."""
         if self.plan is None:
             return []
-        found = []
+        found: list[str] = []
         for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
+            if isinstance(ref, ex.OutputRef) and ref.name in self.workflow.outputs:  # acyclic: checked
+                found.extend(s for s in self.maybe_unset(self.workflow.outputs[ref.name]) if s not in found)
             if isinstance(ref, ex.StepRef) and ref.step_id not in self.plan.set_at_exit and ref.step_id not in found:
                 found.append(ref.step_id)
         return found
@@ -960,6 +1060,7 @@ class _WorkflowBuilder:
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
+        self.position = None
         views = []
         fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
@@ -974,6 +1075,7 @@ class _WorkflowBuilder:
             views.append(
                 OutputView(fields[name], py_str(name), typed.annotation.text, typed.code, comment(f"`{source}`"))
             )
+            self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
         for typed in self.step_outputs.values():
             merge_imports(self.doc.imports, typed.annotation.imports)
         return views
@@ -1082,6 +1184,79 @@ def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     for output in workflow.outputs.values():
         visit(output)
     return found
+
+
+def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
+    """The document's workflows, each after the workflows of this document it runs (steps, actions,
+    dependsOn); a cycle is an error reported by the checks before emit."""
+    order: list[Workflow] = []
+    done: set[int] = set()
+
+    def visit(workflow: Workflow) -> None:
+        if id(workflow) in done:
+            return
+        done.add(id(workflow))
+        calls = [step.call for step in workflow.steps] + list(workflow.depends_on)
+        calls += [a.call for step in workflow.steps for a in step.on_success + step.on_failure]
+        for call in calls:
+            if call is not None and call.target is not None and call.target.document == doc.path:
+                visit(call.target)
+        order.append(workflow)
+
+    for workflow in doc.workflows:
+        visit(workflow)
+    return order
+
+
+def _workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
+    """Every ``$workflows.<id>...`` expression of ``workflow``."""
+    values: list[Any] = [workflow.outputs]
+    for step in workflow.steps:
+        values += [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
+        values += [step.body, *step.outputs.values()]
+        values += [x for c in step.success_criteria + [c for a in step.on_success + step.on_failure for c in a.criteria]
+                   for x in (c.condition, c.context)]  # fmt: skip
+    return [
+        ref
+        for value in values
+        for leaf in _leaves(value)
+        for ref in (ex.expressions_in(leaf) if not isinstance(leaf, str) else ())
+        if isinstance(ref, ex.WorkflowRef)
+    ]
+
+
+def _possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:
+    """(step id, output) pairs some step reads where the output's step may not have succeeded (the
+    ``possibly-unset-step-output`` warning): their locals are declared ``T | None = None`` before the loop."""
+    found: set[tuple[str, str]] = set()
+    for step in workflow.steps:
+        sound = flow.set_before.get(step.step_id, set())
+        own = [c for a in step.on_success for c in a.criteria]
+        values: list[Any] = [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
+        values += [step.body, *step.outputs.values()]
+        values += [x for c in step.success_criteria + [c for a in step.on_failure for c in a.criteria]
+                   for x in (c.condition, c.context)]  # fmt: skip
+        own_values = [x for c in own for x in (c.condition, c.context)]
+        for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
+            for leaf in _leaves(value):
+                for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
+                    if not isinstance(ref, ex.StepRef) or ref.step_id in sound:
+                        continue
+                    if own_ok and ref.step_id == step.step_id:
+                        continue
+                    found.add((ref.step_id, ref.name))
+    return found
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool | int | float):
+        yield value
 
 
 _EXPR_TYPES = (

@@ -10,8 +10,9 @@ A workflow with success or failure actions runs as a loop over step labels.  Eac
   to the retried step.
 
 A step output is certainly assigned where the success of its step *dominates* (every path from the entry
-passes through it): that decides which ``$steps`` references are sound (elsewhere a located error) and which
-workflow outputs may be unset when the workflow ends (those are ``None`` then, and typed optional).
+passes through it): that decides which ``$steps`` references are sound and which workflow outputs may be unset
+when the workflow ends (those are ``None`` then, and typed optional).  A reference read where its step's success
+is on some paths only is a warning (the value is ``None`` on the others); where it is on none, an error.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class FlowPlan:
     # step id -> step ids whose success dominates the step's attempt (their outputs are always set there)
     set_before: dict[str, set[str]] = field(default_factory=dict)
     set_at_exit: set[str] = field(default_factory=set)  # step ids whose success dominates the exit
+    # step id -> step ids whose success is on *some* path to the step's attempt (their outputs may be set there)
+    may_set_before: dict[str, set[str]] = field(default_factory=dict)
     resumes: set[str] = field(default_factory=set)  # step ids named by a retry action's stepId
     reaches_exit: bool = True
 
@@ -106,12 +109,18 @@ def plan(workflow: Workflow) -> FlowPlan:
     for i, step in enumerate(steps):
         result.set_before[step.step_id] = {steps[j].step_id for kind, j in dom[("try", i)] if kind == "ok"}
     result.set_at_exit = {steps[j].step_id for kind, j in dom[EXIT] if kind == "ok"} if result.reaches_exit else set()
+    for j, step in enumerate(steps):
+        if ("ok", j) not in reachable:
+            continue
+        for kind, i in _reachable(edges, ("ok", j)):
+            if kind == "try":
+                result.may_set_before.setdefault(steps[i].step_id, set()).add(step.step_id)
     return result
 
 
-def _reachable(edges: dict[Node, set[Node]]) -> set[Node]:
-    seen = {ENTRY}
-    pending = [ENTRY]
+def _reachable(edges: dict[Node, set[Node]], start: Node = ENTRY) -> set[Node]:
+    seen = {start}
+    pending = [start]
     while pending:
         for node in edges.get(pending.pop(), set()):
             if node not in seen:

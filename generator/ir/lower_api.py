@@ -443,12 +443,22 @@ class ApiLowering:
                 base, node = self.workspace.follow(self.path, raw, raw_list.at(index))
                 if not isinstance(node, dict) or "name" not in node or "in" not in node:
                     continue
+                if self._ignored_header(node):
+                    continue
                 param = self._parameter(node, base, raw_list.at(index), op_name)
                 key = (param.name.lower() if param.location == "header" else param.name, param.location)
                 merged[key] = param
         for param in merged.values():
             param.py_name = names.claim(param.py_name)
         return list(merged.values())
+
+    def _ignored_header(self, node: dict[str, Any]) -> bool:
+        """OpenAPI 3.x: a header parameter named ``Accept`` or ``Content-Type`` "SHALL be ignored" (the media
+        types of the request body and responses say them). ``Authorization`` is kept as a parameter: documents
+        use it for credentials their security schemes do not describe."""
+        if "openapi" not in self.root or "x-original-format" in self.root:
+            return False  # Swagger 2.0 has no such rule
+        return node.get("in") == "header" and str(node.get("name")).lower() in {"accept", "content-type"}
 
     def _parameter(self, node: dict[str, Any], base: Path, loc: Loc, op_name: str) -> Parameter:
         location = str(node["in"])
@@ -469,6 +479,7 @@ class ApiLowering:
             style=node.get("style") if isinstance(node.get("style"), str) else None,
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
+            media=node.get("schema") is None and isinstance(node.get("content"), dict),
         )
 
     def _body(self, raw: Any, op: YMap, op_name: str) -> Body | None:
@@ -485,12 +496,27 @@ class ApiLowering:
         media = self._mapping(content[chosen])
         schema_node = media.get("schema")
         schema = self.table.hoist(schema_node, base, f"{op_name}_request") if schema_node is not None else None
+        xml_roots: dict[str, tuple[str, str | None]] = {}
+        for name in media_types:
+            raw_schema = self._mapping(content[name]).get("schema")
+            if name.split(";")[0].strip().lower().endswith(("/xml", "+xml")) and isinstance(raw_schema, dict):
+                ref = raw_schema.get("$ref")
+                found = self.workspace.resolve(base, ref, None, report=False) if isinstance(ref, str) else None
+                target = found.node if found is not None else raw_schema
+                xml = self._mapping(target.get("xml")) if isinstance(target, dict) else {}
+                root = xml.get("name") if isinstance(xml.get("name"), str) else None
+                if root is None and isinstance(ref, str) and "/" in ref:
+                    root = ref.rsplit("/", 1)[1]
+                if root:
+                    namespace = xml.get("namespace") if isinstance(xml.get("namespace"), str) else None
+                    xml_roots[name.split(";")[0].strip().lower()] = (root, namespace)
         return Body(
             content_type=chosen,
             schema=schema,
             required=node.get("required") is True,
             description=_text(node.get("description")),
             content_types=media_types,
+            xml_roots=xml_roots,
         )
 
     def _responses(self, raw: Any, op: YMap, op_name: str) -> list[Response]:

@@ -10,7 +10,7 @@ import difflib
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import unquote_plus
 
 from ..diagnostics import Diagnostics, Loc, Severity, source_line
@@ -51,6 +51,7 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+_EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
 
 
 def _kind(value: Any) -> str:
@@ -116,6 +117,12 @@ class WorkflowLowering:
             self.diagnostics.error(
                 "missing-field", "an Arazzo document needs a non-empty 'workflows' list", self.root.loc
             )
+        # the function names first, so that an input is not named like a workflow function it calls
+        self.function_pairs: dict[str, tuple[str, str]] = {}
+        for raw in raw_workflows if isinstance(raw_workflows, YList) else []:
+            workflow_id = raw.get("workflowId") if isinstance(raw, YMap) else None
+            if isinstance(workflow_id, str) and workflow_id and workflow_id not in self.function_pairs:
+                self.function_pairs[workflow_id] = self.function_names.claim_pair(snake(workflow_id))
         for raw in (
             self._mappings(raw_workflows, "a workflow")
             if isinstance(raw_workflows, YList)
@@ -133,7 +140,7 @@ class WorkflowLowering:
                 )
                 continue
             seen[workflow_id] = raw.at("workflowId")
-            workflows.append(self._workflow(raw, workflow_id, *self.function_names.claim_pair(snake(workflow_id))))
+            workflows.append(self._workflow(raw, workflow_id, *self.function_pairs[workflow_id]))
         return ArazzoDocument(
             path=self.path,
             module=self.module,
@@ -147,7 +154,9 @@ class WorkflowLowering:
     # -- workflow -------------------------------------------------------------------------------------
     def _workflow(self, raw: YMap, workflow_id: str, py_name: str, async_name: str) -> Workflow:
         controlled = _has_actions(raw)
-        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set()))
+        called = {self.function_pairs[w] for w in _called_workflow_ids(raw) if w in self.function_pairs}
+        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set())
+                      | {name for pair in called for name in pair})  # fmt: skip
         inputs = self._inputs(raw, names)
         raw_params = raw.get("parameters")
         wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
@@ -500,7 +509,10 @@ class WorkflowLowering:
         where = ", ".join(
             f"{name} ({api.path.name})" for name, api in candidates.items()
         )
-        hint = difflib.get_close_matches(operation_id, all_ids, n=1)
+        # operationIds are case-sensitive (OpenAPI); a match ignoring case is the likeliest intent
+        hint = [i for i in all_ids if i.lower() == operation_id.lower()][:1] or difflib.get_close_matches(
+            operation_id, all_ids, n=1
+        )
         self.diagnostics.error(
             "unknown-operation",
             f"operationId '{operation_id}' is not in {where}"
@@ -522,6 +534,26 @@ class WorkflowLowering:
             for op in api.operations:
                 if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
                     return name, api, op
+        if len(tokens) == 2 and tokens[0] == "paths":
+            # a pointer to a Path Item (the OAI LoginAndRetrievePets example): unambiguous when it has one operation
+            ops = [op for op in api.operations if op.path == tokens[1]]
+            if len(ops) == 1:
+                self.diagnostics.warning(
+                    "operation-path-to-path-item",
+                    f"operationPath '{value}' points to a path item, not an operation; its only operation "
+                    f"({ops[0].method.lower()}, {ops[0].operation_id}) is used: write '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return name, api, ops[0]
+            if ops:
+                methods = ", ".join(op.method.lower() for op in ops)
+                self.diagnostics.error(
+                    "unknown-operation",
+                    f"operationPath '{value}' points to a path item, not an operation; append one of its "
+                    f"methods ({methods}), e.g. '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return None, None, None
         self.diagnostics.error(
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )
@@ -634,7 +666,31 @@ class WorkflowLowering:
                 late.append((_pointer_tokens(target), value))  # the payload exists only at run time
                 continue
             payload = _replace(payload, target, value, self.diagnostics, target_loc)
+        if isinstance(payload, dict) and media.lower().endswith(("/xml", "+xml")):
+            payload = self._xml_payload(payload, media, operation, payload_loc)
         return payload, content_type, "payload" in body, late
+
+    def _xml_payload(self, payload: dict[str, Any], media: str, operation: Operation | None, loc: Loc) -> Value:
+        """An XML payload written as a mapping: ``{root: content}``, serialised when the request is made
+        (``to_xml``). The root element is the body schema's ``xml.name`` (else its component name, with
+        ``xml.namespace`` as ``xmlns``) and the mapping its content; without a schema name the mapping's one
+        member is the root."""
+        known = operation.body.xml_roots.get(media.lower()) if operation is not None and operation.body else None
+        if known is not None:
+            root, namespace = known
+            content = payload[root] if list(payload) == [root] else payload
+            if namespace and isinstance(content, dict) and "@xmlns" not in content:
+                content = {"@xmlns": namespace, **content}
+            return {root: content}
+        if len(payload) != 1:
+            self.diagnostics.error(
+                "invalid-payload",
+                f"an XML payload written as a mapping needs exactly one member, the root element, when the "
+                f"request body schema names none (it has {len(payload)}: {', '.join(payload) or 'none'})",
+                loc,
+            )
+            return None
+        return payload
 
     def _json_text_payload(self, text: str, loc: Loc) -> Value:
         """A string payload for a JSON media type is the JSON text of the body (the specification's "JSON
@@ -702,10 +758,12 @@ class WorkflowLowering:
 
     def _fold_sources(self, value: Any, loc: Loc) -> Any:
         """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
-        the text the document gives them."""
+        the text the document gives them; so are ``$components.<kind>.<name>`` (:meth:`_component_value`)."""
         if isinstance(value, ex.SourceRef):
             text = self._source_field(value, loc)
             return text if text is not None else value
+        if isinstance(value, ex.ComponentRef):
+            return self._component_value(value, loc)
         if not isinstance(value, ex.Template):
             return value
         parts: list[Any] = []
@@ -713,6 +771,16 @@ class WorkflowLowering:
             if isinstance(part, ex.SourceRef):
                 text = self._source_field(part, loc)
                 part = text if text is not None else part
+            if isinstance(part, ex.ComponentRef):  # embedded: its value as text (JSON text unless a string)
+                folded = self._component_value(part, loc)
+                if isinstance(folded, ex.Template):
+                    for inner in folded.parts:
+                        if isinstance(inner, str) and parts and isinstance(parts[-1], str):
+                            parts[-1] += inner
+                        elif inner != "":
+                            parts.append(inner)
+                    continue
+                part = folded if isinstance(folded, (str, *_EXPR_NODES)) else json.dumps(folded)  # type: ignore[assignment]
             if isinstance(part, str) and parts and isinstance(parts[-1], str):
                 parts[-1] += part
             elif part != "":
@@ -720,6 +788,55 @@ class WorkflowLowering:
         if all(isinstance(part, str) for part in parts):
             return "".join(parts)
         return ex.Template(tuple(parts))
+
+    def _component_value(self, ref: ex.ComponentRef, loc: Loc, seen: frozenset[str] = frozenset()) -> Any:
+        """``$components.<kind>.<name>`` used as a value (not as a ``reference``): known at build time.
+
+        ``$components.parameters.<name>`` is that parameter's ``value`` (its expressions stay expressions, read
+        where it is used); the other kinds (``inputs``, ``successActions``, ``failureActions``) are the component
+        as written, a JSON literal. An unknown component is ``unresolved-reference``; a parameter whose value
+        refers to itself is ``invalid-reference``."""
+        table = self.components.get(ref.kind)
+        if not isinstance(table, dict) or ref.name not in table:
+            self.diagnostics.error("unresolved-reference", f"components.{ref.kind} has no '{ref.name}'", loc)
+            return None
+        item = table[ref.name]
+        if ref.kind != "parameters":
+            return to_plain(item)
+        key = f"{ref.kind}.{ref.name}"
+        if key in seen:
+            self.diagnostics.error("invalid-reference", f"components.{key} refers to itself through its value", loc)
+            return None
+        if not isinstance(item, YMap) or "value" not in item:
+            self.diagnostics.error("missing-field", f"components.{key} has no 'value'", loc)
+            return None
+        raw = item["value"]
+        if isinstance(raw, str):
+            notes: list[Nonstandard] = []
+            try:
+                parsed = parse_value(raw, notes)
+            except ExpressionError:
+                return raw  # reported where the parameter is used as a parameter, if it is
+            if isinstance(parsed, ex.ComponentRef):
+                return self._component_value(parsed, loc, seen | {key})
+            return self._fold_sources(parsed, item.at("value"))
+        return self._value(raw, item.at("value"))
+
+    def _fold_condition(self, node: Any, loc: Loc) -> Any:
+        """A condition with its ``$sourceDescriptions.<name>.url|name|type`` and ``$components.*`` operands
+        replaced by their (build-time) values, as literals."""
+        if isinstance(node, ex.Compare):
+            return ex.Compare(node.op, self._fold_condition(node.left, loc), self._fold_condition(node.right, loc))
+        if isinstance(node, ex.And | ex.Or):
+            return type(node)(self._fold_condition(node.left, loc), self._fold_condition(node.right, loc))
+        if isinstance(node, ex.Not | ex.Truthy):
+            return type(node)(self._fold_condition(node.operand, loc))
+        if isinstance(node, ex.SourceRef | ex.ComponentRef):
+            folded = self._fold_sources(node, loc)
+            if folded is None or isinstance(folded, bool | int | float | str):
+                return ex.Literal(folded)
+            return folded if isinstance(folded, _EXPR_NODES) else node
+        return node
 
     def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
         declared = self.root.get("sourceDescriptions")
@@ -789,7 +906,7 @@ class WorkflowLowering:
                 self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
                 return None
             self._nonstandard(notes, loc)
-            return Criterion(text, "simple", condition, context, loc)
+            return Criterion(text, "simple", self._fold_condition(condition, loc), context, loc)
         if context is None:
             self.diagnostics.error(
                 "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
@@ -976,6 +1093,27 @@ class WorkflowLowering:
 
 
 _CONTROL_PARAMETERS = {"sleep", "max_steps"}
+
+
+def _called_workflow_ids(raw: YMap) -> set[str]:
+    """The workflowIds (of this document: written bare) a workflow runs: steps, their and the workflow's
+    actions, dependsOn."""
+    found: set[str] = set()
+    depends = raw.get("dependsOn")
+    if isinstance(depends, list):
+        found.update(item for item in depends if isinstance(item, str))
+    holders: list[Any] = [raw]
+    steps = raw.get("steps")
+    holders += [step for step in steps if isinstance(step, dict)] if isinstance(steps, list) else []
+    for holder in holders:
+        if holder is not raw and isinstance(holder.get("workflowId"), str):
+            found.add(holder["workflowId"])
+        for key in ("successActions", "failureActions", "onSuccess", "onFailure"):
+            actions = holder.get(key)
+            for action in actions if isinstance(actions, list) else []:
+                if isinstance(action, dict) and isinstance(action.get("workflowId"), str):
+                    found.add(action["workflowId"])
+    return found
 
 
 def _has_actions(raw: YMap) -> bool:

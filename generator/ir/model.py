@@ -73,6 +73,7 @@ class Parameter:
     deprecated: bool = False
     greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
     path_key_value: str | None = None  # a query parameter the path key also fixes (``?list-type=2``): its value
+    media: bool = False  # described by ``content`` (a media type: the value is sent as its JSON text), not ``schema``
     # a header, query or cookie parameter that carries a credential (Authorization, an apiKey security scheme's
     # name, token, api_key, ...): optional in the client method, since the client's configuration can send it
     credential: bool = False
@@ -91,6 +92,8 @@ class Body:
     required: bool
     description: str
     content_types: list[str] = field(default_factory=list)
+    # XML media type -> (root element name, namespace) from its schema's ``xml`` object or component name
+    xml_roots: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass
