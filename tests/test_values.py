@@ -750,3 +750,69 @@ def test_expressions_inside_object_outputs_are_checked(tmp_path: Path) -> None:
             "inputs of workflow 'literals'"
         )
     ]
+
+
+# -- optional values where a value is required ------------------------------------------------------------
+OPTIONAL_TO_REQUIRED_API = GET_ITEM + """
+/items:
+  post:
+    operationId: createItem
+    requestBody:
+      required: true
+      content: {application/json: {schema: {$ref: "#/components/schemas/Item"}}}
+    responses:
+      "201": {description: created}
+"""
+OPTIONAL_TO_REQUIRED = """
+- workflowId: copy
+  inputs:
+    type: object
+    properties:
+      id: {type: string}
+      item: {type: object}
+  steps:
+    - stepId: read
+      operationId: getItem
+      parameters: [{name: id, in: path, value: $inputs.id}]
+    - stepId: write
+      operationId: createItem
+      requestBody: {contentType: application/json, payload: $inputs.item}
+"""
+
+
+def test_an_optional_input_given_to_a_required_parameter_or_body_type_checks_and_fails_by_name(
+    tmp_path: Path,
+) -> None:
+    """The inputs are optional (no ``required``), the path parameter and the body are required: the package
+    passes ``mypy --strict`` (the value is narrowed), a given value is sent, and ``None`` fails the step
+    with ``StepFailed`` naming the expression before any request is made (never ``GET /items/None``)."""
+    import os
+    import subprocess
+    import sys
+
+    package, warnings = build(tmp_path, api(OPTIONAL_TO_REQUIRED_API, ITEM_SCHEMA), flow(OPTIONAL_TO_REQUIRED), "opt_req")
+    assert warnings == []
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "opt_req"],
+        cwd=tmp_path / "out", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    script = {("GET", "/items/7"): [Reply(200, {"id": "7", "name": "n"})], ("POST", "/items"): [Reply(201)]}
+    _, requests = run_both(package, "copy", script, id="7", item={"id": "8", "name": "m"})
+    assert [r.line for r in requests] == ["GET /items/7", "POST /items"]
+    assert requests[1].json() == {"id": "8", "name": "m"}
+    step_failed = package._runtime.StepFailed
+    with scripted(script) as server, package.apis.things.Client(server.url) as client:
+        with pytest.raises(step_failed) as missing_id:
+            package.workflows.things.copy(things_api=client, item={"id": "8"})
+        with pytest.raises(step_failed) as missing_item:
+            package.workflows.things.copy(things_api=client, id="7")
+    assert str(missing_id.value) == (
+        "workflow 'copy' step 'read' failed: no response does not satisfy $inputs.id is set (the required path "
+        "parameter 'id' of getItem needs a value)"
+    )
+    assert str(missing_item.value) == (
+        "workflow 'copy' step 'write' failed: no response does not satisfy $inputs.item is set (the request body "
+        "of createItem needs a value)"
+    )
+    assert [r.line for r in server.requests] == ["GET /items/7"]

@@ -614,6 +614,15 @@ def output_set(value: T | None, workflow: str, step: str, expression: str) -> T:
     return value
 
 
+def required_value(value: T | None, workflow: str, step: str, expression: str, needed_by: str) -> T:
+    """``value`` where ``needed_by`` (a required parameter or request body) needs it: ``None`` (an optional
+    input not given, a JSON ``null``) fails the step with ``StepFailed`` naming the expression, rather than
+    sending ``None``."""
+    if value is None:
+        raise StepFailed(workflow, step, f"{expression} is set ({needed_by} needs a value)")
+    return value
+
+
 def to_xml(document: Mapping[str, Any]) -> str:
     """An XML payload written as a mapping, ``{root: content}``: a mapping's members are child elements (a
     member named ``@name`` is an attribute), a list repeats its element, ``None`` is an empty element, other

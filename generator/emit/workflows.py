@@ -560,6 +560,11 @@ class _WorkflowBuilder:
                         f"{py_str(ex.to_source(param.value))})",
                         value.annotation,  # mypy narrows through output_set's TypeVar; the text is unchanged
                     )
+                elif param.target.required and not param.target.credential and value.annotation.optional:
+                    # an optional input (or a nullable value) given to a required parameter: the step fails by
+                    # name when it is None rather than sending None (and the call type-checks)
+                    what = f"the required {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
+                    value = self.required_value(value, step, param.value, what)
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
@@ -726,7 +731,10 @@ class _WorkflowBuilder:
             self.doc.runtime_names.add("to_xml")
             code = f"to_xml({self.value(payload, context).code})"
         else:
-            code = self.value(payload, context).code
+            typed = self.value(payload, context)
+            if op.body.required and typed.annotation.optional:
+                typed = self.required_value(typed, step, payload, f"the request body of {op.operation_id}")
+            code = typed.code
         if step.body_replacements:
             self.doc.runtime_names.add("with_replacements")
             pairs = [
@@ -738,6 +746,18 @@ class _WorkflowBuilder:
         if step.body_content_type and step.body_content_type != op.body.content_type:
             args.append(f"content_type={py_str(step.body_content_type)}")
         return args
+
+    def required_value(self, value: Typed, step: Step, source: Any, what: str) -> Typed:
+        """``value`` (typed ``T | None``) where ``what`` needs a ``T``: ``required_value`` raises ``StepFailed``
+        naming the expression when it is ``None``, and narrows the type for mypy."""
+        self.doc.runtime_names.add("required_value")
+        written = source if isinstance(source, str) else _source_text(source)
+        code = (
+            f"required_value({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
+            f"{py_str(written)}, {py_str(what)})"
+        )
+        members = [m for m in union_members(value.annotation.node) if not (isinstance(m, ast.Constant) and m.value is None)]
+        return Typed(code, Annotation(make_union(members), value.annotation.imports) if members else _any())
 
     def as_text(self, value: Typed) -> str:
         if value.annotation.text == "str":
