@@ -98,9 +98,9 @@ class WorkflowLowering:
         self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
         self.arazzo_sources = arazzo_sources or {}  # the `type: arazzo` sources: name -> document
         declared = root.get("sourceDescriptions")
-        self.declared_sources = {
-            item.get("name") for item in declared if isinstance(item, dict)
-        } if isinstance(declared, list) else set()
+        self.declared_sources = [
+            item["name"] for item in declared if isinstance(item, dict) and isinstance(item.get("name"), str)
+        ] if isinstance(declared, list) else []  # fmt: skip
         self.module = module
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
@@ -530,9 +530,21 @@ class WorkflowLowering:
     def _unknown_source(self, name: str, loc: Loc) -> None:
         if name in self.declared_sources:
             return  # declared but unresolved: reported where it is declared
-        known = ", ".join(self.sources) or "none"
+        declared = list(dict.fromkeys(self.declared_sources))
+        unresolved = [source for source in declared if source not in self.sources and source not in self.arazzo_sources]
+        if not declared:
+            known = "no sourceDescriptions are declared"
+        elif len(unresolved) == len(declared):
+            known = f"declared: {', '.join(declared)}; none of them resolved"
+        else:
+            known = f"declared: {', '.join(declared)}" + (
+                f"; {', '.join(repr(s) for s in unresolved)} did not resolve" if unresolved else ""
+            )
+        hint = difflib.get_close_matches(name, declared, n=1)
         self.diagnostics.error(
-            "unknown-source", f"no sourceDescription named '{name}' (known: {known})", loc
+            "unknown-source",
+            f"no sourceDescription named '{name}' ({known})" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+            loc,
         )
 
     def _parameters(self, wf_params: YList, raw: YMap, operation: Operation | None) -> list[StepParameter]:

@@ -1,0 +1,76 @@
+"""Diagnostics that used to be wrong, cascade or be missing (issue 7): each test asserts the exact lines.
+
+Every case compiles a small document against the Jobs API of ``tests/test_flow.py`` and compares the sorted
+``path:line:col: severity[rule]: message`` headlines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.scripted import compile_files
+from tests.test_flow import HEAD, JOBS_API  # noqa: F401 - HEAD is used by later cases
+
+FLOW = "specs/arazzo/jobs.arazzo.yaml"
+
+
+def diagnose(tmp_path: Path, flow: str, extra: dict[str, str] | None = None) -> list[str]:
+    files = {"openapi/jobs.yaml": JOBS_API, "arazzo/jobs.arazzo.yaml": flow, **(extra or {})}
+    _, headlines = compile_files(tmp_path, files, "located_pkg")
+    prefix = str(tmp_path / "specs") + "/"
+    return [line.replace(prefix, "specs/") for line in headlines]
+
+
+# -- unknown-source names the declared sources ------------------------------------------------------------
+def test_unknown_source_names_the_declared_sources_that_did_not_resolve(tmp_path: Path) -> None:
+    flow = """
+arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/missing.yaml}
+  - {name: other, url: ../openapi/jobs.yaml}
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: $sourceDescriptions.job.getJob
+      - stepId: get2
+        operationPath: '{$sourceDescriptions.nope.url}#/paths/~1jobs/post'
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:10:22: error[unknown-source]: no sourceDescription named 'job' (declared: jobs, other; "
+            "'jobs' did not resolve); did you mean 'jobs'?"
+        ),
+        (
+            f"{FLOW}:12:24: error[unknown-source]: no sourceDescription named 'nope' (declared: jobs, other; "
+            "'jobs' did not resolve)"
+        ),
+        (
+            f"{FLOW}:4:23: error[unresolved-source]: source url '../openapi/missing.yaml' does not resolve: no file "
+            "at specs/openapi/missing.yaml"
+        ),
+    ]
+
+
+def test_unknown_source_when_no_declared_source_resolved(tmp_path: Path) -> None:
+    flow = """
+arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/missing.yaml}]
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: $sourceDescriptions.other.getJob
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:3:40: error[unresolved-source]: source url '../openapi/missing.yaml' does not resolve: no file "
+            "at specs/openapi/missing.yaml"
+        ),
+        (
+            f"{FLOW}:8:22: error[unknown-source]: no sourceDescription named 'other' (declared: jobs; none of them "
+            "resolved)"
+        ),
+    ]
