@@ -74,3 +74,38 @@ workflows:
             "resolved)"
         ),
     ]
+
+
+# -- an output whose expression is malformed still exists -------------------------------------------------
+def test_a_malformed_output_is_reported_once_at_its_bad_part_and_still_exists(tmp_path: Path) -> None:
+    # main: a mapping or list output with a malformed expression inside was dropped, so every use of it was
+    # also reported as 'unknown-step-output' (a string output was kept already)
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: create
+        operationId: createJob
+        outputs:
+          obj: {a: $response.bodyx, b: [1, $steps.use.outputz.y]}
+      - stepId: use
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.create.outputs.obj}]
+    outputs: {all: {o: $steps.create.outputs.obj, p: $inputs.}, used: $steps.create.outputs.obj}
+  - workflowId: v
+    steps:
+      - stepId: call
+        workflowId: w
+        outputs: {x: $outputs.all}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:11:30: error[invalid-expression]: unknown response source 'bodyx' in '$response.bodyx'; "
+            "expected one of header, body; did you mean 'body'?"
+        ),
+        (
+            f"{FLOW}:11:55: error[invalid-expression]: unsupported reference '$steps.use.outputz'; expected "
+            "'$steps.use.outputs.<name>'"
+        ),
+        f"{FLOW}:15:62: error[invalid-expression]: incomplete runtime expression '$inputs'; expected '$inputs.<name>'",
+    ]

@@ -342,7 +342,7 @@ class WorkflowLowering:
             if self.diagnostics.count(Severity.ERROR) == errors:
                 outputs[name] = parsed
                 locs[name] = loc
-            elif isinstance(value, str):
+            else:
                 # malformed and reported: the output still exists, so uses of it are not reported again
                 outputs[name] = None
                 locs[name] = loc
