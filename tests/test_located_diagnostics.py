@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.scripted import compile_files
-from tests.test_flow import HEAD, JOBS_API  # noqa: F401 - HEAD is used by later cases
+from tests.test_flow import HEAD, JOBS_API
 
 FLOW = "specs/arazzo/jobs.arazzo.yaml"
 
