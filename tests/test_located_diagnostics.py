@@ -109,3 +109,49 @@ workflows:
         ),
         f"{FLOW}:15:62: error[invalid-expression]: incomplete runtime expression '$inputs'; expected '$inputs.<name>'",
     ]
+
+
+# -- a stepId with a space --------------------------------------------------------------------------------
+SPACED = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: create job
+        operationId: createJob
+        outputs: {id: $response.body#/id}
+      - stepId: use
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "{$steps.create job.outputs.id}"}]
+        successCriteria: [{condition: "$steps.create job.outputs.id != ''"}]
+    outputs: {id: $steps.create job.outputs.id}
+"""
+
+
+def test_a_step_id_with_a_space_is_located_at_the_step_id_and_its_uses_name_it(tmp_path: Path) -> None:
+    # main: no diagnostic at the stepId, and "incomplete runtime expression '$steps.create'" in the condition
+    assert diagnose(tmp_path, SPACED) == [
+        (
+            f"{FLOW}:14:47: error[invalid-condition]: '$steps.create job' cannot be read here: stepId "
+            "'create job' does not match [A-Za-z0-9_\\-]+, so only a value that is a single runtime expression "
+            "can name it; rename the step"
+        ),
+        (
+            f"{FLOW}:8:17: warning[invalid-step-id]: stepId 'create job' does not match [A-Za-z0-9_\\-]+, the "
+            "form the Arazzo specification recommends; a condition cannot name it"
+        ),
+    ]
+
+
+def test_a_step_id_with_a_space_used_only_as_a_whole_value_builds_with_the_warning(tmp_path: Path) -> None:
+    flow = SPACED.replace("""        parameters: [{name: id, in: path, value: "{$steps.create job.outputs.id}"}]
+        successCriteria: [{condition: "$steps.create job.outputs.id != ''"}]
+""", "        parameters: [{name: id, in: path, value: $steps.create job.outputs.id}]\n")
+    tree, headlines = compile_files(tmp_path, {"openapi/jobs.yaml": JOBS_API, "arazzo/jobs.arazzo.yaml": flow},
+                                    "spaced_pkg")  # fmt: skip
+    assert tree is not None
+    assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in headlines] == [
+        (
+            f"{FLOW}:8:17: warning[invalid-step-id]: stepId 'create job' does not match [A-Za-z0-9_\\-]+, the "
+            "form the Arazzo specification recommends; a condition cannot name it"
+        ),
+    ]

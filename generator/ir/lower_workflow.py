@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+_ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
 
 
 def _kind(value: Any) -> str:
@@ -102,6 +104,7 @@ class WorkflowLowering:
             item["name"] for item in declared if isinstance(item, dict) and isinstance(item.get("name"), str)
         ] if isinstance(declared, list) else []  # fmt: skip
         self.module = module
+        self.spaced_step_ids: list[str] = []  # of the workflow being lowered: see _nonconforming_step_ids
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
@@ -154,6 +157,7 @@ class WorkflowLowering:
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
+        self.spaced_step_ids = self._nonconforming_step_ids(raw)
         for raw_step in self._mappings(self._list(raw, "steps"), "a step"):
             step_id = raw_step.get("stepId")
             if not isinstance(step_id, str) or not step_id:
@@ -201,6 +205,39 @@ class WorkflowLowering:
             controlled=controlled,
         )
         return workflow
+
+    def _nonconforming_step_ids(self, raw: YMap) -> list[str]:
+        """The stepIds that do not match ``[A-Za-z0-9_\\-]+`` (a warning at each): a whole-value expression
+        can still name them, a condition cannot."""
+        found = []
+        raw_steps = raw.get("steps")
+        for item in raw_steps if isinstance(raw_steps, YList) else []:
+            step_id = item.get("stepId") if isinstance(item, YMap) else None
+            if isinstance(step_id, str) and step_id and not _ID_RE.fullmatch(step_id):
+                self.diagnostics.warning(
+                    "invalid-step-id",
+                    f"stepId '{step_id}' does not match [A-Za-z0-9_\\-]+, the form the Arazzo specification "
+                    "recommends; a condition cannot name it",
+                    item.at("stepId"),
+                )
+                found.append(step_id)
+        return sorted(found, key=len, reverse=True)
+
+    def _expression_error(self, rule: str, text: str, error: ExpressionError, loc: Loc) -> None:
+        """Report a malformed expression at its bad part; when the cause is a stepId that does not match the
+        pattern (``$steps.create job...`` in a condition), name that stepId instead."""
+        for step_id in self.spaced_step_ids:
+            start = text.find(f"$steps.{step_id}")
+            if start != -1 and start <= error.offset <= start + len("$steps.") + len(step_id):
+                self.diagnostics.error(
+                    rule,
+                    f"'$steps.{step_id}' cannot be read here: stepId '{step_id}' does not match "
+                    "[A-Za-z0-9_\\-]+, so only a value that is a single runtime expression can name it; rename "
+                    "the step",
+                    offset_loc(loc, start + len("$steps.")),
+                )
+                return
+        self.diagnostics.error(rule, error.message, offset_loc(loc, error.offset))
 
     # -- control flow -----------------------------------------------------------------------------------
     def _bind_actions(self, steps: list[Step], success: list[Action], failure: list[Action]) -> None:
@@ -707,7 +744,7 @@ class WorkflowLowering:
         try:
             value = parse_value(text, notes)
         except ExpressionError as error:
-            self.diagnostics.error("invalid-expression", error.message, offset_loc(loc, error.offset))
+            self._expression_error("invalid-expression", text, error, loc)
             return None
         self._nonstandard(notes, loc)
         return self._fold_sources(value, loc)
@@ -798,7 +835,7 @@ class WorkflowLowering:
             try:
                 condition = parse_condition(text, notes)
             except ExpressionError as error:
-                self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
+                self._expression_error("invalid-condition", text, error, loc)
                 return None
             self._nonstandard(notes, loc)
             return Criterion(text, "simple", condition, context, loc)
