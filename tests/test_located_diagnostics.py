@@ -155,3 +155,64 @@ def test_a_step_id_with_a_space_used_only_as_a_whole_value_builds_with_the_warni
             "form the Arazzo specification recommends; a condition cannot name it"
         ),
     ]
+
+
+# -- control flow: unreachable steps, endless goto loops -------------------------------------------------
+def _steps(body: str) -> str:
+    return HEAD + "\nworkflows:\n  - workflowId: w\n    steps:\n" + body
+
+
+GET = "        operationId: getJob\n        parameters: [{name: id, in: path, value: a}]\n"
+
+
+def test_a_step_no_path_reaches_is_a_warning_at_the_step(tmp_path: Path) -> None:
+    flow = _steps(
+        "      - stepId: first\n" + GET + "        onSuccess: [{name: done, type: end}]\n"
+        "      - stepId: never\n" + GET
+        + "      - stepId: later\n" + GET  # reached by the goto below, so not reported
+        + "        onFailure: [{name: back, type: goto, stepId: later, criteria: [{condition: $statusCode == 503}]}]\n"
+    )
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:12:17: warning[unreachable-step]: step 'never' never runs: every path from the first step "
+            "ends, or goes to another step, before reaching it (step 'first' always takes its success action "
+            "'done': end)"
+        ),
+        (
+            f"{FLOW}:15:17: warning[unreachable-step]: step 'later' never runs: every path from the first step "
+            "ends, or goes to another step, before reaching it"
+        ),
+    ]
+
+
+def test_a_goto_loop_no_success_can_leave_is_an_error_at_its_first_step(tmp_path: Path) -> None:
+    flow = _steps(
+        "      - stepId: start\n" + GET
+        + "      - stepId: poll\n" + GET
+        + "      - stepId: check\n" + GET
+        + "        onSuccess: [{name: again, type: goto, stepId: poll}]\n"
+        + "      - stepId: after\n" + GET
+    )
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:11:17: error[endless-loop]: steps 'poll', 'check' loop without end: once it runs, every "
+            "success action and the next step lead back into the loop, and none ends the workflow (only a "
+            "failure or max_steps stops it); give a goto criteria, or add an end action"
+        ),
+        (
+            f"{FLOW}:18:17: warning[unreachable-step]: step 'after' never runs: every path from the first step "
+            "ends, or goes to another step, before reaching it (step 'check' always takes its success action "
+            "'again': goto 'poll')"
+        ),
+    ]
+
+
+def test_a_loop_with_a_guarded_goto_or_a_failure_retry_is_not_reported(tmp_path: Path) -> None:
+    guarded = "        onSuccess: [{name: again, type: goto, stepId: poll, criteria: [{condition: $statusCode == 202}]}]\n"
+    flow = _steps(
+        "      - stepId: poll\n" + GET + guarded
+        + "        onFailure: [{name: busy, type: retry, retryLimit: 3}]\n"
+        + "      - stepId: self\n" + GET
+        + "        onFailure: [{name: again, type: goto, stepId: self}]\n"
+    )
+    assert diagnose(tmp_path, flow) == []

@@ -10,6 +10,7 @@ from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
+from .flow import check_flow
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
 
@@ -18,6 +19,7 @@ def check_program(program: Program, diagnostics: Diagnostics) -> None:
     for document in program.documents:
         for workflow in document.workflows:
             _check_workflow(workflow, diagnostics)
+            check_flow(workflow, diagnostics)
 
 
 def _hint(name: str, choices: Iterable[str]) -> str:
