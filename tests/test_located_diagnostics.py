@@ -216,3 +216,45 @@ def test_a_loop_with_a_guarded_goto_or_a_failure_retry_is_not_reported(tmp_path:
         + "        onFailure: [{name: again, type: goto, stepId: self}]\n"
     )
     assert diagnose(tmp_path, flow) == []
+
+
+# -- workflow-level parameters without 'in' ---------------------------------------------------------------
+CALLED = """
+  - workflowId: w
+    inputs: {type: object, properties: {id: {type: string}}}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+"""
+
+
+def test_a_workflow_parameter_without_in_is_for_the_steps_that_run_workflows(tmp_path: Path) -> None:
+    # main: "parameter 'id' needs 'in'" because createJob, an operation step of the same workflow, does not
+    # declare 'id'; 'in' is only required of parameters an operation takes
+    flow = HEAD + "\nworkflows:" + CALLED + """
+  - workflowId: caller
+    parameters: [{name: id, value: x}]
+    steps:
+      - stepId: create
+        operationId: createJob
+      - stepId: call
+        workflowId: w
+"""
+    assert diagnose(tmp_path, flow) == []
+
+
+def test_a_workflow_parameter_without_in_that_no_step_takes_is_an_error(tmp_path: Path) -> None:
+    flow = HEAD + "\nworkflows:" + CALLED + """
+  - workflowId: caller
+    parameters: [{name: idd, value: x}]
+    steps:
+      - stepId: create
+        operationId: createJob
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:14:18: error[invalid-parameter]: parameter 'idd' needs 'in' to be one of path, query, "
+            "header, cookie: no operation of the workflow's steps declares it, and no step runs a workflow"
+        ),
+    ]

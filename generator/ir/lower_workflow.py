@@ -105,6 +105,9 @@ class WorkflowLowering:
         ] if isinstance(declared, list) else []  # fmt: skip
         self.module = module
         self.spaced_step_ids: list[str] = []  # of the workflow being lowered: see _nonconforming_step_ids
+        # workflow-level parameters without 'in' (by id): not placed at some operation step / placed at one
+        self._unplaced: dict[int, tuple[str, Loc]] = {}
+        self._placed: set[int] = set()
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
@@ -158,6 +161,7 @@ class WorkflowLowering:
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
         self.spaced_step_ids = self._nonconforming_step_ids(raw)
+        self._unplaced, self._placed = {}, set()
         for raw_step in self._mappings(self._list(raw, "steps"), "a step"):
             step_id = raw_step.get("stepId")
             if not isinstance(step_id, str) or not step_id:
@@ -172,6 +176,7 @@ class WorkflowLowering:
                 continue
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, step_scope.claim(snake(step_id)), wf_params))
+        self._unplaced_parameters(raw)
         if not steps and isinstance(raw.get("steps"), YList | None):  # a wrong type was reported already
             self.diagnostics.error("missing-field", f"workflow '{workflow_id}' has no steps", raw.loc)
         used_sources = sorted({s.source for s in steps if s.source}, key=list(self.sources).index)
@@ -222,6 +227,22 @@ class WorkflowLowering:
                 )
                 found.append(step_id)
         return sorted(found, key=len, reverse=True)
+
+    def _unplaced_parameters(self, raw: YMap) -> None:
+        """A workflow-level parameter without 'in' that no operation step declares, in a workflow without steps
+        that run workflows, applies to nothing: the located error a step-level one gets."""
+        raw_steps = raw.get("steps")
+        items = raw_steps if isinstance(raw_steps, YList) else []
+        if any(isinstance(item, YMap) and "workflowId" in item for item in items):
+            return
+        for key, (name, loc) in self._unplaced.items():
+            if key not in self._placed:
+                self.diagnostics.error(
+                    "invalid-parameter",
+                    f"parameter '{name}' needs 'in' to be one of path, query, header, cookie: no operation of the "
+                    "workflow's steps declares it, and no step runs a workflow",
+                    loc,
+                )
 
     def _expression_error(self, rule: str, text: str, error: ExpressionError, loc: Loc) -> None:
         """Report a malformed expression at its bad part; when the cause is a stepId that does not match the
@@ -590,13 +611,15 @@ class WorkflowLowering:
             if not isinstance(container, YList):
                 continue
             for index, item in enumerate(container):
-                param = self._parameter(item, container.at(index), operation)
+                param = self._parameter(item, container.at(index), operation, inherited=container is wf_params)
                 if param is not None:
                     key = (param.name.lower() if param.location == "header" else param.name, param.location)
                     merged[key] = param
         return list(merged.values())
 
-    def _parameter(self, item: Any, loc: Loc, operation: Operation | None) -> StepParameter | None:
+    def _parameter(
+        self, item: Any, loc: Loc, operation: Operation | None, *, inherited: bool = False
+    ) -> StepParameter | None:
         override: tuple[Any, Loc] | None = None
         if isinstance(item, YMap) and "reference" in item:
             if "value" in item:  # a Reusable Object's value replaces the component parameter's own value
@@ -614,6 +637,13 @@ class WorkflowLowering:
         if location is None and operation is not None:
             matches = [p for p in operation.parameters if p.name == name]
             location = matches[0].location if len(matches) == 1 else None
+        if inherited and "in" not in item:
+            # a workflow-level parameter without 'in' applies to the operations that declare it and to the
+            # steps that run workflows; one that applies to no step is reported by _unplaced_parameters
+            if location is None:
+                self._unplaced.setdefault(id(item), (name, item.loc))
+                return None
+            self._placed.add(id(item))
         if location not in _PARAM_LOCATIONS:
             self.diagnostics.error(
                 "invalid-parameter",
