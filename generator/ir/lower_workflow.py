@@ -244,21 +244,18 @@ class WorkflowLowering:
                     loc,
                 )
 
-    def _expression_error(self, rule: str, text: str, error: ExpressionError, loc: Loc) -> None:
-        """Report a malformed expression at its bad part; when the cause is a stepId that does not match the
-        pattern (``$steps.create job...`` in a condition), name that stepId instead."""
+    def _explain(self, text: str, error: ExpressionError, loc: Loc) -> tuple[str, Loc]:
+        """The message and location of a malformed expression: its bad part; when the cause is a stepId that
+        does not match the pattern (``$steps.create job...`` in a condition), that stepId, named."""
         for step_id in self.spaced_step_ids:
             start = text.find(f"$steps.{step_id}")
             if start != -1 and start <= error.offset <= start + len("$steps.") + len(step_id):
-                self.diagnostics.error(
-                    rule,
-                    f"'$steps.{step_id}' cannot be read here: stepId '{step_id}' does not match "
-                    "[A-Za-z0-9_\\-]+, so only a value that is a single runtime expression can name it; rename "
-                    "the step",
-                    offset_loc(loc, start + len("$steps.")),
+                message = (
+                    f"'$steps.{step_id}' cannot be read here: stepId '{step_id}' does not match [A-Za-z0-9_\\-]+, "
+                    "so only a value that is a single runtime expression can name it; rename the step"
                 )
-                return
-        self.diagnostics.error(rule, error.message, offset_loc(loc, error.offset))
+                return message, offset_loc(loc, start + len("$steps."))
+        return error.message, offset_loc(loc, error.offset)
 
     # -- control flow -----------------------------------------------------------------------------------
     def _bind_actions(self, steps: list[Step], success: list[Action], failure: list[Action]) -> None:
@@ -774,7 +771,7 @@ class WorkflowLowering:
         try:
             value = parse_value(text, notes)
         except ExpressionError as error:
-            self._expression_error("invalid-expression", text, error, loc)
+            self.diagnostics.error("invalid-expression", *self._explain(text, error, loc))
             return None
         self._nonstandard(notes, loc)
         return self._fold_sources(value, loc)
@@ -865,7 +862,7 @@ class WorkflowLowering:
             try:
                 condition = parse_condition(text, notes)
             except ExpressionError as error:
-                self._expression_error("invalid-condition", text, error, loc)
+                self.diagnostics.error("invalid-condition", *self._explain(text, error, loc))
                 return None
             self._nonstandard(notes, loc)
             return Criterion(text, "simple", condition, context, loc)
