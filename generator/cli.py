@@ -19,7 +19,15 @@ import typer
 from . import __version__
 from .cache import Cache, default_folder
 from .config import ConfigError, PackageOptions, Settings, load_settings, package_name_problem
-from .diagnostics import Diagnostics, Severity, display_path, render_json, render_sarif, render_text
+from .diagnostics import (
+    Diagnostics,
+    Severity,
+    display_path,
+    render_json,
+    render_sarif,
+    render_text,
+    use_colour,
+)
 from .partial import LeftOut, compile_sound
 from .pipeline import compile_specs
 from .write import OutputRefused, differences, is_current, prepare_output, write_tree
@@ -280,8 +288,9 @@ def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) 
     if output_format is OutputFormat.sarif:
         typer.echo(render_sarif(items, __version__))
         return
+    colour = use_colour(sys.stderr)
     for diagnostic in items:
-        typer.echo(render_text(diagnostic), err=True)
+        typer.echo(render_text(diagnostic, colour=colour), err=True, color=colour)
 
 
 def main() -> None:
