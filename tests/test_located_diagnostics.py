@@ -258,3 +258,38 @@ def test_a_workflow_parameter_without_in_that_no_step_takes_is_an_error(tmp_path
             "header, cookie: no operation of the workflow's steps declares it, and no step runs a workflow"
         ),
     ]
+
+
+# -- a step reading its own outputs -----------------------------------------------------------------------
+def test_a_step_reading_its_own_output_says_so_and_points_a_workflow_step_at_its_outputs(tmp_path: Path) -> None:
+    # main: "used before step 'call' has run" (linear) / "a goto, end or retry path reaches ..." (with actions)
+    flow = HEAD + "\nworkflows:" + CALLED.replace(
+        "        parameters: [{name: id, in: path, value: $inputs.id}]\n",
+        "        parameters: [{name: id, in: path, value: $inputs.id}]\n        outputs: {state: $response.body#/state}\n"
+        "    outputs: {state: $steps.get.outputs.state}\n",
+    ) + """
+  - workflowId: caller
+    steps:
+      - stepId: call
+        workflowId: w
+        parameters: [{name: id, value: x}]
+        outputs: {state: $steps.call.outputs.state}
+  - workflowId: looping
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.get.outputs.id}]
+        outputs: {id: $response.body#/id}
+        onSuccess: [{name: again, type: goto, stepId: get, criteria: [{condition: $statusCode == 202}]}]
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:20:26: error[forward-step-reference]: step 'call' reads its own output 'state', which is set "
+            "only once the step has succeeded; the output 'state' of the workflow it runs is '$outputs.state'"
+        ),
+        (
+            f"{FLOW}:25:50: error[unset-step-output]: step 'get' reads its own output 'id', which is set only once "
+            "the step has succeeded; take the value from the response ($response...) in its outputs, or from an "
+            "earlier step"
+        ),
+    ]

@@ -90,6 +90,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     + _hint(expr.step_id, order),
                     loc,
                 )
+            elif position is not None and expr.step_id == workflow.steps[position].step_id and not own_outputs:
+                _own_output(workflow.steps[position], expr.name, flow is not None, loc, diagnostics)
             elif (
                 flow is not None
                 and position is not None
@@ -172,6 +174,20 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     for name, output in workflow.outputs.items():
         for value in _values(output):
             check_expressions(value, workflow.output_locs[name], None)
+
+
+def _own_output(step: Step, name: str, controlled: bool, loc: Loc, diagnostics: Diagnostics) -> None:
+    """``$steps.<id>.outputs.<name>`` inside step ``<id>`` itself (not in its success-action criteria)."""
+    callee = step.call.target if step.call is not None else None
+    if callee is not None and name in callee.outputs:
+        hint = f"the output '{name}' of the workflow it runs is '$outputs.{name}'"
+    else:
+        hint = "take the value from the response ($response...) in its outputs, or from an earlier step"
+    message = f"step '{step.step_id}' reads its own output '{name}', which is set only once the step has succeeded; "
+    if controlled:
+        diagnostics.error("unset-step-output", message + hint, loc)
+    else:
+        diagnostics.error("forward-step-reference", message + hint, loc)
 
 
 def _check_step(step: Step, diagnostics: Diagnostics) -> None:
