@@ -293,3 +293,31 @@ def test_a_step_reading_its_own_output_says_so_and_points_a_workflow_step_at_its
             "earlier step"
         ),
     ]
+
+
+# -- model-generation-failed names the schema key and is located at it ------------------------------------
+BAD_SCHEMA_API = JOBS_API + """
+    Usage request:
+      type: object
+      properties:
+        organizations:
+          type: array
+          items:
+            type: object
+            properties:
+              orgId: {type: string}
+              required: [orgId]
+"""
+
+
+def test_model_generation_failed_is_located_at_the_schema_key_it_names(tmp_path: Path) -> None:
+    # main: located at 1:1 of the API document, naming the generated class 'UsageRequest'
+    files = {"openapi/jobs.yaml": BAD_SCHEMA_API, "arazzo/jobs.arazzo.yaml": HEAD + "\nworkflows:" + CALLED}
+    _, headlines = compile_files(tmp_path, files, "bad_schema_pkg")
+    assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in headlines] == [
+        (
+            "specs/openapi/jobs.yaml:44:5: error[model-generation-failed]: datamodel-code-generator could not "
+            "generate a model from schema 'Usage request' of Jobs: ValidationError: 5 validation errors for "
+            "JsonSchemaObject"
+        ),
+    ]

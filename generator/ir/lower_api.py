@@ -73,6 +73,7 @@ class SchemaTable:
         self.scope = Scope(sep="")
         self._pending: list[tuple[str, Path, Any]] = []
         self.pattern_locs: dict[str, list[Loc]] = {}  # regex (`pattern`, `patternProperties` key) -> where
+        self.origins: dict[str, tuple[str, Loc | None]] = {}  # class name -> (schema key, where it is written)
         self._in_table = False  # converting the table's own schemas (the ones the models are made from)
         components = root.get("components")
         component_schemas = components.get("schemas") if isinstance(components, dict) else None
@@ -83,14 +84,19 @@ class SchemaTable:
         last = [key.rsplit(".", 1)[-1] for key in schemas]
         for key, short in zip(schemas, last, strict=True):
             preferred = pascal(short if last.count(short) == 1 else key)
-            self._name_for(f"{path}#/components/schemas/{_escape(key)}", preferred, path, schemas[key])
+            key_loc = schemas.key_at(key) if isinstance(schemas, YMap) else None
+            self._name_for(f"{path}#/components/schemas/{_escape(key)}", preferred, path, schemas[key], key_loc)
 
-    def _name_for(self, target_key: str, preferred: str, path: Path, node: Any) -> str:
+    def _name_for(self, target_key: str, preferred: str, path: Path, node: Any, loc: Loc | None = None) -> str:
         name = self.names.get(target_key)
         if name is None:
             name = self.scope.claim(preferred)
             self.names[target_key] = name
             self._pending.append((name, path, node))
+            _, _, pointer = target_key.partition("#")
+            label = preferred if pointer.startswith("inline:") else pointer.rsplit("/", 1)[-1]
+            label = label.replace("~1", "/").replace("~0", "~")
+            self.origins[name] = (label, loc or (node.loc if isinstance(node, YMap) else None))
         return name
 
     def hoist(self, node: Any, path: Path, preferred: str) -> JsonSchema:
@@ -247,6 +253,7 @@ class ApiLowering:
             operations=operations,
             schemas=self.table.finish(),
             pattern_locs=self.table.pattern_locs,
+            schema_origins=self.table.origins,
             security_schemes=self._security_schemes(),
             security=security or [],
             original_format=original,

@@ -142,6 +142,8 @@ class Api:
     original_format: str  # openapi-3.0 | openapi-3.1 | swagger-2.0
     loc: Loc
     pattern_locs: dict[str, list[Loc]] = field(default_factory=dict)  # schema regex -> where it is written
+    # class name of a schema table entry -> (its key in the document, where it is written)
+    schema_origins: dict[str, tuple[str, Loc | None]] = field(default_factory=dict)
 
     def operation(self, operation_id: str) -> Operation | None:
         for op in self.operations:
