@@ -65,8 +65,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def build(*args: str) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(app, ["build", "specs", "-o", "out", "--no-cache", "--package", "located_partial", *args])
+def build(*args: str, package: str = "located_partial") -> tuple[int, list[str]]:
+    result = CliRunner().invoke(app, ["build", "specs", "-o", "out", "--no-cache", "--package", package, *args])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, [line for line in result.stderr.splitlines() if not line.startswith(" ")]
@@ -125,3 +125,36 @@ def test_keep_going_with_nothing_sound_writes_nothing(project: Path) -> None:
         "error: 1 error(s), 0 warning(s) (no workflow is free of errors); out was left unchanged",
     ]
     assert not (project / "out").exists()
+
+
+def test_keep_going_leaves_out_an_api_whose_models_fail_and_the_workflows_calling_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_located_diagnostics import BAD_SCHEMA_API
+
+    monkeypatch.chdir(tmp_path)
+    write_specs(tmp_path, {
+        "openapi/jobs.yaml": JOBS_API,
+        "openapi/usage.yaml": BAD_SCHEMA_API,
+        "arazzo/other.arazzo.yaml": OTHER,
+        "arazzo/usage.arazzo.yaml": OTHER.replace("../openapi/jobs.yaml", "../openapi/usage.yaml"),
+    })  # fmt: skip
+    code, lines = build("--keep-going", package="partial_without_api")
+    assert code == EXIT_PARTIAL
+    assert lines[:-1] == [
+        (
+            "specs/openapi/usage.yaml:44:5: error[model-generation-failed]: datamodel-code-generator could not "
+            "generate a model from schema 'Usage request' of Jobs: ValidationError: 5 validation errors for "
+            "JsonSchemaObject"
+        ),
+        (
+            "note: left out workflow 'createJob' of specs/arazzo/usage.arazzo.yaml: it calls an API description "
+            "with errors"
+        ),
+        "note: left out the API description specs/openapi/usage.yaml: it has errors",
+    ]
+    package = import_package(tmp_path / "out", "partial_without_api")
+    assert callable(package.workflows.other.create_job) and not hasattr(package.workflows, "usage")
+    assert sorted(p.name for p in (tmp_path / "out" / "partial_without_api" / "apis").iterdir() if p.is_dir()) == [
+        "jobs"
+    ]
