@@ -52,8 +52,9 @@ EXPECTED = [  # the lowering, the checks and the reader found these; sorted by l
         "createJob; it is sent as an extra header"
     ),
     (
-        "specs/arazzo/b.arazzo.yaml:11:23: error[forward-step-reference]: '$steps.create.outputs.id' is used before "
-        "step 'create' has run"
+        "specs/arazzo/b.arazzo.yaml:11:23: error[forward-step-reference]: step 'create' reads its own output 'id', "
+        "which is set only once the step has succeeded; take the value from the response ($response...) in its "
+        "outputs, or from an earlier step"
     ),
     (
         "specs/broken.yaml:2:1: error[invalid-syntax]: invalid YAML: did not find expected ',' or ']' (while parsing "
