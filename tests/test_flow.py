@@ -468,7 +468,7 @@ workflows:
     [
         (
             "        onSuccess: [{name: x, type: goto, stepId: raed}]\n",
-            ("specs/arazzo/jobs.arazzo.yaml:11:21: error[unknown-step]: goto action 'x' names step 'raed', which "
+            ("specs/arazzo/jobs.arazzo.yaml:11:51: error[unknown-step]: goto action 'x' names step 'raed', which "
             "is not a step of this workflow; did you mean 'read'?"),
         ),
         (

@@ -279,7 +279,7 @@ class WorkflowLowering:
                 "unknown-step",
                 f"{action.kind} action '{action.name}' names step '{action.step_id}', which is not a step of "
                 "this workflow" + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                action.loc,
+                action.step_loc or action.loc,
             )
             action.step_id = None
             action.kind = "invalid"
@@ -1046,6 +1046,7 @@ class WorkflowLowering:
             retry_limit=retry_limit,
             criteria=self._criteria(item.get("criteria"), item.at("criteria")),
             loc=item.loc,
+            step_loc=item.at("stepId") if step_id is not None else None,
             call=call,
         )
 

@@ -215,6 +215,7 @@ class Action:
     loc: Loc
     call: WorkflowCall | None = None  # goto/retry to a workflow
     inherited: bool = False  # a workflow-level action that applies to this step
+    step_loc: Loc | None = None  # where the ``stepId`` is written
 
     @property
     def limit(self) -> int:
