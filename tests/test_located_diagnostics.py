@@ -321,3 +321,28 @@ def test_model_generation_failed_is_located_at_the_schema_key_it_names(tmp_path:
             "JsonSchemaObject"
         ),
     ]
+
+
+# -- an operationPath to a path item, not an operation ----------------------------------------------------
+def test_an_operation_path_without_the_method_names_the_methods_of_the_path(tmp_path: Path) -> None:
+    # main: "does not name an operation" (the OAI example LoginAndRetrievePets.arazzo.yaml does this)
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationPath: '{$sourceDescriptions.jobs.url}#/paths/~1jobs~1{id}'
+      - stepId: nowhere
+        operationPath: '{$sourceDescriptions.jobs.url}#/paths/~1nope/get'
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:11:24: error[unknown-operation]: operationPath '{{$sourceDescriptions.jobs.url}}#/paths/~1nope/"
+            "get' does not name an operation in jobs"
+        ),
+        (
+            f"{FLOW}:9:24: error[unknown-operation]: operationPath '{{$sourceDescriptions.jobs.url}}#/paths/~1jobs~1"
+            "{id}' points at the path '/jobs/{id}', not at one of its operations; add the method: "
+            "'{$sourceDescriptions.jobs.url}#/paths/~1jobs~1{id}/get'"
+        ),
+    ]

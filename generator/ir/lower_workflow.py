@@ -577,6 +577,15 @@ class WorkflowLowering:
             for op in api.operations:
                 if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
                     return name, api, op
+        methods = [op.method.lower() for op in api.operations if len(tokens) == 2 and op.path == tokens[1]]
+        if tokens[:1] == ["paths"] and methods:
+            self.diagnostics.error(
+                "unknown-operation",
+                f"operationPath '{value}' points at the path '{tokens[1]}', not at one of its operations; add the "
+                f"method: " + " or ".join(f"'{value}/{method}'" for method in methods),
+                loc,
+            )
+            return None, None, None
         self.diagnostics.error(
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )
