@@ -214,6 +214,9 @@ def test_a_loop_with_a_guarded_goto_or_a_failure_retry_is_not_reported(tmp_path:
         + "        onFailure: [{name: busy, type: retry, retryLimit: 3}]\n"
         + "      - stepId: self\n" + GET
         + "        onFailure: [{name: again, type: goto, stepId: self}]\n"
+        + "      - stepId: untilGone\n" + GET  # polls until a 404 ends the workflow: a failure action is an exit
+        + "        onSuccess: [{name: again, type: goto, stepId: untilGone}]\n"
+        + "        onFailure: [{name: gone, type: end, criteria: [{condition: $statusCode == 404}]}]\n"
     )
     assert diagnose(tmp_path, flow) == []
 

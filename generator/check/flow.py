@@ -2,10 +2,10 @@
 
 They read the step graph of :mod:`generator.ir.flow` (an *attempt* and a *success* node per step).  A step
 whose attempt no path from the first step reaches never runs (``unreachable-step``, a warning: the workflow
-still works).  A set of steps whose successes only lead back into the set, never to the end of the workflow,
-loops until a step fails or ``max_steps`` stops it (``endless-loop``, an error: the workflow can never
-succeed once it enters the loop).  Failures are not exits here: a retry is bounded by its ``retryLimit``, and
-a step that fails without a matching action ends the workflow with an error, not a result.
+still works).  A set of steps from which no path leads to the end of the workflow -- no success action, next
+step or failure action (an ``end``, a ``goto`` out of the set) leaves it -- loops until a step fails without a
+matching failure action or ``max_steps`` stops it, both with an exception (``endless-loop``, an error: the
+workflow can never return once it enters the loop).  A retry alone is bounded by its ``retryLimit``.
 """
 
 from __future__ import annotations
