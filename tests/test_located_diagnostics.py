@@ -349,3 +349,35 @@ workflows:
             "'{$sourceDescriptions.jobs.url}#/paths/~1jobs~1{id}/get'"
         ),
     ]
+
+
+# -- an expression inside a payload is located at its value, not at 'payload:' -----------------------------
+def test_a_payload_expression_is_located_at_its_own_value(tmp_path: Path) -> None:
+    # main: located at 'payload' (the hubspot corpus workflow's blogAuthorId, 3 lines below it)
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    inputs: {type: object, properties: {name: {type: string}}}
+    steps:
+      - stepId: create
+        operationId: createJob
+        requestBody:
+          payload:
+            name: $inputs.name
+            tags: [a, $inputs.nmae]
+            owner: {id: $steps.later.outputs.id}
+      - stepId: later
+        operationId: createJob
+        outputs: {id: $response.body#/id}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:14:23: error[unknown-input]: '$inputs.nmae' is not declared in the inputs of workflow 'w'; did "
+            "you mean 'name'?"
+        ),
+        (
+            f"{FLOW}:15:25: error[forward-step-reference]: '$steps.later.outputs.id' is used before step 'later' "
+            "has run"
+        ),
+        f"{FLOW}:9:17: error[unexpected-request-body]: step 'create' sends a requestBody but createJob does not take one",
+    ]

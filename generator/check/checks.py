@@ -39,6 +39,18 @@ def _values(value: Any) -> Iterable[Any]:
         yield value
 
 
+def _located_values(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+    """Every expression-bearing leaf of a payload with its JSON Pointer tokens (see ``Step.body_locs``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _located_values(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _located_values(item, (*path, str(index)))
+    elif value is not None and not isinstance(value, str | int | float | bool):
+        yield path, value
+
+
 def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     inputs = {item.name for item in workflow.inputs}
     outputs_by_step = {step.step_id: set(step.outputs) for step in workflow.steps}
@@ -151,8 +163,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
         for param in step.parameters:
             for value in _values(param.value):
                 check_expressions(value, param.loc, position, request=True)
-        for value in _values(step.body):
-            check_expressions(value, step.body_loc or step.loc, position, request=True)
+        for path, value in _located_values(step.body, ()):
+            check_expressions(value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
                 check_expressions(criterion.condition, criterion.loc, position)

@@ -462,6 +462,7 @@ class WorkflowLowering:
             body_replacements=late,
             call=call,
             call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
+            body_locs=_leaf_locs(request_body.get("payload"), ()) if isinstance(request_body, YMap) else {},
         )
 
     def _step_call(self, raw: YMap) -> WorkflowCall | None:
@@ -1062,6 +1063,17 @@ class WorkflowLowering:
 
 
 _CONTROL_PARAMETERS = {"sleep", "max_steps"}
+
+
+def _leaf_locs(node: Any, path: tuple[str, ...]) -> dict[tuple[str, ...], Loc]:
+    """The location of every value inside a positioned YAML/JSON tree, by its JSON Pointer tokens."""
+    found: dict[tuple[str, ...], Loc] = {}
+    items = node.items() if isinstance(node, YMap) else enumerate(node) if isinstance(node, YList) else ()
+    for key, value in items:
+        where = path + (str(key),)
+        found[where] = node.at(key)
+        found.update(_leaf_locs(value, where))
+    return found
 
 
 def _has_actions(raw: YMap) -> bool:

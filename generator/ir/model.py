@@ -248,6 +248,8 @@ class Step:
     call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
     # callee input name -> (value, where, whether it comes from the workflow-level parameters)
     call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
+    # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)
+    body_locs: dict[tuple[str, ...], Loc] = field(default_factory=dict)
 
 
 @dataclass
