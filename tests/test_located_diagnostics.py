@@ -381,3 +381,30 @@ workflows:
         ),
         f"{FLOW}:9:17: error[unexpected-request-body]: step 'create' sends a requestBody but createJob does not take one",
     ]
+
+
+# -- a near miss of an expression root is sent as text: say so ----------------------------------------------
+def test_a_value_that_nearly_is_a_runtime_expression_is_a_warning_at_its_root(tmp_path: Path) -> None:
+    # main: built silently; the server received the text '$inputz.id'
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    inputs: {type: object, properties: {id: {type: string}}}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters:
+          - {name: id, in: path, value: $inputz.id}
+          - {name: X-Price, in: header, value: $100 for $HOME}
+          - {name: X-Code, in: header, value: "code: $statusCod"}
+"""
+    assert [line for line in diagnose(tmp_path, flow) if "undeclared-parameter" not in line] == [
+        (
+            f"{FLOW}:12:41: warning[literal-expression]: '$inputz' is sent as text: it is not a runtime "
+            "expression; did you mean '$inputs'?"
+        ),
+        (
+            f"{FLOW}:14:54: warning[literal-expression]: '$statusCod' is sent as text: it is not a runtime "
+            "expression; did you mean '$statusCode'?"
+        ),
+    ]

@@ -52,6 +52,7 @@ from .model import (
 )
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
+_DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
 _ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
 
 
@@ -784,7 +785,23 @@ class WorkflowLowering:
             self.diagnostics.error("invalid-expression", *self._explain(text, error, loc))
             return None
         self._nonstandard(notes, loc)
+        if isinstance(value, str):
+            self._near_expressions(value, loc)
         return self._fold_sources(value, loc)
+
+    def _near_expressions(self, text: str, loc: Loc) -> None:
+        """A warning at each ``$word`` of a literal that is a near miss of an expression root (``$inputz``,
+        ``$statusCod``, ``$Inputs``): it is sent as the text it is, which is rarely what was meant."""
+        for match in _DOLLAR_WORD.finditer(text):
+            word = match.group(1).lower()
+            close = difflib.get_close_matches(word, [root.lower() for root in ex.ROOTS], n=1, cutoff=0.8)
+            if close:
+                root = next(root for root in ex.ROOTS if root.lower() == close[0])
+                self.diagnostics.warning(
+                    "literal-expression",
+                    f"'${match.group(1)}' is sent as text: it is not a runtime expression; did you mean '${root}'?",
+                    offset_loc(loc, match.start()),
+                )
 
     def _fold_sources(self, value: Any, loc: Loc) -> Any:
         """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
