@@ -303,13 +303,7 @@ BAD_SCHEMA_API = JOBS_API + """
     Usage request:
       type: object
       properties:
-        organizations:
-          type: array
-          items:
-            type: object
-            properties:
-              orgId: {type: string}
-              required: [orgId]
+        organizations: {type: string, minLength: many}
 """
 
 
@@ -320,7 +314,7 @@ def test_model_generation_failed_is_located_at_the_schema_key_it_names(tmp_path:
     assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in headlines] == [
         (
             "specs/openapi/jobs.yaml:44:5: error[model-generation-failed]: datamodel-code-generator could not "
-            "generate a model from schema 'Usage request' of Jobs: ValidationError: 5 validation errors for "
+            "generate a model from schema 'Usage request' of Jobs: ValidationError: 2 validation errors for "
             "JsonSchemaObject"
         ),
     ]
@@ -406,5 +400,46 @@ workflows:
         (
             f"{FLOW}:14:54: warning[literal-expression]: '$statusCod' is sent as text: it is not a runtime "
             "expression; did you mean '$statusCode'?"
+        ),
+    ]
+
+
+# -- schema keywords of the wrong shape: located warnings, and the models still generate ------------------
+SHAPES_API = JOBS_API + """
+    UsageRequest:
+      type: object
+      required: true
+      properties:
+        organizations:
+          type: array
+          items:
+            type: object
+            properties:
+              orgId: {type: string, enum: open}
+              required: [orgId]
+        tags: {type: array, items: string}
+        kind: {anyOf: [{type: string}, 5]}
+"""
+
+
+def test_schema_keywords_of_the_wrong_shape_are_located_warnings_and_the_package_builds(tmp_path: Path) -> None:
+    # main: model-generation-failed (the datastax corpus document writes 'required: [orgId]' inside 'properties')
+    files = {"openapi/jobs.yaml": SHAPES_API, "arazzo/jobs.arazzo.yaml": HEAD + "\nworkflows:" + CALLED}
+    tree, headlines = compile_files(tmp_path, files, "shapes_pkg")
+    assert tree is not None
+    assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in headlines] == [
+        (
+            "specs/openapi/jobs.yaml:46:17: warning[invalid-schema]: 'required' must be a list of property names, "
+            "not a boolean; it is ignored"
+        ),
+        "specs/openapi/jobs.yaml:53:43: warning[invalid-schema]: 'enum' must be a list of values, not a string; it is ignored",
+        (
+            "specs/openapi/jobs.yaml:54:25: warning[invalid-schema]: 'properties' entry 'required' must be a schema, "
+            "not a list; it accepts any value; a list of required properties goes next to 'properties', not in it"
+        ),
+        "specs/openapi/jobs.yaml:55:36: warning[invalid-schema]: 'items' must be a schema, not a string; it is ignored",
+        (
+            "specs/openapi/jobs.yaml:56:40: warning[invalid-schema]: an entry of 'anyOf' must be a schema, not a "
+            "number; it is ignored"
         ),
     ]
