@@ -443,3 +443,30 @@ def test_schema_keywords_of_the_wrong_shape_are_located_warnings_and_the_package
             "number; it is ignored"
         ),
     ]
+
+
+# -- an expression inside a template is located at the expression ------------------------------------------
+def test_an_expression_inside_a_template_is_located_at_itself(tmp_path: Path) -> None:
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    inputs: {type: object, properties: {token: {type: string}}}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters:
+          - {name: id, in: path, value: "job-{$inputs.id}"}
+          - {name: Authorization, in: header, value: "Bearer {$inputs.tokn} for {$steps.get.outputs.x}"}
+"""
+    assert diagnose(tmp_path, flow) == [
+        f"{FLOW}:12:47: error[unknown-input]: '$inputs.id' is not declared in the inputs of workflow 'w'",
+        (
+            f"{FLOW}:13:63: error[unknown-input]: '$inputs.tokn' is not declared in the inputs of workflow 'w'; did "
+            "you mean 'token'?"
+        ),
+        (
+            f"{FLOW}:13:82: error[forward-step-reference]: step 'get' reads its own output 'x', which is set only "
+            "once the step has succeeded; take the value from the response ($response...) in its outputs, or from "
+            "an earlier step"
+        ),
+    ]

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, source_line
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
@@ -37,6 +37,15 @@ def _values(value: Any) -> Iterable[Any]:
             yield from _values(item)
     elif value is not None and not isinstance(value, str | int | float | bool):
         yield value
+
+
+def _at_expression(expr: Any, loc: Loc) -> Loc:
+    """Where ``expr`` is written in the value at ``loc``, when it is written there as its source text on the
+    value's line (an expression inside a template); else ``loc``."""
+    text = ex.to_source(expr)
+    line = source_line(loc.file, loc.line)
+    found = line.find(text, loc.col - 1) if line is not None else -1
+    return Loc(loc.file, loc.line, found + 1, len(text)) if found > loc.col - 1 else loc
 
 
 def _located_values(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
@@ -75,7 +84,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     loc,
                 )
                 continue
-            _check_expression(expr, loc, position)
+            _check_expression(expr, _at_expression(expr, loc), position)
 
     def _check_workflow_output(target: Workflow, name: str, loc: Loc) -> None:
         if name not in target.outputs:
