@@ -470,3 +470,29 @@ workflows:
             "an earlier step"
         ),
     ]
+
+
+def test_an_output_a_workflow_step_does_not_declare_but_its_workflow_has_says_how_to_expose_it(
+    tmp_path: Path,
+) -> None:
+    # the wso2 corpus nested-workflow examples: the step declares other outputs, later steps read the callee's
+    flow = HEAD + "\nworkflows:" + CALLED.replace(
+        "        parameters: [{name: id, in: path, value: $inputs.id}]\n",
+        "        parameters: [{name: id, in: path, value: $inputs.id}]\n        outputs: {state: $response.body#/state}\n"
+        "    outputs: {state: $steps.get.outputs.state}\n",
+    ) + """
+  - workflowId: caller
+    steps:
+      - stepId: call
+        workflowId: w
+        parameters: [{name: id, value: x}]
+        outputs: {nested: $outputs.state}
+    outputs: {state: $steps.call.outputs.state}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:21:22: error[unknown-step-output]: step 'call' has no output 'state'; the workflow it runs, 'w', "
+            "has one: declare 'state: $outputs.state' in the step's outputs, or remove the step's outputs to expose "
+            "all of the workflow's"
+        ),
+    ]

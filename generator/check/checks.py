@@ -136,7 +136,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 diagnostics.error(
                     "unknown-step-output",
                     f"step '{expr.step_id}' has no output '{expr.name}'"
-                    + _hint(expr.name, outputs_by_step[expr.step_id]),
+                    + (_callee_hint(workflow.steps[order[expr.step_id]], expr.name)
+                       or _hint(expr.name, outputs_by_step[expr.step_id])),
                     loc,
                 )
         elif isinstance(expr, ex.WorkflowRef) and expr.workflow_id in dependencies:
@@ -195,6 +196,17 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     for name, output in workflow.outputs.items():
         for value in _values(output):
             check_expressions(value, workflow.output_locs[name], None)
+
+
+def _callee_hint(step: Step, name: str) -> str:
+    """For a step that runs a workflow with an output ``name`` the step does not declare: how to expose it."""
+    callee = step.call.target if step.call is not None else None
+    if callee is None or name not in callee.outputs:
+        return ""
+    return (
+        f"; the workflow it runs, '{callee.workflow_id}', has one: declare '{name}: $outputs.{name}' in the step's "
+        "outputs, or remove the step's outputs to expose all of the workflow's"
+    )
 
 
 def _own_output(step: Step, name: str, controlled: bool, loc: Loc, diagnostics: Diagnostics) -> None:
