@@ -1,7 +1,8 @@
 """Command line: ``arazzo-gen build SPECS -o OUT`` and ``arazzo-gen check SPECS``.
 
 Exit codes: 0 built (or up to date with --check); 1 the documents have errors, or --check found OUT out of
-date; 2 wrong usage; 3 an internal error of arazzo-gen (a bug: please report it).
+date; 2 wrong usage; 3 an internal error of arazzo-gen (a bug: please report it); 4 with build --keep-going,
+built without the workflows that have errors.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ import typer
 from . import __version__
 from .cache import Cache, default_folder
 from .config import ConfigError, PackageOptions, Settings, load_settings, package_name_problem
-from .diagnostics import Diagnostics, Severity, render_json, render_sarif, render_text
+from .diagnostics import (
+    Diagnostics,
+    Severity,
+    display_path,
+    render_json,
+    render_sarif,
+    render_text,
+    use_colour,
+)
+from .partial import LeftOut, compile_sound
 from .pipeline import compile_specs
 from .resolve.remote import LOCK_NAME, RemoteError, RemoteSources
 from .resolve.sources import Rewrites
@@ -26,6 +36,7 @@ from .resolve.workspace import default_root
 from .write import OutputRefused, differences, is_current, prepare_output, write_tree
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PARTIAL = 4  # build --keep-going: OUT holds the sound workflows; the ones with errors were left out
 
 app = typer.Typer(
     add_completion=False,
@@ -52,7 +63,8 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """arazzo-gen: exit codes 0 ok, 1 errors in the documents (or --check differs), 2 usage, 3 internal error."""
+    """arazzo-gen: exit codes 0 ok, 1 errors in the documents (or --check differs), 2 usage, 3 internal error,
+    4 built with --keep-going, leaving out the workflows with errors."""
 
 
 _CONFIG_OPTION = typer.Option(
@@ -115,6 +127,13 @@ def build(
             help=f"Download remote http(s) source urls (pinned by SHA-256 in {LOCK_NAME}); never without it.",
         ),
     ] = False,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="Build the workflows without errors and leave out the others (reported; exit 4 when any is).",
+        ),
+    ] = False,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     started = time.perf_counter()
@@ -138,13 +157,18 @@ def build(
         version=settings.version,
         specs_label=_specs_label(specs, settings.source),
     )
+    left = LeftOut() if keep_going else None
     files = _compile(specs, options, diagnostics, root, Cache(None if no_cache else (cache_dir or default_folder())),
-                     output_format, quiet, settings.rewrites, remote)  # fmt: skip
+                     output_format, quiet, settings.rewrites, remote, left)  # fmt: skip
     errors = diagnostics.count(Severity.ERROR)
     warnings = diagnostics.count(Severity.WARNING)
     if files is None:
-        typer.echo(f"error: {errors} error(s), {warnings} warning(s); {shown} was left unchanged", err=True)
+        nothing = " (no workflow is free of errors)" if left is not None else ""
+        typer.echo(f"error: {errors} error(s), {warnings} warning(s){nothing}; {shown} was left unchanged", err=True)
         raise typer.Exit(EXIT_ERRORS)
+    partial = bool(left)
+    if left:
+        _left_out_notes(left)
     elapsed = time.perf_counter() - started
     if check:
         changed = differences(out, files)
@@ -158,16 +182,23 @@ def build(
             raise typer.Exit(EXIT_ERRORS)
         if not quiet:
             typer.echo(f"{shown} is up to date ({len(files)} files, {warnings} warning(s), {elapsed:.1f}s)", err=True)
-        return
+        raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
     if out.is_dir() and is_current(out, files):  # already exactly this build: leave it untouched
         if not quiet:
             typer.echo(f"{shown} is up to date, nothing written ({warnings} warning(s), {elapsed:.1f}s)", err=True)
-        return
+        raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
     try:
         write_tree(out, files, force=force)
     except OutputRefused as error:  # OUT changed while the build ran
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if partial and left is not None:
+        typer.echo(
+            f"built {len(files)} files into {shown}, leaving out {len(left.workflows)} workflow(s) with errors "
+            f"({errors} error(s), {warnings} warning(s), {elapsed:.1f}s)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_PARTIAL)
     if not quiet:
         typer.echo(f"built {len(files)} files into {shown} ({warnings} warning(s), {elapsed:.1f}s)", err=True)
 
@@ -247,10 +278,17 @@ def _compile(
     quiet: bool,
     rewrites: Rewrites | None = None,
     remote: RemoteSources | None = None,
+    left: LeftOut | None = None,
 ) -> dict[str, str] | None:
-    """Compile and report every diagnostic; an exception is an internal error (exit 3), reported as such."""
+    """Compile and report every diagnostic; an exception is an internal error (exit 3), reported as such.
+
+    With ``left`` (``--keep-going``), the workflows with errors are left out and recorded there.
+    """
     try:
-        files = compile_specs(specs, options, diagnostics, root, cache, rewrites, remote)
+        if left is not None:
+            files = compile_sound(specs, options, diagnostics, root, cache, left, rewrites, remote)
+        else:
+            files = compile_specs(specs, options, diagnostics, root, cache, rewrites, remote)
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo("internal error: arazzo-gen failed unexpectedly; details follow for a bug report:", err=True)
@@ -274,6 +312,14 @@ def _specs_label(specs: Path, config: Path | None) -> str:
     return folder.name + "/"
 
 
+def _left_out_notes(left: LeftOut) -> None:
+    """One ``note:`` line per left-out workflow and API description, in file and id order."""
+    for file, workflow_id, why in sorted(left.workflows):
+        typer.echo(f"note: left out workflow '{workflow_id}' of {display_path(file)}: {why}", err=True)
+    for file, why in sorted(left.apis):
+        typer.echo(f"note: left out the API description {display_path(file)}: {why}", err=True)
+
+
 def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) -> None:
     items = [d for d in diagnostics.sorted() if not quiet or d.severity is Severity.ERROR]
     if output_format is OutputFormat.json:
@@ -282,8 +328,9 @@ def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) 
     if output_format is OutputFormat.sarif:
         typer.echo(render_sarif(items, __version__))
         return
+    colour = use_colour(sys.stderr)
     for diagnostic in items:
-        typer.echo(render_text(diagnostic), err=True)
+        typer.echo(render_text(diagnostic, colour=colour), err=True, color=colour)
 
 
 def main() -> None:

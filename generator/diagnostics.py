@@ -124,14 +124,40 @@ def _escape(ch: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def render_text(diagnostic: Diagnostic, *, snippet: bool = True) -> str:
+# SGR colours of a terminal report (like a C compiler's): the location bold, the severity and the carets.
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+_SEVERITY_COLOURS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;35m"}
+_CARET_COLOUR = "\x1b[1;32m"
+
+
+def use_colour(stream: object, environ: dict[str, str] | None = None) -> bool:
+    """Whether a report to ``stream`` is coloured: never with ``NO_COLOR`` set (not empty), always with
+    ``FORCE_COLOR`` set (not empty), else only on a terminal that is not ``TERM=dumb``."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty()) and env.get("TERM") != "dumb"
+
+
+def _headline(diagnostic: Diagnostic, colour: bool) -> str:
+    if not colour:
+        return visible(diagnostic.headline())
+    where = f"{_BOLD}{visible(str(diagnostic.loc))}:{_RESET} " if diagnostic.loc else ""
+    severity = f"{_SEVERITY_COLOURS[diagnostic.severity]}{diagnostic.severity}{_RESET}"
+    return f"{where}{severity}{_BOLD}[{diagnostic.rule}]{_RESET}: {visible(diagnostic.message)}"
+
+
+def render_text(diagnostic: Diagnostic, *, snippet: bool = True, colour: bool = False) -> str:
     """Render one diagnostic with, when the file can be read, the source line and a caret underline.
 
     Document text (in the message, the path and the source line) is shown through :func:`visible`, so a
     document cannot send escape sequences or bidi overrides to the terminal; the caret is measured on the
-    escaped line.
+    escaped line.  With ``colour``, the report's own SGR sequences colour the location, severity and carets.
     """
-    text = visible(diagnostic.headline())
+    text = _headline(diagnostic, colour)
     loc = diagnostic.loc
     if not snippet or loc is None:
         return text
@@ -143,7 +169,8 @@ def render_text(diagnostic: Diagnostic, *, snippet: bool = True) -> str:
     pad = len(visible(line[:start])) + max(0, start - len(line))
     carets = len(visible(token)) + width - len(token)  # the part past the line's end counts as is
     gutter = f"{loc.line:>5} | "
-    caret = " " * (len(gutter) - 2) + "| " + " " * pad + "^" * carets
+    marks = f"{_CARET_COLOUR}{'^' * carets}{_RESET}" if colour else "^" * carets
+    caret = " " * (len(gutter) - 2) + "| " + " " * pad + marks
     return f"{text}\n{gutter}{visible(line)}\n{caret}"
 
 

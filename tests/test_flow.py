@@ -468,7 +468,7 @@ workflows:
     [
         (
             "        onSuccess: [{name: x, type: goto, stepId: raed}]\n",
-            ("specs/arazzo/jobs.arazzo.yaml:11:21: error[unknown-step]: goto action 'x' names step 'raed', which "
+            ("specs/arazzo/jobs.arazzo.yaml:11:51: error[unknown-step]: goto action 'x' names step 'raed', which "
             "is not a step of this workflow; did you mean 'read'?"),
         ),
         (
@@ -560,8 +560,9 @@ def test_a_step_output_read_where_its_step_never_succeeded_before_is_an_error(tm
     flow = MAYBE_UNSET.replace("value: $steps.create.outputs.id}]", "value: $steps.use.outputs.token}]")
     assert _diagnostics(tmp_path, flow) == [
         (
-            "specs/arazzo/jobs.arazzo.yaml:17:56: error[unset-step-output]: '$steps.use.outputs.token' is used by "
-            "step 'use', which no path reaches after step 'use' has succeeded"
+            "specs/arazzo/jobs.arazzo.yaml:17:56: error[unset-step-output]: step 'use' reads its own output 'token', "
+            "which is set only once the step has succeeded; take the value from the response ($response...) in its "
+            "outputs, or from an earlier step"
         )
     ]
 

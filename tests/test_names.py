@@ -774,7 +774,8 @@ def test_package_name_reasons() -> None:
 def test_a_content_type_header_parameter_next_to_a_request_body(tmp_path: Path) -> None:
     """The Amazon S3 description declares ``Content-Type`` as a header parameter of operations that take a
     body: before, its argument and the body's ``content_type`` were one name (``duplicate argument
-    'content_type'``: a package that does not compile, built with exit 0)."""
+    'content_type'``: a package that does not compile, built with exit 0).  OpenAPI 3 says such a parameter is
+    ignored: the body's ``content_type`` argument sets the header."""
     paths = """
     /obj:
       put:
@@ -798,7 +799,7 @@ def test_a_content_type_header_parameter_next_to_a_request_body(tmp_path: Path) 
 from {PACKAGE}.apis.api.client import Client
 client = Client(http_client=httpx.Client(transport=transport()))
 client.put_object(body=b"x")
-client.put_object(body=b"x", content_type_2="text/plain")
+client.put_object(body=b"x", content_type="text/plain")
 for request in seen:
     print(request.method, request.url.raw_path.decode(), request.headers["content-type"], request.content)
 """,

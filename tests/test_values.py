@@ -746,7 +746,7 @@ def test_expressions_inside_object_outputs_are_checked(tmp_path: Path) -> None:
     text = LITERAL_OUTPUTS.replace("obj: {a: [1, $inputs.id]}", "obj: {a: [1, $inputs.nope]}")
     assert diagnostics(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(text)) == [
         (
-            "specs/arazzo/things.arazzo.yaml:12:85: error[unknown-input]: '$inputs.nope' is not declared in the "
+            "specs/arazzo/things.arazzo.yaml:12:93: error[unknown-input]: '$inputs.nope' is not declared in the "
             "inputs of workflow 'literals'"
         )
     ]

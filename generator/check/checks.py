@@ -6,11 +6,12 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, source_line
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
 from ..ir.refs import check_reference
+from .flow import check_flow
 from .schemas import check_schemas
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
@@ -20,6 +21,7 @@ def check_program(program: Program, diagnostics: Diagnostics) -> None:
     for document in program.documents:
         for workflow in document.workflows:
             _check_workflow(workflow, diagnostics)
+            check_flow(workflow, diagnostics)
     check_schemas(program, diagnostics)
 
 
@@ -38,6 +40,27 @@ def _values(value: Any) -> Iterable[Any]:
             yield from _values(item)
     elif value is not None and not isinstance(value, str | int | float | bool):
         yield value
+
+
+def _at_expression(expr: Any, loc: Loc) -> Loc:
+    """Where ``expr`` is written in the value at ``loc``, when it is written there as its source text on the
+    value's line (an expression inside a template); else ``loc``."""
+    text = ex.to_source(expr)
+    line = source_line(loc.file, loc.line)
+    found = line.find(text, loc.col - 1) if line is not None else -1
+    return Loc(loc.file, loc.line, found + 1, len(text)) if found > loc.col - 1 else loc
+
+
+def _located_values(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+    """Every expression-bearing leaf of a payload with its JSON Pointer tokens (see ``Step.body_locs``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _located_values(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _located_values(item, (*path, str(index)))
+    elif value is not None and not isinstance(value, str | int | float | bool):
+        yield path, value
 
 
 def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
@@ -62,7 +85,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     loc,
                 )
                 continue
-            _check_expression(expr, loc, position)
+            _check_expression(expr, _at_expression(expr, loc), position)
 
     def _check_workflow_output(target: Workflow, name: str, loc: Loc) -> None:
         if name not in target.outputs:
@@ -89,6 +112,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     + _hint(expr.step_id, order),
                     loc,
                 )
+            elif position is not None and expr.step_id == workflow.steps[position].step_id and not own_outputs:
+                _own_output(workflow.steps[position], expr.name, flow is not None, loc, diagnostics)
             elif (
                 flow is not None
                 and position is not None
@@ -121,7 +146,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 diagnostics.error(
                     "unknown-step-output",
                     f"step '{expr.step_id}' has no output '{expr.name}'"
-                    + _hint(expr.name, outputs_by_step[expr.step_id]),
+                    + (_callee_hint(workflow.steps[order[expr.step_id]], expr.name)
+                       or _hint(expr.name, outputs_by_step[expr.step_id])),
                     loc,
                 )
         elif isinstance(expr, ex.WorkflowRef | ex.SourceRef | ex.ComponentRef) or (
@@ -153,8 +179,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
         for param in step.parameters:
             for value in _values(param.value):
                 check_expressions(value, param.loc, position, request=True)
-        for value in _values(step.body):
-            check_expressions(value, step.body_loc or step.loc, position, request=True)
+        for path, value in _located_values(step.body, ()):
+            check_expressions(value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
                 check_expressions(criterion.condition, criterion.loc, position)
@@ -176,6 +202,31 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     for name, output in workflow.outputs.items():
         for value in _values(output):
             check_expressions(value, workflow.output_locs[name], None)
+
+
+def _callee_hint(step: Step, name: str) -> str:
+    """For a step that runs a workflow with an output ``name`` the step does not declare: how to expose it."""
+    callee = step.call.target if step.call is not None else None
+    if callee is None or name not in callee.outputs:
+        return ""
+    return (
+        f"; the workflow it runs, '{callee.workflow_id}', has one: declare '{name}: $outputs.{name}' in the step's "
+        "outputs, or remove the step's outputs to expose all of the workflow's"
+    )
+
+
+def _own_output(step: Step, name: str, controlled: bool, loc: Loc, diagnostics: Diagnostics) -> None:
+    """``$steps.<id>.outputs.<name>`` inside step ``<id>`` itself (not in its success-action criteria)."""
+    callee = step.call.target if step.call is not None else None
+    if callee is not None and name in callee.outputs:
+        hint = f"the output '{name}' of the workflow it runs is '$outputs.{name}'"
+    else:
+        hint = "take the value from the response ($response...) in its outputs, or from an earlier step"
+    message = f"step '{step.step_id}' reads its own output '{name}', which is set only once the step has succeeded; "
+    if controlled:
+        diagnostics.error("unset-step-output", message + hint, loc)
+    else:
+        diagnostics.error("forward-step-reference", message + hint, loc)
 
 
 def _check_step(step: Step, diagnostics: Diagnostics) -> None:

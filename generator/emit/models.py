@@ -140,11 +140,7 @@ def generate_models(
         try:
             output, messages = _generate(document_text, aliases, header)
         except Exception as error:  # noqa: BLE001 - report any generator failure as a located diagnostic
-            diagnostics.error(
-                "model-generation-failed",
-                f"datamodel-code-generator could not generate models for {api.title}: {error}",
-                api.loc,
-            )
+            diagnostics.error("model-generation-failed", *_failure(api, str(error)))
             text = f'"""{header}"""\n\nfrom __future__ import annotations\n'
             return text, ModelIndex({}), set()
         # Everything below depends only on datamodel-code-generator's output, so it is cached with it.
@@ -161,6 +157,26 @@ def generate_models(
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
     report_unsupported_patterns(rejected, api, diagnostics)
     return output, index, requirements
+
+
+_SCHEMA_PATH = re.compile(r"^Error at schema path '#/components/schemas/([^'/]+)[^']*': ")
+
+
+def _failure(api: Api, error: str) -> tuple[str, Loc]:
+    """The message and location of a datamodel-code-generator failure: at the schema it names (by its key in
+    the document, not by the class name it was given), else at the API document; the first line of the error
+    only (pydantic's validation details follow it)."""
+    first = error.strip().splitlines()[0] if error.strip() else "unknown error"
+    match = _SCHEMA_PATH.match(first)
+    origin = api.schema_origins.get(match.group(1)) if match else None
+    if match is None or origin is None:
+        return f"datamodel-code-generator could not generate models for {api.title}: {first}", api.loc
+    key, where = origin
+    reason = first[match.end() :]
+    return (
+        f"datamodel-code-generator could not generate a model from schema '{key}' of {api.title}: {reason}",
+        where or api.loc,
+    )
 
 
 def _generate(document_text: str, aliases: dict[str, str], header: str) -> tuple[str, list[str]]:

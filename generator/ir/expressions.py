@@ -287,6 +287,7 @@ _ROOTS = (
     "sourceDescriptions",
     "components",
 )
+ROOTS = _ROOTS  # the runtime expression roots, for near-miss hints outside this module
 _BARE_ROOTS = frozenset({"url", "method", "statusCode"})
 _DOTTED_ROOTS = frozenset(_ROOTS) - _BARE_ROOTS
 _REQUEST_SOURCES = ("header", "query", "path", "body")

@@ -58,34 +58,8 @@ def always_applies(actions: list[Action]) -> bool:
 
 def plan(workflow: Workflow) -> FlowPlan:
     steps = workflow.steps
-    index = {step.step_id: i for i, step in enumerate(steps)}
-    edges: dict[Node, set[Node]] = {ENTRY: {("try", 0)} if steps else {EXIT}}
     result = FlowPlan([step.step_id for step in steps])
-
-    def target(action: Action) -> Node:
-        if action.kind in ("goto", "retry") and action.step_id is not None and action.step_id in index:
-            return ("try", index[action.step_id])
-        return EXIT
-
-    for i, step in enumerate(steps):
-        attempt, success = ("try", i), ("ok", i)
-        edges.setdefault(attempt, set()).add(success)
-        edges.setdefault(success, set())
-        for action in applicable(step.on_failure):
-            if action.kind == "retry":
-                if action.step_id is not None and action.step_id in index:
-                    helper = index[action.step_id]
-                    result.resumes.add(action.step_id)
-                    edges[attempt].add(("try", helper))
-                    edges.setdefault(("ok", helper), set()).add(attempt)
-                else:
-                    edges[attempt].add(attempt)
-            else:
-                edges[attempt].add(target(action))
-        for action in applicable(step.on_success):
-            edges[success].add(target(action))
-        if not always_applies(step.on_success):
-            edges[success].add(("try", i + 1) if i + 1 < len(steps) else EXIT)
+    edges = step_graph(workflow, result.resumes)
     nodes = set(edges) | {n for targets in edges.values() for n in targets}
     preds: dict[Node, set[Node]] = {node: set() for node in nodes}
     for source, targets in edges.items():
@@ -104,7 +78,7 @@ def plan(workflow: Workflow) -> FlowPlan:
             if new != dom[node]:
                 dom[node] = new
                 changed = True
-    reachable = _reachable(edges)
+    reachable = reachable_from(edges, ENTRY)
     result.reaches_exit = EXIT in reachable
     for i, step in enumerate(steps):
         result.set_before[step.step_id] = {steps[j].step_id for kind, j in dom[("try", i)] if kind == "ok"}
@@ -112,13 +86,51 @@ def plan(workflow: Workflow) -> FlowPlan:
     for j, step in enumerate(steps):
         if ("ok", j) not in reachable:
             continue
-        for kind, i in _reachable(edges, ("ok", j)):
+        for kind, i in reachable_from(edges, ("ok", j)):
             if kind == "try":
                 result.may_set_before.setdefault(steps[i].step_id, set()).add(step.step_id)
     return result
 
 
-def _reachable(edges: dict[Node, set[Node]], start: Node = ENTRY) -> set[Node]:
+def step_graph(workflow: Workflow, resumes: set[str] | None = None) -> dict[Node, set[Node]]:
+    """The edges between the attempt and success nodes of ``workflow``'s steps (see the module docstring).
+
+    The step ids named by a retry action's ``stepId`` are added to ``resumes``.
+    """
+    steps = workflow.steps
+    index = {step.step_id: i for i, step in enumerate(steps)}
+    edges: dict[Node, set[Node]] = {ENTRY: {("try", 0)} if steps else {EXIT}}
+
+    def target(action: Action) -> Node:
+        if action.kind in ("goto", "retry") and action.step_id is not None and action.step_id in index:
+            return ("try", index[action.step_id])
+        return EXIT
+
+    for i, step in enumerate(steps):
+        attempt, success = ("try", i), ("ok", i)
+        edges.setdefault(attempt, set()).add(success)
+        edges.setdefault(success, set())
+        for action in applicable(step.on_failure):
+            if action.kind == "retry":
+                if action.step_id is not None and action.step_id in index:
+                    helper = index[action.step_id]
+                    if resumes is not None:
+                        resumes.add(action.step_id)
+                    edges[attempt].add(("try", helper))
+                    edges.setdefault(("ok", helper), set()).add(attempt)
+                else:
+                    edges[attempt].add(attempt)
+            else:
+                edges[attempt].add(target(action))
+        for action in applicable(step.on_success):
+            edges[success].add(target(action))
+        if not always_applies(step.on_success):
+            edges[success].add(("try", i + 1) if i + 1 < len(steps) else EXIT)
+    return edges
+
+
+def reachable_from(edges: dict[Node, set[Node]], start: Node) -> set[Node]:
+    """The nodes reachable from ``start`` (itself included)."""
     seen = {start}
     pending = [start]
     while pending:

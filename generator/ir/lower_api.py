@@ -74,6 +74,7 @@ class SchemaTable:
         self.scope = Scope(sep="")
         self._pending: list[tuple[str, Path, Any]] = []
         self.pattern_locs: dict[str, list[Loc]] = {}  # regex (`pattern`, `patternProperties` key) -> where
+        self.origins: dict[str, tuple[str, Loc | None]] = {}  # class name -> (schema key, where it is written)
         self._in_table = False  # converting the table's own schemas (the ones the models are made from)
         components = root.get("components")
         component_schemas = components.get("schemas") if isinstance(components, dict) else None
@@ -84,14 +85,19 @@ class SchemaTable:
         last = [key.rsplit(".", 1)[-1] for key in schemas]
         for key, short in zip(schemas, last, strict=True):
             preferred = pascal(short if last.count(short) == 1 else key)
-            self._name_for(f"{path}#/components/schemas/{_escape(key)}", preferred, path, schemas[key])
+            key_loc = schemas.key_at(key) if isinstance(schemas, YMap) else None
+            self._name_for(f"{path}#/components/schemas/{_escape(key)}", preferred, path, schemas[key], key_loc)
 
-    def _name_for(self, target_key: str, preferred: str, path: Path, node: Any) -> str:
+    def _name_for(self, target_key: str, preferred: str, path: Path, node: Any, loc: Loc | None = None) -> str:
         name = self.names.get(target_key)
         if name is None:
             name = self.scope.claim(preferred)
             self.names[target_key] = name
             self._pending.append((name, path, node))
+            _, _, pointer = target_key.partition("#")
+            label = preferred if pointer.startswith("inline:") else pointer.rsplit("/", 1)[-1]
+            label = label.replace("~1", "/").replace("~0", "~")
+            self.origins[name] = (label, loc or (node.loc if isinstance(node, YMap) else None))
         return name
 
     def hoist(self, node: Any, path: Path, preferred: str) -> JsonSchema:
@@ -125,6 +131,9 @@ class SchemaTable:
         for key, value in node.items():
             if key.startswith("x-") or key in _URI_KEYWORDS:
                 continue
+            value = self._shaped(node, key, value)
+            if value is _DROP:
+                continue
             if key in _DYNAMIC_REFS:
                 self.workspace.diagnostics.warning(
                     "dynamic-ref",
@@ -150,6 +159,59 @@ class SchemaTable:
         if "$ref" in out and not out["$ref"]:
             return {k: v for k, v in out.items() if k != "$ref"}
         return out
+
+    def _shaped(self, node: Any, key: str, value: Any) -> Any:
+        """``value`` when it has the shape JSON Schema gives keyword ``key``; otherwise a located
+        ``invalid-schema`` warning and what is left of it (``_DROP`` for nothing), so that model generation
+        never fails on it: a non-schema where a schema goes, a ``type``/``enum``/``required`` of the wrong kind."""
+        where = _at(node, key)
+
+        def wrong(what: str, found: Any, at: Loc | None, then: str, shape: str | None = None) -> None:
+            shape = shape or _SHAPES.get(key, "a schema")
+            self.workspace.diagnostics.warning(
+                "invalid-schema", f"{what} must be {shape}, not {_kind(found)}; {then}", at
+            )
+
+        if key in _ONE_SCHEMA and not isinstance(value, dict | bool) and not (key == "items" and isinstance(value, list)):
+            wrong(f"'{key}'", value, where, "it is ignored")
+            return _DROP
+        if key in _SCHEMA_LISTS:
+            if not isinstance(value, list):
+                wrong(f"'{key}'", value, where, "it is ignored")
+                return _DROP
+            kept = [item for item in value if isinstance(item, dict | bool)]
+            for index, item in enumerate(value):
+                if not isinstance(item, dict | bool):
+                    at = value.at(index) if isinstance(value, YList) else where
+                    wrong(f"an entry of '{key}'", item, at, "it is ignored", "a schema")
+            return kept if len(kept) < len(value) else value
+        if key in _SCHEMA_MAPS:
+            if not isinstance(value, dict):
+                wrong(f"'{key}'", value, where, "it is ignored")
+                return _DROP
+            bad = [name for name, item in value.items() if not isinstance(item, dict | bool)]
+            for name in bad:
+                at = value.at(name) if isinstance(value, YMap) else where
+                self.workspace.diagnostics.warning(
+                    "invalid-schema",
+                    f"'{key}' entry '{name}' must be a schema, not {_kind(value[name])}; it accepts any value"
+                    + ("; a list of required properties goes next to 'properties', not in it"
+                       if key == "properties" and name == "required" and isinstance(value[name], list) else ""),
+                    at,
+                )
+            return {name: ({} if name in bad else item) for name, item in value.items()} if bad else value
+        if key == "type" and not (
+            isinstance(value, str) or (isinstance(value, list) and all(isinstance(t, str) for t in value))
+        ):
+            wrong("'type'", value, where, "it is ignored")
+            return _DROP
+        if key == "enum" and not isinstance(value, list):
+            wrong("'enum'", value, where, "it is ignored")
+            return _DROP
+        if key == "required" and not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
+            wrong("'required'", value, where, "it is ignored")
+            return _DROP
+        return value
 
     def _patterns(self, node: Any, key: str, value: Any, path: Path) -> Any:
         """Note where each regular expression of the models is written, for the emit stage's regex check."""
@@ -189,6 +251,34 @@ class SchemaTable:
             preferred = pascal(tokens[-1] if tokens else target.path.stem)
         name = self._name_for(target.key, preferred, target.path, target.node)
         return SCHEMA_REF_PREFIX + name
+
+
+_DROP = object()  # what _shaped returns for a keyword to leave out
+_ONE_SCHEMA = frozenset({
+    "items", "additionalProperties", "not", "additionalItems", "contains", "propertyNames", "if", "then", "else",
+    "unevaluatedItems", "unevaluatedProperties",
+})  # fmt: skip
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+_SHAPES = {
+    **{key: "a list of schemas" for key in _SCHEMA_LISTS},
+    **{key: "a mapping of names to schemas" for key in _SCHEMA_MAPS},
+    "type": "a type name or a list of them",
+    "enum": "a list of values",
+    "required": "a list of property names",
+}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def _short(value: Any) -> str:
@@ -248,6 +338,7 @@ class ApiLowering:
             operations=operations,
             schemas=self.table.finish(),
             pattern_locs=self.table.pattern_locs,
+            schema_origins=self.table.origins,
             security_schemes=self._security_schemes(),
             security=security or [],
             original_format=original,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, get_args
@@ -52,6 +53,8 @@ from .model import (
 
 _PARAM_LOCATIONS = ("path", "query", "header", "cookie")
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
+_DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
+_ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
 
 
 def _kind(value: Any) -> str:
@@ -99,10 +102,14 @@ class WorkflowLowering:
         self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
         self.arazzo_sources = arazzo_sources or {}  # the `type: arazzo` sources: name -> document
         declared = root.get("sourceDescriptions")
-        self.declared_sources = {
-            item.get("name") for item in declared if isinstance(item, dict)
-        } if isinstance(declared, list) else set()
+        self.declared_sources = [
+            item["name"] for item in declared if isinstance(item, dict) and isinstance(item.get("name"), str)
+        ] if isinstance(declared, list) else []  # fmt: skip
         self.module = module
+        self.spaced_step_ids: list[str] = []  # of the workflow being lowered: see _nonconforming_step_ids
+        # workflow-level parameters without 'in' (by id): not placed at some operation step / placed at one
+        self._unplaced: dict[int, tuple[str, Loc]] = {}
+        self._placed: set[int] = set()
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
         self.components: dict[str, Any] = components if isinstance(components, dict) else {}
@@ -163,6 +170,8 @@ class WorkflowLowering:
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
+        self.spaced_step_ids = self._nonconforming_step_ids(raw)
+        self._unplaced, self._placed = {}, set()
         for raw_step in self._mappings(self._list(raw, "steps"), "a step"):
             step_id = raw_step.get("stepId")
             if not isinstance(step_id, str) or not step_id:
@@ -177,6 +186,7 @@ class WorkflowLowering:
                 continue
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, step_scope.claim(snake(step_id)), wf_params))
+        self._unplaced_parameters(raw)
         if not steps and isinstance(raw.get("steps"), YList | None):  # a wrong type was reported already
             self.diagnostics.error("missing-field", f"workflow '{workflow_id}' has no steps", raw.loc)
         used_sources = sorted({s.source for s in steps if s.source}, key=list(self.sources).index)
@@ -211,6 +221,52 @@ class WorkflowLowering:
         )
         return workflow
 
+    def _nonconforming_step_ids(self, raw: YMap) -> list[str]:
+        """The stepIds that do not match ``[A-Za-z0-9_\\-]+`` (a warning at each): a whole-value expression
+        can still name them, a condition cannot."""
+        found = []
+        raw_steps = raw.get("steps")
+        for item in raw_steps if isinstance(raw_steps, YList) else []:
+            step_id = item.get("stepId") if isinstance(item, YMap) else None
+            if isinstance(step_id, str) and step_id and not _ID_RE.fullmatch(step_id):
+                self.diagnostics.warning(
+                    "invalid-step-id",
+                    f"stepId '{step_id}' does not match [A-Za-z0-9_\\-]+, the form the Arazzo specification "
+                    "recommends; a condition cannot name it",
+                    item.at("stepId"),
+                )
+                found.append(step_id)
+        return sorted(found, key=len, reverse=True)
+
+    def _unplaced_parameters(self, raw: YMap) -> None:
+        """A workflow-level parameter without 'in' that no operation step declares, in a workflow without steps
+        that run workflows, applies to nothing: the located error a step-level one gets."""
+        raw_steps = raw.get("steps")
+        items = raw_steps if isinstance(raw_steps, YList) else []
+        if any(isinstance(item, YMap) and "workflowId" in item for item in items):
+            return
+        for key, (name, loc) in self._unplaced.items():
+            if key not in self._placed:
+                self.diagnostics.error(
+                    "invalid-parameter",
+                    f"parameter '{name}' needs 'in' to be one of path, query, header, cookie: no operation of the "
+                    "workflow's steps declares it, and no step runs a workflow",
+                    loc,
+                )
+
+    def _explain(self, text: str, error: ExpressionError, loc: Loc) -> tuple[str, Loc]:
+        """The message and location of a malformed expression: its bad part; when the cause is a stepId that
+        does not match the pattern (``$steps.create job...`` in a condition), that stepId, named."""
+        for step_id in self.spaced_step_ids:
+            start = text.find(f"$steps.{step_id}")
+            if start != -1 and start <= error.offset <= start + len("$steps.") + len(step_id):
+                message = (
+                    f"'$steps.{step_id}' cannot be read here: stepId '{step_id}' does not match [A-Za-z0-9_\\-]+, "
+                    "so only a value that is a single runtime expression can name it; rename the step"
+                )
+                return message, offset_loc(loc, start + len("$steps."))
+        return error.message, offset_loc(loc, error.offset)
+
     # -- control flow -----------------------------------------------------------------------------------
     def _bind_actions(self, steps: list[Step], success: list[Action], failure: list[Action]) -> None:
         """Give every step the workflow-level actions it does not override (by name), after its own; check
@@ -233,7 +289,7 @@ class WorkflowLowering:
                 "unknown-step",
                 f"{action.kind} action '{action.name}' names step '{action.step_id}', which is not a step of "
                 "this workflow" + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                action.loc,
+                action.step_loc or action.loc,
             )
             action.step_id = None
             action.kind = "invalid"
@@ -351,7 +407,7 @@ class WorkflowLowering:
             if self.diagnostics.count(Severity.ERROR) == errors:
                 outputs[name] = parsed
                 locs[name] = loc
-            elif isinstance(value, str):
+            else:
                 # malformed and reported: the output still exists, so uses of it are not reported again
                 outputs[name] = None
                 locs[name] = loc
@@ -416,6 +472,7 @@ class WorkflowLowering:
             body_replacements=late,
             call=call,
             call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
+            body_locs=_leaf_locs(request_body.get("payload"), ()) if isinstance(request_body, YMap) else {},
         )
 
     def _step_call(self, raw: YMap) -> WorkflowCall | None:
@@ -562,9 +619,21 @@ class WorkflowLowering:
     def _unknown_source(self, name: str, loc: Loc) -> None:
         if name in self.declared_sources:
             return  # declared but unresolved: reported where it is declared
-        known = ", ".join(self.sources) or "none"
+        declared = list(dict.fromkeys(self.declared_sources))
+        unresolved = [source for source in declared if source not in self.sources and source not in self.arazzo_sources]
+        if not declared:
+            known = "no sourceDescriptions are declared"
+        elif len(unresolved) == len(declared):
+            known = f"declared: {', '.join(declared)}; none of them resolved"
+        else:
+            known = f"declared: {', '.join(declared)}" + (
+                f"; {', '.join(repr(s) for s in unresolved)} did not resolve" if unresolved else ""
+            )
+        hint = difflib.get_close_matches(name, declared, n=1)
         self.diagnostics.error(
-            "unknown-source", f"no sourceDescription named '{name}' (known: {known})", loc
+            "unknown-source",
+            f"no sourceDescription named '{name}' ({known})" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+            loc,
         )
 
     def _parameters(self, wf_params: YList, raw: YMap, operation: Operation | None) -> list[StepParameter]:
@@ -573,13 +642,15 @@ class WorkflowLowering:
             if not isinstance(container, YList):
                 continue
             for index, item in enumerate(container):
-                param = self._parameter(item, container.at(index), operation)
+                param = self._parameter(item, container.at(index), operation, inherited=container is wf_params)
                 if param is not None:
                     key = (param.name.lower() if param.location == "header" else param.name, param.location)
                     merged[key] = param
         return list(merged.values())
 
-    def _parameter(self, item: Any, loc: Loc, operation: Operation | None) -> StepParameter | None:
+    def _parameter(
+        self, item: Any, loc: Loc, operation: Operation | None, *, inherited: bool = False
+    ) -> StepParameter | None:
         override: tuple[Any, Loc] | None = None
         if isinstance(item, YMap) and "reference" in item:
             if "value" in item:  # a Reusable Object's value replaces the component parameter's own value
@@ -597,6 +668,13 @@ class WorkflowLowering:
         if location is None and operation is not None:
             matches = [p for p in operation.parameters if p.name == name]
             location = matches[0].location if len(matches) == 1 else None
+        if inherited and "in" not in item:
+            # a workflow-level parameter without 'in' applies to the operations that declare it and to the
+            # steps that run workflows; one that applies to no step is reported by _unplaced_parameters
+            if location is None:
+                self._unplaced.setdefault(id(item), (name, item.loc))
+                return None
+            self._placed.add(id(item))
         if location not in _PARAM_LOCATIONS:
             self.diagnostics.error(
                 "invalid-parameter",
@@ -751,10 +829,26 @@ class WorkflowLowering:
         try:
             value = parse_value(text, notes)
         except ExpressionError as error:
-            self.diagnostics.error("invalid-expression", error.message, offset_loc(loc, error.offset))
+            self.diagnostics.error("invalid-expression", *self._explain(text, error, loc))
             return None
         self._nonstandard(notes, loc)
+        if isinstance(value, str):
+            self._near_expressions(value, loc)
         return self._fold_sources(value, loc)
+
+    def _near_expressions(self, text: str, loc: Loc) -> None:
+        """A warning at each ``$word`` of a literal that is a near miss of an expression root (``$inputz``,
+        ``$statusCod``, ``$Inputs``): it is sent as the text it is, which is rarely what was meant."""
+        for match in _DOLLAR_WORD.finditer(text):
+            word = match.group(1).lower()
+            close = difflib.get_close_matches(word, [root.lower() for root in ex.ROOTS], n=1, cutoff=0.8)
+            if close:
+                root = next(root for root in ex.ROOTS if root.lower() == close[0])
+                self.diagnostics.warning(
+                    "literal-expression",
+                    f"'${match.group(1)}' is sent as text: it is not a runtime expression; did you mean '${root}'?",
+                    offset_loc(loc, match.start()),
+                )
 
     def _fold_sources(self, value: Any, loc: Loc) -> Any:
         """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
@@ -903,7 +997,7 @@ class WorkflowLowering:
             try:
                 condition = parse_condition(text, notes)
             except ExpressionError as error:
-                self.diagnostics.error("invalid-condition", error.message, offset_loc(loc, error.offset))
+                self.diagnostics.error("invalid-condition", *self._explain(text, error, loc))
                 return None
             self._nonstandard(notes, loc)
             return Criterion(text, "simple", self._fold_condition(condition, loc), context, loc)
@@ -1087,6 +1181,7 @@ class WorkflowLowering:
             retry_limit=retry_limit,
             criteria=self._criteria(item.get("criteria"), item.at("criteria")),
             loc=item.loc,
+            step_loc=item.at("stepId") if step_id is not None else None,
             call=call,
         )
 
@@ -1113,6 +1208,17 @@ def _called_workflow_ids(raw: YMap) -> set[str]:
             for action in actions if isinstance(actions, list) else []:
                 if isinstance(action, dict) and isinstance(action.get("workflowId"), str):
                     found.add(action["workflowId"])
+    return found
+
+
+def _leaf_locs(node: Any, path: tuple[str, ...]) -> dict[tuple[str, ...], Loc]:
+    """The location of every value inside a positioned YAML/JSON tree, by its JSON Pointer tokens."""
+    found: dict[tuple[str, ...], Loc] = {}
+    items = node.items() if isinstance(node, YMap) else enumerate(node) if isinstance(node, YList) else ()
+    for key, value in items:
+        where = path + (str(key),)
+        found[where] = node.at(key)
+        found.update(_leaf_locs(value, where))
     return found
 
 

@@ -154,6 +154,8 @@ class Api:
     original_format: str  # openapi-3.0 | openapi-3.1 | swagger-2.0
     loc: Loc
     pattern_locs: dict[str, list[Loc]] = field(default_factory=dict)  # schema regex -> where it is written
+    # class name of a schema table entry -> (its key in the document, where it is written)
+    schema_origins: dict[str, tuple[str, Loc | None]] = field(default_factory=dict)
 
     def operation(self, operation_id: str) -> Operation | None:
         for op in self.operations:
@@ -225,6 +227,7 @@ class Action:
     loc: Loc
     call: WorkflowCall | None = None  # goto/retry to a workflow
     inherited: bool = False  # a workflow-level action that applies to this step
+    step_loc: Loc | None = None  # where the ``stepId`` is written
 
     @property
     def limit(self) -> int:
@@ -257,6 +260,8 @@ class Step:
     call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
     # callee input name -> (value, where, whether it comes from the workflow-level parameters)
     call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
+    # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)
+    body_locs: dict[tuple[str, ...], Loc] = field(default_factory=dict)
 
 
 @dataclass
