@@ -83,7 +83,7 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     # the _runtime helpers a workflows module may import (generator/emit/workflows.py: runtime_names)
     "as_number", "fold_case", "jsonpath_matches", "output_set", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
-    "is_less_or_equal", "is_greater", "is_greater_or_equal",
+    "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {"self", "cls", "response", "outputs", "stack", "error"}

@@ -816,3 +816,55 @@ def test_an_optional_input_given_to_a_required_parameter_or_body_type_checks_and
         "of createItem needs a value)"
     )
     assert [r.line for r in server.requests] == ["GET /items/7"]
+
+
+CONVERTED_API = """
+/counts/{n}:
+  get:
+    operationId: getCount
+    parameters: [{name: n, in: path, required: true, schema: {type: integer}}]
+    responses:
+      "200": {description: ok}
+"""
+CONVERTED = """
+- workflowId: count
+  inputs:
+    type: object
+    required: [n]
+    properties:
+      n: {type: string}
+  steps:
+    - stepId: get
+      operationId: getCount
+      parameters: [{name: n, in: path, value: $inputs.n}]
+"""
+
+
+def test_a_string_input_given_to_an_integer_parameter_is_converted_or_fails_by_name(tmp_path: Path) -> None:
+    """The corpus's runner mocks type the pet id input as a string and the operation's parameter as an integer:
+    the call is ``converted(...)`` (pydantic's lax conversion), which type-checks, sends ``7`` for ``'7'`` and
+    fails the step by name, before any request, for a value that is no integer."""
+    import os
+    import subprocess
+    import sys
+
+    package, warnings = build(tmp_path, api(CONVERTED_API), flow(CONVERTED), "conv_pkg")
+    assert warnings == []
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "conv_pkg"],
+        cwd=tmp_path / "out", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    _, requests = run_both(package, "count", {("GET", "/counts/7"): [Reply(200)]}, n="7")
+    assert [r.line for r in requests] == ["GET /counts/7"]
+    with (
+        scripted({}) as server,
+        package.apis.things.Client(server.url) as client,
+        pytest.raises(package._runtime.StepFailed) as failed,
+    ):
+        package.workflows.things.count(things_api=client, n="seven")
+    assert str(failed.value) == (
+        "workflow 'count' step 'get' failed: no response does not satisfy $inputs.n is int (the path parameter 'n' "
+        "of getCount documents that type)"
+    )
+    assert server.requests == []

@@ -623,6 +623,23 @@ def required_value(value: T | None, workflow: str, step: str, expression: str, n
     return value
 
 
+def converted(
+    value: object, tp: type[T], workflow: str, step: str, expression: str, needed_by: str
+) -> T:
+    """``value`` (a ``str``, ``int``, ``float`` or ``bool``) as ``tp`` where ``needed_by`` documents that type:
+    ``'7'`` for an integer parameter is ``7``.  pydantic's lax conversion decides; a value it cannot convert
+    fails the step with ``StepFailed`` naming the expression rather than sending it."""
+    if type(value) is tp:
+        return value
+    try:
+        return _adapter(tp).validate_python(value)  # type: ignore[no-any-return]
+    except pydantic.ValidationError:
+        pass
+    raise StepFailed(
+        workflow, step, f"{expression} is {_type_name(tp)} ({needed_by} documents that type)"
+    )
+
+
 def to_xml(document: Mapping[str, Any]) -> str:
     """An XML payload written as a mapping, ``{root: content}``: a mapping's members are child elements (a
     member named ``@name`` is an attribute), a list repeats its element, ``None`` is an empty element, other

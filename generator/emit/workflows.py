@@ -568,6 +568,17 @@ class _WorkflowBuilder:
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
+                elif wanted_type.removesuffix(" | None") in _SCALARS and value.annotation.text in _SCALARS and (
+                    value.annotation.text != wanted_type.removesuffix(" | None")
+                ):  # a string input given to an integer parameter ('7' -> 7): converted, or the step fails by name
+                    target = wanted_type.removesuffix(" | None")
+                    self.doc.runtime_names.add("converted")
+                    what = f"the {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
+                    value = Typed(
+                        f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, "
+                        f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})",
+                        _named(target),
+                    )
                 value = self.match_array(param.value, value, wanted_type)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
@@ -1153,6 +1164,7 @@ class _StepContext:
 
 
 _MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_SCALARS = ("str", "int", "float", "bool")
 _ORDERING = {"<": "is_less", "<=": "is_less_or_equal", ">": "is_greater", ">=": "is_greater_or_equal"}
 _NO_LITERAL = object()
 
