@@ -245,3 +245,16 @@ def render_sarif(diagnostics: list[Diagnostic], version: str) -> str:
         }],
     }  # fmt: skip
     return json.dumps(log, indent=2, ensure_ascii=True)
+
+
+def kind_of(value: object) -> str:
+    """How a YAML/JSON value is named in a diagnostic ("a string", "a mapping", ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "a mapping"

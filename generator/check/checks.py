@@ -12,7 +12,7 @@ from ..ir.flow import plan
 from ..ir.model import Api, Program, Step, Workflow
 from ..ir.refs import check_reference
 from .flow import check_flow
-from .schemas import check_schemas
+from .schemas import check_schemas, expression_leaves
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
 
@@ -30,16 +30,6 @@ def _hint(name: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
-def _values(value: Any) -> Iterable[Any]:
-    """Every expression-bearing leaf of a payload/parameter value."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _values(item)
-    elif value is not None and not isinstance(value, str | int | float | bool):
-        yield value
 
 
 def _at_expression(expr: Any, loc: Loc) -> Loc:
@@ -51,14 +41,14 @@ def _at_expression(expr: Any, loc: Loc) -> Loc:
     return Loc(loc.file, loc.line, found + 1, len(text)) if found > loc.col - 1 else loc
 
 
-def _located_values(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+def _locatedexpression_leaves(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
     """Every expression-bearing leaf of a payload with its JSON Pointer tokens (see ``Step.body_locs``)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _located_values(item, (*path, str(key)))
+            yield from _locatedexpression_leaves(item, (*path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _located_values(item, (*path, str(index)))
+            yield from _locatedexpression_leaves(item, (*path, str(index)))
     elif value is not None and not isinstance(value, str | int | float | bool):
         yield path, value
 
@@ -177,9 +167,9 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     for position, step in enumerate(workflow.steps):
         _check_step(step, diagnostics)
         for param in step.parameters:
-            for value in _values(param.value):
+            for value in expression_leaves(param.value):
                 check_expressions(value, param.loc, position, request=True)
-        for path, value in _located_values(step.body, ()):
+        for path, value in _locatedexpression_leaves(step.body, ()):
             check_expressions(value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
@@ -187,7 +177,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             if criterion.context is not None:
                 check_expressions(criterion.context, criterion.loc, position)
         for name, output in step.outputs.items():
-            for value in _values(output):  # an object/array literal output: every expression inside it
+            for value in expression_leaves(output):  # an object/array literal output: every expression inside it
                 check_expressions(value, step.output_locs[name], position)
         for action in step.on_success + step.on_failure:
             own = action in step.on_success
@@ -197,10 +187,10 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 if criterion.context is not None:
                     check_expressions(criterion.context, criterion.loc, position, own=own)
         for value, loc, _ in step.call_inputs.values():
-            for leaf in _values(value):
+            for leaf in expression_leaves(value):
                 check_expressions(leaf, loc, position, request=True)
     for name, output in workflow.outputs.items():
-        for value in _values(output):
+        for value in expression_leaves(output):
             check_expressions(value, workflow.output_locs[name], None)
 
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc, source_line
+from ..diagnostics import Diagnostics, Loc, kind_of, source_line
 from ..ir import expressions as ex
 from ..ir.model import Api, Operation, Program, Step
 
@@ -66,7 +66,7 @@ def _check_step(step: Step, api: Api, op: Operation, diagnostics: Diagnostics) -
 def _reads(step: Step) -> Iterator[tuple[Any, Loc]]:
     """Every node of ``step`` that may read its own request or response, with its location."""
     for name, output in step.outputs.items():
-        for leaf in _leaves(output):
+        for leaf in expression_leaves(output):
             yield leaf, step.output_locs[name]
     for criterion in step.success_criteria:
         for node in (criterion.condition, criterion.context):
@@ -81,13 +81,14 @@ def _reads(step: Step) -> Iterator[tuple[Any, Loc]]:
                     yield node, criterion.loc
 
 
-def _leaves(value: Any) -> Iterator[Any]:
+def expression_leaves(value: Any) -> Iterator[Any]:
+    """Every expression-bearing leaf of a payload, parameter or output value."""
     if isinstance(value, dict):
         for item in value.values():
-            yield from _leaves(item)
+            yield from expression_leaves(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
+            yield from expression_leaves(item)
     elif value is not None and not isinstance(value, str | int | float | bool):
         yield value
 
@@ -431,7 +432,7 @@ def _check_payload(
     if not ok and allowed:
         diagnostics.warning(
             "payload-type",
-            f"step '{step.step_id}': {where} is {_kind(value)}, but the request body of {op.operation_id} "
+            f"step '{step.step_id}': {where} is {kind_of(value)}, but the request body of {op.operation_id} "
             f"documents {' or '.join(sorted(declared))}",
             loc,
         )
@@ -440,11 +441,3 @@ def _check_payload(
             _check_payload(api, resolved["items"], item, (*path, str(index)), loc, step, op, diagnostics, depth + 1)
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list"

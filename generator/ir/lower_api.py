@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..diagnostics import Diagnostics, Loc
+from ..diagnostics import Diagnostics, Loc, kind_of
 from ..naming import (
     CLIENT_INIT_RESERVED,
     CLIENT_MEMBER_RESERVED,
@@ -169,7 +169,7 @@ class SchemaTable:
         def wrong(what: str, found: Any, at: Loc | None, then: str, shape: str | None = None) -> None:
             shape = shape or _SHAPES.get(key, "a schema")
             self.workspace.diagnostics.warning(
-                "invalid-schema", f"{what} must be {shape}, not {_kind(found)}; {then}", at
+                "invalid-schema", f"{what} must be {shape}, not {kind_of(found)}; {then}", at
             )
 
         if key in _ONE_SCHEMA and not isinstance(value, dict | bool) and not (key == "items" and isinstance(value, list)):
@@ -194,7 +194,7 @@ class SchemaTable:
                 at = value.at(name) if isinstance(value, YMap) else where
                 self.workspace.diagnostics.warning(
                     "invalid-schema",
-                    f"'{key}' entry '{name}' must be a schema, not {_kind(value[name])}; it accepts any value"
+                    f"'{key}' entry '{name}' must be a schema, not {kind_of(value[name])}; it accepts any value"
                     + ("; a list of required properties goes next to 'properties', not in it"
                        if key == "properties" and name == "required" and isinstance(value[name], list) else ""),
                     at,
@@ -269,16 +269,6 @@ _SHAPES = {
 }
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def _short(value: Any) -> str:

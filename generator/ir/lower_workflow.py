@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import unquote_plus
 
-from ..diagnostics import Diagnostics, Loc, Severity, source_line
+from ..diagnostics import Diagnostics, Loc, Severity, kind_of, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ..read import YList, YMap, loc_of, to_plain
 from ..resolve import Workspace
@@ -57,19 +57,6 @@ _DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
 _ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
 
 
-def _kind(value: Any) -> str:
-    """How a YAML/JSON value is named in a diagnostic."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping"
 
 
 def _text(value: Any) -> str:
@@ -378,7 +365,7 @@ class WorkflowLowering:
             return True
         self.diagnostics.error(
             "invalid-default",
-            f"the default of input '{name}' is {_kind(default)}, but the input's type is {' or '.join(kinds)}",
+            f"the default of input '{name}' is {kind_of(default)}, but the input's type is {' or '.join(kinds)}",
             loc_of(node, "default") or self.root.loc,
         )
         return False
@@ -419,7 +406,7 @@ class WorkflowLowering:
     ) -> None:
         self.diagnostics.error(
             "invalid-type",
-            f"{what} must be {expected}, not {_kind(found)}",
+            f"{what} must be {expected}, not {kind_of(found)}",
             loc or self.root.loc,
         )
 
@@ -983,7 +970,7 @@ class WorkflowLowering:
             try:
                 if not isinstance(raw_context, str):
                     raise ExpressionError(
-                        f"'context' must be a runtime expression string, not {_kind(raw_context)}", 0
+                        f"'context' must be a runtime expression string, not {kind_of(raw_context)}", 0
                     )
                 context = parse_expression(raw_context, notes)
             except ExpressionError as error:
