@@ -932,6 +932,22 @@ def test_nonstandard_forms_are_recorded_only_when_asked() -> None:
     )
 
 
+def test_response_headers_plural_is_the_nonstandard_form_of_header() -> None:
+    """``$response.headers.X`` (six corpus documents, written for other runners) is ``$response.header.X`` with a
+    ``nonstandard-expression`` note; the parser's strict use keeps it an error that names ``header``."""
+    notes: list[Nonstandard] = []
+    assert parse_condition("$response.headers.X-Count == 3", notes) == Compare(
+        "==", ResponseRef("header", "X-Count", ()), Literal(3)
+    )
+    assert notes == [Nonstandard(0, "$response.headers.X-Count", "$response.header.X-Count")]
+    assert parse_value("$request.headers.Authorization", []) == RequestRef("header", "Authorization", ())
+    err = error_of(parse_expression, "$response.headers.X-Count")
+    assert err.message == (
+        "unknown response source 'headers' in '$response.headers'; expected one of header, body; did you mean "
+        "'header'?"
+    )
+
+
 def test_workflow_inputs_and_outputs_parse() -> None:
     assert parse_expression("$workflows.wf.inputs.user") == WorkflowRef("wf", "user", (), "inputs")
     assert parse_expression("$workflows.wf.outputs.m#/name") == WorkflowRef("wf", "m", ("name",))

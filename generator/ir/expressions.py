@@ -485,6 +485,9 @@ class _ExprParser:
         )
         source_at = pos + 1
         source, pos = self._required_segment(pos, form)
+        plural = source == "headers" and self.notes is not None  # ``$response.headers.X``: other runners' form
+        if plural:
+            source = "header"
         if source not in sources:
             raise ExpressionError(
                 f"unknown {root} source '{source}' in '{self._so_far(pos)}'; expected one of "
@@ -524,7 +527,10 @@ class _ExprParser:
                 f"'{self._so_far(pos)}'",
                 pos,
             )
-        return cls(source, first + more, ()), pos
+        expr = cls(source, first + more, ())
+        if plural and self.notes is not None:
+            self.notes.append(Nonstandard(self.start, self._so_far(pos), _expr_source(expr)))
+        return expr, pos
 
     def _owner(self, pos: int, root: str, kind: str) -> tuple[str, int]:
         """The stepId/workflowId after ``$steps``/``$workflows`` at ``pos``.
