@@ -868,3 +868,50 @@ def test_a_string_input_given_to_an_integer_parameter_is_converted_or_fails_by_n
         "of getCount documents that type)"
     )
     assert server.requests == []
+
+
+OBJECT_PARAM_API = """
+/pets:
+  get:
+    operationId: findPets
+    parameters:
+      - {name: filter, in: query, required: true, schema: {$ref: "#/components/schemas/Filter"}}
+    responses:
+      "200": {description: ok}
+"""
+OBJECT_PARAM_SCHEMAS = """
+schemas:
+  Filter:
+    type: object
+    properties:
+      color: {type: string}
+      size: {type: integer}
+"""
+OBJECT_PARAM = """
+- workflowId: find
+  steps:
+    - stepId: find
+      operationId: findPets
+      parameters: [{name: filter, in: query, value: {color: white, size: 3}}]
+"""
+
+
+def test_an_object_literal_given_to_a_model_typed_parameter_type_checks_and_is_sent_per_member(
+    tmp_path: Path,
+) -> None:
+    """A query parameter whose schema is a named object takes the model or a plain mapping (the corpus's
+    runner mocks write the object as a literal): the package passes ``mypy --strict`` and the object is sent
+    one pair per member (``form``, exploded: OpenAPI's default)."""
+    import os
+    import subprocess
+    import sys
+
+    package, warnings = build(tmp_path, api(OBJECT_PARAM_API, OBJECT_PARAM_SCHEMAS), flow(OBJECT_PARAM), "obj_pkg")
+    assert warnings == []
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "obj_pkg"],
+        cwd=tmp_path / "out", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    _, requests = run_both(package, "find", {("GET", "/pets"): [Reply(200)]})
+    assert [(r.line, r.query) for r in requests] == [("GET /pets", [("color", "white"), ("size", "3")])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..ir.model import Api, Operation
@@ -138,7 +139,9 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         annotation = mapper.schema(param.schema, loose_enums=True)
         merge_imports(imports, annotation.imports)
         text = annotation.text
-        if param.style == "deepObject" and mapper.alias + "." in text:  # a model or a plain mapping (workflows)
+        if (param.style == "deepObject" and mapper.alias + "." in text) or re.fullmatch(
+            rf"{re.escape(mapper.alias)}\.\w+( \| None)?", text
+        ):  # an object parameter: a model or a plain mapping (a workflow's object literal), sent alike
             text = f"{text} | Mapping[str, Any]"
         # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
         required = param.required and not param.credential
