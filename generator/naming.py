@@ -81,7 +81,7 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "ExitStack", "AsyncExitStack", "_re_search", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
     "_async_sleep", "Awaitable", "Callable",
     # the _runtime helpers a workflows module may import (generator/emit/workflows.py: runtime_names)
-    "as_number", "fold_case", "jsonpath_matches", "output_set", "read_output", "request_header", "request_json",
+    "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
 }  # fmt: skip

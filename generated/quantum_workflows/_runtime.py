@@ -603,23 +603,12 @@ def xml_text(value: Any) -> str:
     )
 
 
-def output_set(value: T | None, workflow: str, step: str, expression: str) -> T:
-    """``value``, the output of a step a goto/end/retry path may have skipped, where a required parameter needs
-    it: ``None`` means that step has not succeeded on this run, so the request cannot be made (``StepFailed``
-    naming the expression) rather than sent with ``None`` in it."""
+def required_value(value: T | None, workflow: str, step: str, expression: str, why: str) -> T:
+    """``value`` where a required parameter or request body needs it: ``None`` (an optional input not given, a
+    JSON ``null``, the output of a step a goto/end/retry path skipped) fails the step with ``StepFailed`` naming
+    the expression and ``why``, rather than sending ``None``."""
     if value is None:
-        raise StepFailed(
-            workflow, step, f"{expression} is set (its step has not succeeded on this run)"
-        )
-    return value
-
-
-def required_value(value: T | None, workflow: str, step: str, expression: str, needed_by: str) -> T:
-    """``value`` where ``needed_by`` (a required parameter or request body) needs it: ``None`` (an optional
-    input not given, a JSON ``null``) fails the step with ``StepFailed`` naming the expression, rather than
-    sending ``None``."""
-    if value is None:
-        raise StepFailed(workflow, step, f"{expression} is set ({needed_by} needs a value)")
+        raise StepFailed(workflow, step, f"{expression} is set ({why})")
     return value
 
 

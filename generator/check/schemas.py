@@ -56,7 +56,7 @@ def _check_step(step: Step, api: Api, op: Operation, diagnostics: Diagnostics) -
                 and op.body is not None and op.body.schema is not None
             ):  # fmt: skip
                 _check_pointer(api, [op.body.schema], expr.pointer, "$request.body", loc, op, diagnostics)
-    _check_statuses(step, op, diagnostics)
+    _check_statuses(step, op, statuses, diagnostics)
     media = (step.body_content_type or (op.body.content_type if op.body else "")).split(";")[0].strip().lower()
     if op.body is not None and op.body.schema is not None and isinstance(step.body, dict) and not media.endswith("xml"):
         # (an XML payload mapping is wrapped in its root element when it is lowered: not checked member-wise)
@@ -121,9 +121,9 @@ def _documents(op: Operation, status: int) -> bool:
     return str(status) in keys or f"{status // 100}XX" in keys or "DEFAULT" in keys
 
 
-def _check_statuses(step: Step, op: Operation, diagnostics: Diagnostics) -> None:
+def _check_statuses(step: Step, op: Operation, statuses: list[tuple[int, Loc]], diagnostics: Diagnostics) -> None:
     documented = sorted(r.status for r in op.responses)
-    for status, loc in _criteria_statuses(step):
+    for status, loc in statuses:
         if op.responses and not _documents(op, status):
             diagnostics.warning(
                 "undocumented-status",

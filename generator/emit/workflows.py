@@ -554,17 +554,12 @@ class _WorkflowBuilder:
                 if param.target.required and isinstance(param.value, ex.StepRef) and (
                     (param.value.step_id, param.value.name) in self.unset_reads
                 ):  # possibly unset (None) but required: fail the step by name instead of sending None
-                    self.doc.runtime_names.add("output_set")
-                    value = Typed(
-                        f"output_set({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
-                        f"{py_str(ex.to_source(param.value))})",
-                        value.annotation,  # mypy narrows through output_set's TypeVar; the text is unchanged
-                    )
+                    value = self.required_value(value, step, param.value, "its step has not succeeded on this run")
                 elif param.target.required and not param.target.credential and value.annotation.optional:
                     # an optional input (or a nullable value) given to a required parameter: the step fails by
                     # name when it is None rather than sending None (and the call type-checks)
                     what = f"the required {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
-                    value = self.required_value(value, step, param.value, what)
+                    value = self.required_value(value, step, param.value, f"{what} needs a value")
                 wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
                 if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
@@ -744,7 +739,7 @@ class _WorkflowBuilder:
         else:
             typed = self.value(payload, context)
             if op.body.required and typed.annotation.optional:
-                typed = self.required_value(typed, step, payload, f"the request body of {op.operation_id}")
+                typed = self.required_value(typed, step, payload, f"the request body of {op.operation_id} needs a value")
             code = typed.code
         if step.body_replacements:
             self.doc.runtime_names.add("with_replacements")
@@ -758,14 +753,14 @@ class _WorkflowBuilder:
             args.append(f"content_type={py_str(step.body_content_type)}")
         return args
 
-    def required_value(self, value: Typed, step: Step, source: Any, what: str) -> Typed:
-        """``value`` (typed ``T | None``) where ``what`` needs a ``T``: ``required_value`` raises ``StepFailed``
-        naming the expression when it is ``None``, and narrows the type for mypy."""
+    def required_value(self, value: Typed, step: Step, source: Any, why: str) -> Typed:
+        """``value`` (typed ``T | None``) where a ``T`` is needed: ``required_value`` raises ``StepFailed`` naming
+        the expression and ``why`` when it is ``None``, and narrows the type for mypy."""
         self.doc.runtime_names.add("required_value")
         written = source if isinstance(source, str) else _source_text(source)
         code = (
             f"required_value({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
-            f"{py_str(written)}, {py_str(what)})"
+            f"{py_str(written)}, {py_str(why)})"
         )
         members = [m for m in union_members(value.annotation.node) if not (isinstance(m, ast.Constant) and m.value is None)]
         return Typed(code, Annotation(make_union(members), value.annotation.imports) if members else _any())
