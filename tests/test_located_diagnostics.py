@@ -498,3 +498,36 @@ def test_an_output_a_workflow_step_does_not_declare_but_its_workflow_has_says_ho
             "all of the workflow's"
         ),
     ]
+
+
+# -- an operationId that matches only ignoring case ---------------------------------------------------------
+def test_an_operation_id_with_another_case_uses_its_sole_match_with_a_warning(tmp_path: Path) -> None:
+    # main: error[unknown-operation] (the OAI example FAPI-PAR writes 'PAR' for the operationId 'Par')
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: cancel
+        operationId: CANCELJOB
+        parameters: [{name: id, in: path, value: j-1}]
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:9:22: warning[operation-id-case]: operationId 'CANCELJOB' is not in jobs (jobs.yaml) with "
+            "that case; its only match ignoring case, 'cancelJob', is used: write 'cancelJob'"
+        ),
+    ]
+
+
+def test_an_operation_id_matching_several_operations_ignoring_case_stays_an_error(tmp_path: Path) -> None:
+    api = JOBS_API.replace("operationId: cancelJob", "operationId: GetJob")
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: GETJOB
+"""
+    assert diagnose(tmp_path, flow, {"openapi/jobs.yaml": api}) == [
+        f"{FLOW}:9:22: error[unknown-operation]: operationId 'GETJOB' is not in jobs (jobs.yaml); did you mean 'getJob'?",
+    ]

@@ -549,6 +549,22 @@ class WorkflowLowering:
             return None, None, None
         if not self.sources:
             return None, None, None  # the unresolved source was reported already
+        folded = [
+            (name, api, op)
+            for name, api in candidates.items()
+            for op in api.operations
+            if op.operation_id.lower() == operation_id.lower()
+        ]
+        if len({id(op) for _, _, op in folded}) == 1:
+            # operationIds are case-sensitive (OpenAPI), but a sole match ignoring case is unambiguous
+            name, api, op = folded[0]
+            self.diagnostics.warning(
+                "operation-id-case",
+                f"operationId '{operation_id}' is not in {name} ({api.path.name}) with that case; its only "
+                f"match ignoring case, '{op.operation_id}', is used: write '{op.operation_id}'",
+                Loc(loc.file, loc.line, loc.col, len(value)),
+            )
+            return folded[0]
         all_ids = [op.operation_id for api in candidates.values() for op in api.operations]
         where = ", ".join(
             f"{name} ({api.path.name})" for name, api in candidates.items()
