@@ -402,8 +402,8 @@ def test_wrong_types_in_the_structure_are_located_errors_not_a_crash(
         f"{WORKFLOW}:8:12: error[invalid-type]: 'steps' must be a list, not a number",
         f"{WORKFLOW}:10:38: error[invalid-type]: 'required' must be a list of property names, not a number",
         f"{WORKFLOW}:12:9: error[invalid-type]: a step must be a mapping, not a list",
-        (f"{WORKFLOW}:13:17: error[unexpected-request-body]: step 'fetch' sends a requestBody but getPet does not "
-        "take one"),
+        (f"{WORKFLOW}:16:9: warning[unexpected-request-body]: step 'fetch' sends a requestBody but getPet declares "
+        "none; it is sent as written (application/json), unchecked"),
         f"{WORKFLOW}:16:54: error[invalid-type]: 'replacements' must be a list, not a mapping",
         f"{WORKFLOW}:17:21: error[invalid-type]: an action must be a mapping, not a string",
         f"{WORKFLOW}:18:18: error[invalid-type]: 'outputs' must be a mapping of names to expressions, not a list",

@@ -368,6 +368,10 @@ workflows:
 """
     assert diagnose(tmp_path, flow) == [
         (
+            f"{FLOW}:11:9: warning[unexpected-request-body]: step 'create' sends a requestBody but createJob "
+            "declares none; it is sent as written (application/json), unchecked"
+        ),
+        (
             f"{FLOW}:14:23: error[unknown-input]: '$inputs.nmae' is not declared in the inputs of workflow 'w'; did "
             "you mean 'name'?"
         ),
@@ -375,7 +379,6 @@ workflows:
             f"{FLOW}:15:25: error[forward-step-reference]: '$steps.later.outputs.id' is used before step 'later' "
             "has run"
         ),
-        f"{FLOW}:9:17: error[unexpected-request-body]: step 'create' sends a requestBody but createJob does not take one",
     ]
 
 

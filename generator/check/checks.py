@@ -273,12 +273,6 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
             f"{op.operation_id} requires a request body but step '{step.step_id}' has no requestBody payload",
             step.loc,
         )
-    if op.body is None and step.has_body:
-        diagnostics.error(
-            "unexpected-request-body",
-            f"step '{step.step_id}' sends a requestBody but {op.operation_id} does not take one",
-            step.loc,
-        )
 
 
 def _credential_headers(api: Api) -> set[str]:

@@ -39,6 +39,7 @@ from .expressions import (
 from .model import (
     Action,
     Api,
+    Body,
     ArazzoDocument,
     Criterion,
     Input,
@@ -436,6 +437,8 @@ class WorkflowLowering:
         parameters = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else []
         body, content_type, has_body, late = self._request_body(raw, operation)
         request_body = raw.get("requestBody")
+        if operation is not None and has_body and (operation.body is None or operation.body.undocumented):
+            self._undocumented_body(operation, content_type, step_id, raw.key_at("requestBody"))
         body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
         outputs, output_locs = self._outputs(raw)
         return Step(
@@ -705,6 +708,28 @@ class WorkflowLowering:
             self.diagnostics.error("unresolved-reference", f"components.{kind} has no '{name}'", loc)
             return None
         return table[name]
+
+    def _undocumented_body(self, operation: Operation, content_type: str | None, step_id: str, loc: Loc) -> None:
+        """A step sends a request body that its operation does not declare: the description is incomplete (a
+        warning), and the operation gets an optional body of any value, sent as the step gives it."""
+        media = content_type or (operation.body.content_type if operation.body else "application/json")
+        self.diagnostics.warning(
+            "unexpected-request-body",
+            f"step '{step_id}' sends a requestBody but {operation.operation_id} declares none; it is sent "
+            f"as written ({media}), unchecked",
+            loc,
+        )
+        if operation.body is None:
+            operation.body = Body(
+                content_type=media,
+                schema={} if _is_json_media(media.split(";")[0].strip().lower()) else None,
+                required=False,
+                description="Not declared by the API description; a workflow step sends one.",
+                content_types=[media],
+                undocumented=True,
+            )
+        elif media not in operation.body.content_types:
+            operation.body.content_types.append(media)
 
     def _request_body(
         self, raw: YMap, operation: Operation | None

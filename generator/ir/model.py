@@ -94,6 +94,8 @@ class Body:
     content_types: list[str] = field(default_factory=list)
     # XML media type -> (root element name, namespace) from its schema's ``xml`` object or component name
     xml_roots: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # the API description declares no request body, but a workflow step sends one (unexpected-request-body)
+    undocumented: bool = False
 
 
 @dataclass
