@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.scripted import Reply, build_package, import_package, scripted
 from tests.test_flow import HEAD, Run
 from tests.test_names import mypy_strict
-from tests.scripted import Reply, scripted
 
 FLOW = "specs/arazzo/jobs.arazzo.yaml"
 
@@ -38,8 +38,8 @@ def test_a_body_the_operation_does_not_declare_is_sent_as_written_with_a_warning
     # operations whose description omits the requestBody)
     run = Run(tmp_path, UNDECLARED_BODY, "undeclared_body_pkg")
     assert headlines(run, tmp_path) == [
-        f"{FLOW}:12:9: warning[unexpected-request-body]: step 'cancel' sends a requestBody but cancelJob declares "
-        "none; it is sent as written (application/json), unchecked"
+        (f"{FLOW}:12:9: warning[unexpected-request-body]: step 'cancel' sends a requestBody but cancelJob declares "
+        "none; it is sent as written (application/json), unchecked")
     ]
     for result, lines, _, server in run.both("cancel", {("POST", "/jobs/j-1/cancel"): [Reply(204)]}, reason="dup"):
         assert not isinstance(result, Exception), result
@@ -52,3 +52,59 @@ def test_a_body_the_operation_does_not_declare_is_sent_as_written_with_a_warning
             assert client.cancel_job(id="j-1").status_code == 204
         assert server.requests[0].body == b""
     mypy_strict(tmp_path / "out", "undeclared_body_pkg")
+
+
+# -- a required parameter whose description gives its one value -------------------------------------------
+DEFAULTED_API = """
+swagger: "2.0"
+info: {title: Flights, version: "1"}
+host: 127.0.0.1
+paths:
+  /shopping/availability:
+    post:
+      operationId: searchAvailability
+      parameters:
+        - {$ref: "#/parameters/getOverride"}
+        - {name: X-Mode, in: header, required: true, type: string, enum: [strict]}
+        - {name: page, in: query, required: true, type: integer, default: 1}
+        - {name: locale, in: query, required: true, type: string}
+        - {name: body, in: body, required: true, schema: {type: object}}
+      responses:
+        "200": {description: ok, schema: {type: object, properties: {count: {type: integer}}}}
+parameters:
+  getOverride: {name: X-HTTP-Method-Override, in: header, required: true, type: string, default: GET}
+"""
+
+DEFAULTED_FLOW = """
+arazzo: 1.0.1
+info: {title: Flights, version: "1"}
+sourceDescriptions: [{name: flights, url: ../openapi/flights.yaml, type: openapi}]
+workflows:
+  - workflowId: search
+    steps:
+      - stepId: search
+        operationId: searchAvailability
+        parameters: [{name: locale, in: query, value: en}, {name: X-Mode, in: header, value: strict}]
+        requestBody: {payload: {origin: MAD}}
+        outputs: {count: $response.body#/count}
+    outputs: {count: $steps.search.outputs.count}
+"""
+
+
+def test_a_required_parameter_the_description_gives_a_default_is_sent_with_it_when_omitted(tmp_path: Path) -> None:
+    # main: error[missing-parameter] for X-HTTP-Method-Override (6 amadeus corpus workflows); the description's
+    # default (or its only enum value) is what the API expects, so the client sends it when the caller omits it
+    files = {"openapi/flights.yaml": DEFAULTED_API, "arazzo/flights.arazzo.yaml": DEFAULTED_FLOW}
+    out, warnings = build_package(tmp_path, files, "defaulted_pkg")
+    assert warnings == []
+    package = import_package(out, "defaulted_pkg")
+    with scripted({("POST", "/shopping/availability"): [Reply(200, {"count": 3})] * 2}) as server:
+        with package.apis.flights.Client(server.url) as client:
+            assert package.workflows.flights.search(flights_api=client).count == 3
+            client.search_availability(x_mode="strict", locale="fr", page=2, x_http_method_override="PUT", body={})
+        first, second = server.requests
+        assert (first.line, first.query) == ("POST /shopping/availability", [("page", "1"), ("locale", "en")])
+        assert (first.headers["x-http-method-override"], first.headers["x-mode"]) == ("GET", "strict")
+        assert second.query == [("page", "2"), ("locale", "fr")]
+        assert second.headers["x-http-method-override"] == "PUT"
+    mypy_strict(out, "defaulted_pkg")

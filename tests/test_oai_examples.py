@@ -169,8 +169,8 @@ def test_fapi_par_example_misspells_an_operation_id_and_runs(tmp_path: Path) -> 
     # Token are ignored, as OpenAPI 3 says (no missing-parameter).
     out, warnings = build_package(tmp_path, example("FAPI-PAR.arazzo.yaml"), "oai_fapi")
     assert [w.replace(f"{tmp_path / 'specs'}/", "") for w in warnings] == [
-        "FAPI-PAR.arazzo.yaml:102:22: warning[operation-id-case]: operationId 'PAR' is not in auth-api "
-        "(FAPI-PAR.openapi.yaml) with that case; its only match ignoring case, 'Par', is used: write 'Par'"
+        ("FAPI-PAR.arazzo.yaml:102:22: warning[operation-id-case]: operationId 'PAR' is not in auth-api "
+        "(FAPI-PAR.openapi.yaml) with that case; its only match ignoring case, 'Par', is used: write 'Par'")
     ]
     package = import_package(out, "oai_fapi")
     assertion = {"iss": "tpp", "jti": "j-1"}

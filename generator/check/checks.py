@@ -260,7 +260,7 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 f"({configure}={{'{declared.name}': ...}}), which sends it with every request",
                 step.loc,
             )
-        elif declared.required and key not in given:
+        elif declared.required and key not in given and declared.fallback is None:
             diagnostics.error(
                 "missing-parameter",
                 f"step '{step.step_id}' does not set the required {declared.location} parameter "

@@ -152,7 +152,12 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         description = param.description or f"{param.location} parameter {param.name}"
         if required != param.required:
             description += f" (required; when omitted, the client's configured {param.location} of that name is sent)"
-        arg = ArgView(param.py_name, text, _sig_default(required), py_str(wire), comment(description),
+        default = _sig_default(required)
+        if required and param.fallback is not None:
+            fallback = py_str(param.fallback) if isinstance(param.fallback, str) else repr(param.fallback)
+            default = fallback
+            description += f" (required; {fallback}, the value the API description gives, is sent when omitted)"
+        arg = ArgView(param.py_name, text, default, py_str(wire), comment(description),
                       py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
         arg.value = param.py_name
         if (param.location == "path" and param.style in ("label", "matrix")) or (

@@ -549,11 +549,13 @@ class ApiLowering:
             schema_node = first.get("schema") if isinstance(first, dict) else None
         name = str(node["name"])
         schema = self.table.hoist(schema_node or {}, base, f"{op_name}_{name}") if schema_node else {}
+        required = location == "path" or node.get("required") is True
         return Parameter(
             name=name,
             location=location,
             py_name=snake(name.lstrip("$")),
-            required=location == "path" or node.get("required") is True,
+            required=required,
+            fallback=self._fallback(schema_node, base, loc) if required and location != "path" else None,
             schema=schema,
             description=_text(node.get("description")),
             loc=node.loc if isinstance(node, YMap) else loc,
@@ -562,6 +564,26 @@ class ApiLowering:
             deprecated=node.get("deprecated") is True,
             media=node.get("schema") is None and isinstance(node.get("content"), dict),
         )
+
+    def _fallback(self, schema_node: Any, base: Path, loc: Loc) -> str | int | float | bool | None:
+        """The one value a parameter schema allows or defaults to (a scalar ``default``, ``const`` or a
+        one-member ``enum``), sent when the caller omits the required parameter; else None."""
+        if isinstance(schema_node, dict) and isinstance(schema_node.get("$ref"), str):
+            _, schema_node = self.workspace.follow(base, schema_node, loc)
+        if not isinstance(schema_node, dict):
+            return None
+        enum = schema_node.get("enum")
+        candidates = [schema_node.get("const"), schema_node.get("default")]
+        if isinstance(enum, list) and len(enum) == 1:
+            candidates.insert(0, enum[0])
+        kinds = {"string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float)}
+        allowed = kinds.get(schema_node.get("type"), ()) if isinstance(schema_node.get("type"), str) else ()
+        for value in candidates:
+            if value is None or isinstance(value, bool) != (allowed == (bool,)):
+                continue  # a bool is an int to Python: only a boolean schema takes one
+            if isinstance(value, allowed):  # (the reader refuses NaN and Infinity)
+                return value
+        return None
 
     def _body(self, raw: Any, op: YMap, op_name: str) -> Body | None:
         if raw is None:

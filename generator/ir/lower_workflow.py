@@ -39,8 +39,8 @@ from .expressions import (
 from .model import (
     Action,
     Api,
-    Body,
     ArazzoDocument,
+    Body,
     Criterion,
     Input,
     Operation,

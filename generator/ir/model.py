@@ -77,6 +77,10 @@ class Parameter:
     # a header, query or cookie parameter that carries a credential (Authorization, an apiKey security scheme's
     # name, token, api_key, ...): optional in the client method, since the client's configuration can send it
     credential: bool = False
+    # a required header, query or cookie parameter whose schema gives one value (a scalar ``default``, ``const``
+    # or a one-member ``enum``): the value the client sends when the caller omits it (amadeus's
+    # ``X-HTTP-Method-Override: GET``)
+    fallback: str | int | float | bool | None = None
 
 
 CREDENTIAL_PARAMETER_NAMES = frozenset({
