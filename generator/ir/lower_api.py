@@ -576,12 +576,13 @@ class ApiLowering:
         candidates = [schema_node.get("const"), schema_node.get("default")]
         if isinstance(enum, list) and len(enum) == 1:
             candidates.insert(0, enum[0])
-        kinds = {"string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float)}
-        allowed = kinds.get(schema_node.get("type"), ()) if isinstance(schema_node.get("type"), str) else ()
+        kinds: dict[Any, tuple[type, ...]] = {"string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float)}
+        kind = schema_node.get("type")
+        allowed = kinds.get(kind, ()) if isinstance(kind, str) else ()  # (a 3.1 list of types: no fallback)
         for value in candidates:
             if value is None or isinstance(value, bool) != (allowed == (bool,)):
                 continue  # a bool is an int to Python: only a boolean schema takes one
-            if isinstance(value, allowed):  # (the reader refuses NaN and Infinity)
+            if isinstance(value, allowed) and isinstance(value, str | int | float):  # (no NaN: the reader refuses it)
                 return value
         return None
 
