@@ -108,3 +108,68 @@ def test_a_required_parameter_the_description_gives_a_default_is_sent_with_it_wh
         assert second.query == [("page", "2"), ("locale", "fr")]
         assert second.headers["x-http-method-override"] == "PUT"
     mypy_strict(out, "defaulted_pkg")
+
+
+# -- a schema that inherits from itself -------------------------------------------------------------------
+CYCLE_API = """
+openapi: 3.0.3
+info: {title: Grid, version: "1"}
+paths:
+  /snapshot:
+    get:
+      operationId: getSnapshot
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/web_services"}}}
+components:
+  schemas:
+    web_services:
+      allOf:
+        - $ref: "#/components/schemas/web_services"
+        - type: object
+          properties: {load: {type: number}}
+    A:
+      allOf: [{$ref: "#/components/schemas/B"}, {type: object, properties: {a: {type: string}}}]
+    B:
+      allOf: [{$ref: "#/components/schemas/A"}, {type: object, properties: {b: {type: string}}}]
+"""
+
+CYCLE_FLOW = """
+arazzo: 1.0.1
+info: {title: Grid, version: "1"}
+sourceDescriptions: [{name: grid, url: ../openapi/grid.yaml, type: openapi}]
+workflows:
+  - workflowId: snapshot
+    steps:
+      - stepId: get
+        operationId: getSnapshot
+        outputs: {load: $response.body#/load}
+    outputs: {load: $steps.get.outputs.load}
+"""
+
+
+def test_a_schema_inheriting_from_itself_drops_that_reference_with_a_warning(tmp_path: Path) -> None:
+    # main: error[model-generation-failed] at 1:1 ("Generated model inheritance cycle"), nothing built
+    # (the iso-new-england corpus description writes 'isone_web_services: {allOf: [$ref isone_web_services, ...]}')
+    files = {"openapi/grid.yaml": CYCLE_API, "arazzo/grid.arazzo.yaml": CYCLE_FLOW}
+    out, warnings = build_package(tmp_path, files, "cycle_pkg")
+    assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in warnings] == [
+        (
+            "specs/openapi/grid.yaml:13:5: warning[allof-cycle]: schema 'web_services' inherits from itself through "
+            "allOf ('web_services' -> 'web_services'); the reference closing the cycle is dropped"
+        ),
+        (
+            "specs/openapi/grid.yaml:20:5: warning[allof-cycle]: schema 'B' inherits from itself through allOf "
+            "('A' -> 'B' -> 'A'); the reference closing the cycle is dropped"
+        ),
+    ]
+    package = import_package(out, "cycle_pkg")
+    assert package.apis.grid.models.WebServices.model_validate({"load": 1.5}).load == 1.5
+    assert package.apis.grid.models.A.model_validate({"a": "x", "b": "y"}).b == "y"
+    with (
+        scripted({("GET", "/snapshot"): [Reply(200, {"load": 2.5, "extra": 1})]}) as server,
+        package.apis.grid.Client(server.url) as client,
+    ):
+        assert package.workflows.grid.snapshot(grid_api=client).load == 2.5
+    mypy_strict(out, "cycle_pkg")

@@ -30,6 +30,7 @@ from .model import (
     SecurityScheme,
     Server,
     ServerVariable,
+    ref_name,
     schema_ref,
 )
 
@@ -116,7 +117,51 @@ class SchemaTable:
             name, path, node = self._pending.pop(0)
             self.schemas[name] = self.convert(node, path)
         self._in_table = False
+        self._break_allof_cycles()
         return dict(sorted(self.schemas.items()))
+
+    def _break_allof_cycles(self) -> None:
+        """A schema that inherits from itself through ``allOf`` (``X: {allOf: [$ref X, {...}]}``, or X -> Y -> X)
+        adds nothing by that reference: X's constraints are the rest of its ``allOf``. No Python class can
+        inherit from itself, so the reference closing the cycle is dropped, with a warning at the schema."""
+        done: set[str] = set()
+
+        def parents(name: str) -> list[str]:
+            items = self.schemas.get(name, {}).get("allOf")
+            found = [ref_name(item) for item in items] if isinstance(items, list) else []
+            return [parent for parent in found if parent is not None and parent in self.schemas]
+
+        for start in list(self.schemas):
+            if start in done:
+                continue
+            path = [start]  # depth-first without recursion: allOf chains may be long
+            pending = [iter(parents(start))]
+            while pending:
+                parent = next(pending[-1], None)
+                if parent is None:
+                    done.add(path.pop())
+                    pending.pop()
+                    continue
+                if parent in path:
+                    self._drop_allof_ref(path[-1], parent, path[path.index(parent) :] + [parent])
+                elif parent not in done:
+                    path.append(parent)
+                    pending.append(iter(parents(parent)))
+
+    def _drop_allof_ref(self, name: str, parent: str, cycle: list[str]) -> None:
+        labels = " -> ".join(f"'{self.origins.get(n, (n, None))[0]}'" for n in cycle)
+        key, loc = self.origins.get(name, (name, None))
+        self.workspace.diagnostics.warning(
+            "allof-cycle",
+            f"schema '{key}' inherits from itself through allOf ({labels}); the reference closing the cycle "
+            "is dropped",
+            loc,
+        )
+        kept = [item for item in self.schemas[name]["allOf"] if ref_name(item) != parent]
+        if kept:
+            self.schemas[name]["allOf"] = kept
+        else:
+            del self.schemas[name]["allOf"]
 
     def convert(self, node: Any, path: Path) -> JsonSchema:
         converted = self._convert(node, path)
