@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.scripted import Reply, build_package, import_package, scripted
-from tests.test_flow import HEAD, Run
+from tests.scripted import Reply, build_package, compile_files, import_package, scripted
+from tests.test_flow import HEAD, JOBS_API, Run, job
 from tests.test_names import mypy_strict
 
 FLOW = "specs/arazzo/jobs.arazzo.yaml"
@@ -173,3 +173,52 @@ def test_a_schema_inheriting_from_itself_drops_that_reference_with_a_warning(tmp
     ):
         assert package.workflows.grid.snapshot(grid_api=client).load == 2.5
     mypy_strict(out, "cycle_pkg")
+
+
+# -- an unquoted word compared as a string ----------------------------------------------------------------
+UNQUOTED = HEAD + """
+workflows:
+  - workflowId: wait
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: j1}]
+        successCriteria:
+          - condition: $statusCode == 200 && $response.body#/state == done
+          - condition: $response.body#/state != cancelled || $response.body#/id == (j1)
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+"""
+
+
+def test_an_unquoted_word_on_the_right_of_a_comparison_is_that_string_with_a_warning(tmp_path: Path) -> None:
+    # main: error[invalid-condition] "unknown word 'done'" (6 Azure DevOps corpus workflows write
+    # '$response.body#/status == completed'). A word followed by anything but the end, '&&', '||' or ')' and
+    # a word inside parentheses stay errors: '(j1)' is one.
+    _, lines = compile_files(tmp_path / "bad", {"openapi/jobs.yaml": JOBS_API, "arazzo/jobs.arazzo.yaml": UNQUOTED}, "p")
+    assert [line.replace(str(tmp_path / "bad" / "specs") + "/", "specs/") for line in lines] == [
+        (
+            f"{FLOW}:12:71: warning[unquoted-string]: 'done' is not quoted: string literals in conditions are "
+            "written in single quotes; write 'done'; it is compared as that string"
+        ),
+        (
+            f"{FLOW}:13:85: error[invalid-condition]: unknown word 'j1' in condition; operands are runtime "
+            "expressions ($...), numbers, true, false, null or quoted strings such as 'j1'"
+        ),
+    ]
+    run = Run(tmp_path, UNQUOTED.replace(" || $response.body#/id == (j1)", ""), "unquoted_pkg")
+    assert headlines(run, tmp_path) == [
+        (
+            f"{FLOW}:12:71: warning[unquoted-string]: 'done' is not quoted: string literals in conditions are "
+            "written in single quotes; write 'done'; it is compared as that string"
+        ),
+        (
+            f"{FLOW}:13:49: warning[unquoted-string]: 'cancelled' is not quoted: string literals in conditions "
+            "are written in single quotes; write 'cancelled'; it is compared as that string"
+        ),
+    ]
+    for result, lines, _, _ in run.both("wait", {("GET", "/jobs/j1"): [job("done")]}):
+        assert result.state == "done"
+    for result, lines, _, _ in run.both("wait", {("GET", "/jobs/j1"): [job("running")]}):
+        assert isinstance(result, run.package._runtime.StepFailed)
+        assert result.criterion == "$statusCode == 200 && $response.body#/state == done"

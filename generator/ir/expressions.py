@@ -90,9 +90,15 @@ class Nonstandard:
     offset: int
     written: str
     standard: str
+    rule: str = "nonstandard-expression"  # or "unquoted-string": a bare word compared as a string
 
     @property
     def message(self) -> str:
+        if self.rule == "unquoted-string":
+            return (
+                f"'{self.written}' is not quoted: string literals in conditions are written in single quotes; "
+                f"write {self.standard}; it is compared as that string"
+            )
         return f"'{self.written}' is not a standard runtime expression; write '{self.standard}'"
 
 
@@ -750,6 +756,7 @@ class _ConditionParser:
         self.pos = 0
         self.nesting = 0
         self.notes = notes
+        self.right_side = False  # parsing the right operand of a comparison
 
     def _skip_ws(self) -> None:
         while self.pos < self.n and self.text[self.pos].isspace():
@@ -836,7 +843,11 @@ class _ConditionParser:
         self.pos += len(op)
         self._skip_ws()
         right_at = self.pos
-        right, _ = self._unary()
+        self.right_side = True
+        try:
+            right, _ = self._unary()
+        finally:
+            self.right_side = False
         if not _is_operand(right):
             raise ExpressionError(
                 f"the right side of '{op}' must be a runtime expression or a literal, not a "
@@ -857,6 +868,8 @@ class _ConditionParser:
     def _unary(self) -> tuple[_Node, int]:
         self._skip_ws()
         at = self.pos
+        if self._at("!") and not self._at("!=") or self._at("("):
+            self.right_side = False  # a condition, not an operand: its words are not strings
         if self._at("!") and not self._at("!="):
             self.nesting += 1
             self._depth_check(self.nesting, at)
@@ -901,6 +914,14 @@ class _ConditionParser:
             match = _WORD_RE.match(text, at)
             assert match is not None
             word = match.group()
+            if word not in _KEYWORDS and self._bare_word_ok(match.end()):
+                # the right side of a comparison (`$response.body#/state == completed`): a word that is not a
+                # keyword can only mean that string; compiled so, with a warning (--strict refuses it)
+                assert self.notes is not None
+                self.notes.append(Nonstandard(at, word, f"'{word}'", "unquoted-string"))
+                self.pos = match.end()
+                self._operand_end(Literal(word), at)
+                return Literal(word)
             if word not in _KEYWORDS:
                 raise ExpressionError(
                     f"unknown word '{word}' in condition; operands are runtime expressions "
@@ -921,6 +942,14 @@ class _ConditionParser:
             )
         self._operand_end(node, at)
         return node
+
+    def _bare_word_ok(self, end: int) -> bool:
+        """Whether a word ending at ``end`` may be read as an unquoted string: the right side of a comparison
+        (non-standard forms allowed), followed by the end of the condition, ``&&``, ``||`` or ``)``."""
+        if self.notes is None or not self.right_side:
+            return False
+        rest = self.text[end:].lstrip()
+        return not rest or rest.startswith(("&&", "||", ")"))
 
     def _postfix(self, node: Expr) -> Expr:
         """``[0]``, ``['key']`` and ``.name`` after an operand: index and property access (Criterion

@@ -972,11 +972,11 @@ class WorkflowLowering:
     def _nonstandard(self, notes: list[Nonstandard], loc: Loc) -> None:
         """A located ``nonstandard-expression`` warning for each form only other runners define."""
         for note in notes:
-            self.diagnostics.warning(
-                "nonstandard-expression",
-                f"{note.message}; it is compiled with that meaning",
-                offset_loc(loc, note.offset),
-            )
+            if note.rule == "unquoted-string":
+                self.diagnostics.warning("unquoted-string", note.message, offset_loc(loc, note.offset))
+            else:
+                message = f"{note.message}; it is compiled with that meaning"
+                self.diagnostics.warning("nonstandard-expression", message, offset_loc(loc, note.offset))
 
     # -- criteria and actions -------------------------------------------------------------------------
     def _criteria(self, raw: Any, loc: Loc) -> list[Criterion]:
