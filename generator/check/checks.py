@@ -9,7 +9,8 @@ from typing import Any
 from ..diagnostics import Diagnostics, Loc, source_line
 from ..ir import expressions as ex
 from ..ir.flow import plan
-from ..ir.model import Api, Program, Step, Workflow
+from ..ir.lower_api import is_json_media
+from ..ir.model import Api, Body, Program, Step, Workflow, ref_name
 from ..ir.refs import check_reference
 from .flow import check_flow
 from .schemas import check_schemas, expression_leaves
@@ -268,11 +269,28 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 step.loc,
             )
     if op.body is not None and op.body.required and not step.has_body:
-        diagnostics.error(
-            "missing-request-body",
-            f"{op.operation_id} requires a request body but step '{step.step_id}' has no requestBody payload",
-            step.loc,
-        )
+        message = f"{op.operation_id} requires a request body but step '{step.step_id}' has no requestBody payload"
+        if empty_object_body(op.body, api):
+            diagnostics.warning("missing-request-body", message + "; an empty JSON object ({}) is sent", step.loc)
+        else:
+            diagnostics.error("missing-request-body", message, step.loc)
+
+
+def empty_object_body(body: Body, api: Api) -> bool:
+    """Whether the empty JSON object is a valid body for a required request body: a JSON media type whose schema
+    is absent or an object schema that requires no property (Cloudflare's DELETE operations declare such bodies;
+    the workflows that call them send none)."""
+    if not is_json_media(body.content_type):
+        return False
+    schema: Any = body.schema
+    name = ref_name(schema)
+    if name is not None:
+        schema = api.schemas.get(name)
+    if schema is None or schema == {}:
+        return True
+    if not isinstance(schema, dict) or any(key in schema for key in ("allOf", "anyOf", "oneOf", "$ref", "not")):
+        return False
+    return schema.get("type", "object") == "object" and not schema.get("required") and not schema.get("minProperties")
 
 
 def _credential_headers(api: Api) -> set[str]:

@@ -582,6 +582,8 @@ class _WorkflowBuilder:
                 extra_query.append(f"{py_str(param.name)}: {value.code}")
         if step.has_body and op.body is not None:
             call_args.extend(self.request_body(step, context))
+        elif op.body is not None and op.body.required:
+            call_args.append("body={}")  # the warning missing-request-body: an empty object is a valid body
         if extra_headers:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
