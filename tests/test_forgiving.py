@@ -46,6 +46,13 @@ def test_a_body_the_operation_does_not_declare_is_sent_as_written_with_a_warning
         assert lines == ["POST /jobs/j-1/cancel"]
         request = server.requests[0]
         assert (request.headers["content-type"], request.json()) == ("application/json", {"reason": "dup", "notify": True})
+    # a JSON text payload (the specification's templated form) is that JSON, not a string
+    text_run = Run(tmp_path / "text", UNDECLARED_BODY.replace(
+        "payload: {reason: $inputs.reason, notify: true}", "payload: '{\"reason\": \"{$inputs.reason}\"}'"
+    ), "undeclared_text_pkg")  # fmt: skip
+    for result, _, _, server in text_run.both("cancel", {("POST", "/jobs/j-1/cancel"): [Reply(204)]}, reason="x"):
+        assert not isinstance(result, Exception), result
+        assert server.requests[0].json() == {"reason": "x"}
     # the client method takes the body as an optional argument; calling it without one sends none
     with scripted({("POST", "/jobs/j-1/cancel"): [Reply(204)]}) as server:
         with run.client_module.Client(server.url) as client:
