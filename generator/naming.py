@@ -78,12 +78,13 @@ CLIENT_MEMBER_RESERVED = KEYWORDS | {"close", "request", "with_options", "base_u
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",
-    "ExitStack", "AsyncExitStack", "_re_search", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
+    "ExitStack", "AsyncExitStack", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
     "_async_sleep", "Awaitable", "Callable",
     # the _runtime helpers a workflows module may import (generator/emit/workflows.py: runtime_names)
     "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
+    "regex_matches",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {"self", "cls", "response", "outputs", "stack", "error"}

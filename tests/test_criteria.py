@@ -223,6 +223,24 @@ def test_regex_criteria(tmp_path: Path) -> None:
     assert seen == ["pass", "pass", "fail", "fail"]
 
 
+def test_regex_over_a_missing_value_fails_and_over_json_values_reads_their_json_text(tmp_path: Path) -> None:
+    # main: str(None) == "None" matched '^N' (a missing owner passed), and str(True) == "True" did not match
+    # '^true$'. A missing value (null) matches no pattern; booleans, numbers, objects and lists are matched
+    # against their JSON text, as runners in JavaScript see them.
+    criteria = r"""
+    - context: $response.body#/owner
+      condition: '^N'
+      type: regex
+    - context: $response.body#/ok
+      condition: '^true$'
+      type: regex
+    """
+    seen = outcomes(
+        tmp_path, "crit_regex_json", criteria, [with_body(), with_body(owner="Nina"), with_body(owner="Nina", ok=False)]
+    )
+    assert seen == ["fail", "fail", "pass", "pass", "fail", "fail"]
+
+
 # -- jsonpath -----------------------------------------------------------------------------------------------
 def test_jsonpath_criteria_true_means_a_non_empty_node_list(tmp_path: Path) -> None:
     # The specification's example: the filter selects the children of the context that have a member

@@ -900,6 +900,21 @@ def request_json(response: ApiResponse[Any]) -> Any:
 
 
 # -- criteria ----------------------------------------------------------------------------------------------
+def regex_matches(pattern: str, value: Any) -> bool:
+    """Whether the regular expression ``pattern`` matches somewhere in ``value`` (a regex criterion): a string
+    as it is; a number, boolean, object or list as its JSON text; a missing value (``None``) matches nothing.
+    """
+    if value is None:
+        return False
+    plain = to_jsonable(value)
+    text = (
+        plain
+        if isinstance(plain, str)
+        else json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+    )
+    return re.search(pattern, text) is not None
+
+
 # Arazzo: "String comparisons MUST be case insensitive"; simple conditions compile to Python comparisons that
 # use these helpers only where the types need them.
 def fold_case(value: Any) -> Any:

@@ -998,10 +998,10 @@ class _WorkflowBuilder:
     def criterion(self, criterion: Criterion, context: _StepContext) -> str:
         if criterion.kind == "regex":
             assert criterion.context is not None
-            self.need("re", "search as _re_search")
+            self.doc.runtime_names.add("regex_matches")
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"_re_search({py_str(pattern)}, str({subject})) is not None"
+            return f"regex_matches({py_str(pattern)}, {subject})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
