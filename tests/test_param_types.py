@@ -203,3 +203,41 @@ def test_literals_given_to_enum_typed_parameters_are_their_members(tmp_path: Pat
         ),
         ("GET /hotels", [("subType", "HOTEL_GDS"), ("fields", "text")]),
     ]
+
+
+HEADER_API = """
+/pets/{ids}:
+  get:
+    operationId: getPets
+    parameters:
+      - {name: ids, in: path, required: true, schema: {type: string}}
+      - {name: x-tags, in: header, schema: {type: string}}
+    responses:
+      "200": {description: ok}
+"""
+HEADER_FLOW = """
+- workflowId: pets
+  inputs:
+    type: object
+    properties:
+      tags: {type: array, items: {type: string}}
+  steps:
+    - stepId: find
+      operationId: getPets
+      parameters:
+        - {name: ids, in: path, value: [1, 2]}
+        - {name: x-tags, in: header, value: $inputs.tags}
+"""
+
+
+def test_a_list_given_to_a_string_header_or_path_parameter_is_sent_joined_by_commas(tmp_path: Path) -> None:
+    """The runner mock ``header/ignore-Authorization.json`` gives an array input to a string header parameter:
+    the package passes ``mypy --strict`` and the list travels as the simple style sends one, its items joined
+    by commas (in the path, the string's comma is percent-encoded); an unset optional list sends no header."""
+    package, warnings = build(tmp_path, api(HEADER_API), flow(HEADER_FLOW), "header_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "header_pkg") == ""
+    _, requests = run_both(package, "pets", {("GET", "/pets/1%2C2"): [Reply(200)]}, tags=["a", "b c"])
+    assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", "a,b c")]
+    _, requests = run_both(package, "pets", {("GET", "/pets/1%2C2"): [Reply(200)]})
+    assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", None)]

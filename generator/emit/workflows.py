@@ -573,6 +573,11 @@ class _WorkflowBuilder:
                     value = Typed(self.as_text(value), _named("str"))
                 elif target == "str" and have == "UUID":  # a format: uuid value given to a string parameter
                     value = self.unless_none(value, f"str({value.code})", _named("str"))
+                elif target == "str" and have.startswith("list[") and param.target.location in ("header", "path"):
+                    # a list given to a string header or path parameter: its items joined by commas, as the
+                    # simple style sends a list
+                    self.doc.runtime_names.add("to_text")
+                    value = self.unless_none(value, f"to_text({value.code})", _named("str"))
                 elif target == "UUID" and isinstance(param.value, str) and _is_uuid(param.value):
                     self.need("uuid", "UUID")
                     value = Typed(f"UUID({py_str(param.value)})", _named("UUID"))
