@@ -241,3 +241,68 @@ def test_a_list_given_to_a_string_header_or_path_parameter_is_sent_joined_by_com
     assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", "a,b c")]
     _, requests = run_both(package, "pets", {("GET", "/pets/1%2C2"): [Reply(200)]})
     assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", None)]
+
+
+PAGES_API = """
+/products:
+  get:
+    operationId: getProducts
+    parameters:
+      - {name: page, in: query, schema: {type: integer}}
+    responses:
+      "200": {description: ok}
+"""
+PAGES_FLOW = """
+- workflowId: byPage
+  inputs:
+    type: object
+    properties:
+      page: {type: integer, default: 1}
+  steps:
+    - stepId: fetch
+      operationId: getProducts
+      parameters: [{name: page, in: query, value: $inputs.page}]
+- workflowId: pages
+  inputs:
+    type: object
+    required: [start]
+    properties:
+      start: {type: string}
+  steps:
+    - stepId: first
+      workflowId: byPage
+      parameters: [{name: page, value: "2"}]
+    - stepId: second
+      workflowId: byPage
+      parameters: [{name: page, value: $inputs.start}]
+"""
+
+
+def test_a_string_given_to_an_integer_input_of_a_called_workflow_is_converted_or_fails_by_name(
+    tmp_path: Path,
+) -> None:
+    """wso2's ``12-nested-workflow-args`` passes ``"1"`` to the integer input ``page`` of the workflow a step
+    runs: a literal becomes the number, a string input goes through ``converted``.  The package passes
+    ``mypy --strict``, the callee sends the number, and a string that is no integer fails the calling step by
+    name before any request."""
+    package, warnings = build(tmp_path, api(PAGES_API), flow(PAGES_FLOW), "pages_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "pages_pkg") == ""
+    source = (tmp_path / "out" / "pages_pkg" / "workflows" / "things.py").read_text(encoding="utf-8")
+    assert "by_page(page=2, things_api=things_api)" in source
+    _, requests = run_both(package, "pages", {("GET", "/products"): [Reply(200), Reply(200)]}, start="3")
+    assert [(r.line, r.query) for r in requests] == [
+        ("GET /products", [("page", "2")]),
+        ("GET /products", [("page", "3")]),
+    ]
+    with (
+        scripted({("GET", "/products"): [Reply(200)]}) as server,
+        package.apis.things.Client(server.url) as client,
+        pytest.raises(package._runtime.StepFailed) as failed,
+    ):
+        package.workflows.things.pages(things_api=client, start="three")
+    assert str(failed.value) == (
+        "workflow 'pages' step 'second' failed: no response does not satisfy $inputs.start is int (the input "
+        "'page' of workflow 'byPage' documents that type)"
+    )
+    assert [r.line for r in server.requests] == ["GET /products"]

@@ -654,7 +654,7 @@ class _WorkflowBuilder:
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{inputs[name].py_name}={self.value(value, None).code}"
+            f"{inputs[name].py_name}={self.call_input(step, inputs[name], value).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
@@ -680,6 +680,29 @@ class _WorkflowBuilder:
         )
         self.control(view, step, context)
         return view
+
+    def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
+        """The value a step gives to an input of the workflow it runs; a scalar of another type than the input's
+        (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
+        (the calling step fails by name when it cannot be)."""
+        value = self.value(raw, None)
+        target = _input_annotation(item.schema).text
+        have = value.annotation.text.removesuffix(" | None")
+        if target not in _SCALARS or have not in _SCALARS or have == target:
+            return value
+        if target == "str":
+            self.doc.runtime_names.add("to_text")
+            return self.unless_none(value, f"to_text({value.code})", _named("str"))
+        if isinstance(raw, str) and target == "int" and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+            return Typed(repr(int(raw)), _named("int"))
+        assert step.call is not None and step.call.target is not None
+        self.doc.runtime_names.add("converted")
+        what = f"the input '{item.name}' of workflow '{step.call.target.workflow_id}'"
+        code = (
+            f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
+            f"{py_str(_source_text(raw))}, {py_str(what)})"
+        )
+        return self.unless_none(value, code, _named(target))
 
     def control(self, view: StepView, step: Step, context: _StepContext) -> None:
         """Success and failure actions, the next label and the loop bookkeeping of a step (loop form)."""
