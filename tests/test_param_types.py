@@ -144,6 +144,7 @@ ENUM_API = """
       - {name: fields, in: query, style: form, explode: false, schema: {$ref: "#/components/schemas/Fields"}}
       - {name: list-type, in: query, schema: {$ref: "#/components/schemas/ListType"}}
       - {name: version, in: query, schema: {$ref: "#/components/schemas/Version"}}
+      - {name: flag, in: query, schema: {$ref: "#/components/schemas/Flag"}}
     responses:
       "200": {description: ok}
 """
@@ -157,6 +158,7 @@ schemas:
     items: {type: string, enum: [created_by.name, text]}
   ListType: {type: integer, enum: [2]}
   Version: {type: string, enum: ["1", "2"]}
+  Flag: {type: string, enum: ["true", "false"]}
 """
 ENUM_FLOW = """
 - workflowId: hotels
@@ -168,6 +170,7 @@ ENUM_FLOW = """
         - {name: fields, in: query, value: "created_by.name,text"}
         - {name: list-type, in: query, value: 2}
         - {name: version, in: query, value: 2}
+        - {name: flag, in: query, value: true}
     - stepId: findOne
       operationId: getHotels
       parameters:
@@ -179,7 +182,7 @@ ENUM_FLOW = """
 def test_literals_given_to_enum_typed_parameters_are_their_members(tmp_path: Path) -> None:
     """amadeus gives one string literal to an array-of-enum query parameter (typed ``list[Enum]``), asana the
     comma-joined values to one that is not exploded (sent joined by commas); amazon-s3 gives the integer ``2``
-    to an enum parameter (typed ``Enum | str``).  Each literal that is a member's value becomes that member:
+    to an enum parameter (typed ``Enum | str``), here also ``true`` to an enum of ``"true"``.  Each literal that is a member's value becomes that member:
     the package passes ``mypy --strict`` and sends the values as written."""
     package, warnings = build(tmp_path, api(ENUM_API, ENUM_SCHEMAS), flow(ENUM_FLOW), "enum_pkg")
     assert warnings == []
@@ -199,6 +202,7 @@ def test_literals_given_to_enum_typed_parameters_are_their_members(tmp_path: Pat
                 ("fields", "created_by.name,text"),
                 ("list-type", "2"),
                 ("version", "2"),
+                ("flag", "true"),
             ],
         ),
         ("GET /hotels", [("subType", "HOTEL_GDS"), ("fields", "text")]),

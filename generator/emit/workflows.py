@@ -779,7 +779,7 @@ class _WorkflowBuilder:
                 for item, value in zip(fitted, raw, strict=True)
             ]
             return Typed("[" + ", ".join(codes) + "]", _list_any())
-        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        if not isinstance(raw, str | int | float):  # bool is an int
             return None
         texts = {ast.unparse(m) for m in members}
         own = type(raw).__name__
@@ -1281,8 +1281,9 @@ def _is_uuid(text: str) -> bool:
 
 
 def _enum_member(members: dict[str, Any], raw: str | float) -> str | None:
-    """The member of an enum whose value is ``raw``, or whose value is the text of the number ``raw`` (``"2"``
-    for ``2``), or the number the text ``raw`` writes (``2`` for ``"2"``)."""
+    """The member of an enum whose value is ``raw``, or whose value is the JSON text of the number or boolean
+    ``raw`` (``"2"`` for ``2``, ``"true"`` for ``true``), or the number the text ``raw`` writes (``2`` for
+    ``"2"``)."""
     for attr, value in members.items():
         if type(value) is type(raw) and value == raw:
             return attr
