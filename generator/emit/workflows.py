@@ -566,9 +566,9 @@ class _WorkflowBuilder:
                 wanted_type = documented.text
                 target = wanted_type.removesuffix(" | None")
                 have = value.annotation.text.removesuffix(" | None")
-                members = self.enum_literal(param.value, documented.node, context, joined=_comma_joined(param.target))
-                if members is not None:  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
-                    value = members
+                member = self.enum_literal(param.value, documented.node, context, joined=_comma_joined(param.target))
+                if member is not None:  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
+                    value = member
                 elif wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
                 elif target == "str" and have == "UUID":  # a format: uuid value given to a string parameter
