@@ -63,6 +63,7 @@ class ClassInfo:
     kind: str  # model | root | enum
     bases: list[str]
     fields: dict[str, FieldInfo] = field(default_factory=dict)  # JSON property name -> field
+    members: dict[str, Any] = field(default_factory=dict)  # an enum's members: attribute -> value
 
     @property
     def root(self) -> ast.expr | None:
@@ -94,16 +95,22 @@ class ModelIndex:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            name: [info.kind, info.bases, {key: [f.attr, f.annotation_text, f.required] for key, f in info.fields.items()}]
+            name: [
+                info.kind,
+                info.bases,
+                {key: [f.attr, f.annotation_text, f.required] for key, f in info.fields.items()},
+                [[attr, value] for attr, value in info.members.items()],
+            ]
             for name, info in self.classes.items()
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelIndex:
         classes = {}
-        for name, (kind, bases, fields) in data.items():
+        for name, (kind, bases, fields, members) in data.items():
             info = ClassInfo(name, kind, list(bases))
             info.fields = {key: FieldInfo(attr, text, required) for key, (attr, text, required) in fields.items()}
+            info.members = {attr: value for attr, value in members}
             classes[name] = info
         return cls(classes)
 
@@ -566,8 +573,21 @@ def index_models(source: str) -> ModelIndex:
                     continue
                 alias = _alias(statement.annotation) or _alias(statement.value)
                 info.fields[alias or attr] = FieldInfo(attr, text_of(statement.annotation), statement.value is None)
+            elif kind == "enum" and isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target = statement.targets[0]
+                value = _literal(statement.value)
+                if isinstance(target, ast.Name) and isinstance(value, str | int | float):
+                    info.members[target.id] = value
         classes[node.name] = info
     return ModelIndex(classes)
+
+
+def _literal(node: ast.expr) -> Any:
+    """The value of a literal expression (``'a'``, ``2``, ``-1.5``); ``None`` for anything else."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError):
+        return None
 
 
 def _alias(node: ast.expr | None) -> str | None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ from ..ir.model import (
     ArazzoDocument,
     Criterion,
     Input,
+    Parameter,
     Program,
     Step,
     Workflow,
@@ -560,20 +562,37 @@ class _WorkflowBuilder:
                     # name when it is None rather than sending None (and the call type-checks)
                     what = f"the required {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
                     value = self.required_value(value, step, param.value, f"{what} needs a value")
-                wanted_type = mapper.schema(param.target.schema, loose_enums=True).text
-                if wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
+                documented = mapper.schema(param.target.schema, loose_enums=True)
+                wanted_type = documented.text
+                target = wanted_type.removesuffix(" | None")
+                have = value.annotation.text.removesuffix(" | None")
+                member = self.enum_literal(param.value, documented.node, context, joined=_comma_joined(param.target))
+                if member is not None:  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
+                    value = member
+                elif wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
-                elif wanted_type.removesuffix(" | None") in _SCALARS and value.annotation.text in _SCALARS and (
-                    value.annotation.text != wanted_type.removesuffix(" | None")
-                ):  # a string input given to an integer parameter ('7' -> 7): converted, or the step fails by name
-                    target = wanted_type.removesuffix(" | None")
+                elif target == "str" and have == "UUID":  # a format: uuid value given to a string parameter
+                    value = self.unless_none(value, f"str({value.code})", _named("str"))
+                elif target == "str" and have.startswith("list[") and param.target.location in ("header", "path"):
+                    # a list given to a string header or path parameter: its items joined by commas, as the
+                    # simple style sends a list
+                    self.doc.runtime_names.add("to_text")
+                    value = self.unless_none(value, f"to_text({value.code})", _named("str"))
+                elif target == "UUID" and isinstance(param.value, str) and _is_uuid(param.value):
+                    self.need("uuid", "UUID")
+                    value = Typed(f"UUID({py_str(param.value)})", _named("UUID"))
+                elif target in _CONVERTIBLE and have in _SCALARS and have != target:
+                    # a string input given to an integer or a format: uuid parameter ('7' -> 7): converted, or
+                    # the step fails by name
+                    if target == "UUID":
+                        self.need("uuid", "UUID")
                     self.doc.runtime_names.add("converted")
                     what = f"the {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
-                    value = Typed(
+                    code = (
                         f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, "
-                        f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})",
-                        _named(target),
+                        f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})"
                     )
+                    value = self.unless_none(value, code, _named(target))
                 value = self.match_array(param.value, value, wanted_type)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
@@ -637,7 +656,7 @@ class _WorkflowBuilder:
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{inputs[name].py_name}={self.value(value, None).code}"
+            f"{inputs[name].py_name}={self.call_input(step, inputs[name], value).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
@@ -663,6 +682,29 @@ class _WorkflowBuilder:
         )
         self.control(view, step, context)
         return view
+
+    def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
+        """The value a step gives to an input of the workflow it runs; a scalar of another type than the input's
+        (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
+        (the calling step fails by name when it cannot be)."""
+        value = self.value(raw, None)
+        target = _input_annotation(item.schema).text
+        have = value.annotation.text.removesuffix(" | None")
+        if target not in _SCALARS or have not in _SCALARS or have == target:
+            return value
+        if target == "str":
+            self.doc.runtime_names.add("to_text")
+            return self.unless_none(value, f"to_text({value.code})", _named("str"))
+        if isinstance(raw, str) and target == "int" and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+            return Typed(repr(int(raw)), _named("int"))
+        assert step.call is not None and step.call.target is not None
+        self.doc.runtime_names.add("converted")
+        what = f"the input '{item.name}' of workflow '{step.call.target.workflow_id}'"
+        code = (
+            f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
+            f"{py_str(_source_text(raw))}, {py_str(what)})"
+        )
+        return self.unless_none(value, code, _named(target))
 
     def control(self, view: StepView, step: Step, context: _StepContext) -> None:
         """Success and failure actions, the next label and the loop bookkeeping of a step (loop form)."""
@@ -706,6 +748,60 @@ class _WorkflowBuilder:
         view.records_success = self.loop.succeeded is not None and step.step_id not in self.plan.set_at_exit and any(
             (step.step_id, name) in self.used_outputs for name in step.outputs
         )
+
+    def unless_none(self, value: Typed, code: str, annotation: Annotation) -> Typed:
+        """``code`` (a conversion of ``value``) typed ``annotation``; ``None`` stays ``None`` when ``value`` may be
+        ``None`` (an optional input given to an optional parameter: not sent)."""
+        if not value.annotation.optional:
+            return Typed(code, annotation)
+        tested = value.code if _primary(value.code) else f"({value.code})"
+        return Typed(f"None if {tested} is None else {code}", _optional(annotation))
+
+    def enum_literal(self, raw: Any, wanted: ast.expr, context: _StepContext, *, joined: bool = False) -> Typed | None:
+        """A literal, or a list of literals, given to a parameter typed by an enum of the models that does not
+        accept the literal's own type: the enum's member of that value (``Kind.hotel`` for ``'HOTEL'`` given to
+        ``list[Kind]``, ``ListType.integer_2`` for ``2`` given to ``ListType | str``); a number given to
+        ``Enum | str`` that is no member's value is its text.  ``joined``: a list parameter travels as its items
+        joined by commas, so ``'a,b'`` given to it is the list of the members ``a`` and ``b`` (the same
+        request).  None: the value is left as it is."""
+        members = union_members(wanted)
+        lists = [m for m in members if isinstance(m, ast.Subscript) and ast.unparse(m.value) == "list"]
+        if isinstance(raw, str) and joined and lists and "," in raw:
+            parts = [self.enum_literal(part, lists[0].slice, context) for part in raw.split(",")]
+            if all(part is not None and part.annotation.text != "str" for part in parts):
+                return Typed("[" + ", ".join(part.code for part in parts if part is not None) + "]", _list_any())
+        if isinstance(raw, list):
+            if not lists:
+                return None
+            fitted = [self.enum_literal(item, lists[0].slice, context) for item in raw]
+            if all(item is None for item in fitted):
+                return None
+            codes = [
+                item.code if item is not None else self.value(value, context).code
+                for item, value in zip(fitted, raw, strict=True)
+            ]
+            return Typed("[" + ", ".join(codes) + "]", _list_any())
+        if not isinstance(raw, str | int | float):  # bool is an int
+            return None
+        texts = {ast.unparse(m) for m in members}
+        own = type(raw).__name__
+        if own in texts or "Any" in texts or (own == "int" and "float" in texts):
+            return None
+        assert context.mapper is not None and context.index is not None
+        alias = context.mapper.alias
+        for member in members:
+            if isinstance(member, ast.Attribute) and isinstance(member.value, ast.Name) and member.value.id == alias:
+                info = context.index.classes.get(member.attr)
+                attr = _enum_member(info.members, raw) if info is not None and info.kind == "enum" else None
+                if attr is not None:
+                    return Typed(f"{alias}.{member.attr}.{attr}", Annotation(member))
+        for member in lists:  # one member for an array parameter: sent as a one-item list (match_array)
+            item = self.enum_literal(raw, member.slice, context)
+            if item is not None:
+                return item
+        if "str" in texts and not isinstance(raw, str):
+            return Typed(py_str(json.dumps(raw)), _named("str"))
+        return None
 
     def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
         """A single value given to an array parameter is sent as a one-item list (serialised per the
@@ -1162,6 +1258,43 @@ class _StepContext:
 
 _MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _SCALARS = ("str", "int", "float", "bool")
+_CONVERTIBLE = (*_SCALARS, "UUID")  # parameter types a scalar of another type is converted to (pydantic, lax)
+
+
+def _comma_joined(param: Parameter) -> bool:
+    """Whether an array value of ``param`` travels as one value, its items joined by commas."""
+    if param.location in ("path", "header"):
+        return param.style in (None, "simple")
+    return param.style in (None, "form") and param.explode is False
+
+
+def _primary(code: str) -> bool:
+    """Whether ``code`` binds tighter than any operator (a name, attribute, call, subscript or literal)."""
+    node = ast.parse(code, mode="eval").body
+    return isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.Constant | ast.JoinedStr)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _enum_member(members: dict[str, Any], raw: str | float) -> str | None:
+    """The member of an enum whose value is ``raw``, or whose value is the JSON text of the number or boolean
+    ``raw`` (``"2"`` for ``2``, ``"true"`` for ``true``), or the number the text ``raw`` writes (``2`` for
+    ``"2"``)."""
+    for attr, value in members.items():
+        if type(value) is type(raw) and value == raw:
+            return attr
+    for attr, value in members.items():
+        if isinstance(value, str) and not isinstance(raw, str) and value == json.dumps(raw):
+            return attr
+        if isinstance(value, int | float) and isinstance(raw, str) and json.dumps(value) == raw:
+            return attr
+    return None
 _ORDERING = {"<": "is_less", "<=": "is_less_or_equal", ">": "is_greater", ">=": "is_greater_or_equal"}
 _NO_LITERAL = object()
 

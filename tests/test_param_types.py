@@ -1,0 +1,312 @@
+"""A workflow value whose type differs from the client parameter's documented type is converted, so the
+generated package passes ``mypy --strict`` and sends what the parameter documents (corpus documents: a string
+given to a ``format: uuid`` parameter and the reverse, string literals given to an array of an enum, an
+integer literal given to a string enum)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.scripted import Reply, scripted
+from tests.test_values import api, build, flow, run_both
+
+ORDER_ID = "123e4567-e89b-12d3-a456-426614174000"
+
+
+def mypy_strict(out: Path, package: str) -> str:
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, package],
+        cwd=out, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return checked.stdout if checked.returncode else ""
+
+
+UUID_API = """
+/orders:
+  get:
+    operationId: listOrders
+    responses:
+      "200":
+        description: ok
+        content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}
+/orders/{orderId}:
+  get:
+    operationId: getOrder
+    parameters:
+      - {name: orderId, in: path, required: true, schema: {$ref: "#/components/schemas/OrderId"}}
+      - {name: parent, in: query, schema: {$ref: "#/components/schemas/OrderId"}}
+    responses:
+      "200": {description: ok}
+/templates/{templateId}:
+  get:
+    operationId: getTemplate
+    parameters:
+      - {name: templateId, in: path, required: true, schema: {type: string}}
+      - {name: copyOf, in: query, schema: {type: string}}
+    responses:
+      "200": {description: ok}
+"""
+UUID_SCHEMAS = """
+schemas:
+  OrderId: {type: string, format: uuid}
+  Order:
+    type: object
+    required: [id]
+    properties:
+      id: {type: string, format: uuid}
+      previous: {type: string, format: uuid}
+"""
+UUID_FLOW = f"""
+- workflowId: orders
+  inputs:
+    type: object
+    required: [orderId]
+    properties:
+      orderId: {{type: string}}
+      parent: {{type: string}}
+  steps:
+    - stepId: byInput
+      operationId: getOrder
+      parameters:
+        - {{name: orderId, in: path, value: $inputs.orderId}}
+        - {{name: parent, in: query, value: $inputs.parent}}
+    - stepId: byLiteral
+      operationId: getOrder
+      parameters: [{{name: orderId, in: path, value: "{ORDER_ID}"}}]
+    - stepId: list
+      operationId: listOrders
+      successCriteria: [{{condition: $statusCode == 200}}]
+      outputs: {{id: $response.body#/id, previous: $response.body#/previous}}
+    - stepId: template
+      operationId: getTemplate
+      parameters:
+        - {{name: templateId, in: path, value: $steps.list.outputs.id}}
+        - {{name: copyOf, in: query, value: $steps.list.outputs.previous}}
+"""
+
+
+def test_a_string_given_to_a_uuid_parameter_and_a_uuid_given_to_a_string_parameter_are_converted(
+    tmp_path: Path,
+) -> None:
+    """``_apidays-bnpl`` gives a string literal to a ``format: uuid`` path parameter (typed ``UUID``); docusign and
+    azure-devops give a ``format: uuid`` response field (typed ``UUID``) to a string parameter.  The package
+    passes ``mypy --strict``; the UUID travels in its canonical form; an optional value stays unsent when
+    unset; a string that is no UUID fails the step by name before any request."""
+    package, warnings = build(tmp_path, api(UUID_API, UUID_SCHEMAS), flow(UUID_FLOW), "uuid_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "uuid_pkg") == ""
+    other = "00000000-0000-4000-8000-00000000000a"
+    script = {
+        ("GET", f"/orders/{other}"): [Reply(200)],
+        ("GET", f"/orders/{ORDER_ID}"): [Reply(200)],
+        ("GET", "/orders"): [Reply(200, {"id": ORDER_ID.upper(), "previous": other})],
+        ("GET", f"/templates/{ORDER_ID}"): [Reply(200)],
+    }
+    _, requests = run_both(package, "orders", script, order_id=other.upper(), parent=ORDER_ID)
+    assert [(r.line, r.query) for r in requests] == [
+        (f"GET /orders/{other}", [("parent", ORDER_ID)]),
+        (f"GET /orders/{ORDER_ID}", []),
+        ("GET /orders", []),
+        (f"GET /templates/{ORDER_ID}", [("copyOf", other)]),
+    ]
+    script[("GET", "/orders")] = [Reply(200, {"id": ORDER_ID, "previous": None})]
+    _, requests = run_both(package, "orders", script, order_id=other)
+    assert [(r.line, r.query) for r in requests] == [
+        (f"GET /orders/{other}", []),
+        (f"GET /orders/{ORDER_ID}", []),
+        ("GET /orders", []),
+        (f"GET /templates/{ORDER_ID}", []),
+    ]
+    with (
+        scripted({}) as server,
+        package.apis.things.Client(server.url) as client,
+        pytest.raises(package._runtime.StepFailed) as failed,
+    ):
+        package.workflows.things.orders(things_api=client, order_id="order-7")
+    assert str(failed.value) == (
+        "workflow 'orders' step 'byInput' failed: no response does not satisfy $inputs.orderId is UUID (the path "
+        "parameter 'orderId' of getOrder documents that type)"
+    )
+    assert server.requests == []
+
+
+ENUM_API = """
+/hotels:
+  get:
+    operationId: getHotels
+    parameters:
+      - {name: subType, in: query, required: true, schema: {$ref: "#/components/schemas/SubTypes"}}
+      - {name: fields, in: query, style: form, explode: false, schema: {$ref: "#/components/schemas/Fields"}}
+      - {name: list-type, in: query, schema: {$ref: "#/components/schemas/ListType"}}
+      - {name: version, in: query, schema: {$ref: "#/components/schemas/Version"}}
+      - {name: flag, in: query, schema: {$ref: "#/components/schemas/Flag"}}
+    responses:
+      "200": {description: ok}
+"""
+ENUM_SCHEMAS = """
+schemas:
+  SubTypes:
+    type: array
+    items: {type: string, enum: [HOTEL_LEISURE, HOTEL_GDS]}
+  Fields:
+    type: array
+    items: {type: string, enum: [created_by.name, text]}
+  ListType: {type: integer, enum: [2]}
+  Version: {type: string, enum: ["1", "2"]}
+  Flag: {type: string, enum: ["true", "false"]}
+"""
+ENUM_FLOW = """
+- workflowId: hotels
+  steps:
+    - stepId: find
+      operationId: getHotels
+      parameters:
+        - {name: subType, in: query, value: [HOTEL_GDS, HOTEL_LEISURE]}
+        - {name: fields, in: query, value: "created_by.name,text"}
+        - {name: list-type, in: query, value: 2}
+        - {name: version, in: query, value: 2}
+        - {name: flag, in: query, value: true}
+    - stepId: findOne
+      operationId: getHotels
+      parameters:
+        - {name: subType, in: query, value: HOTEL_GDS}
+        - {name: fields, in: query, value: [text]}
+"""
+
+
+def test_literals_given_to_enum_typed_parameters_are_their_members(tmp_path: Path) -> None:
+    """amadeus gives one string literal to an array-of-enum query parameter (typed ``list[Enum]``), asana the
+    comma-joined values to one that is not exploded (sent joined by commas); amazon-s3 gives the integer ``2``
+    to an enum parameter (typed ``Enum | str``), here also ``true`` to an enum of ``"true"``.  Each literal that is a member's value becomes that member:
+    the package passes ``mypy --strict`` and sends the values as written."""
+    package, warnings = build(tmp_path, api(ENUM_API, ENUM_SCHEMAS), flow(ENUM_FLOW), "enum_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "enum_pkg") == ""
+    source = (tmp_path / "out" / "enum_pkg" / "workflows" / "things.py").read_text(encoding="utf-8")
+    assert "things_api_models.SubTypesSubType.hotel_gds," in source
+    assert "list_type=things_api_models.ListType.integer_2," in source
+    assert "version=things_api_models.Version.field_2," in source
+    assert "sub_type=[things_api_models.SubTypesSubType.hotel_gds]," in source
+    _, requests = run_both(package, "hotels", {("GET", "/hotels"): [Reply(200), Reply(200)]})
+    assert [(r.line, r.query) for r in requests] == [
+        (
+            "GET /hotels",
+            [
+                ("subType", "HOTEL_GDS"),
+                ("subType", "HOTEL_LEISURE"),
+                ("fields", "created_by.name,text"),
+                ("list-type", "2"),
+                ("version", "2"),
+                ("flag", "true"),
+            ],
+        ),
+        ("GET /hotels", [("subType", "HOTEL_GDS"), ("fields", "text")]),
+    ]
+
+
+HEADER_API = """
+/pets/{ids}:
+  get:
+    operationId: getPets
+    parameters:
+      - {name: ids, in: path, required: true, schema: {type: string}}
+      - {name: x-tags, in: header, schema: {type: string}}
+    responses:
+      "200": {description: ok}
+"""
+HEADER_FLOW = """
+- workflowId: pets
+  inputs:
+    type: object
+    properties:
+      tags: {type: array, items: {type: string}}
+  steps:
+    - stepId: find
+      operationId: getPets
+      parameters:
+        - {name: ids, in: path, value: [1, 2]}
+        - {name: x-tags, in: header, value: $inputs.tags}
+"""
+
+
+def test_a_list_given_to_a_string_header_or_path_parameter_is_sent_joined_by_commas(tmp_path: Path) -> None:
+    """The runner mock ``header/ignore-Authorization.json`` gives an array input to a string header parameter:
+    the package passes ``mypy --strict`` and the list travels as the simple style sends one, its items joined
+    by commas (in the path, the string's comma is percent-encoded); an unset optional list sends no header."""
+    package, warnings = build(tmp_path, api(HEADER_API), flow(HEADER_FLOW), "header_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "header_pkg") == ""
+    _, requests = run_both(package, "pets", {("GET", "/pets/1%2C2"): [Reply(200)]}, tags=["a", "b c"])
+    assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", "a,b c")]
+    _, requests = run_both(package, "pets", {("GET", "/pets/1%2C2"): [Reply(200)]})
+    assert [(r.line, r.headers.get("x-tags")) for r in requests] == [("GET /pets/1%2C2", None)]
+
+
+PAGES_API = """
+/products:
+  get:
+    operationId: getProducts
+    parameters:
+      - {name: page, in: query, schema: {type: integer}}
+    responses:
+      "200": {description: ok}
+"""
+PAGES_FLOW = """
+- workflowId: byPage
+  inputs:
+    type: object
+    properties:
+      page: {type: integer, default: 1}
+  steps:
+    - stepId: fetch
+      operationId: getProducts
+      parameters: [{name: page, in: query, value: $inputs.page}]
+- workflowId: pages
+  inputs:
+    type: object
+    required: [start]
+    properties:
+      start: {type: string}
+  steps:
+    - stepId: first
+      workflowId: byPage
+      parameters: [{name: page, value: "2"}]
+    - stepId: second
+      workflowId: byPage
+      parameters: [{name: page, value: $inputs.start}]
+"""
+
+
+def test_a_string_given_to_an_integer_input_of_a_called_workflow_is_converted_or_fails_by_name(
+    tmp_path: Path,
+) -> None:
+    """wso2's ``12-nested-workflow-args`` passes ``"1"`` to the integer input ``page`` of the workflow a step
+    runs: a literal becomes the number, a string input goes through ``converted``.  The package passes
+    ``mypy --strict``, the callee sends the number, and a string that is no integer fails the calling step by
+    name before any request."""
+    package, warnings = build(tmp_path, api(PAGES_API), flow(PAGES_FLOW), "pages_pkg")
+    assert warnings == []
+    assert mypy_strict(tmp_path / "out", "pages_pkg") == ""
+    source = (tmp_path / "out" / "pages_pkg" / "workflows" / "things.py").read_text(encoding="utf-8")
+    assert "by_page(page=2, things_api=things_api)" in source
+    _, requests = run_both(package, "pages", {("GET", "/products"): [Reply(200), Reply(200)]}, start="3")
+    assert [(r.line, r.query) for r in requests] == [
+        ("GET /products", [("page", "2")]),
+        ("GET /products", [("page", "3")]),
+    ]
+    with (
+        scripted({("GET", "/products"): [Reply(200)]}) as server,
+        package.apis.things.Client(server.url) as client,
+        pytest.raises(package._runtime.StepFailed) as failed,
+    ):
+        package.workflows.things.pages(things_api=client, start="three")
+    assert str(failed.value) == (
+        "workflow 'pages' step 'second' failed: no response does not satisfy $inputs.start is int (the input "
+        "'page' of workflow 'byPage' documents that type)"
+    )
+    assert [r.line for r in server.requests] == ["GET /products"]
