@@ -5,6 +5,7 @@ integer literal given to a string enum)."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -310,3 +311,37 @@ def test_a_string_given_to_an_integer_input_of_a_called_workflow_is_converted_or
         "'page' of workflow 'byPage' documents that type)"
     )
     assert [r.line for r in server.requests] == ["GET /products"]
+
+
+DATES_API = """
+/events:
+  get:
+    operationId: listEvents
+    parameters:
+      - {name: since, in: query, required: true, schema: {type: string, format: date-time}}
+      - {name: X-Day, in: header, required: true, schema: {type: string, format: date}}
+    responses:
+      "200": {description: ok}
+"""
+
+
+def test_dates_and_times_in_parameters_are_sent_as_rfc_3339_text(tmp_path: Path) -> None:
+    # main: str(datetime) put a space where RFC 3339 (OpenAPI format date-time) has a 'T'
+    workflows = """
+    - workflowId: events
+      inputs:
+        type: object
+        properties: {since: {type: string, format: date-time}, day: {type: string, format: date}}
+      steps:
+        - stepId: list
+          operationId: listEvents
+          parameters:
+            - {name: since, in: query, value: $inputs.since}
+            - {name: X-Day, in: header, value: $inputs.day}
+    """
+    package, _ = build(tmp_path, api(DATES_API), flow(workflows), "dates_pkg")
+    since = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    _, requests = run_both(package, "events", {("GET", "/events"): [Reply(200)]}, since=since, day=datetime.date(2024, 1, 2))
+    assert requests[0].query == [("since", "2024-01-02T03:04:05+00:00")]
+    assert requests[0].headers["x-day"] == "2024-01-02"
+    assert mypy_strict(tmp_path / "out", "dates_pkg") == ""

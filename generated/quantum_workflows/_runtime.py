@@ -558,6 +558,8 @@ def to_text(value: Any) -> str:
         value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime.date | datetime.time):  # RFC 3339 (format: date-time, date, time)
+        return value.isoformat()
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump_json(by_alias=True, exclude_none=True)
     if isinstance(value, list | tuple):  # OpenAPI "simple" style: comma-separated
