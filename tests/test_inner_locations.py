@@ -297,3 +297,38 @@ def test_positions_inside_scalars_are_exact_or_not_given(tmp_path: Path) -> None
     assert at(12, 4, 6, 9) == (12, 10, 9)
     assert at(12, 4, 20) is None
     assert find_inside(Loc(file, 1, 4), "$inputs.") is None  # followed by a name character: not this one
+
+
+# -- model-generation-failed: at the schema key datamodel-code-generator's message names -------------------
+CYCLE_API = API + """
+components:
+  schemas:
+    order_line:
+      allOf:
+        - $ref: '#/components/schemas/order_item'
+        - {type: object, properties: {qty: {type: integer}}}
+    order_item:
+      allOf:
+        - $ref: '#/components/schemas/order_line'
+        - {type: object, properties: {sku: {type: string}}}
+"""
+
+
+def test_a_model_inheritance_cycle_is_located_at_the_schema_key_and_names_the_keys(tmp_path: Path) -> None:
+    # main: at 1:1 of the API document, naming the generated classes 'OrderItem (#/components/schemas/OrderItem)'
+    # (the iso-new-england corpus description: 'isone_web_services' named 'IsoneWebServices')
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getOrder
+        parameters: [{name: id, in: path, value: "1"}]
+"""
+    assert diagnose(tmp_path, flow, CYCLE_API) == [
+        (
+            "specs/openapi/orders.yaml:31:5: error[model-generation-failed]: datamodel-code-generator could not "
+            "generate a model from schema 'order_item' of Orders: Generated model inheritance cycle: 'order_item' "
+            "-> 'order_line' -> 'order_item'"
+        ),
+    ]
