@@ -8,11 +8,12 @@ headlines; the comment above each expectation says where main located it.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from generator.diagnostics import Loc, remember_source
 from generator.read.positions import find_inside, inside
-from tests.scripted import compile_files
+from tests.scripted import Reply, build_package, compile_files, import_package, scripted
 
 API = """
 openapi: 3.0.3
@@ -330,5 +331,107 @@ workflows:
             "specs/openapi/orders.yaml:31:5: error[model-generation-failed]: datamodel-code-generator could not "
             "generate a model from schema 'order_item' of Orders: Generated model inheritance cycle: 'order_item' "
             "-> 'order_line' -> 'order_item'"
+        ),
+    ]
+
+
+# -- header parameters named Content-Type and Accept (OpenAPI 3: "SHALL be ignored") ------------------------
+HEADERS_API = """
+openapi: 3.0.3
+info: {title: Orders, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - {name: Content-Type, in: header, required: true, schema: {type: string}}
+        - {name: Accept, in: header, required: true, schema: {type: string}}
+        - {name: Authorization, in: header, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, properties: {item: {type: string}}}}}
+      responses:
+        "201": {description: created}
+"""
+
+HEADERS_FLOW = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: plain
+        operationId: createOrder
+        requestBody: {payload: {item: a}}
+      - stepId: explicit
+        operationId: createOrder
+        parameters:
+          - {name: Accept, in: header, value: application/vnd.orders+json}
+          - {name: content-type, in: header, value: application/json; charset=utf-8}
+          - {name: Authorization, in: header, value: Bearer t0ken}
+        requestBody: {payload: {item: b}}
+"""
+
+
+def test_content_type_and_accept_header_parameters_of_openapi_3_are_ignored(tmp_path: Path) -> None:
+    # the FAPI-PAR example's Token step: no missing-parameter for Content-Type; Authorization stays a credential
+    out, warnings = build_package(
+        tmp_path, {"openapi/orders.yaml": HEADERS_API, "arazzo/orders.arazzo.yaml": HEADERS_FLOW}, "headers_pkg"
+    )
+    assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in warnings] == [
+        (
+            f"{FLOW}:14:20: warning[undeclared-parameter]: header 'Accept' is not a parameter of createOrder; it is "
+            "sent as an extra header"
+        ),
+        (
+            f"{FLOW}:15:20: warning[undeclared-parameter]: header 'content-type' is not a parameter of createOrder; "
+            "it is sent as an extra header"
+        ),
+        (
+            f"{FLOW}:8:17: warning[missing-credential-parameter]: step 'plain' does not set the required header "
+            "parameter 'Authorization' of createOrder, a credential: configure it on the client "
+            "(headers={'Authorization': ...}), which sends it with every request"
+        ),
+    ]
+    package = import_package(out, "headers_pkg")
+    client = package.apis.orders
+    parameters = inspect.signature(client.Client.create_order).parameters
+    assert "accept" not in parameters  # not a client argument; content_type is the request body's media type
+    assert (parameters["content_type"].default, parameters["authorization"].default) == ("application/json", None)
+    with scripted({("POST", "/orders"): [Reply(201)]}) as server, client.Client(server.url) as api:
+        package.workflows.orders.w(orders_api=api)
+    plain, explicit = server.requests
+    assert (plain.headers["content-type"], plain.headers.get("authorization")) == ("application/json", None)
+    assert (explicit.headers["accept"], explicit.headers["content-type"], explicit.headers["authorization"]) == (
+        "application/vnd.orders+json", "application/json; charset=utf-8", "Bearer t0ken"
+    )
+    assert (plain.json(), explicit.json()) == ({"item": "a"}, {"item": "b"})
+
+
+def test_content_type_header_parameters_of_swagger_2_are_kept(tmp_path: Path) -> None:
+    # Swagger 2.0 has no such rule: a required Content-Type header parameter is a parameter
+    api = """
+swagger: "2.0"
+info: {title: Orders, version: "1"}
+host: 127.0.0.1:9
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - {name: Content-Type, in: header, required: true, type: string}
+      responses:
+        "201": {description: created}
+"""
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: plain
+        operationId: createOrder
+"""
+    assert diagnose(tmp_path, flow, api) == [
+        (
+            f"{FLOW}:8:17: error[missing-parameter]: step 'plain' does not set the required header parameter "
+            "'Content-Type' of createOrder"
         ),
     ]
