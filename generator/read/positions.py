@@ -46,8 +46,8 @@ def scalar_characters(loc: Loc) -> list[tuple[str, int, int]]:
         return _literal_block(loc, line[start + 1 :])
     if first in "'\"":
         return _quoted(loc, line, start)
-    if first in ">!&*":
-        return []
+    if first in ">!&*{}[],#%@`":
+        return []  # a folded block, a tag, an anchor or alias, or no scalar at all (a collection, 1:1 of a file)
     end = start + loc.length if loc.length > 0 else len(line)
     text = line[start:end]
     if loc.length <= 0:  # a plain scalar that may go on: its first line, without a comment
