@@ -277,7 +277,6 @@ def test_positions_inside_scalars_are_exact_or_not_given(tmp_path: Path) -> None
         "    x\n"
         "g: first $inputs.x\n"  # 12 a plain scalar that goes on to the next line: its first line only
         "  second\n"
-        '{"h": 1}\n'  # 14 not a scalar (a JSON file read without positions is located at 1:1)
     )
     file = str(tmp_path / "t.yaml")
     remember_source(file, text)
@@ -298,7 +297,9 @@ def test_positions_inside_scalars_are_exact_or_not_given(tmp_path: Path) -> None
     assert at(10, 4, 0) is None
     assert at(12, 4, 6, 9) == (12, 10, 9)
     assert at(12, 4, 20) is None
-    assert at(14, 1, 2) is None
+    json_file = str(tmp_path / "t.json")  # JSON read without positions: every node is located at 1:1
+    remember_source(json_file, '{"h": "$inputs.x"}\n')
+    assert inside(Loc(json_file), 2) is None
     assert find_inside(Loc(file, 1, 4), "$inputs.") is None  # followed by a name character: not this one
 
 

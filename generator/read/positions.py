@@ -5,7 +5,7 @@ The reader keeps the location of every node (its first character: the opening qu
 expression on the fourth line of a ``payload: |`` block) needs the position of that part.  It is computed from
 the file's text where it is exact:
 
-- a plain scalar, on its first line;
+- a plain scalar, on its first line (and a one-line flow collection, as the text written on its line);
 - a single- or double-quoted scalar, on its first line (escapes are decoded, so an offset after ``\\"`` or
   ``''`` is still right);
 - a literal block scalar (``|``, ``|-``, ``|+``) with an auto-detected indentation, on every line.
@@ -46,8 +46,8 @@ def scalar_characters(loc: Loc) -> list[tuple[str, int, int]]:
         return _literal_block(loc, line[start + 1 :])
     if first in "'\"":
         return _quoted(loc, line, start)
-    if first in ">!&*{}[],#%@`":
-        return []  # a folded block, a tag, an anchor or alias, or no scalar at all (a collection, 1:1 of a file)
+    if first in ">!&*" or (first in "{[" and loc.line == loc.col == 1):
+        return []  # a folded block, a tag, an anchor or alias; or the whole file (JSON read without positions)
     end = start + loc.length if loc.length > 0 else len(line)
     text = line[start:end]
     if loc.length <= 0:  # a plain scalar that may go on: its first line, without a comment
