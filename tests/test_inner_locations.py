@@ -380,15 +380,8 @@ def test_content_type_and_accept_header_parameters_of_openapi_3_are_ignored(tmp_
     out, warnings = build_package(
         tmp_path, {"openapi/orders.yaml": HEADERS_API, "arazzo/orders.arazzo.yaml": HEADERS_FLOW}, "headers_pkg"
     )
+    # a step's own Accept or Content-Type header is the HTTP header it means: no undeclared-parameter warning
     assert [line.replace(str(tmp_path / "specs") + "/", "specs/") for line in warnings] == [
-        (
-            f"{FLOW}:14:20: warning[undeclared-parameter]: header 'Accept' is not a parameter of createOrder; it is "
-            "sent as an extra header"
-        ),
-        (
-            f"{FLOW}:15:20: warning[undeclared-parameter]: header 'content-type' is not a parameter of createOrder; "
-            "it is sent as an extra header"
-        ),
         (
             f"{FLOW}:8:17: warning[missing-credential-parameter]: step 'plain' does not set the required header "
             "parameter 'Authorization' of createOrder, a credential: configure it on the client "

@@ -16,6 +16,8 @@ from .flow import check_flow
 from .schemas import check_schemas, expression_leaves
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
+# set by a step, they are the HTTP headers they mean (an OpenAPI 3 description's own are ignored, as it says)
+_MEDIA_HEADERS = {"accept", "content-type"}
 
 
 def check_program(program: Program, diagnostics: Diagnostics) -> None:
@@ -240,7 +242,7 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
         if param.target is not None:
             continue
         if param.location == "header":
-            if param.name.lower() not in credential_headers:
+            if param.name.lower() not in credential_headers and param.name.lower() not in _MEDIA_HEADERS:
                 diagnostics.warning(
                     "undeclared-parameter",
                     f"header '{param.name}' is not a parameter of {op.operation_id}; it is sent as an extra header",
