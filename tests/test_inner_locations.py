@@ -431,3 +431,20 @@ workflows:
             "'Content-Type' of createOrder"
         ),
     ]
+
+
+def test_a_malformed_expression_in_a_form_payload_is_located_at_its_bad_part(tmp_path: Path) -> None:
+    # main: the field value's offset counted from the payload's opening quote
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: create
+        operationId: createOrder
+        requestBody:
+          contentType: application/x-www-form-urlencoded
+          payload: "item=a+b&note={$inputs}"
+"""
+    assert [line for line in diagnose(tmp_path, flow) if "undeclared-content-type" not in line] == [
+        f"{FLOW}:12:43: error[invalid-expression]: incomplete runtime expression '$inputs'; expected '$inputs.<name>'"
+    ]

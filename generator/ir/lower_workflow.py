@@ -821,11 +821,19 @@ class WorkflowLowering:
         """``a={$inputs.x}&b=literal`` for a form content type: the fields, each value a template, so that
         the client encodes the values (a value holding ``&`` or ``=`` stays one value)."""
         fields: dict[str, Value] = {}
+        start = 0
         for pair in text.split("&"):
+            name, _, value = pair.partition("=")
+            at = start + len(name) + 1  # where the value is written in the payload
+            start += len(pair) + 1
             if not pair:
                 continue
-            name, _, value = pair.partition("=")
-            fields[unquote_plus(name)] = self._expression(unquote_plus(value), loc)
+            where = inside(loc, at, len(value)) if unquote_plus(value) == value and value else None
+            line = source_line(where.file, where.line) if where is not None else None
+            written = line[where.col - 1 : where.col - 1 + len(value)] if where is not None and line else None
+            if where is None or written != value or value[0] in "'\"|>!&*":
+                where = opaque(loc)  # written with escapes, or the payload's own positions are not exact
+            fields[unquote_plus(name)] = self._expression(unquote_plus(value), where)
         return fields
 
     def _value(self, node: Any, loc: Loc) -> Value:
