@@ -519,7 +519,7 @@ def test_wrong_diagnostics_of_main_are_gone(tmp_path: Path) -> None:
     assert [line.replace(f"{tmp_path}/", "") for line in headlines] == [
         (f"{WHERE}:12:36: error[invalid-expression]: invalid escape '~2' in JSON pointer; use '~0' for '~' and "
         "'~1' for '/'"),
-        f"{WHERE}:16:15: error[unknown-step]: '$steps.get pet' names no step of workflow 'checkPets'",
+        f"{WHERE}:16:22: error[unknown-step]: '$steps.get pet' names no step of workflow 'checkPets'",
     ]
 
 

@@ -39,11 +39,11 @@ workflows:
 """
     assert diagnose(tmp_path, flow) == [
         (
-            f"{FLOW}:10:22: error[unknown-source]: no sourceDescription named 'job' (declared: jobs, other; "
+            f"{FLOW}:10:42: error[unknown-source]: no sourceDescription named 'job' (declared: jobs, other; "
             "'jobs' did not resolve); did you mean 'jobs'?"
         ),
         (
-            f"{FLOW}:12:24: error[unknown-source]: no sourceDescription named 'nope' (declared: jobs, other; "
+            f"{FLOW}:12:46: error[unknown-source]: no sourceDescription named 'nope' (declared: jobs, other; "
             "'jobs' did not resolve)"
         ),
         (
@@ -70,7 +70,7 @@ workflows:
             "at specs/openapi/missing.yaml"
         ),
         (
-            f"{FLOW}:8:22: error[unknown-source]: no sourceDescription named 'other' (declared: jobs; none of them "
+            f"{FLOW}:8:42: error[unknown-source]: no sourceDescription named 'other' (declared: jobs; none of them "
             "resolved)"
         ),
     ]
@@ -372,7 +372,7 @@ workflows:
             "declares none; it is sent as written (application/json), unchecked"
         ),
         (
-            f"{FLOW}:14:23: error[unknown-input]: '$inputs.nmae' is not declared in the inputs of workflow 'w'; did "
+            f"{FLOW}:14:31: error[unknown-input]: '$inputs.nmae' is not declared in the inputs of workflow 'w'; did "
             "you mean 'name'?"
         ),
         (
@@ -464,9 +464,9 @@ workflows:
           - {name: Authorization, in: header, value: "Bearer {$inputs.tokn} for {$steps.get.outputs.x}"}
 """
     assert diagnose(tmp_path, flow) == [
-        f"{FLOW}:12:47: error[unknown-input]: '$inputs.id' is not declared in the inputs of workflow 'w'",
+        f"{FLOW}:12:55: error[unknown-input]: '$inputs.id' is not declared in the inputs of workflow 'w'",
         (
-            f"{FLOW}:13:63: error[unknown-input]: '$inputs.tokn' is not declared in the inputs of workflow 'w'; did "
+            f"{FLOW}:13:71: error[unknown-input]: '$inputs.tokn' is not declared in the inputs of workflow 'w'; did "
             "you mean 'token'?"
         ),
         (
@@ -496,7 +496,7 @@ def test_an_output_a_workflow_step_does_not_declare_but_its_workflow_has_says_ho
 """
     assert diagnose(tmp_path, flow) == [
         (
-            f"{FLOW}:21:22: error[unknown-step-output]: step 'call' has no output 'state'; the workflow it runs, 'w', "
+            f"{FLOW}:21:42: error[unknown-step-output]: step 'call' has no output 'state'; the workflow it runs, 'w', "
             "has one: declare 'state: $outputs.state' in the step's outputs, or remove the step's outputs to expose "
             "all of the workflow's"
         ),

@@ -260,7 +260,7 @@ COUPON_FIXES = [
 def test_pet_coupons_example_errors_then_runs_sub_workflows_and_component_parameters(tmp_path: Path) -> None:
     assert diagnostics(tmp_path / "as-published", example("pet-coupons.arazzo.yaml")) == [
         (
-            "pet-coupons.arazzo.yaml:28:20: warning[undeclared-parameter]: query parameter 'pet_tags' is not a "
+            "pet-coupons.arazzo.yaml:26:19: warning[undeclared-parameter]: query parameter 'pet_tags' is not a "
             "parameter of findPetsByTags; it is sent as an extra query parameter"
         ),
         (
@@ -268,7 +268,7 @@ def test_pet_coupons_example_errors_then_runs_sub_workflows_and_component_parame
             "path parameter 'petId' of getPetCoupons"
         ),
         (
-            "pet-coupons.arazzo.yaml:42:20: error[unknown-parameter]: getPetCoupons has no path parameter 'pet_id'; "
+            "pet-coupons.arazzo.yaml:40:19: error[unknown-parameter]: getPetCoupons has no path parameter 'pet_id'; "
             "did you mean 'petId'?"
         ),
         (
@@ -376,7 +376,7 @@ def test_bnpl_example_errors_then_runs_every_branch(tmp_path: Path) -> None:
             "lacks 'totalAmount', required by the request body of createBnplTransaction"
         ),
         (
-            "bnpl-arazzo.yaml:195:16: warning[possibly-unset-step-output]: '$steps.createCustomer.outputs.customer' "
+            "bnpl-arazzo.yaml:198:28: warning[possibly-unset-step-output]: '$steps.createCustomer.outputs.customer' "
             "is used by step 'initiateBnplTransaction', which a goto, end or retry path reaches without step "
             "'createCustomer' having succeeded; it is null (None) there"
         ),
@@ -385,20 +385,20 @@ def test_bnpl_example_errors_then_runs_every_branch(tmp_path: Path) -> None:
             "set the required query parameter 'AuthorizationToken' of getAuthorization"
         ),
         (
+            "bnpl-arazzo.yaml:229:15: warning[undeclared-parameter]: query parameter 'redirectAuthToken' is not a "
+            "parameter of getAuthorization; it is sent as an extra query parameter"
+        ),
+        (
             "bnpl-arazzo.yaml:231:16: error[unset-step-output]: step 'authenticateCustomerAndAuthorizeLoan' reads "
             "its own output 'redirectAuthToken', which is set only once the step has succeeded; take the value from "
             "the response ($response...) in its outputs, or from an earlier step"
         ),
         (
-            "bnpl-arazzo.yaml:231:16: warning[undeclared-parameter]: query parameter 'redirectAuthToken' is not a "
-            "parameter of getAuthorization; it is sent as an extra query parameter"
-        ),
-        (
-            "bnpl-arazzo.yaml:242:16: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
+            "bnpl-arazzo.yaml:242:55: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
             "'loanTransactionId'; did you mean 'loanTransactionResourceUrl'?"
         ),
         (
-            "bnpl-arazzo.yaml:253:16: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
+            "bnpl-arazzo.yaml:253:55: error[unknown-step-output]: step 'initiateBnplTransaction' has no output "
             "'loanTransactionId'; did you mean 'loanTransactionResourceUrl'?"
         ),
         (

@@ -41,14 +41,14 @@ EXPECTED = [  # the lowering, the checks and the reader found these; sorted by l
         "specs/arazzo/a.arazzo.yaml:9:22: error[unknown-operation]: operationId 'getJb' is not in jobs (jobs.yaml); "
         "did you mean 'getJob'?"
     ),
-    "specs/arazzo/a.arazzo.yaml:10:50: error[unknown-input]: '$inputs.id' is not declared in the inputs of workflow 'b'",
+    "specs/arazzo/a.arazzo.yaml:10:58: error[unknown-input]: '$inputs.id' is not declared in the inputs of workflow 'b'",
     (
-        "specs/arazzo/a.arazzo.yaml:15:50: error[unknown-input]: '$inputs.nope' is not declared in the inputs of "
+        "specs/arazzo/a.arazzo.yaml:15:58: error[unknown-input]: '$inputs.nope' is not declared in the inputs of "
         "workflow 'a'"
     ),
     "specs/arazzo/a.arazzo.yaml:16:51: error[invalid-condition]: unexpected '='; did you mean '=='?",
     (
-        "specs/arazzo/b.arazzo.yaml:10:57: warning[undeclared-parameter]: header 'X-Extra' is not a parameter of "
+        "specs/arazzo/b.arazzo.yaml:10:29: warning[undeclared-parameter]: header 'X-Extra' is not a parameter of "
         "createJob; it is sent as an extra header"
     ),
     (

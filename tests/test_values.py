@@ -540,7 +540,7 @@ def test_payload_diagnostics(tmp_path: Path) -> None:
             "'#/lines/1' is a list, but the request body of postJson documents object"
         ),
         (
-            "specs/arazzo/things.arazzo.yaml:32:20: error[invalid-payload]: the payload is a string for a JSON "
+            "specs/arazzo/things.arazzo.yaml:34:14: error[invalid-payload]: the payload is a string for a JSON "
             "content type but is not JSON text (Expecting ',' delimiter on line 2 of the payload)"
         ),
         (
@@ -746,7 +746,7 @@ def test_expressions_inside_object_outputs_are_checked(tmp_path: Path) -> None:
     text = LITERAL_OUTPUTS.replace("obj: {a: [1, $inputs.id]}", "obj: {a: [1, $inputs.nope]}")
     assert diagnostics(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(text)) == [
         (
-            "specs/arazzo/things.arazzo.yaml:12:93: error[unknown-input]: '$inputs.nope' is not declared in the "
+            "specs/arazzo/things.arazzo.yaml:12:101: error[unknown-input]: '$inputs.nope' is not declared in the "
             "inputs of workflow 'literals'"
         )
     ]

@@ -1043,6 +1043,8 @@ class _ClientBase:
         if params:  # httpx re-parses the URL whenever params is passed, even empty
             request["params"] = params
         if body is not None:
+            # a Content-Type the call or the client sets (a step's header parameter, in any case) is sent as given
+            typed = any(name.lower() == "content-type" for name in all_headers)
             media = (content_type or "application/json").split(";")[0].strip().lower()
             if media == "application/x-www-form-urlencoded":
                 request["data"] = form_fields(body)
@@ -1052,10 +1054,12 @@ class _ClientBase:
                 }
             elif media.endswith(("json", "+json")) or media == "*/*":
                 request["content"] = json.dumps(to_jsonable(body)).encode()
-                all_headers.setdefault("Content-Type", content_type or "application/json")
+                if not typed:
+                    all_headers["Content-Type"] = content_type or "application/json"
             else:
                 request["content"] = body if isinstance(body, bytes | str) else to_text(body)
-                all_headers.setdefault("Content-Type", content_type or "application/octet-stream")
+                if not typed:
+                    all_headers["Content-Type"] = content_type or "application/octet-stream"
         return request
 
     def _connection_error(

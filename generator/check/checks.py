@@ -6,16 +6,19 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc, source_line
+from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
 from ..ir.flow import plan
 from ..ir.lower_api import is_json_media
 from ..ir.model import Api, Body, Program, Step, Workflow, ref_name
 from ..ir.refs import check_reference
+from ..read.positions import find_inside, inside
 from .flow import check_flow
 from .schemas import check_schemas, expression_leaves
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
+# set by a step, they are the HTTP headers they mean (an OpenAPI 3 description's own are ignored, as it says)
+_MEDIA_HEADERS = {"accept", "content-type"}
 
 
 def check_program(program: Program, diagnostics: Diagnostics) -> None:
@@ -33,13 +36,22 @@ def _hint(name: str, choices: Iterable[str]) -> str:
 
 
 
-def _at_expression(expr: Any, loc: Loc) -> Loc:
-    """Where ``expr`` is written in the value at ``loc``, when it is written there as its source text on the
-    value's line (an expression inside a template); else ``loc``."""
+def _at_expression(expr: Any, loc: Loc) -> tuple[Loc, int | None]:
+    """Where ``expr`` is written in the string value at ``loc`` (inside a template, on its line of a
+    ``payload: |`` block), and its offset in that value; ``(loc, None)`` when it is not written there as its
+    source text or its position is not exact."""
     text = ex.to_source(expr)
-    line = source_line(loc.file, loc.line)
-    found = line.find(text, loc.col - 1) if line is not None else -1
-    return Loc(loc.file, loc.line, found + 1, len(text)) if found > loc.col - 1 else loc
+    offset = find_inside(loc, text)
+    found = inside(loc, offset, len(text)) if offset is not None else None
+    return (found, offset) if found is not None else (loc, None)
+
+
+def _part(loc: Loc, offset: int | None, skip: int, part: str) -> Loc:
+    """The location of ``part``, ``skip`` characters into the expression written at ``offset`` of the value at
+    ``loc`` (the bad name in ``$inputs.nmae``); the expression's location where that is not exact."""
+    if offset is None:
+        return loc
+    return inside(loc, offset + skip, len(part)) or loc
 
 
 def _locatedexpression_leaves(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
@@ -76,7 +88,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     loc,
                 )
                 continue
-            _check_expression(expr, _at_expression(expr, loc), position)
+            _check_expression(expr, loc, position)
 
     def _check_workflow_output(target: Workflow, name: str, loc: Loc) -> None:
         if name not in target.outputs:
@@ -86,14 +98,15 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                 loc,
             )
 
-    def _check_expression(expr: Any, loc: Loc, position: int | None) -> None:
+    def _check_expression(expr: Any, value_loc: Loc, position: int | None) -> None:
+        loc, offset = _at_expression(expr, value_loc)
         if isinstance(expr, ex.InputRef):
             if expr.name not in inputs:
                 diagnostics.error(
                     "unknown-input",
                     f"'$inputs.{expr.name}' is not declared in the inputs of workflow '{workflow.workflow_id}'"
                     + _hint(expr.name, inputs),
-                    loc,
+                    _part(value_loc, offset, len("$inputs."), expr.name),
                 )
         elif isinstance(expr, ex.StepRef):
             if expr.step_id not in order:
@@ -101,7 +114,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     "unknown-step",
                     f"'$steps.{expr.step_id}' names no step of workflow '{workflow.workflow_id}'"
                     + _hint(expr.step_id, order),
-                    loc,
+                    _part(value_loc, offset, len("$steps."), expr.step_id),
                 )
             elif position is not None and expr.step_id == workflow.steps[position].step_id and not own_outputs:
                 _own_output(workflow.steps[position], expr.name, flow is not None, loc, diagnostics)
@@ -139,7 +152,8 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     f"step '{expr.step_id}' has no output '{expr.name}'"
                     + (_callee_hint(workflow.steps[order[expr.step_id]], expr.name)
                        or _hint(expr.name, outputs_by_step[expr.step_id])),
-                    loc,
+                    _part(value_loc, offset, len(f"$steps.{expr.step_id}.outputs."), expr.name)
+                   ,
                 )
         elif isinstance(expr, ex.WorkflowRef | ex.SourceRef | ex.ComponentRef) or (
             isinstance(expr, ex.OutputRef) and (position is None or workflow.steps[position].call is None)
@@ -229,25 +243,25 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
         if param.target is not None:
             continue
         if param.location == "header":
-            if param.name.lower() not in credential_headers:
+            if param.name.lower() not in credential_headers and param.name.lower() not in _MEDIA_HEADERS:
                 diagnostics.warning(
                     "undeclared-parameter",
                     f"header '{param.name}' is not a parameter of {op.operation_id}; it is sent as an extra header",
-                    param.loc,
+                    param.name_loc or param.loc,
                 )
         elif param.location == "query":
             diagnostics.warning(
                 "undeclared-parameter",
                 f"query parameter '{param.name}' is not a parameter of {op.operation_id}; it is sent as an extra "
                 "query parameter",
-                param.loc,
+                param.name_loc or param.loc,
             )
         else:
             names = [p.name for p in op.parameters if p.location == param.location]
             diagnostics.error(
                 "unknown-parameter",
                 f"{op.operation_id} has no {param.location} parameter '{param.name}'" + _hint(param.name, names),
-                param.loc,
+                param.name_loc or param.loc,
             )
     given = {(p.name.lower() if p.location == "header" else p.name, p.location) for p in step.parameters}
     for declared in op.parameters:

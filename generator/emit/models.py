@@ -177,9 +177,36 @@ def _failure(api: Api, error: str) -> tuple[str, Loc]:
     match = _SCHEMA_PATH.match(first)
     origin = api.schema_origins.get(match.group(1)) if match else None
     if match is None or origin is None:
-        return f"datamodel-code-generator could not generate models for {api.title}: {first}", api.loc
+        return _named_failure(api, first)
     key, where = origin
     reason = first[match.end() :]
+    return (
+        f"datamodel-code-generator could not generate a model from schema '{key}' of {api.title}: {reason}",
+        where or api.loc,
+    )
+
+
+# ``OrderItem (#/components/schemas/OrderItem)``: how datamodel-code-generator names a schema in other messages
+# (an inheritance cycle); the pointer's last token is the class name the schema was given
+_NAMED_SCHEMA = re.compile(r"(?:\b[A-Za-z_][A-Za-z0-9_]* )?\(#/components/schemas/([^)\s/]+)\)")
+
+
+def _named_failure(api: Api, first: str) -> tuple[str, Loc]:
+    """A failure whose message names schemas by class name and pointer: each named by its key in the
+    document, located at the first one of them."""
+    located: list[tuple[str, Loc | None]] = []
+
+    def by_key(match: re.Match[str]) -> str:
+        origin = api.schema_origins.get(match.group(1).replace("~1", "/").replace("~0", "~"))
+        if origin is None:
+            return match.group(0)
+        located.append(origin)
+        return f"'{origin[0]}'"
+
+    reason = _NAMED_SCHEMA.sub(by_key, first)
+    if not located:
+        return f"datamodel-code-generator could not generate models for {api.title}: {first}", api.loc
+    key, where = located[0]
     return (
         f"datamodel-code-generator could not generate a model from schema '{key}' of {api.title}: {reason}",
         where or api.loc,

@@ -17,6 +17,7 @@ from urllib.parse import unquote_plus
 from ..diagnostics import Diagnostics, Loc, Severity, kind_of, source_line
 from ..naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ..read import YList, YMap, loc_of, to_plain
+from ..read.positions import find_inside, inside, opaque
 from ..resolve import Workspace
 from . import expressions as ex
 from .criteria import (
@@ -65,10 +66,20 @@ def _text(value: Any) -> str:
 
 
 def offset_loc(loc: Loc, offset: int) -> Loc:
-    """The location ``offset`` characters into the scalar at ``loc`` (skipping an opening quote)."""
-    line = source_line(loc.file, loc.line) or ""
-    quote = 1 if loc.col - 1 < len(line) and line[loc.col - 1] in "'\"" else 0
-    return Loc(loc.file, loc.line, loc.col + quote + offset, 1)
+    """The location ``offset`` characters into the string value at ``loc`` (inside quotes, on the lines of a
+    ``|`` block); the scalar's own location where that position is not exact (see :mod:`..read.positions`)."""
+    found = inside(loc, offset)
+    if found is not None:
+        return Loc(found.file, found.line, found.col, 1)
+    if source_line(loc.file, loc.line) is None:
+        return Loc(loc.file, loc.line, loc.col + offset, 1)
+    return Loc(loc.file, loc.line, loc.col, 1)
+
+
+def _part_loc(loc: Loc, offset: int, part: str) -> Loc:
+    """The location of ``part``, written ``offset`` characters into the string value at ``loc``; ``loc``
+    itself where that position is not exact."""
+    return inside(loc, offset, len(part)) or loc
 
 
 class WorkflowLowering:
@@ -308,7 +319,7 @@ class WorkflowLowering:
                     loc,
                 )
                 return None
-            self._unknown_source(name, loc)
+            self._unknown_source(name, _part_loc(loc, len("$sourceDescriptions."), name))
             return None
         return WorkflowCall(text, self.path, text, loc)
 
@@ -532,7 +543,7 @@ class WorkflowLowering:
         if value.startswith("$sourceDescriptions."):
             name, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
             if name not in self.sources:
-                self._unknown_source(name, loc)
+                self._unknown_source(name, _part_loc(loc, len("$sourceDescriptions."), name))
                 return None, None, None
             candidates = {name: self.sources[name]}
         found = [(name, api, api.operation(operation_id)) for name, api in candidates.items()]
@@ -590,7 +601,8 @@ class WorkflowLowering:
         name = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
         api = self.sources.get(name)
         if api is None:
-            self._unknown_source(name, loc)
+            at = value.find(f"$sourceDescriptions.{name}")
+            self._unknown_source(name, _part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, name))
             return None, None, None
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
         if len(tokens) == 3 and tokens[0] == "paths":
@@ -694,7 +706,7 @@ class WorkflowLowering:
         raw_value, value_loc = override if override is not None else (item["value"], item.at("value"))
         value = self._value(raw_value, value_loc)
         target = operation.parameter(name, str(location)) if operation else None
-        return StepParameter(name, str(location), value, value_loc, target)
+        return StepParameter(name, str(location), value, value_loc, target, item.at("name"))
 
     def _component(self, reference: Any, loc: Loc, kind: str) -> Any:
         text = str(reference)
@@ -812,19 +824,36 @@ class WorkflowLowering:
                 "invalid-payload",
                 f"the payload is a string for a JSON content type but is not JSON text ({error.msg} on line "
                 f"{error.lineno} of the payload)",
-                loc,
+                _json_error_loc(text, marked, error, loc),
             )
             return None
+        cursor = 0
+
+        def located(written: str) -> Loc:
+            """Where ``written`` (a JSON string or a bare ``{$...}``) is in the payload, searching on from the
+            previous one; a location with no positions inside when it is not found."""
+            nonlocal cursor
+            at = find_inside(loc, written, start=cursor)
+            where = inside(loc, at, len(written)) if at is not None else None
+            line = source_line(where.file, where.line) if where is not None else None
+            if at is None or where is None or line is None or line[where.col - 1] != written[0]:
+                return opaque(loc)  # written with escapes, or the payload's own positions are not exact
+            cursor = at + len(written)
+            return where
 
         def convert(node: Any) -> Value:
             if isinstance(node, dict):
-                return {key: convert(value) for key, value in node.items()}
+                converted: dict[str, Value] = {}
+                for key, value in node.items():
+                    located(json.dumps(key, ensure_ascii=False))
+                    converted[key] = convert(value)
+                return converted
             if isinstance(node, list):
                 return [convert(value) for value in node]
             if isinstance(node, str):
                 if node in found:
-                    return self._expression(found[node], loc)
-                return self._expression(node, loc)
+                    return self._expression(found[node], located(found[node]))
+                return self._expression(node, located(json.dumps(node, ensure_ascii=False)))
             return node
 
         return convert(document)
@@ -833,11 +862,19 @@ class WorkflowLowering:
         """``a={$inputs.x}&b=literal`` for a form content type: the fields, each value a template, so that
         the client encodes the values (a value holding ``&`` or ``=`` stays one value)."""
         fields: dict[str, Value] = {}
+        start = 0
         for pair in text.split("&"):
+            name, _, value = pair.partition("=")
+            at = start + len(name) + 1  # where the value is written in the payload
+            start += len(pair) + 1
             if not pair:
                 continue
-            name, _, value = pair.partition("=")
-            fields[unquote_plus(name)] = self._expression(unquote_plus(value), loc)
+            where = inside(loc, at, len(value)) if unquote_plus(value) == value and value else None
+            line = source_line(where.file, where.line) if where is not None else None
+            written = line[where.col - 1 : where.col - 1 + len(value)] if where is not None and line else None
+            if where is None or written != value or value[0] in "'\"|>!&*":
+                where = opaque(loc)  # written with escapes, or the payload's own positions are not exact
+            fields[unquote_plus(name)] = self._expression(unquote_plus(value), where)
         return fields
 
     def _value(self, node: Any, loc: Loc) -> Value:
@@ -966,7 +1003,8 @@ class WorkflowLowering:
             if isinstance(item, dict) and item.get("name") == ref.name:
                 field = item.get(ref.rest)
                 return field if ref.rest in ("url", "name", "type") and isinstance(field, str) else None
-        self._unknown_source(ref.name, loc)
+        at = find_inside(loc, f"$sourceDescriptions.{ref.name}")
+        self._unknown_source(ref.name, loc if at is None else _part_loc(loc, at + len("$sourceDescriptions."), ref.name))
         return None
 
     def _nonstandard(self, notes: list[Nonstandard], loc: Loc) -> None:
@@ -1270,6 +1308,18 @@ def _is_json_media(media: str) -> bool:
 
 def _pointer_tokens(target: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:])
+
+
+def _json_error_loc(text: str, marked: str, error: json.JSONDecodeError, loc: Loc) -> Loc:
+    """Where a payload's JSON error is in the file: its line and column when that line of ``text`` is not
+    changed by marking its bare ``{$...}`` (else the line's first character), inside the scalar at ``loc``."""
+    lines, marked_lines = text.split("\n"), marked.split("\n")
+    if len(lines) != len(marked_lines) or not 0 < error.lineno <= len(lines):
+        return loc
+    line = lines[error.lineno - 1]
+    col = error.colno if line == marked_lines[error.lineno - 1] else len(line) - len(line.lstrip()) + 1
+    offset = sum(len(before) + 1 for before in lines[: error.lineno - 1]) + col - 1
+    return inside(loc, offset) or loc
 
 
 def _mark_bare_expressions(text: str) -> tuple[str, dict[str, str]]:

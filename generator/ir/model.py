@@ -190,8 +190,9 @@ class StepParameter:
     name: str
     location: str  # path | query | header | cookie
     value: Value
-    loc: Loc
+    loc: Loc  # of its value
     target: Parameter | None  # the operation's declared parameter, when there is one
+    name_loc: Loc | None = None  # of its name
 
 
 @dataclass

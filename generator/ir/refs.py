@@ -203,6 +203,8 @@ def check_reference(
                     diagnostics.error("undefined-expression", f"the outputs refer to each other: {shown}", loc)
                     break
     elif isinstance(expr, ex.SourceRef):
+        if expr.rest in ("url", "name"):
+            return  # left unfolded only when the source is not declared (or has no url): reported already
         diagnostics.error(
             "undefined-expression",
             f"'{ex.to_source(expr)}': a source description's url, name and type are its values; "
