@@ -74,6 +74,7 @@ paths:
         - {$ref: "#/parameters/getOverride"}
         - {name: X-Mode, in: header, required: true, type: string, enum: [strict]}
         - {name: page, in: query, required: true, type: integer, default: 1}
+        - {name: list-type, in: query, required: true, type: integer, enum: [2]}
         - {name: locale, in: query, required: true, type: string}
         - {name: body, in: body, required: true, schema: {type: object}}
       responses:
@@ -110,9 +111,11 @@ def test_a_required_parameter_the_description_gives_a_default_is_sent_with_it_wh
             assert package.workflows.flights.search(flights_api=client).count == 3
             client.search_availability(x_mode="strict", locale="fr", page=2, x_http_method_override="PUT", body={})
         first, second = server.requests
-        assert (first.line, first.query) == ("POST /shopping/availability", [("page", "1"), ("locale", "en")])
+        assert (first.line, first.query) == (
+            "POST /shopping/availability", [("page", "1"), ("list-type", "2"), ("locale", "en")]
+        )
         assert (first.headers["x-http-method-override"], first.headers["x-mode"]) == ("GET", "strict")
-        assert second.query == [("page", "2"), ("locale", "fr")]
+        assert second.query == [("page", "2"), ("list-type", "2"), ("locale", "fr")]
         assert second.headers["x-http-method-override"] == "PUT"
     mypy_strict(out, "defaulted_pkg")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -628,7 +629,8 @@ class ApiLowering:
             if value is None or isinstance(value, bool) != (allowed == (bool,)):
                 continue  # a bool is an int to Python: only a boolean schema takes one
             if isinstance(value, allowed) and isinstance(value, str | int | float):  # (no NaN: the reader refuses it)
-                return value
+                # an enum's client argument is typed `TheEnum | str`: a number or boolean is given as its JSON text
+                return json.dumps(value) if "enum" in schema_node and not isinstance(value, str) else value
         return None
 
     def _body(self, raw: Any, op: YMap, op_name: str) -> Body | None:
