@@ -534,3 +534,22 @@ workflows:
     assert diagnose(tmp_path, flow, {"openapi/jobs.yaml": api}) == [
         f"{FLOW}:9:22: error[unknown-operation]: operationId 'GETJOB' is not in jobs (jobs.yaml); did you mean 'getJob'?",
     ]
+
+
+# -- a misspelt '$sourceDescriptions' in a workflowId -------------------------------------------------------
+def test_a_misspelt_source_descriptions_root_in_a_workflow_id_gets_the_spelling_as_hint(tmp_path: Path) -> None:
+    # main: "'$sourceDescription.jobs.w' names no workflow of jobs.arazzo.yaml (workflows: w)" and nothing more:
+    # the text read as one bare workflowId (a runner mock writes '$sourceDescription.users-arazzo.createUser')
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: call
+        workflowId: $sourceDescription.jobs.w
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:9:21: error[unknown-workflow]: '$sourceDescription.jobs.w' names no workflow of "
+            "jobs.arazzo.yaml (workflows: w); did you mean '$sourceDescriptions.jobs.w'?"
+        ),
+    ]

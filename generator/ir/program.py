@@ -341,6 +341,12 @@ def _bind(call: WorkflowCall, by_doc: dict[Path, ArazzoDocument], diagnostics: D
             return
     known = [wf.workflow_id for wf in doc.workflows]
     hint = difflib.get_close_matches(call.workflow_id, known, n=1)
+    root = call.text.split(".", 1)[0]
+    if root.startswith("$") and root != "$sourceDescriptions" and call.text.count(".") == 2:
+        # '$sourceDescription.src.wf' (a misspelt root) reads as one bare workflowId: say what it is
+        near = difflib.get_close_matches(root, ["$sourceDescriptions"], n=1, cutoff=0.6)
+        if near:
+            hint = [call.text.replace(root, near[0], 1)]
     diagnostics.error(
         "unknown-workflow",
         f"'{call.text}' names no workflow of {doc.path.name} (workflows: {', '.join(known) or 'none'})"
