@@ -90,8 +90,8 @@ def test_the_schema_is_the_latest_published_1_0_one_and_its_anchors_and_unevalua
     assert messages == [
         "3 is not of type 'string'",
         "Unevaluated properties are not allowed ('sucessCriteria' was unexpected)",
-        "{'stepId': 's', 'operationId': 'o', 'sucessCriteria': [], 'workflowId': 3} is valid under each of "
-        "{'required': ['workflowId']}, {'required': ['operationId']}",
+        ("{'stepId': 's', 'operationId': 'o', 'sucessCriteria': [], 'workflowId': 3} is valid under each of "
+        "{'required': ['workflowId']}, {'required': ['operationId']}"),
     ]
     del step["workflowId"]
     assert [e.message for e in schema.iter_errors(document)] == [
@@ -102,14 +102,14 @@ def test_the_schema_is_the_latest_published_1_0_one_and_its_anchors_and_unevalua
 # -- the official tests of the schema -------------------------------------------------------------------------
 V1_0_FAIL = {
     "invalid-arazzo-version.yaml": [
-        "tests/v1.0/fail/invalid-arazzo-version.yaml:1:9: warning[arazzo-version]: 'arazzo' must be a version "
-        "string such as '1.0.1', not a number; reading it as 1.0",
-        "tests/v1.0/fail/invalid-arazzo-version.yaml:11:13: error[invalid-step]: a step needs exactly one of "
-        "operationId, operationPath or workflowId",
+        ("tests/v1.0/fail/invalid-arazzo-version.yaml:1:9: warning[arazzo-version]: 'arazzo' must be a version "
+        "string such as '1.0.1', not a number; reading it as 1.0"),
+        ("tests/v1.0/fail/invalid-arazzo-version.yaml:11:13: error[invalid-step]: a step needs exactly one of "
+        "operationId, operationPath or workflowId"),
     ],
     "not-an-object.yaml": [
-        "tests/v1.0/fail/not-an-object.yaml:1:1: error[no-workflows]: no Arazzo document (a file with an 'arazzo' "
-        "field) under tests/v1.0/fail/not-an-object.yaml"
+        ("tests/v1.0/fail/not-an-object.yaml:1:1: error[no-workflows]: no Arazzo document (a file with an 'arazzo' "
+        "field) under tests/v1.0/fail/not-an-object.yaml")
     ],
 }
 V1_0_PASS = ["bnpl-example.yaml", "oauth-example.yaml", "pet-coupons-example.yaml"]
@@ -149,7 +149,7 @@ V1_1_DIFFERENT = {
         "fail/workflow-step-with-action.arazzo.yaml", "fail/workflow-step-with-channelPath.arazzo.yaml",
         "fail/invalid-self-fragment.arazzo.yaml", "pass/characterization-openapi-operationId-with-action.arazzo.yaml",
         "pass/characterization-openapi-receive-with-correlationId.arazzo.yaml", "pass/minimal-with-self.arazzo.yaml",
-    ], "unknown-field"),  # fmt: skip
+    ], "unknown-field"),
     # a 1.1 Selector Object as an output: a literal output (an object) is its value in arazzo-gen
     **dict.fromkeys(
         ["fail/invalid-expression-type-object.arazzo.yaml", "fail/invalid-selector-object.arazzo.yaml"], "literal-output"
@@ -237,10 +237,10 @@ components:
 """
     assert judge(tool, schema, tmp_path, text) == (False, [
         "doc.arazzo.yaml:8:9: error[duplicate-parameter]: parameter 'a' in query is already in this list at line 7",
-        "doc.arazzo.yaml:14:13: error[duplicate-parameter]: parameter 'x-id' in header is already in this list at "
-        "line 13",
-        "doc.arazzo.yaml:17:13: error[duplicate-parameter]: reference '$components.parameters.p' is already in this "
-        "list at line 16",
+        ("doc.arazzo.yaml:14:13: error[duplicate-parameter]: parameter 'x-id' in header is already in this list at "
+        "line 13"),
+        ("doc.arazzo.yaml:17:13: error[duplicate-parameter]: reference '$components.parameters.p' is already in this "
+        "list at line 16"),
         "doc.arazzo.yaml:22:13: error[duplicate-parameter]: parameter 'u' is already in this list at line 21",
     ])  # fmt: skip
 
@@ -287,28 +287,28 @@ components:
 """
     head = "doc.arazzo.yaml"
     assert judge(tool, schema, tmp_path, text) == (False, [
-        f"{head}:3:32: warning[unknown-field]: 'extensions' is not a field of the Info Object; it is ignored; its "
-        "fields are title, summary, description, version and x- extensions",
-        f"{head}:4:1: warning[unknown-field]: 'method' is not a field of the Arazzo Object; it is ignored; its fields "
-        "are arazzo, info, sourceDescriptions, workflows, components and x- extensions",
-        f"{head}:5:55: warning[unknown-field]: 'description' is not a field of a Source Description Object; it is "
-        "ignored; its fields are name, url, type and x- extensions",
-        f"{head}:11:9: warning[unknown-field]: 'sucessCriteria' is not a field of a Step Object; it is ignored; did "
-        "you mean 'successCriteria'?",
-        f"{head}:12:59: warning[unknown-field]: 'contex' is not a field of a Criterion Object; it is ignored; did you "
-        "mean 'context'?",
-        f"{head}:13:53: warning[unknown-field]: 'style' is not a field of a Parameter Object; it is ignored; its "
-        "fields are name, in, value and x- extensions",
-        f"{head}:13:105: warning[unknown-field]: 'in' is not a field of a Reusable Object; it is ignored; its fields "
-        "are reference, value and x- extensions",
-        f"{head}:14:42: warning[unknown-field]: 'outputs' is not a field of a Failure Action Object; it is ignored; "
-        "its fields are name, type, workflowId, stepId, retryAfter, retryLimit, criteria and x- extensions",
-        f"{head}:15:74: warning[unknown-field]: 'targetSelectorType' is not a field of a Payload Replacement Object; "
-        "it is ignored; its fields are target, value and x- extensions",
-        f"{head}:17:3: warning[unknown-field]: 'schemas' is not a field of the Components Object; it is ignored; its "
-        "fields are inputs, parameters, successActions, failureActions and x- extensions",
-        f"{head}:19:39: warning[unknown-field]: 'required' is not a field of a Parameter Object; it is ignored; its "
-        "fields are name, in, value and x- extensions",
+        (f"{head}:3:32: warning[unknown-field]: 'extensions' is not a field of the Info Object; it is ignored; its "
+        "fields are title, summary, description, version and x- extensions"),
+        (f"{head}:4:1: warning[unknown-field]: 'method' is not a field of the Arazzo Object; it is ignored; its fields "
+        "are arazzo, info, sourceDescriptions, workflows, components and x- extensions"),
+        (f"{head}:5:55: warning[unknown-field]: 'description' is not a field of a Source Description Object; it is "
+        "ignored; its fields are name, url, type and x- extensions"),
+        (f"{head}:11:9: warning[unknown-field]: 'sucessCriteria' is not a field of a Step Object; it is ignored; did "
+        "you mean 'successCriteria'?"),
+        (f"{head}:12:59: warning[unknown-field]: 'contex' is not a field of a Criterion Object; it is ignored; did you "
+        "mean 'context'?"),
+        (f"{head}:13:53: warning[unknown-field]: 'style' is not a field of a Parameter Object; it is ignored; its "
+        "fields are name, in, value and x- extensions"),
+        (f"{head}:13:105: warning[unknown-field]: 'in' is not a field of a Reusable Object; it is ignored; its fields "
+        "are reference, value and x- extensions"),
+        (f"{head}:14:42: warning[unknown-field]: 'outputs' is not a field of a Failure Action Object; it is ignored; "
+        "its fields are name, type, workflowId, stepId, retryAfter, retryLimit, criteria and x- extensions"),
+        (f"{head}:15:74: warning[unknown-field]: 'targetSelectorType' is not a field of a Payload Replacement Object; "
+        "it is ignored; its fields are target, value and x- extensions"),
+        (f"{head}:17:3: warning[unknown-field]: 'schemas' is not a field of the Components Object; it is ignored; its "
+        "fields are inputs, parameters, successActions, failureActions and x- extensions"),
+        (f"{head}:19:39: warning[unknown-field]: 'required' is not a field of a Parameter Object; it is ignored; its "
+        "fields are name, in, value and x- extensions"),
     ])  # fmt: skip
 
 
@@ -320,19 +320,19 @@ def test_the_arazzo_version_is_a_1_0_x_string_else_a_warning(tool: ModuleType, s
         "1.0.0": (True, []),
         "1.0.1-rc1": (True, []),
         "'1.0'": (False, [
-            "doc.arazzo.yaml:1:9: warning[arazzo-version]: arazzo version '1.0' is not 1.0.x: arazzo-gen implements "
-            "Arazzo 1.0.1 and reads it as 1.0 (fields of later versions are ignored)"
+            ("doc.arazzo.yaml:1:9: warning[arazzo-version]: arazzo version '1.0' is not 1.0.x: arazzo-gen implements "
+            "Arazzo 1.0.1 and reads it as 1.0 (fields of later versions are ignored)")
         ]),
         "1.1.0": (False, [
-            "doc.arazzo.yaml:1:9: warning[arazzo-version]: arazzo version '1.1.0' is not 1.0.x: arazzo-gen implements "
-            "Arazzo 1.0.1 and reads it as 1.0 (fields of later versions are ignored)"
+            ("doc.arazzo.yaml:1:9: warning[arazzo-version]: arazzo version '1.1.0' is not 1.0.x: arazzo-gen implements "
+            "Arazzo 1.0.1 and reads it as 1.0 (fields of later versions are ignored)")
         ]),
         "2.0.0": (False, [
             "doc.arazzo.yaml:1:9: warning[arazzo-version]: arazzo version '2.0.0' is not 1.x; reading it as 1.0"
         ]),
         "1.0": (False, [
-            "doc.arazzo.yaml:1:9: warning[arazzo-version]: 'arazzo' must be a version string such as '1.0.1', not a "
-            "number; reading it as 1.0"
+            ("doc.arazzo.yaml:1:9: warning[arazzo-version]: 'arazzo' must be a version string such as '1.0.1', not a "
+            "number; reading it as 1.0")
         ]),
     }  # fmt: skip
 
@@ -348,11 +348,11 @@ sourceDescriptions:
 workflows: [{workflowId: w, steps: [{stepId: s, operationId: op}]}]
 """
     assert judge(tool, schema, tmp_path, text) == (False, [
-        "doc.arazzo.yaml:4:12: warning[invalid-source-name]: sourceDescription name 'Pet Store API' does not match "
+        ("doc.arazzo.yaml:4:12: warning[invalid-source-name]: sourceDescription name 'Pet Store API' does not match "
         "[A-Za-z0-9_\\-]+, the form the Arazzo specification recommends; '$sourceDescriptions.<name>' expressions "
-        "cannot name it",
-        "doc.arazzo.yaml:5:46: error[invalid-source-type]: sourceDescription type 'asyncapi' is not one Arazzo 1.0 "
-        "defines (openapi, arazzo); source 'events' is not read",
+        "cannot name it"),
+        ("doc.arazzo.yaml:5:46: error[invalid-source-type]: sourceDescription type 'asyncapi' is not one Arazzo 1.0 "
+        "defines (openapi, arazzo); source 'events' is not read"),
     ])  # fmt: skip
 
 
@@ -366,8 +366,8 @@ def test_required_true_on_an_input_property_is_a_warning(tool: ModuleType, schem
     steps: [{stepId: s, operationId: op}]
 """
     assert judge(tool, schema, tmp_path, text) == (False, [
-        "doc.arazzo.yaml:9:43: warning[invalid-schema]: 'required' of input 'petName' must be a list of property "
-        "names, not a boolean; it is ignored; list the input in the 'required' list of 'inputs' to make it required",
+        ("doc.arazzo.yaml:9:43: warning[invalid-schema]: 'required' of input 'petName' must be a list of property "
+        "names, not a boolean; it is ignored; list the input in the 'required' list of 'inputs' to make it required"),
     ])  # fmt: skip
 
 
@@ -442,8 +442,8 @@ workflows:
           - {name: id, value: x}
 """
     assert judge(tool, schema, tmp_path, text) == (False, [
-        "doc.arazzo.yaml:11:13: warning[missing-parameter-in]: parameter 'verbose' has no 'in', which a step calling "
-        "an operation must give; getJob declares 'verbose' only in query, so it is sent there: write 'in: query'",
-        "doc.arazzo.yaml:12:13: error[invalid-parameter]: parameter 'id' needs 'in' to be one of path, query, header, "
-        "cookie",
+        ("doc.arazzo.yaml:11:13: warning[missing-parameter-in]: parameter 'verbose' has no 'in', which a step calling "
+        "an operation must give; getJob declares 'verbose' only in query, so it is sent there: write 'in: query'"),
+        ("doc.arazzo.yaml:12:13: error[invalid-parameter]: parameter 'id' needs 'in' to be one of path, query, header, "
+        "cookie"),
     ])  # fmt: skip

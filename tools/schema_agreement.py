@@ -134,6 +134,11 @@ REASONS = {
     "or XPath) is `invalid-replacement`; the schema accepts any string",
     "duplicate-parameter": "parameters with the same `name` and `in` but different values are "
     "`duplicate-parameter` (the specification); the schema's `uniqueItems` sees only identical entries",
+    "parameter-in": "a parameter without `in` on an operation step is sent where the operation declares its name, "
+    "with a `missing-parameter-in` warning",
+    "empty-success-criteria": "`successCriteria: []` is no criterion (the specification does not ask for a "
+    "non-empty list)",
+    "replacement-value": "a replacement `value` that is not a string is that value (the specification: Any)",
 }
 _UNEXPECTED = re.compile(r"Unevaluated properties are not allowed \((?P<names>.*) (?:was|were) unexpected\)")
 _FIELD = re.compile(r"\[unknown-field\]: '(?P<name>[^']*)' is not a field")
@@ -157,6 +162,14 @@ def _lenient_reasons(verdict: Verdict) -> list[str]:
                 reasons.append("unknown-field" if names <= warned else "unexplained")
         elif re.search(r"/outputs/[^/]+$", pointer) and "is not of type 'string'" in message:
             reasons.append("literal-output")
+        elif message == "'in' is a required property" and "/parameters/" in pointer and any(
+            "[missing-parameter-in]" in h for h in verdict.ours
+        ):
+            reasons.append("parameter-in")
+        elif pointer.endswith("/successCriteria") and message == "[] should be non-empty":
+            reasons.append("empty-success-criteria")
+        elif re.search(r"/replacements/\d+/value$", pointer) and "is not of type 'string'" in message:
+            reasons.append("replacement-value")
         elif re.search(r"/inputs/.*/required$", pointer) and "is not of type 'array'" in message and any(
             "[invalid-schema]" in h for h in verdict.ours
         ):
@@ -307,7 +320,7 @@ def _cell(text: str) -> str:
 
 
 def _schema_word(valid: bool | None) -> str:
-    return {True: "valid", False: "invalid", None: "not data"}[valid]
+    return {True: "valid", False: "invalid", None: "invalid (empty, or not YAML/JSON)"}[valid]
 
 
 def render_section(verdicts: list[Verdict], schema: Path, seconds: float, command: str) -> str:

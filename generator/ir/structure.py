@@ -62,7 +62,7 @@ def check_fields(root: YMap, diagnostics: Diagnostics) -> None:
             _actions(step.get("onSuccess"), SUCCESS_ACTION, "a Success Action Object", diagnostics)
             _actions(step.get("onFailure"), FAILURE_ACTION, "a Failure Action Object", diagnostics)
     components = root.get("components")
-    if _object(components, COMPONENTS, "the Components Object", diagnostics):
+    if isinstance(components, YMap) and _object(components, COMPONENTS, "the Components Object", diagnostics):
         for key, fields, what in (
             ("parameters", PARAMETER, "a Parameter Object"),
             ("successActions", SUCCESS_ACTION, "a Success Action Object"),
