@@ -327,6 +327,7 @@ def render_section(verdicts: list[Verdict], schema: Path, seconds: float, comman
     agree = [v for v in verdicts if v.agree]
     lenient = [v for v in verdicts if not v.agree and not v.we_fail]
     stricter = [v for v in verdicts if not v.agree and v.we_fail]
+    flagged = sum(1 for v in verdicts if (v.schema_valid is True) != (v.we_fail or bool(v.our_warnings)))
     table = collections.Counter((_schema_word(v.schema_valid), "fail" if v.we_fail else "pass") for v in verdicts)
     lines = [
         SECTION,
@@ -341,6 +342,8 @@ def render_section(verdicts: list[Verdict], schema: Path, seconds: float, comman
         (f"**Agreement: {len(agree)} of {len(verdicts)} documents** "
          f"({len(lenient)} the schema rejects and arazzo-gen accepts, {len(stricter)} the schema accepts and "
          "arazzo-gen rejects)."),
+        "",
+        f"Counting structural warnings as failing too (what `--strict` refuses): {flagged} of {len(verdicts)} agree.",
         "",
         "| schema | arazzo-gen | documents |",
         "|---|---|---|",
