@@ -308,8 +308,8 @@ def render_report(results: list[Result], hand_checked: str, seconds: float, comm
     lines += [
         "",
         (f"Arazzo documents (rows without a `no-workflows` error): {len(arazzo)}; those whose sources resolve "
-        f"(no `unresolved-source` or `outside-root` error): {len(resolved)}; of those built and importing: "
-        f"{resolved_built} ({share})."),
+        f"(no `unresolved-source`, `outside-root` or `invalid-source-type` error): {len(resolved)}; of those built "
+        f"and importing: {resolved_built} ({share})."),
     ]
     sampled = [r for r in results if r.mypy]
     clean = sum(1 for r in sampled if r.mypy == "clean")
