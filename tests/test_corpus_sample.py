@@ -111,7 +111,10 @@ def test_report_rendering(tool: ModuleType) -> None:
     assert "| `unknown-operation` | 1 | 2 |" in report
     assert "### crashed: `b/z.yml`" in report and "KeyError: 'x'" in report
     assert "| a/y.yml | diagnosed | `unknown-operation` |  |" in report
-    assert "those whose sources resolve (no `unresolved-source` or `outside-root` error): 3; " in report
+    assert (
+        "those whose sources resolve (no `unresolved-source`, `outside-root` or `invalid-source-type` error): 3; "
+        in report
+    )
 
 
 def test_a_build_past_its_timeout_counts_as_hung(tool: ModuleType, tmp_path: Path) -> None:

@@ -319,8 +319,9 @@ def hostile_documents(specs: Path, server_url: str) -> None:
         "arazzo": "1.0.1",
         "info": {"title": h("Hostile flows "), "summary": h("summary "), "version": h("1."),
                  "description": h("document ")},
+        # a Source Description Object has no 'description' (it would be unknown-field): an extension carries it
         "sourceDescriptions": [{"name": "hostile", "url": "../openapi/hostile.json", "type": "openapi",
-                                "description": h("source ")}],
+                                "x-description": h("source ")}],
         "workflows": [
             {
                 "workflowId": h("make"),

@@ -14,7 +14,8 @@ interpreter; every 10th built package (in report order) is type-checked with ``m
 
 Results: built (and imports), import-failed, diagnosed (the build reported errors: their rule ids), crashed
 (exit 3 or any other unexpected exit: an internal error of arazzo-gen) and hung.  The report keeps its
-"Hand-checked diagnostics" section when it is rewritten.
+"Hand-checked diagnostics" section, and the section "Structure: agreement with the official JSON Schema" that
+``tools/schema_agreement.py`` writes (at its end), when it is rewritten.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 REPORT = ROOT / "docs" / "corpus-report.md"
 HAND_CHECKED = "## Hand-checked diagnostics"
+SCHEMA_SECTION = "## Structure: agreement with the official JSON Schema"  # written by tools/schema_agreement.py
 MYPY_EVERY = 10
 
 IMPORT_ALL = """
@@ -242,7 +244,7 @@ def run_corpus(
 
 # -- the report --------------------------------------------------------------------------------------------
 OUTCOMES = ("built", "import-failed", "compile-failed", "diagnosed", "crashed", "hung")
-UNRESOLVED = {"unresolved-source", "outside-root"}
+UNRESOLVED = {"unresolved-source", "outside-root", "invalid-source-type"}  # a source that is not read
 
 
 def version_families(versions: str) -> list[str]:
@@ -306,8 +308,8 @@ def render_report(results: list[Result], hand_checked: str, seconds: float, comm
     lines += [
         "",
         (f"Arazzo documents (rows without a `no-workflows` error): {len(arazzo)}; those whose sources resolve "
-        f"(no `unresolved-source` or `outside-root` error): {len(resolved)}; of those built and importing: "
-        f"{resolved_built} ({share})."),
+        f"(no `unresolved-source`, `outside-root` or `invalid-source-type` error): {len(resolved)}; of those built "
+        f"and importing: {resolved_built} ({share})."),
     ]
     sampled = [r for r in results if r.mypy]
     clean = sum(1 for r in sampled if r.mypy == "clean")
@@ -403,6 +405,12 @@ def main(argv: list[str] | None = None) -> int:
         args.results.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
     hand = hand_checked_section(args.report) if str(args.report) != "-" else HAND_CHECKED_PLACEHOLDER
     report = render_report(results, hand, seconds, command)
+    if str(args.report) != "-" and args.report.is_file():  # keep tools/schema_agreement.py's section
+        old = args.report.read_text(encoding="utf-8")
+        start = old.find(SCHEMA_SECTION)
+        if start >= 0:
+            end = old.find("\n## ", start + len(SCHEMA_SECTION))
+            report = report.rstrip() + "\n\n" + old[start : end + 1 if end >= 0 else len(old)].rstrip() + "\n"
     if str(args.report) == "-":
         sys.stdout.write(report)
     else:

@@ -164,8 +164,8 @@ class WorkflowLowering:
         names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set())
                       | {name for pair in called for name in pair})  # fmt: skip
         inputs = self._inputs(raw, names)
-        raw_params = raw.get("parameters")
-        wf_params = raw_params if isinstance(raw_params, YList) else YList(raw.loc)
+        wf_params = self._list(raw, "parameters")
+        self._duplicate_parameters(wf_params)
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
         step_scope = Scope()
@@ -354,6 +354,13 @@ class WorkflowLowering:
         for name, prop in properties.items():
             _, prop_node = self._follow(prop, properties.at(name) if isinstance(properties, YMap) else None)
             prop_schema = to_plain(prop_node) if isinstance(prop_node, dict) else {}
+            if isinstance(prop_schema.get("required"), bool):  # a Swagger 2.0 habit; JSON Schema has a list
+                self.diagnostics.warning(
+                    "invalid-schema",
+                    f"'required' of input '{name}' must be a list of property names, not a boolean; it is ignored; "
+                    "list the input in the 'required' list of 'inputs' to make it required",
+                    loc_of(prop_node, "required"),
+                )
             has_default = "default" in prop_schema and self._default_fits(name, prop_node)
             inputs.append(
                 Input(
@@ -443,6 +450,7 @@ class WorkflowLowering:
 
     # -- steps ----------------------------------------------------------------------------------------
     def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
+        self._duplicate_parameters(self._list(raw, "parameters"))
         call = self._step_call(raw)
         source, api, operation = self._target(raw) if call is None and "workflowId" not in raw else (None, None, None)
         parameters = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else []
@@ -666,6 +674,30 @@ class WorkflowLowering:
                     merged[key] = param
         return list(merged.values())
 
+    def _duplicate_parameters(self, items: YList) -> None:
+        """The specification: a parameter list "MUST NOT include duplicate parameters" (the same name and
+        ``in``; the same ``reference``).  The later one would silently replace the earlier."""
+        seen: dict[tuple[str, str], int] = {}
+        for index, item in enumerate(items):
+            if not isinstance(item, YMap):
+                continue
+            if "reference" in item:
+                key, shown = ("reference", str(item["reference"])), f"reference '{item['reference']}'"
+            elif isinstance(item.get("name"), str):
+                where = item.get("in")
+                key = (item["name"].lower() if where == "header" else item["name"], str(where))
+                shown = f"parameter '{item['name']}'" + (f" in {where}" if where is not None else "")
+            else:
+                continue
+            if key in seen:
+                self.diagnostics.error(
+                    "duplicate-parameter",
+                    f"{shown} is already in this list at line {items.at(seen[key]).line}",
+                    items.at(index),
+                )
+            else:
+                seen[key] = index
+
     def _parameter(
         self, item: Any, loc: Loc, operation: Operation | None, *, inherited: bool = False
     ) -> StepParameter | None:
@@ -686,6 +718,15 @@ class WorkflowLowering:
         if location is None and operation is not None:
             matches = [p for p in operation.parameters if p.name == name]
             location = matches[0].location if len(matches) == 1 else None
+            if location is not None and not inherited:
+                # the specification: "the in field MUST be specified" for a step that calls an operation
+                self.diagnostics.warning(
+                    "missing-parameter-in",
+                    f"parameter '{name}' has no 'in', which a step calling an operation must give; "
+                    f"{operation.operation_id or 'the operation'} declares '{name}' only in {location}, so it is "
+                    f"sent there: write 'in: {location}'",
+                    item.loc,
+                )
         if inherited and "in" not in item:
             # a workflow-level parameter without 'in' applies to the operations that declare it and to the
             # steps that run workflows; one that applies to no step is reported by _unplaced_parameters

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..diagnostics import Diagnostics, Loc, display_path
+from ..diagnostics import Diagnostics, Loc, display_path, kind_of
 from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, Workspace, outside_root_message
@@ -19,8 +19,11 @@ from .expressions import OutputRef
 from .lower_api import lower_api
 from .lower_workflow import WorkflowLowering
 from .model import Api, ArazzoDocument, Program, SourceBinding, Workflow, WorkflowCall
+from .structure import check_fields
 
 _API_NOISE = re.compile(r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE)
+_ARAZZO_1_0 = re.compile(r"1\.0\.\d+(-.+)?")  # the versions the Arazzo 1.0 JSON Schema accepts
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # what the specification recommends
 _ARAZZO_NOISE = re.compile(r"([._-]?(arazzo|workflows?))+$", re.IGNORECASE)
 
 
@@ -102,11 +105,25 @@ class ProgramBuilder:
 
     def _sources(self, path: Path, root: YMap) -> tuple[dict[str, Api], dict[str, Path]]:
         """The OpenAPI sources (lowered into APIs) and the ``type: arazzo`` sources (their files)."""
-        version = str(root.get("arazzo"))
-        if not version.startswith("1."):
+        version = root.get("arazzo")
+        if not isinstance(version, str):
+            self.diagnostics.warning(
+                "arazzo-version",
+                f"'arazzo' must be a version string such as '1.0.1', not {kind_of(version)}; reading it as 1.0",
+                root.at("arazzo"),
+            )
+        elif not version.startswith("1."):
             self.diagnostics.warning(
                 "arazzo-version", f"arazzo version '{version}' is not 1.x; reading it as 1.0", root.at("arazzo")
             )
+        elif not _ARAZZO_1_0.fullmatch(version):
+            self.diagnostics.warning(
+                "arazzo-version",
+                f"arazzo version '{version}' is not 1.0.x: arazzo-gen implements Arazzo 1.0.1 and reads it as 1.0 "
+                "(fields of later versions are ignored)",
+                root.at("arazzo"),
+            )
+        check_fields(root, self.diagnostics)
         sources: dict[str, Api] = {}
         arazzo: dict[str, Path] = {}
         raw = root.get("sourceDescriptions")
@@ -122,12 +139,27 @@ class ProgramBuilder:
             if not isinstance(name, str) or not isinstance(url, str):
                 self.diagnostics.error("missing-field", "a sourceDescription needs 'name' and 'url'", raw.at(index))
                 continue
+            if not _SOURCE_NAME.fullmatch(name):
+                self.diagnostics.warning(
+                    "invalid-source-name",
+                    f"sourceDescription name '{name}' does not match [A-Za-z0-9_\\-]+, the form the Arazzo "
+                    "specification recommends; '$sourceDescriptions.<name>' expressions cannot name it",
+                    item.at("name"),
+                )
             if name in sources or name in arazzo:
                 self.diagnostics.error(
                     "duplicate-source", f"sourceDescription name '{name}' is used twice", item.at("name")
                 )
                 continue
             kind = item.get("type", "openapi")
+            if kind not in ("openapi", "arazzo"):
+                self.diagnostics.error(
+                    "invalid-source-type",
+                    f"sourceDescription type {_quoted(kind)} is not one Arazzo 1.0 defines (openapi, arazzo); "
+                    f"source '{name}' is not read",
+                    item.at("type"),
+                )
+                continue
             if kind == "arazzo":
                 other = self._arazzo(path, url, item.at("url"))
                 if other is not None:
@@ -409,6 +441,10 @@ def _reject_cycles(documents: list[ArazzoDocument], diagnostics: Diagnostics) ->
     for workflow in workflows:
         if id(workflow) not in state:
             visit(workflow, [workflow.workflow_id])
+
+
+def _quoted(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else kind_of(value)
 
 
 def _shown(path: Path) -> str:
