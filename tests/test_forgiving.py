@@ -311,3 +311,55 @@ def test_a_required_body_that_may_be_the_empty_object_is_sent_as_one_with_a_warn
             "but step 'cascade' has no requestBody payload"
         ),
     ]
+
+
+# -- Redocly's forms: '<source>.<operationId>' and '$sourceDescriptions.<source>.workflows.<workflowId>' ------
+CALLEE = """
+arazzo: 1.0.1
+info: {title: Callee, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: get-job
+    inputs: {type: object, properties: {id: {type: string}}}
+    steps:
+      - stepId: get
+        operationId: jobs.getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+"""
+
+CALLER = """
+arazzo: 1.0.1
+info: {title: Caller, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml, type: openapi}
+  - {name: callee, url: ./callee.arazzo.yaml, type: arazzo}
+workflows:
+  - workflowId: check
+    steps:
+      - stepId: run
+        workflowId: $sourceDescriptions.callee.workflows.get-job
+        parameters: [{name: id, value: j1}]
+        outputs: {state: $outputs.state}
+    outputs: {state: $steps.run.outputs.state}
+"""
+
+
+def test_redocly_forms_of_operation_and_workflow_references_are_compiled_with_a_warning(tmp_path: Path) -> None:
+    # main: unknown-operation 'jobs.getJob' (did you mean 'getJob'?) and unknown-workflow for '...workflows.get-job'
+    # (Redocly's museum example, _redocly-museum/arazzo/museum-api.arazzo.yaml, writes both)
+    run = Run(tmp_path, CALLER, "redocly_pkg", {"arazzo/callee.arazzo.yaml": CALLEE})
+    assert headlines(run, tmp_path) == [
+        (
+            "specs/arazzo/callee.arazzo.yaml:9:22: warning[nonstandard-expression]: 'jobs.getJob' is not a standard "
+            "runtime expression; write '$sourceDescriptions.jobs.getJob'; it is compiled with that meaning"
+        ),
+        (
+            f"{FLOW}:10:21: warning[nonstandard-expression]: '$sourceDescriptions.callee.workflows.get-job' is not a "
+            "standard runtime expression; write '$sourceDescriptions.callee.get-job'; it is compiled with that meaning"
+        ),
+    ]
+    for result, lines, _, _ in run.both("check", {("GET", "/jobs/j1"): [job("done")]}):
+        assert result.state == "done"
+        assert lines == ["GET /jobs/j1"]

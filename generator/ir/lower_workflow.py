@@ -311,6 +311,10 @@ class WorkflowLowering:
         if text.startswith("$sourceDescriptions."):
             name, _, workflow_id = text[len("$sourceDescriptions.") :].partition(".")
             if name in self.arazzo_sources:
+                if workflow_id.startswith("workflows.") and "." not in workflow_id[len("workflows.") :]:
+                    # Redocly's form '$sourceDescriptions.<name>.workflows.<workflowId>'
+                    workflow_id = workflow_id[len("workflows.") :]
+                    self._nonstandard_form(text, f"$sourceDescriptions.{name}.{workflow_id}", loc)
                 return WorkflowCall(text, self.arazzo_sources[name], workflow_id, loc)
             if name in self.sources:
                 self.diagnostics.error(
@@ -571,6 +575,11 @@ class WorkflowLowering:
             return None, None, None
         if not self.sources:
             return None, None, None  # the unresolved source was reported already
+        source, dot, qualified = value.partition(".")
+        if not hits and dot and source in self.sources and self.sources[source].operation(qualified) is not None:
+            # '<source name>.<operationId>' (Redocly's museum example): the source's operation
+            self._nonstandard_form(value, f"$sourceDescriptions.{source}.{qualified}", loc)
+            return source, self.sources[source], self.sources[source].operation(qualified)
         folded = [
             (name, api, op)
             for name, api in candidates.items()
@@ -641,6 +650,13 @@ class WorkflowLowering:
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )
         return None, None, None
+
+    def _nonstandard_form(self, written: str, standard: str, loc: Loc) -> None:
+        self.diagnostics.warning(
+            "nonstandard-expression",
+            f"'{written}' is not a standard runtime expression; write '{standard}'; it is compiled with that meaning",
+            Loc(loc.file, loc.line, loc.col, len(written)),
+        )
 
     def _unknown_source(self, name: str, loc: Loc) -> None:
         if name in self.declared_sources:
