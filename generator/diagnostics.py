@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote
@@ -63,6 +63,12 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+# Rules an API description can repeat thousands of times for one cause (Cloudflare's description: the same
+# missing schema $ref'd 104 times, the same undefined security scheme named by 524 operations): one diagnostic
+# per message and file, at its first place, saying how many more places there are.
+FOLDED = frozenset({"unresolved-ref", "undefined-security-scheme"})
+
+
 @dataclass
 class Diagnostics:
     """Collects diagnostics from every stage; ``strict`` turns warnings into errors.
@@ -75,6 +81,8 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)
     _seen: set[tuple[str, str, Loc | None]] = field(default_factory=set)
+    # FOLDED rules: (rule, message, file) -> [index in items, how many more places said the same]
+    _folded: dict[tuple[str, str, str | None], list[int]] = field(default_factory=dict)
 
     def error(self, rule: str, message: str, loc: Loc | None = None) -> None:
         self._add(Diagnostic(Severity.ERROR, rule, message, loc))
@@ -88,9 +96,24 @@ class Diagnostics:
 
     def _add(self, diagnostic: Diagnostic) -> None:
         key = (diagnostic.rule, diagnostic.message, diagnostic.loc)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.items.append(diagnostic)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if diagnostic.rule in FOLDED:
+            fold = (diagnostic.rule, diagnostic.message, diagnostic.loc.file if diagnostic.loc else None)
+            entry = self._folded.get(fold)
+            if entry is not None:  # reported once per file, at its first place, with the count of the others
+                index, more = entry[0], entry[1] + 1
+                entry[1] = more
+                first = self.items[index]
+                if first.loc is not None and diagnostic.loc is not None and diagnostic.loc < first.loc:
+                    first = diagnostic
+                places = "place" if more == 1 else "places"
+                message = f"{diagnostic.message} (and {more} more {places} in this file)"
+                self.items[index] = replace(first, message=message)
+                return
+            self._folded[fold] = [len(self.items), 0]
+        self.items.append(diagnostic)
 
     @property
     def has_errors(self) -> bool:

@@ -63,7 +63,7 @@ def test_seed_build_reports_the_known_defects_as_located_warnings(
     assert (
         "specs/openapi/ibm-quantum-runtime-sessions-openapi.yml:68:13: warning[unresolved-ref]: "
         "$ref '#/components/parameters/IBM-API-Version' does not resolve: "
-        "there is no 'parameters' in '#/components'"
+        "there is no 'parameters' in '#/components' (and 2 more places in this file)"
     ) in headlines
     assert any(
         d.rule == "undefined-security-scheme" and "'IBMCloudAPIKey'" in d.message for d in diagnostics.items
