@@ -85,7 +85,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     "response-in-request",
                     f"'{ex.to_source(expr)}' is used to build the request of the same step, before there is "
                     "a request or response; take the value from an earlier step's outputs",
-                    loc,
+                    _at_expression(expr, loc)[0],
                 )
                 continue
             _check_expression(expr, loc, position)

@@ -1,0 +1,297 @@
+"""Every diagnostic rule the compiler emits has a case in the tests (issue 7): the rules no other test
+triggers each get a minimal document here, and the exact sorted headlines (``path:line:col:
+severity[rule]: message``) are asserted, so the location is too.
+
+A meta-test checks that each ``(rule, severity)`` emitted under generator/ appears as ``severity[rule]`` in
+some test file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.ir import program
+from tests.scripted import compile_files
+from tests.test_flow import JOBS_API
+from tests.test_rule_docs import emitted
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOW = "specs/arazzo/jobs.arazzo.yaml"
+API = "specs/openapi/jobs.yaml"
+
+HEAD = """
+arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+"""
+
+GET_JOB = """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+"""
+
+# An API with a request body whose schema is closed (additionalProperties: false)
+ORDERS_API = """
+openapi: 3.0.3
+info: {title: Orders, version: "1"}
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                customer: {type: string}
+                lines: {type: array, items: {type: string}}
+      responses:
+        "201": {description: created}
+"""
+ORDERS_HEAD = """
+arazzo: 1.0.1
+info: {title: Orders, version: "1"}
+sourceDescriptions: [{name: orders, url: ../openapi/jobs.yaml}]
+"""
+
+
+def api_with(paths: str, components: str = "") -> str:
+    """A small OpenAPI document with the given ``paths`` (and ``components``) entries, indented by 2."""
+    text = 'openapi: 3.0.3\ninfo: {title: Jobs, version: "1"}\npaths:\n' + paths.lstrip("\n")
+    return text + ("components:\n" + components.lstrip("\n") if components else "")
+
+
+def diagnose(tmp_path: Path, flow: str, api: str = JOBS_API, extra: dict[str, str] | None = None) -> list[str]:
+    files = {"openapi/jobs.yaml": api, "arazzo/jobs.arazzo.yaml": flow, **(extra or {})}
+    _, headlines = compile_files(tmp_path, files, "rule_cases_pkg")
+    prefix = str(tmp_path / "specs") + "/"
+    return [line.replace(prefix, "specs/") for line in headlines]
+
+
+def one_step(step: str, workflow: str = "") -> str:
+    """HEAD and one workflow 'w' with the given step lines (indented by 6) and workflow lines (by 4)."""
+    return HEAD + "workflows:\n  - workflowId: w\n" + workflow + "    steps:\n" + step
+
+
+GET = """      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+"""
+
+ORDERS_FLOW = ORDERS_HEAD + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: create
+        operationId: createOrder
+"""
+
+Case = tuple[str, str, dict[str, str], list[str]]  # flow, API, extra files, expected headlines
+CASES: dict[str, Case] = {
+    "ambiguous-operation": (
+        HEAD.replace(
+            "[{name: jobs, url: ../openapi/jobs.yaml}]",
+            "\n  - {name: jobs, url: ../openapi/jobs.yaml}\n  - {name: jobs2, url: ../openapi/jobs2.yaml}",
+        ) + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        JOBS_API,
+        {"openapi/jobs2.yaml": JOBS_API},
+        [
+            f"{FLOW}:10:22: error[ambiguous-operation]: operationId 'getJob' exists in several sources (jobs, "
+            "jobs2); write '$sourceDescriptions.<name>.getJob' to pick one",
+        ],
+    ),
+    "duplicate-key": (
+        HEAD.replace('info: {title: Jobs, version: "1"}', 'info:\n  title: Jobs\n  title: Work\n  version: "1"')
+        + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        JOBS_API,
+        {},
+        [f"{FLOW}:4:3: warning[duplicate-key]: key 'title' appears twice in this mapping (first at line 3); the "
+         "last one wins"],
+    ),
+    "duplicate-source": (
+        HEAD.replace(
+            "[{name: jobs, url: ../openapi/jobs.yaml}]",
+            "\n  - {name: jobs, url: ../openapi/jobs.yaml}\n  - {name: jobs, url: ../openapi/jobs.yaml}",
+        ) + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        JOBS_API,
+        {},
+        [f"{FLOW}:5:12: error[duplicate-source]: sourceDescription name 'jobs' is used twice"],
+    ),
+    "duplicate-step-id": (
+        one_step(GET + GET),
+        JOBS_API,
+        {},
+        [f"{FLOW}:10:17: error[duplicate-step-id]: stepId 'get' is already used at line 7"],
+    ),
+    "duplicate-workflow-id": (
+        one_step(GET) + "  - workflowId: w\n    steps:\n" + GET,
+        JOBS_API,
+        {},
+        [f"{FLOW}:10:17: error[duplicate-workflow-id]: workflowId 'w' is already used at line 5"],
+    ),
+    "invalid-inputs": (
+        one_step(GET, "    inputs: {type: string}\n"),
+        JOBS_API,
+        {},
+        [f"{FLOW}:6:13: error[invalid-inputs]: workflow 'inputs' must be an object schema"],
+    ),
+    "invalid-reference": (
+        one_step(
+            GET.replace('value: "1"', "value: $components.parameters.loop")
+            + "      - stepId: get2\n        operationId: getJob\n"
+            + "        parameters: [{reference: $components.inputs.id}]\n"
+        )
+        + "components:\n  parameters:\n    loop: {name: id, in: path, value: $components.parameters.loop}\n",
+        JOBS_API,
+        {},
+        [
+            # the parameter whose reference is not understood is left out, so 'id' is not set
+            f"{FLOW}:10:17: error[missing-parameter]: step 'get2' does not set the required path parameter 'id' "
+            "of getJob",
+            f"{FLOW}:12:34: error[invalid-reference]: expected a '$components.parameters.<name>' reference",
+            f"{FLOW}:9:50: error[invalid-reference]: components.parameters.loop refers to itself through its value",
+        ],
+    ),
+    "invalid-replacement": (
+        ORDERS_FLOW + """        requestBody:
+          payload: {customer: a, lines: [x]}
+          replacements:
+            - {target: /customer}
+            - {target: customer, value: b}
+            - {target: /nope/x, value: b}
+            - {target: /lines/5, value: b}
+""",
+        ORDERS_API,
+        {},
+        [
+            f"{FLOW}:12:15: error[invalid-replacement]: a replacement needs 'target' and 'value'",
+            f"{FLOW}:13:24: error[invalid-replacement]: a replacement target must be a JSON Pointer",
+            f"{FLOW}:14:24: error[invalid-replacement]: replacement target '/nope/x' is not in the payload",
+            f"{FLOW}:15:24: error[invalid-replacement]: replacement target '/lines/5' is not in the payload",
+        ],
+    ),
+    "unknown-request-field/request-pointer-type": (
+        ORDERS_FLOW + """        requestBody: {payload: {customer: a}}
+        outputs:
+          typo: $request.body#/custommer
+          first: $request.body#/lines/first
+""",
+        ORDERS_API,
+        {},
+        [
+            f"{FLOW}:11:32: error[unknown-request-field]: '$request.body#/custommer': the body of createOrder has "
+            "no member 'custommer' and allows no other (documented: customer, lines); did you mean 'customer'?",
+            f"{FLOW}:12:39: warning[request-pointer-type]: '$request.body#/lines/first': #/lines of createOrder is "
+            "documented as an array, which has no member 'first'; the value is read if the body has it anyway",
+        ],
+    ),
+    "response-in-request": (
+        one_step(GET.replace('value: "1"', 'value: "job-{$statusCode}-{$url}"')),
+        JOBS_API,
+        {},
+        [
+            f"{FLOW}:9:56: error[response-in-request]: '$statusCode' is used to build the request of the same "
+            "step, before there is a request or response; take the value from an earlier step's outputs",
+            f"{FLOW}:9:70: error[response-in-request]: '$url' is used to build the request of the same step, "
+            "before there is a request or response; take the value from an earlier step's outputs",
+        ],
+    ),
+    "response-outside-step": (
+        one_step(GET) + '    outputs:\n      code: $statusCode\n      both: "{$response.body#/id} {$method}"\n',
+        JOBS_API,
+        {},
+        [
+            f"{FLOW}:11:13: error[response-outside-step]: '$statusCode' refers to a request or response, which "
+            "only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
+            f"{FLOW}:12:15: error[response-outside-step]: '$response.body#/id' refers to a request or response, "
+            "which only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
+            f"{FLOW}:12:36: error[response-outside-step]: '$method' refers to a request or response, which only "
+            "exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
+        ],
+    ),
+    "empty-document/json-without-positions": (
+        one_step(GET),
+        JOBS_API,
+        {"empty.yaml": "", "notes/long.json": '{"' + "k" * 1100 + '": 1}\n'},
+        [
+            "specs/empty.yaml:1:1: warning[empty-document]: the file is empty; it is skipped",
+            "specs/notes/long.json:1:1: warning[json-without-positions]: this JSON could not be read with "
+            "positions; locations inside it point at the start of the file",
+        ],
+    ),
+    "duplicate-operation-id/missing-operation-id/missing-path-parameter": (
+        one_step(GET),
+        api_with("""
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /jobs:
+    get:
+      operationId: getJob
+      responses: {"200": {description: ok}}
+  /token/{user}:
+    post:
+      responses: {"200": {description: ok}}
+  /search?q={term}:
+    get:
+      operationId: search
+      responses: {"200": {description: ok}}
+"""),
+        {},
+        [
+            f"{API}:11:20: warning[duplicate-operation-id]: operationId 'getJob' is also used at line 6",
+            f"{API}:15:7: warning[missing-operation-id]: POST /token/{{user}} has no operationId; its client method "
+            "is named 'post_token_user'",
+            f"{API}:15:7: warning[missing-path-parameter]: path template '/token/{{user}}' uses {{user}} but "
+            "post_token_user declares no such path parameter; the client takes it as a required string",
+            f"{API}:18:20: warning[missing-path-parameter]: path key '/search?q={{term}}' uses q={{term}} but search "
+            "declares no query parameter 'q'; the client takes it as a required string",
+        ],
+    ),
+    "ref-cycle": (
+        one_step(GET),
+        api_with("""
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - $ref: "#/components/parameters/A"
+      responses: {"200": {description: ok}}
+""", """
+  parameters:
+    A: {$ref: "#/components/parameters/B"}
+    B: {$ref: "#/components/parameters/A"}
+"""),
+        {},
+        [
+            f"{API}:14:15: warning[ref-cycle]: $ref '#/components/parameters/A' refers to itself through a cycle",
+        ],
+    ),
+    "model-generation": (
+        one_step(GET),
+        JOBS_API + "    Count: {type: integer, format: weird}\n",
+        {},
+        [
+            f"{API}:1:1: warning[model-generation]: Jobs: format of 'weird' not understood for 'integer' - using "
+            "default",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_rule_reports_its_case_at_the_offending_node(tmp_path: Path, case: str) -> None:
+    flow, api, extra, expected = CASES[case]
+    assert diagnose(tmp_path, flow, api, extra) == expected
