@@ -295,3 +295,58 @@ CASES: dict[str, Case] = {
 def test_each_rule_reports_its_case_at_the_offending_node(tmp_path: Path, case: str) -> None:
     flow, api, extra, expected = CASES[case]
     assert diagnose(tmp_path, flow, api, extra) == expected
+
+
+# -- a file that changes between discovery and reading ----------------------------------------------------
+def _changed_after_discovery(monkeypatch: pytest.MonkeyPatch, change) -> None:
+    """Run ``change(files)`` on the files found under SPECS right after discovery, before they are read."""
+    discover = program.discover
+
+    def discover_then_change(*args, **kwargs):  # type: ignore[no-untyped-def]
+        files = discover(*args, **kwargs)
+        change(files)
+        return files
+
+    monkeypatch.setattr(program, "discover", discover_then_change)
+
+
+def headlines_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, str]) -> list[str]:
+    """The headlines as the command line shows them when run in ``tmp_path``: paths (in the messages too)
+    relative to it."""
+    monkeypatch.chdir(tmp_path)
+    files = {"openapi/jobs.yaml": JOBS_API, "arazzo/jobs.arazzo.yaml": one_step(GET), **extra}
+    return compile_files(tmp_path, files, "rule_cases_pkg")[1]
+
+
+def test_a_file_removed_after_discovery_is_file_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def remove(files: list[Path]) -> None:
+        (tmp_path / "specs" / "gone.yaml").unlink()
+
+    _changed_after_discovery(monkeypatch, remove)
+    assert headlines_from(tmp_path, monkeypatch, {"gone.yaml": "x: 1\n"}) == [
+        "specs/gone.yaml:1:1: error[file-not-found]: file not found: specs/gone.yaml",
+    ]
+
+
+def test_a_file_that_cannot_be_read_is_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # replaced by a folder: reading it fails whoever runs the tests (a file without read permission can
+    # still be read by root)
+    def replace_by_folder(files: list[Path]) -> None:
+        (tmp_path / "specs" / "odd.yaml").unlink()
+        (tmp_path / "specs" / "odd.yaml").mkdir()
+
+    _changed_after_discovery(monkeypatch, replace_by_folder)
+    assert headlines_from(tmp_path, monkeypatch, {"odd.yaml": "x: 1\n"}) == [
+        "specs/odd.yaml:1:1: error[unreadable-file]: cannot read specs/odd.yaml: Is a directory",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_a_file_without_read_permission_is_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _changed_after_discovery(monkeypatch, lambda files: (tmp_path / "specs" / "private.yaml").chmod(0))
+    try:
+        assert headlines_from(tmp_path, monkeypatch, {"private.yaml": "x: 1\n"}) == [
+            "specs/private.yaml:1:1: error[unreadable-file]: cannot read specs/private.yaml: Permission denied",
+        ]
+    finally:
+        (tmp_path / "specs" / "private.yaml").chmod(0o644)
