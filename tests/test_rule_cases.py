@@ -8,6 +8,7 @@ some test file.
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -105,8 +106,10 @@ CASES: dict[str, Case] = {
         JOBS_API,
         {"openapi/jobs2.yaml": JOBS_API},
         [
-            f"{FLOW}:10:22: error[ambiguous-operation]: operationId 'getJob' exists in several sources (jobs, "
-            "jobs2); write '$sourceDescriptions.<name>.getJob' to pick one",
+            (
+                f"{FLOW}:10:22: error[ambiguous-operation]: operationId 'getJob' exists in several sources (jobs, "
+                "jobs2); write '$sourceDescriptions.<name>.getJob' to pick one"
+            ),
         ],
     ),
     "duplicate-key": (
@@ -114,8 +117,12 @@ CASES: dict[str, Case] = {
         + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
         JOBS_API,
         {},
-        [f"{FLOW}:4:3: warning[duplicate-key]: key 'title' appears twice in this mapping (first at line 3); the "
-         "last one wins"],
+        [
+            (
+                f"{FLOW}:4:3: warning[duplicate-key]: key 'title' appears twice in this mapping (first at line 3); the "
+                "last one wins"
+            ),
+        ],
     ),
     "duplicate-source": (
         HEAD.replace(
@@ -155,8 +162,10 @@ CASES: dict[str, Case] = {
         {},
         [
             # the parameter whose reference is not understood is left out, so 'id' is not set
-            f"{FLOW}:10:17: error[missing-parameter]: step 'get2' does not set the required path parameter 'id' "
-            "of getJob",
+            (
+                f"{FLOW}:10:17: error[missing-parameter]: step 'get2' does not set the required path parameter 'id' "
+                "of getJob"
+            ),
             f"{FLOW}:12:34: error[invalid-reference]: expected a '$components.parameters.<name>' reference",
             f"{FLOW}:9:50: error[invalid-reference]: components.parameters.loop refers to itself through its value",
         ],
@@ -188,10 +197,14 @@ CASES: dict[str, Case] = {
         ORDERS_API,
         {},
         [
-            f"{FLOW}:11:32: error[unknown-request-field]: '$request.body#/custommer': the body of createOrder has "
-            "no member 'custommer' and allows no other (documented: customer, lines); did you mean 'customer'?",
-            f"{FLOW}:12:39: warning[request-pointer-type]: '$request.body#/lines/first': #/lines of createOrder is "
-            "documented as an array, which has no member 'first'; the value is read if the body has it anyway",
+            (
+                f"{FLOW}:11:32: error[unknown-request-field]: '$request.body#/custommer': the body of createOrder has "
+                "no member 'custommer' and allows no other (documented: customer, lines); did you mean 'customer'?"
+            ),
+            (
+                f"{FLOW}:12:39: warning[request-pointer-type]: '$request.body#/lines/first': #/lines of createOrder is "
+                "documented as an array, which has no member 'first'; the value is read if the body has it anyway"
+            ),
         ],
     ),
     "response-in-request": (
@@ -199,10 +212,14 @@ CASES: dict[str, Case] = {
         JOBS_API,
         {},
         [
-            f"{FLOW}:9:56: error[response-in-request]: '$statusCode' is used to build the request of the same "
-            "step, before there is a request or response; take the value from an earlier step's outputs",
-            f"{FLOW}:9:70: error[response-in-request]: '$url' is used to build the request of the same step, "
-            "before there is a request or response; take the value from an earlier step's outputs",
+            (
+                f"{FLOW}:9:56: error[response-in-request]: '$statusCode' is used to build the request of the same "
+                "step, before there is a request or response; take the value from an earlier step's outputs"
+            ),
+            (
+                f"{FLOW}:9:70: error[response-in-request]: '$url' is used to build the request of the same step, "
+                "before there is a request or response; take the value from an earlier step's outputs"
+            ),
         ],
     ),
     "response-outside-step": (
@@ -210,12 +227,18 @@ CASES: dict[str, Case] = {
         JOBS_API,
         {},
         [
-            f"{FLOW}:11:13: error[response-outside-step]: '$statusCode' refers to a request or response, which "
-            "only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
-            f"{FLOW}:12:15: error[response-outside-step]: '$response.body#/id' refers to a request or response, "
-            "which only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
-            f"{FLOW}:12:36: error[response-outside-step]: '$method' refers to a request or response, which only "
-            "exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>",
+            (
+                f"{FLOW}:11:13: error[response-outside-step]: '$statusCode' refers to a request or response, which "
+                "only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>"
+            ),
+            (
+                f"{FLOW}:12:15: error[response-outside-step]: '$response.body#/id' refers to a request or response, "
+                "which only exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>"
+            ),
+            (
+                f"{FLOW}:12:36: error[response-outside-step]: '$method' refers to a request or response, which only "
+                "exists inside a step; expose it as a step output and use $steps.<id>.outputs.<name>"
+            ),
         ],
     ),
     "empty-document/json-without-positions": (
@@ -224,8 +247,10 @@ CASES: dict[str, Case] = {
         {"empty.yaml": "", "notes/long.json": '{"' + "k" * 1100 + '": 1}\n'},
         [
             "specs/empty.yaml:1:1: warning[empty-document]: the file is empty; it is skipped",
-            "specs/notes/long.json:1:1: warning[json-without-positions]: this JSON could not be read with "
-            "positions; locations inside it point at the start of the file",
+            (
+                "specs/notes/long.json:1:1: warning[json-without-positions]: this JSON could not be read with "
+                "positions; locations inside it point at the start of the file"
+            ),
         ],
     ),
     "duplicate-operation-id/missing-operation-id/missing-path-parameter": (
@@ -251,12 +276,18 @@ CASES: dict[str, Case] = {
         {},
         [
             f"{API}:11:20: warning[duplicate-operation-id]: operationId 'getJob' is also used at line 6",
-            f"{API}:15:7: warning[missing-operation-id]: POST /token/{{user}} has no operationId; its client method "
-            "is named 'post_token_user'",
-            f"{API}:15:7: warning[missing-path-parameter]: path template '/token/{{user}}' uses {{user}} but "
-            "post_token_user declares no such path parameter; the client takes it as a required string",
-            f"{API}:18:20: warning[missing-path-parameter]: path key '/search?q={{term}}' uses q={{term}} but search "
-            "declares no query parameter 'q'; the client takes it as a required string",
+            (
+                f"{API}:15:7: warning[missing-operation-id]: POST /token/{{user}} has no operationId; its client "
+                "method is named 'post_token_user'"
+            ),
+            (
+                f"{API}:15:7: warning[missing-path-parameter]: path template '/token/{{user}}' uses {{user}} but "
+                "post_token_user declares no such path parameter; the client takes it as a required string"
+            ),
+            (
+                f"{API}:18:20: warning[missing-path-parameter]: path key '/search?q={{term}}' uses q={{term}} but "
+                "search declares no query parameter 'q'; the client takes it as a required string"
+            ),
         ],
     ),
     "ref-cycle": (
@@ -279,13 +310,33 @@ CASES: dict[str, Case] = {
             f"{API}:14:15: warning[ref-cycle]: $ref '#/components/parameters/A' refers to itself through a cycle",
         ],
     ),
+    "undefined-security-scheme": (
+        one_step(GET),
+        api_with("""
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      security: [{nope: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+"""),
+        {},
+        [
+            (
+                f"{API}:7:19: warning[undefined-security-scheme]: security requirement names 'nope', which is not in "
+                "components.securitySchemes (defined: none); the requirement is ignored"
+            ),
+        ],
+    ),
     "model-generation": (
         one_step(GET),
         JOBS_API + "    Count: {type: integer, format: weird}\n",
         {},
         [
-            f"{API}:1:1: warning[model-generation]: Jobs: format of 'weird' not understood for 'integer' - using "
-            "default",
+            (
+                f"{API}:1:1: warning[model-generation]: Jobs: format of 'weird' not understood for 'integer' - using "
+                "default"
+            ),
         ],
     ),
 }
@@ -350,3 +401,19 @@ def test_a_file_without_read_permission_is_unreadable_file(tmp_path: Path, monke
         ]
     finally:
         (tmp_path / "specs" / "private.yaml").chmod(0o644)
+
+
+# -- the meta-test ----------------------------------------------------------------------------------------
+def test_every_emitted_rule_is_asserted_as_a_headline_in_some_test() -> None:
+    """Each ``(rule, severity)`` that generator/ emits appears as ``severity[rule]: `` in a test file (this
+    test's own source is left out of the search, and builds what it looks for at run time)."""
+    own = inspect.getsource(test_every_emitted_rule_is_asserted_as_a_headline_in_some_test)
+    texts = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        texts.append(text.replace(own, "") if path.resolve() == Path(__file__).resolve() else text)
+    missing = sorted(
+        f"{severity}[{rule}]" for rule, severity in emitted()
+        if not any(f"{severity}[{rule}]: " in text for text in texts)
+    )  # fmt: skip
+    assert missing == []
