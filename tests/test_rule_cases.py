@@ -167,7 +167,8 @@ CASES: dict[str, Case] = {
                 "of getJob"
             ),
             f"{FLOW}:12:34: error[invalid-reference]: expected a '$components.parameters.<name>' reference",
-            f"{FLOW}:9:50: error[invalid-reference]: components.parameters.loop refers to itself through its value",
+            # at the value that closes the loop, not where the parameter is used
+            f"{FLOW}:15:39: error[invalid-reference]: components.parameters.loop refers to itself through its value",
         ],
     ),
     "invalid-replacement": (

@@ -1034,7 +1034,7 @@ class WorkflowLowering:
             except ExpressionError:
                 return raw  # reported where the parameter is used as a parameter, if it is
             if isinstance(parsed, ex.ComponentRef):
-                return self._component_value(parsed, loc, seen | {key})
+                return self._component_value(parsed, item.at("value"), seen | {key})
             return self._fold_sources(parsed, item.at("value"))
         return self._value(raw, item.at("value"))
 
