@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,15 +29,6 @@ HEAD = """
 arazzo: 1.0.1
 info: {title: Jobs, version: "1"}
 sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
-"""
-
-GET_JOB = """
-workflows:
-  - workflowId: w
-    steps:
-      - stepId: get
-        operationId: getJob
-        parameters: [{name: id, in: path, value: "1"}]
 """
 
 # An API with a request body whose schema is closed (additionalProperties: false)
@@ -73,10 +66,15 @@ def api_with(paths: str, components: str = "") -> str:
 
 
 def diagnose(tmp_path: Path, flow: str, api: str = JOBS_API, extra: dict[str, str] | None = None) -> list[str]:
+    """The sorted headlines of compiling ``flow`` and ``api`` (and ``extra`` files) as the command line shows
+    them when run in ``tmp_path``: every path, in the messages too, relative to it."""
     files = {"openapi/jobs.yaml": api, "arazzo/jobs.arazzo.yaml": flow, **(extra or {})}
-    _, headlines = compile_files(tmp_path, files, "rule_cases_pkg")
-    prefix = str(tmp_path / "specs") + "/"
-    return [line.replace(prefix, "specs/") for line in headlines]
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        return compile_files(tmp_path, files, "rule_cases_pkg")[1]
+    finally:
+        os.chdir(old)
 
 
 def one_step(step: str, workflow: str = "") -> str:
@@ -99,10 +97,16 @@ ORDERS_FLOW = ORDERS_HEAD + """workflows:
 Case = tuple[str, str, dict[str, str], list[str]]  # flow, API, extra files, expected headlines
 CASES: dict[str, Case] = {
     "ambiguous-operation": (
-        HEAD.replace(
-            "[{name: jobs, url: ../openapi/jobs.yaml}]",
-            "\n  - {name: jobs, url: ../openapi/jobs.yaml}\n  - {name: jobs2, url: ../openapi/jobs2.yaml}",
-        ) + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        """arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml}
+  - {name: jobs2, url: ../openapi/jobs2.yaml}
+workflows:
+  - workflowId: w
+    steps:
+"""
+        + GET,
         JOBS_API,
         {"openapi/jobs2.yaml": JOBS_API},
         [
@@ -113,8 +117,17 @@ CASES: dict[str, Case] = {
         ],
     ),
     "duplicate-key": (
-        HEAD.replace('info: {title: Jobs, version: "1"}', 'info:\n  title: Jobs\n  title: Work\n  version: "1"')
-        + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        """arazzo: 1.0.1
+info:
+  title: Jobs
+  title: Work
+  version: "1"
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+workflows:
+  - workflowId: w
+    steps:
+"""
+        + GET,
         JOBS_API,
         {},
         [
@@ -125,10 +138,16 @@ CASES: dict[str, Case] = {
         ],
     ),
     "duplicate-source": (
-        HEAD.replace(
-            "[{name: jobs, url: ../openapi/jobs.yaml}]",
-            "\n  - {name: jobs, url: ../openapi/jobs.yaml}\n  - {name: jobs, url: ../openapi/jobs.yaml}",
-        ) + "workflows:\n  - workflowId: w\n    steps:\n" + GET,
+        """arazzo: 1.0.1
+info: {title: Jobs, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml}
+  - {name: jobs, url: ../openapi/jobs.yaml}
+workflows:
+  - workflowId: w
+    steps:
+"""
+        + GET,
         JOBS_API,
         {},
         [f"{FLOW}:5:12: error[duplicate-source]: sourceDescription name 'jobs' is used twice"],
@@ -350,32 +369,25 @@ def test_each_rule_reports_its_case_at_the_offending_node(tmp_path: Path, case: 
 
 
 # -- a file that changes between discovery and reading ----------------------------------------------------
-def _changed_after_discovery(monkeypatch: pytest.MonkeyPatch, change) -> None:
-    """Run ``change(files)`` on the files found under SPECS right after discovery, before they are read."""
+def _changed_after_discovery(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
+    """Run ``change()`` right after the files under SPECS are discovered, before they are read (as a tool
+    writing into SPECS during the build could)."""
     discover = program.discover
 
-    def discover_then_change(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def discover_then_change(*args: Any, **kwargs: Any) -> list[Path]:
         files = discover(*args, **kwargs)
-        change(files)
+        change()
         return files
 
     monkeypatch.setattr(program, "discover", discover_then_change)
 
 
-def headlines_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, str]) -> list[str]:
-    """The headlines as the command line shows them when run in ``tmp_path``: paths (in the messages too)
-    relative to it."""
-    monkeypatch.chdir(tmp_path)
-    files = {"openapi/jobs.yaml": JOBS_API, "arazzo/jobs.arazzo.yaml": one_step(GET), **extra}
-    return compile_files(tmp_path, files, "rule_cases_pkg")[1]
-
-
 def test_a_file_removed_after_discovery_is_file_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def remove(files: list[Path]) -> None:
+    def remove() -> None:
         (tmp_path / "specs" / "gone.yaml").unlink()
 
     _changed_after_discovery(monkeypatch, remove)
-    assert headlines_from(tmp_path, monkeypatch, {"gone.yaml": "x: 1\n"}) == [
+    assert diagnose(tmp_path, one_step(GET), extra={"gone.yaml": "x: 1\n"}) == [
         "specs/gone.yaml:1:1: error[file-not-found]: file not found: specs/gone.yaml",
     ]
 
@@ -383,21 +395,21 @@ def test_a_file_removed_after_discovery_is_file_not_found(tmp_path: Path, monkey
 def test_a_file_that_cannot_be_read_is_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # replaced by a folder: reading it fails whoever runs the tests (a file without read permission can
     # still be read by root)
-    def replace_by_folder(files: list[Path]) -> None:
+    def replace_by_folder() -> None:
         (tmp_path / "specs" / "odd.yaml").unlink()
         (tmp_path / "specs" / "odd.yaml").mkdir()
 
     _changed_after_discovery(monkeypatch, replace_by_folder)
-    assert headlines_from(tmp_path, monkeypatch, {"odd.yaml": "x: 1\n"}) == [
+    assert diagnose(tmp_path, one_step(GET), extra={"odd.yaml": "x: 1\n"}) == [
         "specs/odd.yaml:1:1: error[unreadable-file]: cannot read specs/odd.yaml: Is a directory",
     ]
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
 def test_a_file_without_read_permission_is_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _changed_after_discovery(monkeypatch, lambda files: (tmp_path / "specs" / "private.yaml").chmod(0))
+    _changed_after_discovery(monkeypatch, lambda: (tmp_path / "specs" / "private.yaml").chmod(0))
     try:
-        assert headlines_from(tmp_path, monkeypatch, {"private.yaml": "x: 1\n"}) == [
+        assert diagnose(tmp_path, one_step(GET), extra={"private.yaml": "x: 1\n"}) == [
             "specs/private.yaml:1:1: error[unreadable-file]: cannot read specs/private.yaml: Permission denied",
         ]
     finally:
