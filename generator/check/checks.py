@@ -275,7 +275,10 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 f"({configure}={{'{declared.name}': ...}}), which sends it with every request",
                 step.loc,
             )
-        elif declared.required and key not in given and declared.fallback is None:
+        elif (
+            declared.required and key not in given and declared.fallback is None
+            and not {None, declared.name} & step.broken_parameters  # reported already
+        ):
             diagnostics.error(
                 "missing-parameter",
                 f"step '{step.step_id}' does not set the required {declared.location} parameter "

@@ -108,6 +108,7 @@ class WorkflowLowering:
         self.spaced_step_ids: list[str] = []  # of the workflow being lowered: see _nonconforming_step_ids
         # workflow-level parameters without 'in' (by id): not placed at some operation step / placed at one
         self._unplaced: dict[int, tuple[str, Loc]] = {}
+        self._left_unplaced = False  # whether the last _parameter left its (workflow-level) item unplaced
         self._placed: set[int] = set()
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
@@ -457,7 +458,7 @@ class WorkflowLowering:
         self._duplicate_parameters(self._list(raw, "parameters"))
         call = self._step_call(raw)
         source, api, operation = self._target(raw) if call is None and "workflowId" not in raw else (None, None, None)
-        parameters = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else []
+        parameters, broken = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else ([], set())
         body, content_type, has_body, late = self._request_body(raw, operation)
         request_body = raw.get("requestBody")
         if operation is not None and has_body and (operation.body is None or operation.body.undocumented):
@@ -486,6 +487,7 @@ class WorkflowLowering:
             call=call,
             call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
             body_locs=_leaf_locs(request_body.get("payload"), ()) if isinstance(request_body, YMap) else {},
+            broken_parameters=broken,
         )
 
     def _step_call(self, raw: YMap) -> WorkflowCall | None:
@@ -678,17 +680,25 @@ class WorkflowLowering:
             loc,
         )
 
-    def _parameters(self, wf_params: YList, raw: YMap, operation: Operation | None) -> list[StepParameter]:
+    def _parameters(
+        self, wf_params: YList, raw: YMap, operation: Operation | None
+    ) -> tuple[list[StepParameter], set[str | None]]:
+        """The step's parameters, and the names of the entries reported as broken (None: name unknown)."""
         merged: dict[tuple[str, str], StepParameter] = {}
+        broken: set[str | None] = set()
         for container in (wf_params, raw.get("parameters")):
             if not isinstance(container, YList):
                 continue
             for index, item in enumerate(container):
+                self._left_unplaced = False
                 param = self._parameter(item, container.at(index), operation, inherited=container is wf_params)
                 if param is not None:
                     key = (param.name.lower() if param.location == "header" else param.name, param.location)
                     merged[key] = param
-        return list(merged.values())
+                elif not self._left_unplaced:  # a workflow-level parameter for other steps is not broken
+                    named = isinstance(item, YMap) and "reference" not in item and isinstance(item.get("name"), str)
+                    broken.add(item["name"] if named else None)
+        return list(merged.values()), broken
 
     def _duplicate_parameters(self, items: YList) -> None:
         """The specification: a parameter list "MUST NOT include duplicate parameters" (the same name and
@@ -748,6 +758,7 @@ class WorkflowLowering:
             # steps that run workflows; one that applies to no step is reported by _unplaced_parameters
             if location is None:
                 self._unplaced.setdefault(id(item), (name, item.loc))
+                self._left_unplaced = True
                 return None
             self._placed.add(id(item))
         if location not in _PARAM_LOCATIONS:
