@@ -464,3 +464,33 @@ def test_a_broken_entry_for_one_parameter_still_leaves_another_missing_one_repor
         f"{FLOW}:7:17: error[missing-parameter]: step 'get' does not set the required path parameter 'id' of getJob",
         f"{FLOW}:9:36: error[invalid-parameter]: parameter 'X' needs 'in' to be one of path, query, header, cookie",
     ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "{reference: $components.inputs.id}",
+            "15:34: error[invalid-reference]: expected a '$components.parameters.<name>' reference",
+        ),
+        ("{name: user}", "15:22: error[missing-field]: parameter 'user' has no 'value'"),
+        ("{value: x}", "15:22: error[invalid-parameter]: a parameter needs a 'name'"),
+    ],
+)
+def test_a_broken_parameter_entry_of_a_workflow_call_is_one_error(tmp_path: Path, entry: str, expected: str) -> None:
+    # main: each also gave "13:17: error[missing-parameter]: step 'call' does not pass the required input
+    # 'user' of workflow 'callee'"
+    flow = HEAD + f"""workflows:
+  - workflowId: callee
+    inputs: {{type: object, required: [user], properties: {{user: {{type: string}}}}}}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{{name: id, in: path, value: $inputs.user}}]
+  - workflowId: caller
+    steps:
+      - stepId: call
+        workflowId: callee
+        parameters: [{entry}]
+"""
+    assert diagnose(tmp_path, flow) == [f"{FLOW}:{expected}"]

@@ -465,6 +465,7 @@ class WorkflowLowering:
             self._undocumented_body(operation, content_type, step_id, raw.key_at("requestBody"))
         body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
         outputs, output_locs = self._outputs(raw)
+        call_inputs, call_broken = self._call_inputs(wf_params, raw) if call is not None else ({}, set())
         return Step(
             step_id=step_id,
             py_name=py_name,
@@ -485,9 +486,9 @@ class WorkflowLowering:
             loc=raw.at("stepId"),
             body_replacements=late,
             call=call,
-            call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
+            call_inputs=call_inputs,
             body_locs=_leaf_locs(request_body.get("payload"), ()) if isinstance(request_body, YMap) else {},
-            broken_parameters=broken,
+            broken_parameters=broken | call_broken,
         )
 
     def _step_call(self, raw: YMap) -> WorkflowCall | None:
@@ -503,10 +504,13 @@ class WorkflowLowering:
             return None
         return self._workflow_call(value, raw.at("workflowId"))
 
-    def _call_inputs(self, wf_params: YList, raw: YMap) -> dict[str, tuple[Value, Loc, bool]]:
+    def _call_inputs(
+        self, wf_params: YList, raw: YMap
+    ) -> tuple[dict[str, tuple[Value, Loc, bool]], set[str | None]]:
         """Parameters of a ``workflowId`` step: every one maps to the callee's input of the same name (``in``
         is not needed); the workflow-level parameters apply first and the step's own override them."""
         found: dict[str, tuple[Value, Loc, bool]] = {}
+        broken: set[str | None] = set()  # the names of the entries reported as broken (None: name unknown)
         for container in (wf_params, raw.get("parameters")):
             if not isinstance(container, YList):
                 continue
@@ -516,6 +520,7 @@ class WorkflowLowering:
                 if isinstance(item, YMap) and "reference" in item:
                     resolved = self._component(item["reference"], item.at("reference"), "parameters")
                     if resolved is None:
+                        broken.add(None)
                         continue
                     value_node = item if "value" in item else resolved
                     item = resolved
@@ -523,13 +528,15 @@ class WorkflowLowering:
                     value_node = item
                 if not isinstance(item, YMap) or not isinstance(item.get("name"), str):
                     self.diagnostics.error("invalid-parameter", "a parameter needs a 'name'", loc)
+                    broken.add(None)
                     continue
                 if "value" not in value_node:
                     self.diagnostics.error("missing-field", f"parameter '{item['name']}' has no 'value'", item.loc)
+                    broken.add(item["name"])
                     continue
                 value_loc = value_node.at("value")
                 found[item["name"]] = (self._value(value_node["value"], value_loc), value_loc, inherited)
-        return found
+        return found, broken
 
     def _target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
         kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
