@@ -2,8 +2,9 @@
 triggers each get a minimal document here, and the exact sorted headlines (``path:line:col:
 severity[rule]: message``) are asserted, so the location is too.
 
-A meta-test checks that each ``(rule, severity)`` emitted under generator/ appears as ``severity[rule]`` in
-some test file.
+A meta-test checks that each ``(rule, severity)`` emitted under generator/ appears as ``severity[rule]: `` in
+some test file. Also here: what writing the cases found wrong (a broken parameter entry was also reported as a
+missing parameter).
 """
 
 from __future__ import annotations
