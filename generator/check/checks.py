@@ -85,7 +85,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     "response-in-request",
                     f"'{ex.to_source(expr)}' is used to build the request of the same step, before there is "
                     "a request or response; take the value from an earlier step's outputs",
-                    loc,
+                    _at_expression(expr, loc)[0],
                 )
                 continue
             _check_expression(expr, loc, position)
@@ -275,7 +275,10 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 f"({configure}={{'{declared.name}': ...}}), which sends it with every request",
                 step.loc,
             )
-        elif declared.required and key not in given and declared.fallback is None:
+        elif (
+            declared.required and key not in given and declared.fallback is None
+            and not {None, declared.name} & step.broken_parameters  # reported already
+        ):
             diagnostics.error(
                 "missing-parameter",
                 f"step '{step.step_id}' does not set the required {declared.location} parameter "

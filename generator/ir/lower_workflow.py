@@ -108,6 +108,7 @@ class WorkflowLowering:
         self.spaced_step_ids: list[str] = []  # of the workflow being lowered: see _nonconforming_step_ids
         # workflow-level parameters without 'in' (by id): not placed at some operation step / placed at one
         self._unplaced: dict[int, tuple[str, Loc]] = {}
+        self._left_unplaced = False  # whether the last _parameter left its (workflow-level) item unplaced
         self._placed: set[int] = set()
         self.function_names = function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
         components = root.get("components")
@@ -457,13 +458,14 @@ class WorkflowLowering:
         self._duplicate_parameters(self._list(raw, "parameters"))
         call = self._step_call(raw)
         source, api, operation = self._target(raw) if call is None and "workflowId" not in raw else (None, None, None)
-        parameters = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else []
+        parameters, broken = self._parameters(wf_params, raw, operation) if "workflowId" not in raw else ([], set())
         body, content_type, has_body, late = self._request_body(raw, operation)
         request_body = raw.get("requestBody")
         if operation is not None and has_body and (operation.body is None or operation.body.undocumented):
             self._undocumented_body(operation, content_type, step_id, raw.key_at("requestBody"))
         body_loc = request_body.at("payload") if isinstance(request_body, YMap) else None
         outputs, output_locs = self._outputs(raw)
+        call_inputs, call_broken = self._call_inputs(wf_params, raw) if call is not None else ({}, set())
         return Step(
             step_id=step_id,
             py_name=py_name,
@@ -484,8 +486,9 @@ class WorkflowLowering:
             loc=raw.at("stepId"),
             body_replacements=late,
             call=call,
-            call_inputs=self._call_inputs(wf_params, raw) if call is not None else {},
+            call_inputs=call_inputs,
             body_locs=_leaf_locs(request_body.get("payload"), ()) if isinstance(request_body, YMap) else {},
+            broken_parameters=broken | call_broken,
         )
 
     def _step_call(self, raw: YMap) -> WorkflowCall | None:
@@ -501,10 +504,13 @@ class WorkflowLowering:
             return None
         return self._workflow_call(value, raw.at("workflowId"))
 
-    def _call_inputs(self, wf_params: YList, raw: YMap) -> dict[str, tuple[Value, Loc, bool]]:
+    def _call_inputs(
+        self, wf_params: YList, raw: YMap
+    ) -> tuple[dict[str, tuple[Value, Loc, bool]], set[str | None]]:
         """Parameters of a ``workflowId`` step: every one maps to the callee's input of the same name (``in``
         is not needed); the workflow-level parameters apply first and the step's own override them."""
         found: dict[str, tuple[Value, Loc, bool]] = {}
+        broken: set[str | None] = set()  # the names of the entries reported as broken (None: name unknown)
         for container in (wf_params, raw.get("parameters")):
             if not isinstance(container, YList):
                 continue
@@ -514,6 +520,7 @@ class WorkflowLowering:
                 if isinstance(item, YMap) and "reference" in item:
                     resolved = self._component(item["reference"], item.at("reference"), "parameters")
                     if resolved is None:
+                        broken.add(None)
                         continue
                     value_node = item if "value" in item else resolved
                     item = resolved
@@ -521,13 +528,15 @@ class WorkflowLowering:
                     value_node = item
                 if not isinstance(item, YMap) or not isinstance(item.get("name"), str):
                     self.diagnostics.error("invalid-parameter", "a parameter needs a 'name'", loc)
+                    broken.add(None)
                     continue
                 if "value" not in value_node:
                     self.diagnostics.error("missing-field", f"parameter '{item['name']}' has no 'value'", item.loc)
+                    broken.add(item["name"])
                     continue
                 value_loc = value_node.at("value")
                 found[item["name"]] = (self._value(value_node["value"], value_loc), value_loc, inherited)
-        return found
+        return found, broken
 
     def _target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
         kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
@@ -678,17 +687,25 @@ class WorkflowLowering:
             loc,
         )
 
-    def _parameters(self, wf_params: YList, raw: YMap, operation: Operation | None) -> list[StepParameter]:
+    def _parameters(
+        self, wf_params: YList, raw: YMap, operation: Operation | None
+    ) -> tuple[list[StepParameter], set[str | None]]:
+        """The step's parameters, and the names of the entries reported as broken (None: name unknown)."""
         merged: dict[tuple[str, str], StepParameter] = {}
+        broken: set[str | None] = set()
         for container in (wf_params, raw.get("parameters")):
             if not isinstance(container, YList):
                 continue
             for index, item in enumerate(container):
+                self._left_unplaced = False
                 param = self._parameter(item, container.at(index), operation, inherited=container is wf_params)
                 if param is not None:
                     key = (param.name.lower() if param.location == "header" else param.name, param.location)
                     merged[key] = param
-        return list(merged.values())
+                elif not self._left_unplaced:  # a workflow-level parameter for other steps is not broken
+                    named = isinstance(item, YMap) and "reference" not in item and isinstance(item.get("name"), str)
+                    broken.add(item["name"] if named else None)
+        return list(merged.values()), broken
 
     def _duplicate_parameters(self, items: YList) -> None:
         """The specification: a parameter list "MUST NOT include duplicate parameters" (the same name and
@@ -748,6 +765,7 @@ class WorkflowLowering:
             # steps that run workflows; one that applies to no step is reported by _unplaced_parameters
             if location is None:
                 self._unplaced.setdefault(id(item), (name, item.loc))
+                self._left_unplaced = True
                 return None
             self._placed.add(id(item))
         if location not in _PARAM_LOCATIONS:
@@ -1034,7 +1052,7 @@ class WorkflowLowering:
             except ExpressionError:
                 return raw  # reported where the parameter is used as a parameter, if it is
             if isinstance(parsed, ex.ComponentRef):
-                return self._component_value(parsed, loc, seen | {key})
+                return self._component_value(parsed, item.at("value"), seen | {key})
             return self._fold_sources(parsed, item.at("value"))
         return self._value(raw, item.at("value"))
 

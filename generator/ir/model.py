@@ -269,6 +269,9 @@ class Step:
     call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
     # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)
     body_locs: dict[tuple[str, ...], Loc] = field(default_factory=dict)
+    # names of the parameter entries that were reported as broken (None: one whose name is unknown), which
+    # are therefore not reported again as missing
+    broken_parameters: set[str | None] = field(default_factory=set)
 
 
 @dataclass

@@ -402,7 +402,7 @@ def _check_call_inputs(step: Any, callee: Workflow, diagnostics: Diagnostics) ->
                 loc,
             )
     for item in callee.inputs:
-        if item.required and item.name not in step.call_inputs:
+        if item.required and item.name not in step.call_inputs and not {None, item.name} & step.broken_parameters:
             diagnostics.error(
                 "missing-parameter",
                 f"step '{step.step_id}' does not pass the required input '{item.name}' of workflow "

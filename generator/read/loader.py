@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostics, Loc, remember_source
+from ..diagnostics import Diagnostics, Loc, display_path, remember_source
 
 try:  # the C composer is several times faster on large documents
     from yaml import CSafeLoader as _Loader
@@ -115,10 +115,11 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        diagnostics.error("file-not-found", f"file not found: {path}", Loc(file))
+        diagnostics.error("file-not-found", f"file not found: {display_path(file)}", Loc(file))
         return None
     except OSError as error:
-        diagnostics.error("unreadable-file", f"cannot read {path}: {error}", Loc(file))
+        reason = error.strerror or str(error)  # without the file name, which str(error) repeats in full
+        diagnostics.error("unreadable-file", f"cannot read {display_path(file)}: {reason}", Loc(file))
         return None
     try:
         text = data.decode("utf-8")
