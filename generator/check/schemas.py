@@ -30,7 +30,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc, kind_of, source_line
 from ..ir import expressions as ex
-from ..ir.model import Api, Operation, Program, Step
+from ..ir.model import Api, Input, Operation, Program, Step
 
 _REF_PREFIX = "#/components/schemas/"
 _MAX_REF_DEPTH = 64
@@ -42,6 +42,7 @@ def check_schemas(program: Program, diagnostics: Diagnostics) -> None:
             for step in workflow.steps:
                 if step.operation is not None and step.api is not None:
                     _check_step(step, step.api, step.operation, diagnostics)
+                    _check_input_payload(step, step.api, step.operation, workflow.inputs, diagnostics)
 
 
 def _check_step(step: Step, api: Api, op: Operation, diagnostics: Diagnostics) -> None:
@@ -61,6 +62,27 @@ def _check_step(step: Step, api: Api, op: Operation, diagnostics: Diagnostics) -
     if op.body is not None and op.body.schema is not None and isinstance(step.body, dict) and not media.endswith("xml"):
         # (an XML payload mapping is wrapped in its root element when it is lowered: not checked member-wise)
         _check_payload(api, op.body.schema, step.body, (), step.body_loc or step.loc, step, op, diagnostics)
+
+
+def _check_input_payload(step: Step, api: Api, op: Operation, inputs: list[Input], diagnostics: Diagnostics) -> None:
+    """A whole payload that is a workflow input (``payload: $inputs.nodes``) whose declared type the request body
+    schema does not allow: an array input sent where the body is an object (a payload-type warning)."""
+    body = step.body
+    if not isinstance(body, ex.InputRef) or body.path or op.body is None or op.body.schema is None:
+        return
+    declared = next((one.schema for one in inputs if one.name == body.name), None)
+    wanted = _resolve(api, op.body.schema)
+    if not isinstance(declared, dict) or wanted is None or any(k in wanted for k in ("oneOf", "anyOf", "allOf")):
+        return
+    given, documented = _types(declared) - {"null"}, _types(wanted) - {"null"}
+    compatible = given & documented or ("integer" in given and "number" in documented)
+    if given and documented and not compatible:
+        diagnostics.warning(
+            "payload-type",
+            f"step '{step.step_id}': the payload is '$inputs.{body.name}', declared {' or '.join(sorted(given))}, but "
+            f"the request body of {op.operation_id} documents {' or '.join(sorted(documented))}",
+            step.body_loc or step.loc,
+        )
 
 
 def _reads(step: Step) -> Iterator[tuple[Any, Loc]]:
