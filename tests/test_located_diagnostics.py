@@ -602,3 +602,23 @@ workflows:
             "resolve: there is no 'components' in '#' (and 2 more places in this file)"
         ),
     ]
+
+
+# -- a source description expression naming something it does not have -------------------------------------
+def test_a_source_description_expression_with_another_member_is_located_at_that_member(tmp_path: Path) -> None:
+    # main: at the string's start (a runner mock reads '$sourceDescriptions.auth-arazzo.LoginUser.outputs.X')
+    flow = HEAD + """
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "$sourceDescriptions.jobs.getJob.outputs.id"}]
+"""
+    assert diagnose(tmp_path, flow) == [
+        (
+            f"{FLOW}:10:76: error[undefined-expression]: '$sourceDescriptions.jobs.getJob.outputs.id': a source "
+            "description's url, name and type are its values; 'getJob.outputs.id' is not one (an operationId or "
+            "workflowId goes in a step's operationId/workflowId)"
+        ),
+    ]

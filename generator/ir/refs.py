@@ -24,6 +24,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..diagnostics import Diagnostics, Loc
+from ..read.positions import find_inside, inside
 from . import expressions as ex
 from .flow import FlowPlan
 from .model import Workflow, WorkflowCall
@@ -205,11 +206,13 @@ def check_reference(
     elif isinstance(expr, ex.SourceRef):
         if expr.rest in ("url", "name"):
             return  # left unfolded only when the source is not declared (or has no url): reported already
+        prefix = f"$sourceDescriptions.{expr.name}."
+        at = find_inside(loc, prefix + expr.rest)
         diagnostics.error(
             "undefined-expression",
             f"'{ex.to_source(expr)}': a source description's url, name and type are its values; "
             f"'{expr.rest}' is not one (an operationId or workflowId goes in a step's operationId/workflowId)",
-            loc,
+            loc if at is None else inside(loc, at + len(prefix), len(expr.rest)) or loc,  # at the bad part
         )
     else:
         diagnostics.error(
