@@ -148,7 +148,7 @@ workflows:
         (
             "$sourceDescriptions.jobs.getJob",
             "1",
-            ("18:56: error[undefined-expression]: '$sourceDescriptions.jobs.getJob': a source description's url, "
+            ("18:81: error[undefined-expression]: '$sourceDescriptions.jobs.getJob': a source description's url, "
             "name and type are its values; 'getJob' is not one (an operationId or workflowId goes in a step's "
             "operationId/workflowId)"),
         ),
