@@ -9,12 +9,11 @@ from typing import Any
 from ..diagnostics import Diagnostics, Loc
 from ..ir import expressions as ex
 from ..ir.flow import plan
-from ..ir.lower_api import is_json_media
-from ..ir.model import Api, Body, Program, Step, Workflow, ref_name
+from ..ir.model import Api, Program, Step, Workflow
 from ..ir.refs import check_reference
 from ..read.positions import find_inside, inside
 from .flow import check_flow
-from .schemas import check_schemas, expression_leaves
+from .schemas import check_schemas, empty_object_body, expression_leaves, expression_leaves_at
 
 _CREDENTIAL_HEADERS = {"authorization", "proxy-authorization"}
 # set by a step, they are the HTTP headers they mean (an OpenAPI 3 description's own are ignored, as it says)
@@ -34,8 +33,6 @@ def _hint(name: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
-
-
 def _at_expression(expr: Any, loc: Loc) -> tuple[Loc, int | None]:
     """Where ``expr`` is written in the string value at ``loc`` (inside a template, on its line of a
     ``payload: |`` block), and its offset in that value; ``(loc, None)`` when it is not written there as its
@@ -52,18 +49,6 @@ def _part(loc: Loc, offset: int | None, skip: int, part: str) -> Loc:
     if offset is None:
         return loc
     return inside(loc, offset + skip, len(part)) or loc
-
-
-def _locatedexpression_leaves(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
-    """Every expression-bearing leaf of a payload with its JSON Pointer tokens (see ``Step.body_locs``)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _locatedexpression_leaves(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _locatedexpression_leaves(item, (*path, str(index)))
-    elif value is not None and not isinstance(value, str | int | float | bool):
-        yield path, value
 
 
 def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
@@ -152,8 +137,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     f"step '{expr.step_id}' has no output '{expr.name}'"
                     + (_callee_hint(workflow.steps[order[expr.step_id]], expr.name)
                        or _hint(expr.name, outputs_by_step[expr.step_id])),
-                    _part(value_loc, offset, len(f"$steps.{expr.step_id}.outputs."), expr.name)
-                   ,
+                    _part(value_loc, offset, len(f"$steps.{expr.step_id}.outputs."), expr.name),
                 )
         elif isinstance(expr, ex.WorkflowRef | ex.SourceRef | ex.ComponentRef) or (
             isinstance(expr, ex.OutputRef) and (position is None or workflow.steps[position].call is None)
@@ -184,7 +168,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
         for param in step.parameters:
             for value in expression_leaves(param.value):
                 check_expressions(value, param.loc, position, request=True)
-        for path, value in _locatedexpression_leaves(step.body, ()):
+        for path, value in expression_leaves_at(step.body):
             check_expressions(value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
@@ -291,23 +275,6 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
             diagnostics.warning("missing-request-body", message + "; an empty JSON object ({}) is sent", step.loc)
         else:
             diagnostics.error("missing-request-body", message, step.loc)
-
-
-def empty_object_body(body: Body, api: Api) -> bool:
-    """Whether the empty JSON object is a valid body for a required request body: a JSON media type whose schema
-    is absent or an object schema that requires no property (Cloudflare's DELETE operations declare such bodies;
-    the workflows that call them send none)."""
-    if not is_json_media(body.content_type):
-        return False
-    schema: Any = body.schema
-    name = ref_name(schema)
-    if name is not None:
-        schema = api.schemas.get(name)
-    if schema is None or schema == {}:
-        return True
-    if not isinstance(schema, dict) or any(key in schema for key in ("allOf", "anyOf", "oneOf", "$ref", "not")):
-        return False
-    return schema.get("type", "object") == "object" and not schema.get("required") and not schema.get("minProperties")
 
 
 def _credential_headers(api: Api) -> set[str]:

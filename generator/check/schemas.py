@@ -30,7 +30,8 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, Loc, kind_of, source_line
 from ..ir import expressions as ex
-from ..ir.model import Api, Input, Operation, Program, Step
+from ..ir.lower_api import is_json_media
+from ..ir.model import Api, Body, Input, Operation, Program, Step
 
 _REF_PREFIX = "#/components/schemas/"
 _MAX_REF_DEPTH = 64
@@ -105,14 +106,19 @@ def _reads(step: Step) -> Iterator[tuple[Any, Loc]]:
 
 def expression_leaves(value: Any) -> Iterator[Any]:
     """Every expression-bearing leaf of a payload, parameter or output value."""
+    return (leaf for _, leaf in expression_leaves_at(value))
+
+
+def expression_leaves_at(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every expression-bearing leaf of a value with its JSON Pointer tokens (see ``Step.body_locs``)."""
     if isinstance(value, dict):
-        for item in value.values():
-            yield from expression_leaves(item)
+        for key, item in value.items():
+            yield from expression_leaves_at(item, (*path, str(key)))
     elif isinstance(value, list):
-        for item in value:
-            yield from expression_leaves(item)
+        for index, item in enumerate(value):
+            yield from expression_leaves_at(item, (*path, str(index)))
     elif value is not None and not isinstance(value, str | int | float | bool):
-        yield value
+        yield path, value
 
 
 # -- statuses -------------------------------------------------------------------------------------------------
@@ -213,6 +219,20 @@ def _resolve(api: Api, schema: Any) -> Any:
         schema = api.schemas.get(ref[len(_REF_PREFIX):])
         depth += 1
     return schema if isinstance(schema, dict) else None
+
+
+def empty_object_body(body: Body, api: Api) -> bool:
+    """Whether the empty JSON object is a valid body for a required request body: a JSON media type whose schema
+    is absent or an object schema that requires no property (Cloudflare's DELETE operations declare such bodies;
+    the workflows that call them send none)."""
+    if not is_json_media(body.content_type):
+        return False
+    schema = _resolve(api, body.schema) if body.schema is not None else None
+    if not schema:
+        return True
+    if any(key in schema for key in ("allOf", "anyOf", "oneOf", "not")):
+        return False
+    return schema.get("type", "object") == "object" and not schema.get("required") and not schema.get("minProperties")
 
 
 def _select(api: Api, schemas: Iterable[Any], token: str) -> _Step:

@@ -315,8 +315,6 @@ _SHAPES = {
 }
 
 
-
-
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     return repr(text if len(text) <= 80 else text[:77] + "...")

@@ -59,8 +59,6 @@ _DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
 _ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
 
 
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -315,7 +313,7 @@ class WorkflowLowering:
                 if workflow_id.startswith("workflows.") and "." not in workflow_id[len("workflows.") :]:
                     # Redocly's form '$sourceDescriptions.<name>.workflows.<workflowId>'
                     workflow_id = workflow_id[len("workflows.") :]
-                    self._nonstandard_form(text, f"$sourceDescriptions.{name}.{workflow_id}", loc)
+                    self._nonstandard([Nonstandard(0, text, f"$sourceDescriptions.{name}.{workflow_id}")], loc)
                 return WorkflowCall(text, self.arazzo_sources[name], workflow_id, loc)
             if name in self.sources:
                 self.diagnostics.error(
@@ -584,11 +582,12 @@ class WorkflowLowering:
             return None, None, None
         if not self.sources:
             return None, None, None  # the unresolved source was reported already
-        source, dot, qualified = value.partition(".")
-        if not hits and dot and source in self.sources and self.sources[source].operation(qualified) is not None:
+        source, _, qualified = value.partition(".")
+        named = self.sources[source].operation(qualified) if qualified and source in self.sources else None
+        if named is not None:
             # '<source name>.<operationId>' (Redocly's museum example): the source's operation
-            self._nonstandard_form(value, f"$sourceDescriptions.{source}.{qualified}", loc)
-            return source, self.sources[source], self.sources[source].operation(qualified)
+            self._nonstandard([Nonstandard(0, value, f"$sourceDescriptions.{source}.{qualified}")], loc)
+            return source, self.sources[source], named
         folded = [
             (name, api, op)
             for name, api in candidates.items()
@@ -659,13 +658,6 @@ class WorkflowLowering:
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )
         return None, None, None
-
-    def _nonstandard_form(self, written: str, standard: str, loc: Loc) -> None:
-        self.diagnostics.warning(
-            "nonstandard-expression",
-            f"'{written}' is not a standard runtime expression; write '{standard}'; it is compiled with that meaning",
-            Loc(loc.file, loc.line, loc.col, len(written)),
-        )
 
     def _unknown_source(self, name: str, loc: Loc) -> None:
         if name in self.declared_sources:
