@@ -262,7 +262,8 @@ def _remote(specs: Path, settings: Settings, cache_dir: Path | None, fetch: bool
     ``remote/`` of the cache folder (also with --no-cache: they are pinned inputs, not a cache of outputs)."""
     folder = settings.source.parent if settings.source is not None else default_root(specs)
     try:
-        return RemoteSources.load(folder / LOCK_NAME, (cache_dir or default_folder()) / "remote", fetch)
+        store = (cache_dir or default_folder()) / "remote"
+        return RemoteSources.load(folder / LOCK_NAME, store, fetch, settings.fetch_redirects)
     except RemoteError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -9,6 +9,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .resolve.sources import REWRITE_TABLE, Rewrite, Rewrites
 
@@ -55,6 +56,7 @@ class Settings:
     source: Path | None = None  # the pyproject.toml the settings came from
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
     rewrites: Rewrites = field(default_factory=Rewrites)  # [[tool.arazzo-gen.sources.rewrite]]
+    fetch_redirects: tuple[str, ...] = ()  # url prefixes a --fetch download may be redirected to
 
 
 class ConfigError(Exception):
@@ -110,7 +112,23 @@ def _read(candidate: Path) -> Settings | None:
         source=candidate,
         rules=_rules(candidate, table),
         rewrites=_rewrites(candidate, table),
+        fetch_redirects=_fetch_redirects(candidate, table),
     )
+
+
+def _fetch_redirects(candidate: Path, table: dict[str, object]) -> tuple[str, ...]:
+    """``fetch-redirects = ["https://host/path/", ...]``: where ``--fetch`` follows a redirect to another host."""
+    raw = table.get("fetch-redirects", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{candidate}: [tool.arazzo-gen] fetch-redirects must be a list of url prefixes")
+    for prefix in raw:
+        parts = urlsplit(prefix) if isinstance(prefix, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"{candidate}: [tool.arazzo-gen] fetch-redirects: {prefix!r} is not an http(s) url prefix such as "
+                "'https://raw.example.org/specs/'"
+            )
+    return tuple(raw)
 
 
 def _rewrites(candidate: Path, table: dict[str, object]) -> Rewrites:
