@@ -142,7 +142,7 @@ def build(
         typer.echo("error: --check never downloads; build with --fetch first, then --check", err=True)
         raise typer.Exit(EXIT_USAGE)
     remote = _remote(specs, settings, cache_dir, fetch)
-    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    diagnostics = _diagnostics(settings, strict)
     notes: list[str] = []
     try:
         out = prepare_output(out_arg, specs, roots=root, force=force, check=check, notes=notes)
@@ -221,7 +221,7 @@ def check(
     started = time.perf_counter()
     settings = _settings(specs, root, None, config)
     remote = _remote(specs, settings, None, False)
-    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    diagnostics = _diagnostics(settings, strict)
     options = PackageOptions(package=settings.package, version=settings.version)
     files = _compile(specs, options, diagnostics, root, Cache(None), output_format, quiet, settings.rewrites, remote)
     errors, warnings = diagnostics.count(Severity.ERROR), diagnostics.count(Severity.WARNING)
@@ -255,6 +255,14 @@ def _settings(specs: Path, root: list[Path] | None, package: str | None, config:
         typer.echo(f"error: --package {package!r} cannot be the generated package's name: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
     return settings
+
+
+def _diagnostics(settings: Settings, strict: bool) -> Diagnostics:
+    """The run's collector, holding the warnings about the configuration itself (unknown keys and rule ids)."""
+    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    for message, loc in settings.unknown:
+        diagnostics.warning("unknown-setting", message, loc)
+    return diagnostics
 
 
 def _remote(specs: Path, settings: Settings, cache_dir: Path | None, fetch: bool) -> RemoteSources:
