@@ -273,9 +273,12 @@ def test_which_redirects_are_followed(original: str, target: str, allowed: tuple
     assert (found is None) if expected is None else (found is not None and expected in found), found
 
 
-def raw_server(head: bytes, body: bytes, delay: float = 0.0) -> tuple[socket.socket, threading.Event]:
+def raw_server(
+    head: bytes, body: bytes, delay: float = 0.0, *, reads_request: bool = True
+) -> tuple[socket.socket, threading.Event]:
     """A server on 127.0.0.1 answering one request with ``head`` + ``body``, one byte each ``delay`` seconds
-    from the first byte of ``body`` (or of ``head`` when ``body`` is empty), then closing the connection."""
+    from the first byte of ``body`` (or of ``head`` when ``body`` is empty), then closing the connection.
+    Without ``reads_request``, it answers at once (a TLS client's hello has no blank line to wait for)."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -283,7 +286,7 @@ def raw_server(head: bytes, body: bytes, delay: float = 0.0) -> tuple[socket.soc
         connection, _ = listener.accept()
         with connection:
             request = b""
-            while b"\r\n\r\n" not in request:
+            while reads_request and b"\r\n\r\n" not in request:
                 request += connection.recv(4096)
             try:
                 if not delay:
@@ -302,12 +305,18 @@ def raw_server(head: bytes, body: bytes, delay: float = 0.0) -> tuple[socket.soc
     return listener, stop
 
 
-@pytest.mark.parametrize("dripped", ["body", "headers"])
+@pytest.mark.parametrize("dripped", ["body", "headers", "tls-handshake"])
 def test_a_download_has_an_overall_deadline(project: Path, monkeypatch: pytest.MonkeyPatch, dripped: str) -> None:
+    """The server sends one byte a second: of the body, of the headers, or (https) of a 16 KB TLS handshake
+    record, so no single read waits long enough for a socket timeout."""
     monkeypatch.setattr(remote, "DEADLINE", 2.0)
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/yaml\r\nContent-Length: 1000\r\n\r\n"
-    listener, stop = raw_server(head, b"x" * 1000 if dripped == "body" else b"", delay=1.0)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}{API_PATH}"
+    if dripped == "tls-handshake":
+        listener, stop = raw_server(b"\x16\x03\x03\x40\x00", b"\x02" * 1000, delay=1.0, reads_request=False)
+    else:
+        listener, stop = raw_server(head, b"x" * 1000 if dripped == "body" else b"", delay=1.0)
+    scheme = "https" if dripped == "tls-handshake" else "http"
+    url = f"{scheme}://127.0.0.1:{listener.getsockname()[1]}{API_PATH}"
     lay_out(project, {WORKFLOW: flow(url)})
     started = time.monotonic()
     try:
