@@ -142,7 +142,7 @@ def build(
         typer.echo("error: --check never downloads; build with --fetch first, then --check", err=True)
         raise typer.Exit(EXIT_USAGE)
     remote = _remote(specs, settings, cache_dir, fetch)
-    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    diagnostics = _diagnostics(settings, strict)
     notes: list[str] = []
     try:
         out = prepare_output(out_arg, specs, roots=root, force=force, check=check, notes=notes)
@@ -221,7 +221,7 @@ def check(
     started = time.perf_counter()
     settings = _settings(specs, root, None, config)
     remote = _remote(specs, settings, None, False)
-    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    diagnostics = _diagnostics(settings, strict)
     options = PackageOptions(package=settings.package, version=settings.version)
     files = _compile(specs, options, diagnostics, root, Cache(None), output_format, quiet, settings.rewrites, remote)
     errors, warnings = diagnostics.count(Severity.ERROR), diagnostics.count(Severity.WARNING)
@@ -257,12 +257,21 @@ def _settings(specs: Path, root: list[Path] | None, package: str | None, config:
     return settings
 
 
+def _diagnostics(settings: Settings, strict: bool) -> Diagnostics:
+    """The run's collector, holding the warnings about the configuration itself (unknown keys and rule ids)."""
+    diagnostics = Diagnostics(strict=strict, rules=settings.rules)
+    for message, loc in settings.unknown:
+        diagnostics.warning("unknown-setting", message, loc)
+    return diagnostics
+
+
 def _remote(specs: Path, settings: Settings, cache_dir: Path | None, fetch: bool) -> RemoteSources:
     """The lock file (next to the configuration, else in the specs root) and the downloaded sources, kept in
     ``remote/`` of the cache folder (also with --no-cache: they are pinned inputs, not a cache of outputs)."""
     folder = settings.source.parent if settings.source is not None else default_root(specs)
     try:
-        return RemoteSources.load(folder / LOCK_NAME, (cache_dir or default_folder()) / "remote", fetch)
+        store = (cache_dir or default_folder()) / "remote"
+        return RemoteSources.load(folder / LOCK_NAME, store, fetch, settings.fetch_redirects)
     except RemoteError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -10,8 +10,10 @@ every problem it can find.  A diagnostic renders like a compiler message::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -61,6 +63,18 @@ def display_path(path: str) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
+
+
+@functools.cache
+def rule_ids() -> frozenset[str]:
+    """Every rule id arazzo-gen reports: the first argument of each ``.error("...")`` and ``.warning("...")``
+    call in its own source (as tests/test_rule_docs.py finds them)."""
+    call = re.compile(r'\.(?:error|warning)\(\s*"([a-z0-9-]+)"')
+    return frozenset(
+        match.group(1)
+        for source in Path(__file__).resolve().parent.rglob("*.py")
+        for match in call.finditer(source.read_text(encoding="utf-8"))
+    )
 
 
 # Rules an API description can repeat thousands of times for one cause (Cloudflare's description: the same

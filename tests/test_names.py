@@ -7,6 +7,7 @@ hazard built with exit 0 and a broken package before names were allocated per sc
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -729,7 +730,8 @@ for request in seen:
 
 
 # -- the package name -------------------------------------------------------------------------------------
-BAD_PACKAGES = ["class", "None", "café", "httpx", "pydantic", "typing", "json", "os", "annotated_types"]
+BAD_PACKAGES = ["class", "None", "café", "httpx", "pydantic", "typing", "json", "os", "annotated_types",
+                "jsonpath_rfc9535", "elementpath", "defusedxml", "email_validator", "ulid", "h11", "dns"]  # fmt: skip
 
 
 @pytest.fixture
@@ -769,6 +771,62 @@ def test_package_name_reasons() -> None:
     assert package_name_problem("a-b") == "it must be ASCII letters, digits and underscores"
     assert package_name_problem("json") == "it shadows the standard library module 'json'"
     assert package_name_problem("httpx") == "it shadows 'httpx', which the generated package imports"
+    assert package_name_problem("elementpath") == "it shadows 'elementpath', which the generated package imports"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILT = [ROOT / "generated", *sorted((ROOT / "tests" / "fixtures" / "golden").glob("*/expected"))]
+
+
+def test_no_module_a_built_package_imports_can_be_its_name() -> None:
+    """Issue 18: ``--package jsonpath_rfc9535`` was accepted, and the package then imported itself in place of
+    the library.  Every top-level module imported by the committed packages (the golden fixtures use jsonpath,
+    xpath and email criteria and formats) is refused."""
+    from generator.config import package_name_problem
+
+    found: set[str] = set()
+    for folder in BUILT:
+        for source in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    assert {"httpx", "pydantic", "jsonpath_rfc9535", "elementpath", "defusedxml"} <= found
+    assert [name for name in sorted(found) if package_name_problem(name) is None] == []
+
+
+def test_no_module_of_a_distribution_a_built_package_requires_can_be_its_name() -> None:
+    """The top-level modules of every distribution the committed packages require, and of theirs (``h11``
+    through httpx and httpcore), as installed here."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    from generator.config import package_name_problem
+
+    modules: dict[str, set[str]] = {}
+    for module, names in importlib.metadata.packages_distributions().items():
+        for name in names:
+            modules.setdefault(re.sub(r"[-_.]+", "-", name).lower(), set()).add(module)
+    pending = [
+        requirement
+        for folder in BUILT
+        for requirement in tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    ]
+    seen: set[str] = set()
+    while pending:
+        requirement = pending.pop()
+        if "extra ==" in requirement:
+            continue
+        name = re.sub(r"[-_.]+", "-", re.split(r"[^A-Za-z0-9._-]", requirement, maxsplit=1)[0]).lower()
+        if name in seen or name not in modules:
+            continue
+        seen.add(name)
+        pending.extend(importlib.metadata.requires(name) or [])
+    assert {"httpx", "httpcore", "h11", "pydantic", "jsonpath-rfc9535", "elementpath", "defusedxml"} <= seen
+    refused = {module: package_name_problem(module) for name in seen for module in modules[name]}
+    assert [module for module, problem in sorted(refused.items()) if problem is None] == []
 
 
 def test_a_content_type_header_parameter_next_to_a_request_body(tmp_path: Path) -> None:

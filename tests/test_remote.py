@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from generator.resolve import remote
 
 from .scripted import Reply, ScriptedServer
-from .test_sources import WORKFLOW, api, config, flow, headlines, lay_out, run
+from .test_sources import REMOTE, WORKFLOW, api, config, flow, headlines, lay_out, run
 
 API_PATH = "/specs/pets.yml"
 
@@ -167,3 +171,190 @@ def test_the_cache_never_replays_a_build_whose_pin_is_gone(project: Path) -> Non
         assert len(server.requests) == 1
     assert result.exit_code == EXIT_ERRORS
     assert "is remote and not pinned in arazzo-gen.lock" in result.stderr
+
+
+# -- redirects, the deadline and the size bound (issue 18, item 3) -------------------------------------------
+def redirect_to(location: str) -> ScriptedServer:
+    return ScriptedServer({("GET", API_PATH): [Reply(302, headers={"Location": location})]})
+
+
+@pytest.mark.parametrize("scheme", ["http", "ftp"])
+def test_a_redirect_to_another_host_or_scheme_is_refused_without_connecting(
+    project: Path, listener: tuple[int, list[object]], scheme: str
+) -> None:
+    port, accepted = listener  # another host: nothing may connect to it
+    with redirect_to(f"{scheme}://127.0.0.1:{port}/pets.yml") as server:
+        url = server.url + API_PATH
+        lay_out(project, {WORKFLOW: flow(url)})
+        result = run("build", "specs", "-o", "out", "--fetch")
+        assert [r.line for r in server.requests] == [f"GET {API_PATH}"]
+    assert accepted == []
+    assert result.exit_code == EXIT_ERRORS
+    target = f"{scheme}://127.0.0.1:{port}/pets.yml"
+    why = (
+        f"which is on another host; to follow it, list a prefix of it in fetch-redirects in [tool.arazzo-gen] "
+        f"(such as 'http://127.0.0.1:{port}/')"
+        if scheme == "http"
+        else "and --fetch follows a redirect only to https (or to http from an http url)"
+    )
+    assert headlines(result.stderr) == [
+        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{url}' could not be downloaded: it redirects "
+         f"to '{target}', {why}; or map its prefix to a local folder with [[tool.arazzo-gen.sources.rewrite]]")
+    ]
+    assert not (project / "arazzo-gen.lock").exists()
+
+
+def test_a_redirect_on_the_same_host_or_to_a_configured_prefix_is_followed(project: Path) -> None:
+    text = api(title="Moved")
+    with ScriptedServer({("GET", "/real/pets.yml"): [Reply(200, text=text)]}) as mirror:
+        with ScriptedServer({
+            ("GET", API_PATH): [Reply(301, headers={"Location": "/moved/pets.yml"})],
+            ("GET", "/moved/pets.yml"): [Reply(307, headers={"Location": mirror.url + "/real/pets.yml"})],
+        }) as server:  # fmt: skip
+            url = server.url + API_PATH
+            lay_out(project, {
+                "pyproject.toml": config() + f'fetch-redirects = ["{mirror.url}/real/"]\n',
+                WORKFLOW: flow(url),
+            })  # fmt: skip
+            result = run("build", "specs", "-o", "out", "--fetch")
+            assert result.exit_code == EXIT_OK, result.stderr
+            assert [r.line for r in server.requests] == [f"GET {API_PATH}", "GET /moved/pets.yml"]
+        assert [r.line for r in mirror.requests] == ["GET /real/pets.yml"]
+    assert lock_of(project)["sources"] == {url: {"sha256": hashlib.sha256(text.encode()).hexdigest()}}
+
+
+def test_a_prefix_in_fetch_redirects_allows_only_what_is_under_it(project: Path) -> None:
+    with ScriptedServer({("GET", "/other/pets.yml"): [Reply(200, text=api())]}) as mirror:
+        with redirect_to(mirror.url + "/other/pets.yml") as server:
+            lay_out(project, {
+                "pyproject.toml": config() + f'fetch-redirects = ["{mirror.url}/real/"]\n',
+                WORKFLOW: flow(server.url + API_PATH),
+            })  # fmt: skip
+            result = run("build", "specs", "-o", "out", "--fetch")
+        assert mirror.requests == []
+    assert result.exit_code == EXIT_ERRORS
+    assert "which is on another host; to follow it, list a prefix of it in fetch-redirects" in result.stderr
+
+
+def test_a_redirect_loop_ends_after_five_hops(project: Path) -> None:
+    with ScriptedServer({("GET", API_PATH): [Reply(302, headers={"Location": API_PATH})]}) as server:
+        url = server.url + API_PATH
+        lay_out(project, {WORKFLOW: flow(url)})
+        result = run("build", "specs", "-o", "out", "--fetch")
+        assert len(server.requests) == 6
+    assert result.exit_code == EXIT_ERRORS
+    assert f"source url '{url}' could not be downloaded: it redirects more than 5 times" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("original", "target", "allowed", "problem"),
+    [
+        ("https://a.example/x.yml", "https://a.example/y.yml", (), None),
+        ("http://a.example/x.yml", "https://a.example/y.yml", (), None),  # an upgrade to https
+        ("http://a.example/x.yml", "http://A.example/y.yml", (), None),
+        ("https://a.example/x.yml", "http://a.example/y.yml", (), "scheme"),  # never down to http
+        ("https://a.example/x.yml", "ftp://a.example/y.yml", (), "scheme"),
+        ("http://a.example/x.yml", "file:///etc/passwd", (), "scheme"),
+        ("https://a.example/x.yml", "https://a.example:8443/y.yml", (), "host"),
+        ("https://a.example/x.yml", "https://b.example/y.yml", (), "host"),
+        ("https://a.example/x.yml", "https://b.example/specs/y.yml", ("https://b.example/specs/",), None),
+        ("https://a.example/x.yml", "https://b.example/specs/y.yml", ("https://b.example",), None),
+        ("https://a.example/x.yml", "https://b.example/other/y.yml", ("https://b.example/specs/",), "host"),
+        ("https://a.example/x.yml", "https://b.example/specs/../y.yml", ("https://b.example/specs/",), "host"),
+        ("https://a.example/x.yml", "https://b.example.evil/y.yml", ("https://b.example",), "host"),
+        ("https://a.example/x.yml", "https://b.example@evil.example/y", ("https://b.example",), "host"),
+        ("https://a.example/x.yml", "https://b.example/specs/y.yml", ("http://b.example/specs/",), "host"),
+        ("https://a.example/x.yml", "http://b.example/specs/y.yml", ("http://b.example/specs/",), "scheme"),
+    ],
+)
+def test_which_redirects_are_followed(original: str, target: str, allowed: tuple[str, ...], problem: str | None) -> None:
+    found = remote.redirect_problem(original, target, allowed)
+    expected = {None: None, "scheme": "only to https", "host": "another host"}[problem]
+    assert (found is None) if expected is None else (found is not None and expected in found), found
+
+
+def raw_server(
+    head: bytes, body: bytes, delay: float = 0.0, *, reads_request: bool = True
+) -> tuple[socket.socket, threading.Event]:
+    """A server on 127.0.0.1 answering one request with ``head`` + ``body``, one byte each ``delay`` seconds
+    from the first byte of ``body`` (or of ``head`` when ``body`` is empty), then closing the connection.
+    Without ``reads_request``, it answers at once (a TLS client's hello has no blank line to wait for)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            request = b""
+            while reads_request and b"\r\n\r\n" not in request:
+                request += connection.recv(4096)
+            try:
+                if not delay:
+                    connection.sendall(head + body)
+                    return
+                if body:
+                    connection.sendall(head)
+                for byte in body or head:
+                    if stop.wait(delay):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, stop
+
+
+@pytest.mark.parametrize("dripped", ["body", "headers", "tls-handshake"])
+def test_a_download_has_an_overall_deadline(project: Path, monkeypatch: pytest.MonkeyPatch, dripped: str) -> None:
+    """The server sends one byte a second: of the body, of the headers, or (https) of a 16 KB TLS handshake
+    record, so no single read waits long enough for a socket timeout."""
+    monkeypatch.setattr(remote, "DEADLINE", 2.0)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/yaml\r\nContent-Length: 1000\r\n\r\n"
+    if dripped == "tls-handshake":
+        listener, stop = raw_server(b"\x16\x03\x03\x40\x00", b"\x02" * 1000, delay=1.0, reads_request=False)
+    else:
+        listener, stop = raw_server(head, b"x" * 1000 if dripped == "body" else b"", delay=1.0)
+    scheme = "https" if dripped == "tls-handshake" else "http"
+    url = f"{scheme}://127.0.0.1:{listener.getsockname()[1]}{API_PATH}"
+    lay_out(project, {WORKFLOW: flow(url)})
+    started = time.monotonic()
+    try:
+        result = run("build", "specs", "-o", "out", "--fetch")
+    finally:
+        stop.set()
+        listener.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < 4.5, elapsed
+    assert result.exit_code == EXIT_ERRORS
+    assert headlines(result.stderr) == [
+        (f"{WORKFLOW}:7:10: error[unresolved-source]: source url '{url}' could not be downloaded within 2 s (the "
+         "deadline of one download, redirects included); or map its prefix to a local folder with "
+         "[[tool.arazzo-gen.sources.rewrite]]")
+    ]
+
+
+@pytest.mark.parametrize("length_given", [True, False])
+def test_a_download_larger_than_the_bound_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch, length_given: bool
+) -> None:
+    monkeypatch.setattr(remote, "MAX_BYTES", 100)
+    length = b"Content-Length: 101\r\n" if length_given else b""
+    listener, stop = raw_server(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + length + b"\r\n", b"x" * 101)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}{API_PATH}"
+    lay_out(project, {WORKFLOW: flow(url)})
+    try:
+        result = run("build", "specs", "-o", "out", "--fetch")
+    finally:
+        stop.set()
+        listener.close()
+    assert result.exit_code == EXIT_ERRORS
+    assert f"source url '{url}' could not be downloaded: it is larger than 100 bytes;" in result.stderr
+
+
+@pytest.mark.parametrize("value", ['"https://raw.example.org/"', '["ftp://mirror.example.org/"]', '["/specs/"]', "[1]"])
+def test_fetch_redirects_must_list_http_url_prefixes(project: Path, value: str) -> None:
+    lay_out(project, {"pyproject.toml": config() + f"fetch-redirects = {value}\n", WORKFLOW: flow(REMOTE)})
+    result = run("check", "specs")
+    assert result.exit_code == EXIT_USAGE
+    assert result.stderr.startswith("error: pyproject.toml:3:1: [tool.arazzo-gen] fetch-redirects")

@@ -15,9 +15,7 @@ import resource
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -289,33 +287,6 @@ def test_the_socket_guard_refuses_non_loopback_hosts(no_network: list[str]) -> N
         sock.connect(("192.0.2.1", 80))
     assert len(no_network) == before + 2
     del no_network[before:]  # the attempts were the point of this test
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[int, list[object]]]:
-    """A TCP listener on 127.0.0.1 that records every connection it accepts."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    accepted: list[object] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            accepted.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], accepted
-    stop.set()
-    thread.join()
-    server.close()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "schemas.example.com"])

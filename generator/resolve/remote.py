@@ -7,23 +7,34 @@ in ``arazzo-gen.lock`` (next to the configuration file, else in the specs root).
 stored copy whose bytes no longer match is ignored.  With ``--fetch``, a url already in the lock is
 downloaded again only when its stored copy is missing, and must still have the pinned digest: content that
 changed is an error until the lock entry is deleted.  Nothing is ever downloaded without ``--fetch``.
+
+A download follows redirects only where :func:`redirect_problem` allows (never connecting elsewhere), ends
+at :data:`DEADLINE` however slowly the server sends, and holds at most :data:`MAX_BYTES`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
+import socket
+import ssl
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 LOCK_NAME = "arazzo-gen.lock"
 MAX_BYTES = 64 * 1024 * 1024
-TIMEOUT = 30.0
+DEADLINE = 30.0  # seconds for one download, redirects included
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -40,9 +51,10 @@ class RemoteSources:
     fetch: bool = False
     pins: dict[str, str] = field(default_factory=dict)  # url -> sha256
     changed: bool = False
+    redirects: tuple[str, ...] = ()  # fetch-redirects: the url prefixes a download may be redirected to
 
     @classmethod
-    def load(cls, lock_path: Path, store: Path, fetch: bool) -> RemoteSources:
+    def load(cls, lock_path: Path, store: Path, fetch: bool, redirects: tuple[str, ...] = ()) -> RemoteSources:
         """Read ``lock_path`` (absent: nothing pinned); a lock that cannot be read is a :class:`RemoteError`."""
         pins: dict[str, str] = {}
         if lock_path.is_file():
@@ -52,7 +64,7 @@ class RemoteSources:
                 pins = {str(url): str(entry["sha256"]) for url, entry in sources.items()}
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
                 raise RemoteError(f"{lock_path}: not a readable {LOCK_NAME} ({error})") from error
-        return cls(lock_path, store, fetch, pins)
+        return cls(lock_path, store, fetch, pins, redirects=redirects)
 
     def _stored(self, digest: str, url: str) -> Path:
         """``<store>/<sha256[:2]>/<sha256>/<file name of the url>``: the name is what the generated package
@@ -83,7 +95,7 @@ class RemoteSources:
             raise RemoteError(
                 f"is remote and not pinned in {self.lock_path.name}; build with --fetch to download and pin it"
             )
-        data = download(url)
+        data = download(url, self.redirects)
         digest = hashlib.sha256(data).hexdigest()
         if pinned is not None and digest != pinned:
             raise RemoteError(
@@ -113,8 +125,8 @@ class RemoteSources:
         os.replace(temporary, path)
 
     def key(self) -> list[object]:
-        """What the build cache key holds: downloading allowed, and every pin."""
-        return [self.fetch, sorted(self.pins.items())]
+        """What the build cache key holds: downloading allowed, the redirects allowed, and every pin."""
+        return [self.fetch, list(self.redirects), sorted(self.pins.items())]
 
 
 def file_name(url: str) -> str:
@@ -124,24 +136,184 @@ def file_name(url: str) -> str:
     return safe or "openapi"
 
 
-def download(url: str) -> bytes:
-    """GET ``url`` (http or https only, at most :data:`MAX_BYTES`); a :class:`RemoteError` says why not."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise RemoteError(f"cannot be downloaded: only http and https are fetched, not '{parts.scheme}:'")
-    handlers: list[urllib.request.BaseHandler] = []
-    if parts.hostname in _LOOPBACK:
+def download(url: str, redirects: Sequence[str] = ()) -> bytes:
+    """GET ``url`` (http or https only): at most :data:`MAX_BYTES`, within :data:`DEADLINE` seconds in all,
+    following at most :data:`MAX_REDIRECTS` redirects that :func:`redirect_problem` allows (``redirects``: the
+    url prefixes configured in ``fetch-redirects``); a :class:`RemoteError` says why not."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise RemoteError(f"cannot be downloaded: only http and https are fetched, not '{urlsplit(url).scheme}:'")
+    watch = _Watch(DEADLINE)
+    try:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            data, target = _get(current, watch)
+            if target is None:
+                return data
+            problem = redirect_problem(url, target, redirects)
+            if problem is not None:
+                raise RemoteError(f"could not be downloaded: it redirects to '{target}', {problem}")
+            current = target
+        raise RemoteError(f"could not be downloaded: it redirects more than {MAX_REDIRECTS} times")
+    finally:
+        watch.close()
+
+
+def redirect_problem(original: str, target: str, allowed: Sequence[str]) -> str | None:
+    """Why ``--fetch`` does not follow a redirect of ``original`` to ``target``, or ``None`` when it does.
+
+    Followed: to https, or to http when ``original`` is http (never down from https, never to another
+    scheme); and only to the host (and port) of ``original`` or under one of the ``allowed`` url prefixes
+    (``fetch-redirects``: same scheme, host and port, and a path that starts with the prefix's path)."""
+    start, to = urlsplit(original), urlsplit(target)
+    if to.scheme != "https" and not (to.scheme == "http" and start.scheme == "http"):
+        return "and --fetch follows a redirect only to https (or to http from an http url)"
+    if _origin(to) == _origin(start) or any(_under(to, urlsplit(prefix)) for prefix in allowed):
+        return None
+    example = f"{to.scheme}://{to.netloc.rpartition('@')[2]}/"
+    return (
+        "which is on another host; to follow it, list a prefix of it in fetch-redirects in [tool.arazzo-gen] "
+        f"(such as '{example}')"
+    )
+
+
+def _origin(parts: SplitResult) -> tuple[str | None, int | None]:
+    return parts.hostname, parts.port
+
+
+def _under(target: SplitResult, prefix: SplitResult) -> bool:
+    """Whether ``target`` lies under the url prefix ``prefix`` (a path with ``.``/``..`` segments never does)."""
+    if (target.scheme, *_origin(target)) != (prefix.scheme, *_origin(prefix)):
+        return False
+    if any(segment in (".", "..") for segment in unquote(target.path).split("/")):
+        return False
+    return target.path.startswith(prefix.path or "/")
+
+
+def _get(url: str, watch: _Watch) -> tuple[bytes, str | None]:
+    """One GET of ``url``: (its body, ``None``), or (``b""``, the url it redirects to)."""
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirects(), *_watched_handlers(watch)]
+    if urlsplit(url).hostname in _LOOPBACK:
         handlers.append(urllib.request.ProxyHandler({}))  # never send a loopback request through a proxy
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"Accept": "application/json, application/yaml, */*"})
     try:
-        with opener.open(request, timeout=TIMEOUT) as response:
-            data: bytes = response.read(MAX_BYTES + 1)
+        with opener.open(request, timeout=watch.remaining()) as response:
+            return _read(response, watch), None
     except urllib.error.HTTPError as error:
+        location = error.headers.get("Location") if error.code in _REDIRECTS else None
+        error.close()
+        if location:
+            return b"", urljoin(url, location.strip())
         raise RemoteError(f"could not be downloaded: HTTP {error.code}") from error
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        watch.check()
         reason = getattr(error, "reason", error)
         raise RemoteError(f"could not be downloaded: {reason}") from error
-    if len(data) > MAX_BYTES:
-        raise RemoteError(f"could not be downloaded: it is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    return data
+
+
+def _read(response: http.client.HTTPResponse, watch: _Watch) -> bytes:
+    """The body, at most :data:`MAX_BYTES` of it, read before the deadline."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > MAX_BYTES:
+        raise RemoteError(f"could not be downloaded: it is larger than {_size(MAX_BYTES)}")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read(65536):
+        watch.check()
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise RemoteError(f"could not be downloaded: it is larger than {_size(MAX_BYTES)}")
+        chunks.append(chunk)
+    watch.check()  # a connection shut down at the deadline reads as the end of the body
+    return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed by urllib: :func:`download` judges each one before any connection."""
+
+    def http_error_302(self, *args: object, **kwargs: object) -> None:
+        return None
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+class _Watch:
+    """The deadline of one download: when it passes, every connection the download opened is shut down,
+    which ends a read blocked on it however slowly the server sends (the socket timeout bounds each wait only).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def check(self) -> None:
+        """A :class:`RemoteError` once the deadline has passed."""
+        if self.expired or time.monotonic() >= self.end:
+            raise RemoteError(
+                f"could not be downloaded within {self.seconds:g} s (the deadline of one download, redirects "
+                "included)"
+            )
+
+    def remaining(self) -> float:
+        self.check()
+        return self.end - time.monotonic()
+
+    def track(self, connection: socket.socket) -> None:
+        """Shut ``connection`` down at the deadline (through a duplicate: TLS wrapping detaches the original)."""
+        duplicate = connection.dup()
+        with self._lock:
+            self._sockets.append(duplicate)
+            if self.expired:
+                _shut(duplicate)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._sockets:
+                _shut(connection)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for connection in self._sockets:
+                connection.close()
+            self._sockets.clear()
+
+
+def _shut(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the other end
+
+
+def _watched_handlers(watch: _Watch) -> list[urllib.request.BaseHandler]:
+    """http and https handlers whose connections ``watch`` shuts down at the deadline."""
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            watch.track(self.sock)
+
+    class TLSConnection(http.client.HTTPSConnection, Connection):
+        """``HTTPSConnection.connect`` calls ``Connection.connect``: the TCP socket is tracked before TLS."""
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Connection, req)
+
+    class Secure(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(TLSConnection, req, context=ssl.create_default_context())
+
+    return [Plain(), Secure()]
