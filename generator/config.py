@@ -11,10 +11,10 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .diagnostics import Loc, remember_source, rule_ids
 from .emit.dependencies import imported_modules
+from .resolve.remote import valid_prefix
 from .resolve.sources import REWRITE_TABLE, Rewrite, Rewrites
 
 DEFAULT_PACKAGE = "arazzo_client"
@@ -92,7 +92,8 @@ def _read(candidate: Path) -> Settings | None:
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{candidate}: cannot read [tool.arazzo-gen]: {error}") from error
-    table = data.get("tool", {}).get("arazzo-gen")
+    tool = data.get("tool", {})
+    table = tool.get("arazzo-gen") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -191,8 +192,7 @@ def _fetch_redirects(candidate: Path, text: str, table: dict[str, object]) -> tu
     if not isinstance(raw, list):
         raise ConfigError(f"{where}: [tool.arazzo-gen] fetch-redirects must be a list of url prefixes")
     for prefix in raw:
-        parts = urlsplit(prefix) if isinstance(prefix, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if not isinstance(prefix, str) or not valid_prefix(prefix):
             raise ConfigError(
                 f"{where}: [tool.arazzo-gen] fetch-redirects: {prefix!r} is not an http(s) url prefix such as "
                 "'https://raw.example.org/specs/'"

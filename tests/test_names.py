@@ -864,3 +864,44 @@ for request in seen:
     )
     assert printed.splitlines() == ["PUT /obj application/octet-stream b'x'", "PUT /obj text/plain b'x'"]
     mypy_strict(out)
+
+
+def test_the_recorded_closure_holds_every_module_the_metadata_closure_finds() -> None:
+    """``RECORDED_CLOSURE`` is what refuses names where httpx or email-validator is not installed next to
+    arazzo-gen; when a requirement gains a dependency, this names it."""
+    import sys
+
+    from generator.emit import dependencies
+
+    dependencies.imported_modules.cache_clear()
+    try:
+        computed = dependencies.imported_modules()
+    finally:
+        dependencies.imported_modules.cache_clear()
+    recorded = dependencies.RECORDED_CLOSURE | dependencies.OPTIONAL_MODULES | set(sys.stdlib_module_names)
+    # distribution names counted as modules too (``dnspython`` installs ``dns``, ``python-ulid`` ``ulid``)
+    assert computed - recorded - {"dnspython", "python_ulid"} == set()
+
+
+@pytest.mark.parametrize(
+    "name", ["httpcore", "h11", "anyio", "certifi", "idna", "sniffio", "dns", "brotli", "zstandard", "h2", "trio"]
+)
+def test_modules_of_requirements_are_refused_where_they_are_not_installed(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A plain ``pip install arazzo-gen`` has neither httpx nor email-validator: their modules are still
+    refused (the review of the first version accepted these seven names there)."""
+    import importlib.metadata
+
+    from generator.config import package_name_problem
+    from generator.emit import dependencies
+
+    def absent(distribution: str) -> importlib.metadata.Distribution:
+        raise importlib.metadata.PackageNotFoundError(distribution)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", absent)
+    dependencies.imported_modules.cache_clear()
+    try:
+        assert package_name_problem(name) == f"it shadows '{name}', which the generated package imports"
+    finally:
+        dependencies.imported_modules.cache_clear()

@@ -265,12 +265,64 @@ def test_a_redirect_loop_ends_after_five_hops(project: Path) -> None:
         ("https://a.example/x.yml", "https://b.example@evil.example/y", ("https://b.example",), "host"),
         ("https://a.example/x.yml", "https://b.example/specs/y.yml", ("http://b.example/specs/",), "host"),
         ("https://a.example/x.yml", "http://b.example/specs/y.yml", ("http://b.example/specs/",), "scheme"),
+        # review findings: default ports are the same origin; a prefix ends at a segment boundary; a path a
+        # server may normalise out of the prefix ('\\', ';') never matches; a bad port is a problem, not a crash
+        ("https://a.example/x.yml", "https://a.example:443/y.yml", (), None),
+        ("http://a.example/x.yml", "http://a.example:80/y.yml", (), None),
+        ("https://a.example/x.yml", "https://b.example/specsX/y.yml", ("https://b.example/specs",), "host"),
+        ("https://a.example/x.yml", "https://b.example/specs/y.yml", ("https://b.example/specs",), None),
+        ("https://a.example/x.yml", "https://b.example/specs/..%5cy.yml", ("https://b.example/specs/",), "host"),
+        ("https://a.example/x.yml", "https://b.example/specs/..;/y.yml", ("https://b.example/specs/",), "host"),
+        ("https://a.example/x.yml", "https://b.example:443/specs/y.yml", ("https://b.example/specs/",), None),
+        ("https://a.example/x.yml", "https://a.example:abc/y.yml", (), "invalid"),
+        ("https://a.example/x.yml", "https://a.example:99999/y.yml", (), "invalid"),
+        ("https://a.example/x.yml", "https://b.example/y.yml", ("https://b.example:99999/",), "host"),
     ],
 )
 def test_which_redirects_are_followed(original: str, target: str, allowed: tuple[str, ...], problem: str | None) -> None:
     found = remote.redirect_problem(original, target, allowed)
-    expected = {None: None, "scheme": "only to https", "host": "another host"}[problem]
+    expected = {None: None, "scheme": "only to https", "host": "another host", "invalid": "not a valid url"}[problem]
     assert (found is None) if expected is None else (found is not None and expected in found), found
+
+
+def test_the_scheme_is_judged_against_the_previous_hop() -> None:
+    """From an http url, a chain that went up to https never comes down to http again."""
+    assert remote.redirect_problem("http://a.example/x", "http://a.example/z", (), previous="https://a.example/y")
+
+
+@pytest.mark.parametrize("location", ["https://HOST:abc/", "https://HOST:99999/", "http://[::1"])
+def test_a_malformed_location_is_an_error_not_a_crash(project: Path, location: str) -> None:
+    with redirect_to(location.replace("HOST", "127.0.0.1")) as server:
+        url = server.url + API_PATH
+        lay_out(project, {WORKFLOW: flow(url)})
+        result = run("build", "specs", "-o", "out", "--fetch")
+    assert result.exit_code == EXIT_ERRORS, result.stderr
+    assert f"source url '{url}' could not be downloaded: it redirects to " in result.stderr
+    assert "which is not a valid url" in result.stderr
+
+
+def test_the_deadline_covers_connecting_to_every_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name with four addresses that all hang in connect: the whole download still ends at the deadline."""
+    monkeypatch.setattr(remote, "DEADLINE", 1.0)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(8):  # fill the backlog so that further connects hang
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    address = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: [address] * 4)
+    started = time.monotonic()
+    try:
+        with pytest.raises(remote.RemoteError, match="within 1 s"):
+            remote.download(f"http://hanging.test:{port}/x.yml")
+    finally:
+        listener.close()
+        for filler in fillers:
+            filler.close()
+    assert time.monotonic() - started < 2.0
 
 
 def raw_server(
@@ -352,7 +404,11 @@ def test_a_download_larger_than_the_bound_is_refused(
     assert f"source url '{url}' could not be downloaded: it is larger than 100 bytes;" in result.stderr
 
 
-@pytest.mark.parametrize("value", ['"https://raw.example.org/"', '["ftp://mirror.example.org/"]', '["/specs/"]', "[1]"])
+@pytest.mark.parametrize(
+    "value",
+    ['"https://raw.example.org/"', '["ftp://mirror.example.org/"]', '["/specs/"]', "[1]", '["https://[x/"]',
+     '["https://a.example:99999/"]', '["https://a.example:abc/"]'],
+)  # fmt: skip
 def test_fetch_redirects_must_list_http_url_prefixes(project: Path, value: str) -> None:
     lay_out(project, {"pyproject.toml": config() + f"fetch-redirects = {value}\n", WORKFLOW: flow(REMOTE)})
     result = run("check", "specs")

@@ -30,6 +30,20 @@ MODEL_DEPENDENCIES = {
 # The modules a models module may import without a requirement of its own (pydantic brings typing_extensions).
 MODEL_MODULES = ("pydantic", "typing_extensions")
 
+# The modules the requirements import, as the closure over their metadata finds them where they are all installed
+# (tests/test_names.py checks that it still does); counted also where some are not installed next to
+# arazzo-gen (httpx and email-validator are not its own requirements), so that a name is refused everywhere.
+RECORDED_CLOSURE = frozenset({
+    "annotated_types", "anyio", "certifi", "defusedxml", "dns", "elementpath", "email_validator", "exceptiongroup",
+    "h11", "httpcore", "httpx", "idna", "iregexp_check", "jsonpath_rfc9535", "pydantic", "pydantic_core", "regex",
+    "sniffio", "typing_extensions", "typing_inspection", "ulid",
+})  # fmt: skip
+# What the requirements import when it is installed (httpx's decoders, HTTP/2 and SOCKS transports, anyio's
+# trio backend): optional dependencies, which their metadata does not tell apart from test and docs extras.
+OPTIONAL_MODULES = frozenset({
+    "brotli", "brotlicffi", "zstandard", "h2", "hpack", "hyperframe", "socksio", "trio", "outcome", "uvloop",
+})  # fmt: skip
+
 _IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 _EXTRA = re.compile(r";.*\bextra\s*==")
@@ -52,14 +66,14 @@ def imported_modules() -> frozenset[str]:
     """Every top-level module a generated package may import, directly or through its requirements.
 
     The standard library; the absolute imports written in the templates; the modules a models module may
-    import; and the top-level modules of every distribution :func:`requirements` names and, transitively, of
+    import; :data:`RECORDED_CLOSURE` and :data:`OPTIONAL_MODULES`; and the top-level modules of every distribution :func:`requirements` names and, transitively, of
     the distributions those require, as installed next to arazzo-gen (one that is not installed counts by
     its name, ``email-validator`` as ``email_validator``).
     """
     found = set(sys.stdlib_module_names)
     for template in templates_dir().glob("*.j2"):
         found.update(_IMPORT.findall(template.read_text(encoding="utf-8")))
-    found.update(MODEL_MODULES)
+    found.update(MODEL_MODULES, RECORDED_CLOSURE, OPTIONAL_MODULES)
     found.update(name.split(".")[0] for name in MODEL_DEPENDENCIES)
     pending = requirements()
     seen: set[str] = set()

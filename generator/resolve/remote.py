@@ -28,6 +28,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 LOCK_NAME = "arazzo-gen.lock"
@@ -149,7 +150,7 @@ def download(url: str, redirects: Sequence[str] = ()) -> bytes:
             data, target = _get(current, watch)
             if target is None:
                 return data
-            problem = redirect_problem(url, target, redirects)
+            problem = redirect_problem(url, target, redirects, previous=current)
             if problem is not None:
                 raise RemoteError(f"could not be downloaded: it redirects to '{target}', {problem}")
             current = target
@@ -158,16 +159,25 @@ def download(url: str, redirects: Sequence[str] = ()) -> bytes:
         watch.close()
 
 
-def redirect_problem(original: str, target: str, allowed: Sequence[str]) -> str | None:
+def redirect_problem(original: str, target: str, allowed: Sequence[str], previous: str | None = None) -> str | None:
     """Why ``--fetch`` does not follow a redirect of ``original`` to ``target``, or ``None`` when it does.
 
-    Followed: to https, or to http when ``original`` is http (never down from https, never to another
-    scheme); and only to the host (and port) of ``original`` or under one of the ``allowed`` url prefixes
-    (``fetch-redirects``: same scheme, host and port, and a path that starts with the prefix's path)."""
-    start, to = urlsplit(original), urlsplit(target)
-    if to.scheme != "https" and not (to.scheme == "http" and start.scheme == "http"):
+    Followed: to https, or to http when ``original`` and the ``previous`` hop (the url that answered with the
+    redirect, ``original`` by default) are http (never down from https, never to another scheme); and only to
+    the host (and port, the scheme's default when none is written) of ``original`` or under one of the
+    ``allowed`` url prefixes (``fetch-redirects``: same scheme, host and port, and a path that continues the
+    prefix's path at a segment boundary, without ``.``/``..`` segments, ``\\`` or ``;``)."""
+    start, before = urlsplit(original), urlsplit(previous or original)
+    try:
+        to = urlsplit(target)
+    except ValueError:
+        return "which is not a valid url"
+    if to.scheme != "https" and not (to.scheme == "http" and start.scheme == before.scheme == "http"):
         return "and --fetch follows a redirect only to https (or to http from an http url)"
-    if _origin(to) == _origin(start) or any(_under(to, urlsplit(prefix)) for prefix in allowed):
+    origin = _origin(to)
+    if origin is None:
+        return "which is not a valid url"
+    if _same_host(origin, _origin(start)) or any(_under(to, urlsplit(prefix)) for prefix in allowed):
         return None
     example = f"{to.scheme}://{to.netloc.rpartition('@')[2]}/"
     return (
@@ -176,17 +186,49 @@ def redirect_problem(original: str, target: str, allowed: Sequence[str]) -> str 
     )
 
 
-def _origin(parts: SplitResult) -> tuple[str | None, int | None]:
-    return parts.hostname, parts.port
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port when none is written; ``None`` when the url has no
+    host or a port that is not a number from 0 to 65535."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS.get(parts.scheme, 0)
+
+
+def _same_host(target: tuple[str, str, int], start: tuple[str, str, int] | None) -> bool:
+    """The same host and port; or the same host, from http on its default port up to https on its own."""
+    if start is None or target[1] != start[1]:
+        return False
+    upgrade = start[0] == "http" and start[2] == 80 and target[0] == "https" and target[2] == 443
+    return target[2] == start[2] or upgrade
+
+
+def valid_prefix(prefix: str) -> bool:
+    """Whether ``prefix`` can be a ``fetch-redirects`` entry: an http(s) url with a host and a valid port."""
+    try:
+        parts = urlsplit(prefix)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and _origin(parts) is not None
 
 
 def _under(target: SplitResult, prefix: SplitResult) -> bool:
-    """Whether ``target`` lies under the url prefix ``prefix`` (a path with ``.``/``..`` segments never does)."""
-    if (target.scheme, *_origin(target)) != (prefix.scheme, *_origin(prefix)):
+    """Whether ``target`` lies under the url prefix ``prefix``: the same origin, and a path that is the
+    prefix's path or continues it after a ``/``; a path with ``.``/``..`` segments, ``\\`` or ``;`` (which
+    some servers normalise into another folder) never does."""
+    if _origin(prefix) is None or _origin(target) != _origin(prefix):
         return False
-    if any(segment in (".", "..") for segment in unquote(target.path).split("/")):
+    path = unquote(target.path)
+    if "\\" in path or ";" in path or any(segment in (".", "..") for segment in path.split("/")):
         return False
-    return target.path.startswith(prefix.path or "/")
+    base = prefix.path or "/"
+    return target.path == base or target.path.startswith(base if base.endswith("/") else base + "/")
 
 
 def _get(url: str, watch: _Watch) -> tuple[bytes, str | None]:
@@ -203,7 +245,10 @@ def _get(url: str, watch: _Watch) -> tuple[bytes, str | None]:
         location = error.headers.get("Location") if error.code in _REDIRECTS else None
         error.close()
         if location:
-            return b"", urljoin(url, location.strip())
+            try:
+                return b"", urljoin(url, location.strip())
+            except ValueError:
+                return b"", location.strip()  # judged (and refused) as not a valid url
         raise RemoteError(f"could not be downloaded: HTTP {error.code}") from error
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         watch.check()
@@ -301,12 +346,13 @@ def _watched_handlers(watch: _Watch) -> list[urllib.request.BaseHandler]:
     """http and https handlers whose connections ``watch`` shuts down at the deadline."""
 
     class Connection(http.client.HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            watch.track(self.sock)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = lambda address, *_: _connect(address, watch)
 
     class TLSConnection(http.client.HTTPSConnection, Connection):
-        """``HTTPSConnection.connect`` calls ``Connection.connect``: the TCP socket is tracked before TLS."""
+        """``HTTPSConnection.connect`` connects through ``Connection._create_connection``: the TCP socket is
+        tracked before TLS (and before a proxy's CONNECT)."""
 
     class Plain(urllib.request.HTTPHandler):
         def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
@@ -317,3 +363,25 @@ def _watched_handlers(watch: _Watch) -> list[urllib.request.BaseHandler]:
             return self.do_open(TLSConnection, req, context=ssl.create_default_context())
 
     return [Plain(), Secure()]
+
+
+def _connect(address: tuple[str, int], watch: _Watch) -> socket.socket:
+    """A TCP connection to ``address``, trying each of its addresses with what is left of the deadline (so a
+    name with many addresses that all hang cannot multiply it), tracked by ``watch`` at once."""
+    host, port = address
+    failure: OSError | None = None
+    for family, kind, protocol, _, target in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        connection = socket.socket(family, kind, protocol)
+        try:
+            connection.settimeout(watch.remaining())
+            connection.connect(target)
+        except OSError as error:
+            connection.close()
+            failure = error
+            continue
+        except BaseException:
+            connection.close()
+            raise
+        watch.track(connection)
+        return connection
+    raise failure or OSError(f"no address for {host}")
