@@ -66,8 +66,8 @@ def format_tree(files: dict[str, str], cache: Cache | None = None) -> dict[str, 
         if name.endswith(".py"):
             rules = _MODELS_FIX_RULES if name.endswith("/models.py") else _FIX_RULES
             key = key_of("format", ruff is not None, rules, text) if cache is not None else ""
-            done = cache.load("format", key) if cache is not None else None
-            if isinstance(done, str):
+            done = cache.load("format", key, _text) if cache is not None else None
+            if done is not None:
                 text = done
             else:
                 if ruff is not None:
@@ -77,6 +77,10 @@ def format_tree(files: dict[str, str], cache: Cache | None = None) -> dict[str, 
                     cache.store("format", key, text)
         formatted[name] = text
     return formatted
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def format_python(ruff: list[str] | None, name: str, text: str) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..cache import read_regular
+
 LOCK_NAME = "arazzo-gen.lock"
 MAX_BYTES = 64 * 1024 * 1024
 TIMEOUT = 30.0
@@ -62,7 +64,7 @@ class RemoteSources:
     def _intact(self, digest: str, url: str) -> Path | None:
         path = self._stored(digest, url)
         try:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_BYTES)  # never a FIFO or device: it lives in the cache folder
         except OSError:
             return None
         return path if hashlib.sha256(data).hexdigest() == digest else None
