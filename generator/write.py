@@ -233,7 +233,7 @@ def prepare_output(
                 "choose a folder of its own, e.g. -o generated/"
             )
     if check:
-        interrupted = _saved_trees(_leftovers(out)[0]) if not out.exists() else []
+        interrupted = _saved_trees(_leftovers(out)["dead"]) if not out.exists() else []
         if interrupted and notes is not None:
             notes.append(
                 f"an interrupted build left {shown} at {_shown(interrupted[0] / 'old')}; the next build restores it"
@@ -458,16 +458,18 @@ def recover_output(out: Path, notes: list[str] | None = None) -> Path | None:
 
     Returns the folder OUT was restored from, if it was; folders only named like leftovers are noted.
     """
-    proven, unproven = _leftovers(out)
+    found = _leftovers(out)
     restored = None
-    saved = _saved_trees(proven)
+    saved = _saved_trees(found["dead"])
     if not out.exists() and saved:
         restored = saved[0]
         _rename(restored / "old", out)
-    for leftover in proven:
+    for leftover in found["dead"]:
         _remove_tree(leftover)
+    for leftover in found["empty"]:
+        _remove_empty(leftover)
     if notes is not None:
-        notes.extend(_unproven_note(out, folder) for folder in unproven)
+        notes.extend(_unproven_note(out, folder) for folder in found["foreign"])
     return restored
 
 
@@ -478,58 +480,64 @@ def _unproven_note(out: Path, folder: Path) -> str:
     )
 
 
-def _leftovers(out: Path) -> tuple[list[Path], list[Path]]:
-    """The folders beside ``out`` with a leftover's exact name: (proven dead builds of ``out``, the others).
-
-    A folder a live build is using is in neither list.
-    """
+def _leftovers(out: Path) -> dict[str, list[Path]]:
+    """The folders beside ``out`` with a leftover's exact name, by :func:`_leftover_verdict`."""
     pattern = re.compile(rf"\.{re.escape(out.name)}{re.escape(_LEFTOVER)}staging-([0-9a-f]{{{2 * _TOKEN_BYTES}}})")
-    proven: list[Path] = []
-    unproven: list[Path] = []
+    found: dict[str, list[Path]] = {"dead": [], "empty": [], "live": [], "foreign": []}
     try:
         names = sorted(os.listdir(out.parent))
     except OSError:
-        return [], []
+        return found
     for name in names:
         match = pattern.fullmatch(name)
-        if match is None:
-            continue
-        verdict = _leftover_verdict(out, out.parent / name, match.group(1))
-        if verdict is not None:
-            (proven if verdict else unproven).append(out.parent / name)
-    return proven, unproven
+        if match is not None:
+            found[_leftover_verdict(out, out.parent / name, match.group(1))].append(out.parent / name)
+    return found
 
 
-def _leftover_verdict(out: Path, folder: Path, token: str) -> bool | None:
-    """``True``: a dead build of ``out`` made ``folder``; ``False``: unproven; ``None``: a live build's."""
+def _leftover_verdict(out: Path, folder: Path, token: str) -> str:
+    """``dead``: a dead build of ``out`` made ``folder`` (its marker proves it); ``empty``: a build killed before
+    writing its marker did; ``live``: a running build holds its marker; ``foreign``: unproven, the user's."""
     try:
         info = os.lstat(folder)
-    except OSError:
-        return None  # gone meanwhile
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-        return False
-    try:
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return "foreign"
         marker = os.open(folder / LEFTOVER_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
-        return not any(folder.iterdir())  # killed between mkdir and the marker: an empty folder
+        return "empty" if _is_empty(folder) else "foreign"
     except OSError:
-        return False
+        return "foreign"
     try:
         held = os.fstat(marker)
         if not stat.S_ISREG(held.st_mode) or held.st_uid != os.geteuid() or held.st_size > 4096:
-            return False
+            return "foreign"
         try:
             fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return None  # a live build holds it
+            return "live"
         if held.st_size == 0:  # killed between creating the marker and writing it
-            return os.listdir(folder) == [LEFTOVER_MARKER]
-        try:
-            return json.loads(os.read(marker, 4097)) == _marker(out, token)
-        except ValueError:
-            return False
+            return "empty" if _is_empty(folder, LEFTOVER_MARKER) else "foreign"
+        return "dead" if json.loads(os.read(marker, 4097)) == _marker(out, token) else "foreign"
+    except (OSError, ValueError):
+        return "foreign"
     finally:
         os.close(marker)
+
+
+def _is_empty(folder: Path, *allowed: str) -> bool:
+    try:
+        return all(name in allowed for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove an empty leftover (with its empty marker): ``rmdir`` refuses if anything appeared meanwhile."""
+    try:
+        (folder / LEFTOVER_MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _saved_trees(proven: list[Path]) -> list[Path]:

@@ -173,6 +173,29 @@ def test_a_format_entry_written_by_another_user_cannot_inject_code(attack: Attac
     attack.assert_clean_build()
 
 
+def test_an_entry_writable_by_other_users_is_ignored(attack: Attack) -> None:
+    init = f"{PACKAGE}/__init__.py"
+    with_files(attack, lambda files: files.__setitem__(init, files[init] + INJECTED))
+    (key,) = attack.keys("build")
+    (attack.folder / "build" / key[:2] / key).chmod(0o666)
+    attack.assert_clean_build()
+
+
+@pytest.mark.parametrize("bound", ["MAX_ENTRY", "MAX_VALUE"])
+def test_an_entry_larger_than_the_bounds_is_a_miss(attack: Attack, monkeypatch: pytest.MonkeyPatch, bound: str) -> None:
+    import generator.cache
+
+    (key,) = attack.keys("build")
+    entry = attack.folder / "build" / key[:2] / key
+    assert attack.raw("build", key) is not None
+    # the file itself, or the JSON it inflates to (a zip bomb), one byte over the bound
+    limit = entry.stat().st_size - 1 if bound == "MAX_ENTRY" else len(json.dumps(["build", key, attack.raw("build", key)])) // 2
+    monkeypatch.setattr(generator.cache, bound, limit)
+    assert attack.raw("build", key) is None and not entry.exists()  # a miss, and removed
+    shutil.copyfile(attack.primed.cache / "build" / key[:2] / key, entry)
+    attack.assert_clean_build()
+
+
 def test_an_entry_moved_to_another_key_is_a_miss(attack: Attack) -> None:
     shutil.rmtree(attack.folder / "build")
     first, second = attack.keys("format")[:2]
@@ -220,14 +243,17 @@ def _build_in_a_child(attack: Attack) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=attack.work, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
-@pytest.mark.parametrize("kind", ["build", "models"])
-def test_a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang(attack: Attack, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "special"), [("build", "fifo"), ("models", "fifo"), ("build", "/dev/zero")])
+def test_a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang(attack: Attack, kind: str, special: str) -> None:
     if kind != "build":
         shutil.rmtree(attack.folder / "build")
     for key in attack.keys(kind):
         entry = attack.folder / kind / key[:2] / key
         entry.unlink()
-        os.mkfifo(entry)
+        if special == "fifo":
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to(special)  # endless if read
     result = _build_in_a_child(attack)
     assert result.returncode == EXIT_OK, result.stderr
     assert snapshot(attack.out) == attack.primed.clean
@@ -336,3 +362,7 @@ def test_a_cache_folder_writable_by_other_users_is_warned_about(attack: Attack) 
     attack.folder.chmod(0o700)
     (attack.folder / "format").chmod(stat.S_IRWXU | stat.S_IRWXG)  # group-writable inside: checked per entry
     assert "warning: the build cache folder" not in attack.build()[1]
+    if os.geteuid() == 0:  # a parent that belongs to another user can replace the whole folder
+        os.chown(attack.base, 65534, 65534)
+        code, stderr = attack.build()
+        assert f"({attack.base} belongs to another user)" in stderr, stderr
