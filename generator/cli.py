@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .cache import Cache, default_folder
+from .cache import Cache, default_folder, others_can_write
 from .config import ConfigError, PackageOptions, Settings, load_settings, package_name_problem
 from .diagnostics import (
     Diagnostics,
@@ -86,7 +86,10 @@ def build(
         ),
     ],
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 if OUT differs from a fresh build.")
+        bool,
+        typer.Option(
+            "--check", help="Write nothing to OUT; exit 1 if OUT differs from a fresh build (never read from the cache)."
+        ),
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     package: Annotated[
@@ -106,7 +109,7 @@ def build(
         Path | None,
         typer.Option(
             "--cache-dir",
-            help="Build cache folder (default $ARAZZO_GEN_CACHE_DIR, else ~/.cache/arazzo-gen). Never changes the output.",
+            help="Build cache folder (default $ARAZZO_GEN_CACHE_DIR, else ~/.cache/arazzo-gen); keep it private.",
             metavar="DIR",
         ),
     ] = None,
@@ -158,8 +161,8 @@ def build(
         specs_label=_specs_label(specs, settings.source),
     )
     left = LeftOut() if keep_going else None
-    files = _compile(specs, options, diagnostics, root, Cache(None if no_cache else (cache_dir or default_folder())),
-                     output_format, quiet, settings.rewrites, remote, left)  # fmt: skip
+    cache = _cache(None if no_cache else (cache_dir or default_folder()), check)
+    files = _compile(specs, options, diagnostics, root, cache, output_format, quiet, settings.rewrites, remote, left)
     errors = diagnostics.count(Severity.ERROR)
     warnings = diagnostics.count(Severity.WARNING)
     if files is None:
@@ -263,6 +266,24 @@ def _diagnostics(settings: Settings, strict: bool) -> Diagnostics:
     for message, loc in settings.unknown:
         diagnostics.warning("unknown-setting", message, loc)
     return diagnostics
+
+
+def _cache(folder: Path | None, check: bool) -> Cache:
+    """The build cache in ``folder`` (``None``: off), with a warning when other users can write it.
+
+    ``--check`` stores results but never reads them: it compares OUT with what the compiler produces now,
+    so a cache entry (right or forged) can never make it say "up to date".
+    """
+    exposed = others_can_write(folder) if folder is not None else None
+    if exposed is not None:
+        where, how = exposed
+        typer.echo(
+            f"warning: the build cache folder {folder} is writable by other users ({where} {how}); arazzo-gen "
+            f"ignores entries it did not write itself, but make the folder private (chmod go-w {where}) or choose "
+            "another with --cache-dir",
+            err=True,
+        )
+    return Cache(folder, read=not check)
 
 
 def _remote(specs: Path, settings: Settings, cache_dir: Path | None, fetch: bool) -> RemoteSources:

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import functools
 import json
 import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .cache import Cache, key_of
 
@@ -64,8 +66,8 @@ def format_tree(files: dict[str, str], cache: Cache | None = None) -> dict[str, 
         if name.endswith(".py"):
             rules = _MODELS_FIX_RULES if name.endswith("/models.py") else _FIX_RULES
             key = key_of("format", ruff is not None, rules, text) if cache is not None else ""
-            done = cache.load("format", key) if cache is not None else None
-            if isinstance(done, str):
+            done = cache.load("format", key, _text) if cache is not None else None
+            if done is not None:
                 text = done
             else:
                 if ruff is not None:
@@ -75,6 +77,10 @@ def format_tree(files: dict[str, str], cache: Cache | None = None) -> dict[str, 
                     cache.store("format", key, text)
         formatted[name] = text
     return formatted
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def format_python(ruff: list[str] | None, name: str, text: str) -> str:
@@ -139,7 +145,7 @@ MANIFEST = ".arazzo-gen-manifest.json"
 # Caches that tools create inside a generated package; regenerable, so a rebuild drops them and --check
 # ignores them.  Anything else arazzo-gen did not write is the user's.
 _DISPOSABLE = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-_LEFTOVER = ".arazzo-gen-"  # .OUT.arazzo-gen-staging-XXXX / .OUT.arazzo-gen-old-XXXX beside OUT
+_LEFTOVER = ".arazzo-gen-"  # .OUT.arazzo-gen-staging-<16 hex> beside OUT (see LEFTOVER_MARKER)
 
 
 class OutputRefused(Exception):
@@ -155,6 +161,26 @@ def with_manifest(files: dict[str, str]) -> dict[str, str]:
         "files": listed,
     }
     return {**files, MANIFEST: json.dumps(manifest, indent=2) + "\n"}
+
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
+MAX_NAME = 1024
+
+
+def unsafe_name(name: object) -> str | None:
+    """Why ``name`` cannot be a file of a generated tree, or ``None``: it must be a relative posix path of
+    plain segments (letters, digits, ``_``, ``.``, ``-``; no ``..``, ``/`` first, backslash, NUL or control
+    character), at most :data:`MAX_NAME` characters, neither the manifest nor in a regenerable cache."""
+    if not isinstance(name, str):
+        return "it is not a string"
+    if not name or len(name) > MAX_NAME:
+        return "it is empty or too long"
+    parts = name.split("/")
+    if not all(_SEGMENT.fullmatch(part) for part in parts):  # a segment never starts with "."
+        return "it is not a plain relative path inside the output folder"
+    if name == MANIFEST or _is_disposable(Path(name)):
+        return "arazzo-gen never writes it"
+    return None
 
 
 # -- which folders may be written ---------------------------------------------------------------------------
@@ -207,13 +233,18 @@ def prepare_output(
                 "choose a folder of its own, e.g. -o generated/"
             )
     if check:
-        interrupted = _saved_trees(out) if not out.exists() else []
+        interrupted = _saved_trees(_leftovers(out)["dead"]) if not out.exists() else []
         if interrupted and notes is not None:
-            notes.append(f"an interrupted build left {shown} at {_shown(interrupted[0])}; the next build restores it")
+            notes.append(
+                f"an interrupted build left {shown} at {_shown(interrupted[0] / 'old')}; the next build restores it"
+            )
         return out
-    restored = recover_output(out)
-    if restored is not None and notes is not None:
-        notes.append(f"restored {shown} from an interrupted build ({_shown(restored)})")
+    found: list[str] = []
+    restored = recover_output(out, found)
+    if notes is not None:
+        if restored is not None:
+            notes.append(f"restored {shown} from an interrupted build ({_shown(restored / 'old')})")
+        notes.extend(found)
     check_owned(out, shown, force=force)
     return out
 
@@ -336,82 +367,183 @@ def write_tree(out: Path, files: dict[str, str], *, force: bool = False) -> None
     """Write ``files`` (and the manifest) into a staging folder beside ``out``, then swap it into place.
 
     Until the swap nothing under ``out`` changes, so a failure leaves it exactly as it was.  ``out`` must
-    already have passed :func:`prepare_output`; ownership is checked again here, just before the swap.
+    already have passed :func:`prepare_output`; ownership is checked again here, just before the swap.  Every
+    name must be a plain relative path (:func:`unsafe_name`): whatever its origin, nothing is written outside
+    ``out``.
     """
     out = Path(os.path.abspath(out))
+    for name in files:
+        problem = unsafe_name(name)
+        if problem is not None:
+            raise OutputRefused(f"refusing to write {name!r} into {out}: {problem} (a bug of arazzo-gen: please report it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     recover_output(out)
     check_owned(out, str(out), force=force)
-    staging = _leftover_path(out, "staging")
-    staging.mkdir()  # mode 0o777 less the umask, like any folder the user makes (mkdtemp's 0o700 is not)
-    try:
+    with _Leftover(out) as leftover:
+        new = leftover.folder / "new"
+        new.mkdir()  # mode 0o777 less the umask, like any folder the user makes (mkdtemp's 0o700 is not)
         for name, text in with_manifest(files).items():
-            target = staging / name
+            target = new / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
         if not out.exists():
-            _rename(staging, out)
+            _rename(new, out)
             return
         try:
-            _exchange(staging, out)  # atomic: OUT is the old tree, then the new one, never missing
+            _exchange(new, out)  # atomic: OUT is the old tree, then the new one, never missing
         except OSError as error:
             if error.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
                 raise
-            _swap_by_renames(staging, out)
-            return
-        _remove_tree(staging)  # now holds the old tree
-    finally:
-        if staging.exists():
-            _remove_tree(staging)
+            _swap_by_renames(leftover.folder, out)
 
 
-def _swap_by_renames(staging: Path, out: Path) -> None:
-    """Two renames: OUT aside, staging in.  Killed between them, :func:`recover_output` restores OUT."""
-    old = _leftover_path(out, "old")
+def _swap_by_renames(folder: Path, out: Path) -> None:
+    """Two renames: OUT into the marked ``folder`` as ``old``, ``folder/new`` in.  Killed between them,
+    :func:`recover_output` restores OUT from ``old``."""
+    old = folder / "old"
     _rename(out, old)
     try:
-        _rename(staging, out)
+        _rename(folder / "new", out)
     except BaseException:
         _rename(old, out)
         raise
-    _remove_tree(old)
 
 
-def recover_output(out: Path) -> Path | None:
-    """Repair what an interrupted build left beside ``out``: restore a missing OUT, remove leftovers.
+# Leftovers.  Each build works in one folder beside OUT, ``.OUT.arazzo-gen-staging-<16 hex>``, created with
+# mode 0700 and holding first of all a marker (:data:`LEFTOVER_MARKER`: OUT's real path and the folder's
+# token), then ``new/`` (the tree being written) and, during a two-rename swap, ``old/`` (OUT set aside).  The
+# build holds an exclusive ``flock`` on the marker until it ends.  The next build touches a folder beside OUT
+# only when it proves the folder is a dead build's of this OUT: our exact name, a real folder owned by the
+# user, a marker naming this OUT and this token, and no live build holding the lock.  Only then is OUT
+# restored from its ``old/`` or the folder deleted.  A build killed between ``mkdir`` and writing its marker
+# leaves an empty folder (or one holding an empty marker): that alone, with our exact name, is removed too.
+# Any other folder, whatever its name, is the user's: left alone (one with our exact name gets a note).
+LEFTOVER_MARKER = ".arazzo-gen-leftover.json"
+_TOKEN_BYTES = 8
 
-    Returns the folder OUT was restored from, if it was.
+
+class _Leftover:
+    """The marked working folder of one :func:`write_tree` (removed on exit, whatever happened)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.token = secrets.token_hex(_TOKEN_BYTES)
+        self.folder = out.parent / f".{out.name}{_LEFTOVER}staging-{self.token}"
+        self.lock = -1
+
+    def __enter__(self) -> Self:
+        self.folder.mkdir(mode=0o700)
+        try:
+            self.lock = os.open(self.folder / LEFTOVER_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            fcntl.flock(self.lock, fcntl.LOCK_EX)
+            os.write(self.lock, json.dumps(_marker(self.out, self.token)).encode())
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        _remove_tree(self.folder)
+        if self.lock >= 0:
+            os.close(self.lock)
+
+
+def _marker(out: Path, token: str) -> dict[str, str]:
+    """What a leftover's marker holds: OUT's identity (its real path) and the folder's token."""
+    return {"generator": "arazzo-gen", "out": str(Path(os.path.realpath(out.parent)) / out.name), "token": token}
+
+
+def recover_output(out: Path, notes: list[str] | None = None) -> Path | None:
+    """Repair what an interrupted build of ``out`` left beside it: restore a missing OUT, remove its leftovers.
+
+    Returns the folder OUT was restored from, if it was; folders only named like leftovers are noted.
     """
+    found = _leftovers(out)
     restored = None
-    if not out.exists():
-        saved = _saved_trees(out)
-        if saved:
-            restored = saved[0]
-            _rename(restored, out)
-    for leftover in _leftovers(out):
+    saved = _saved_trees(found["dead"])
+    if not out.exists() and saved:
+        restored = saved[0]
+        _rename(restored / "old", out)
+    for leftover in found["dead"]:
         _remove_tree(leftover)
+    for leftover in found["empty"]:
+        _remove_empty(leftover)
+    if notes is not None:
+        notes.extend(_unproven_note(out, folder) for folder in found["foreign"])
     return restored
 
 
-def _leftovers(out: Path) -> list[Path]:
-    prefix = f".{out.name}{_LEFTOVER}"
-    if not out.parent.is_dir():
-        return []
-    return sorted(
-        p for p in out.parent.iterdir()
-        if p.name.startswith(prefix) and p.name[len(prefix):].split("-")[0] in ("staging", "old")
-        and p.is_dir() and not p.is_symlink()
-    )  # fmt: skip
+def _unproven_note(out: Path, folder: Path) -> str:
+    return (
+        f"left {_shown(folder)} alone: it is named like a leftover of an interrupted build of {_shown(out)} but "
+        f"does not carry its marker ({LEFTOVER_MARKER}); delete it yourself if it is not yours"
+    )
 
 
-def _saved_trees(out: Path) -> list[Path]:
-    """Old trees set aside by an interrupted two-rename swap, newest first."""
-    saved = [p for p in _leftovers(out) if p.name.startswith(f".{out.name}{_LEFTOVER}old-")]
+def _leftovers(out: Path) -> dict[str, list[Path]]:
+    """The folders beside ``out`` with a leftover's exact name, by :func:`_leftover_verdict`."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}{re.escape(_LEFTOVER)}staging-([0-9a-f]{{{2 * _TOKEN_BYTES}}})")
+    found: dict[str, list[Path]] = {"dead": [], "empty": [], "live": [], "foreign": []}
+    try:
+        names = sorted(os.listdir(out.parent))
+    except OSError:
+        return found
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is not None:
+            found[_leftover_verdict(out, out.parent / name, match.group(1))].append(out.parent / name)
+    return found
+
+
+def _leftover_verdict(out: Path, folder: Path, token: str) -> str:
+    """``dead``: a dead build of ``out`` made ``folder`` (its marker proves it); ``empty``: a build killed before
+    writing its marker did; ``live``: a running build holds its marker; ``foreign``: unproven, the user's."""
+    try:
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return "foreign"
+        marker = os.open(folder / LEFTOVER_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return "empty" if _is_empty(folder) else "foreign"
+    except OSError:
+        return "foreign"
+    try:
+        held = os.fstat(marker)
+        if not stat.S_ISREG(held.st_mode) or held.st_uid != os.geteuid() or held.st_size > 4096:
+            return "foreign"
+        try:
+            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return "live"
+        if held.st_size == 0:  # killed between creating the marker and writing it
+            return "empty" if _is_empty(folder, LEFTOVER_MARKER) else "foreign"
+        return "dead" if json.loads(os.read(marker, 4097)) == _marker(out, token) else "foreign"
+    except (OSError, ValueError):
+        return "foreign"
+    finally:
+        os.close(marker)
+
+
+def _is_empty(folder: Path, *allowed: str) -> bool:
+    try:
+        return all(name in allowed for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove an empty leftover (with its empty marker): ``rmdir`` refuses if anything appeared meanwhile."""
+    try:
+        (folder / LEFTOVER_MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _saved_trees(proven: list[Path]) -> list[Path]:
+    """The proven leftovers holding OUT set aside by an interrupted two-rename swap, newest first."""
+    saved = [p for p in proven if (p / "old").is_dir() and not (p / "old").is_symlink()]
     return sorted(saved, key=lambda p: p.stat().st_mtime_ns, reverse=True)
-
-
-def _leftover_path(out: Path, kind: str) -> Path:
-    return out.parent / f".{out.name}{_LEFTOVER}{kind}-{secrets.token_hex(4)}"
 
 
 def _rename(source: Path, target: Path) -> None:

@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from generator import write
 from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
-from generator.write import MANIFEST
+from generator.write import LEFTOVER_MARKER, MANIFEST
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bad" / "dangling_ref"
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,6 +342,15 @@ _KILLER = textwrap.dedent(
 )
 
 
+def kill_during_swap(out: Path, mode: str, step: str) -> None:
+    """Run :func:`write_tree` on ``out`` in a child process SIGKILLed at ``step`` (see ``_KILLER``)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLER, step, mode, str(out)], env=env, capture_output=True, text=True, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
 @pytest.mark.parametrize(
     ("mode", "step"),
     [
@@ -358,18 +368,15 @@ def test_sigkill_during_the_swap_never_loses_out_and_the_next_build_recovers(
     assert run("build", "specs", "-o", "out")[0] == EXIT_OK
     out = project / "out"
     old = snapshot(out)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLER, step, mode, str(out)], env=env, capture_output=True, text=True, check=False
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    kill_during_swap(out, mode, step)
     # OUT is either the old tree, the new tree, or (fallback rename killed mid-way) missing with the old tree
-    # restorable beside it; the next build restores it, cleans every leftover and builds
+    # restorable beside it, in the build's marked folder; the next build restores it, cleans every leftover
+    # and builds
     if out.exists():
         assert snapshot(out) == old or set(snapshot(out)) == {"pkg/__init__.py", MANIFEST}
     else:
         saved = [p for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-")]
-        assert any(snapshot(p) == old for p in saved)
+        assert any(snapshot(p / "old") == old and (p / LEFTOVER_MARKER).is_file() for p in saved)
     code, stderr = run("build", "specs", "-o", "out")
     assert code == EXIT_OK, stderr
     assert snapshot(out) == old
@@ -380,25 +387,99 @@ def test_a_missing_out_is_restored_from_an_interrupted_swap(project: Path) -> No
     assert run("build", "specs", "-o", "out")[0] == EXIT_OK
     out = project / "out"
     old = snapshot(out)
-    out.rename(project / ".out.arazzo-gen-old-abc123")
-    (project / ".out.arazzo-gen-staging-def456" / "pkg").mkdir(parents=True)
+    kill_during_swap(out, "fallback", "rename-after")  # OUT set aside, the new tree not yet in
+    (saved,) = [p.name for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-staging-")]
+    assert not out.exists()
     # --check writes nothing, so it only says where the tree is
     code, stderr = run("build", "specs", "-o", "out", "--check")
     assert code == EXIT_ERRORS
-    assert "an interrupted build left out at .out.arazzo-gen-old-abc123" in stderr
+    assert f"an interrupted build left out at {saved}/old" in stderr
     assert not out.exists()
     code, stderr = run("build", "specs", "-o", "out")
     assert code == EXIT_OK, stderr
-    assert "restored out from an interrupted build (.out.arazzo-gen-old-abc123)" in stderr
+    assert f"restored out from an interrupted build ({saved}/old)" in stderr
     assert snapshot(out) == old
     assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
 
 
-def test_leftover_staging_folders_are_cleaned_by_the_next_build(project: Path) -> None:
+def test_leftovers_of_killed_builds_are_cleaned_by_the_next_build(project: Path) -> None:
     assert run("build", "specs", "-o", "out")[0] == EXIT_OK
-    for name in (".out.arazzo-gen-staging-aaaa", ".out.arazzo-gen-old-bbbb"):
-        (project / name / "x").mkdir(parents=True)
+    kill_during_swap(project / "out", "exchange", "exchange-after")  # its folder holds the old tree
+    (project / ".out.arazzo-gen-staging-00000000000000aa").mkdir()  # killed between mkdir and the marker
+    (project / ".out.arazzo-gen-staging-00000000000000bb").mkdir()  # killed before writing the marker
+    (project / ".out.arazzo-gen-staging-00000000000000bb" / LEFTOVER_MARKER).touch()
     (project / ".out.something-else").mkdir()  # not ours: left alone
+    (project / ".out.arazzo-gen-staging-00000000000000cc").mkdir()  # our name, content, no marker: the user's
+    (project / ".out.arazzo-gen-staging-00000000000000cc" / "mine.txt").write_text("mine\n", encoding="utf-8")
+    leftovers = [p for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-staging-")]
+    assert len(leftovers) == 4
     code, stderr = run("build", "specs", "-o", "out")
     assert code == EXIT_OK, stderr
-    assert sorted(p.name for p in project.iterdir()) == [".git", ".out.something-else", "notes.txt", "out", "specs"]
+    assert "note: left .out.arazzo-gen-staging-00000000000000cc alone: it is named like a leftover" in stderr
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".git", ".out.arazzo-gen-staging-00000000000000cc", ".out.something-else", "notes.txt", "out", "specs"
+    ]  # fmt: skip
+
+
+# -- folders beside OUT that only look like leftovers (issue 18) --------------------------------------------
+def _user_lookalikes(project: Path) -> dict[str, dict[str, bytes]]:
+    """Folders of the user's beside OUT (``gen``) named like an interrupted build's leftovers: the old loose
+    patterns, our exact pattern without a marker, and one whose marker names another folder."""
+    made = {
+        ".gen.arazzo-gen-old-notes": {"gen/notes.txt": b"the user's notes\n"},
+        ".gen.arazzo-gen-staging-mine": {"draft.txt": b"a draft\n"},
+        ".gen.arazzo-gen-old-x": {"x.txt": b"x\n"},
+        ".gen.arazzo-gen-old-0123456789abcdef": {"old/keep.txt": b"keep\n"},
+        ".gen.arazzo-gen-staging-fedcba9876543210": {
+            ".arazzo-gen-leftover.json": json.dumps(
+                {"generator": "arazzo-gen", "out": str(project.parent / "elsewhere" / "gen"), "token": "fedcba9876543210"}
+            ).encode(),
+            "old/pkg/__init__.py": b"ELSEWHERE = 1\n",
+        },
+        ".gen.arazzo-gen-staging-1111111111111111": {  # this OUT's marker, copied under another token
+            ".arazzo-gen-leftover.json": json.dumps(
+                {"generator": "arazzo-gen", "out": str(project.resolve() / "gen"), "token": "2222222222222222"}
+            ).encode(),
+            "old/pkg/__init__.py": b"COPIED = 1\n",
+        },
+    }
+    for folder, files in made.items():
+        for name, data in files.items():
+            (project / folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (project / folder / name).write_bytes(data)
+    return {folder: snapshot(project / folder) for folder in made}
+
+
+@pytest.mark.parametrize("out_exists", [False, True])
+def test_folders_that_only_look_like_leftovers_are_never_moved_or_deleted(project: Path, out_exists: bool) -> None:
+    if out_exists:
+        assert run("build", "specs", "-o", "gen")[0] == EXIT_OK
+    before = _user_lookalikes(project)
+    code, stderr = run("build", "specs", "-o", "gen", "--check")
+    assert code == EXIT_ERRORS if not out_exists else code == EXIT_OK, stderr
+    assert "interrupted build" not in stderr
+    code, stderr = run("build", "specs", "-o", "gen")
+    assert code == EXIT_OK, stderr
+    assert "restored" not in stderr
+    assert {folder: snapshot(project / folder) for folder in before} == before
+    built = snapshot(project / "gen")
+    assert MANIFEST in built and not any(name.endswith(".txt") for name in built)
+    assert run("build", "specs", "-o", "gen", "--check")[0] == EXIT_OK
+
+
+def test_the_folder_of_a_live_build_is_left_alone(project: Path) -> None:
+    out = project / "out"
+    with write._Leftover(out) as live:
+        (live.folder / "new").mkdir()
+        assert write.recover_output(out) is None
+        assert (live.folder / "new").is_dir()  # a concurrent build's recovery does not touch it
+    assert not live.folder.exists()
+
+
+@pytest.mark.parametrize("name", ["../x", "../../x", "{root}/x", "pkg/../../x", "pkg\\..\\..\\x", ".arazzo-gen-manifest.json"])
+def test_write_tree_never_writes_a_name_that_leaves_out(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "a" / "out"
+    name = name.format(root=tmp_path)
+    with pytest.raises(write.OutputRefused, match="refusing to write"):
+        write.write_tree(out, {"pkg/__init__.py": "", name: "ESCAPED = 1\n"})
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even OUT's parent

@@ -106,14 +106,36 @@ class ModelIndex:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ModelIndex:
+    def from_json(cls, data: Any) -> ModelIndex:
+        """The index :meth:`to_json` gave; ValueError or TypeError for anything else (it comes from the build
+        cache: every name must be an identifier, every annotation must parse, every value must have its type)."""
+        if not isinstance(data, dict):
+            raise TypeError("not an index")
         classes = {}
         for name, (kind, bases, fields, members) in data.items():
-            info = ClassInfo(name, kind, list(bases))
-            info.fields = {key: FieldInfo(attr, text, required) for key, (attr, text, required) in fields.items()}
-            info.members = {attr: value for attr, value in members}
+            if kind not in ("model", "root", "enum") or not isinstance(fields, dict) or not isinstance(members, list):
+                raise ValueError(f"class {name!r}")
+            info = ClassInfo(_identifier(name), kind, [_identifier(base) for base in bases])
+            for key, (attr, text, required) in fields.items():
+                if not isinstance(key, str) or not isinstance(text, str) or not isinstance(required, bool):
+                    raise TypeError(f"field {key!r}")
+                info.fields[key] = FieldInfo(_identifier(attr), text, required)
+                try:
+                    _ = info.fields[key].annotation  # parsed now, not when a later stage reads it
+                except (SyntaxError, RecursionError, MemoryError) as error:
+                    raise ValueError(f"annotation {text!r}") from error
+            for attr, value in members:
+                if not isinstance(value, str | int | float):
+                    raise TypeError(f"member {attr!r}")
+                info.members[_identifier(attr)] = value
             classes[name] = info
         return cls(classes)
+
+
+def _identifier(name: Any) -> str:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"not an identifier: {name!r}")
+    return name
 
 
 def generate_models(
@@ -139,11 +161,9 @@ def generate_models(
     document_text = json.dumps(document, sort_keys=False)
     aliases = ascii_field_names(api.schemas)
     key = key_of("models", document_text, aliases, header)
-    cached = cache.load("models", key) if cache is not None else None
+    cached = cache.load("models", key, _cached) if cache is not None else None
     if cached is not None:
-        output, messages = cached["output"], cached["warnings"]
-        rejected = {pattern: (engine, reason) for pattern, engine, reason in cached["rejected"]}
-        index, requirements = ModelIndex.from_json(cached["index"]), set(cached["requirements"])
+        output, messages, rejected, index, requirements = cached
     else:
         try:
             output, messages = _generate(document_text, aliases, header)
@@ -165,6 +185,27 @@ def generate_models(
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
     report_unsupported_patterns(rejected, api, diagnostics)
     return output, index, requirements
+
+
+def _cached(value: Any) -> tuple[str, list[str], dict[str, tuple[str, str]], ModelIndex, set[str]] | None:
+    """A "models" cache entry, every field checked (see :meth:`Cache.load`): the output and warnings are text,
+    the rejected patterns rows of three strings, the index well formed (:meth:`ModelIndex.from_json`), and
+    the requirements only those a models module can need."""
+    if not isinstance(value, dict) or value.keys() != {"output", "warnings", "rejected", "index", "requirements"}:
+        return None
+    output, messages, rows, requirements = value["output"], value["warnings"], value["rejected"], value["requirements"]
+    if not (isinstance(output, str) and _strings(messages) and isinstance(rows, list) and _strings(requirements)):
+        return None
+    if not all(isinstance(row, list) and len(row) == 3 and _strings(row) for row in rows):
+        return None
+    if not set(requirements) <= set(_MODEL_DEPENDENCIES.values()):
+        return None
+    rejected = {pattern: (engine, reason) for pattern, engine, reason in rows}
+    return output, messages, rejected, ModelIndex.from_json(value["index"]), set(requirements)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 _SCHEMA_PATH = re.compile(r"^Error at schema path '#/components/schemas/([^'/]+)[^']*': ")

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
+from ..cache import read_regular
+
 LOCK_NAME = "arazzo-gen.lock"
 MAX_BYTES = 64 * 1024 * 1024
 DEADLINE = 30.0  # seconds for one download, redirects included
@@ -75,7 +77,7 @@ class RemoteSources:
     def _intact(self, digest: str, url: str) -> Path | None:
         path = self._stored(digest, url)
         try:
-            data = path.read_bytes()
+            data = read_regular(path, MAX_BYTES)  # never a FIFO or device: it lives in the cache folder
         except OSError:
             return None
         return path if hashlib.sha256(data).hexdigest() == digest else None
