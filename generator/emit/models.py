@@ -198,7 +198,7 @@ def _cached(value: Any) -> tuple[str, list[str], dict[str, tuple[str, str]], Mod
         return None
     if not all(isinstance(row, list) and len(row) == 3 and _strings(row) for row in rows):
         return None
-    if not set(requirements) <= set(_MODEL_DEPENDENCIES.values()):
+    if not set(requirements) <= set(MODEL_DEPENDENCIES.values()):
         return None
     rejected = {pattern: (engine, reason) for pattern, engine, reason in rows}
     return output, messages, rejected, ModelIndex.from_json(value["index"]), set(requirements)
