@@ -152,7 +152,7 @@ def generate_models(
             return text, ModelIndex({}), set()
         # Everything below depends only on datamodel-code-generator's output, so it is cached with it.
         output, rejected = drop_unsupported_patterns(escape_source(output))
-        output = safe_enum_members(drop_mismatched_root_defaults(output))
+        output = order_classes(safe_enum_members(drop_mismatched_root_defaults(output)))
         index, requirements = index_models(output), model_dependencies(output)
         if cache is not None:
             rows = [[pattern, engine, reason] for pattern, (engine, reason) in rejected.items()]
@@ -560,6 +560,136 @@ def drop_mismatched_root_defaults(source: str) -> str:
         tail = lines[end_line - 1][end_col:]
         lines[start_line - 1 : end_line] = [head + tail]
     return "".join(lines)
+
+
+def order_classes(source: str) -> str:
+    """Put every class after the classes it refers to (a stable depth-first order: a module already in that
+    order is returned unchanged), and keep a ``model_rebuild()`` call only for a class that still needs one.
+
+    pydantic builds a class's validator when the class is created.  A field whose class is complete reuses
+    that class's validator; a field whose class is not yet complete (it is defined later) makes pydantic build
+    that class inline, and its fields' classes inline in turn, one Python call stack deep per level.
+    datamodel-code-generator orders classes leaves first for a bounded number of passes only, then by name:
+    a chain of 1,500 object schemas left ~1,000 classes by name, and creating one of them recursed through
+    the rest (``RecursionError`` at import).  In this order only a reference cycle leaves a class incomplete
+    at creation; those classes, and the classes that refer to them, keep their ``model_rebuild()``.
+    """
+    tree = parse_models(source)
+    body = tree.body
+    first = next((i for i, node in enumerate(body) if isinstance(node, ast.ClassDef)), None)
+    if first is None:
+        return source
+    last = max(i for i, node in enumerate(body) if isinstance(node, ast.ClassDef))
+    if not all(isinstance(node, ast.ClassDef) for node in body[first : last + 1]):
+        return source  # something else between the classes: leave the order alone
+    nodes = {node.name: node for node in body[first : last + 1] if isinstance(node, ast.ClassDef)}
+    refers: dict[str, list[str]] = {
+        name: list(dict.fromkeys(sub.id for sub in ast.walk(node) if isinstance(sub, ast.Name) and sub.id in nodes))
+        for name, node in nodes.items()
+    }
+    order = _depth_first(list(nodes), refers)
+    position = {name: index for index, name in enumerate(order)}
+    incomplete: set[str] = set()
+    for name in order:  # incomplete: it refers forward (or to itself) or to an incomplete class
+        if any(position[other] >= position[name] or other in incomplete for other in refers[name]):
+            incomplete.add(name)
+    dropped = [
+        node
+        for node in body[last + 1 :]
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "model_rebuild"
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id in nodes
+        and node.value.func.value.id not in incomplete
+    ]
+    if order == list(nodes) and not dropped:
+        return source
+    lines = source.splitlines(keepends=True)
+
+    def start(node: ast.stmt) -> int:
+        decorators = node.decorator_list if isinstance(node, ast.ClassDef) else []
+        return min([node.lineno, *(d.lineno for d in decorators)])
+
+    def text(node: ast.stmt) -> str:
+        assert node.end_lineno is not None
+        return "".join(lines[start(node) - 1 : node.end_lineno]).rstrip("\n") + "\n"
+
+    head = "".join(lines[: start(body[first]) - 1])
+    tail = [text(node) for node in body[last + 1 :] if node not in dropped]
+    return head + "\n\n".join(text(nodes[name]) for name in order) + ("\n\n" + "".join(tail) if tail else "")
+
+
+def _depth_first(names: list[str], refers: dict[str, list[str]]) -> list[str]:
+    """``names`` with each one after the names it refers to: the classes of a reference cycle (a strongly
+    connected component) stay together in their order, each cycle and class after what it refers to,
+    otherwise in the order given (so an ordered list is returned unchanged).  Iterative: chains may be long."""
+    component = _components(names, refers)
+    members: dict[int, list[str]] = {}
+    for name in names:
+        members.setdefault(component[name], []).append(name)
+    after = {key: list(dict.fromkeys(
+        component[other] for name in group for other in refers[name] if component[other] != key
+    )) for key, group in members.items()}  # fmt: skip
+    order: list[str] = []
+    seen: set[int] = set()
+    for root in dict.fromkeys(component[name] for name in names):
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(after[root]))]
+        while stack:
+            key, pending = stack[-1]
+            for other in pending:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append((other, iter(after[other])))
+                    break
+            else:
+                stack.pop()
+                order.extend(members[key])
+    return order
+
+
+def _components(names: list[str], refers: dict[str, list[str]]) -> dict[str, int]:
+    """The strongly connected component of each name (Tarjan's algorithm, with an explicit stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    component: dict[str, int] = {}
+    open_names: list[str] = []
+    on_stack: set[str] = set()
+    for root in names:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        open_names.append(root)
+        on_stack.add(root)
+        stack = [(root, iter(refers[root]))]
+        while stack:
+            name, pending = stack[-1]
+            for other in pending:
+                if other not in index:
+                    index[other] = low[other] = len(index)
+                    open_names.append(other)
+                    on_stack.add(other)
+                    stack.append((other, iter(refers[other])))
+                    break
+                if other in on_stack:
+                    low[name] = min(low[name], index[other])
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[name])
+                if low[name] == index[name]:
+                    while True:
+                        member = open_names.pop()
+                        on_stack.discard(member)
+                        component[member] = index[name]
+                        if member == name:
+                            break
+    return component
 
 
 @functools.lru_cache(maxsize=2)
