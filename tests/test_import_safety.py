@@ -36,7 +36,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import EXIT_OK, app
-from generator.emit.models import model_dependencies, order_classes, pattern_error
+from generator.emit.models import model_dependencies, nested_builds, order_classes, pattern_error
 from generator.emit.text import escape_source, py_str, toml_str
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import_safety"
@@ -531,16 +531,21 @@ def test_escape_source_keeps_every_literal_value(source: str) -> None:
 CHAIN = 1500  # object schemas, each with a property $ref-ing the next
 
 
-def chain_documents(specs: Path, length: int) -> None:
-    """An API whose response is ``A0``, an object whose ``next`` property is an ``A1``, ... up to ``A<length>``."""
+def chain_documents(specs: Path, length: int, *, cycle: bool = False) -> None:
+    """An API whose response is ``A0``, an object whose ``next`` property is an ``A1``, ... up to ``A<length>``
+    (``cycle``: up to ``A<length - 1>``, whose ``next`` is an ``A0``)."""
     schemas: dict[str, Any] = {
         f"A{index}": {
             "type": "object",
-            "properties": {"name": {"type": "string"}, "next": {"$ref": f"#/components/schemas/A{index + 1}"}},
+            "properties": {
+                "name": {"type": "string"},
+                "next": {"$ref": f"#/components/schemas/A{(index + 1) % length if cycle else index + 1}"},
+            },
         }
         for index in range(length)
     }
-    schemas[f"A{length}"] = {"type": "object", "properties": {"id": {"type": "string"}}}
+    if not cycle:
+        schemas[f"A{length}"] = {"type": "object", "properties": {"id": {"type": "string"}}}
     ok = {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A0"}}}}
     api = {
         "openapi": "3.0.3",
@@ -613,3 +618,31 @@ def test_classes_follow_the_classes_they_refer_to(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stderr[-3000:]
     assert checked.stdout.split() == ["1", "[]"]
+
+
+def test_a_reference_cycle_too_deep_to_import_is_a_located_error(tmp_path: Path) -> None:
+    """1,500 object schemas in one reference cycle: no order lets pydantic complete one class without building
+    the whole cycle inline (``RecursionError`` at import), so the build stops at the schema where it starts."""
+    chain_documents(tmp_path / "specs", CHAIN, cycle=True)
+    result = build(tmp_path)
+    assert result.exit_code == 1
+    text = (tmp_path / "specs" / "openapi" / "chain.json").read_text().splitlines()
+    line = next(number for number, row in enumerate(text, start=1) if row.startswith('   "A999": {'))
+    assert headlines(result.stderr) == [
+        (f"specs/openapi/chain.json:{line}:4: error[model-cycle-too-deep]: the schemas 'A999' -> 'A1000' -> "
+        "'A1001' -> 'A1002' -> ... of Chain refer to one another in a cycle that pydantic builds 1500 classes "
+        "deep, one inside the next, when the models are imported; from 140 that always exceeds Python's default "
+        "recursion limit: the package could not be imported")
+    ]
+
+
+def test_nested_builds_follow_what_pydantic_builds_inline() -> None:
+    """A cycle nests as deep as it is long, at the class created last; a chain in order does not nest; a class
+    that refers to a complete cycle reuses it."""
+    cycle = "".join(f"class C{i}(BaseModel):\n    next: C{(i + 1) % 5} | None = None\n\n\n" for i in range(5))
+    chain = "".join(f"class D{i}(BaseModel):\n    next: D{i - 1} | None = None\n\n\n" for i in range(1, 5))
+    rebuilds = "".join(f"C{i}.model_rebuild()\n" for i in range(5))
+    head = "class D0(BaseModel):\n    x: int\n\n\n"
+    user = "class E(BaseModel):\n    c: C2\n\n\n"
+    assert nested_builds(head + chain + cycle + user + rebuilds) == ["C4", "C0", "C1", "C2", "C3"]
+    assert nested_builds(head + chain) == ["D0"]
