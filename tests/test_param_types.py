@@ -382,6 +382,10 @@ schemas:
       tags: {type: array, items: {type: string}, default: "x"}
       mode: {anyOf: [{type: integer}, {type: string, enum: [auto]}], default: auto}
       statuses: {type: array, items: {type: string, enum: [current, trashed]}, default: [current]}
+      link: {type: string, format: uri, default: "https://example.com/a"}
+      wait: {type: string, format: duration, default: PT1H}
+      count: {type: integer, default: "5"}
+      size: {type: object, properties: {a: {type: integer}}, default: {a: 1}}
 """
 
 
@@ -390,8 +394,9 @@ def test_defaults_of_the_declared_type_pass_mypy_and_keep_their_values(tmp_path:
     (mypy: "expression has type str, variable has type datetime", and pydantic gave the string, not a
     datetime); an array parameter with an ``enum`` of strings and ``default: [current]`` (Confluence's
     ``status``) became ``root: list[str] | Enum | None = [Enum.current]`` ("List item 0 has incompatible
-    type").  The defaults are now the declared objects and values; one that is not of its type (``"x"`` for
-    an array, ``"yesterday"`` for a date-time) is dropped: ``None``, the server applies its own."""
+    type").  The defaults are now the declared objects and values (a url, a duration and an object default
+    through ``Field(value, validate_default=True)``, checked at build time); one that is not of its type
+    (``"x"`` for an array, ``"yesterday"`` for a date-time) is dropped: ``None``, the server applies its own."""
     workflows = """
     - workflowId: content
       steps:
@@ -409,6 +414,8 @@ def test_defaults_of_the_declared_type_pass_mypy_and_keep_their_values(tmp_path:
     assert str(event.uid) == "123e4567-e89b-12d3-a456-426614174000"
     assert (event.bad, event.tags, event.mode) == (None, None, "auto")
     assert [str(item) for item in event.statuses] == ["current"]
+    assert (str(event.link), event.wait, event.count) == ("https://example.com/a", datetime.timedelta(hours=1), 5)
+    assert event.size.a == 1
     assert models.ListContentState().root == ["current"]
     assert [str(item) for item in models.ListContentStatus().root] == ["current"]
     source = (tmp_path / "out" / "defaults_pkg" / "apis" / "things" / "models.py").read_text()

@@ -566,6 +566,7 @@ class _Defaults:
     whether it is a ``str``/``int`` enum, and the classes imported from ``datetime`` and ``uuid``."""
 
     def __init__(self, tree: ast.Module) -> None:
+        self.needs_field = False  # a default became Field(...): the module must import it
         self.kinds: dict[str, str] = {}
         self.enum_values: dict[str, dict[str, Any]] = {}
         self.enum_types: dict[str, tuple[type, ...]] = {}
@@ -638,7 +639,7 @@ class _Defaults:
                 return isinstance(value, ast.Constant) and isinstance(scalar, _SCALARS[name]) and not (
                     isinstance(scalar, bool) and name == "str"
                 )
-            if name in self.kinds or self.imported.get(name, "").split(".")[0] in ("datetime", "uuid"):
+            if name in self.kinds or self.imported.get(name) in _CLASSES:
                 return False  # a literal is never an instance of a class for mypy
             raise _Unknown
         if isinstance(member, ast.Subscript) and isinstance(member.value, ast.Name):
@@ -663,17 +664,34 @@ class _Defaults:
                 return self.fits(value, elements[0])
         raise _Unknown
 
-    def typed(self, value: ast.expr, annotation: ast.expr, shadowed: set[str]) -> str | None:
-        """Source for ``value`` as the annotation's type, or ``None``: a date, time or UUID written as text
-        becomes that object (parsed now, as pydantic parses it, and written back in canonical form); enum
-        members inside a list or dict that the annotation wants as plain values become those values.  Not when
-        the class body names a field like the type (``shadowed``): the call would find the field."""
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            for member in self.members(annotation):
+    def typed(self, value: ast.expr, text: str, annotation: ast.expr, shadowed: set[str]) -> str | None:
+        """Source for ``value`` (written ``text``) as the annotation's type, or ``None`` (checked now with
+        pydantic, as it would validate the value):
+
+        * a date, time, date-time or UUID written as text: that object, in canonical form
+          (``datetime.fromisoformat(...)``; not when the class body names a field like the type, ``shadowed``:
+          the call would find the field);
+        * a ``str``, ``int``, ``float`` or ``bool`` written as another scalar that converts (``"5"`` -> ``5``);
+        * enum members inside a list or dict that the annotation wants as plain values: those values;
+        * a value of a type imported from pydantic or the standard library (``AnyUrl``, ``IPv4Address``,
+          ``timedelta``) that validates, or any value of a field that datamodel-code-generator already has
+          validated (``Field(validate_default=True)``): ``Field(value, validate_default=True)``, so the model
+          gets the validated object and mypy no literal of the wrong type.
+        """
+        members = self.members(annotation)
+        literal = _literal(value)
+        if isinstance(literal, str):
+            for member in members:
                 if isinstance(member, ast.Name) and member.id in _PARSED_DEFAULTS and member.id not in shadowed:
-                    text = _parsed_default(member.id, self.imported.get(member.id, ""), value.value)
-                    if text is not None:
-                        return text
+                    parsed = _parsed_default(member.id, self.imported.get(member.id, ""), literal)
+                    if parsed is not None:
+                        return parsed
+        if isinstance(literal, str | int | float):
+            for member in members:
+                if isinstance(member, ast.Name) and member.id in _SCALARS:
+                    converted = _validated(member.id, literal)
+                    if converted is not _INVALID:
+                        return _value_source(ast.Constant(converted))
         plain = _EnumValues(self.enum_values).visit(copy.deepcopy(value))
         if ast.dump(plain) != ast.dump(value):
             try:
@@ -681,7 +699,60 @@ class _Defaults:
                     return _value_source(plain)
             except _Unknown:
                 return None
+        if literal is None:
+            return None
+        validated = _validate_default_field(annotation) or any(
+            isinstance(member, ast.Name)
+            and self.imported.get(member.id) in _CLASSES
+            and _validated(self.imported[member.id], literal) is not _INVALID
+            for member in members
+        )
+        if validated:
+            self.needs_field = True
+            return f"Field({text}, validate_default=True)"
         return None
+
+
+# Classes the models may import whose values a document writes as strings or numbers: for mypy a literal is
+# never one of them (pydantic's ``EmailStr`` and ``Base64Str`` are ``str`` for mypy, so they are not here).
+_CLASSES = {
+    *(f"datetime.{name}" for name in ("datetime", "date", "time", "timedelta")), "uuid.UUID", "decimal.Decimal",
+    "pathlib.Path",
+    *(f"ipaddress.IPv{v}{kind}" for v in "46" for kind in ("Address", "Network", "Interface")),
+    *(f"pydantic.{name}" for name in ("AnyUrl", "AnyHttpUrl", "HttpUrl", "FileUrl", "IPvAnyAddress",
+                                      "IPvAnyInterface", "IPvAnyNetwork")),
+}  # fmt: skip
+_INVALID = object()
+
+
+def _validated(kind: str, value: Any) -> Any:
+    """``value`` as pydantic validates it for ``kind`` (a builtin scalar name, or ``module.Class`` of
+    :data:`_CLASSES`), or :data:`_INVALID`."""
+    import builtins
+    import importlib
+
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic.errors import PydanticUserError
+
+    module, _, name = kind.rpartition(".")
+    target = getattr(importlib.import_module(module) if module else builtins, name, None)
+    if target is None:
+        return _INVALID
+    try:
+        return TypeAdapter(target).validate_python(value)
+    except (ValidationError, PydanticUserError, TypeError, ValueError):
+        return _INVALID
+
+
+def _validate_default_field(annotation: ast.expr) -> bool:
+    """Whether an ``Annotated[...]`` annotation holds ``Field(..., validate_default=True)``."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Field"
+        and any(k.arg == "validate_default" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords)
+        for node in ast.walk(annotation)
+    )
 
 
 class _EnumValues(ast.NodeTransformer):
@@ -742,13 +813,11 @@ def typed_defaults(source: str) -> str:
     "2024-01-01T00:00:00Z"`` (a string where a ``datetime`` is declared, and pydantic does not validate
     defaults, so the string is what a model gets), ``status: list[str] | Status | None = [Status.current]``
     (an array of strings with an ``enum`` of strings: the member where a string is declared), an ``anyOf``
-    default copied into each member (``root: int = "auto"``).  Each such default becomes:
-
-    * a date, time, date-time or UUID written as text: that object (``datetime.fromisoformat(...)``);
-    * enum members where plain values are declared: the values (``["current"]``);
-    * anything else: no default on a root model (the parent field keeps its own), ``None`` on a model field
-      (``| None`` is added to its annotation when it lacks it): the document's default is the server's, and
-      an unset field is not sent.
+    default copied into each member (``root: int = "auto"``).  Each such default becomes what
+    :meth:`_Defaults.typed` makes of it (the object, the converted scalar, the enum's values, or
+    ``Field(value, validate_default=True)``), else: no default on a root model (the parent field keeps its
+    own), ``None`` on a model field (``| None`` is added to its annotation when it lacks it): the document's
+    default is the server's, and an unset field is not sent.
 
     A default or annotation the pass cannot judge (a call, a type it does not know) is left as it is.
     """
@@ -783,7 +852,7 @@ def typed_defaults(source: str) -> str:
             except _Unknown:
                 continue
             value_span = (offset(value.lineno, value.col_offset), offset(value.end_lineno, value.end_col_offset))
-            typed = known.typed(value, annotation, shadowed)
+            typed = known.typed(value, data[slice(*value_span)].decode(), annotation, shadowed)
             if typed is not None:
                 edits.append((*value_span, typed))
             elif known.kinds[node.name] == "root":  # "root: T = x" -> "root: T"
@@ -800,6 +869,13 @@ def typed_defaults(source: str) -> str:
                     ):
                         target = annotation.slice.elts[0]
                     edits.append((offset(target.end_lineno, target.end_col_offset),) * 2 + (" | None",))
+    if known.needs_field and known.imported.get("Field") != "pydantic.Field":
+        statement = next(
+            node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "pydantic" and not node.level
+        )
+        names = sorted([*(ast.unparse(alias) for alias in statement.names), "Field"])
+        span = (offset(statement.lineno, statement.col_offset), offset(statement.end_lineno, statement.end_col_offset))
+        edits.append((*span, "from pydantic import " + ", ".join(names)))
     for begin, finish, text in sorted(edits, reverse=True):
         data = data[:begin] + text.encode() + data[finish:]
     return data.decode()
