@@ -423,3 +423,55 @@ def test_defaults_of_the_declared_type_pass_mypy_and_keep_their_values(tmp_path:
     assert '    root: list[str] | ListContentStateListContentState | None = ["current"]\n' in source
     outputs, _ = run_both(package, "content", {("GET", "/content"): [Reply(200, {})]})
     assert outputs["event"]["at"] == event.at
+
+
+OVERRIDE_API = """
+/fields:
+  get:
+    operationId: getField
+    responses:
+      "200":
+        description: ok
+        content: {application/json: {schema: {$ref: "#/components/schemas/FieldResponse"}}}
+"""
+OVERRIDE_SCHEMAS = """
+schemas:
+  FieldCompact:
+    type: object
+    properties:
+      kind: {type: string, enum: [text, number], description: The type.}
+      name: {type: string}
+  FieldBase:
+    allOf:
+      - $ref: "#/components/schemas/FieldCompact"
+      - {type: object, properties: {size: {type: integer}}}
+  FieldResponse:
+    allOf:
+      - $ref: "#/components/schemas/FieldBase"
+      - type: object
+        properties:
+          kind: {type: string, enum: [text, number], description: The type.}
+          state: {type: string, enum: [on, off]}
+"""
+
+
+def test_a_property_repeated_by_an_all_of_uses_the_enum_of_the_schema_it_extends(tmp_path: Path) -> None:
+    """main: asana's ``CustomFieldResponse`` repeats ``representation_type`` of ``CustomFieldCompact`` (through
+    ``allOf``, enum and all); the repeated enum became a class of its own, and mypy rejected the override
+    ("Incompatible types in assignment ... base class"). The field now uses the base's enum, which has the
+    same members."""
+    workflows = """
+    - workflowId: field
+      steps:
+        - stepId: get
+          operationId: getField
+          outputs: {kind: $response.body#/kind}
+      outputs: {kind: $steps.get.outputs.kind}
+    """
+    package, _ = build(tmp_path, api(OVERRIDE_API, OVERRIDE_SCHEMAS), flow(workflows), "override_pkg")
+    assert mypy_strict(tmp_path / "out", "override_pkg") == ""
+    models = package.apis.things.models
+    assert models.FieldResponse.model_fields["kind"].annotation == models.FieldCompactKind | None
+    assert models.FieldResponse.model_validate({"kind": "number", "state": "on"}).kind is models.FieldCompactKind.number
+    outputs, _ = run_both(package, "field", {("GET", "/fields"): [Reply(200, {"kind": "text"})]})
+    assert outputs["kind"] == "text"

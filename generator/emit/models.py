@@ -155,7 +155,7 @@ def generate_models(
             return text, ModelIndex({}), set()
         # Everything below depends only on datamodel-code-generator's output, so it is cached with it.
         output, rejected = drop_unsupported_patterns(escape_source(output))
-        output = order_classes(safe_enum_members(typed_defaults(output)))
+        output = order_classes(shared_override_enums(safe_enum_members(typed_defaults(output))))
         index, requirements = index_models(output), model_dependencies(output)
         nested = nested_builds(output)
         if cache is not None:
@@ -384,6 +384,14 @@ def _rejected_pattern(
             end = _offset(source, offsets, call, start=False) - 1
         return [(item.value.value, (start, end))]
     return []
+
+
+def _line_starts(data: bytes) -> list[int]:
+    """The byte offset of each line of ``data`` (ast columns are UTF-8 byte offsets)."""
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
 
 
 def _line_offsets(source: str) -> list[int]:
@@ -824,9 +832,7 @@ def typed_defaults(source: str) -> str:
     tree = parse_models(source)
     known = _Defaults(tree)
     data = source.encode()
-    starts = [0]
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = _line_starts(data)
 
     def offset(line: int | None, col: int | None) -> int:
         assert line is not None and col is not None
@@ -879,6 +885,64 @@ def typed_defaults(source: str) -> str:
     for begin, finish, text in sorted(edits, reverse=True):
         data = data[:begin] + text.encode() + data[finish:]
     return data.decode()
+
+
+def shared_override_enums(source: str) -> str:
+    """In a field that a subclass declares again, use the enum of the base class's field where the subclass's
+    enum has exactly the same members.
+
+    An ``allOf`` that repeats a property of the schema it extends (asana's ``CustomFieldResponse`` repeats
+    ``representation_type`` of ``CustomFieldCompact``, enum and all) gets an enum class of its own with the
+    same members: mypy rejects the override ("Incompatible types in assignment ... base class ...").  The
+    members and values are the same, so the base's enum is the same type of value.
+    """
+    tree = parse_models(source)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    enums = {
+        name: (tuple(ast.unparse(b) for b in node.bases), tuple(ast.unparse(st) for st in node.body if isinstance(st, ast.Assign)))
+        for name, node in classes.items()
+        if any(ast.unparse(base).endswith("Enum") for base in node.bases)
+    }
+    fields = {
+        name: {st.target.id: st.annotation for st in node.body if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)}
+        for name, node in classes.items()
+    }
+    data = source.encode()
+    starts = _line_starts(data)
+    edits: list[tuple[int, int, str]] = []
+    for name, node in classes.items():
+        for attr, annotation in fields[name].items():
+            inherited = _inherited_annotation(node, attr, classes, fields)
+            if inherited is None or ast.dump(inherited) == ast.dump(annotation):
+                continue
+            theirs = [sub.id for sub in ast.walk(inherited) if isinstance(sub, ast.Name) and sub.id in enums]
+            for sub in ast.walk(annotation):
+                if isinstance(sub, ast.Name) and sub.id in enums and sub.id not in theirs:
+                    same = next((other for other in theirs if enums[other] == enums[sub.id]), None)
+                    if same is not None:
+                        assert sub.end_col_offset is not None
+                        start = starts[sub.lineno - 1]
+                        edits.append((start + sub.col_offset, start + sub.end_col_offset, same))
+    for begin, finish, text in sorted(edits, reverse=True):
+        data = data[:begin] + text.encode() + data[finish:]
+    return data.decode()
+
+
+def _inherited_annotation(
+    node: ast.ClassDef, attr: str, classes: dict[str, ast.ClassDef], fields: dict[str, dict[str, ast.expr]]
+) -> ast.expr | None:
+    """The annotation of ``attr`` in the nearest base class of ``node`` that declares it."""
+    seen: set[str] = set()
+    pending = [ast.unparse(base) for base in node.bases]
+    while pending:
+        base = pending.pop(0)
+        if base in seen or base not in classes:
+            continue
+        seen.add(base)
+        if attr in fields[base]:
+            return fields[base][attr]
+        pending.extend(ast.unparse(b) for b in classes[base].bases)
+    return None
 
 
 def order_classes(source: str) -> str:
@@ -1078,9 +1142,7 @@ def parse_models(source: str) -> ast.Module:
 def index_models(source: str) -> ModelIndex:
     tree = parse_models(source)
     data = source.encode()
-    starts = [0]  # byte offset of each line (ast columns are UTF-8 byte offsets)
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = _line_starts(data)
 
     def text_of(node: ast.expr) -> str:
         assert node.end_lineno is not None and node.end_col_offset is not None
