@@ -441,6 +441,7 @@ schemas:
     properties:
       kind: {type: string, enum: [text, number], description: The type.}
       name: {type: string}
+      top: {anyOf: [{type: integer, minimum: 0, maximum: 20}, {type: string}]}
   FieldBase:
     allOf:
       - $ref: "#/components/schemas/FieldCompact"
@@ -452,14 +453,15 @@ schemas:
         properties:
           kind: {type: string, enum: [text, number], description: The type.}
           state: {type: string, enum: [on, off]}
+          top: {anyOf: [{type: integer, minimum: 0, maximum: 20}, {type: string}]}
 """
 
 
-def test_a_property_repeated_by_an_all_of_uses_the_enum_of_the_schema_it_extends(tmp_path: Path) -> None:
+def test_a_property_repeated_by_an_all_of_uses_the_class_of_the_schema_it_extends(tmp_path: Path) -> None:
     """main: asana's ``CustomFieldResponse`` repeats ``representation_type`` of ``CustomFieldCompact`` (through
     ``allOf``, enum and all); the repeated enum became a class of its own, and mypy rejected the override
-    ("Incompatible types in assignment ... base class"). The field now uses the base's enum, which has the
-    same members."""
+    ("Incompatible types in assignment ... base class"); so did openai's repeated ``top_logprobs`` (a root
+    model of a constrained integer). The field now uses the base's class, which is the same but for its name."""
     workflows = """
     - workflowId: field
       steps:
@@ -472,6 +474,7 @@ def test_a_property_repeated_by_an_all_of_uses_the_enum_of_the_schema_it_extends
     assert mypy_strict(tmp_path / "out", "override_pkg") == ""
     models = package.apis.things.models
     assert models.FieldResponse.model_fields["kind"].annotation == models.FieldCompactKind | None
+    assert models.FieldResponse.model_fields["top"].annotation == models.FieldCompactTop | str | None
     assert models.FieldResponse.model_validate({"kind": "number", "state": "on"}).kind is models.FieldCompactKind.number
     outputs, _ = run_both(package, "field", {("GET", "/fields"): [Reply(200, {"kind": "text"})]})
     assert outputs["kind"] == "text"

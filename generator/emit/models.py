@@ -155,7 +155,7 @@ def generate_models(
             return text, ModelIndex({}), set()
         # Everything below depends only on datamodel-code-generator's output, so it is cached with it.
         output, rejected = drop_unsupported_patterns(escape_source(output))
-        output = order_classes(shared_override_enums(safe_enum_members(typed_defaults(output))))
+        output = order_classes(shared_override_types(safe_enum_members(typed_defaults(output))))
         index, requirements = index_models(output), model_dependencies(output)
         nested = nested_builds(output)
         if cache is not None:
@@ -887,21 +887,24 @@ def typed_defaults(source: str) -> str:
     return data.decode()
 
 
-def shared_override_enums(source: str) -> str:
-    """In a field that a subclass declares again, use the enum of the base class's field where the subclass's
-    enum has exactly the same members.
+def shared_override_types(source: str) -> str:
+    """In a field that a subclass declares again, use the enum or root model of the base class's field where
+    the subclass's class is the same apart from its name (same bases, members or root, config).
 
     An ``allOf`` that repeats a property of the schema it extends (asana's ``CustomFieldResponse`` repeats
-    ``representation_type`` of ``CustomFieldCompact``, enum and all) gets an enum class of its own with the
-    same members: mypy rejects the override ("Incompatible types in assignment ... base class ...").  The
-    members and values are the same, so the base's enum is the same type of value.
+    ``representation_type`` of ``CustomFieldCompact``, enum and all) gets a class of its own with the same
+    members: mypy rejects the override ("Incompatible types in assignment ... base class ...").  The classes
+    validate the same values, so the base's class is the same type of value.
     """
     tree = parse_models(source)
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    enums = {
-        name: (tuple(ast.unparse(b) for b in node.bases), tuple(ast.unparse(st) for st in node.body if isinstance(st, ast.Assign)))
+    enums = {  # enums and root models: what makes them what they are, all but the name and the docstrings
+        name: (
+            tuple(ast.unparse(base) for base in node.bases),
+            tuple(ast.unparse(st) for st in node.body if isinstance(st, ast.Assign | ast.AnnAssign)),
+        )
         for name, node in classes.items()
-        if any(ast.unparse(base).endswith("Enum") for base in node.bases)
+        if any(ast.unparse(base).endswith("Enum") or ast.unparse(base).startswith("RootModel") for base in node.bases)
     }
     fields = {
         name: {st.target.id: st.annotation for st in node.body if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)}
