@@ -36,7 +36,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import EXIT_OK, app
-from generator.emit.models import model_dependencies, pattern_error
+from generator.emit.models import model_dependencies, nested_builds, order_classes, pattern_error
 from generator.emit.text import escape_source, py_str, toml_str
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import_safety"
@@ -525,3 +525,124 @@ def test_escape_source_keeps_every_literal_value(source: str) -> None:
     else:
         assert constants(escaped) == constants(source)
     assert escape_source("x = 'clean'  # text\n") == "x = 'clean'  # text\n"
+
+
+# -- 4. deep model graphs --------------------------------------------------------------------------------------
+CHAIN = 1500  # object schemas, each with a property $ref-ing the next
+
+
+def chain_documents(specs: Path, length: int, *, cycle: bool = False) -> None:
+    """An API whose response is ``A0``, an object whose ``next`` property is an ``A1``, ... up to ``A<length>``
+    (``cycle``: up to ``A<length - 1>``, whose ``next`` is an ``A0``)."""
+    schemas: dict[str, Any] = {
+        f"A{index}": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "next": {"$ref": f"#/components/schemas/A{(index + 1) % length if cycle else index + 1}"},
+            },
+        }
+        for index in range(length)
+    }
+    if not cycle:
+        schemas[f"A{length}"] = {"type": "object", "properties": {"id": {"type": "string"}}}
+    ok = {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A0"}}}}
+    api = {
+        "openapi": "3.0.3",
+        "info": {"title": "Chain", "version": "1"},
+        "servers": [{"url": "http://127.0.0.1:9"}],
+        "paths": {"/a": {"get": {"operationId": "getA", "responses": {"200": ok}}}},
+        "components": {"schemas": schemas},
+    }
+    flow = {
+        "arazzo": "1.0.1",
+        "info": {"title": "Chain", "version": "1"},
+        "sourceDescriptions": [{"name": "chain", "url": "../openapi/chain.json", "type": "openapi"}],
+        "workflows": [{"workflowId": "get", "steps": [{"stepId": "a", "operationId": "getA"}]}],
+    }
+    (specs / "openapi").mkdir(parents=True)
+    (specs / "arazzo").mkdir()
+    (specs / "openapi" / "chain.json").write_text(json.dumps(api, indent=1), encoding="utf-8")
+    (specs / "arazzo" / "chain.arazzo.json").write_text(json.dumps(flow, indent=1), encoding="utf-8")
+
+
+def test_fifteen_hundred_deep_model_chain_imports_and_validates(tmp_path: Path) -> None:
+    """main: datamodel-code-generator orders about 500 of the classes leaves first and the rest by name, so
+    creating ``A99`` made pydantic build ``A100`` ... ``A1000`` inline, one inside the other: ``RecursionError``
+    at import.  Every class now follows the classes it refers to, so each is complete when the next needs it."""
+    chain_documents(tmp_path / "specs", CHAIN)
+    result = build(tmp_path)
+    assert result.exit_code == EXIT_OK, result.stderr
+    models = (tmp_path / "out" / PACKAGE / "apis" / "chain" / "models.py").read_text()
+    order = re.findall(r"^class (A\d+)\(", models, flags=re.MULTILINE)
+    assert order == [f"A{index}" for index in range(CHAIN, -1, -1)]
+    assert "model_rebuild" not in models  # no forward reference is left to resolve
+    imported = run_python(
+        f"import {PACKAGE}.workflows\n"
+        f"from {PACKAGE}.apis.chain.models import A0\n"
+        "data = {'id': 'leaf'}\n"
+        f"for index in range({CHAIN}):\n    data = {{'name': str(index), 'next': data}}\n"
+        "head = A0.model_validate(data)\n"
+        "node = head\n"
+        "while getattr(node, 'next', None) is not None:\n    node = node.next\n"
+        "print(head.name, node.id)\n",
+        cwd=tmp_path / "out",
+    )
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    assert imported.stdout.split() == [str(CHAIN - 1), "leaf"]
+
+
+def test_classes_follow_the_classes_they_refer_to(tmp_path: Path) -> None:
+    """A stable depth-first order; a cycle keeps its ``model_rebuild()`` calls (and so does a class that refers
+    to a class of a cycle), a class complete at creation loses its call; the result imports and validates."""
+    source = (
+        "from __future__ import annotations\n\nfrom pydantic import BaseModel\n\n\n"
+        "class B(BaseModel):\n    a: A | None = None\n\n\n"
+        "class A(BaseModel):\n    x: int\n\n\n"
+        "class Tree(BaseModel):\n    children: list[Tree] | None = None\n\n\n"
+        "class C(BaseModel):\n    d: D | None = None\n\n\n"
+        "class D(BaseModel):\n    c: C | None = None\n    b: B | None = None\n\n\n"
+        "class E(BaseModel):\n    c: C\n\n\n"
+        "A.model_rebuild()\nB.model_rebuild()\nC.model_rebuild()\nD.model_rebuild()\nTree.model_rebuild()\n"
+    )
+    ordered = order_classes(source)
+    assert re.findall(r"^class (\w+)", ordered, flags=re.MULTILINE) == ["A", "B", "Tree", "C", "D", "E"]
+    assert re.findall(r"^(\w+)\.model_rebuild\(\)$", ordered, flags=re.MULTILINE) == ["C", "D", "Tree"]
+    assert order_classes(ordered) == ordered
+    (tmp_path / "ordered_models.py").write_text(ordered, encoding="utf-8")
+    checked = run_python(
+        "from ordered_models import E, Tree\n"
+        "print(E.model_validate({'c': {'d': {'c': {}, 'b': {'a': {'x': 1}}}}}).c.d.b.a.x)\n"
+        "print(Tree.model_validate({'children': [{'children': []}]}).children[0].children)\n",
+        cwd=tmp_path,
+    )
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    assert checked.stdout.split() == ["1", "[]"]
+
+
+def test_a_reference_cycle_too_deep_to_import_is_a_located_error(tmp_path: Path) -> None:
+    """1,500 object schemas in one reference cycle: no order lets pydantic complete one class without building
+    the whole cycle inline (``RecursionError`` at import), so the build stops at the schema where it starts."""
+    chain_documents(tmp_path / "specs", CHAIN, cycle=True)
+    result = build(tmp_path)
+    assert result.exit_code == 1
+    text = (tmp_path / "specs" / "openapi" / "chain.json").read_text().splitlines()
+    line = next(number for number, row in enumerate(text, start=1) if row.startswith('   "A999": {'))
+    assert headlines(result.stderr) == [
+        (f"specs/openapi/chain.json:{line}:4: error[model-cycle-too-deep]: the schemas 'A999' -> 'A1000' -> "
+        "'A1001' -> 'A1002' -> ... of Chain refer to one another in a cycle that pydantic builds 1500 classes "
+        "deep, one inside the next, when the models are imported; from 140 that always exceeds Python's default "
+        "recursion limit: the package could not be imported")
+    ]
+
+
+def test_nested_builds_follow_what_pydantic_builds_inline() -> None:
+    """A cycle nests as deep as it is long, at the class created last; a chain in order does not nest; a class
+    that refers to a complete cycle reuses it."""
+    cycle = "".join(f"class C{i}(BaseModel):\n    next: C{(i + 1) % 5} | None = None\n\n\n" for i in range(5))
+    chain = "".join(f"class D{i}(BaseModel):\n    next: D{i - 1} | None = None\n\n\n" for i in range(1, 5))
+    rebuilds = "".join(f"C{i}.model_rebuild()\n" for i in range(5))
+    head = "class D0(BaseModel):\n    x: int\n\n\n"
+    user = "class E(BaseModel):\n    c: C2\n\n\n"
+    assert nested_builds(head + chain + cycle + user + rebuilds) == ["C4", "C0", "C1", "C2", "C3"]
+    assert nested_builds(head + chain) == ["D0"]

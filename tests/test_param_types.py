@@ -345,3 +345,136 @@ def test_dates_and_times_in_parameters_are_sent_as_rfc_3339_text(tmp_path: Path)
     assert requests[0].query == [("since", "2024-01-02T03:04:05+00:00")]
     assert requests[0].headers["x-day"] == "2024-01-02"
     assert mypy_strict(tmp_path / "out", "dates_pkg") == ""
+
+
+DEFAULTS_API = """
+/content:
+  get:
+    operationId: listContent
+    parameters:
+      - name: status
+        in: query
+        schema:
+          type: array
+          items: {type: string, enum: [current, trashed]}
+          default: [current]
+      - name: state
+        in: query
+        schema: {type: array, items: {type: string}, enum: [current, trashed], default: [current]}
+      - name: since
+        in: query
+        schema: {type: string, format: date-time, default: "2024-01-01T00:00:00Z"}
+    responses:
+      "200":
+        description: ok
+        content: {application/json: {schema: {$ref: "#/components/schemas/Event"}}}
+"""
+DEFAULTS_SCHEMAS = """
+schemas:
+  Event:
+    type: object
+    properties:
+      at: {type: string, format: date-time, default: "2024-01-01T00:00:00Z"}
+      day: {type: string, format: date, default: "2024-01-02"}
+      clock: {type: string, format: time, default: "10:30:00"}
+      uid: {type: string, format: uuid, default: 123E4567-E89B-12D3-A456-426614174000}
+      bad: {type: string, format: date-time, default: "yesterday"}
+      tags: {type: array, items: {type: string}, default: "x"}
+      mode: {anyOf: [{type: integer}, {type: string, enum: [auto]}], default: auto}
+      statuses: {type: array, items: {type: string, enum: [current, trashed]}, default: [current]}
+      link: {type: string, format: uri, default: "https://example.com/a"}
+      wait: {type: string, format: duration, default: PT1H}
+      count: {type: integer, default: "5"}
+      size: {type: object, properties: {a: {type: integer}}, default: {a: 1}}
+"""
+
+
+def test_defaults_of_the_declared_type_pass_mypy_and_keep_their_values(tmp_path: Path) -> None:
+    """main: a ``date-time`` (``date``, ``time``, ``uuid``) property's string default was assigned as the string
+    (mypy: "expression has type str, variable has type datetime", and pydantic gave the string, not a
+    datetime); an array parameter with an ``enum`` of strings and ``default: [current]`` (Confluence's
+    ``status``) became ``root: list[str] | Enum | None = [Enum.current]`` ("List item 0 has incompatible
+    type").  The defaults are now the declared objects and values (a url, a duration and an object default
+    through ``Field(value, validate_default=True)``, checked at build time); one that is not of its type
+    (``"x"`` for an array, ``"yesterday"`` for a date-time) is dropped: ``None``, the server applies its own."""
+    workflows = """
+    - workflowId: content
+      steps:
+        - stepId: list
+          operationId: listContent
+          outputs: {event: $response.body}
+      outputs: {event: $steps.list.outputs.event}
+    """
+    package, _ = build(tmp_path, api(DEFAULTS_API, DEFAULTS_SCHEMAS), flow(workflows), "defaults_pkg")
+    assert mypy_strict(tmp_path / "out", "defaults_pkg") == ""
+    models = package.apis.things.models
+    event = models.Event()
+    assert event.at == datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    assert (event.day, event.clock) == (datetime.date(2024, 1, 2), datetime.time(10, 30))
+    assert str(event.uid) == "123e4567-e89b-12d3-a456-426614174000"
+    assert (event.bad, event.tags, event.mode) == (None, None, "auto")
+    assert [str(item) for item in event.statuses] == ["current"]
+    assert (str(event.link), event.wait, event.count) == ("https://example.com/a", datetime.timedelta(hours=1), 5)
+    assert event.size.a == 1
+    assert models.ListContentState().root == ["current"]
+    assert [str(item) for item in models.ListContentStatus().root] == ["current"]
+    source = (tmp_path / "out" / "defaults_pkg" / "apis" / "things" / "models.py").read_text()
+    assert '    at: datetime = datetime.fromisoformat("2024-01-01T00:00:00+00:00")\n' in source
+    assert '    root: list[str] | ListContentStateListContentState | None = ["current"]\n' in source
+    outputs, _ = run_both(package, "content", {("GET", "/content"): [Reply(200, {})]})
+    assert outputs["event"]["at"] == event.at
+
+
+OVERRIDE_API = """
+/fields:
+  get:
+    operationId: getField
+    responses:
+      "200":
+        description: ok
+        content: {application/json: {schema: {$ref: "#/components/schemas/FieldResponse"}}}
+"""
+OVERRIDE_SCHEMAS = """
+schemas:
+  FieldCompact:
+    type: object
+    properties:
+      kind: {type: string, enum: [text, number], description: The type.}
+      name: {type: string}
+      top: {anyOf: [{type: integer, minimum: 0, maximum: 20}, {type: string}]}
+  FieldBase:
+    allOf:
+      - $ref: "#/components/schemas/FieldCompact"
+      - {type: object, properties: {size: {type: integer}}}
+  FieldResponse:
+    allOf:
+      - $ref: "#/components/schemas/FieldBase"
+      - type: object
+        properties:
+          kind: {type: string, enum: [text, number], description: The type.}
+          state: {type: string, enum: [on, off]}
+          top: {anyOf: [{type: integer, minimum: 0, maximum: 20}, {type: string}]}
+"""
+
+
+def test_a_property_repeated_by_an_all_of_uses_the_class_of_the_schema_it_extends(tmp_path: Path) -> None:
+    """main: asana's ``CustomFieldResponse`` repeats ``representation_type`` of ``CustomFieldCompact`` (through
+    ``allOf``, enum and all); the repeated enum became a class of its own, and mypy rejected the override
+    ("Incompatible types in assignment ... base class"); so did openai's repeated ``top_logprobs`` (a root
+    model of a constrained integer). The field now uses the base's class, which is the same but for its name."""
+    workflows = """
+    - workflowId: field
+      steps:
+        - stepId: get
+          operationId: getField
+          outputs: {kind: $response.body#/kind}
+      outputs: {kind: $steps.get.outputs.kind}
+    """
+    package, _ = build(tmp_path, api(OVERRIDE_API, OVERRIDE_SCHEMAS), flow(workflows), "override_pkg")
+    assert mypy_strict(tmp_path / "out", "override_pkg") == ""
+    models = package.apis.things.models
+    assert models.FieldResponse.model_fields["kind"].annotation == models.FieldCompactKind | None
+    assert models.FieldResponse.model_fields["top"].annotation == models.FieldCompactTop | str | None
+    assert models.FieldResponse.model_validate({"kind": "number", "state": "on"}).kind is models.FieldCompactKind.number
+    outputs, _ = run_both(package, "field", {("GET", "/fields"): [Reply(200, {"kind": "text"})]})
+    assert outputs["kind"] == "text"
