@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextvars
 import datetime
 import email.utils
 import enum
@@ -14,7 +16,7 @@ import re
 import ssl
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
@@ -733,22 +735,38 @@ def styled(value: Any, style: str, explode: bool, name: str) -> Any:
     return value
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _no_dot_segments(path: str) -> str:
+    """``path`` with every ``.`` and ``..`` segment percent-encoded (``%2E``, ``%2E%2E``): URL parsers remove
+    dot segments, so a value ``..`` would otherwise climb out of its segment (``/items/..`` is ``/``).
+    """
+    return "/".join(
+        segment.replace(".", "%2E") if segment in (".", "..") else segment
+        for segment in path.split("/")
+    )
+
+
 def expand_path(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``).
 
-    A list is the ``simple`` style: its items encoded one by one and joined with ``,``.
+    A list is the ``simple`` style: its items encoded one by one and joined with ``,``.  Every value stays in
+    its segment: ``/`` is ``%2F``, ``%`` is ``%25``, and a segment the values make ``.`` or ``..`` is sent as
+    ``%2E`` or ``%2E%2E`` (not removed, nor climbing, by URL normalisation).
     """
-    path = template
+    texts: dict[str, str] = {}
     for name, value in values.items():
         safe = "/" if name.endswith("+") else ""
         if isinstance(value, Encoded):
-            text = str(value)
+            texts[name] = str(value)
         elif isinstance(value, list | tuple):
-            text = ",".join(quote(to_text(item), safe=safe) for item in value)
+            texts[name] = ",".join(quote(to_text(item), safe=safe) for item in value)
         else:
-            text = quote(to_text(value), safe=safe)
-        path = path.replace("{" + name + "}", text)
-    return path
+            texts[name] = quote(to_text(value), safe=safe)
+    # one pass: a value holding "{other}" is not expanded again
+    path = _PLACEHOLDER.sub(lambda match: texts.get(match[1], match[0]), template)
+    return _no_dot_segments(path)
 
 
 def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tuple[str, str]]:
@@ -800,12 +818,22 @@ def _documented(status_code: int, responses: Mapping[str, Any]) -> str | None:
 
 
 def _decode(response: httpx.Response) -> Any:
+    """The body as JSON data when it is JSON, else as text (``None`` when empty): never an error."""
     if not response.content:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (
+        ValueError,
+        RecursionError,
+    ):  # not JSON (UnicodeDecodeError included), or nested too deep
         return response.text
+
+
+def body_json(response: ApiResponse[Any]) -> Any:
+    """``$response.body`` as a criterion reads it: the decoded JSON, or the text when the body is not JSON
+    (then a JSON Pointer into it finds nothing), ``None`` when empty."""
+    return _decode(response.http_response)
 
 
 def _parse_body(tp: Any, response: httpx.Response) -> Any:
@@ -902,19 +930,25 @@ def request_json(response: ApiResponse[Any]) -> Any:
 
 
 # -- criteria ----------------------------------------------------------------------------------------------
-def regex_matches(pattern: str, value: Any) -> bool:
-    """Whether the regular expression ``pattern`` matches somewhere in ``value`` (a regex criterion): a string
-    as it is; a number, boolean, object or list as its JSON text; a missing value (``None``) matches nothing.
+class CriterionError(StepFailed):
+    """A criterion could not be evaluated on the response: a regex criterion ran longer than
+    :data:`REGEX_TIMEOUT`, or an xpath criterion met an XML body that declares a DTD or entities.
+
+    The step fails at once (no failure action applies): ``criterion`` is the criterion, ``reason`` why.
     """
-    if value is None:
-        return False
-    plain = to_jsonable(value)
-    text = (
-        plain
-        if isinstance(plain, str)
-        else json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
-    )
-    return re.search(pattern, text) is not None
+
+    def __init__(self, workflow: str, step: str, criterion: str, reason: str) -> None:
+        _PicklableError.__init__(
+            self,
+            f"workflow '{workflow}' step '{step}' failed: criterion {criterion} could not be evaluated: {reason}",
+        )
+        self.workflow = workflow
+        self.step = step
+        self.criterion = criterion
+        self.reason = reason
+        self.response = None
+        self.cause = None
+        self.status_code = None
 
 
 # Arazzo: "String comparisons MUST be case insensitive"; simple conditions compile to Python comparisons that
@@ -999,6 +1033,7 @@ class _ClientBase:
         query: Mapping[str, str] | None,
         cookies: Mapping[str, str] | None,
         timeout: float | httpx.Timeout,
+        deadline: float | None,
         credential_names: Iterable[str],
     ) -> None:
         self.base_url = base_url
@@ -1006,6 +1041,7 @@ class _ClientBase:
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
+        self._deadline = deadline
         self._redactor = Redactor(credential_names)
 
     def _build(
@@ -1069,6 +1105,90 @@ class _ClientBase:
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
         return kind(request["method"], self._redactor.url(request["url"]), reason)
 
+    def _limits(self, timeout: Any, deadline: float | None) -> tuple[Any, float | None]:
+        """The timeout of each network operation and the deadline of the whole request (seconds, or None).
+
+        No operation may outlast the deadline: each one gets at most the seconds the deadline allows.
+        """
+        timeout = self._timeout if timeout is None else timeout
+        deadline = self._deadline if deadline is None else deadline
+        if deadline is None:
+            return timeout, None
+        deadline = max(float(deadline), 0.0)
+        bounded = httpx.Timeout(timeout)
+        parts = {
+            "connect": bounded.connect,
+            "read": bounded.read,
+            "write": bounded.write,
+            "pool": bounded.pool,
+        }
+        return (
+            httpx.Timeout(
+                **{k: deadline if v is None else min(v, deadline) for k, v in parts.items()}
+            ),
+            deadline,
+        )
+
+    def _deadline_error(self, request: Mapping[str, Any], deadline: float) -> ApiTimeoutError:
+        reason = f"no complete response within the deadline of {deadline:g} s (deadline=)"
+        return ApiTimeoutError(request["method"], self._redactor.url(request["url"]), reason)
+
+
+class _DeadlinePassed(Exception):
+    """The deadline of a request passed (internal: the client raises ApiTimeoutError)."""
+
+
+class _Watched(httpx.SyncByteStream):
+    """A response body that stops at the next chunk once the caller has given up on the request."""
+
+    def __init__(self, stream: httpx.SyncByteStream, abandoned: threading.Event) -> None:
+        self._stream = stream
+        self._abandoned = abandoned
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if self._abandoned.is_set():
+                raise _DeadlinePassed
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _within(
+    deadline: float, http: httpx.Client, request: Mapping[str, Any], timeout: Any
+) -> httpx.Response:
+    """``http.request(**request)`` with its body read, given up after ``deadline`` seconds (``_DeadlinePassed``).
+
+    The request runs in a worker thread; a request given up stops at its next chunk of body, or when one
+    network operation times out (each is bounded by the deadline): no connection is held for long.
+    """
+    abandoned = threading.Event()
+    outcome: list[httpx.Response | BaseException] = []
+
+    def fetch() -> None:
+        try:
+            response = http.send(http.build_request(**request, timeout=timeout), stream=True)
+            response.stream = _Watched(response.stream, abandoned)  # type: ignore[arg-type]
+            try:
+                response.read()
+            finally:
+                response.close()
+            outcome.append(response)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(fetch,), daemon=True)
+    worker.start()
+    worker.join(deadline)
+    abandoned.set()
+    if not outcome:
+        raise _DeadlinePassed
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
 
 class BaseClient(_ClientBase):
     """Base of the generated synchronous clients (an :class:`httpx.Client` underneath)."""
@@ -1081,17 +1201,14 @@ class BaseClient(_ClientBase):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.Client | None = None,
         credential_names: Iterable[str] = (),
     ) -> None:
         super().__init__(
-            base_url,
-            headers=headers,
-            query=query,
-            cookies=cookies,
-            timeout=timeout,
+            base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names,
-        )
+        )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1100,14 +1217,23 @@ class BaseClient(_ClientBase):
         )
 
     def _send(
-        self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
+        self,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
     ) -> ApiResponse[Any]:
+        timeout, deadline = self._limits(timeout, deadline)
+        failure: ApiError
         try:
-            response = self._http.request(
-                **request, timeout=self._timeout if timeout is None else timeout
-            )
+            if deadline is None:
+                response = self._http.request(**request, timeout=timeout)
+            else:
+                response = _within(deadline, self._http, request, timeout)
         except httpx.RequestError as error:  # transport, decoding or redirect failures
             failure = self._connection_error(request, error)
+        except _DeadlinePassed:
+            failure = self._deadline_error(request, deadline or 0.0)
         else:
             return handle(response, responses, self._redactor)
         raise failure  # not chained: httpx's error holds the request, credentials and all
@@ -1135,17 +1261,14 @@ class AsyncBaseClient(_ClientBase):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         credential_names: Iterable[str] = (),
     ) -> None:
         super().__init__(
-            base_url,
-            headers=headers,
-            query=query,
-            cookies=cookies,
-            timeout=timeout,
+            base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names,
-        )
+        )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1154,14 +1277,26 @@ class AsyncBaseClient(_ClientBase):
         )
 
     async def _send(
-        self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
+        self,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
     ) -> ApiResponse[Any]:
+        timeout, deadline = self._limits(timeout, deadline)
+        failure: ApiError
         try:
-            response = await self._http.request(
-                **request, timeout=self._timeout if timeout is None else timeout
-            )
+            if deadline is None:
+                response = await self._http.request(**request, timeout=timeout)
+            else:
+                async with asyncio.timeout(
+                    deadline
+                ):  # the whole request: sending, waiting, the body
+                    response = await self._http.request(**request, timeout=timeout)
         except httpx.RequestError as error:  # transport, decoding or redirect failures
             failure = self._connection_error(request, error)
+        except TimeoutError:
+            failure = self._deadline_error(request, deadline or 0.0)
         else:
             return handle(response, responses, self._redactor)
         raise failure  # not chained: httpx's error holds the request, credentials and all
@@ -1191,12 +1326,42 @@ def base_url_for(
         raise ValueError(
             f"the server URL {template!r} needs {', '.join(missing)}: pass base_url=... or the server variables"
         )
-    url = template
-    for name, value in variables.items():
-        url = url.replace("{" + name + "}", str(value))
+    url = _PLACEHOLDER.sub(lambda match: _server_value(template, match, variables), template)
     if "://" not in url:
         raise ValueError(f"the server URL {url!r} is relative: pass base_url=...")
     return url
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+# What a host (and port) may hold: letters, digits, '.', '-', '_', '~', and ':' '[' ']' for ports and IPv6.
+_HOST_PART = re.compile(r"[A-Za-z0-9._~:\[\]-]*")
+
+
+def _server_value(template: str, match: re.Match[str], variables: Mapping[str, str | None]) -> str:
+    """The value of the server variable at ``match`` as its position in the URL allows: a whole URL
+    (``{endpoint}``) as given; a scheme or host part only if it is one; a path part as one percent-encoded
+    segment (``/`` is ``%2F``, ``..`` is ``%2E%2E``), so that it cannot climb or add segments."""
+    name = match[1]
+    if name not in variables:
+        return match[0]
+    value = str(variables[name])
+    before, after = template[: match.start()], template[match.end() :]
+    separator = before.find("://")
+    if separator < 0:
+        if "://" in after:  # the scheme: {scheme}://host
+            if _SCHEME.fullmatch(value) is None:
+                raise ValueError(f"the server variable {name} must be a URL scheme, not {value!r}")
+            return value
+        if not before:  # the whole URL, or its start: {endpoint}, {endpoint}/v1
+            return value
+        return _no_dot_segments(quote(value, safe=""))
+    if "/" not in before[separator + 3 :]:  # in the authority: scheme://{host}
+        if _HOST_PART.fullmatch(value) is None:
+            raise ValueError(
+                f"the server variable {name} must be a host name (or host:port), not {value!r}"
+            )
+        return value
+    return _no_dot_segments(quote(value, safe=""))
 
 
 def basic_auth(credentials: tuple[str, str]) -> str:

@@ -295,6 +295,7 @@ class _WorkflowBuilder:
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
+        self.evaluates = False  # some regex or xpath criterion (which may raise CriterionError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
         self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
@@ -403,6 +404,11 @@ class _WorkflowBuilder:
             raises.append(
                 "StepOutputError: a value an output reads from a response body is missing or not of its documented "
                 "type (a StepFailed naming the workflow, step and pointer)."
+            )
+        if self.evaluates:
+            raises.append(
+                "CriterionError: a regex criterion ran past REGEX_TIMEOUT, or an xpath criterion could not be "
+                "evaluated on the body (a StepFailed naming the criterion; no failure action applies)."
             )
         if any(step.body_replacements for step in wf.steps):
             raises.append("ValueError: a requestBody replacement target is not in the payload.")
@@ -1095,9 +1101,10 @@ class _WorkflowBuilder:
         if criterion.kind == "regex":
             assert criterion.context is not None
             self.doc.runtime_names.add("regex_matches")
+            self.evaluates = True
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject})"
+            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
@@ -1106,11 +1113,17 @@ class _WorkflowBuilder:
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
+            self.evaluates = True
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version})"
+            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
+
+    def where(self, context: _StepContext, *, keywords: bool = False) -> str:
+        """The workflow and step arguments of a runtime check that may fail the step."""
+        workflow, step = py_str(self.workflow.workflow_id), py_str(context.step.step_id)
+        return f"workflow={workflow}, step={step}" if keywords else f"{workflow}, {step}"
 
     def condition(self, node: Any, context: _StepContext) -> str:
         if isinstance(node, ex.And):
@@ -1171,9 +1184,10 @@ class _WorkflowBuilder:
             return Typed(repr(value), _named(type(value).__name__))
         if isinstance(node, ex.ResponseRef) and node.source == "body":
             # compare on the decoded JSON: values keep their JSON types, whatever the model makes of them
+            self.doc.runtime_names.add("body_json")
             if node.pointer:
-                return self.pointer(f"{context.var}.json()", node.pointer)
-            return Typed(f"{context.var}.json()", _any())
+                return self.pointer(f"body_json({context.var})", node.pointer)
+            return Typed(f"body_json({context.var})", _any())
         return self.expression(node, context)
 
     def xml_operand(self, node: Any, context: _StepContext) -> str:
