@@ -64,7 +64,7 @@ workflows:
     steps:
       - stepId: fetch
         operationId: getItem
-        parameters: [{name: id, in: path, value: $inputs.id}]
+        parameters: [{name: id, in: path, value: $inputs.id}, {name: X-Trace, in: header, value: $inputs.id}]
         successCriteria:
           - condition: $statusCode == 200
           - condition: $response.body#/name == 'Widget'
@@ -101,6 +101,14 @@ workflows:
           - context: $response.body#/name
             condition: '^(a+)+$'
             type: regex
+  - workflowId: twoReads
+    steps:
+      - stepId: first
+        operationId: getItem
+        parameters: [{name: id, in: path, value: slow}]
+      - stepId: second
+        workflowId: readItem
+        parameters: [{name: id, value: slow}]
   - workflowId: readFeed
     steps:
       - stepId: feed
@@ -304,6 +312,49 @@ def test_a_deadline_bounds_the_whole_request(pkg: ModuleType, drip: str) -> None
         assert str(error) == f"GET {drip}/v1/items/x: no complete response within the deadline of 2 s (deadline=)"
 
 
+def slow_widget(request: Recorded) -> Reply:
+    time.sleep(1.2)
+    return widget(request)
+
+
+@pytest.mark.timeout(60)
+def test_a_workflow_deadline_bounds_the_whole_run(pkg: ModuleType) -> None:
+    """Each request gets the time the run has left, and so does a workflow the run runs."""
+    module, api = pkg.workflows.items, pkg.apis.items
+    with scripted(slow_widget) as server:
+        calls: list[Callable[[], Any]] = [
+            lambda: module.two_reads(items_api=api.Client(server.url), deadline=2),
+            lambda: module.two_reads_async(items_api=api.AsyncClient(server.url), deadline=2),
+            lambda: module.two_reads(items_api=api.Client(server.url, deadline=60), deadline=2),
+        ]
+        for call in calls:
+            start = time.monotonic()
+            error = run(call)
+            elapsed = time.monotonic() - start
+            assert type(error) is pkg.ApiTimeoutError, error  # the second request (in readItem) runs out
+            assert 1.9 < elapsed < 3, elapsed
+            assert "no complete response within the deadline of 0." in str(error), str(error)
+        outputs = module.two_reads(items_api=api.Client(server.url), deadline=10)
+    assert outputs is not None
+    with scripted(widget) as server:
+        error = run(lambda: module.read_item(id="x", items_api=api.Client(server.url), deadline=0))
+    assert str(error) == f"GET {server.url}/v1/items/x: the deadline had passed before the request was sent (deadline=)"
+    assert server.requests == []
+    doc = " ".join((module.read_item.__doc__ or "").split())
+    assert "deadline: seconds this whole run may take" in doc
+
+
+def test_a_retry_waits_no_longer_than_the_run_has_left(pkg: ModuleType) -> None:
+    waits: list[float] = []
+    gadget = Reply(200, {"id": "x", "name": "Gadget"}, headers={"Retry-After": "30"})
+    with scripted({("GET", "/v1/items/x"): [gadget]}) as server:
+        client = pkg.apis.items.Client(server.url)
+        error = run(lambda: pkg.workflows.items.retry_item(id="x", items_api=client, sleep=waits.append, deadline=5))
+        run(lambda: pkg.workflows.items.retry_item(id="x", items_api=client, sleep=waits.append))
+    assert type(error) is pkg.StepFailed, error
+    assert len(waits) == 2 and 4 < waits[0] <= 5 and waits[1] == 30, waits  # main: 30 s past a 5 s deadline
+
+
 def test_the_client_docstring_says_what_timeout_and_deadline_bound(pkg: ModuleType) -> None:
     for cls in (pkg.apis.items.Client, pkg.apis.items.AsyncClient):
         doc = " ".join((cls.__init__.__doc__ or "").split())
@@ -338,7 +389,7 @@ HOSTILE_BODIES: dict[str, Reply] = {
     "XML nested deep": Reply(200, text="<a>" * 5000 + "</a>" * 5000, content_type="application/xml"),
 }
 
-WORKFLOWS = ["read_item", "retry_item", "match_item", "nested_match", "read_feed"]
+WORKFLOWS = ["read_item", "retry_item", "match_item", "nested_match", "two_reads", "read_feed"]
 
 
 def _raises_section(function: Any) -> list[str]:
@@ -369,3 +420,18 @@ def test_every_exception_a_workflow_raises_is_the_packages_own_and_listed(pkg: M
                 assert isinstance(result, own) and not type(result).__name__.startswith("_"), (name, repr(result))
                 listed = _raises_section(function)
                 assert any(cls.__name__ in listed for cls in type(result).__mro__), (name, repr(result), listed)
+
+
+@pytest.mark.parametrize("value", ["\u00e9", "\u2603", "a\nb", "a\x00b", "a" * 10_000])
+def test_hostile_inputs_end_in_the_packages_own_errors(pkg: ModuleType, value: str) -> None:
+    """A workflow input sent in a header (``X-Trace``) that HTTP cannot carry: main raised UnicodeEncodeError."""
+    module, api = pkg.workflows.items, pkg.apis.items
+    with scripted(widget) as server:
+        results = [
+            run(lambda: module.read_item(id=value, items_api=api.Client(server.url))),
+            run(lambda: module.read_item_async(id=value, items_api=api.AsyncClient(server.url))),
+        ]
+    for result in results:
+        if isinstance(result, Exception):
+            assert isinstance(result, pkg.ApiConnectionError), repr(result)
+            assert "ApiConnectionError" in _raises_section(module.read_item)

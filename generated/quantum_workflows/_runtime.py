@@ -15,6 +15,7 @@ import logging
 import re
 import ssl
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
@@ -309,7 +310,8 @@ class ApiError(_PicklableError):
 
 
 class ApiConnectionError(ApiError):
-    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, ...)."""
+    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, a header
+    value that is not ASCII, ...)."""
 
     def __init__(self, method: str, url: str, reason: str) -> None:
         self.method = method
@@ -533,6 +535,22 @@ class MaxStepsExceeded(_PicklableError):
             f"workflow '{workflow}' started {len(self.steps)} steps without finishing (max_steps={max_steps}); "
             f"the last: {tail}"
         )
+
+
+class RunDeadline:
+    """The deadline of one workflow run: each request it sends, and each workflow it runs, gets the time left."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.end = None if seconds is None else time.monotonic() + max(float(seconds), 0.0)
+
+    def left(self) -> float | None:
+        """Seconds left (``0.0`` once passed), or ``None`` when the run has no deadline."""
+        return None if self.end is None else max(self.end - time.monotonic(), 0.0)
+
+    def bound(self, seconds: float) -> float:
+        """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
+        left = self.left()
+        return seconds if left is None else min(seconds, left)
 
 
 def retry_after(response: ApiResponse[Any], default: float) -> float:
@@ -1098,9 +1116,7 @@ class _ClientBase:
                     all_headers["Content-Type"] = content_type or "application/octet-stream"
         return request
 
-    def _connection_error(
-        self, request: Mapping[str, Any], error: httpx.RequestError
-    ) -> ApiConnectionError:
+    def _connection_error(self, request: Mapping[str, Any], error: Exception) -> ApiConnectionError:
         kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
         return kind(request["method"], self._redactor.url(request["url"]), reason)
@@ -1108,10 +1124,12 @@ class _ClientBase:
     def _limits(self, timeout: Any, deadline: float | None) -> tuple[Any, float | None]:
         """The timeout of each network operation and the deadline of the whole request (seconds, or None).
 
-        No operation may outlast the deadline: each one gets at most the seconds the deadline allows.
+        No operation may outlast the deadline by much: each one gets at most the deadline and a second (the
+        deadline itself ends the request first; the second lets a request given up stop soon after).
         """
         timeout = self._timeout if timeout is None else timeout
-        deadline = self._deadline if deadline is None else deadline
+        if deadline is None or (self._deadline is not None and self._deadline < deadline):
+            deadline = self._deadline  # a call's deadline tightens the client's, never loosens it
         if deadline is None:
             return timeout, None
         deadline = max(float(deadline), 0.0)
@@ -1122,15 +1140,17 @@ class _ClientBase:
             "write": bounded.write,
             "pool": bounded.pool,
         }
+        most = deadline + 1.0
         return (
-            httpx.Timeout(
-                **{k: deadline if v is None else min(v, deadline) for k, v in parts.items()}
-            ),
+            httpx.Timeout(**{k: most if v is None else min(v, most) for k, v in parts.items()}),
             deadline,
         )
 
     def _deadline_error(self, request: Mapping[str, Any], deadline: float) -> ApiTimeoutError:
-        reason = f"no complete response within the deadline of {deadline:g} s (deadline=)"
+        if deadline == 0:
+            reason = "the deadline had passed before the request was sent (deadline=)"
+        else:
+            reason = f"no complete response within the deadline of {deadline:g} s (deadline=)"
         return ApiTimeoutError(request["method"], self._redactor.url(request["url"]), reason)
 
 
@@ -1224,13 +1244,16 @@ class BaseClient(_ClientBase):
         deadline: float | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        if deadline == 0:
+            raise self._deadline_error(request, deadline)
         failure: ApiError
         try:
             if deadline is None:
                 response = self._http.request(**request, timeout=timeout)
             else:
                 response = _within(deadline, self._http, request, timeout)
-        except httpx.RequestError as error:  # transport, decoding or redirect failures
+        except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
+            # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             failure = self._connection_error(request, error)
         except _DeadlinePassed:
             failure = self._deadline_error(request, deadline or 0.0)
@@ -1284,6 +1307,8 @@ class AsyncBaseClient(_ClientBase):
         deadline: float | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        if deadline == 0:
+            raise self._deadline_error(request, deadline)
         failure: ApiError
         try:
             if deadline is None:
@@ -1293,7 +1318,8 @@ class AsyncBaseClient(_ClientBase):
                     deadline
                 ):  # the whole request: sending, waiting, the body
                     response = await self._http.request(**request, timeout=timeout)
-        except httpx.RequestError as error:  # transport, decoding or redirect failures
+        except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
+            # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             failure = self._connection_error(request, error)
         except TimeoutError:
             failure = self._deadline_error(request, deadline or 0.0)

@@ -204,6 +204,7 @@ class WorkflowView:
     loop: LoopView | None = None
     sleep: str | None = None
     max_steps: str | None = None
+    run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
     dependencies: list[DependencyView] = field(default_factory=list)
     predeclared: list[tuple[str, str]] = field(default_factory=list)  # (local, annotation) before the loop
 
@@ -341,6 +342,8 @@ class _WorkflowBuilder:
         for name in (wf.sleep_name, wf.max_steps_name):
             if name is not None:
                 self.scope.reserve(name)
+        self.run = self.scope.claim("run")  # RunDeadline(deadline): before any call reads it
+        self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if wf.sleep_name is not None:
             self.need("collections.abc", "Awaitable", "Callable")
@@ -394,11 +397,19 @@ class _WorkflowBuilder:
                 f"{wf.max_steps_name}: the most steps one run may start (goto and retry loops), for this "
                 "workflow and for each workflow it runs; MaxStepsExceeded is raised beyond it."
             )
+        arg_docs.append(
+            "deadline: seconds this whole run may take, its requests and the workflows it runs included "
+            "(None: no limit); each request gets the time left (or its client's deadline, if shorter), and "
+            "the first one still running when it passes ends with ApiTimeoutError."
+        )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
         failed = "StepFailed: a step's response did not meet its success criteria"
         raises = [
             failed + (" (and no failure action applied)." if wf.controlled else " (or its status is an error)."),
-            "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time).",
+            (
+                "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time, "
+                "or within the deadline)."
+            ),
         ]
         if self.reads_body:
             raises.append(
@@ -430,6 +441,7 @@ class _WorkflowBuilder:
             loop=self.loop,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
+            run=self.run,
             dependencies=dependencies,
             predeclared=self.predeclared,
         )
@@ -467,6 +479,7 @@ class _WorkflowBuilder:
             args.append(f"{callee.sleep_name}={self.workflow.sleep_name}")
         if callee.max_steps_name is not None and self.workflow.max_steps_name is not None:
             args.append(f"{callee.max_steps_name}={self.workflow.max_steps_name}")
+        args.append(f"deadline={self.run}.left()")
         prefix = ""
         if call.target_module != self.doc.module:
             assert call.target_module is not None
@@ -613,6 +626,7 @@ class _WorkflowBuilder:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
+        call_args.append(f"deadline={self.run}.left()")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
         assignments = self.assignments(step, wanted, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
