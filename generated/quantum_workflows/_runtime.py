@@ -675,11 +675,13 @@ def _xml_element(name: str, value: Any) -> str:
     return f"<{name}>{xml_text(value)}</{name}>"
 
 
-def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
+def with_replacements(
+    payload: Any, *replacements: tuple[tuple[str, ...], Any], workflow: str = "", step: str = ""
+) -> Any:
     """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
 
-    A missing object member is added; ``-`` appends to an array; a target under a missing parent raises
-    ``ValueError`` naming the pointer.
+    A missing object member is added; ``-`` appends to an array; a target under a missing parent fails the
+    step with ``StepFailed`` naming the pointer.
     """
     document = to_jsonable(payload)
     for tokens, value in replacements:
@@ -693,7 +695,8 @@ def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) 
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+                node = None  # a missing parent
+                break
         last = tokens[-1]
         if isinstance(node, dict):
             node[last] = to_jsonable(value)
@@ -702,7 +705,11 @@ def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) 
         elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
             node[int(last)] = to_jsonable(value)
         else:
-            raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+            raise StepFailed(
+                workflow,
+                step,
+                f"the requestBody replacement target /{'/'.join(tokens)} is in the payload",
+            )
     return document
 
 

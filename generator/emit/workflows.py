@@ -404,6 +404,8 @@ class _WorkflowBuilder:
         )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
         failed = "StepFailed: a step's response did not meet its success criteria"
+        if any(step.body_replacements for step in wf.steps):
+            failed += "; or a requestBody replacement target is not in the payload"
         raises = [
             failed + (" (and no failure action applied)." if wf.controlled else " (or its status is an error)."),
             (
@@ -421,8 +423,6 @@ class _WorkflowBuilder:
                 "CriterionError: a regex criterion ran past REGEX_TIMEOUT, or an xpath criterion could not be "
                 "evaluated on the body (a StepFailed naming the criterion; no failure action applies)."
             )
-        if any(step.body_replacements for step in wf.steps):
-            raises.append("ValueError: a requestBody replacement target is not in the payload.")
         if wf.max_steps_name is not None:
             raises.append(f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end).")
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
@@ -865,7 +865,7 @@ class _WorkflowBuilder:
                 "((" + "".join(f"{py_str(t)}, " for t in tokens) + f"), {self.value(value, context).code})"
                 for tokens, value in step.body_replacements
             ]
-            code = f"with_replacements({code}, {', '.join(pairs)})"
+            code = f"with_replacements({code}, {', '.join(pairs)}, {self.where(context, keywords=True)})"
         args = [f"body={code}"]
         if step.body_content_type and step.body_content_type != op.body.content_type:
             args.append(f"content_type={py_str(step.body_content_type)}")
