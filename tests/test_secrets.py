@@ -221,6 +221,7 @@ SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     "undocumented-418-text": (_get(_full, "teapot"), "ApiStatusError"),
     "body-does-not-validate": (_get(_full, "bad-body", parsed=True), "ResponseValidationError"),
     "timeout": (_get(_full, "slow", timeout=0.2), "ApiTimeoutError"),
+    "deadline": (_get(_full, "slow", deadline=0.3), "ApiTimeoutError"),
     "connection-refused": (_refused, "ApiConnectionError"),
     "undecodable-body": (_get(_full, "garbled"), "ApiConnectionError"),
     "step-404": (_workflow("missing"), "StepFailed"),
