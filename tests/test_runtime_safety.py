@@ -378,6 +378,8 @@ HOSTILE_BODIES: dict[str, Reply] = {
     "not UTF-8": Reply(200, text=b'\xff\xfe{"name": "Widget"}', content_type="application/json"),
     "bogus charset": Reply(200, text='{"name": "Widget"}', content_type="application/json; charset=bogus-8"),
     "nested too deep": Reply(200, text="[" * 100_000 + "]" * 100_000, content_type="application/json"),
+    "nested 950 deep": Reply(200, text='{"name":' * 950 + "1" + "}" * 950, content_type="application/json"),
+    "lists 990 deep": Reply(200, text="[" * 990 + "]" * 990, content_type="application/json"),
     "5000 digits": Reply(200, text='{"name": ' + "9" * 5000 + "}", content_type="application/json"),
     "a JSON string": Reply(200, text='"Widget"', content_type="application/json"),
     "null": Reply(200, text="null", content_type="application/json"),
@@ -435,3 +437,15 @@ def test_hostile_inputs_end_in_the_packages_own_errors(pkg: ModuleType, value: s
         if isinstance(result, Exception):
             assert isinstance(result, pkg.ApiConnectionError), repr(result)
             assert "ApiConnectionError" in _raises_section(module.read_item)
+
+
+def test_json_nested_up_to_the_limit_stays_json(pkg: ModuleType) -> None:
+    runtime = pkg._runtime
+    limit = runtime.MAX_JSON_DEPTH
+
+    def decoded(depth: int) -> Any:
+        text = '{"a":' * depth + "1" + "}" * depth
+        return runtime._decode(runtime.httpx.Response(200, content=text.encode()))
+
+    assert runtime.json_pointer(decoded(limit), *["a"] * limit) == 1
+    assert decoded(limit + 1) == '{"a":' * (limit + 1) + "1" + "}" * (limit + 1)  # text: a pointer finds nothing

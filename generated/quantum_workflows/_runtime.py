@@ -842,17 +842,39 @@ def _documented(status_code: int, responses: Mapping[str, Any]) -> str | None:
     return None
 
 
+MAX_JSON_DEPTH = 200
+"""A response body nested deeper than this is read as text, not JSON: the values a workflow reads from it are
+missing (Python's recursion limit would otherwise end the workflow with ``RecursionError``)."""
+
+
+def _nested_deeper_than(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        )
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _decode(response: httpx.Response) -> Any:
-    """The body as JSON data when it is JSON, else as text (``None`` when empty): never an error."""
+    """The body as JSON data when it is JSON (nested at most :data:`MAX_JSON_DEPTH` deep), else as text
+    (``None`` when empty): never an error."""
     if not response.content:
         return None
     try:
-        return response.json()
+        data = response.json()
     except (
         ValueError,
         RecursionError,
-    ):  # not JSON (UnicodeDecodeError included), or nested too deep
+    ):  # not JSON (UnicodeDecodeError included), or nested far too deep
         return response.text
+    return response.text if _nested_deeper_than(data, MAX_JSON_DEPTH) else data
 
 
 def body_json(response: ApiResponse[Any]) -> Any:
