@@ -63,13 +63,13 @@ ANNOTATION_NAMES = frozenset({
 })  # fmt: skip
 # client.py: the keyword arguments of Client.__init__/AsyncClient.__init__ and of ``_connection``.
 CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
-    "self", "base_url", "headers", "timeout", "http_client", "super", "url", "auth_headers", "auth_query",
+    "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
     "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
     "_basic_auth",
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
 OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
-    "self", "body", "content_type", "extra_headers", "extra_query", "timeout", "cls", "client", "response",
+    "self", "body", "content_type", "extra_headers", "extra_query", "timeout", "deadline", "cls", "client", "response",
     "request", "url",
     "params", "headers", "cookies", "frozenset",
 }  # fmt: skip
@@ -84,10 +84,12 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
-    "regex_matches",
+    "regex_matches", "body_json", "CriterionError", "RunDeadline",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
-WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {"self", "cls", "response", "outputs", "stack", "error"}
+WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {
+    "self", "cls", "response", "outputs", "stack", "error", "deadline",
+}  # fmt: skip
 
 
 def nfkc(name: str) -> str:

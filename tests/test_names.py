@@ -176,7 +176,7 @@ print(sorted((k, v) for k, v in request.headers.items() if k.startswith("x-") or
     assert printed.splitlines() == [
         (
             "['self', 'base_url', 'self_2', 'self_3', 'super_2', 'query_2', 'base_url_for_2', 'http_client_2', "
-            "'headers', 'query', 'cookies', 'timeout', 'http_client']"
+            "'headers', 'query', 'cookies', 'timeout', 'deadline', 'http_client']"
         ),
         "http://example.test/v1/ping?q-key=q",
         "[('authorization', 'Bearer t'), ('x-base', 'b'), ('x-self', 's'), ('x-super', 'u')]",

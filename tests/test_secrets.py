@@ -221,6 +221,7 @@ SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     "undocumented-418-text": (_get(_full, "teapot"), "ApiStatusError"),
     "body-does-not-validate": (_get(_full, "bad-body", parsed=True), "ResponseValidationError"),
     "timeout": (_get(_full, "slow", timeout=0.2), "ApiTimeoutError"),
+    "deadline": (_get(_full, "slow", deadline=0.3), "ApiTimeoutError"),
     "connection-refused": (_refused, "ApiConnectionError"),
     "undecodable-body": (_get(_full, "garbled"), "ApiConnectionError"),
     "step-404": (_workflow("missing"), "StepFailed"),
@@ -437,8 +438,9 @@ def test_every_exception_class_is_covered(vault: types.ModuleType) -> None:
     }  # fmt: skip
     covered = {class_name for _, class_name in SCENARIOS.values()}
     # ApiError: abstract base, pickled below; MaxStepsExceeded holds no response nor value (only step labels):
-    # raised and pickled in tests/test_flow.py
-    assert classes - covered == {"ApiError", "MaxStepsExceeded"}
+    # raised and pickled in tests/test_flow.py; CriterionError holds the criterion and a reason, no response:
+    # raised and pickled in tests/test_runtime_safety.py
+    assert classes - covered == {"ApiError", "MaxStepsExceeded", "CriterionError"}
     clone = pickle.loads(pickle.dumps(runtime.ApiError("boom")))
     assert (type(clone), clone.args) == (runtime.ApiError, ("boom",))
 

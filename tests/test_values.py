@@ -737,9 +737,15 @@ def test_run_time_replacements_set_members_append_and_report_a_missing_parent(tm
     _, requests = run_both(package, "late", script, order={"meta": {"tag": "old"}, "lines": [{"n": 1}]})
     assert json.loads(requests[0].body) == {"meta": {"tag": "new"}, "lines": [{"n": 1}, {"n": 2}]}
     errors = raises_both(package, "late", script, order={"lines": []})
-    assert isinstance(errors[0], ValueError)
-    assert str(errors[0]) == "replacement target /meta/tag is not in the payload"
-    assert "ValueError: a requestBody replacement target is not in the payload." in package.workflows.things.late.__doc__
+    # main: a ValueError, not one of the package's exceptions
+    assert type(errors[0]).__name__ == "StepFailed"
+    assert str(errors[0]) == (
+        "workflow 'late' step 'post' failed: no response does not satisfy the requestBody replacement target "
+        "/meta/tag is in the payload"
+    )
+    doc = " ".join((package.workflows.things.late.__doc__ or "").split())
+    assert "StepFailed: a step's response did not meet its success criteria; or a requestBody replacement" in doc
+    assert "ValueError" not in doc
 
 
 def test_expressions_inside_object_outputs_are_checked(tmp_path: Path) -> None:

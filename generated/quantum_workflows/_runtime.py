@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextvars
 import datetime
 import email.utils
 import enum
@@ -13,8 +15,9 @@ import logging
 import re
 import ssl
 import threading
+import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
@@ -307,7 +310,8 @@ class ApiError(_PicklableError):
 
 
 class ApiConnectionError(ApiError):
-    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, ...)."""
+    """The request could not be sent or no usable response arrived (DNS, refused connection, TLS, a header
+    value that is not ASCII, ...)."""
 
     def __init__(self, method: str, url: str, reason: str) -> None:
         self.method = method
@@ -533,6 +537,22 @@ class MaxStepsExceeded(_PicklableError):
         )
 
 
+class RunDeadline:
+    """The deadline of one workflow run: each request it sends, and each workflow it runs, gets the time left."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.end = None if seconds is None else time.monotonic() + max(float(seconds), 0.0)
+
+    def left(self) -> float | None:
+        """Seconds left (``0.0`` once passed), or ``None`` when the run has no deadline."""
+        return None if self.end is None else max(self.end - time.monotonic(), 0.0)
+
+    def bound(self, seconds: float) -> float:
+        """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
+        left = self.left()
+        return seconds if left is None else min(seconds, left)
+
+
 def retry_after(response: ApiResponse[Any], default: float) -> float:
     """Seconds to wait before retrying a step: the response's ``Retry-After`` header (delay-seconds or an
     HTTP-date, RFC 9110 section 10.2.3) when it is valid, else ``default`` (the action's ``retryAfter``).
@@ -655,11 +675,13 @@ def _xml_element(name: str, value: Any) -> str:
     return f"<{name}>{xml_text(value)}</{name}>"
 
 
-def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) -> Any:
+def with_replacements(
+    payload: Any, *replacements: tuple[tuple[str, ...], Any], workflow: str = "", step: str = ""
+) -> Any:
     """``payload`` (as JSON data) with each JSON Pointer target (given as tokens) set to its value, in order.
 
-    A missing object member is added; ``-`` appends to an array; a target under a missing parent raises
-    ``ValueError`` naming the pointer.
+    A missing object member is added; ``-`` appends to an array; a target under a missing parent fails the
+    step with ``StepFailed`` naming the pointer.
     """
     document = to_jsonable(payload)
     for tokens, value in replacements:
@@ -673,7 +695,8 @@ def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) 
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+                node = None  # a missing parent
+                break
         last = tokens[-1]
         if isinstance(node, dict):
             node[last] = to_jsonable(value)
@@ -682,7 +705,11 @@ def with_replacements(payload: Any, *replacements: tuple[tuple[str, ...], Any]) 
         elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
             node[int(last)] = to_jsonable(value)
         else:
-            raise ValueError(f"replacement target /{'/'.join(tokens)} is not in the payload")
+            raise StepFailed(
+                workflow,
+                step,
+                f"the requestBody replacement target /{'/'.join(tokens)} is in the payload",
+            )
     return document
 
 
@@ -733,22 +760,38 @@ def styled(value: Any, style: str, explode: bool, name: str) -> Any:
     return value
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _no_dot_segments(path: str) -> str:
+    """``path`` with every ``.`` and ``..`` segment percent-encoded (``%2E``, ``%2E%2E``): URL parsers remove
+    dot segments, so a value ``..`` would otherwise climb out of its segment (``/items/..`` is ``/``).
+    """
+    return "/".join(
+        segment.replace(".", "%2E") if segment in (".", "..") else segment
+        for segment in path.split("/")
+    )
+
+
 def expand_path(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders with percent-encoded values (``{name+}`` keeps the value's ``/``).
 
-    A list is the ``simple`` style: its items encoded one by one and joined with ``,``.
+    A list is the ``simple`` style: its items encoded one by one and joined with ``,``.  Every value stays in
+    its segment: ``/`` is ``%2F``, ``%`` is ``%25``, and a segment the values make ``.`` or ``..`` is sent as
+    ``%2E`` or ``%2E%2E`` (not removed, nor climbing, by URL normalisation).
     """
-    path = template
+    texts: dict[str, str] = {}
     for name, value in values.items():
         safe = "/" if name.endswith("+") else ""
         if isinstance(value, Encoded):
-            text = str(value)
+            texts[name] = str(value)
         elif isinstance(value, list | tuple):
-            text = ",".join(quote(to_text(item), safe=safe) for item in value)
+            texts[name] = ",".join(quote(to_text(item), safe=safe) for item in value)
         else:
-            text = quote(to_text(value), safe=safe)
-        path = path.replace("{" + name + "}", text)
-    return path
+            texts[name] = quote(to_text(value), safe=safe)
+    # one pass: a value holding "{other}" is not expanded again
+    path = _PLACEHOLDER.sub(lambda match: texts.get(match[1], match[0]), template)
+    return _no_dot_segments(path)
 
 
 def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tuple[str, str]]:
@@ -799,13 +842,45 @@ def _documented(status_code: int, responses: Mapping[str, Any]) -> str | None:
     return None
 
 
+MAX_JSON_DEPTH = 200
+"""A response body nested deeper than this is read as text, not JSON: the values a workflow reads from it are
+missing (Python's recursion limit would otherwise end the workflow with ``RecursionError``)."""
+
+
+def _nested_deeper_than(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        )
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _decode(response: httpx.Response) -> Any:
+    """The body as JSON data when it is JSON (nested at most :data:`MAX_JSON_DEPTH` deep), else as text
+    (``None`` when empty): never an error."""
     if not response.content:
         return None
     try:
-        return response.json()
-    except ValueError:
+        data = response.json()
+    except (
+        ValueError,
+        RecursionError,
+    ):  # not JSON (UnicodeDecodeError included), or nested far too deep
         return response.text
+    return response.text if _nested_deeper_than(data, MAX_JSON_DEPTH) else data
+
+
+def body_json(response: ApiResponse[Any]) -> Any:
+    """``$response.body`` as a criterion reads it: the decoded JSON, or the text when the body is not JSON
+    (then a JSON Pointer into it finds nothing), ``None`` when empty."""
+    return _decode(response.http_response)
 
 
 def _parse_body(tp: Any, response: httpx.Response) -> Any:
@@ -902,19 +977,25 @@ def request_json(response: ApiResponse[Any]) -> Any:
 
 
 # -- criteria ----------------------------------------------------------------------------------------------
-def regex_matches(pattern: str, value: Any) -> bool:
-    """Whether the regular expression ``pattern`` matches somewhere in ``value`` (a regex criterion): a string
-    as it is; a number, boolean, object or list as its JSON text; a missing value (``None``) matches nothing.
+class CriterionError(StepFailed):
+    """A criterion could not be evaluated on the response: a regex criterion ran longer than
+    :data:`REGEX_TIMEOUT`, or an xpath criterion met an XML body that declares a DTD or entities.
+
+    The step fails at once (no failure action applies): ``criterion`` is the criterion, ``reason`` why.
     """
-    if value is None:
-        return False
-    plain = to_jsonable(value)
-    text = (
-        plain
-        if isinstance(plain, str)
-        else json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
-    )
-    return re.search(pattern, text) is not None
+
+    def __init__(self, workflow: str, step: str, criterion: str, reason: str) -> None:
+        _PicklableError.__init__(
+            self,
+            f"workflow '{workflow}' step '{step}' failed: criterion {criterion} could not be evaluated: {reason}",
+        )
+        self.workflow = workflow
+        self.step = step
+        self.criterion = criterion
+        self.reason = reason
+        self.response = None
+        self.cause = None
+        self.status_code = None
 
 
 # Arazzo: "String comparisons MUST be case insensitive"; simple conditions compile to Python comparisons that
@@ -999,6 +1080,7 @@ class _ClientBase:
         query: Mapping[str, str] | None,
         cookies: Mapping[str, str] | None,
         timeout: float | httpx.Timeout,
+        deadline: float | None,
         credential_names: Iterable[str],
     ) -> None:
         self.base_url = base_url
@@ -1006,6 +1088,7 @@ class _ClientBase:
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
+        self._deadline = deadline
         self._redactor = Redactor(credential_names)
 
     def _build(
@@ -1062,12 +1145,98 @@ class _ClientBase:
                     all_headers["Content-Type"] = content_type or "application/octet-stream"
         return request
 
-    def _connection_error(
-        self, request: Mapping[str, Any], error: httpx.RequestError
-    ) -> ApiConnectionError:
+    def _connection_error(self, request: Mapping[str, Any], error: Exception) -> ApiConnectionError:
         kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
         return kind(request["method"], self._redactor.url(request["url"]), reason)
+
+    def _limits(self, timeout: Any, deadline: float | None) -> tuple[Any, float | None]:
+        """The timeout of each network operation and the deadline of the whole request (seconds, or None).
+
+        No operation may outlast the deadline by much: each one gets at most the deadline and a second (the
+        deadline itself ends the request first; the second lets a request given up stop soon after).
+        """
+        timeout = self._timeout if timeout is None else timeout
+        if deadline is None or (self._deadline is not None and self._deadline < deadline):
+            deadline = self._deadline  # a call's deadline tightens the client's, never loosens it
+        if deadline is None:
+            return timeout, None
+        deadline = max(float(deadline), 0.0)
+        bounded = httpx.Timeout(timeout)
+        parts = {
+            "connect": bounded.connect,
+            "read": bounded.read,
+            "write": bounded.write,
+            "pool": bounded.pool,
+        }
+        most = deadline + 1.0
+        return (
+            httpx.Timeout(**{k: most if v is None else min(v, most) for k, v in parts.items()}),
+            deadline,
+        )
+
+    def _deadline_error(self, request: Mapping[str, Any], deadline: float) -> ApiTimeoutError:
+        if deadline == 0:
+            reason = "the deadline had passed before the request was sent (deadline=)"
+        else:
+            reason = f"no complete response within the deadline of {deadline:g} s (deadline=)"
+        return ApiTimeoutError(request["method"], self._redactor.url(request["url"]), reason)
+
+
+class _DeadlinePassed(Exception):
+    """The deadline of a request passed (internal: the client raises ApiTimeoutError)."""
+
+
+class _Watched(httpx.SyncByteStream):
+    """A response body that stops at the next chunk once the caller has given up on the request."""
+
+    def __init__(self, stream: httpx.SyncByteStream, abandoned: threading.Event) -> None:
+        self._stream = stream
+        self._abandoned = abandoned
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if self._abandoned.is_set():
+                raise _DeadlinePassed
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _within(
+    deadline: float, http: httpx.Client, request: Mapping[str, Any], timeout: Any
+) -> httpx.Response:
+    """``http.request(**request)`` with its body read, given up after ``deadline`` seconds (``_DeadlinePassed``).
+
+    The request runs in a worker thread; a request given up stops at its next chunk of body, or when one
+    network operation times out (each is bounded by the deadline): no connection is held for long.
+    """
+    abandoned = threading.Event()
+    outcome: list[httpx.Response | BaseException] = []
+
+    def fetch() -> None:
+        try:
+            response = http.send(http.build_request(**request, timeout=timeout), stream=True)
+            response.stream = _Watched(response.stream, abandoned)  # type: ignore[arg-type]
+            try:
+                response.read()
+            finally:
+                response.close()
+            outcome.append(response)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(fetch,), daemon=True)
+    worker.start()
+    worker.join(deadline)
+    abandoned.set()
+    if not outcome:
+        raise _DeadlinePassed
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 class BaseClient(_ClientBase):
@@ -1081,17 +1250,14 @@ class BaseClient(_ClientBase):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.Client | None = None,
         credential_names: Iterable[str] = (),
     ) -> None:
         super().__init__(
-            base_url,
-            headers=headers,
-            query=query,
-            cookies=cookies,
-            timeout=timeout,
+            base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names,
-        )
+        )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1100,14 +1266,26 @@ class BaseClient(_ClientBase):
         )
 
     def _send(
-        self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
+        self,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
     ) -> ApiResponse[Any]:
+        timeout, deadline = self._limits(timeout, deadline)
+        if deadline == 0:
+            raise self._deadline_error(request, deadline)
+        failure: ApiError
         try:
-            response = self._http.request(
-                **request, timeout=self._timeout if timeout is None else timeout
-            )
-        except httpx.RequestError as error:  # transport, decoding or redirect failures
+            if deadline is None:
+                response = self._http.request(**request, timeout=timeout)
+            else:
+                response = _within(deadline, self._http, request, timeout)
+        except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
+            # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             failure = self._connection_error(request, error)
+        except _DeadlinePassed:
+            failure = self._deadline_error(request, deadline or 0.0)
         else:
             return handle(response, responses, self._redactor)
         raise failure  # not chained: httpx's error holds the request, credentials and all
@@ -1135,17 +1313,14 @@ class AsyncBaseClient(_ClientBase):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         credential_names: Iterable[str] = (),
     ) -> None:
         super().__init__(
-            base_url,
-            headers=headers,
-            query=query,
-            cookies=cookies,
-            timeout=timeout,
+            base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names,
-        )
+        )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1154,14 +1329,29 @@ class AsyncBaseClient(_ClientBase):
         )
 
     async def _send(
-        self, request: dict[str, Any], responses: Mapping[str, Any], timeout: Any
+        self,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
     ) -> ApiResponse[Any]:
+        timeout, deadline = self._limits(timeout, deadline)
+        if deadline == 0:
+            raise self._deadline_error(request, deadline)
+        failure: ApiError
         try:
-            response = await self._http.request(
-                **request, timeout=self._timeout if timeout is None else timeout
-            )
-        except httpx.RequestError as error:  # transport, decoding or redirect failures
+            if deadline is None:
+                response = await self._http.request(**request, timeout=timeout)
+            else:
+                async with asyncio.timeout(
+                    deadline
+                ):  # the whole request: sending, waiting, the body
+                    response = await self._http.request(**request, timeout=timeout)
+        except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
+            # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             failure = self._connection_error(request, error)
+        except TimeoutError:
+            failure = self._deadline_error(request, deadline or 0.0)
         else:
             return handle(response, responses, self._redactor)
         raise failure  # not chained: httpx's error holds the request, credentials and all
@@ -1191,12 +1381,42 @@ def base_url_for(
         raise ValueError(
             f"the server URL {template!r} needs {', '.join(missing)}: pass base_url=... or the server variables"
         )
-    url = template
-    for name, value in variables.items():
-        url = url.replace("{" + name + "}", str(value))
+    url = _PLACEHOLDER.sub(lambda match: _server_value(template, match, variables), template)
     if "://" not in url:
         raise ValueError(f"the server URL {url!r} is relative: pass base_url=...")
     return url
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+# What a host (and port) may hold: letters, digits, '.', '-', '_', '~', and ':' '[' ']' for ports and IPv6.
+_HOST_PART = re.compile(r"[A-Za-z0-9._~:\[\]-]*")
+
+
+def _server_value(template: str, match: re.Match[str], variables: Mapping[str, str | None]) -> str:
+    """The value of the server variable at ``match`` as its position in the URL allows: a whole URL
+    (``{endpoint}``) as given; a scheme or host part only if it is one; a path part as one percent-encoded
+    segment (``/`` is ``%2F``, ``..`` is ``%2E%2E``), so that it cannot climb or add segments."""
+    name = match[1]
+    if name not in variables:
+        return match[0]
+    value = str(variables[name])
+    before, after = template[: match.start()], template[match.end() :]
+    separator = before.find("://")
+    if separator < 0:
+        if "://" in after:  # the scheme: {scheme}://host
+            if _SCHEME.fullmatch(value) is None:
+                raise ValueError(f"the server variable {name} must be a URL scheme, not {value!r}")
+            return value
+        if not before:  # the whole URL, or its start: {endpoint}, {endpoint}/v1
+            return value
+        return _no_dot_segments(quote(value, safe=""))
+    if "/" not in before[separator + 3 :]:  # in the authority: scheme://{host}
+        if _HOST_PART.fullmatch(value) is None:
+            raise ValueError(
+                f"the server variable {name} must be a host name (or host:port), not {value!r}"
+            )
+        return value
+    return _no_dot_segments(quote(value, safe=""))
 
 
 def basic_auth(credentials: tuple[str, str]) -> str:

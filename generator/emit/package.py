@@ -93,7 +93,11 @@ def build_package(
         files[f"{pkg}/workflows/{document.module}.py"] = _drop_unused_aliases(text)
     # criteria evaluated by a library at run time: the runtime imports it, the package depends on it
     uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
-    runtime_flags = {"uses_jsonpath": "jsonpath_matches" in uses, "uses_xpath": "xpath_matches" in uses}
+    runtime_flags = {
+        "uses_regex": "regex_matches" in uses,
+        "uses_jsonpath": "jsonpath_matches" in uses,
+        "uses_xpath": "xpath_matches" in uses,
+    }
     for flag, packages in CRITERIA_REQUIREMENTS.items():
         if runtime_flags[flag]:
             requirements.update(packages)

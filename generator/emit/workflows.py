@@ -204,6 +204,7 @@ class WorkflowView:
     loop: LoopView | None = None
     sleep: str | None = None
     max_steps: str | None = None
+    run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
     dependencies: list[DependencyView] = field(default_factory=list)
     predeclared: list[tuple[str, str]] = field(default_factory=list)  # (local, annotation) before the loop
 
@@ -295,6 +296,7 @@ class _WorkflowBuilder:
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
+        self.evaluates = False  # some regex or xpath criterion (which may raise CriterionError)
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
         self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
@@ -340,6 +342,8 @@ class _WorkflowBuilder:
         for name in (wf.sleep_name, wf.max_steps_name):
             if name is not None:
                 self.scope.reserve(name)
+        self.run = self.scope.claim("run")  # RunDeadline(deadline): before any call reads it
+        self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if wf.sleep_name is not None:
             self.need("collections.abc", "Awaitable", "Callable")
@@ -393,19 +397,32 @@ class _WorkflowBuilder:
                 f"{wf.max_steps_name}: the most steps one run may start (goto and retry loops), for this "
                 "workflow and for each workflow it runs; MaxStepsExceeded is raised beyond it."
             )
+        arg_docs.append(
+            "deadline: seconds this whole run may take, its requests and the workflows it runs included "
+            "(None: no limit); each request gets the time left (or its client's deadline, if shorter), and "
+            "the first one still running when it passes ends with ApiTimeoutError."
+        )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
         failed = "StepFailed: a step's response did not meet its success criteria"
+        if any(step.body_replacements for step in wf.steps):
+            failed += "; or a requestBody replacement target is not in the payload"
         raises = [
             failed + (" (and no failure action applied)." if wf.controlled else " (or its status is an error)."),
-            "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time).",
+            (
+                "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time, "
+                "or within the deadline)."
+            ),
         ]
         if self.reads_body:
             raises.append(
                 "StepOutputError: a value an output reads from a response body is missing or not of its documented "
                 "type (a StepFailed naming the workflow, step and pointer)."
             )
-        if any(step.body_replacements for step in wf.steps):
-            raises.append("ValueError: a requestBody replacement target is not in the payload.")
+        if self.evaluates:
+            raises.append(
+                "CriterionError: a regex criterion ran past REGEX_TIMEOUT, or an xpath criterion could not be "
+                "evaluated on the body (a StepFailed naming the criterion; no failure action applies)."
+            )
         if wf.max_steps_name is not None:
             raises.append(f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end).")
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
@@ -424,6 +441,7 @@ class _WorkflowBuilder:
             loop=self.loop,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
+            run=self.run,
             dependencies=dependencies,
             predeclared=self.predeclared,
         )
@@ -461,6 +479,7 @@ class _WorkflowBuilder:
             args.append(f"{callee.sleep_name}={self.workflow.sleep_name}")
         if callee.max_steps_name is not None and self.workflow.max_steps_name is not None:
             args.append(f"{callee.max_steps_name}={self.workflow.max_steps_name}")
+        args.append(f"deadline={self.run}.left()")
         prefix = ""
         if call.target_module != self.doc.module:
             assert call.target_module is not None
@@ -607,6 +626,7 @@ class _WorkflowBuilder:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
+        call_args.append(f"deadline={self.run}.left()")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
         assignments = self.assignments(step, wanted, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
@@ -845,7 +865,7 @@ class _WorkflowBuilder:
                 "((" + "".join(f"{py_str(t)}, " for t in tokens) + f"), {self.value(value, context).code})"
                 for tokens, value in step.body_replacements
             ]
-            code = f"with_replacements({code}, {', '.join(pairs)})"
+            code = f"with_replacements({code}, {', '.join(pairs)}, {self.where(context, keywords=True)})"
         args = [f"body={code}"]
         if step.body_content_type and step.body_content_type != op.body.content_type:
             args.append(f"content_type={py_str(step.body_content_type)}")
@@ -1095,9 +1115,10 @@ class _WorkflowBuilder:
         if criterion.kind == "regex":
             assert criterion.context is not None
             self.doc.runtime_names.add("regex_matches")
+            self.evaluates = True
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject})"
+            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
@@ -1106,11 +1127,17 @@ class _WorkflowBuilder:
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
+            self.evaluates = True
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version})"
+            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
+
+    def where(self, context: _StepContext, *, keywords: bool = False) -> str:
+        """The workflow and step arguments of a runtime check that may fail the step."""
+        workflow, step = py_str(self.workflow.workflow_id), py_str(context.step.step_id)
+        return f"workflow={workflow}, step={step}" if keywords else f"{workflow}, {step}"
 
     def condition(self, node: Any, context: _StepContext) -> str:
         if isinstance(node, ex.And):
@@ -1171,9 +1198,10 @@ class _WorkflowBuilder:
             return Typed(repr(value), _named(type(value).__name__))
         if isinstance(node, ex.ResponseRef) and node.source == "body":
             # compare on the decoded JSON: values keep their JSON types, whatever the model makes of them
+            self.doc.runtime_names.add("body_json")
             if node.pointer:
-                return self.pointer(f"{context.var}.json()", node.pointer)
-            return Typed(f"{context.var}.json()", _any())
+                return self.pointer(f"body_json({context.var})", node.pointer)
+            return Typed(f"body_json({context.var})", _any())
         return self.expression(node, context)
 
     def xml_operand(self, node: Any, context: _StepContext) -> str:

@@ -3,7 +3,8 @@
 Each checker returns problems as ``(message, offset)`` pairs, ``offset`` being the 0-based index into the
 condition text of the character the problem is at, so the caller can point at the column.
 
-* regex: Python's :mod:`re` compiles the pattern (the generated code runs ``re.search``).  Arazzo does not
+* regex: Python's :mod:`re` compiles the pattern, and so does the ``regex`` module (the generated code runs
+  ``regex.search``, which reads patterns as ``re`` does, with a time bound on server data).  Arazzo does not
   name a dialect; JSON Schema, which Arazzo's data types follow, uses ECMA-262.  ECMA-262 named groups
   ``(?<name>...)`` and ``\\k<name>`` are rewritten to Python's ``(?P<name>...)`` and ``(?P=name)``;
   constructs that Python reads differently from ECMA-262 are reported as ``regex-dialect`` warnings
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import elementpath
 import jsonpath_rfc9535
+import regex
 from elementpath.xpath30 import XPath30Parser
 from elementpath.xpath31 import XPath31Parser
 
@@ -93,8 +95,8 @@ def _escaped(pattern: str, index: int) -> bool:
 
 
 def check_regex(pattern: str) -> RegexCheck:
-    """Compile ``pattern`` as the generated code will (``re.search``), after rewriting ECMA-262 named
-    groups; the error points into the original pattern."""
+    """Compile ``pattern`` as the generated code will (``regex.search``, read as ``re`` reads it), after
+    rewriting ECMA-262 named groups; the error points into the original pattern."""
     python = _ECMA_NAMED_GROUP.sub(r"\1(?P<", pattern)
     python = _ECMA_BACKREF.sub(r"\1(?P=\2)", python)
     warnings: list[tuple[str, int]] = []
@@ -120,6 +122,10 @@ def check_regex(pattern: str) -> RegexCheck:
         offset = min(max(position - added, 0), len(pattern))
         return RegexCheck(python, (f"invalid regular expression: {error.msg}", offset), warnings)
     except (RecursionError, OverflowError, ValueError) as error:
+        return RegexCheck(python, (f"invalid regular expression: {error}", 0), warnings)
+    try:
+        regex.compile(python)
+    except (regex.error, RecursionError, OverflowError, ValueError) as error:
         return RegexCheck(python, (f"invalid regular expression: {error}", 0), warnings)
     return RegexCheck(python, None, warnings)
 

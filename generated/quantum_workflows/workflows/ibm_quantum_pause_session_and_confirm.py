@@ -20,7 +20,7 @@ from contextlib import AsyncExitStack, ExitStack
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed, read_output
+from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
 from ..apis.ibm_quantum_runtime_sessions import models as sessions_api_models
 from ..apis.ibm_quantum_runtime_sessions.client import (
     AsyncClient as AsyncSessionsApiClient,
@@ -48,6 +48,7 @@ def pause_session_and_confirm(
     session_id: str,
     accepting_jobs: bool,
     sessions_api: SessionsApiClient | None = None,
+    deadline: float | None = None,
 ) -> PauseSessionAndConfirmOutputs:
     """Toggle a session's accepting-jobs flag and confirm the new state.
 
@@ -62,17 +63,21 @@ def pause_session_and_confirm(
             (false).
         sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
             client is created (and closed) when omitted.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     with ExitStack() as stack:
         if sessions_api is None:
             sessions_api = stack.enter_context(SessionsApiClient())
+        run = RunDeadline(deadline)
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
@@ -83,6 +88,7 @@ def pause_session_and_confirm(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -109,6 +115,7 @@ def pause_session_and_confirm(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -132,6 +139,7 @@ def pause_session_and_confirm(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -174,6 +182,7 @@ async def pause_session_and_confirm_async(
     session_id: str,
     accepting_jobs: bool,
     sessions_api: AsyncSessionsApiClient | None = None,
+    deadline: float | None = None,
 ) -> PauseSessionAndConfirmOutputs:
     """Toggle a session's accepting-jobs flag and confirm the new state.
 
@@ -188,17 +197,21 @@ async def pause_session_and_confirm_async(
             (false).
         sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
             client is created (and closed) when omitted.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     async with AsyncExitStack() as stack:
         if sessions_api is None:
             sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
+        run = RunDeadline(deadline)
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
@@ -209,6 +222,7 @@ async def pause_session_and_confirm_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -235,6 +249,7 @@ async def pause_session_and_confirm_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -258,6 +273,7 @@ async def pause_session_and_confirm_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed, read_output
+from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
 from ..apis.ibm_quantum_runtime_jobs.client import AsyncClient as AsyncJobsApiClient
 from ..apis.ibm_quantum_runtime_jobs.client import Client as JobsApiClient
 from ..apis.ibm_quantum_runtime_sessions.client import (
@@ -53,6 +53,7 @@ def session_run_and_close(
     params: dict[str, Any],
     sessions_api: SessionsApiClient | None = None,
     jobs_api: JobsApiClient | None = None,
+    deadline: float | None = None,
 ) -> SessionRunAndCloseOutputs:
     """Create a session, run a job within it, and close it when done.
 
@@ -71,11 +72,14 @@ def session_run_and_close(
             client is created (and closed) when omitted.
         jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
             (and closed) when omitted.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
@@ -84,6 +88,7 @@ def session_run_and_close(
             sessions_api = stack.enter_context(SessionsApiClient())
         if jobs_api is None:
             jobs_api = stack.enter_context(JobsApiClient())
+        run = RunDeadline(deadline)
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
         try:
@@ -94,6 +99,7 @@ def session_run_and_close(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -126,6 +132,7 @@ def session_run_and_close(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -152,6 +159,7 @@ def session_run_and_close(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -183,6 +191,7 @@ async def session_run_and_close_async(
     params: dict[str, Any],
     sessions_api: AsyncSessionsApiClient | None = None,
     jobs_api: AsyncJobsApiClient | None = None,
+    deadline: float | None = None,
 ) -> SessionRunAndCloseOutputs:
     """Create a session, run a job within it, and close it when done.
 
@@ -201,11 +210,14 @@ async def session_run_and_close_async(
             client is created (and closed) when omitted.
         jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
             (and closed) when omitted.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
@@ -214,6 +226,7 @@ async def session_run_and_close_async(
             sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
         if jobs_api is None:
             jobs_api = await stack.enter_async_context(AsyncJobsApiClient())
+        run = RunDeadline(deadline)
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
         try:
@@ -224,6 +237,7 @@ async def session_run_and_close_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -256,6 +270,7 @@ async def session_run_and_close_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(
@@ -282,6 +297,7 @@ async def session_run_and_close_async(
                     "Service-CRN": service_crn,
                     "IBM-API-Version": api_version,
                 },
+                deadline=run.left(),
             )
         except ApiStatusError as error:
             raise StepFailed(

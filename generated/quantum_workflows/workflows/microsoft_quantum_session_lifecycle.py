@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, StepFailed, read_output
+from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
 from ..apis.azure_quantum_data_plane import models as data_plane_api_models
 from ..apis.azure_quantum_data_plane.client import (
     AsyncClient as AsyncDataPlaneApiClient,
@@ -59,6 +59,7 @@ def session_lifecycle(
     container_name: str,
     quantum_item_count: int,
     data_plane_api: DataPlaneApiClient,
+    deadline: float | None = None,
 ) -> SessionLifecycleOutputs:
     """Open a session, submit a job into it, enumerate its jobs, and close it.
 
@@ -80,14 +81,18 @@ def session_lifecycle(
         quantum_item_count: The number of quantum computing items in the job.
         data_plane_api: client for source 'dataPlaneApi' (Azure Quantum Workspace Services);
             required.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
+    run = RunDeadline(deadline)
 
     # openSession: Open a new session with the supplied id and job failure policy.
     try:
@@ -99,6 +104,7 @@ def session_lifecycle(
             session_id=session_id,
             body={"id": session_id, "jobFailurePolicy": job_failure_policy},
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -124,6 +130,7 @@ def session_lifecycle(
             workspace_name=workspace_name,
             body={"containerName": container_name},
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -153,6 +160,7 @@ def session_lifecycle(
                 "quantumComputingData": {"count": quantum_item_count},
             },
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -180,6 +188,7 @@ def session_lifecycle(
             workspace_name=workspace_name,
             session_id=session_id,
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -211,6 +220,7 @@ def session_lifecycle(
             workspace_name=workspace_name,
             session_id=session_id,
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -251,6 +261,7 @@ async def session_lifecycle_async(
     container_name: str,
     quantum_item_count: int,
     data_plane_api: AsyncDataPlaneApiClient,
+    deadline: float | None = None,
 ) -> SessionLifecycleOutputs:
     """Open a session, submit a job into it, enumerate its jobs, and close it.
 
@@ -272,14 +283,18 @@ async def session_lifecycle_async(
         quantum_item_count: The number of quantum computing items in the job.
         data_plane_api: client for source 'dataPlaneApi' (Azure Quantum Workspace Services);
             required.
+        deadline: seconds this whole run may take, its requests and the workflows it runs included
+            (None: no limit); each request gets the time left (or its client's deadline, if
+            shorter), and the first one still running when it passes ends with ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
-            time).
+            time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
     """
+    run = RunDeadline(deadline)
 
     # openSession: Open a new session with the supplied id and job failure policy.
     try:
@@ -291,6 +306,7 @@ async def session_lifecycle_async(
             session_id=session_id,
             body={"id": session_id, "jobFailurePolicy": job_failure_policy},
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -316,6 +332,7 @@ async def session_lifecycle_async(
             workspace_name=workspace_name,
             body={"containerName": container_name},
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -345,6 +362,7 @@ async def session_lifecycle_async(
                 "quantumComputingData": {"count": quantum_item_count},
             },
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -372,6 +390,7 @@ async def session_lifecycle_async(
             workspace_name=workspace_name,
             session_id=session_id,
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(
@@ -403,6 +422,7 @@ async def session_lifecycle_async(
             workspace_name=workspace_name,
             session_id=session_id,
             extra_headers={"Authorization": f"Bearer {auth_token}"},
+            deadline=run.left(),
         )
     except ApiStatusError as error:
         raise StepFailed(

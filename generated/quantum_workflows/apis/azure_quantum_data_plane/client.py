@@ -91,6 +91,7 @@ class Client(BaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         """Connect to the API.
@@ -104,7 +105,12 @@ class Client(BaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -120,6 +126,7 @@ class Client(BaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -137,6 +144,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -165,7 +173,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _JOBS_CREATE_RESPONSES, timeout)
+        return self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
 
     def sessions_open(
         self,
@@ -180,6 +188,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -208,7 +217,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout)
+        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
 
     def sessions_close(
         self,
@@ -221,6 +230,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -245,7 +255,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout)
+        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
 
     def sessions_jobs_list(
         self,
@@ -262,6 +272,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -290,7 +301,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout)
+        return self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
 
     def storage_get_sas_uri(
         self,
@@ -304,6 +315,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -334,7 +346,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout)
+        return self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -357,6 +369,7 @@ class AsyncClient(AsyncBaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Connect to the API.
@@ -370,7 +383,12 @@ class AsyncClient(AsyncBaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -386,6 +404,7 @@ class AsyncClient(AsyncBaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -403,6 +422,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -431,7 +451,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _JOBS_CREATE_RESPONSES, timeout)
+        return await self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
 
     async def sessions_open(
         self,
@@ -446,6 +466,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -474,7 +495,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_OPEN_RESPONSES, timeout)
+        return await self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
 
     async def sessions_close(
         self,
@@ -487,6 +508,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -511,7 +533,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout)
+        return await self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
 
     async def sessions_jobs_list(
         self,
@@ -528,6 +550,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -556,7 +579,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout)
+        return await self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
 
     async def storage_get_sas_uri(
         self,
@@ -570,6 +593,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -600,4 +624,4 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout)
+        return await self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)

@@ -79,6 +79,7 @@ class Client(BaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         """Connect to the API.
@@ -92,7 +93,12 @@ class Client(BaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -108,6 +114,7 @@ class Client(BaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -123,6 +130,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -147,7 +155,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_JOB_RESPONSES, timeout)
+        return self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -172,6 +180,7 @@ class AsyncClient(AsyncBaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Connect to the API.
@@ -185,7 +194,12 @@ class AsyncClient(AsyncBaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -201,6 +215,7 @@ class AsyncClient(AsyncBaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -216,6 +231,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -240,4 +256,4 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_JOB_RESPONSES, timeout)
+        return await self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)

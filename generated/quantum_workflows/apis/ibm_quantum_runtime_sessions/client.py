@@ -90,6 +90,7 @@ class Client(BaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         """Connect to the API.
@@ -103,7 +104,12 @@ class Client(BaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -119,6 +125,7 @@ class Client(BaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -136,6 +143,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -157,7 +165,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_SESSION_RESPONSES, timeout)
+        return self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
 
     def get_session(
         self,
@@ -166,6 +174,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -185,7 +194,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _GET_SESSION_RESPONSES, timeout)
+        return self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
 
     def update_session(
         self,
@@ -196,6 +205,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -219,7 +229,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout)
+        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
 
     def delete_session_close(
         self,
@@ -228,6 +238,7 @@ class Client(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -250,7 +261,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout)
+        return self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -273,6 +284,7 @@ class AsyncClient(AsyncBaseClient):
         query: Mapping[str, str] | None = None,
         cookies: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Connect to the API.
@@ -286,7 +298,12 @@ class AsyncClient(AsyncBaseClient):
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
             cookies: extra cookies sent with every request.
-            timeout: seconds (or an ``httpx.Timeout``) for each request.
+            timeout: seconds (or an ``httpx.Timeout``) that each network operation of a request may take:
+                connecting, sending, and each read of the response, one by one; not the whole request
+                (a server sending a byte a second never trips it).
+            deadline: seconds the whole of a request may take, from sending it to the last byte of its
+                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
+                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -302,6 +319,7 @@ class AsyncClient(AsyncBaseClient):
             query={**auth_query, **(query or {})},
             cookies={**auth_cookies, **(cookies or {})},
             timeout=timeout,
+            deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
         )
@@ -319,6 +337,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -340,7 +359,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_SESSION_RESPONSES, timeout)
+        return await self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
 
     async def get_session(
         self,
@@ -349,6 +368,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -368,7 +388,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _GET_SESSION_RESPONSES, timeout)
+        return await self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
 
     async def update_session(
         self,
@@ -379,6 +399,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -402,7 +423,7 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _UPDATE_SESSION_RESPONSES, timeout)
+        return await self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
 
     async def delete_session_close(
         self,
@@ -411,6 +432,7 @@ class AsyncClient(AsyncBaseClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -433,4 +455,4 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout)
+        return await self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
