@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
-from .cache import Cache, key_of
+from .cache import Cache, key_of, read_regular
 
 LINE_LENGTH = 100
 
@@ -142,6 +142,7 @@ def _ruff_fix(ruff: list[str], name: str, text: str) -> str:
 
 
 MANIFEST = ".arazzo-gen-manifest.json"
+MAX_MANIFEST = 64 * 1024 * 1024  # bytes of a manifest that is read; a larger one is no valid manifest
 # Caches that tools create inside a generated package; regenerable, so a rebuild drops them and --check
 # ignores them.  Anything else arazzo-gen did not write is the user's.
 _DISPOSABLE = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -291,9 +292,9 @@ def check_owned(out: Path, shown: str, *, force: bool = False) -> None:
 
 def read_manifest(out: Path) -> set[str] | None:
     """The files the manifest in ``out`` lists, or ``None`` when there is no valid manifest."""
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # a regular file only (never a FIFO, device or link: no read can hang), bounded
+        data = json.loads(read_regular(out / MANIFEST, MAX_MANIFEST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
     files = data.get("files") if isinstance(data, dict) and data.get("generator") == "arazzo-gen" else None
     if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
@@ -517,11 +518,22 @@ def _leftover_verdict(out: Path, folder: Path, token: str) -> str:
             return "live"
         if held.st_size == 0:  # killed between creating the marker and writing it
             return "empty" if _is_empty(folder, LEFTOVER_MARKER) else "foreign"
-        return "dead" if json.loads(os.read(marker, 4097)) == _marker(out, token) else "foreign"
-    except (OSError, ValueError):
+        return "dead" if _read_marker(os.read(marker, 4097)) == _marker(out, token) else "foreign"
+    except OSError:
         return "foreign"
     finally:
         os.close(marker)
+
+
+def _read_marker(data: bytes) -> dict[str, str] | None:
+    """The marker ``data`` holds: a JSON object of strings, or ``None`` (whatever else it is, however deep)."""
+    try:
+        marker = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(marker, dict) or not all(isinstance(value, str) for value in marker.values()):
+        return None
+    return marker
 
 
 def _is_empty(folder: Path, *allowed: str) -> bool:

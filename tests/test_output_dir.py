@@ -443,11 +443,46 @@ def _user_lookalikes(project: Path) -> dict[str, dict[str, bytes]]:
             "old/pkg/__init__.py": b"COPIED = 1\n",
         },
     }
+    own = {"generator": "arazzo-gen", "out": str(project.resolve() / "gen")}
+    deep, listed = "3333333333333333", "4444444444444444"
+    made[f".gen.arazzo-gen-staging-{deep}"] = {LEFTOVER_MARKER: b"[" * 4000, "old/pkg/__init__.py": b"DEEP = 1\n"}
+    made[f".gen.arazzo-gen-staging-{listed}"] = {
+        LEFTOVER_MARKER: json.dumps([{**own, "token": listed}]).encode(),  # the right fields, in a list
+        "old/pkg/__init__.py": b"LISTED = 1\n",
+    }
     for folder, files in made.items():
         for name, data in files.items():
             (project / folder / name).parent.mkdir(parents=True, exist_ok=True)
             (project / folder / name).write_bytes(data)
-    return {folder: snapshot(project / folder) for folder in made}
+    # markers that are not regular files: a link to a right marker, a FIFO, a folder holding a right marker
+    for token, make in (
+        ("5555555555555555", lambda marker, right: marker.symlink_to(right)),
+        ("6666666666666666", lambda marker, right: os.mkfifo(marker)),
+        ("7777777777777777", lambda marker, right: (marker.mkdir(), (marker / "x").write_bytes(right.read_bytes()))),
+    ):
+        folder = project / f".gen.arazzo-gen-staging-{token}"
+        (folder / "old").mkdir(parents=True)
+        (folder / "old" / "keep.txt").write_bytes(b"keep\n")
+        right = project / f"right-{token}.json"
+        right.write_text(json.dumps({**own, "token": token}), encoding="utf-8")
+        make(folder / LEFTOVER_MARKER, right)
+        made[folder.name] = {}
+    return {folder: _state(project / folder) for folder in made}
+
+
+def _state(folder: Path) -> dict[str, object]:
+    """Every entry below ``folder``: a file's bytes, a link's target, or the kind of anything else."""
+    state: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        name = path.relative_to(folder).as_posix()
+        if stat.S_ISLNK(mode):
+            state[name] = ("link", os.readlink(path))
+        elif stat.S_ISREG(mode):
+            state[name] = path.read_bytes()
+        else:
+            state[name] = stat.S_IFMT(mode)
+    return state
 
 
 @pytest.mark.parametrize("out_exists", [False, True])
@@ -461,7 +496,7 @@ def test_folders_that_only_look_like_leftovers_are_never_moved_or_deleted(projec
     code, stderr = run("build", "specs", "-o", "gen")
     assert code == EXIT_OK, stderr
     assert "restored" not in stderr
-    assert {folder: snapshot(project / folder) for folder in before} == before
+    assert {folder: _state(project / folder) for folder in before} == before
     built = snapshot(project / "gen")
     assert MANIFEST in built and not any(name.endswith(".txt") for name in built)
     assert run("build", "specs", "-o", "gen", "--check")[0] == EXIT_OK
@@ -483,3 +518,16 @@ def test_write_tree_never_writes_a_name_that_leaves_out(tmp_path: Path, name: st
     with pytest.raises(write.OutputRefused, match="refusing to write"):
         write.write_tree(out, {"pkg/__init__.py": "", name: "ESCAPED = 1\n"})
     assert list(tmp_path.iterdir()) == []  # nothing written, not even OUT's parent
+
+
+def test_a_fifo_in_place_of_the_manifest_is_refused_not_a_hang(project: Path) -> None:
+    (project / "out").mkdir()
+    os.mkfifo(project / "out" / MANIFEST)  # opening it for reading would wait for a writer forever
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "specs", "-o", "out", "--no-cache"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "out is not empty and was not written by arazzo-gen" in result.stderr
+    assert stat.S_ISFIFO((project / "out" / MANIFEST).lstat().st_mode)
