@@ -137,8 +137,8 @@ def _warning(item: Any) -> Diagnostic | None:
         return Diagnostic(Severity.WARNING, rule, message)
     if not (isinstance(loc, list) and len(loc) == 4 and isinstance(loc[0], str)):
         return None
-    if not all(type(number) is int and number >= 0 for number in loc[1:]):
-        return None
+    if not all(type(number) is int and 0 <= number <= MAX_INPUT for number in loc[1:]):
+        return None  # no line, column or token of an input read within MAX_INPUT bytes lies further
     return Diagnostic(Severity.WARNING, rule, message, Loc(*loc))
 
 
