@@ -77,10 +77,17 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+MAX_INPUT = 256 * 1024 * 1024  # bytes of one input file read for its digest
+
+
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of a file's bytes; ``None`` when it does not exist (an absent file is an input too)."""
+    """SHA-256 of a file's bytes; ``None`` when it does not exist (an absent file is an input too).
+
+    Read as :func:`read_regular` reads (never a FIFO or device, bounded): anything else is ``"unreadable"``,
+    which no later read matches, so a build recorded with it is never replayed.
+    """
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_regular(path, MAX_INPUT)).hexdigest()
     except FileNotFoundError:
         return None
     except OSError:

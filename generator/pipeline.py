@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .cache import Cache, file_digest, key_of, read_regular
+from .cache import MAX_INPUT, Cache, file_digest, key_of, read_regular
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
 from .resolve.discover import discover
@@ -24,8 +24,6 @@ from .resolve.remote import RemoteSources
 from .resolve.sources import Rewrites
 from .resolve.workspace import SpecsRoot
 from .write import unsafe_name
-
-MAX_INPUT = 256 * 1024 * 1024  # bytes of one input file read to check a remembered build
 
 
 def compile_specs(
