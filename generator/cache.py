@@ -77,18 +77,34 @@ def key_of(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+MAX_INPUT = 256 * 1024 * 1024  # bytes of one input file read for its digest
+
+
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of a file's bytes; ``None`` when it does not exist (an absent file is an input too)."""
+    """SHA-256 of a file's bytes; ``None`` when it does not exist (an absent file is an input too).
+
+    Read as :func:`read_regular` reads (never a FIFO or device, bounded): anything else is ``"unreadable"``,
+    which no later read matches, so a build recorded with it is never replayed.
+    """
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_regular(path, MAX_INPUT)).hexdigest()
     except FileNotFoundError:
         return None
     except OSError:
         return "unreadable"
 
 
-def current_user() -> int:
-    return os.geteuid()
+def current_user() -> int | None:
+    """The effective user id; ``None`` where there is none (Windows: no POSIX owners or modes to check)."""
+    geteuid = getattr(os, "geteuid", None)
+    return None if geteuid is None else int(geteuid())
+
+
+# Flags of the safe opens: no link followed, never blocking on a FIFO, not inherited, binary (each only where
+# the platform has it: on Windows, lstat has already refused links and there are no FIFOs).
+_FLAGS = sum(getattr(os, name, 0) for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"))
+READ_SAFELY = os.O_RDONLY | _FLAGS | getattr(os, "O_NONBLOCK", 0)
+WRITE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS
 
 
 def read_regular(path: Path, limit: int, *, private: bool = False) -> bytes:
@@ -101,12 +117,13 @@ def read_regular(path: Path, limit: int, *, private: bool = False) -> bytes:
     """
     if not stat.S_ISREG(os.lstat(path).st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(path))
-    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    handle = os.open(path, READ_SAFELY)
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
-        if private and (info.st_uid != current_user() or info.st_mode & 0o022):
+        me = current_user()
+        if private and me is not None and (info.st_uid != me or info.st_mode & 0o022):
             raise OSError(errno.EPERM, "written by another user, or writable by others", str(path))
         chunks, size = [], 0
         while chunk := os.read(handle, min(1 << 20, limit + 1 - size)):
@@ -127,6 +144,8 @@ def others_can_write(folder: Path) -> tuple[Path, str] | None:
     delete what the user owns in it.  A folder not created yet is skipped (the cache creates it 0700).
     """
     me = current_user()
+    if me is None:
+        return None  # no POSIX owners and modes to judge (Windows)
     real = Path(os.path.realpath(folder))
     for depth, path in enumerate([real, *real.parents]):
         try:

@@ -201,10 +201,13 @@ def render_text(diagnostic: Diagnostic, *, snippet: bool = True, colour: bool = 
     line = source_line(loc.file, loc.line)
     if line is None:
         return text
-    start, width = loc.col - 1, max(1, loc.length)
+    # the carets stay within the line and one column past its end, wherever the location points (a location
+    # replayed from a build cache entry is data: it may name any column and length)
+    start = min(max(loc.col - 1, 0), len(line))
+    width = min(max(1, loc.length), max(1, len(line) - start))
     token = line[start : start + width]
-    pad = len(visible(line[:start])) + max(0, start - len(line))
-    carets = len(visible(token)) + width - len(token)  # the part past the line's end counts as is
+    pad = len(visible(line[:start]))
+    carets = len(visible(token)) + width - len(token)  # the column past the line's end counts as is
     gutter = f"{loc.line:>5} | "
     marks = f"{_CARET_COLOUR}{'^' * carets}{_RESET}" if colour else "^" * carets
     caret = " " * (len(gutter) - 2) + "| " + " " * pad + marks

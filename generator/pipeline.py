@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .cache import Cache, file_digest, key_of, read_regular
+from .cache import MAX_INPUT, Cache, file_digest, key_of, read_regular
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
 from .resolve.discover import discover
@@ -24,8 +24,6 @@ from .resolve.remote import RemoteSources
 from .resolve.sources import Rewrites
 from .resolve.workspace import SpecsRoot
 from .write import unsafe_name
-
-MAX_INPUT = 256 * 1024 * 1024  # bytes of one input file read to check a remembered build
 
 
 def compile_specs(
@@ -137,8 +135,8 @@ def _warning(item: Any) -> Diagnostic | None:
         return Diagnostic(Severity.WARNING, rule, message)
     if not (isinstance(loc, list) and len(loc) == 4 and isinstance(loc[0], str)):
         return None
-    if not all(type(number) is int and number >= 0 for number in loc[1:]):
-        return None
+    if not all(type(number) is int and 0 <= number <= MAX_INPUT for number in loc[1:]):
+        return None  # no line, column or token of an input read within MAX_INPUT bytes lies further
     return Diagnostic(Severity.WARNING, rule, message, Loc(*loc))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import fcntl
 import functools
 import json
 import os
@@ -22,11 +21,17 @@ import secrets
 import shutil
 import stat
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
-from .cache import Cache, key_of
+from .cache import READ_SAFELY, WRITE_NEW, Cache, current_user, key_of, read_regular
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock (see _lock)
+    fcntl = None  # type: ignore[assignment]
 
 LINE_LENGTH = 100
 
@@ -142,6 +147,7 @@ def _ruff_fix(ruff: list[str], name: str, text: str) -> str:
 
 
 MANIFEST = ".arazzo-gen-manifest.json"
+MAX_MANIFEST = 64 * 1024 * 1024  # bytes of a manifest that is read; a larger one is no valid manifest
 # Caches that tools create inside a generated package; regenerable, so a rebuild drops them and --check
 # ignores them.  Anything else arazzo-gen did not write is the user's.
 _DISPOSABLE = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -291,9 +297,9 @@ def check_owned(out: Path, shown: str, *, force: bool = False) -> None:
 
 def read_manifest(out: Path) -> set[str] | None:
     """The files the manifest in ``out`` lists, or ``None`` when there is no valid manifest."""
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # a regular file only (never a FIFO, device or link: no read can hang), bounded
+        data = json.loads(read_regular(out / MANIFEST, MAX_MANIFEST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
     files = data.get("files") if isinstance(data, dict) and data.get("generator") == "arazzo-gen" else None
     if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
@@ -398,54 +404,104 @@ def write_tree(out: Path, files: dict[str, str], *, force: bool = False) -> None
 
 
 def _swap_by_renames(folder: Path, out: Path) -> None:
-    """Two renames: OUT into the marked ``folder`` as ``old``, ``folder/new`` in.  Killed between them,
-    :func:`recover_output` restores OUT from ``old``."""
-    old = folder / "old"
-    _rename(out, old)
-    try:
-        _rename(folder / "new", out)
-    except BaseException:
-        _rename(old, out)
-        raise
+    """Two renames: OUT into the marked ``folder`` as ``old``, ``folder/new`` in.  Interrupted between them
+    (an error, Ctrl-C), :meth:`_Leftover.__exit__` puts ``old`` back; killed, :func:`recover_output` does."""
+    _rename(out, folder / "old")
+    _rename(folder / "new", out)
 
 
-# Leftovers.  Each build works in one folder beside OUT, ``.OUT.arazzo-gen-staging-<16 hex>``, created with
-# mode 0700 and holding first of all a marker (:data:`LEFTOVER_MARKER`: OUT's real path and the folder's
-# token), then ``new/`` (the tree being written) and, during a two-rename swap, ``old/`` (OUT set aside).  The
-# build holds an exclusive ``flock`` on the marker until it ends.  The next build touches a folder beside OUT
-# only when it proves the folder is a dead build's of this OUT: our exact name, a real folder owned by the
-# user, a marker naming this OUT and this token, and no live build holding the lock.  Only then is OUT
-# restored from its ``old/`` or the folder deleted.  A build killed between ``mkdir`` and writing its marker
-# leaves an empty folder (or one holding an empty marker): that alone, with our exact name, is removed too.
-# Any other folder, whatever its name, is the user's: left alone (one with our exact name gets a note).
+# Leftovers.  Each build works in one folder beside OUT, ``.OUT.arazzo-gen-staging-<16 hex>``, mode 0700,
+# holding a marker (:data:`LEFTOVER_MARKER`: OUT's real path and the folder's token), then ``new/`` (the tree
+# being written) and, during a two-rename swap, ``old/`` (OUT set aside).  The folder is made as
+# ``.OUT.arazzo-gen-pending-<token>``, and renamed to its staging name only once its marker is written and
+# locked (an exclusive ``flock``, held until the build ends): a folder with the staging name always has a
+# marker, locked while its build runs, so no concurrent build can take a starting build's folder for a dead
+# one.  The next build touches a folder beside OUT only when it proves it is a dead build's of this OUT: our
+# exact name, a real folder owned by the user, a marker naming this OUT and this token, and no live build
+# holding the lock.  Only then is OUT restored from its ``old/`` or the folder deleted (never while it holds
+# the only copy of OUT).  A pending folder that is empty (or holds an empty marker) is removed only when it
+# is older than :data:`PENDING_AGE`; a staging one left so by an earlier version at once.  Where the marker
+# cannot be locked (a network file system without locks, Windows), a build runs without the lock, and its
+# folder, if left behind, cannot be told from a live one: it is left alone, with a note.  Any other folder,
+# whatever its name, is the user's: left alone (one with our exact name gets a note).
 LEFTOVER_MARKER = ".arazzo-gen-leftover.json"
+PENDING_AGE = 600.0  # seconds after which an empty pending folder cannot be a build that is starting
 _TOKEN_BYTES = 8
 
 
 class _Leftover:
-    """The marked working folder of one :func:`write_tree` (removed on exit, whatever happened)."""
+    """The marked working folder of one :func:`write_tree` (removed on exit, unless it holds the only copy of
+    OUT: then it stays, marked, for the next build to restore OUT from)."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.token = secrets.token_hex(_TOKEN_BYTES)
-        self.folder = out.parent / f".{out.name}{_LEFTOVER}staging-{self.token}"
+        self.folder = _leftover_name(out, "pending", self.token)
         self.lock = -1
 
     def __enter__(self) -> Self:
-        self.folder.mkdir(mode=0o700)
+        os.mkdir(self.folder, 0o700)
         try:
-            self.lock = os.open(self.folder / LEFTOVER_MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            fcntl.flock(self.lock, fcntl.LOCK_EX)
+            self.lock = os.open(self.folder / LEFTOVER_MARKER, WRITE_NEW, 0o600)
+            locked = _lock(self.lock)
             os.write(self.lock, json.dumps(_marker(self.out, self.token)).encode())
+            if not locked:  # nothing to hold: closed, so that the folder can be renamed on any platform
+                os.close(self.lock)
+                self.lock = -1
+            staging = _leftover_name(self.out, "staging", self.token)
+            _publish(self.folder, staging)
+            self.folder = staging
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *_: object) -> None:
-        _remove_tree(self.folder)
-        if self.lock >= 0:
-            os.close(self.lock)
+        try:
+            old = self.folder / "old"
+            if os.path.lexists(old) and not os.path.lexists(self.out):  # between the two renames of a swap
+                try:
+                    _rename(old, self.out)
+                except OSError:
+                    return  # kept, marked: the next build restores OUT from it
+            _remove_tree(self.folder)
+        finally:
+            if self.lock >= 0:
+                os.close(self.lock)
+                self.lock = -1
+
+
+def _leftover_name(out: Path, stage: str, token: str) -> Path:
+    return out.parent / f".{out.name}{_LEFTOVER}{stage}-{token}"
+
+
+def _publish(pending: Path, staging: Path) -> None:
+    os.rename(pending, staging)
+
+
+def _lock(handle: int) -> bool:
+    """Take the exclusive lock of a build's own marker; ``False`` where there is none to take: no ``flock``
+    (Windows), or a file system that refuses it (ENOLCK, EOPNOTSUPP on some network file systems)."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except OSError:
+        return False
+    return True
+
+
+def _probe_lock(handle: int) -> str:
+    """``free`` (the lock was taken: no build holds it), ``held`` (a live build does) or ``unknown``."""
+    if fcntl is None:
+        return "unknown"
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return "held"
+    except OSError:
+        return "unknown"
+    return "free"
 
 
 def _marker(out: Path, token: str) -> dict[str, str]:
@@ -462,14 +518,19 @@ def recover_output(out: Path, notes: list[str] | None = None) -> Path | None:
     restored = None
     saved = _saved_trees(found["dead"])
     if not out.exists() and saved:
-        restored = saved[0]
-        _rename(restored / "old", out)
+        try:
+            _rename(saved[0] / "old", out)
+            restored = saved[0]
+        except OSError:
+            pass  # another build restored it meanwhile, or cannot now: the folder stays
     for leftover in found["dead"]:
-        _remove_tree(leftover)
+        if not (os.path.lexists(leftover / "old") and not os.path.lexists(out)):  # never the only copy of OUT
+            _remove_tree(leftover)
     for leftover in found["empty"]:
         _remove_empty(leftover)
     if notes is not None:
         notes.extend(_unproven_note(out, folder) for folder in found["foreign"])
+        notes.extend(_unlockable_note(out, folder) for folder in found["unlockable"])
     return restored
 
 
@@ -480,10 +541,21 @@ def _unproven_note(out: Path, folder: Path) -> str:
     )
 
 
+def _unlockable_note(out: Path, folder: Path) -> str:
+    saved = f" (if {_shown(out)} is missing, its old/ holds it)" if (folder / "old").is_dir() else ""
+    return (
+        f"left {_shown(folder)} alone: it is a build's folder of {_shown(out)}, but its marker cannot be locked "
+        f"here (no file locks on this file system or platform), so whether that build still runs is unknown; "
+        f"delete it yourself once no build of {_shown(out)} runs{saved}"
+    )
+
+
 def _leftovers(out: Path) -> dict[str, list[Path]]:
     """The folders beside ``out`` with a leftover's exact name, by :func:`_leftover_verdict`."""
-    pattern = re.compile(rf"\.{re.escape(out.name)}{re.escape(_LEFTOVER)}staging-([0-9a-f]{{{2 * _TOKEN_BYTES}}})")
-    found: dict[str, list[Path]] = {"dead": [], "empty": [], "live": [], "foreign": []}
+    pattern = re.compile(
+        rf"\.{re.escape(out.name)}{re.escape(_LEFTOVER)}(staging|pending)-([0-9a-f]{{{2 * _TOKEN_BYTES}}})"
+    )
+    found: dict[str, list[Path]] = {"dead": [], "empty": [], "live": [], "foreign": [], "unlockable": []}
     try:
         names = sorted(os.listdir(out.parent))
     except OSError:
@@ -491,37 +563,61 @@ def _leftovers(out: Path) -> dict[str, list[Path]]:
     for name in names:
         match = pattern.fullmatch(name)
         if match is not None:
-            found[_leftover_verdict(out, out.parent / name, match.group(1))].append(out.parent / name)
+            verdict = _leftover_verdict(out, out.parent / name, match.group(2))
+            if verdict == "empty" and match.group(1) == "pending" and not _older(out.parent / name, PENDING_AGE):
+                verdict = "live"  # perhaps a build that is starting right now
+            found[verdict].append(out.parent / name)
     return found
+
+
+def _older(folder: Path, seconds: float) -> bool:
+    try:
+        return time.time() - os.lstat(folder).st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _leftover_verdict(out: Path, folder: Path, token: str) -> str:
     """``dead``: a dead build of ``out`` made ``folder`` (its marker proves it); ``empty``: a build killed before
-    writing its marker did; ``live``: a running build holds its marker; ``foreign``: unproven, the user's."""
+    writing its marker did; ``live``: a running build holds its marker; ``unlockable``: its marker proves it
+    a build's, but cannot be locked to learn whether that build runs; ``foreign``: unproven, the user's."""
+    me = current_user()
     try:
         info = os.lstat(folder)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        if not stat.S_ISDIR(info.st_mode) or (me is not None and info.st_uid != me):
             return "foreign"
-        marker = os.open(folder / LEFTOVER_MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        marker = os.open(folder / LEFTOVER_MARKER, READ_SAFELY)
     except FileNotFoundError:
         return "empty" if _is_empty(folder) else "foreign"
     except OSError:
         return "foreign"
     try:
         held = os.fstat(marker)
-        if not stat.S_ISREG(held.st_mode) or held.st_uid != os.geteuid() or held.st_size > 4096:
+        if not stat.S_ISREG(held.st_mode) or (me is not None and held.st_uid != me) or held.st_size > 4096:
             return "foreign"
-        try:
-            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        lock = _probe_lock(marker)
+        if lock == "held":
             return "live"
         if held.st_size == 0:  # killed between creating the marker and writing it
-            return "empty" if _is_empty(folder, LEFTOVER_MARKER) else "foreign"
-        return "dead" if json.loads(os.read(marker, 4097)) == _marker(out, token) else "foreign"
-    except (OSError, ValueError):
+            return "empty" if lock == "free" and _is_empty(folder, LEFTOVER_MARKER) else "foreign"
+        if _read_marker(os.read(marker, 4097)) != _marker(out, token):
+            return "foreign"
+        return "dead" if lock == "free" else "unlockable"
+    except OSError:
         return "foreign"
     finally:
         os.close(marker)
+
+
+def _read_marker(data: bytes) -> dict[str, str] | None:
+    """The marker ``data`` holds: a JSON object of strings, or ``None`` (whatever else it is, however deep)."""
+    try:
+        marker = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(marker, dict) or not all(isinstance(value, str) for value in marker.values()):
+        return None
+    return marker
 
 
 def _is_empty(folder: Path, *allowed: str) -> bool:
@@ -562,7 +658,7 @@ def _exchange(source: Path, target: Path) -> None:
     """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); OSError(ENOSYS) elsewhere."""
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
+    except (AttributeError, OSError, TypeError):  # TypeError: Windows, where CDLL needs a library name
         raise OSError(errno.ENOSYS, "renameat2 is not available") from None
     result = renameat2(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE)
     if result != 0:

@@ -138,3 +138,20 @@ def test_cli_cache_options(specs: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ARAZZO_GEN_CACHE_DIR", str(untouched))
     result = runner.invoke(app, ["build", "specs", "-o", "out2", "--no-cache", "-q"])
     assert result.exit_code == 0 and not untouched.exists()
+
+
+def test_the_digest_of_a_fifo_input_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    """An input that is a FIFO (a rewrite candidate probed, say) is never opened for a blocking read."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "fifo.yml"
+    os.mkfifo(fifo)
+    root = Path(__file__).resolve().parent.parent
+    code = "import sys; from pathlib import Path; from generator.cache import file_digest; print(file_digest(Path(sys.argv[1])))"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(fifo)], env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and result.stdout == "unreadable\n", result.stderr

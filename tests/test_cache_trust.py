@@ -301,7 +301,8 @@ BUILD_DAMAGE: dict[str, Callable[[Any], Any]] = {
     "a diagnostic's loc is short": _set(("diagnostics", 0, "loc"), ["f"]),
     "a diagnostic's line is a string": lambda r: _set(("diagnostics", 0, "loc"), [r["diagnostics"][0]["loc"][0], "1", 1, 0])(r),
     "a diagnostic's rule is an int": _set(("diagnostics", 0, "rule"), 7),
-    "a diagnostic's message holds an escape": _set(("diagnostics", 0, "message"), "\x1b]0;pwned\x07"),
+    "a diagnostic's column is beyond any input": lambda r: _set(("diagnostics", 0, "loc", 2), 10**13)(r),
+    "a diagnostic's length is beyond any input": lambda r: _set(("diagnostics", 0, "loc", 3), 10**13)(r),
     "a diagnostic lacks its message": lambda r: r["diagnostics"][0].pop("message") and r,
 }  # fmt: skip
 
@@ -311,6 +312,17 @@ def test_a_malformed_build_entry_is_a_miss(attack: Attack, damage: str) -> None:
     (key,) = attack.keys("build")
     attack.forge("build", key, BUILD_DAMAGE[damage](attack.raw("build", key)))
     attack.assert_clean_build()
+
+
+def test_a_diagnostic_message_holding_an_escape_is_replayed_escaped(attack: Attack) -> None:
+    """A well-formed warning is a hit whatever its message says: it reaches the terminal escaped."""
+    (key,) = attack.keys("build")
+    record = attack.raw("build", key)
+    record["diagnostics"][0]["message"] = "\x1b]0;pwned\x07"
+    attack.forge("build", key, record)
+    code, stderr = attack.build()
+    assert code == EXIT_OK and "\x1b" not in stderr and r"\x1b]0;pwned\x07" in stderr, stderr
+    assert snapshot(attack.out) == attack.primed.clean
 
 
 def _first_field(index: dict[str, Any]) -> list[Any]:

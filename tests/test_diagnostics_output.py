@@ -111,6 +111,16 @@ def test_render_text_escapes_raw_controls_in_the_snippet(tmp_path: Path) -> None
     assert caret.index("^") == line.index('"x"') and caret.count("^") == 3
 
 
+
+@pytest.mark.parametrize(("col", "length"), [(10**13, 1), (3, 10**13), (10**13, 10**13)])
+def test_render_text_never_draws_past_the_line_however_far_the_location_points(col: int, length: int) -> None:
+    """A location replayed from a build cache entry can point anywhere: the snippet stays the line's size."""
+    remember_source("/far/doc.yml", "title: abc\n")
+    text = render_text(Diagnostic(Severity.WARNING, "some-rule", "m", Loc("/far/doc.yml", 1, col, length)))
+    _, line, caret = text.splitlines()
+    assert line == "    1 | title: abc"
+    assert len(caret) <= len(line) + 1 and caret.endswith("^"), caret
+
 def test_visible_leaves_ordinary_text_alone() -> None:
     assert visible("operationId 'créer_session' — ok ✓ 你好\t") == r"operationId 'créer_session' — ok ✓ 你好\x09"
     assert visible("a\u2029b\ufeffc\U000e0001d\ud800") == r"a\u2029b\ufeffc\U000e0001d\ud800"

@@ -12,6 +12,7 @@ arazzo-gen did not write is ever removed.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -334,6 +335,7 @@ _KILLER = textwrap.dedent(
             return result
         return wrapper
 
+    write._publish = die_at("publish", write._publish)
     write._exchange = die_at("exchange", write._exchange)
     write._rename = die_at("rename", write._rename)
     write._remove_tree = die_at("remove", write._remove_tree)
@@ -443,11 +445,46 @@ def _user_lookalikes(project: Path) -> dict[str, dict[str, bytes]]:
             "old/pkg/__init__.py": b"COPIED = 1\n",
         },
     }
+    own = {"generator": "arazzo-gen", "out": str(project.resolve() / "gen")}
+    deep, listed = "3333333333333333", "4444444444444444"
+    made[f".gen.arazzo-gen-staging-{deep}"] = {LEFTOVER_MARKER: b"[" * 4000, "old/pkg/__init__.py": b"DEEP = 1\n"}
+    made[f".gen.arazzo-gen-staging-{listed}"] = {
+        LEFTOVER_MARKER: json.dumps([{**own, "token": listed}]).encode(),  # the right fields, in a list
+        "old/pkg/__init__.py": b"LISTED = 1\n",
+    }
     for folder, files in made.items():
         for name, data in files.items():
             (project / folder / name).parent.mkdir(parents=True, exist_ok=True)
             (project / folder / name).write_bytes(data)
-    return {folder: snapshot(project / folder) for folder in made}
+    # markers that are not regular files: a link to a right marker, a FIFO, a folder holding a right marker
+    for token, make in (
+        ("5555555555555555", lambda marker, right: marker.symlink_to(right)),
+        ("6666666666666666", lambda marker, right: os.mkfifo(marker)),
+        ("7777777777777777", lambda marker, right: (marker.mkdir(), (marker / "x").write_bytes(right.read_bytes()))),
+    ):
+        folder = project / f".gen.arazzo-gen-staging-{token}"
+        (folder / "old").mkdir(parents=True)
+        (folder / "old" / "keep.txt").write_bytes(b"keep\n")
+        right = project / f"right-{token}.json"
+        right.write_text(json.dumps({**own, "token": token}), encoding="utf-8")
+        make(folder / LEFTOVER_MARKER, right)
+        made[folder.name] = {}
+    return {folder: _state(project / folder) for folder in made}
+
+
+def _state(folder: Path) -> dict[str, object]:
+    """Every entry below ``folder``: a file's bytes, a link's target, or the kind of anything else."""
+    state: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        name = path.relative_to(folder).as_posix()
+        if stat.S_ISLNK(mode):
+            state[name] = ("link", os.readlink(path))
+        elif stat.S_ISREG(mode):
+            state[name] = path.read_bytes()
+        else:
+            state[name] = stat.S_IFMT(mode)
+    return state
 
 
 @pytest.mark.parametrize("out_exists", [False, True])
@@ -461,7 +498,7 @@ def test_folders_that_only_look_like_leftovers_are_never_moved_or_deleted(projec
     code, stderr = run("build", "specs", "-o", "gen")
     assert code == EXIT_OK, stderr
     assert "restored" not in stderr
-    assert {folder: snapshot(project / folder) for folder in before} == before
+    assert {folder: _state(project / folder) for folder in before} == before
     built = snapshot(project / "gen")
     assert MANIFEST in built and not any(name.endswith(".txt") for name in built)
     assert run("build", "specs", "-o", "gen", "--check")[0] == EXIT_OK
@@ -483,3 +520,167 @@ def test_write_tree_never_writes_a_name_that_leaves_out(tmp_path: Path, name: st
     with pytest.raises(write.OutputRefused, match="refusing to write"):
         write.write_tree(out, {"pkg/__init__.py": "", name: "ESCAPED = 1\n"})
     assert list(tmp_path.iterdir()) == []  # nothing written, not even OUT's parent
+
+
+def test_a_fifo_in_place_of_the_manifest_is_refused_not_a_hang(project: Path) -> None:
+    (project / "out").mkdir()
+    os.mkfifo(project / "out" / MANIFEST)  # opening it for reading would wait for a writer forever
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "specs", "-o", "out", "--no-cache"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "out is not empty and was not written by arazzo-gen" in result.stderr
+    assert stat.S_ISFIFO((project / "out" / MANIFEST).lstat().st_mode)
+
+
+# -- Ctrl-C between the two renames of a swap ---------------------------------------------------------------
+def _interrupt_after_setting_out_aside(monkeypatch: pytest.MonkeyPatch, *, restore_fails: bool) -> None:
+    """Swap by two renames (no renameat2) and raise KeyboardInterrupt just after OUT is renamed aside, as a
+    Ctrl-C landing there would; with ``restore_fails``, putting it back fails as well."""
+
+    def no_exchange(source: Path, target: Path) -> None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+
+    real = write._rename
+
+    def rename(source: Path, target: Path) -> None:
+        if restore_fails and source.name == "old":
+            raise OSError(errno.EIO, "input/output error")
+        real(source, target)
+        if target.name == "old":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(write, "_exchange", no_exchange)
+    monkeypatch.setattr(write, "_rename", rename)
+
+
+def test_ctrl_c_after_out_is_set_aside_puts_it_back(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    old = snapshot(out)
+    _interrupt_after_setting_out_aside(monkeypatch, restore_fails=False)
+    with pytest.raises(KeyboardInterrupt):
+        write.write_tree(out, {"pkg/__init__.py": "NEW = 1\n"})
+    assert snapshot(out) == old
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+def test_ctrl_c_after_out_is_set_aside_keeps_it_for_the_next_build(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    out = project / "out"
+    old = snapshot(out)
+    with monkeypatch.context() as patched:
+        _interrupt_after_setting_out_aside(patched, restore_fails=True)
+        with pytest.raises(KeyboardInterrupt):
+            write.write_tree(out, {"pkg/__init__.py": "NEW = 1\n"})
+    assert not out.exists()
+    (saved,) = [p for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-staging-")]
+    assert snapshot(saved / "old") == old and (saved / LEFTOVER_MARKER).is_file()  # never deleted with it
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert f"restored out from an interrupted build ({saved.name}/old)" in stderr
+    assert snapshot(out) == old
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+# -- concurrent builds ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("moment", ["folder made", "marker made"])
+def test_a_concurrent_build_never_removes_the_folder_of_a_starting_build(
+    project: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    """Another build's recovery runs just after this build made its folder, or its (still empty, unlocked)
+    marker: the folder is never taken for a dead build's."""
+    out = project / "out"
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    real_mkdir, real_open, busy = os.mkdir, os.open, []
+
+    def concurrent_recovery() -> None:
+        if not busy:
+            busy.append(True)
+            write.recover_output(out)
+            busy.clear()
+
+    def mkdir(path: object, *args: object, **kwargs: object) -> None:
+        real_mkdir(path, *args, **kwargs)
+        if moment == "folder made" and ".arazzo-gen-" in os.fspath(path):  # type: ignore[arg-type]
+            concurrent_recovery()
+
+    def open_(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        handle = real_open(path, flags, *args, **kwargs)
+        if moment == "marker made" and flags & os.O_CREAT and os.fspath(path).endswith(LEFTOVER_MARKER):  # type: ignore[arg-type]
+            concurrent_recovery()
+        return handle
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", open_)
+    write.write_tree(out, {"pkg/__init__.py": "NEW = 1\n"})
+    monkeypatch.undo()
+    assert snapshot(out) == {"pkg/__init__.py": b"NEW = 1\n", MANIFEST: snapshot(out)[MANIFEST]}
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+def test_a_starting_build_killed_before_its_folder_is_named_is_cleaned_up(project: Path) -> None:
+    """A build killed after writing its marker but before its folder got the leftover's name: removed by
+    the next build (an empty such folder only once it is old: a build may be starting right now)."""
+    assert run("build", "specs", "-o", "out")[0] == EXIT_OK
+    kill_during_swap(project / "out", "exchange", "publish")
+    (pending,) = [p for p in project.iterdir() if p.name.startswith(".out.arazzo-gen-pending-")]
+    assert (pending / LEFTOVER_MARKER).stat().st_size > 0
+    young = project / ".out.arazzo-gen-pending-00000000000000aa"
+    young.mkdir()
+    old = project / ".out.arazzo-gen-pending-00000000000000bb"
+    old.mkdir()
+    os.utime(old, (0, 0))
+    code, stderr = run("build", "specs", "-o", "out")
+    assert code == EXIT_OK, stderr
+    assert sorted(p.name for p in project.iterdir()) == [".git", young.name, "notes.txt", "out", "specs"]
+
+
+# -- file systems and platforms without flock ---------------------------------------------------------------
+def test_a_file_system_without_locks_still_builds_and_leftovers_are_left_alone(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flock failing with ENOLCK (an NFS mount without a lock daemon) is no error: the build runs without a
+    lock; another build cannot tell whether its folder is live, so leaves it alone and says so."""
+    import fcntl
+
+    def no_locks(handle: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "no locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    out = project / "out"
+    write.write_tree(out, {"pkg/__init__.py": "ONE = 1\n"})
+    write.write_tree(out, {"pkg/__init__.py": "TWO = 1\n"})
+    assert (out / "pkg" / "__init__.py").read_text(encoding="utf-8") == "TWO = 1\n"
+    notes: list[str] = []
+    with write._Leftover(out) as live:
+        assert write.recover_output(out, notes) is None
+        assert live.folder.is_dir()
+    assert len(notes) == 1 and "cannot be locked" in notes[0], notes
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt", "out", "specs"]
+
+
+_NO_POSIX = textwrap.dedent(
+    """
+    import os, sys
+    sys.modules["fcntl"] = None  # as on Windows: no fcntl module, no effective user id, no POSIX open flags
+    for name in ("geteuid", "O_NOFOLLOW", "O_NONBLOCK", "O_CLOEXEC"):
+        delattr(os, name)
+    from generator.cli import app
+    app(sys.argv[1:])
+    """
+)
+
+
+def test_the_compiler_imports_and_builds_without_posix_calls(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(2):  # the second build is answered by the cache, and swaps OUT
+        result = subprocess.run(
+            [sys.executable, "-c", _NO_POSIX, "build", "specs", "-o", "out", "--cache-dir", "cache"],
+            cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert result.returncode == EXIT_OK, result.stderr
+    assert (project / "out" / MANIFEST).is_file()
+    assert sorted(p.name for p in project.iterdir()) == [".git", "cache", "notes.txt", "out", "specs"]

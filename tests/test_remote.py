@@ -173,6 +173,27 @@ def test_the_cache_never_replays_a_build_whose_pin_is_gone(project: Path) -> Non
     assert "is remote and not pinned in arazzo-gen.lock" in result.stderr
 
 
+
+def test_the_stored_copy_is_read_once_as_verified(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored copy swapped just after its digest was checked: the build uses the bytes it verified."""
+    with serve(api(title="Remote")) as server:
+        url = server.url + API_PATH
+        lay_out(project, {WORKFLOW: flow(url)})
+        assert run("build", "specs", "-o", "out", "--fetch", "--no-cache").exit_code == EXIT_OK
+    (stored,) = (project / "cache" / "remote").rglob("pets.yml")
+    verify = remote.RemoteSources.locate
+
+    def locate_then_swap(self: remote.RemoteSources, url: str) -> Path:
+        located = verify(self, url)
+        stored.write_text(api(title="Swapped"), encoding="utf-8")  # after the check, before any second read
+        return located
+
+    monkeypatch.setattr(remote.RemoteSources, "locate", locate_then_swap)
+    result = run("build", "specs", "-o", "out2", "--no-cache")
+    assert result.exit_code == EXIT_OK, result.stderr
+    client = (project / "out2" / "pets_client" / "apis" / "pets" / "client.py").read_text(encoding="utf-8")
+    assert "HTTP clients for Remote." in client and "Swapped" not in client
+
 # -- redirects, the deadline and the size bound (issue 18, item 3) -------------------------------------------
 def redirect_to(location: str) -> ScriptedServer:
     return ScriptedServer({("GET", API_PATH): [Reply(302, headers={"Location": location})]})

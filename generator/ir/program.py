@@ -200,7 +200,9 @@ class ProgramBuilder:
         if parts.scheme in ("http", "https") and self.remote is not None:
             self.workspace.probe(self.remote.lock_path)
             try:
-                return self.remote.locate(url).resolve()
+                stored = self.remote.locate(url)
+                self.workspace.given[stored] = self.remote.contents[stored]  # parsed as verified, not read again
+                return stored
             except RemoteError as error:
                 hint = self._rewrite_hint(True) if not self.remote.fetch or url not in self.remote.pins else ""
                 self.diagnostics.error("unresolved-source", f"source url '{url}' {error}{hint}", where)

@@ -109,11 +109,12 @@ node per 32 characters."""
 _NON_FINITE_JSON = {"NaN", "Infinity", "-Infinity", "+Infinity"}
 
 
-def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
-    """Parse ``path``; report problems to ``diagnostics`` and return ``None`` when it cannot be read."""
+def read_document(path: Path, diagnostics: Diagnostics, data: bytes | None = None) -> Document | None:
+    """Parse ``path`` (or ``data``, its bytes when the caller has read and verified them already); report
+    problems to ``diagnostics`` and return ``None`` when it cannot be read."""
     file = str(path)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         diagnostics.error("file-not-found", f"file not found: {display_path(file)}", Loc(file))
         return None

@@ -55,6 +55,9 @@ class RemoteSources:
     pins: dict[str, str] = field(default_factory=dict)  # url -> sha256
     changed: bool = False
     redirects: tuple[str, ...] = ()  # fetch-redirects: the url prefixes a download may be redirected to
+    # the bytes of each stored copy :meth:`locate` returned, as verified (by its real path): the build parses
+    # these, never a second read of the file, which could have been swapped since
+    contents: dict[Path, bytes] = field(default_factory=dict)
 
     @classmethod
     def load(cls, lock_path: Path, store: Path, fetch: bool, redirects: tuple[str, ...] = ()) -> RemoteSources:
@@ -80,10 +83,16 @@ class RemoteSources:
             data = read_regular(path, MAX_BYTES)  # never a FIFO or device: it lives in the cache folder
         except OSError:
             return None
-        return path if hashlib.sha256(data).hexdigest() == digest else None
+        return self._verified(path, data) if hashlib.sha256(data).hexdigest() == digest else None
+
+    def _verified(self, path: Path, data: bytes) -> Path:
+        real = path.resolve()
+        self.contents[real] = data
+        return real
 
     def locate(self, url: str) -> Path:
-        """The stored copy of ``url`` (downloaded now if allowed and needed); :class:`RemoteError` otherwise."""
+        """The stored copy of ``url`` (downloaded now if allowed and needed), its real path, whose verified
+        bytes are in :attr:`contents`; :class:`RemoteError` otherwise."""
         pinned = self.pins.get(url)
         if pinned is not None:
             stored = self._intact(pinned, url)
@@ -109,7 +118,7 @@ class RemoteSources:
         if pinned is None:
             self.pins[url] = digest
             self.changed = True
-        return self._stored(digest, url)
+        return self._verified(self._stored(digest, url), data)
 
     def save(self) -> None:
         """Write the lock file when a download added a pin (sorted, so it diffs well)."""

@@ -104,6 +104,7 @@ class Workspace:
         self._documents: dict[Path, Document | None] = {}
         self._real_paths: dict[Path, Path] = {}  # path as given -> resolved (resolving is a syscall per part)
         self._probed: set[Path] = set()  # files looked for (present or not) that decided what was read
+        self.given: dict[Path, bytes] = {}  # real path -> bytes already read and verified (a downloaded source)
 
     def document(self, path: Path) -> Document | None:
         """Read ``path`` once; API descriptions in Swagger 2.0 come back normalised to OpenAPI 3.
@@ -116,7 +117,7 @@ class Workspace:
         if not self.root.contains(path):
             return None
         if path not in self._documents:
-            document = read_document(path, self.diagnostics)
+            document = read_document(path, self.diagnostics, self.given.get(path))
             if document is not None and is_swagger2(document.root):
                 document = Document(path, normalise_swagger2(document.root, self.diagnostics), document.format)
             self._documents[path] = document
