@@ -30,7 +30,8 @@ EXCEPTIONS: dict[str, str] = {}  # case name -> why it is not run; none today
 
 def runtime_module(tmp_path: Path) -> ModuleType:
     """The generated runtime with its jsonpath section, imported from a file."""
-    source = environment().get_template("runtime.py.j2").render(uses_jsonpath=True, uses_xpath=False)
+    flags = {"uses_jsonpath": True, "uses_xpath": False, "uses_regex": False}
+    source = environment().get_template("runtime.py.j2").render(**flags)
     path = tmp_path / "cts_runtime.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("cts_runtime", path)
