@@ -173,6 +173,36 @@ def test_a_path_under_specs_longer_than_path_max_is_an_unreadable_file(tmp_path:
     ]
 
 
+def test_symbolic_link_loops_under_specs_are_not_read(tmp_path: Path) -> None:
+    # main: exit 3, RuntimeError: Symlink loop (Path.resolve in resolve/workspace.py, from discover)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "a").symlink_to("b")
+    (specs / "b").symlink_to("a")
+    (specs / "self.yaml").symlink_to("self.yaml")
+    assert run(tmp_path, flow(), api()) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("url", ("specs/arazzo/jobs.arazzo.yaml:3:40: error[unresolved-source]: source url './loop.yaml' does not "
+         "resolve: no file at specs/arazzo/loop.yaml")),
+        ("ref", ("specs/openapi/jobs.yaml:14:30: warning[unresolved-ref]: $ref 'loop.yaml#/a' does not resolve: file "
+         "loop.yaml not found")),
+    ],
+)  # fmt: skip
+def test_a_source_url_or_ref_naming_a_symbolic_link_loop_does_not_resolve(
+    tmp_path: Path, where: str, expected: str
+) -> None:
+    # main: exit 3, RuntimeError: Symlink loop
+    flow_text, api_text = (flow("./loop.yaml"), api()) if where == "url" else (flow(), api(ref="loop.yaml#/a"))
+    for folder in ("arazzo", "openapi"):
+        (tmp_path / "specs" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "specs" / folder / "loop.yaml").symlink_to("loop.yaml")
+    assert run(tmp_path, flow_text, api_text) == [expected]
+
+
 # -- fields of the wrong type in API descriptions ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("where", "name", "expected"),

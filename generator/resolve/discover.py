@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ..diagnostics import Diagnostics, Loc, display_path
-from .workspace import SpecsRoot, outside_root_message, unusable_path
+from .workspace import SpecsRoot, outside_root_message, real_path, unusable_path
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -46,13 +46,13 @@ def _visit(
         diagnostics.error("outside-root", outside_root_message(link, problem), Loc(str(entry)))
         return
     if entry.is_dir():
-        folder = entry.resolve()
+        folder = real_path(entry)
         if folder in visited:
             return
         visited.add(folder)
         pending.extend(sorted(entry.iterdir(), reverse=True))
     elif entry.suffix.lower() in SPEC_SUFFIXES and entry.is_file():
-        found.add(entry.resolve())
+        found.add(real_path(entry))
 
 
 def _shown(path: Path) -> str:

@@ -46,6 +46,12 @@ def unusable_path(path: str | Path) -> str | None:
     return None
 
 
+def real_path(path: Path) -> Path:
+    """``path`` made absolute with every symbolic link resolved, like :meth:`Path.resolve`, except that a link
+    loop is left as it is (reading it then fails, and is reported) where ``Path.resolve`` raises RuntimeError."""
+    return Path(os.path.realpath(path))
+
+
 class UnusablePath(Exception):
     """A path from a document that no file can have (the message says why)."""
 
@@ -64,7 +70,7 @@ class SpecsRoot:
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved, so symlinks are followed first) lies inside one of the folders."""
-        resolved = path.resolve()
+        resolved = real_path(path)
         return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders + self.stores)
 
     def locate(self, base: Path, reference: str) -> tuple[Path | None, str]:
@@ -84,7 +90,7 @@ class SpecsRoot:
         problem = unusable_path(relative) or unusable_path(os.path.abspath(base.parent / relative))
         if problem is not None:
             raise UnusablePath(problem)
-        path = (base.parent / relative).resolve()
+        path = real_path(base.parent / relative)
         if not self.contains(path):
             return None, f"leads outside the specs root ({self.describe()})"
         return path, ""
@@ -155,7 +161,7 @@ class Workspace:
     def _real(self, path: Path) -> Path:
         real = self._real_paths.get(path)
         if real is None:
-            real = self._real_paths[path] = path.resolve()
+            real = self._real_paths[path] = real_path(path)
         return real
 
     def probe(self, path: Path) -> None:
