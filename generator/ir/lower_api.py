@@ -17,7 +17,7 @@ from ..naming import (
     pascal,
     snake,
 )
-from ..read import YList, YMap, to_plain
+from ..read import YList, YMap, to_plain, typed_field
 from ..resolve import Workspace
 from .model import (
     CREDENTIAL_PARAMETER_NAMES,
@@ -358,14 +358,7 @@ class ApiLowering:
         self, node: Any, key: str, kind: type | tuple[type, ...], shape: str, what: str | None = None,
         then: str = "it is ignored",
     ) -> Any:
-        """``node[key]`` when it is a ``kind``; None when it is absent or null; a value of another YAML type is a
-        located ``invalid-type`` warning (``what must be shape, not ...; then``) and None."""
-        value = node.get(key) if isinstance(node, dict) else None
-        if value is None or isinstance(value, kind):
-            return value
-        label = what or f"'{key}'"
-        self.diagnostics.warning("invalid-type", f"{label} must be {shape}, not {kind_of(value)}; {then}", _at(node, key))
-        return None
+        return typed_field(node, key, kind, shape, self.diagnostics, what, then)
 
     def lower(self, module: str) -> Api:
         info = self._typed(self.root, "info", dict, "a mapping") or {}

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diagnostics import Diagnostics, Loc, kind_of
-from ..read import YList, YMap
+from ..diagnostics import Diagnostics, Loc
+from ..read import YList, YMap, typed_field
 
 _REF_PREFIXES = {
     "#/definitions/": "#/components/schemas/",
@@ -78,15 +78,7 @@ class _Normaliser:
         self.discriminator_children = self._discriminator_children()
 
     def _field(self, node: YMap, key: str, kind: type, shape: str) -> Any:
-        """``node[key]`` when it is a ``kind``; None when it is absent or null; a value of another YAML type is a
-        located ``invalid-type`` warning, and None (the field is ignored)."""
-        value = node.get(key)
-        if value is None or isinstance(value, kind):
-            return value
-        self.diagnostics.warning(
-            "invalid-type", f"'{key}' must be {shape}, not {kind_of(value)}; it is ignored", node.at(key)
-        )
-        return None
+        return typed_field(node, key, kind, shape, self.diagnostics)
 
     def _list(self, node: YMap, key: str) -> list[Any]:
         return self._field(node, key, YList, "a list") or []
