@@ -18,7 +18,9 @@ The mutations, each at a node chosen by first drawing a depth, then a node at th
   or added with a grafted or hostile value;
 - *duplicate* / *drop*: a list item is duplicated or removed;
 - *string*: a string is edited into a reference-like hazard (NUL, ``../`` runs, long names, JSON Pointers,
-  runtime expressions).
+  runtime expressions);
+- *swap*: a value becomes another found under the same key elsewhere (an operationId, an ``in``, a condition, a
+  ``$ref``), or a ``$ref`` points to any node of its document (a path item, a parameter, a list).
 
 Every case is deterministic: case ``i`` of seed ``s`` uses ``random.Random(f"{s}:{i}")``, so a failure is
 reproduced by its numbers alone::
@@ -159,6 +161,21 @@ def _subtree(rng: random.Random, documents: dict[str, Any]) -> Any:
     return copy.deepcopy(picked[0][picked[1]]) if picked else {}
 
 
+def _swapped(rng: random.Random, documents: dict[str, Any], name: str, key: str, value: Any) -> Any:
+    """Another value found under the same key anywhere in the documents (an operationId, a ``$ref``, an ``in``,
+    a condition, ...), or a JSON Pointer to any node of the same document for a ``$ref``."""
+    if key == "$ref" and rng.random() < 0.5:
+        picked = _pick(rng, documents[name])
+        if picked is not None:
+            tokens = picked[2].split("/")[1:]
+            return "#/" + "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens)
+    found = [
+        container[k] for root in documents.values() for container, k, _, _ in _nodes(root)
+        if k == key and container[k] != value
+    ]  # fmt: skip
+    return copy.deepcopy(rng.choice(found)) if found else hostile_value(rng)
+
+
 def _seed_keys(documents: dict[str, Any]) -> list[str]:
     keys = {str(key) for root in documents.values() for container, key, _, _ in _nodes(root) if isinstance(container, dict)}
     return sorted(keys)
@@ -173,8 +190,10 @@ def mutate(rng: random.Random, documents: dict[str, Any]) -> list[str]:
     container, key, pointer = picked
     value = container[key]
     where = f"{name}#{pointer[:120]}"
-    op = rng.choice(["retype", "retype", "graft", "string", "rename", "delete", "add", "duplicate"])
-    if op == "string" and isinstance(value, str):
+    op = rng.choice(["retype", "retype", "graft", "string", "swap", "swap", "rename", "delete", "add", "duplicate"])
+    if op == "swap" and isinstance(key, str):
+        container[key] = _swapped(rng, documents, name, key, value)
+    elif op == "string" and isinstance(value, str):
         container[key] = _hostile_edit(rng, value)
     elif op in ("retype", "string"):
         container[key] = hostile_value(rng)
