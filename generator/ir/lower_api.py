@@ -17,7 +17,7 @@ from ..naming import (
     pascal,
     snake,
 )
-from ..read import YList, YMap, to_plain
+from ..read import YList, YMap, to_plain, typed_field
 from ..resolve import Workspace
 from .model import (
     CREDENTIAL_PARAMETER_NAMES,
@@ -344,8 +344,8 @@ class ApiLowering:
         self.path = path
         self.root = root
         self.table = SchemaTable(workspace, path, root)
-        components = root.get("components")
-        self.components: YMap = components if isinstance(components, YMap) else YMap(root.loc)
+        components = self._typed(root, "components", YMap, "a mapping")
+        self.components: YMap = components if components is not None else YMap(root.loc)
         self.scheme_keys = set(self._mapping(self.components.get("securitySchemes")))
         # One scope for the keyword arguments of Client(): the first server's variables and the credentials.
         self.init_names = Scope(CLIENT_INIT_RESERVED)
@@ -354,10 +354,16 @@ class ApiLowering:
     def _mapping(value: Any) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
 
+    def _typed(
+        self, node: Any, key: str, kind: type | tuple[type, ...], shape: str, what: str | None = None,
+        then: str = "it is ignored",
+    ) -> Any:
+        return typed_field(node, key, kind, shape, self.diagnostics, what, then)
+
     def lower(self, module: str) -> Api:
-        info = self._mapping(self.root.get("info"))
+        info = self._typed(self.root, "info", dict, "a mapping") or {}
         operations = self._operations()
-        security = self._security(self.root.get("security"), self.root)
+        security = self._security(self._typed(self.root, "security", list, "a list of requirements"), self.root)
         original = str(self.root.get("x-original-format") or "")
         if not original:
             version = str(self.root.get("openapi", "3.0"))
@@ -384,7 +390,7 @@ class ApiLowering:
     # -- servers and security ---------------------------------------------------------------------------
     def _servers(self) -> list[Server]:
         servers: list[Server] = []
-        for raw in self.root.get("servers") or []:
+        for raw in self._typed(self.root, "servers", list, "a list of servers") or []:
             if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
                 continue
             variables = []
@@ -398,7 +404,7 @@ class ApiLowering:
                         name=name,
                         py_name=scope.claim(snake(name)),
                         default=str(default) if default is not None else None,
-                        enum=[str(v) for v in var.get("enum") or []],
+                        enum=[str(v) for v in self._typed(var, "enum", list, "a list of values") or []],
                         description=_text(var.get("description")),
                     )
                 )
@@ -412,13 +418,20 @@ class ApiLowering:
             _, node = self.workspace.follow(self.path, raw, _at(self.components, "securitySchemes"))
             node = self._mapping(node)
             kind = str(node.get("type", ""))
+            location = param_name = None
+            if kind == "apiKey":
+                then = "the scheme is ignored"
+                location = self._typed(node, "in", str, "a string", f"'in' of security scheme '{key}'", then)
+                param_name = self._typed(node, "name", str, "a string", f"'name' of security scheme '{key}'", then)
+                if location is None or param_name is None:
+                    location = param_name = None
             schemes.append(
                 SecurityScheme(
                     key=key,
                     kind=kind,
                     py_name=scope.claim(snake(key)),
-                    location=node.get("in") if kind == "apiKey" else None,
-                    param_name=node.get("name") if kind == "apiKey" else None,
+                    location=location,
+                    param_name=param_name,
                     scheme=str(node.get("scheme", "")).lower() if kind == "http" else None,
                     description=_text(node.get("description")),
                 )
@@ -451,8 +464,8 @@ class ApiLowering:
         operations: list[Operation] = []
         scope = Scope(CLIENT_MEMBER_RESERVED)
         ids: dict[str, Loc] = {}
-        paths = self.root.get("paths")
-        if not isinstance(paths, YMap):
+        paths = self._typed(self.root, "paths", YMap, "a mapping of paths to path items")
+        if paths is None:
             return operations
         for path, item in paths.items():
             if not isinstance(item, YMap):
@@ -488,9 +501,14 @@ class ApiLowering:
     ) -> Operation:
         py_name = scope.claim(snake(operation_id))
         names = Scope(OPERATION_PARAM_RESERVED)
-        parameters = self._parameters(item.get("parameters"), op.get("parameters"), py_name, names)
+        parameters = self._parameters(
+            self._typed(item, "parameters", list, "a list of parameters"),
+            self._typed(op, "parameters", list, "a list of parameters"),
+            py_name,
+            names,
+        )
         template, fixed_query = self._path_key(path, operation_id, op, parameters, names)
-        security = self._security(op.get("security"), op)
+        security = self._security(self._typed(op, "security", list, "a list of requirements"), op)
         return Operation(
             operation_id=operation_id,
             py_name=py_name,
@@ -500,11 +518,11 @@ class ApiLowering:
             description=_text(op.get("description")),
             parameters=_ordered(parameters),
             body=self._body(op.get("requestBody"), op, py_name),
-            responses=self._responses(op.get("responses"), op, py_name),
+            responses=self._responses(self._typed(op, "responses", dict, "a mapping of statuses to responses"), op, py_name),
             security=security,
             deprecated=op.get("deprecated") is True,
             loc=op.at("operationId") if "operationId" in op else op.loc,
-            tags=[str(t) for t in op.get("tags") or []],
+            tags=[str(t) for t in self._typed(op, "tags", list, "a list of names") or []],
             path_template=template,
             fixed_query=fixed_query,
         )

@@ -562,7 +562,7 @@ class WorkflowLowering:
         if value.startswith("$sourceDescriptions."):
             name, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
             if name not in self.sources:
-                self._unknown_source(name, _part_loc(loc, len("$sourceDescriptions."), name))
+                self._not_an_api(name, value, loc, _part_loc(loc, len("$sourceDescriptions."), name))
                 return None, None, None
             candidates = {name: self.sources[name]}
         found = [(name, api, api.operation(operation_id)) for name, api in candidates.items()]
@@ -581,7 +581,8 @@ class WorkflowLowering:
             )
             return None, None, None
         if not self.sources:
-            return None, None, None  # the unresolved source was reported already
+            self._no_api_sources(value, loc)
+            return None, None, None
         source, _, qualified = value.partition(".")
         named = self.sources[source].operation(qualified) if qualified and source in self.sources else None
         if named is not None:
@@ -627,7 +628,8 @@ class WorkflowLowering:
         api = self.sources.get(name)
         if api is None:
             at = value.find(f"$sourceDescriptions.{name}")
-            self._unknown_source(name, _part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, name))
+            where = _part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, name)
+            self._not_an_api(name, value, loc, where)
             return None, None, None
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
         if len(tokens) == 3 and tokens[0] == "paths":
@@ -658,6 +660,30 @@ class WorkflowLowering:
             "unknown-operation", f"operationPath '{value}' does not name an operation in {name}", loc
         )
         return None, None, None
+
+    def _not_an_api(self, name: str, value: str, loc: Loc, name_loc: Loc) -> None:
+        """A step names the operation of a source that is not a resolved API description."""
+        if name in self.arazzo_sources:
+            self.diagnostics.error(
+                "unknown-operation",
+                f"'{value}': source '{name}' is an Arazzo document (type: arazzo), not an API description",
+                loc,
+            )
+        else:
+            self._unknown_source(name, name_loc)
+
+    def _no_api_sources(self, value: str, loc: Loc) -> None:
+        """A step names an operation, and no API description resolved: silent when that was reported already
+        (a source that did not resolve, or no sources at all), an error when every source is an Arazzo one."""
+        unresolved = [name for name in self.declared_sources if name not in self.arazzo_sources]
+        if unresolved or not self.declared_sources:
+            return
+        self.diagnostics.error(
+            "unknown-operation",
+            f"operationId '{value}' is in no API description: every sourceDescription of this document is an "
+            f"Arazzo document (type: arazzo): {', '.join(dict.fromkeys(self.declared_sources))}",
+            Loc(loc.file, loc.line, loc.col, len(value)),
+        )
 
     def _unknown_source(self, name: str, loc: Loc) -> None:
         if name in self.declared_sources:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ..diagnostics import Diagnostics, Loc, display_path, kind_of
 from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
 from ..read import YList, YMap
-from ..resolve import SpecsRoot, Workspace, outside_root_message
+from ..resolve import SpecsRoot, UnusablePath, Workspace, outside_root_message, unusable_path
 from ..resolve.discover import discover
 from ..resolve.remote import RemoteError, RemoteSources
 from ..resolve.sources import REWRITE_TABLE, Rewrites
@@ -134,6 +134,9 @@ class ProgramBuilder:
             return sources, arazzo
         for index, item in enumerate(raw):
             if not isinstance(item, YMap):
+                self.diagnostics.error(
+                    "invalid-type", f"a sourceDescription must be a mapping, not {kind_of(item)}", raw.at(index)
+                )
                 continue
             name, url = item.get("name"), item.get("url")
             if not isinstance(name, str) or not isinstance(url, str):
@@ -181,6 +184,14 @@ class ProgramBuilder:
         if rewritten:
             tried = []
             for rewrite, candidate in rewritten:
+                problem = unusable_path(candidate)
+                if problem is not None:
+                    self.diagnostics.error(
+                        "unresolved-source",
+                        f"source url '{url}' (rewritten by the prefix '{rewrite.prefix}') does not resolve: {problem}",
+                        where,
+                    )
+                    return None
                 if not self.root.contains(candidate):
                     problem = f"leads outside the specs root ({self.root.describe()})"
                     what = f"source url '{url}' (rewritten by the prefix '{rewrite.prefix}' to {_shown(candidate)})"
@@ -196,7 +207,11 @@ class ProgramBuilder:
                 where,
             )
             return None
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:  # 'http://[x': a bracketed host that is not an IP address
+            self.diagnostics.error("unresolved-source", f"source url '{url}' is not a valid URL ({error})", where)
+            return None
         if parts.scheme in ("http", "https") and self.remote is not None:
             self.workspace.probe(self.remote.lock_path)
             try:
@@ -217,7 +232,11 @@ class ProgramBuilder:
                 "unresolved-source", f"source url '{url}' has the unsupported scheme '{parts.scheme}:'", loc
             )
             return None
-        located, problem = self.root.locate(arazzo_path, url)
+        try:
+            located, problem = self.root.locate(arazzo_path, url)
+        except UnusablePath as unusable:
+            self.diagnostics.error("unresolved-source", f"source url '{url}' does not resolve: {unusable}", where)
+            return None
         if located is None:
             self.diagnostics.error("outside-root", outside_root_message(f"source url '{url}'", problem), where)
             return None

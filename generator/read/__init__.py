@@ -10,6 +10,18 @@ from .loader import (
     parse_text,
     read_document,
     to_plain,
+    typed_field,
 )
 
-__all__ = ["Document", "ReadError", "YList", "YMap", "loc_of", "node_loc", "parse_text", "read_document", "to_plain"]
+__all__ = [
+    "Document",
+    "ReadError",
+    "YList",
+    "YMap",
+    "loc_of",
+    "node_loc",
+    "parse_text",
+    "read_document",
+    "to_plain",
+    "typed_field",
+]

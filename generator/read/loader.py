@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostics, Loc, display_path, remember_source
+from ..diagnostics import Diagnostics, Loc, display_path, kind_of, remember_source
 
 try:  # the C composer is several times faster on large documents
     from yaml import CSafeLoader as _Loader
@@ -64,6 +64,26 @@ def loc_of(container: Any, key: str | int) -> Loc | None:
         return container.at(key)
     if isinstance(container, YList) and isinstance(key, int):
         return container.at(key)
+    return None
+
+
+def typed_field(
+    node: Any,
+    key: str,
+    kind: type | tuple[type, ...],
+    shape: str,
+    diagnostics: Diagnostics,
+    what: str | None = None,
+    then: str = "it is ignored",
+) -> Any:
+    """``node[key]`` when it is a ``kind``; None when it is absent or null.  A value of another YAML type is a
+    located ``invalid-type`` warning (``<what> must be <shape>, not <its type>; <then>``) and None: a field of an
+    API description that cannot be read as its specification defines is ignored."""
+    value = node.get(key) if isinstance(node, dict) else None
+    if value is None or isinstance(value, kind):
+        return value
+    label = what or f"'{key}'"
+    diagnostics.warning("invalid-type", f"{label} must be {shape}, not {kind_of(value)}; {then}", loc_of(node, key))
     return None
 
 

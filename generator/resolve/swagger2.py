@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import Diagnostics, Loc
-from ..read import YList, YMap
+from ..read import YList, YMap, typed_field
 
 _REF_PREFIXES = {
     "#/definitions/": "#/components/schemas/",
@@ -72,9 +72,16 @@ class _Normaliser:
     def __init__(self, root: YMap, diagnostics: Diagnostics) -> None:
         self.root = root
         self.diagnostics = diagnostics
+        self.parameters = self._field(root, "parameters", YMap, "a mapping of names to parameters") or {}
         self.consumes = self._media(root.get("consumes"), "application/json")
         self.produces = self._media(root.get("produces"), "application/json")
         self.discriminator_children = self._discriminator_children()
+
+    def _field(self, node: YMap, key: str, kind: type, shape: str) -> Any:
+        return typed_field(node, key, kind, shape, self.diagnostics)
+
+    def _list(self, node: YMap, key: str) -> list[Any]:
+        return self._field(node, key, YList, "a list") or []
 
     @staticmethod
     def _media(value: Any, default: str) -> list[str]:
@@ -82,21 +89,25 @@ class _Normaliser:
             return list(value)
         return [default]
 
-    def _discriminator_children(self) -> dict[str, dict[str, str]]:
-        """Parent definition name -> {discriminator value: child $ref} from allOf + x-ms-discriminator-value."""
-        children: dict[str, dict[str, str]] = {}
+    def _discriminator_children(self) -> dict[str, YMap]:
+        """Parent definition name -> {discriminator value: child $ref} from allOf + x-ms-discriminator-value; each
+        entry located at the child's ``x-ms-discriminator-value`` (else at its name)."""
+        children: dict[str, YMap] = {}
         definitions = self.root.get("definitions")
-        if not isinstance(definitions, dict):
+        if not isinstance(definitions, YMap):
             return children
         for name, schema in definitions.items():
-            if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
+            if not isinstance(schema, YMap) or not isinstance(schema.get("allOf"), list):
                 continue
             for part in schema["allOf"]:
                 ref = part.get("$ref") if isinstance(part, dict) else None
                 if isinstance(ref, str) and ref.startswith("#/definitions/"):
-                    parent = ref[len("#/definitions/") :]
-                    value = schema.get("x-ms-discriminator-value", name)
-                    children.setdefault(parent, {})[str(value)] = "#/components/schemas/" + name
+                    parent = ref[len("#/definitions/") :].replace("~1", "/").replace("~0", "~")
+                    value = str(schema.get("x-ms-discriminator-value", name))
+                    where = schema.at("x-ms-discriminator-value") if "x-ms-discriminator-value" in schema else None
+                    mapping = children.setdefault(parent, _new(schema))
+                    mapping[value] = "#/components/schemas/" + name.replace("~", "~0").replace("/", "~1")
+                    mapping.key_locs[value] = mapping.value_locs[value] = where or definitions.key_at(name)
         return children
 
     # -- schemas ---------------------------------------------------------------------------------------
@@ -118,7 +129,10 @@ class _Normaliser:
                 _put(discriminator, "propertyName", value, node, key)
                 mapping = self.discriminator_children.get(name or "")
                 if mapping:
-                    _put(discriminator, "mapping", dict(sorted(mapping.items())))
+                    ordered = _new(mapping)
+                    for tag in sorted(mapping):
+                        _put(ordered, tag, mapping[tag], mapping, tag)
+                    _put(discriminator, "mapping", ordered)
                 _put(out, key, discriminator, node, key)
             elif key == "x-nullable":
                 _put(out, "nullable", bool(value), node, key)
@@ -140,7 +154,7 @@ class _Normaliser:
     def resolve_param(self, param: Any) -> Any:
         ref = param.get("$ref") if isinstance(param, dict) else None
         if isinstance(ref, str) and ref.startswith("#/parameters/"):
-            target = self.root.get("parameters", {}).get(ref[len("#/parameters/") :])
+            target = self.parameters.get(ref[len("#/parameters/") :])
             if target is None:
                 self.diagnostics.warning(
                     "unresolved-ref", f"$ref '{ref}' does not resolve: no such parameter", param.at("$ref")
@@ -179,7 +193,7 @@ class _Normaliser:
         body: YMap | None = None
         form = _new(op)
         form_required: list[str] = []
-        for raw in op.get("parameters") or []:
+        for raw in self._list(op, "parameters"):
             param = self.resolve_param(raw)
             if not isinstance(param, YMap):
                 continue
@@ -280,7 +294,8 @@ class _Normaliser:
     def servers(self) -> YList:
         root = self.root
         servers = YList(root.loc)
-        schemes = [s for s in root.get("schemes") or [] if isinstance(s, str)] or ["https"]
+        listed = self._field(root, "schemes", YList, "a list of strings") or []
+        schemes = [s for s in listed if isinstance(s, str)] or ["https"]
         scheme = "https" if "https" in schemes else schemes[0]
         base_path = str(root.get("basePath") or "").rstrip("/")
         server = _new(root)
@@ -290,7 +305,7 @@ class _Normaliser:
             use_scheme = parameterized.get("useSchemePrefix", True) is not False
             url = (f"{scheme}://" if use_scheme else "") + host + base_path
             variables = _new(parameterized)
-            for raw in parameterized.get("parameters") or []:
+            for raw in self._list(parameterized, "parameters"):
                 param = self.resolve_param(raw)
                 if not isinstance(param, YMap) or "name" not in param:
                     continue
@@ -349,12 +364,12 @@ class _Normaliser:
                 _put(out, key, root[key], root, key)
         _put(out, "servers", self.servers())
         paths = _new(root, root.at("paths") if "paths" in root else None)
-        for path, item in (root.get("paths") or {}).items():
+        for path, item in (self._field(root, "paths", YMap, "a mapping of paths to path items") or {}).items():
             if not isinstance(item, YMap):
                 continue
             new_item = _new(item)
             path_params = YList(item.at("parameters") if "parameters" in item else item.loc)
-            for raw in item.get("parameters") or []:
+            for raw in self._list(item, "parameters"):
                 param = self.resolve_param(raw)
                 if isinstance(param, YMap) and param.get("in") not in ("body", "formData"):
                     path_params.append(self.parameter(param))
@@ -370,23 +385,23 @@ class _Normaliser:
             _put(paths, path, new_item, root["paths"], path)
         _put(out, "paths", paths, root, "paths" if "paths" in root else "swagger")
         components = _new(root)
-        definitions = root.get("definitions")
+        definitions = self._field(root, "definitions", YMap, "a mapping of names to schemas")
         if isinstance(definitions, YMap):
             schemas = _new(definitions)
             for name, schema in definitions.items():
                 _put(schemas, name, self.schema(schema, name), definitions, name)
             _put(components, "schemas", schemas, root, "definitions")
-        parameters = root.get("parameters")
+        parameters = self.parameters
         if isinstance(parameters, YMap):
             params = _new(parameters)
             for name, param in parameters.items():
                 if isinstance(param, YMap) and param.get("in") not in ("body", "formData"):
                     _put(params, name, self.parameter(param), parameters, name)
             _put(components, "parameters", params, root, "parameters")
-        responses = root.get("responses")
+        responses = self._field(root, "responses", YMap, "a mapping of names to responses")
         if isinstance(responses, YMap):
             _put(components, "responses", self.responses(responses, self.produces), root, "responses")
-        security = root.get("securityDefinitions")
+        security = self._field(root, "securityDefinitions", YMap, "a mapping of names to security schemes")
         if isinstance(security, YMap):
             _put(components, "securitySchemes", self.security_schemes(security), root, "securityDefinitions")
         _put(out, "components", components)
@@ -399,7 +414,7 @@ class _Normaliser:
         """Body/formData parameters declared on the path item apply to each operation under it."""
         extra = [
             p
-            for p in (self.resolve_param(raw) for raw in item.get("parameters") or [])
+            for p in (self.resolve_param(raw) for raw in self._list(item, "parameters"))
             if isinstance(p, YMap) and p.get("in") in ("body", "formData")
         ]
         if not extra:
@@ -408,7 +423,7 @@ class _Normaliser:
         for key, value in op.items():
             _put(merged, key, value, op, key)
         params = YList(op.loc)
-        for param in list(op.get("parameters") or []) + extra:
+        for param in self._list(op, "parameters") + extra:
             params.append(param)
             params.item_locs.append(param.loc if isinstance(param, YMap) else op.loc)
         _put(merged, "parameters", params, op, "parameters" if "parameters" in op else None)

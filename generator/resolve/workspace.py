@@ -7,11 +7,13 @@ when to step through a reference.
 
 Every file it reads lies inside the :class:`SpecsRoot` (after resolving symlinks): a ``$ref`` (or a source
 url, see :mod:`generator.ir.program`) that leaves it is a located ``outside-root`` error, and the file is
-never opened.
+never opened.  A path no file can have (see :func:`unusable_path`) is never looked up either: it is reported as
+the reference that does not resolve.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,36 @@ from ..read import Document, YList, YMap, read_document
 from .swagger2 import is_swagger2, normalise_swagger2
 
 ROOT_OPTION = "--root DIR"
+# The limits of Linux (and most systems): a file name of at most NAME_MAX bytes, a path of at most PATH_MAX bytes
+# with its terminating NUL.  A longer one makes every system call on it fail (ENAMETOOLONG).
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def unusable_path(path: str | Path) -> str | None:
+    """Why no file can have the path ``path`` (a NUL character, a file name longer than NAME_MAX bytes, a path
+    longer than PATH_MAX), or None; every path a document names is checked here before it is looked up."""
+    text = str(path)
+    if "\x00" in text:
+        return "it contains a NUL character, which no path can hold"
+    for name in text.split("/"):
+        size = len(os.fsencode(name))
+        if size > NAME_MAX:
+            return f"the file name '{name[:40]}...' is {size:,} bytes long; a file name can have at most {NAME_MAX}"
+    size = len(os.fsencode(text))
+    if size >= PATH_MAX:
+        return f"the path is {size:,} bytes long; a path can have at most {PATH_MAX - 1:,}"
+    return None
+
+
+def real_path(path: Path) -> Path:
+    """``path`` made absolute with every symbolic link resolved, like :meth:`Path.resolve`, except that a link
+    loop is left as it is (reading it then fails, and is reported) where ``Path.resolve`` raises RuntimeError."""
+    return Path(os.path.realpath(path))
+
+
+class UnusablePath(Exception):
+    """A path from a document that no file can have (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -38,14 +70,15 @@ class SpecsRoot:
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved, so symlinks are followed first) lies inside one of the folders."""
-        resolved = path.resolve()
+        resolved = real_path(path)
         return any(resolved == folder or resolved.is_relative_to(folder) for folder in self.folders + self.stores)
 
     def locate(self, base: Path, reference: str) -> tuple[Path | None, str]:
         """The local file a relative (or ``file:``) reference from the document ``base`` names.
 
         Returns ``(path, "")`` inside the root, or ``(None, why)`` when it names something outside it: an
-        absolute path, a ``../`` escape, a ``file://`` url or a symlink leaving the root.
+        absolute path, a ``../`` escape, a ``file://`` url or a symlink leaving the root.  Raises
+        :class:`UnusablePath` when no file can have the path it names.
         """
         parts = urlsplit(reference)
         if parts.scheme == "file":
@@ -54,7 +87,10 @@ class SpecsRoot:
             relative = unquote(parts.path)
         else:
             relative = unquote(reference.partition("#")[0])
-        path = (base.parent / relative).resolve()
+        problem = unusable_path(relative) or unusable_path(os.path.abspath(base.parent / relative))
+        if problem is not None:
+            raise UnusablePath(problem)
+        path = real_path(base.parent / relative)
         if not self.contains(path):
             return None, f"leads outside the specs root ({self.describe()})"
         return path, ""
@@ -126,7 +162,7 @@ class Workspace:
     def _real(self, path: Path) -> Path:
         real = self._real_paths.get(path)
         if real is None:
-            real = self._real_paths[path] = path.resolve()
+            real = self._real_paths[path] = real_path(path)
         return real
 
     def probe(self, path: Path) -> None:
@@ -151,7 +187,10 @@ class Workspace:
         return target
 
     def _resolve(self, base: Path, ref: str) -> tuple[Target | None, str]:
-        parts = urlsplit(ref)
+        try:
+            parts = urlsplit(ref)
+        except ValueError as error:  # 'http://[x': a bracketed host that is not an IP address
+            return None, f"it is not a valid URL ({error})"
         if parts.scheme in ("http", "https"):
             return None, "remote references are not fetched; save the document next to this one"
         if parts.scheme not in ("", "file"):
@@ -159,7 +198,10 @@ class Workspace:
         file_part, _, fragment = ref.partition("#")
         path = self._real(base)
         if file_part:
-            located, problem = self.root.locate(base, file_part)
+            try:
+                located, problem = self.root.locate(base, file_part)
+            except UnusablePath as unusable:
+                return None, str(unusable)
             if located is None:
                 raise _Outside(problem)
             path = located

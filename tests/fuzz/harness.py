@@ -120,15 +120,15 @@ def write_specs(case: FuzzCase, root: Path) -> Path:
     return specs
 
 
-def run_build(root: Path) -> tuple[int | None, str, str, BaseException | None]:
-    """Build ``root/specs`` into ``root/out`` in-process; (exit code, stdout, stderr, uncaught exception)."""
+def run_build(root: Path, extra: tuple[str, ...] = ()) -> tuple[int | None, str, str, BaseException | None]:
+    """Build ``root/specs`` into ``root/out`` in-process (with the ``extra`` options); (exit code, stdout,
+    stderr, uncaught exception)."""
     runner = CliRunner()
+    args = ["build", "specs", "-o", "out", "--package", PACKAGE, "--format", "json", *extra]
     with _chdir(root):
         try:
             with _time_limit(BUILD_SECONDS):
-                result = runner.invoke(
-                    app, ["build", "specs", "-o", "out", "--package", PACKAGE, "--format", "json"], catch_exceptions=True
-                )
+                result = runner.invoke(app, args, catch_exceptions=True)
         except BuildTimeout as timeout:
             return None, "", "", timeout
     error = result.exception if result.exception and not isinstance(result.exception, SystemExit) else None
@@ -279,23 +279,26 @@ def _exit3_signature(stderr: str) -> str:
     return f"exit 3: {error_type}{where}"
 
 
-def check_case(case: FuzzCase, exit_codes: list[int | None] | None = None) -> list[Failure]:
+def check_case(
+    case: FuzzCase, exit_codes: list[int | None] | None = None, *, keep_going: bool = False
+) -> list[Failure]:
     """Build ``case`` in a fresh temporary folder; every way it breaks the property.
 
-    The build's exit code is appended to ``exit_codes`` when given (None for a hang).
+    The build's exit code is appended to ``exit_codes`` when given (None for a hang).  With ``keep_going`` the
+    build runs with ``--keep-going``, and exit 4 (the sound workflows built) must give a sound package too.
     """
     root = Path(tempfile.mkdtemp(prefix="arazzo-fuzz-"))
     try:
-        return _check_in(case, root, exit_codes if exit_codes is not None else [])
+        return _check_in(case, root, exit_codes if exit_codes is not None else [], keep_going)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _check_in(case: FuzzCase, root: Path, exit_codes: list[int | None]) -> list[Failure]:
+def _check_in(case: FuzzCase, root: Path, exit_codes: list[int | None], keep_going: bool) -> list[Failure]:
     write_specs(case, root)
     out = root / "out"
     before = _snapshot(root, out)
-    code, stdout, stderr, error = run_build(root)
+    code, stdout, stderr, error = run_build(root, ("--keep-going",) if keep_going else ())
     exit_codes.append(code)
     failures: list[Failure] = []
     after = _snapshot(root, out)
@@ -315,7 +318,7 @@ def _check_in(case: FuzzCase, root: Path, exit_codes: list[int | None]) -> list[
             failures.append(Failure("exit 1 without an error diagnostic", stderr[-1000:]))
         if out.exists():
             failures.append(Failure("OUT written by a failed build", ""))
-    elif code == 0:
+    elif code == 0 or (code == 4 and keep_going):
         failures.extend(_check_diagnostics(stdout))
         if not out.is_dir():
             failures.append(Failure("exit 0 but OUT missing", stderr[-1000:]))
