@@ -449,3 +449,62 @@ def test_json_nested_up_to_the_limit_stays_json(pkg: ModuleType) -> None:
 
     assert runtime.json_pointer(decoded(limit), *["a"] * limit) == 1
     assert decoded(limit + 1) == '{"a":' * (limit + 1) + "1" + "}" * (limit + 1)  # text: a pointer finds nothing
+
+
+# -- review: deadlines of any float ------------------------------------------------------------------------
+@pytest.mark.parametrize("deadline", [float("inf"), 1e10, 1e300])
+def test_an_infinite_or_huge_deadline_is_no_limit(pkg: ModuleType, deadline: float) -> None:
+    """main: the sync path raised OverflowError (inf, 1e10) out of Thread.join; async accepted them."""
+    module, api = pkg.workflows.items, pkg.apis.items
+
+    async def per_call_async() -> Any:
+        async with api.AsyncClient(server.url) as client:
+            return (await client.get_item(id="w", deadline=deadline)).parsed.name
+
+    async def per_client_async() -> Any:
+        async with api.AsyncClient(server.url, deadline=deadline) as client:
+            return (await client.get_item(id="w")).parsed.name
+
+    async def workflow_async() -> Any:
+        return (await module.read_item_async(id="w", items_api=api.AsyncClient(server.url), deadline=deadline)).name
+
+    with scripted(widget) as server:
+        results = [
+            run(lambda: api.Client(server.url).get_item(id="w", deadline=deadline).parsed.name),
+            run(lambda: api.Client(server.url, deadline=deadline).get_item(id="w").parsed.name),
+            run(per_call_async),
+            run(per_client_async),
+            run(lambda: module.read_item(id="w", items_api=api.Client(server.url), deadline=deadline).name),
+            run(workflow_async),
+        ]
+    assert results == ["Widget"] * 6, results
+
+
+def test_a_nan_deadline_is_refused_at_the_call(pkg: ModuleType) -> None:
+    """main: ValueError from Thread.join (sync) but no error at all (async: asyncio.timeout(nan) never fires)."""
+    module, api = pkg.workflows.items, pkg.apis.items
+    nan = float("nan")
+
+    async def per_call_async() -> Any:
+        async with api.AsyncClient(server.url) as client:
+            return await client.get_item(id="w", deadline=nan)
+
+    with scripted(widget) as server:
+        results = [
+            run(lambda: api.Client(server.url).get_item(id="w", deadline=nan)),
+            run(per_call_async),
+            run(lambda: api.Client(server.url, deadline=nan)),
+            run(lambda: api.AsyncClient(server.url, deadline=nan)),
+            run(lambda: module.read_item(id="w", items_api=api.Client(server.url), deadline=nan)),
+            run(lambda: module.read_item_async(id="w", items_api=api.AsyncClient(server.url), deadline=nan)),
+        ]
+    for result in results:
+        assert type(result) is ValueError, repr(result)
+        assert str(result) == "deadline= must be a number of seconds or None, not nan"
+    assert server.requests == []
+    error = run(lambda: api.Client(server.url).get_item(id="w", deadline=-1))
+    assert "the deadline had passed before the request was sent" in str(error)  # a negative deadline has passed
+    doc = " ".join((module.read_item.__doc__ or "").split())
+    assert "(None, or inf: no limit; NaN: ValueError)" in doc
+    for cls in (api.Client, api.AsyncClient):
+        assert "(``None``, or inf: no limit; NaN: ValueError)" in " ".join((cls.__init__.__doc__ or "").split())

@@ -399,7 +399,7 @@ class _WorkflowBuilder:
             )
         arg_docs.append(
             "deadline: seconds this whole run may take, its requests and the workflows it runs included "
-            "(None: no limit); each request gets the time left (or its client's deadline, if shorter), and "
+            "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, if shorter), and "
             "the first one still running when it passes ends with ApiTimeoutError."
         )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
