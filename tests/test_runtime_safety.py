@@ -109,6 +109,24 @@ workflows:
       - stepId: second
         workflowId: readItem
         parameters: [{name: id, value: slow}]
+  - workflowId: pathMatch
+    steps:
+      - stepId: fetch
+        operationId: getItem
+        parameters: [{name: id, in: path, value: x}]
+        successCriteria:
+          - context: $response.body
+            condition: "$[?match(@, '(a|a)*')]"
+            type: jsonpath
+  - workflowId: pathSearch
+    steps:
+      - stepId: fetch
+        operationId: getItem
+        parameters: [{name: id, in: path, value: x}]
+        successCriteria:
+          - context: $response.body
+            condition: "$[?search(@, '^(a|a)*$')]"
+            type: jsonpath
   - workflowId: readFeed
     steps:
       - stepId: feed
@@ -391,7 +409,7 @@ HOSTILE_BODIES: dict[str, Reply] = {
     "XML nested deep": Reply(200, text="<a>" * 5000 + "</a>" * 5000, content_type="application/xml"),
 }
 
-WORKFLOWS = ["read_item", "retry_item", "match_item", "nested_match", "two_reads", "read_feed"]
+WORKFLOWS = ["read_item", "retry_item", "match_item", "nested_match", "two_reads", "read_feed", "path_match", "path_search"]
 
 
 def _raises_section(function: Any) -> list[str]:
@@ -508,3 +526,32 @@ def test_a_nan_deadline_is_refused_at_the_call(pkg: ModuleType) -> None:
     assert "(None, or inf: no limit; NaN: ValueError)" in doc
     for cls in (api.Client, api.AsyncClient):
         assert "(``None``, or inf: no limit; NaN: ValueError)" in " ".join((cls.__init__.__doc__ or "").split())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", ["path_match", "path_search"])
+def test_a_backtracking_regex_in_a_jsonpath_criterion_is_time_bounded(pkg: ModuleType, name: str) -> None:
+    """main: match()/search() in a JSONPath filter ran unbounded (28 'a's and '!': 60 s; 40: hours)."""
+    module, api = pkg.workflows.items, pkg.apis.items
+    criterion = {"path_match": "$[?match(@, '(a|a)*')]", "path_search": "$[?search(@, '^(a|a)*$')]"}[name]
+    body = Reply(200, {"id": "x", "name": "a" * 40 + "!"})
+    with scripted({("GET", "/v1/items/x"): [body]}) as server:
+        for call in (
+            lambda: getattr(module, name)(items_api=api.Client(server.url)),
+            lambda: getattr(module, f"{name}_async")(items_api=api.AsyncClient(server.url)),
+        ):
+            start = time.monotonic()
+            error = run(call)
+            assert time.monotonic() - start < 5
+            assert type(error) is pkg.CriterionError, repr(error)
+            assert error.criterion == criterion
+            assert str(error) == (
+                f"workflow '{name.replace('_m', 'M').replace('_s', 'S')}' step 'fetch' failed: criterion {criterion} "
+                "could not be evaluated: a regex in it ran longer than 1 s (REGEX_TIMEOUT)"
+            )
+    runtime = pkg._runtime
+    assert runtime.jsonpath_matches("$[?match(@, 'a+')]", ["aaa", "b"])  # unchanged where it ends
+    assert not runtime.jsonpath_matches("$[?match(@, 'a+')]", ["aab", 1])
+    assert runtime.jsonpath_matches("$[?search(@, 'b.')]", ["aab\nx", "abc"])
+    assert not runtime.jsonpath_matches("$[?search(@, 'b.')]", ["aab\nx"])  # I-Regexp's '.' excludes newlines
+    assert not runtime.jsonpath_matches("$[?match(@, '(')]", ["("])  # not an I-Regexp: no match
