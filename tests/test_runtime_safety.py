@@ -16,6 +16,7 @@ import asyncio
 import functools
 import pickle
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -555,3 +556,64 @@ def test_a_backtracking_regex_in_a_jsonpath_criterion_is_time_bounded(pkg: Modul
     assert runtime.jsonpath_matches("$[?search(@, 'b.')]", ["aab\nx", "abc"])
     assert not runtime.jsonpath_matches("$[?search(@, 'b.')]", ["aab\nx"])  # I-Regexp's '.' excludes newlines
     assert not runtime.jsonpath_matches("$[?match(@, '(')]", ["("])  # not an I-Regexp: no match
+
+
+# -- review: a request given up on (sync deadline) sends nothing later and holds no thread ----------------
+def _deadline_workers() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "deadline= request"]
+
+
+@pytest.mark.timeout(60)
+def test_a_request_given_up_on_is_never_sent_later(pkg: ModuleType) -> None:
+    """main: the worker, waiting for the pool's one connection, sent GET /late 1 s after the caller's error."""
+    api = pkg.apis.items
+    with scripted(slow_widget) as server:
+        client = api.Client(server.url, http_client=pkg._runtime.httpx.Client(limits=pkg._runtime.httpx.Limits(max_connections=1)))
+        busy = threading.Thread(target=lambda: client.get_item(id="slow"))
+        busy.start()
+        time.sleep(0.2)
+        error = run(lambda: client.get_item(id="late", deadline=0.5))
+        assert type(error) is pkg.ApiTimeoutError, repr(error)
+        busy.join()
+        time.sleep(0.5)
+        paths = [request.path for request in server.requests]
+    assert paths == ["/v1/items/slow"], paths
+    assert _deadline_workers() == []
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_given_up_on_while_headers_drip_ends_soon(pkg: ModuleType) -> None:
+    """main: a server sending its status line a byte at a time kept the worker thread (and its connection)
+    alive long after the caller's ApiTimeoutError (each read returns within ``timeout``)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.is_set():
+                try:
+                    connection.sendall(b"X")
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        package = pkg
+        client = package.apis.items.Client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=5, deadline=1)
+        start = time.monotonic()
+        error = run(lambda: client.get_item(id="x"))
+        assert type(error) is package.ApiTimeoutError, repr(error)
+        assert time.monotonic() - start < 2
+        ended = time.monotonic() + 2
+        while _deadline_workers() and time.monotonic() < ended:
+            time.sleep(0.05)
+        assert _deadline_workers() == []  # main: alive after 12 s
+    finally:
+        stop.set()
+        listener.close()
