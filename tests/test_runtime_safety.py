@@ -617,3 +617,42 @@ def test_a_worker_given_up_on_while_headers_drip_ends_soon(pkg: ModuleType) -> N
     finally:
         stop.set()
         listener.close()
+
+
+# -- review: a server variable's default is the document's, as written ------------------------------------
+BASE_API = """
+openapi: 3.0.3
+info: {title: Base, version: "1"}
+servers:
+  - url: "http://{host}:{port}/{basePath}"
+    variables:
+      host: {default: "127.0.0.1"}
+      port: {default: "9"}
+      basePath: {default: v2/api}
+paths:
+  /items:
+    get:
+      operationId: listItems
+      responses: {"200": {description: ok}}
+"""
+BASE_FLOW = """
+arazzo: 1.0.1
+info: {title: Base, version: "1"}
+sourceDescriptions: [{name: base, url: ../openapi/base.yaml, type: openapi}]
+workflows:
+  - workflowId: list
+    steps: [{stepId: list, operationId: listItems}]
+"""
+
+
+def test_a_server_variables_default_is_sent_as_written(tmp_path: Path) -> None:
+    """OpenAPI's own example, ``basePath: v2/api``: main sent ``/v2%2Fapi/items`` (a 404); a value the caller
+    passes stays in its segment."""
+    out, _ = build_package(tmp_path, {"openapi/base.yaml": BASE_API, "arazzo/base.arazzo.yaml": BASE_FLOW}, "base_pkg")
+    api = import_package(out, "base_pkg").apis.base
+    with scripted(lambda request: Reply(200, {})) as server:
+        port = server.url.rsplit(":", 1)[1]
+        api.Client(port=port).list_items()
+        api.Client(port=port, base_path="v2/api").list_items()  # the default, passed: as written too
+        api.Client(port=port, base_path="v3/../api").list_items()
+    assert [request.path for request in server.requests] == ["/v2/api/items", "/v2/api/items", "/v3%2F..%2Fapi/items"]
