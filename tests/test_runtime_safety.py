@@ -237,7 +237,8 @@ def test_a_backtracking_regex_criterion_fails_the_step_within_its_time_bound(pkg
             elapsed = time.monotonic() - start
             assert isinstance(error, pkg.CriterionError), error
             assert elapsed < 5, elapsed  # main: still running after 30 s
-            assert (error.workflow, error.step, error.criterion) == ("matchItem", "fetch", "'^(a|a)*$'")
+            # main: the criterion was its repr, "'^(a|a)*$'" (StepFailed.criterion is the text itself)
+            assert (error.workflow, error.step, error.criterion) == ("matchItem", "fetch", "^(a|a)*$")
             assert str(error) == (
                 "workflow 'matchItem' step 'fetch' failed: criterion '^(a|a)*$' could not be evaluated: the regex "
                 "ran longer than 1 s on a 41-character value (REGEX_TIMEOUT)"
@@ -547,7 +548,7 @@ def test_a_backtracking_regex_in_a_jsonpath_criterion_is_time_bounded(pkg: Modul
             assert type(error) is pkg.CriterionError, repr(error)
             assert error.criterion == criterion
             assert str(error) == (
-                f"workflow '{name.replace('_m', 'M').replace('_s', 'S')}' step 'fetch' failed: criterion {criterion} "
+                f"workflow '{name.replace('_m', 'M').replace('_s', 'S')}' step 'fetch' failed: criterion {criterion!r} "
                 "could not be evaluated: a regex in it ran longer than 1 s (REGEX_TIMEOUT)"
             )
     runtime = pkg._runtime
@@ -674,3 +675,26 @@ def test_a_response_body_is_decoded_once_however_many_values_read_it(pkg: Module
         outputs = pkg.workflows.items.read_item(id="w", items_api=pkg.apis.items.Client(server.url))
     assert outputs.name == "Widget"
     assert len(decodes) == 1, len(decodes)  # main: 2 (the criterion, the output)
+
+
+def test_criterion_error_docs_name_regex_timeout_only_where_it_exists(pkg: ModuleType, tmp_path: Path) -> None:
+    """main: the CriterionError docstring and a workflow's Raises line named REGEX_TIMEOUT in packages without it;
+    the runtime said both "do not edit" and "Change it here"."""
+    doc = " ".join((pkg.workflows.items.read_feed.__doc__ or "").split())
+    assert "CriterionError: an xpath criterion could not be evaluated on the body (a StepFailed" in doc
+    doc = " ".join((pkg.workflows.items.path_match.__doc__ or "").split())
+    assert "CriterionError: a regex in a jsonpath criterion (match(), search()) ran past REGEX_TIMEOUT (" in doc
+    source = Path(pkg._runtime.__file__).read_text()
+    assert "Change it here" not in source
+    assert "assign it at run time: ``_runtime.REGEX_TIMEOUT = 5.0``" in " ".join(source.split())
+    flow = FLOW.split("  - workflowId: matchItem")[0]  # readItem and retryItem: no regex, no jsonpath
+    out, _ = build_package(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": flow + """
+  - workflowId: feedOnly
+    steps:
+      - stepId: feed
+        operationId: getFeed
+        successCriteria:
+          - {context: $response.body, condition: /feed/title, type: xpath}
+"""}, "feed_only_pkg")
+    runtime_source = (out / "feed_only_pkg" / "_runtime.py").read_text()
+    assert "REGEX_TIMEOUT" not in runtime_source  # main: CriterionError's docstring named it
