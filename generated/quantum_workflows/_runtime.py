@@ -752,8 +752,8 @@ def with_replacements(
             failure = StepFailed(
                 workflow, step, f"the requestBody replacement target {target} is in the payload"
             )
-            failure.args = (f"workflow '{workflow}' step '{step}' failed: the requestBody replacement target {target} "
-                            "is not in the payload",)  # fmt: skip
+            missing = f"the requestBody replacement target {target} is not in the payload"
+            failure.args = (f"workflow '{workflow}' step '{step}' failed: {missing}",)
             raise failure
     return document
 
