@@ -698,3 +698,21 @@ def test_criterion_error_docs_name_regex_timeout_only_where_it_exists(pkg: Modul
 """}, "feed_only_pkg")
     runtime_source = (out / "feed_only_pkg" / "_runtime.py").read_text()
     assert "REGEX_TIMEOUT" not in runtime_source  # main: CriterionError's docstring named it
+
+
+@pytest.mark.timeout(60)
+def test_giving_up_always_ends_in_the_deadline_error(pkg: ModuleType, monkeypatch: Any) -> None:
+    """Shutting the connection down makes the worker fail at once: that error (RemoteProtocolError, "Server
+    disconnected") must not be what the caller gets (a race of a first version of the fix, 1 run in 5 in
+    tests/test_secrets.py; made certain here by letting the worker run right after the shutdown)."""
+    abandon = pkg._runtime._Abandon
+    shut = abandon.set
+
+    def set_then_wait(self: Any) -> None:
+        shut(self)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(abandon, "set", set_then_wait)
+    with scripted(slow_widget) as server:
+        error = run(lambda: pkg.apis.items.Client(server.url).get_item(id="x", deadline=0.2))
+    assert str(error).endswith("no complete response within the deadline of 0.2 s (deadline=)"), str(error)

@@ -1326,12 +1326,16 @@ def _within(
         target=contextvars.copy_context().run, args=(fetch,), name="deadline= request", daemon=True
     )
     worker.start()
+    given_up = True
     try:
         worker.join(deadline)
+        given_up = (
+            not outcome
+        )  # decided once: giving up makes the worker end with an error of its own
     finally:
-        if not outcome:
+        if given_up:
             abandon.set()
-    if not outcome:
+    if given_up:
         raise _DeadlinePassed
     result = outcome[0]
     if isinstance(result, BaseException):
