@@ -1478,9 +1478,9 @@ def base_url_for(
     variables: Mapping[str, str | None],
     defaults: Mapping[str, str] | None = None,
 ) -> str:
-    """``base_url`` when given, else the API's server URL with its variables filled in: a variable's value
-    from the document (its ``default``, in ``defaults``) as written (``basePath: v2/api``), another value
-    as its position allows (see :func:`_server_value`)."""
+    """``base_url`` when given, else the API's server URL with its variables filled in: the document's value
+    of a variable (its ``default``, in ``defaults``) as written (``basePath: v2/api``), another value as its
+    position allows (see :func:`_server_value`)."""
     if base_url is not None:
         return base_url
     if template is None:
