@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import pickle
 import re
+import signal
 import socket
 import threading
 import time
@@ -716,3 +718,23 @@ def test_giving_up_always_ends_in_the_deadline_error(pkg: ModuleType, monkeypatc
     with scripted(slow_widget) as server:
         error = run(lambda: pkg.apis.items.Client(server.url).get_item(id="x", deadline=0.2))
     assert str(error).endswith("no complete response within the deadline of 0.2 s (deadline=)"), str(error)
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_during_a_sync_deadline_wait_stops_the_worker(pkg: ModuleType) -> None:
+    """main: KeyboardInterrupt in ``join`` skipped giving up, so the worker waited for the server (3 s here)."""
+
+    def slower(request: Recorded) -> Reply:
+        time.sleep(3)
+        return widget(request)
+
+    with scripted(slower) as server:
+        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # Ctrl-C
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            pkg.apis.items.Client(server.url).get_item(id="x", deadline=30)
+        ended = time.monotonic() + 1
+        while _deadline_workers() and time.monotonic() < ended:
+            time.sleep(0.05)
+        assert time.monotonic() - start < 1.5, time.monotonic() - start  # interrupted in the wait
+        assert _deadline_workers() == [], time.monotonic() - start
