@@ -411,6 +411,9 @@ HOSTILE_BODIES: dict[str, Reply] = {
         200, text='<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaa">]><feed>&a;</feed>', content_type="application/xml"
     ),
     "XML nested deep": Reply(200, text="<a>" * 5000 + "</a>" * 5000, content_type="application/xml"),
+    "XML in a bogus encoding": Reply(  # main: LookupError (the review's e7.py)
+        200, text=b"<?xml version='1.0' encoding='bogus'?><feed><title/></feed>", content_type="application/xml"
+    ),
 }
 
 WORKFLOWS = ["read_item", "retry_item", "match_item", "nested_match", "two_reads", "read_feed", "path_match", "path_search"]
@@ -738,3 +741,8 @@ def test_ctrl_c_during_a_sync_deadline_wait_stops_the_worker(pkg: ModuleType) ->
             time.sleep(0.05)
         assert time.monotonic() - start < 1.5, time.monotonic() - start  # interrupted in the wait
         assert _deadline_workers() == [], time.monotonic() - start
+
+
+def test_xml_text_with_a_lone_surrogate_is_not_well_formed(pkg: ModuleType) -> None:
+    """main: UnicodeEncodeError (a JSON string may hold ``\\udcff``; the review's e7.py)."""
+    assert pkg._runtime.xpath_matches("/feed", "<feed>\udcff</feed>", workflow="w", step="s") is False
