@@ -358,6 +358,31 @@ WHERE = "specs/arazzo/pets.arazzo.yaml"
             (f"{WHERE}:12:55: error[invalid-xpath]: invalid XPath 1.0 expression: unexpected unparsed "
             "variable reference"),
         ),
+        (  # elementpath runs XPath's regexes with re, without a time bound: refused (the review's 40 'a's: hours)
+            "- {context: $response.body, condition: \"matches(/a, '(a|a)*$')\", type: xpath}",
+            (f"{WHERE}:12:51: error[xpath-regex]: an xpath criterion may not call matches(): XPath's regular "
+            "expressions run without a time bound (a backtracking pattern over a response value would run for "
+            "hours); test the value with a regex criterion, which is time-bounded"),
+        ),
+        (
+            "- {context: $response.body, condition: \"count(/a[tokenize(., '(a|a)*$')])\", type: xpath}",
+            (f"{WHERE}:12:60: error[xpath-regex]: an xpath criterion may not call tokenize(): XPath's regular "
+            "expressions run without a time bound (a backtracking pattern over a response value would run for "
+            "hours); test the value with a regex criterion, which is time-bounded"),
+        ),
+        (
+            "- {context: $response.body, condition: \"fn:replace#3(/a, '(a|a)*$', '') = ''\", type: xpath}",
+            (f"{WHERE}:12:51: error[xpath-regex]: an xpath criterion may not call replace(): XPath's regular "
+            "expressions run without a time bound (a backtracking pattern over a response value would run for "
+            "hours); test the value with a regex criterion, which is time-bounded"),
+        ),
+        (
+            ("- {context: $response.body, condition: \"function-lookup(xs:QName('fn:matches'), 2)(/a, 'a')\", "
+            "type: xpath}"),
+            (f"{WHERE}:12:51: error[xpath-regex]: an xpath criterion may not call function-lookup(): XPath's "
+            "regular expressions run without a time bound (a backtracking pattern over a response value would "
+            "run for hours); test the value with a regex criterion, which is time-bounded"),
+        ),
         (
             "- {context: $response.body, condition: '/a', type: {type: xpath, version: '3.1'}}",
             (f"{WHERE}:12:85: error[invalid-criteria]: xpath 'version' must be xpath-10, xpath-20, "

@@ -213,6 +213,18 @@ def _refused(vault: types.ModuleType, base_url: str) -> None:
     _get(_full, "widget")(vault, _closed_port_url())
 
 
+def _with_newlines(vault: types.ModuleType, base_url: str, **kwargs: Any) -> Any:
+    """Credentials HTTP cannot carry (a trailing newline, as read from a file): h11 refuses the header and
+    quotes it escaped, ``b'hdr-...\\n'``."""
+    return vault.apis.vault.Client(base_url, bearer_auth=TOKEN + "\n", vault_key=HEADER_KEY + "\r\n", **kwargs)
+
+
+def _workflow_newline(vault: types.ModuleType, base_url: str) -> None:
+    inputs = {"access_token": INPUT_TOKEN + "\n", "subscription_key": INPUT_SUB_KEY, "item_id": "widget"}
+    with vault.apis.vault.Client(base_url) as client:
+        vault.workflows.read_item(**inputs, vault_api=client)
+
+
 SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     # name: (scenario, the exception class it raises)
     "not-found": (_get(_full, "missing"), "NotFoundError"),
@@ -223,6 +235,9 @@ SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     "timeout": (_get(_full, "slow", timeout=0.2), "ApiTimeoutError"),
     "deadline": (_get(_full, "slow", deadline=0.3), "ApiTimeoutError"),
     "connection-refused": (_refused, "ApiConnectionError"),
+    "header-with-a-newline": (_get(_with_newlines, "widget"), "ApiConnectionError"),
+    "header-with-a-newline-deadline": (_get(_with_newlines, "widget", deadline=5), "ApiConnectionError"),
+    "step-input-token-with-a-newline": (_workflow_newline, "ApiConnectionError"),
     "undecodable-body": (_get(_full, "garbled"), "ApiConnectionError"),
     "step-404": (_workflow("missing"), "StepFailed"),
     "step-401-echoing-inputs": (_workflow("echo"), "StepFailed"),

@@ -12,7 +12,9 @@ import enum
 import functools
 import json
 import logging
+import math
 import re
+import socket
 import ssl
 import threading
 import time
@@ -57,8 +59,9 @@ class Redactor:
     Names: the headers of :data:`CREDENTIAL_HEADERS`, credential-like names (``token``, ``sig``, ...) and the
     names of the API's security schemes (given by the generated client).  Values: whatever the client sends
     under the API's credential names or :data:`CREDENTIAL_HEADERS`, from its constructor or from a call
-    (such as a workflow input sent as ``Authorization: Bearer ...``), also URL-encoded and, for ``Bearer x``
-    or ``Basic x``, the bare (and decoded) credential.
+    (such as a workflow input sent as ``Authorization: Bearer ...``), also URL-encoded, escaped as the repr of
+    a str or bytes shows it (a value with a newline, quoted by the error that refuses it) and, for
+    ``Bearer x`` or ``Basic x``, the bare (and decoded) credential.
     """
 
     def __init__(self, names: Iterable[str] = ()) -> None:
@@ -124,7 +127,24 @@ def _credential_forms(value: str) -> set[str]:
             except (binascii.Error, UnicodeDecodeError):
                 user_password = ""
             forms.update({user_password, user_password.partition(":")[2]})
-    return forms | {quote(form, safe="") for form in forms} | {quote_plus(form) for form in forms}
+    # as messages quote a value HTTP cannot carry: escaped, as a str or bytes repr shows it (h11's "Illegal
+    # header value b'...\\n'"), and escaped again where a log prints the repr of such an error
+    escaped = {_escaped(form) for form in forms} | {
+        _escaped(form.encode("utf-8", "backslashreplace")) for form in forms
+    }
+    escaped |= {_escaped(form) for form in escaped}
+    return (
+        forms
+        | escaped
+        | {quote(form, safe="") for form in forms}
+        | {quote_plus(form) for form in forms}
+    )
+
+
+def _escaped(value: str | bytes) -> str:
+    """``value`` as its repr shows it, without the quotes (and the ``b`` of bytes)."""
+    text = repr(value)
+    return text[2:-1] if isinstance(value, bytes) else text[1:-1]
 
 
 def _redact_url_names(url: str, is_secret: Callable[[str], bool]) -> str:
@@ -247,6 +267,13 @@ class ApiResponse(Generic[T]):
     @property
     def url(self) -> str:
         return self._redactor.url(str(self.http_response.request.url))
+
+    @functools.cached_property
+    def decoded(self) -> Any:
+        """The body as a workflow reads it: JSON data when it is JSON (nested at most :data:`MAX_JSON_DEPTH`
+        deep), else text, ``None`` when empty.  Decoded once, then shared by every value read from it.
+        """
+        return _decode(self.http_response)
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` when empty)."""
@@ -490,8 +517,7 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
 
     Raises :class:`StepOutputError` when the pointer does not resolve or the value does not validate.
     """
-    data = _decode(response.http_response)
-    node = data
+    node = response.decoded
     for token in _pointer_tokens(pointer):
         if isinstance(node, Mapping) and token in node:
             node = node[token]
@@ -537,11 +563,28 @@ class MaxStepsExceeded(_PicklableError):
         )
 
 
+LONGEST_DEADLINE = 365 * 24 * 3600.0
+"""A ``deadline=`` of this many seconds or more (``inf`` included) is no limit."""
+
+
+def deadline_seconds(deadline: float | None) -> float | None:
+    """A ``deadline=`` as seconds, or ``None`` for no limit: ``None``, ``inf`` and anything of
+    :data:`LONGEST_DEADLINE` or more are no limit; a negative deadline has passed (``0.0``); ``NaN`` is refused
+    with ``ValueError`` at the call, before any request is sent."""
+    if deadline is None:
+        return None
+    seconds = float(deadline)
+    if math.isnan(seconds):
+        raise ValueError(f"deadline= must be a number of seconds or None, not {deadline!r}")
+    return None if seconds >= LONGEST_DEADLINE else max(seconds, 0.0)
+
+
 class RunDeadline:
     """The deadline of one workflow run: each request it sends, and each workflow it runs, gets the time left."""
 
     def __init__(self, seconds: float | None) -> None:
-        self.end = None if seconds is None else time.monotonic() + max(float(seconds), 0.0)
+        limit = deadline_seconds(seconds)
+        self.end = None if limit is None else time.monotonic() + limit
 
     def left(self) -> float | None:
         """Seconds left (``0.0`` once passed), or ``None`` when the run has no deadline."""
@@ -705,11 +748,13 @@ def with_replacements(
         elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
             node[int(last)] = to_jsonable(value)
         else:
-            raise StepFailed(
-                workflow,
-                step,
-                f"the requestBody replacement target /{'/'.join(tokens)} is in the payload",
+            target = "/" + "/".join(tokens)
+            failure = StepFailed(
+                workflow, step, f"the requestBody replacement target {target} is in the payload"
             )
+            missing = f"the requestBody replacement target {target} is not in the payload"
+            failure.args = (f"workflow '{workflow}' step '{step}' failed: {missing}",)
+            raise failure
     return document
 
 
@@ -879,8 +924,8 @@ def _decode(response: httpx.Response) -> Any:
 
 def body_json(response: ApiResponse[Any]) -> Any:
     """``$response.body`` as a criterion reads it: the decoded JSON, or the text when the body is not JSON
-    (then a JSON Pointer into it finds nothing), ``None`` when empty."""
-    return _decode(response.http_response)
+    (then a JSON Pointer into it finds nothing), ``None`` when empty.  Decoded once per response."""
+    return response.decoded
 
 
 def _parse_body(tp: Any, response: httpx.Response) -> Any:
@@ -978,16 +1023,17 @@ def request_json(response: ApiResponse[Any]) -> Any:
 
 # -- criteria ----------------------------------------------------------------------------------------------
 class CriterionError(StepFailed):
-    """A criterion could not be evaluated on the response: a regex criterion ran longer than
-    :data:`REGEX_TIMEOUT`, or an xpath criterion met an XML body that declares a DTD or entities.
+    """A criterion could not be evaluated on the response.
 
-    The step fails at once (no failure action applies): ``criterion`` is the criterion, ``reason`` why.
+    This package evaluates no regex, jsonpath nor xpath criterion: it never raises it.
+
+    The step fails at once (no failure action applies): ``criterion`` is the criterion's text, ``reason`` why.
     """
 
     def __init__(self, workflow: str, step: str, criterion: str, reason: str) -> None:
         _PicklableError.__init__(
             self,
-            f"workflow '{workflow}' step '{step}' failed: criterion {criterion} could not be evaluated: {reason}",
+            f"workflow '{workflow}' step '{step}' failed: criterion {criterion!r} could not be evaluated: {reason}",
         )
         self.workflow = workflow
         self.step = step
@@ -1088,7 +1134,7 @@ class _ClientBase:
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
-        self._deadline = deadline
+        self._deadline = deadline_seconds(deadline)
         self._redactor = Redactor(credential_names)
 
     def _build(
@@ -1157,11 +1203,11 @@ class _ClientBase:
         deadline itself ends the request first; the second lets a request given up stop soon after).
         """
         timeout = self._timeout if timeout is None else timeout
+        deadline = deadline_seconds(deadline)
         if deadline is None or (self._deadline is not None and self._deadline < deadline):
             deadline = self._deadline  # a call's deadline tightens the client's, never loosens it
         if deadline is None:
             return timeout, None
-        deadline = max(float(deadline), 0.0)
         bounded = httpx.Timeout(timeout)
         parts = {
             "connect": bounded.connect,
@@ -1187,6 +1233,49 @@ class _DeadlinePassed(Exception):
     """The deadline of a request passed (internal: the client raises ApiTimeoutError)."""
 
 
+class _Abandon:
+    """How the caller's thread gives up on a request running in a worker thread: from then on the worker sends
+    nothing (it stops before opening a connection or sending the request's headers, from the connection
+    pool's queue too), the connection it opened is shut down (a read waiting on it ends at once), and its
+    body stops at the next chunk (:class:`_Watched`).
+
+    ``trace`` is the request's httpcore ``trace`` extension, which sees those steps.
+    """
+
+    # the steps a request given up on must not take
+    _REFUSED = ("connection.connect_tcp.started", "send_request_headers.started")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+
+    def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        if name.endswith(self._REFUSED) and self.event.is_set():
+            raise _DeadlinePassed
+        if name == "connection.connect_tcp.complete":
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with self._lock:
+                    self._sockets.append(sock)
+                    if self.event.is_set():
+                        _shut(sock)
+
+    def set(self) -> None:
+        with self._lock:
+            self.event.set()
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # closed already
+        pass
+
+
 class _Watched(httpx.SyncByteStream):
     """A response body that stops at the next chunk once the caller has given up on the request."""
 
@@ -1209,16 +1298,22 @@ def _within(
 ) -> httpx.Response:
     """``http.request(**request)`` with its body read, given up after ``deadline`` seconds (``_DeadlinePassed``).
 
-    The request runs in a worker thread; a request given up stops at its next chunk of body, or when one
-    network operation times out (each is bounded by the deadline): no connection is held for long.
+    The request runs in a worker thread.  Once given up (the deadline, or the caller interrupted: Ctrl-C), it
+    is never sent later, the connection it opened is shut down and its body stops at the next chunk, so
+    the worker ends at once.  One case ends later: a request sent on a connection an earlier request opened
+    (kept alive), given up while the server sends its headers slowly; it ends when one read times out
+    (``timeout``, at most the deadline and a second).
     """
-    abandoned = threading.Event()
+    abandon = _Abandon()
     outcome: list[httpx.Response | BaseException] = []
 
     def fetch() -> None:
         try:
-            response = http.send(http.build_request(**request, timeout=timeout), stream=True)
-            response.stream = _Watched(response.stream, abandoned)  # type: ignore[arg-type]
+            built = http.build_request(
+                **request, timeout=timeout, extensions={"trace": abandon.trace}
+            )
+            response = http.send(built, stream=True)
+            response.stream = _Watched(response.stream, abandon.event)  # type: ignore[arg-type]
             try:
                 response.read()
             finally:
@@ -1227,11 +1322,20 @@ def _within(
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
             outcome.append(error)
 
-    worker = threading.Thread(target=contextvars.copy_context().run, args=(fetch,), daemon=True)
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(fetch,), name="deadline= request", daemon=True
+    )
     worker.start()
-    worker.join(deadline)
-    abandoned.set()
-    if not outcome:
+    given_up = True
+    try:
+        worker.join(deadline)
+        given_up = (
+            not outcome
+        )  # decided once: giving up makes the worker end with an error of its own
+    finally:
+        if given_up:
+            abandon.set()
+    if given_up:
         raise _DeadlinePassed
     result = outcome[0]
     if isinstance(result, BaseException):
@@ -1369,9 +1473,14 @@ class AsyncBaseClient(_ClientBase):
 
 
 def base_url_for(
-    base_url: str | None, template: str | None, variables: Mapping[str, str | None]
+    base_url: str | None,
+    template: str | None,
+    variables: Mapping[str, str | None],
+    defaults: Mapping[str, str] | None = None,
 ) -> str:
-    """``base_url`` when given, else the API's server URL with its variables filled in."""
+    """``base_url`` when given, else the API's server URL with its variables filled in: the document's value
+    of a variable (its ``default``, in ``defaults``) as written (``basePath: v2/api``), another value as its
+    position allows (see :func:`_server_value`)."""
     if base_url is not None:
         return base_url
     if template is None:
@@ -1381,7 +1490,15 @@ def base_url_for(
         raise ValueError(
             f"the server URL {template!r} needs {', '.join(missing)}: pass base_url=... or the server variables"
         )
-    url = _PLACEHOLDER.sub(lambda match: _server_value(template, match, variables), template)
+    written = {
+        name: value for name, value in (defaults or {}).items() if variables.get(name) == value
+    }
+    url = _PLACEHOLDER.sub(
+        lambda match: (
+            written[match[1]] if match[1] in written else _server_value(template, match, variables)
+        ),
+        template,
+    )
     if "://" not in url:
         raise ValueError(f"the server URL {url!r} is relative: pass base_url=...")
     return url

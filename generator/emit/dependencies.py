@@ -16,7 +16,7 @@ BASE_REQUIREMENTS = ("httpx>=0.27", "pydantic>=2.9")
 # What the generated package needs at run time for the criteria a library evaluates.
 CRITERIA_REQUIREMENTS = {
     "uses_regex": ("regex>=2022.1.18",),  # timeout=
-    "uses_jsonpath": ("jsonpath-rfc9535>=1.0.1",),
+    "uses_jsonpath": ("jsonpath-rfc9535>=1.0.1", "iregexp-check>=0.1.4", "regex>=2022.1.18"),
     "uses_xpath": ("elementpath>=4.4", "defusedxml>=0.7.1"),
 }
 # What datamodel-code-generator may import beyond pydantic and the standard library, and the distribution

@@ -296,7 +296,8 @@ class _WorkflowBuilder:
         self.mappers: dict[str, TypeMapper] = {}
         self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = False  # some output reads a response body (read_output may raise StepOutputError)
-        self.evaluates = False  # some regex or xpath criterion (which may raise CriterionError)
+        # the kinds of criteria a library evaluates (which may raise CriterionError): regex, jsonpath, xpath
+        self.evaluates: set[str] = set()
         self.input_fallbacks: dict[str, str] = {}  # input name -> literal used when the argument is None
         self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
         self.unset_reads = _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
@@ -399,7 +400,7 @@ class _WorkflowBuilder:
             )
         arg_docs.append(
             "deadline: seconds this whole run may take, its requests and the workflows it runs included "
-            "(None: no limit); each request gets the time left (or its client's deadline, if shorter), and "
+            "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, if shorter), and "
             "the first one still running when it passes ends with ApiTimeoutError."
         )
         paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
@@ -419,9 +420,15 @@ class _WorkflowBuilder:
                 "type (a StepFailed naming the workflow, step and pointer)."
             )
         if self.evaluates:
+            reasons = {
+                "regex": "a regex criterion ran past REGEX_TIMEOUT",
+                "jsonpath": "a regex in a jsonpath criterion (match(), search()) ran past REGEX_TIMEOUT",
+                "xpath": "an xpath criterion could not be evaluated on the body",
+            }
+            causes = [reason for kind, reason in reasons.items() if kind in self.evaluates]
             raises.append(
-                "CriterionError: a regex criterion ran past REGEX_TIMEOUT, or an xpath criterion could not be "
-                "evaluated on the body (a StepFailed naming the criterion; no failure action applies)."
+                f"CriterionError: {', or '.join(causes)} (a StepFailed naming the criterion; no failure action "
+                "applies)."
             )
         if wf.max_steps_name is not None:
             raises.append(f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end).")
@@ -1115,19 +1122,20 @@ class _WorkflowBuilder:
         if criterion.kind == "regex":
             assert criterion.context is not None
             self.doc.runtime_names.add("regex_matches")
-            self.evaluates = True
+            self.evaluates.add("regex")
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
             return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
+            self.evaluates.add("jsonpath")
             subject = self.condition_operand(criterion.context, context).code
-            return f"jsonpath_matches({py_str(criterion.text)}, {subject})"
+            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)})"
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
-            self.evaluates = True
+            self.evaluates.add("xpath")
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
             return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import elementpath
 import jsonpath_rfc9535
@@ -34,6 +35,7 @@ __all__ = [
     "check_regex",
     "check_xpath",
     "jsonpath_comparison",
+    "xpath_regex_call",
 ]
 
 # Criterion Expression Type Object ``version`` -> how the generated code evaluates it.
@@ -164,6 +166,37 @@ def check_xpath(query: str, version: str) -> tuple[str, int] | None:
         return f"invalid XPath {version} expression: {text}", max(0, min(offset, len(query)))
     except (RecursionError, ValueError) as error:
         return f"invalid XPath {version} expression: {error}", 0
+    return None
+
+
+# The XPath functions whose regular expression elementpath runs with Python's ``re``, which has no time bound
+# (a backtracking pattern over a response value would run for hours); and ``function-lookup``, which could
+# reach them by a name computed at run time.
+_XPATH_REGEX_FUNCTIONS = frozenset({"matches", "replace", "tokenize", "analyze-string"})
+
+
+def _function_name(token: Any) -> str | None:
+    """The local name a named function reference (``fn:matches#2``) refers to."""
+    name = token[1] if token.symbol == ":" and len(token) > 1 else token
+    return name.value if name.symbol == "(name)" and isinstance(name.value, str) else None
+
+
+def xpath_regex_call(query: str, version: str) -> tuple[str, int] | None:
+    """The first function of ``query`` that would run a regular expression without a time bound (``matches``,
+    ``replace``, ``tokenize`` with a pattern, ``analyze-string``, a reference to one, or ``function-lookup``)
+    and its offset; ``None`` when there is none (or the query does not parse: ``check_xpath`` says why)."""
+    try:
+        root = _XPATH_PARSERS[version]().parse(query)
+    except (elementpath.ElementPathError, RecursionError, ValueError):
+        return None
+    for token in root.iter():
+        if token.label == "function" and (
+            token.symbol == "function-lookup"
+            or (token.symbol in _XPATH_REGEX_FUNCTIONS and (token.symbol != "tokenize" or len(token) > 1))
+        ):
+            return token.symbol, token.span[0]
+        if token.symbol == "#" and len(token) > 0 and _function_name(token[0]) in _XPATH_REGEX_FUNCTIONS:
+            return str(_function_name(token[0])), min(child.span[0] for child in token[0].iter())
     return None
 
 

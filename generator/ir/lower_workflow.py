@@ -28,6 +28,7 @@ from .criteria import (
     check_regex,
     check_xpath,
     jsonpath_comparison,
+    xpath_regex_call,
 )
 from .expressions import (
     ExpressionError,
@@ -1199,6 +1200,17 @@ class WorkflowLowering:
                 self.diagnostics.error("invalid-jsonpath", message, offset_loc(loc, offset))
             else:
                 self.diagnostics.error("invalid-xpath", message, offset_loc(loc, offset))
+            return None
+        regex_call = xpath_regex_call(text, version or DEFAULT_XPATH) if kind == "xpath" else None
+        if regex_call is not None:
+            function, offset = regex_call
+            self.diagnostics.error(
+                "xpath-regex",
+                f"an xpath criterion may not call {function}(): XPath's regular expressions run without a time "
+                "bound (a backtracking pattern over a response value would run for hours); test the value with "
+                "a regex criterion, which is time-bounded",
+                offset_loc(loc, offset),
+            )
             return None
         return Criterion(text, kind, None, context, loc, version=version)
 

@@ -64,8 +64,9 @@ def pause_session_and_confirm(
         sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
             client is created (and closed) when omitted.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
@@ -198,8 +199,9 @@ async def pause_session_and_confirm_async(
         sessions_api: client for source 'sessionsApi' (Qiskit Runtime Sessions API); a default
             client is created (and closed) when omitted.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).

@@ -73,8 +73,9 @@ def session_run_and_close(
         jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
             (and closed) when omitted.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
@@ -211,8 +212,9 @@ async def session_run_and_close_async(
         jobs_api: client for source 'jobsApi' (Qiskit Runtime Jobs API); a default client is created
             (and closed) when omitted.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).

@@ -82,8 +82,9 @@ def session_lifecycle(
         data_plane_api: client for source 'dataPlaneApi' (Azure Quantum Workspace Services);
             required.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).
@@ -284,8 +285,9 @@ async def session_lifecycle_async(
         data_plane_api: client for source 'dataPlaneApi' (Azure Quantum Workspace Services);
             required.
         deadline: seconds this whole run may take, its requests and the workflows it runs included
-            (None: no limit); each request gets the time left (or its client's deadline, if
-            shorter), and the first one still running when it passes ends with ApiTimeoutError.
+            (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
+            client's deadline, if shorter), and the first one still running when it passes ends with
+            ApiTimeoutError.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (or its status is an error).

@@ -109,8 +109,9 @@ class Client(BaseClient):
                 connecting, sending, and each read of the response, one by one; not the whole request
                 (a server sending a byte a second never trips it).
             deadline: seconds the whole of a request may take, from sending it to the last byte of its
-                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
-                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
+                response (``None``, or inf: no limit; NaN: ValueError); past it the request ends with
+                ``ApiTimeoutError``.  A call's own ``deadline=`` (a workflow's, for one) may shorten it, not
+                lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
@@ -387,8 +388,9 @@ class AsyncClient(AsyncBaseClient):
                 connecting, sending, and each read of the response, one by one; not the whole request
                 (a server sending a byte a second never trips it).
             deadline: seconds the whole of a request may take, from sending it to the last byte of its
-                response (``None``: no limit); past it the request ends with ``ApiTimeoutError``.  A
-                call's own ``deadline=`` (a workflow's, for one) may shorten it, not lengthen it.
+                response (``None``, or inf: no limit; NaN: ValueError); past it the request ends with
+                ``ApiTimeoutError``.  A call's own ``deadline=`` (a workflow's, for one) may shorten it, not
+                lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
         """
