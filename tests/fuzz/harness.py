@@ -140,7 +140,7 @@ import importlib, inspect, json, pkgutil, re, sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1])
 problems = []
-COMMON = {"headers", "query", "cookies", "timeout", "http_client"}
+COMMON = {"headers", "query", "cookies", "timeout", "deadline", "http_client"}
 package = importlib.import_module(sys.argv[2])
 for info in pkgutil.walk_packages(package.__path__, sys.argv[2] + "."):
     try:
