@@ -245,9 +245,17 @@ def _too_deep(api: Api, nested: list[str], frames: int) -> tuple[str, Loc]:
 #   X: 7,  X | None: 11,  list[X]: 13,  list[X] | None: 17,  list[list[X]] | None: 23,
 #   Annotated[list[X] | None, Field(min_length=1)]: 22,  dict[str, X] | None: 17 (dict: 6).
 # So a class built inline costs 7 frames and each wrapper around its name adds its own (a union once, however
-# many members); an unknown wrapper counts as the costliest.  Python's default limit is 1,000 frames; 150 of
-# them are left to whatever imports the package (importlib takes about 6 per nested import).
-CHAIN_FRAMES = 26
+# many members); an unknown wrapper counts as the costliest.  The last class of a chain adds its costliest
+# field (``int`` in ``list[list[int]]`` costs as a class would).  What pydantic meets first deep in a chain
+# costs more once (its first enum, ``datetime``, ``Decimal``, a ``dict`` of a root model...): with one such
+# field more per class, cycles of 5 and 15 took up to 16 frames more than this estimate with a chain cost of
+# 26 (enum, ``datetime``: 10, ``list[list[Annotated[list[int], ...]]]``: 15, ``dict`` of a root model: 16),
+# so a chain costs 45; the first ``EmailStr`` takes 40 more than that (pydantic imports email-validator
+# there: 121 frames for 5 classes, 231 for 15), counted when the module uses it.
+# Python's default limit is 1,000 frames; 150 of them are left to whatever imports the package (importlib
+# takes about 6 per nested import).
+CHAIN_FRAMES = 45
+EMAIL_FRAMES = 40
 LINK_FRAMES = 7
 WRAPPER_FRAMES = {
     "Union": 4, "Optional": 4,
@@ -1064,33 +1072,37 @@ def nested_builds(source: str) -> tuple[list[str], int]:
     cycles nest."""
     tree = parse_models(source)
     nodes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    links = {name: _links(node, nodes) for name, node in nodes.items()}
+    links: dict[str, dict[str, int]] = {}
+    own: dict[str, int] = {}
+    for name, node in nodes.items():
+        links[name], own[name] = _links(node, nodes)
     rebuilt = [name for node in tree.body if (name := _rebuilt(node)) in nodes]
     complete: set[str] = set()
     defined: set[str] = set()
     deepest: tuple[list[str], int] = ([], 0)
+    email = EMAIL_FRAMES if any(isinstance(n, ast.Name) and n.id == "EmailStr" for n in ast.walk(tree)) else 0
     for name, creating in [*((n, True) for n in nodes), *((n, False) for n in rebuilt)]:
         if creating:
             defined.add(name)
         elif name in complete:
             continue
-        built, path, frames = _build(name, links, complete, defined)
-        if frames > deepest[1]:
-            deepest = (path, frames)
+        built, path, frames = _build(name, links, own, complete, defined)
+        if frames + email > deepest[1]:
+            deepest = (path, frames + email)
         if built:
             complete.add(name)
     return deepest
 
 
 def _build(
-    root: str, links: dict[str, dict[str, int]], complete: set[str], defined: set[str]
+    root: str, links: dict[str, dict[str, int]], own: dict[str, int], complete: set[str], defined: set[str]
 ) -> tuple[bool, list[str], int]:
     """Whether pydantic completes ``root`` now, the costliest chain of classes it builds inline for it and the
-    frames of that chain: down to the last class of the chain, and through that class's costliest reference
-    (to a class it reuses or that is being built, whose wrappers pydantic still enters)."""
+    frames of that chain: down to the last class of the chain, and through that class's costliest field
+    (``own``: its wrappers, down to a class reused or being built, or any other type)."""
     seen = {root}
     stack = [(root, iter(links[root].items()), CHAIN_FRAMES)]
-    deepest = ([root], CHAIN_FRAMES + max(links[root].values(), default=0))
+    deepest = ([root], CHAIN_FRAMES + own[root])
     while stack:
         _, pending, frames = stack[-1]
         for other, cost in pending:
@@ -1100,7 +1112,7 @@ def _build(
                 return False, *deepest
             seen.add(other)
             stack.append((other, iter(links[other].items()), frames + cost))
-            reached = frames + cost + max(links[other].values(), default=0)
+            reached = frames + cost + own[other]
             if reached > deepest[1]:
                 deepest = ([name for name, _, _ in stack], reached)
             break
@@ -1109,18 +1121,22 @@ def _build(
     return True, *deepest
 
 
-def _links(node: ast.ClassDef, names: dict[str, ast.ClassDef]) -> dict[str, int]:
+def _links(node: ast.ClassDef, names: dict[str, ast.ClassDef]) -> tuple[dict[str, int], int]:
     """The ``names`` that the class ``node`` refers to, in the order pydantic meets them (its bases, then its
     fields in order, each annotation from the outside in), each with the Python frames pydantic spends to
     build that class inline through the reference (see :data:`LINK_FRAMES`): the most of its references, as
-    the first one met builds it.  Iterative: annotations may be nested deep."""
+    the first one met builds it; and the most frames of any name in the class, a class or not (``int``
+    inside ``list[list[int]]``).  Iterative: annotations may be nested deep."""
     found: dict[str, int] = {}
+    own = 0
     stack: list[tuple[ast.AST, int, ast.AST]] = [(child, LINK_FRAMES, node) for child in _children(node)]
     while stack:
         sub, frames, parent = stack.pop()
         name = sub.id if isinstance(sub, ast.Name) else sub.value if isinstance(sub, ast.Constant) else None
         if isinstance(name, str) and name in names:
             found[name] = max(found.get(name, 0), frames)
+        if isinstance(sub, ast.Name):
+            own = max(own, frames)
         if _union(sub) and not _union(parent):
             frames += WRAPPER_FRAMES["Union"]
         elif isinstance(sub, ast.AnnAssign) and isinstance(sub.value, ast.Call):
@@ -1135,7 +1151,7 @@ def _links(node: ast.ClassDef, names: dict[str, ast.ClassDef]) -> dict[str, int]
             else:
                 frames += WRAPPER_FRAMES.get(wrapper, max(WRAPPER_FRAMES.values()))
         stack.extend((child, frames, sub) for child in _children(sub))
-    return found
+    return found, own
 
 
 def _union(node: ast.AST) -> bool:
