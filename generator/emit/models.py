@@ -165,7 +165,7 @@ def generate_models(
     key = key_of("models", document_text, aliases, header)
     cached = cache.load("models", key, _cached) if cache is not None else None
     if cached is not None:
-        output, messages, rejected, index, requirements, nested = cached
+        output, messages, rejected, index, requirements, (nested, frames) = cached
     else:
         try:
             output, messages = _generate(document_text, aliases, header)
@@ -177,28 +177,29 @@ def generate_models(
         output, rejected = drop_unsupported_patterns(escape_source(output))
         output = order_classes(shared_override_types(safe_enum_members(typed_defaults(output))))
         index, requirements = index_models(output), model_dependencies(output)
-        nested = nested_builds(output)
+        nested, frames = nested_builds(output)
         if cache is not None:
             rows = [[pattern, engine, reason] for pattern, (engine, reason) in rejected.items()]
             cache.store("models", key, {
                 "output": output, "warnings": messages, "rejected": rows,
                 "index": index.to_json(), "requirements": sorted(requirements), "nested": nested,
+                "frames": frames,
             })  # fmt: skip
     for message in messages:
         diagnostics.warning("model-generation", f"{api.title}: {message}", Loc(str(api.path)))
     report_unsupported_patterns(rejected, api, diagnostics)
-    if len(nested) >= MAX_NESTED_BUILDS:
-        diagnostics.error("model-cycle-too-deep", *_too_deep(api, nested))
+    if frames > MAX_BUILD_FRAMES:
+        diagnostics.error("model-cycle-too-deep", *_too_deep(api, nested, frames))
     return output, index, requirements
 
 
 def _cached(
     value: Any,
-) -> tuple[str, list[str], dict[str, tuple[str, str]], ModelIndex, set[str], list[str]] | None:
+) -> tuple[str, list[str], dict[str, tuple[str, str]], ModelIndex, set[str], tuple[list[str], int]] | None:
     """A "models" cache entry, every field checked (see :meth:`Cache.load`): the output and warnings are text,
     the rejected patterns rows of three strings, the index well formed (:meth:`ModelIndex.from_json`), and
-    the requirements only those a models module can need, the nested builds class names."""
-    fields = {"output", "warnings", "rejected", "index", "requirements", "nested"}
+    the requirements only those a models module can need, the nested builds class names and their frames."""
+    fields = {"output", "warnings", "rejected", "index", "requirements", "nested", "frames"}
     if not isinstance(value, dict) or value.keys() != fields:
         return None
     output, messages, rows, requirements = value["output"], value["warnings"], value["rejected"], value["requirements"]
@@ -206,19 +207,23 @@ def _cached(
         return None
     if not _strings(value["nested"]) or not all(name.isidentifier() for name in value["nested"]):
         return None
+    frames = value["frames"]
+    if not isinstance(frames, int) or isinstance(frames, bool) or frames < 0:
+        return None
     if not all(isinstance(row, list) and len(row) == 3 and _strings(row) for row in rows):
         return None
     if not set(requirements) <= set(MODEL_DEPENDENCIES.values()):
         return None
     rejected = {pattern: (engine, reason) for pattern, engine, reason in rows}
-    return output, messages, rejected, ModelIndex.from_json(value["index"]), set(requirements), list(value["nested"])
+    nested = (list(value["nested"]), frames)
+    return output, messages, rejected, ModelIndex.from_json(value["index"]), set(requirements), nested
 
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _too_deep(api: Api, nested: list[str]) -> tuple[str, Loc]:
+def _too_deep(api: Api, nested: list[str], frames: int) -> tuple[str, Loc]:
     """The message of ``model-cycle-too-deep``, located at the first schema of the chain that has a place."""
     origins = [api.schema_origins.get(name) for name in nested]
     keys = [origin[0] if origin else name for name, origin in zip(nested, origins, strict=True)]
@@ -226,19 +231,47 @@ def _too_deep(api: Api, nested: list[str]) -> tuple[str, Loc]:
     shown = " -> ".join(f"'{visible(key)}'" for key in keys[:4])
     message = (
         f"the schemas {shown} -> ... of {api.title} refer to one another in a cycle that pydantic builds "
-        f"{len(nested)} classes deep, one inside the next, when the models are imported; from "
-        f"{MAX_NESTED_BUILDS} that always exceeds Python's default recursion limit: the package could not be "
-        "imported"
+        f"{len(nested)} classes deep, one inside the next, when the models are imported: about {frames} Python "
+        f"frames, more than the {MAX_BUILD_FRAMES} that Python's default recursion limit of 1000 leaves to it: "
+        "the package could not be imported"
     )
     return message, where
 
 
-# How deep pydantic can build classes inside one another while a models module is imported: each class not
-# yet complete is built inline, at 7 to 22 Python frames per class depending on the field's shape (measured
-# on cycles of classes: 139 load when each refers to the next by a required field, 89 with ``X | None``, 44
-# with ``Annotated[list[X] | None, Field(...)]``), and Python's default limit is 1,000 frames.  From this
-# depth no shape loads.
-MAX_NESTED_BUILDS = 140
+# The Python frames pydantic spends building classes inside one another while a models module is imported
+# (see :func:`nested_builds`), measured with pydantic 2.14 on Python 3.11 as the least recursion limit under
+# which a reference cycle of 10 and of 30 classes imports, each class referring to the next by one field
+# (frames = 20 + the frames of each class, linear in the length; ``X`` is the next class):
+#   X: 7,  X | None: 11,  list[X]: 13,  list[X] | None: 17,  list[list[X]] | None: 23,
+#   Annotated[list[X] | None, Field(min_length=1)]: 22,  dict[str, X] | None: 17 (dict: 6).
+# So a class built inline costs 7 frames and each wrapper around its name adds its own (a union once, however
+# many members); an unknown wrapper counts as the costliest.  The last class of a chain adds its costliest
+# field (``int`` in ``list[list[int]]`` costs as a class would).  What pydantic meets first deep in a chain
+# costs more once (its first enum, ``datetime``, ``Decimal``, a ``dict`` of a root model...): with one such
+# field more per class, cycles of 5 and 15 took up to 16 frames more than this estimate with a chain cost of
+# 26 (enum, ``datetime``: 10, ``list[list[Annotated[list[int], ...]]]``: 15, ``dict`` of a root model: 16),
+# so a chain costs 45; the first ``EmailStr`` takes 40 more than that (pydantic imports email-validator
+# there: 121 frames for 5 classes, 231 for 15), counted when the module uses it.
+# Python's default limit is 1,000 frames; 150 of them are left to whatever imports the package (importlib
+# takes about 6 per nested import).
+CHAIN_FRAMES = 45
+EMAIL_FRAMES = 40
+LINK_FRAMES = 7
+WRAPPER_FRAMES = {
+    "Union": 4, "Optional": 4,
+    "list": 6, "List": 6, "Sequence": 6, "set": 6, "Set": 6, "frozenset": 6, "FrozenSet": 6, "tuple": 6,
+    "Tuple": 6, "dict": 6, "Dict": 6, "Mapping": 6,
+}  # fmt: skip
+# ``Annotated[X, Field(...)]``: 2 frames and 3 per constraint (measured: ``min_length`` 5, ``min_length`` and
+# ``max_length`` 8); a field's own ``Annotated[X, Field(alias=...)]`` without constraints costs none (11
+# frames for ``X | None`` with an alias, as without).
+ANNOTATED_FRAMES = 2
+CONSTRAINT_FRAMES = 3
+PLAIN_FIELD_KEYWORDS = frozenset({
+    "default", "default_factory", "alias", "validation_alias", "serialization_alias", "title", "description",
+    "examples", "deprecated", "json_schema_extra",
+})  # fmt: skip
+MAX_BUILD_FRAMES = 1000 - 150
 
 _SCHEMA_PATH = re.compile(r"^Error at schema path '#/components/schemas/([^'/]+)[^']*': ")
 
@@ -1029,51 +1062,121 @@ def order_classes(source: str) -> str:
     return head + "\n\n".join(text(nodes[name]) for name in order) + ("\n\n" + "".join(tail) if tail else "")
 
 
-def nested_builds(source: str) -> list[str]:
-    """The deepest chain of classes that pydantic builds one inside the other while the models module
-    ``source`` is imported (each class, when it is created and at its ``model_rebuild()``: a class it refers
-    to that is complete is reused; one defined but not complete is built inline, and so on down; a class not
-    yet defined stops the build).  With :func:`order_classes` only reference cycles nest."""
+def nested_builds(source: str) -> tuple[list[str], int]:
+    """The costliest chain of classes that pydantic builds one inside the other while the models module
+    ``source`` is imported, and the Python frames it takes (:data:`CHAIN_FRAMES` plus the frames of each
+    class built inline, by the annotation that refers to it: :func:`_links`).  Each class, when it is created
+    and at its ``model_rebuild()``: a class it refers to that is complete is reused; one defined but not
+    complete is built inline, and so on down, each class once per build (pydantic's definitions), in the order
+    pydantic meets them; a class not yet defined stops the build.  With :func:`order_classes` only reference
+    cycles nest."""
     tree = parse_models(source)
     nodes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    refers = {name: list(dict.fromkeys(_class_names(node, nodes))) for name, node in nodes.items()}
+    links: dict[str, dict[str, int]] = {}
+    own: dict[str, int] = {}
+    for name, node in nodes.items():
+        links[name], own[name] = _links(node, nodes)
     rebuilt = [name for node in tree.body if (name := _rebuilt(node)) in nodes]
     complete: set[str] = set()
     defined: set[str] = set()
-    deepest: list[str] = []
+    deepest: tuple[list[str], int] = ([], 0)
+    email = EMAIL_FRAMES if any(isinstance(n, ast.Name) and n.id == "EmailStr" for n in ast.walk(tree)) else 0
     for name, creating in [*((n, True) for n in nodes), *((n, False) for n in rebuilt)]:
         if creating:
             defined.add(name)
         elif name in complete:
             continue
-        built, path = _build(name, refers, complete, defined)
-        if len(path) > len(deepest):
-            deepest = path
+        built, path, frames = _build(name, links, own, complete, defined)
+        if frames + email > deepest[1]:
+            deepest = (path, frames + email)
         if built:
             complete.add(name)
     return deepest
 
 
-def _build(root: str, refers: dict[str, list[str]], complete: set[str], defined: set[str]) -> tuple[bool, list[str]]:
-    """Whether pydantic completes ``root`` now, and the deepest chain of classes it builds inline for it."""
+def _build(
+    root: str, links: dict[str, dict[str, int]], own: dict[str, int], complete: set[str], defined: set[str]
+) -> tuple[bool, list[str], int]:
+    """Whether pydantic completes ``root`` now, the costliest chain of classes it builds inline for it and the
+    frames of that chain: down to the last class of the chain, and through that class's costliest field
+    (``own``: its wrappers, down to a class reused or being built, or any other type)."""
     seen = {root}
-    stack = [(root, iter(refers[root]))]
-    deepest = [root]
+    stack = [(root, iter(links[root].items()), CHAIN_FRAMES)]
+    deepest = ([root], CHAIN_FRAMES + own[root])
     while stack:
-        _, pending = stack[-1]
-        for other in pending:
+        _, pending, frames = stack[-1]
+        for other, cost in pending:
             if other in complete or other in seen:
                 continue
             if other not in defined:
-                return False, deepest
+                return False, *deepest
             seen.add(other)
-            stack.append((other, iter(refers[other])))
-            if len(stack) > len(deepest):
-                deepest = [name for name, _ in stack]
+            stack.append((other, iter(links[other].items()), frames + cost))
+            reached = frames + cost + own[other]
+            if reached > deepest[1]:
+                deepest = ([name for name, _, _ in stack], reached)
             break
         else:
             stack.pop()
-    return True, deepest
+    return True, *deepest
+
+
+def _links(node: ast.ClassDef, names: dict[str, ast.ClassDef]) -> tuple[dict[str, int], int]:
+    """The ``names`` that the class ``node`` refers to, in the order pydantic meets them (its bases, then its
+    fields in order, each annotation from the outside in), each with the Python frames pydantic spends to
+    build that class inline through the reference (see :data:`LINK_FRAMES`): the most of its references, as
+    the first one met builds it; and the most frames of any name in the class, a class or not (``int``
+    inside ``list[list[int]]``).  Iterative: annotations may be nested deep."""
+    found: dict[str, int] = {}
+    own = 0
+    stack: list[tuple[ast.AST, int, ast.AST]] = [(child, LINK_FRAMES, node) for child in _children(node)]
+    while stack:
+        sub, frames, parent = stack.pop()
+        name = sub.id if isinstance(sub, ast.Name) else sub.value if isinstance(sub, ast.Constant) else None
+        if isinstance(name, str) and name in names:
+            found[name] = max(found.get(name, 0), frames)
+        if isinstance(sub, ast.Name):
+            own = max(own, frames)
+        if _union(sub) and not _union(parent):
+            frames += WRAPPER_FRAMES["Union"]
+        elif isinstance(sub, ast.AnnAssign) and isinstance(sub.value, ast.Call):
+            frames += _metadata_frames([sub.value], field=True)  # x: X = Field(...) is x: Annotated[X, Field(...)]
+        elif isinstance(sub, ast.Subscript):
+            wrapper = sub.value.attr if isinstance(sub.value, ast.Attribute) else ast.unparse(sub.value)
+            if wrapper == "Literal":
+                continue  # its strings are values, not classes
+            if wrapper == "Annotated":
+                metadata = sub.slice.elts[1:] if isinstance(sub.slice, ast.Tuple) else [sub.slice]
+                frames += _metadata_frames(metadata, field=isinstance(parent, ast.AnnAssign))
+            else:
+                frames += WRAPPER_FRAMES.get(wrapper, max(WRAPPER_FRAMES.values()))
+        stack.extend((child, frames, sub) for child in _children(sub))
+    return found, own
+
+
+def _union(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+
+
+def _metadata_frames(metadata: list[ast.expr], *, field: bool) -> int:
+    """The frames pydantic spends on the metadata of an ``Annotated[...]`` (``field``: the whole annotation of
+    a field, or its ``= Field(...)`` default): one wrapper per constraint (each keyword of a ``Field(...)`` but
+    an alias, a description..., or any other object); a field's ``Field(...)`` without constraints is taken
+    into the field, and costs none."""
+    constraints = sum(
+        sum(keyword.arg not in PLAIN_FIELD_KEYWORDS for keyword in meta.keywords)
+        if isinstance(meta, ast.Call) and isinstance(meta.func, ast.Name) and meta.func.id == "Field"
+        else 1
+        for meta in metadata
+    )
+    if field and not constraints:
+        return 0
+    return ANNOTATED_FRAMES + CONSTRAINT_FRAMES * max(constraints, 1)
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """The child nodes of ``node``, last first (popped from a stack, they come in source order)."""
+    return list(ast.iter_child_nodes(node))[::-1]
 
 
 def _rebuilt(node: ast.stmt) -> str | None:
