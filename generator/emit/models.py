@@ -1076,7 +1076,7 @@ def nested_builds(source: str) -> tuple[list[str], int]:
     own: dict[str, int] = {}
     for name, node in nodes.items():
         links[name], own[name] = _links(node, nodes)
-    rebuilt = [name for node in tree.body if (name := _rebuilt(node)) in nodes]
+    rebuilt = [found for node in tree.body if (found := _rebuilt(node)) is not None and found in nodes]
     complete: set[str] = set()
     defined: set[str] = set()
     deepest: tuple[list[str], int] = ([], 0)
