@@ -16,7 +16,7 @@ such as a ruff subprocess).  Sections:
 
 1. cold build of specs/ (no output folder);
 2. cold build of the big synthetic spec (``../shared/tools/make_big_spec.py``, default sizes) by arazzo-gen,
-   ``datamodel-codegen`` with the options of generator/emit/models.py, and ``openapi-python-client generate``;
+   ``datamodel-codegen`` with the options of generator/arazzo_gen/emit/models.py, and ``openapi-python-client generate``;
 3. scaling of the arazzo-gen cold build at 0.25x, 0.5x, 1x and 2x the default sizes;
 4. ``--check`` and a full rebuild of an up-to-date output folder, and a rebuild after editing one workflow;
 5. the seed workflow pause-session-and-confirm, ms per run, over HTTP to the stand-in server (its own
@@ -55,7 +55,7 @@ SCALES = (0.25, 0.5, 1.0, 2.0)
 DOCS_BEGIN = "<!-- bench:begin (written by bench/run.py --docs) -->"
 DOCS_END = "<!-- bench:end -->"
 
-# The options generator/emit/models.py passes to datamodel_code_generator.generate(), as CLI flags.
+# The options generator/arazzo_gen/emit/models.py passes to datamodel_code_generator.generate(), as CLI flags.
 DATAMODEL_CODEGEN_FLAGS = [
     "--input-file-type", "openapi",
     "--output-model-type", "pydantic_v2.BaseModel",
@@ -131,7 +131,7 @@ def measure(cmd: list[str], *, cwd: Path = REPO, env: dict[str, str] | None = No
 
 def arazzo_gen(*args: str | Path, cache: Path) -> list[str]:
     script = Path(sys.executable).with_name("arazzo-gen")
-    head = [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "arazzo_gen"]
     return [*head, "build", *map(str, args), "--quiet", "--cache-dir", str(cache)]
 
 

@@ -28,10 +28,10 @@ from types import ModuleType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from generator.diagnostics import Diagnostics
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
-from generator.write import write_tree
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.emit.package import PackageOptions
+from arazzo_gen.pipeline import compile_specs
+from arazzo_gen.write import write_tree
 
 
 # -- building ---------------------------------------------------------------------------------------------

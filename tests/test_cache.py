@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import generator.cache
-import generator.emit.models
-import generator.ir.program
-from generator.cache import Cache
-from generator.cli import app
-from generator.config import PackageOptions
-from generator.diagnostics import Diagnostics
-from generator.pipeline import compile_specs
+import arazzo_gen.cache
+import arazzo_gen.emit.models
+import arazzo_gen.ir.program
+from arazzo_gen.cache import Cache
+from arazzo_gen.cli import app
+from arazzo_gen.config import PackageOptions
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.pipeline import compile_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_SPECS = ROOT / "specs"
@@ -49,7 +49,7 @@ def test_an_unchanged_build_is_replayed_without_compiling(specs: Path, tmp_path:
     clean, clean_warnings = build(specs, None)
     first, first_warnings = build(specs, cache)
     assert first == clean and first_warnings == clean_warnings and clean_warnings  # the seeds have warnings
-    forbid(monkeypatch, generator.ir.program, "build_program")
+    forbid(monkeypatch, arazzo_gen.ir.program, "build_program")
     second, second_warnings = build(specs, cache)
     assert second == clean and second_warnings == clean_warnings  # warnings are replayed, with locations
 
@@ -63,7 +63,7 @@ def test_editing_a_workflow_rebuilds_it_without_regenerating_models(specs: Path,
     assert edited != text
     workflow.write_text(edited, encoding="utf-8")
     clean, _ = build(specs, None)
-    forbid(monkeypatch, generator.emit.models, "_generate")  # every API is unchanged: models come from the cache
+    forbid(monkeypatch, arazzo_gen.emit.models, "_generate")  # every API is unchanged: models come from the cache
     rebuilt, _ = build(specs, cache)
     assert rebuilt == clean
     assert rebuilt is not None and "Edited. Toggle" in "".join(rebuilt.values())
@@ -112,15 +112,15 @@ def test_a_damaged_entry_is_a_miss_and_is_removed(specs: Path, tmp_path: Path, d
 def test_another_compiler_never_reads_this_ones_entries(specs: Path, tmp_path: Path, monkeypatch) -> None:
     cache = Cache(tmp_path / "cache")
     build(specs, cache)
-    monkeypatch.setattr(generator.cache, "fingerprint", lambda: "a different compiler")
+    monkeypatch.setattr(arazzo_gen.cache, "fingerprint", lambda: "a different compiler")
     calls: list[object] = []
-    real = generator.ir.program.build_program
+    real = arazzo_gen.ir.program.build_program
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(args)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(generator.ir.program, "build_program", counting)
+    monkeypatch.setattr(arazzo_gen.ir.program, "build_program", counting)
     build(specs, cache)
     assert len(calls) == 1
 
@@ -149,7 +149,7 @@ def test_the_digest_of_a_fifo_input_is_unreadable_not_a_hang(tmp_path: Path) -> 
     fifo = tmp_path / "fifo.yml"
     os.mkfifo(fifo)
     root = Path(__file__).resolve().parent.parent
-    code = "import sys; from pathlib import Path; from generator.cache import file_digest; print(file_digest(Path(sys.argv[1])))"
+    code = "import sys; from pathlib import Path; from arazzo_gen.cache import file_digest; print(file_digest(Path(sys.argv[1])))"
     result = subprocess.run(
         [sys.executable, "-c", code, str(fifo)], env={**os.environ, "PYTHONPATH": str(root)},
         capture_output=True, text=True, timeout=30, check=False,

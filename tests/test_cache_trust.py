@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from generator.cache import Cache
-from generator.cli import EXIT_ERRORS, EXIT_OK, app
+from arazzo_gen.cache import Cache
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, app
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "cached_pkg"
@@ -150,9 +150,9 @@ def foreign(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if os.geteuid() == 0:
         os.chown(path, 65534, 65534)
     else:
-        import generator.cache
+        import arazzo_gen.cache
 
-        monkeypatch.setattr(generator.cache, "current_user", lambda: os.geteuid() + 1)
+        monkeypatch.setattr(arazzo_gen.cache, "current_user", lambda: os.geteuid() + 1)
 
 
 def test_a_build_entry_written_by_another_user_cannot_inject_code(attack: Attack, monkeypatch) -> None:
@@ -183,14 +183,14 @@ def test_an_entry_writable_by_other_users_is_ignored(attack: Attack) -> None:
 
 @pytest.mark.parametrize("bound", ["MAX_ENTRY", "MAX_VALUE"])
 def test_an_entry_larger_than_the_bounds_is_a_miss(attack: Attack, monkeypatch: pytest.MonkeyPatch, bound: str) -> None:
-    import generator.cache
+    import arazzo_gen.cache
 
     (key,) = attack.keys("build")
     entry = attack.folder / "build" / key[:2] / key
     assert attack.raw("build", key) is not None
     # the file itself, or the JSON it inflates to (a zip bomb), one byte over the bound
     limit = entry.stat().st_size - 1 if bound == "MAX_ENTRY" else len(json.dumps(["build", key, attack.raw("build", key)])) // 2
-    monkeypatch.setattr(generator.cache, bound, limit)
+    monkeypatch.setattr(arazzo_gen.cache, bound, limit)
     assert attack.raw("build", key) is None and not entry.exists()  # a miss, and removed
     shutil.copyfile(attack.primed.cache / "build" / key[:2] / key, entry)
     attack.assert_clean_build()
@@ -238,7 +238,7 @@ def test_check_is_never_satisfied_by_a_format_entry_matching_a_stale_out(attack:
 # -- special files: never opened for reading, never a hang -----------------------------------------------------
 def _build_in_a_child(attack: Attack) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "generator", "build", str(attack.primed.specs), "-o", str(attack.out),
+    command = [sys.executable, "-m", "arazzo_gen", "build", str(attack.primed.specs), "-o", str(attack.out),
                "--cache-dir", str(attack.folder), "--package", PACKAGE, "-q"]  # fmt: skip
     return subprocess.run(command, cwd=attack.work, env=env, capture_output=True, text=True, timeout=60, check=False)
 

@@ -13,7 +13,7 @@ import pytest
 import sarif_pydantic
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "fixtures" / "bad"

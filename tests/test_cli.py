@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import __version__
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
-from generator.write import MANIFEST
+from arazzo_gen import __version__
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from arazzo_gen.write import MANIFEST
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 WORKFLOW = "specs/arazzo/pets.arazzo.yml"
@@ -256,7 +256,7 @@ def test_version(runner) -> None:
 
 def test_version_as_a_module() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "--version"],
+        [sys.executable, "-m", "arazzo_gen", "--version"],
         capture_output=True,
         text=True,
         check=False,

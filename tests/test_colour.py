@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_ERRORS, app
-from generator.diagnostics import use_colour
+from arazzo_gen.cli import EXIT_ERRORS, app
+from arazzo_gen.diagnostics import use_colour
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 HEADLINE = (

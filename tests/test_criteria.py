@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from generator.diagnostics import Diagnostics
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.emit.package import PackageOptions
+from arazzo_gen.pipeline import compile_specs
 
 from .scripted import Reply, build_package, compile_files, import_package, scripted, write_specs
 

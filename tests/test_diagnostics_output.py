@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_ERRORS, app
-from generator.diagnostics import Diagnostic, Loc, Severity, remember_source, render_text, visible
+from arazzo_gen.cli import EXIT_ERRORS, app
+from arazzo_gen.diagnostics import Diagnostic, Loc, Severity, remember_source, render_text, visible
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad"
 WORKFLOW = "specs/arazzo/pets.arazzo.yml"

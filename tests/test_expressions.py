@@ -1,4 +1,4 @@
-"""Tests for generator.ir.expressions: runtime expressions, embedded strings and simple conditions."""
+"""Tests for arazzo_gen.ir.expressions: runtime expressions, embedded strings and simple conditions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.ir.expressions import (
+from arazzo_gen.ir.expressions import (
     And,
     Compare,
     ComponentRef,

@@ -1,7 +1,7 @@
 """The style contract: every generated Python file is exactly what black produces (black is the oracle).
 
 The build formats with ruff's black-compatible formatter for speed and falls back to black itself for the
-constructs where the two differ (generator/write.py: format_python, may_differ_from_black)."""
+constructs where the two differ (generator/arazzo_gen/write.py: format_python, may_differ_from_black)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import black
 import pytest
 
-from generator.write import _ruff, black_mode, format_python, may_differ_from_black
+from arazzo_gen.write import _ruff, black_mode, format_python, may_differ_from_black
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "fixtures" / "golden").glob("*/expected"))

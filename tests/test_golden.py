@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostics, Severity
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
-from generator.write import differences, write_tree
+from arazzo_gen.diagnostics import Diagnostics, Severity
+from arazzo_gen.emit.package import PackageOptions
+from arazzo_gen.pipeline import compile_specs
+from arazzo_gen.write import differences, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostics
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
-from generator.write import existing_tree, with_manifest, write_tree
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.emit.package import PackageOptions
+from arazzo_gen.pipeline import compile_specs
+from arazzo_gen.write import existing_tree, with_manifest, write_tree
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 UPDATE_ENV = "ARAZZO_GEN_UPDATE_GOLDEN"

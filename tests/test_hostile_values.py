@@ -4,7 +4,7 @@ Each case was an exit 3 on main, found by hand or by the seed mutation fuzzer (t
 each is fixed at its class, not only the instance:
 
 * every path a document names (a source url, a ``$ref``, a rewrite of a url) goes through one check,
-  :func:`generator.resolve.workspace.unusable_path`: a NUL, a file name longer than NAME_MAX or a path longer
+  :func:`arazzo_gen.resolve.workspace.unusable_path`: a NUL, a file name longer than NAME_MAX or a path longer
   than PATH_MAX cannot name a file, and is reported as the reference that does not resolve;
 * discovering SPECS reports a path longer than PATH_MAX (or a folder that cannot be listed) as an
   ``unreadable-file`` error at it;

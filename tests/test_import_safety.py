@@ -35,9 +35,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_OK, app
-from generator.emit.models import model_dependencies, nested_builds, order_classes, pattern_error
-from generator.emit.text import escape_source, py_str, toml_str
+from arazzo_gen.cli import EXIT_OK, app
+from arazzo_gen.emit.models import model_dependencies, nested_builds, order_classes, pattern_error
+from arazzo_gen.emit.text import escape_source, py_str, toml_str
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import_safety"
 PACKAGE = "safe_pkg"

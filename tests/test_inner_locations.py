@@ -13,9 +13,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from generator.diagnostics import Loc, remember_source
-from generator.emit.models import _failure
-from generator.read.positions import find_inside, inside
+from arazzo_gen.diagnostics import Loc, remember_source
+from arazzo_gen.emit.models import _failure
+from arazzo_gen.read.positions import find_inside, inside
 from tests.scripted import Reply, build_package, compile_files, import_package, scripted
 
 API = """

@@ -1,7 +1,7 @@
 """The RFC 9535 JSONPath Compliance Test Suite (../shared/conformance/jsonpath-cts/cts.json) against what
 arazzo-gen does with a jsonpath criterion:
 
-* at build time, :func:`generator.ir.criteria.check_jsonpath` refuses exactly the ``invalid_selector`` cases;
+* at build time, :func:`arazzo_gen.ir.criteria.check_jsonpath` refuses exactly the ``invalid_selector`` cases;
 * at run time, the generated ``_runtime.jsonpath_matches`` (rendered from templates/runtime.py.j2) is true
   exactly when the suite's expected node list is non-empty, and the library it evaluates with selects the
   expected nodes in the expected order (one of ``results`` where the order is not determined).
@@ -21,8 +21,8 @@ from typing import Any
 import jsonpath_rfc9535
 import pytest
 
-from generator.emit.package import environment
-from generator.ir.criteria import check_jsonpath
+from arazzo_gen.emit.package import environment
+from arazzo_gen.ir.criteria import check_jsonpath
 
 CTS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "jsonpath-cts" / "cts.json"
 EXCEPTIONS: dict[str, str] = {}  # case name -> why it is not run; none today

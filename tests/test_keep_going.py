@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_ERRORS, EXIT_PARTIAL, app
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_PARTIAL, app
 from tests.scripted import import_package, write_specs
 from tests.test_flow import HEAD, JOBS_API
 

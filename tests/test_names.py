@@ -2,7 +2,7 @@
 
 Every test builds a tiny inline fixture (an Arazzo document and the OpenAPI description(s) it names), writes
 the package to a temporary folder and then imports, runs or type-checks it in a fresh interpreter.  Each
-hazard built with exit 0 and a broken package before names were allocated per scope (generator/naming.py).
+hazard built with exit 0 and a broken package before names were allocated per scope (generator/arazzo_gen/naming.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_USAGE, app
+from arazzo_gen.cli import EXIT_USAGE, app
 
 from .scripted import build_package
 
@@ -763,7 +763,7 @@ def test_configured_package_refuses_names_that_cannot_be_imported_safely(small_p
 
 
 def test_package_name_reasons() -> None:
-    from generator.config import package_name_problem
+    from arazzo_gen.config import package_name_problem
 
     assert package_name_problem("quantum_workflows") is None
     assert package_name_problem("class") == "it is a Python keyword"
@@ -782,7 +782,7 @@ def test_no_module_a_built_package_imports_can_be_its_name() -> None:
     """Issue 18: ``--package jsonpath_rfc9535`` was accepted, and the package then imported itself in place of
     the library.  Every top-level module imported by the committed packages (the golden fixtures use jsonpath,
     xpath and email criteria and formats) is refused."""
-    from generator.config import package_name_problem
+    from arazzo_gen.config import package_name_problem
 
     found: set[str] = set()
     for folder in BUILT:
@@ -803,7 +803,7 @@ def test_no_module_of_a_distribution_a_built_package_requires_can_be_its_name() 
     import re
     import tomllib
 
-    from generator.config import package_name_problem
+    from arazzo_gen.config import package_name_problem
 
     modules: dict[str, set[str]] = {}
     for module, names in importlib.metadata.packages_distributions().items():
@@ -871,7 +871,7 @@ def test_the_recorded_closure_holds_every_module_the_metadata_closure_finds() ->
     arazzo-gen; when a requirement gains a dependency, this names it."""
     import sys
 
-    from generator.emit import dependencies
+    from arazzo_gen.emit import dependencies
 
     dependencies.imported_modules.cache_clear()
     try:
@@ -893,8 +893,8 @@ def test_modules_of_requirements_are_refused_where_they_are_not_installed(
     refused (the review of the first version accepted these seven names there)."""
     import importlib.metadata
 
-    from generator.config import package_name_problem
-    from generator.emit import dependencies
+    from arazzo_gen.config import package_name_problem
+    from arazzo_gen.emit import dependencies
 
     def absent(distribution: str) -> importlib.metadata.Distribution:
         raise importlib.metadata.PackageNotFoundError(distribution)

@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator import write
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
-from generator.write import LEFTOVER_MARKER, MANIFEST
+from arazzo_gen import write
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from arazzo_gen.write import LEFTOVER_MARKER, MANIFEST
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bad" / "dangling_ref"
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,7 +317,7 @@ _KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    import generator.write as write
+    import arazzo_gen.write as write
 
     step, calls = sys.argv[1], {"n": 0}
     if sys.argv[2] == "fallback":
@@ -527,7 +527,7 @@ def test_a_fifo_in_place_of_the_manifest_is_refused_not_a_hang(project: Path) ->
     os.mkfifo(project / "out" / MANIFEST)  # opening it for reading would wait for a writer forever
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "specs", "-o", "out", "--no-cache"],
+        [sys.executable, "-m", "arazzo_gen", "build", "specs", "-o", "out", "--no-cache"],
         cwd=project, env=env, capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert result.returncode == EXIT_USAGE, result.stderr
@@ -668,7 +668,7 @@ _NO_POSIX = textwrap.dedent(
     sys.modules["fcntl"] = None  # as on Windows: no fcntl module, no effective user id, no POSIX open flags
     for name in ("geteuid", "O_NOFOLLOW", "O_NONBLOCK", "O_CLOEXEC"):
         delattr(os, name)
-    from generator.cli import app
+    from arazzo_gen.cli import app
     app(sys.argv[1:])
     """
 )

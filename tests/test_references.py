@@ -1,7 +1,7 @@
 """`$workflows.<id>.inputs|outputs.<name>`, `$outputs.<name>` in a workflow's outputs, and `$components.*` /
 `$sourceDescriptions.*` used as values (issue 6: no `unsupported-expression` remains).
 
-What each means where it is written is decided in `generator/ir/refs.py` (module docstring). Every workflow
+What each means where it is written is decided in `generator/arazzo_gen/ir/refs.py` (module docstring). Every workflow
 runs sync and async against a scripted server on 127.0.0.1; the tests assert the outputs and the exact
 requests. Where the specification gives such a value no meaning, the build reports a located
 `undefined-expression` error (exact text asserted).

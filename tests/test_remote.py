@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
-from generator.resolve import remote
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from arazzo_gen.resolve import remote
 
 from .scripted import Reply, ScriptedServer
 from .test_sources import REMOTE, WORKFLOW, api, config, flow, headlines, lay_out, run

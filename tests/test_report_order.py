@@ -68,7 +68,7 @@ def run_check(root: Path, seed: str) -> list[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "check", "specs"],
+        [sys.executable, "-m", "arazzo_gen", "check", "specs"],
         cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 1, result.stderr

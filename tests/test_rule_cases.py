@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generator.ir import program
+from arazzo_gen.ir import program
 from tests.scripted import compile_files
 from tests.test_flow import JOBS_API
 from tests.test_rule_docs import emitted

@@ -44,9 +44,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator.diagnostics import Diagnostics
-from generator.emit.package import PackageOptions
-from generator.pipeline import compile_specs
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.emit.package import PackageOptions
+from arazzo_gen.pipeline import compile_specs
 
 SPECS = Path(__file__).parent / "fixtures" / "secrets" / "specs"
 PACKAGE = "vault_probe"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import EXIT_ERRORS, EXIT_OK, app
-from generator.read.loader import MAX_ALIAS_EXPANSION, MAX_DEPTH
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, app
+from arazzo_gen.read.loader import MAX_ALIAS_EXPANSION, MAX_DEPTH
 from tests.conftest import NetworkAttempt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +121,7 @@ def build_bounded(
     """Run the CLI in a subprocess (address space limited); (exit code, stderr, seconds)."""
     started = time.perf_counter()
     process = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "specs", "-o", "out", *args],
+        [sys.executable, "-m", "arazzo_gen", "build", "specs", "-o", "out", *args],
         cwd=root,
         capture_output=True,
         text=True,

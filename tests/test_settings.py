@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
-from generator.config import key_location
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from arazzo_gen.config import key_location
 
 from .test_sources import WORKFLOW, api, flow, headlines, lay_out, run
 

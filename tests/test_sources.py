@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cache import Cache
-from generator.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
-from generator.config import ConfigError, PackageOptions, load_settings
-from generator.diagnostics import Diagnostics
-from generator.pipeline import compile_specs
-from generator.resolve.sources import Rewrite, Rewrites
+from arazzo_gen.cache import Cache
+from arazzo_gen.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, app
+from arazzo_gen.config import ConfigError, PackageOptions, load_settings
+from arazzo_gen.diagnostics import Diagnostics
+from arazzo_gen.pipeline import compile_specs
+from arazzo_gen.resolve.sources import Rewrite, Rewrites
 
 WORKFLOW = "specs/arazzo/pets.arazzo.yml"
 REMOTE = "https://example.com/apis/pets.yml"

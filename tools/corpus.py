@@ -152,7 +152,7 @@ def build_one(job: Job) -> Result:
     config = work / "config" / f"{document.folder}.toml"
     result = Result(document.name, document.folder, document.versions, "", package=package, out=str(out))
     command = [
-        sys.executable, "-m", "generator", "build", str(corpus / document.folder / document.path), "-o", str(out),
+        sys.executable, "-m", "arazzo_gen", "build", str(corpus / document.folder / document.path), "-o", str(out),
         "--config", str(config), "--root", str(corpus / document.folder), "--package", package,
         "--format", "json", "--cache-dir", str(work / "cache"),
     ]  # fmt: skip

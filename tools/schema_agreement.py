@@ -7,7 +7,7 @@ The schema is the latest published Arazzo 1.0 schema of the corpus (``_oai/schem
 the newest date wins), read in place and applied with ``jsonschema``'s Draft 2020-12 validator (it follows the
 schema's ``$anchor``/``$ref`` and ``unevaluatedProperties``; its own ``$ref`` to the 2020-12 meta-schema is
 answered offline by ``jsonschema-specifications``; ``format`` is not asserted, as in the 2020-12 default).  A
-document is given to it as arazzo-gen's own reader parses it (``generator.read``, YAML 1.2 scalars).
+document is given to it as arazzo-gen's own reader parses it (``arazzo_gen.read``, YAML 1.2 scalars).
 
 Our verdict is the real compiler stage that reports structure: ``build_program`` (read, resolve the sources
 through the folder's url rewrites exactly as ``tools/corpus.py`` configures them, lower the workflows), whose
@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from generator.config import load_settings
-from generator.diagnostics import Diagnostic, Diagnostics, Severity
-from generator.ir.program import build_program
-from generator.read import read_document, to_plain
-from generator.resolve.sources import Rewrites
+from arazzo_gen.config import load_settings
+from arazzo_gen.diagnostics import Diagnostic, Diagnostics, Severity
+from arazzo_gen.ir.program import build_program
+from arazzo_gen.read import read_document, to_plain
+from arazzo_gen.resolve.sources import Rewrites
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 REPORT = ROOT / "docs" / "corpus-report.md"

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from generator.cli import app
+from arazzo_gen.cli import app
 
 from .strategies import SENTINEL, FuzzCase
 

@@ -72,7 +72,7 @@ def test_internal_error_signature_names_exception_and_function() -> None:
     stderr = (
         "internal error: arazzo-gen failed unexpectedly; details follow for a bug report:\n"
         "Traceback (most recent call last):\n"
-        '  File "/x/generator/ir/lower_api.py", line 10, in _params\n'
+        '  File "/x/generator/arazzo_gen/ir/lower_api.py", line 10, in _params\n'
         "    raise KeyError(name)\n"
         "KeyError: 'name'\n"
     )

@@ -1,0 +1,279 @@
+"""View model for one API's client module (rendered by ``templates/client.py.j2``)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ..ir.model import Api, Operation
+from .text import comment, docstring, py_str
+from .types import Annotation, TypeMapper, make_union, merge_imports
+
+MODELS_ALIAS = "models"
+
+
+@dataclass
+class ArgView:
+    py_name: str
+    annotation: str
+    default: str | None  # None: required keyword
+    wire: str  # the name on the wire
+    doc: str
+    fallback: str | None = (
+        None  # literal sent when the argument is None (the path key's ``?list-type=2``)
+    )
+    value: str = ""  # the expression sent: the argument, or ``styled(...)`` for a non-default style
+
+
+@dataclass
+class OperationView:
+    py_name: str
+    method: str
+    path: str
+    fixed_query: list[tuple[str, str]]  # literal query pairs from the path key (``?uploads``)
+    docstring: str
+    args: list[ArgView]
+    path_args: list[ArgView]
+    query_args: list[ArgView]
+    header_args: list[ArgView]
+    cookie_args: list[ArgView]
+    body_annotation: str | None
+    body_default: str | None
+    content_type: str | None
+    return_type: str
+    responses_const: str
+    responses: list[tuple[str, str]]  # (status literal, type expression or "None")
+    exploded: list[str]
+    deprecated: bool
+
+
+@dataclass
+class CredentialView:
+    py_name: str
+    annotation: str
+    target: str  # header | query | cookie
+    wire: str
+    value: str  # expression producing the wire value from py_name
+    doc: str
+
+
+@dataclass
+class ServerVarView:
+    py_name: str
+    name: str
+    default: str | None
+    doc: str
+
+
+@dataclass
+class ClientView:
+    module: str
+    title: str
+    docstring: str
+    server_url: str | None
+    server_vars: list[ServerVarView]
+    credentials: list[CredentialView]
+    credential_names: list[str]  # string literals: the apiKey names (header, query or cookie)
+    operations: list[OperationView]
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    source: str = ""
+    needs_styled: bool = False  # some argument is sent through the runtime's styled()
+
+
+def _sig_default(required: bool) -> str | None:
+    return None if required else "None"
+
+
+def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
+    imports: dict[str, set[str]] = {"typing": {"Any"}, "collections.abc": {"Mapping"}}
+    operations = [_operation(op, mapper, imports) for op in api.operations]
+    server = api.servers[0] if api.servers else None
+    server_vars = [
+        ServerVarView(
+            v.py_name, v.name, py_str(v.default) if v.default is not None else None,
+            comment(v.description or f"value of the {{{v.name}}} server variable"),
+        )
+        for v in (server.variables if server else [])
+    ]  # fmt: skip
+    paragraphs = [f"Client for {api.title}" + (f" {api.version}" if api.version else "") + "."]
+    if api.description:
+        paragraphs.append(api.description)
+    if server:
+        paragraphs.append(f"Default server: {server.url}")
+    return ClientView(
+        module=api.module,
+        title=api.title,
+        docstring=docstring(*paragraphs),
+        server_url=py_str(server.url) if server else None,
+        server_vars=server_vars,
+        credentials=_credentials(api),
+        credential_names=sorted(
+            {
+                py_str(s.param_name)
+                for s in api.security_schemes
+                if s.kind == "apiKey" and s.param_name
+            }
+        ),
+        operations=operations,
+        imports=imports,
+        source=source,
+        needs_styled=any(arg.value.startswith("styled(") for op in operations for arg in op.args),
+    )
+
+
+def _credentials(api: Api) -> list[CredentialView]:
+    views = []
+    for scheme in api.security_schemes:
+        doc = comment(scheme.description or f"credential for the {scheme.key} security scheme")
+        if (
+            scheme.kind == "apiKey"
+            and scheme.location in ("header", "query", "cookie")
+            and scheme.param_name
+        ):
+            views.append(CredentialView(scheme.py_name, "str | None", scheme.location, py_str(scheme.param_name),
+                                        scheme.py_name, doc))  # fmt: skip
+        elif scheme.kind == "http" and scheme.scheme == "basic":
+            views.append(CredentialView(scheme.py_name, "tuple[str, str] | None", "header", py_str("Authorization"),
+                                        f"_basic_auth({scheme.py_name})", doc))  # fmt: skip
+        elif scheme.kind in ("http", "oauth2", "openIdConnect"):
+            views.append(CredentialView(scheme.py_name, "str | None", "header", py_str("Authorization"),
+                                        f'f"Bearer {{{scheme.py_name}}}"', doc + " (a bearer token)"))  # fmt: skip
+    return views
+
+
+def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) -> OperationView:
+    args: list[ArgView] = []
+    groups: dict[str, list[ArgView]] = {"path": [], "query": [], "header": [], "cookie": []}
+    exploded = []
+    uses_styled: set[bool] = set()
+    for param in op.parameters:
+        annotation = mapper.schema(param.schema, loose_enums=True)
+        merge_imports(imports, annotation.imports)
+        text = annotation.text
+        if (
+            (param.style == "deepObject" and mapper.alias + "." in text)
+            or re.fullmatch(rf"{re.escape(mapper.alias)}\.\w+( \| None)?", text)
+        ):  # an object parameter: a model or a plain mapping (a workflow's object literal), sent alike
+            text = f"{text} | Mapping[str, Any]"
+        # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
+        required = param.required and not param.credential
+        if not required and not annotation.optional:
+            text = f"{text} | None"
+        # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
+        wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
+        description = param.description or f"{param.location} parameter {param.name}"
+        if required != param.required:
+            description += f" (required; when omitted, the client's configured {param.location} of that name is sent)"
+        default = _sig_default(required)
+        if required and param.fallback is not None:
+            fallback = (
+                py_str(param.fallback) if isinstance(param.fallback, str) else repr(param.fallback)
+            )
+            default = fallback
+            description += f" (required; {fallback}, the value the API description gives, is sent when omitted)"
+        arg = ArgView(param.py_name, text, default, py_str(wire), comment(description),
+                      py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
+        arg.value = param.py_name
+        if (
+            (param.location == "path" and param.style in ("label", "matrix"))
+            or (
+                param.location == "query"
+                and param.style in ("spaceDelimited", "pipeDelimited")
+                and not param.explode
+            )
+            or (param.location == "query" and param.style == "deepObject")
+        ):
+            uses_styled.add(True)
+            arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
+        args.append(arg)
+        groups.setdefault(param.location, []).append(arg)
+        if (
+            param.location == "query"
+            and param.explode is not False
+            and param.style in (None, "form")
+            and not param.media
+        ):
+            exploded.append(py_str(param.name))
+    body_annotation = body_default = content_type = None
+    if op.body is not None:
+        content_type = py_str(op.body.content_type)
+        kinds: list[str] = []  # the body types of every media type the operation accepts, in order
+        for media in op.body.content_types or [op.body.content_type]:
+            lowered = media.split(";")[0].strip().lower()
+            if (
+                media == op.body.content_type
+                and op.body.schema is not None
+                and lowered.endswith("json")
+            ):
+                annotation = mapper.schema(op.body.schema, loose_enums=True)
+                merge_imports(imports, annotation.imports)
+                text = annotation.text
+                if text.startswith("list["):
+                    text = f"{text} | list[Any]"
+                elif mapper.alias + "." in text or text.startswith("dict["):
+                    text = f"{text} | Mapping[str, Any]"
+            elif lowered.endswith("json"):
+                text = "Mapping[str, Any] | list[Any]"
+            elif "form" in lowered:
+                text = "Mapping[str, Any]"
+            else:
+                text = "bytes | str"
+            for part in text.split(" | "):
+                if part not in kinds:
+                    kinds.append(part)
+        text = " | ".join(kinds)
+        body_annotation = text if op.body.required else f"{text} | None"
+        body_default = None if op.body.required else "None"
+    responses: list[tuple[str, str]] = []
+    success: list[Annotation] = []
+    for response in op.responses:
+        if (
+            response.schema is not None
+            and response.content_type
+            and response.content_type.endswith("json")
+        ):
+            annotation = mapper.schema(response.schema)
+            merge_imports(imports, annotation.imports)
+        elif response.schema is not None:
+            annotation = Annotation(ast.Name("str"))  # a non-JSON body comes back as text
+        else:
+            annotation = Annotation(ast.Constant(None))
+        responses.append((py_str(response.status), annotation.text))
+        if response.status[:1] in "23":
+            success.append(annotation)
+    return_type = _union_text(success) if success else "Any"
+    summary = op.summary or op.description or f"{op.method} {op.path}"
+    paragraphs = [summary]
+    if op.description and op.description != summary:
+        paragraphs.append(op.description)
+    paragraphs.append(f"{op.method} {op.path}" + (" (deprecated)" if op.deprecated else ""))
+    if op.body is not None:
+        accepted = ", ".join(op.body.content_types or [op.body.content_type])
+        paragraphs.append(
+            f"The body is sent as content_type (default {op.body.content_type}; accepted: {accepted})."
+        )
+    return OperationView(
+        py_name=op.py_name,
+        method=py_str(op.method),
+        path=py_str(op.path_template or op.path),
+        fixed_query=[(py_str(key), py_str(value)) for key, value in op.fixed_query],
+        docstring=docstring(*paragraphs, indent=8),
+        args=args,
+        path_args=groups["path"],
+        query_args=groups["query"],
+        header_args=groups["header"],
+        cookie_args=groups["cookie"],
+        body_annotation=body_annotation,
+        body_default=body_default,
+        content_type=content_type,
+        return_type=return_type,
+        responses_const="_" + op.py_name.upper() + "_RESPONSES",
+        responses=responses,
+        exploded=exploded,
+        deprecated=op.deprecated,
+    )
+
+
+def _union_text(annotations: list[Annotation]) -> str:
+    return Annotation(make_union([a.node for a in annotations])).text

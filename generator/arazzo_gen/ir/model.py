@@ -1,0 +1,367 @@
+"""The typed intermediate representation every later stage works from.
+
+Nothing here refers to YAML/JSON nodes: schemas are plain JSON-Schema dicts whose ``$ref``s all point into
+the owning :class:`Api`'s own schema table (``#/components/schemas/<ClassName>``), runtime expressions are
+parsed ASTs, and every element keeps the :class:`~arazzo_gen.diagnostics.Loc` it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Loc
+from .expressions import Condition, Expr, Template
+
+JsonSchema = dict[str, Any]
+SCHEMA_REF_PREFIX = "#/components/schemas/"
+
+
+def schema_ref(name: str) -> JsonSchema:
+    return {"$ref": SCHEMA_REF_PREFIX + name}
+
+
+def ref_name(schema: Any) -> str | None:
+    """The schema-table name a ``{"$ref": ...}`` schema points at, if it is one."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX):
+            return ref[len(SCHEMA_REF_PREFIX) :]
+    return None
+
+
+# -- APIs -------------------------------------------------------------------------------------------------
+@dataclass
+class ServerVariable:
+    name: str
+    py_name: str
+    default: str | None
+    enum: list[str]
+    description: str
+
+
+@dataclass
+class Server:
+    url: str  # may contain {variable} templates
+    description: str
+    variables: list[ServerVariable]
+
+
+@dataclass
+class SecurityScheme:
+    key: str
+    kind: str  # apiKey | http | oauth2 | openIdConnect | mutualTLS
+    py_name: str
+    location: str | None = None  # header | query | cookie (apiKey)
+    param_name: str | None = None  # header/query/cookie name (apiKey)
+    scheme: str | None = None  # bearer | basic | ... (http)
+    description: str = ""
+
+
+@dataclass
+class Parameter:
+    name: str
+    location: str  # path | query | header | cookie
+    py_name: str
+    required: bool
+    schema: JsonSchema
+    description: str
+    loc: Loc
+    style: str | None = None
+    explode: bool | None = None
+    deprecated: bool = False
+    greedy: bool = False  # a path parameter written ``{name+}``: expanded with its ``/`` kept
+    path_key_value: str | None = (
+        None  # a query parameter the path key also fixes (``?list-type=2``): its value
+    )
+    media: bool = False  # described by ``content`` (a media type: the value is sent as its JSON text), not ``schema``
+    # a header, query or cookie parameter that carries a credential (Authorization, an apiKey security scheme's
+    # name, token, api_key, ...): optional in the client method, since the client's configuration can send it
+    credential: bool = False
+    # a required header, query or cookie parameter whose schema gives one value (a scalar ``default``, ``const``
+    # or a one-member ``enum``): the value the client sends when the caller omits it (amadeus's
+    # ``X-HTTP-Method-Override: GET``)
+    fallback: str | int | float | bool | None = None
+
+
+CREDENTIAL_PARAMETER_NAMES = frozenset({
+    "authorization", "proxy-authorization", "access_token", "access-token", "api_key", "api-key", "apikey",
+    "x-api-key", "key", "token", "x-auth-token", "auth_token",
+})  # fmt: skip
+
+
+@dataclass
+class Body:
+    content_type: str
+    schema: JsonSchema | None  # None: raw bytes/str
+    required: bool
+    description: str
+    content_types: list[str] = field(default_factory=list)
+    # XML media type -> (root element name, namespace) from its schema's ``xml`` object or component name
+    xml_roots: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # the API description declares no request body, but a workflow step sends one (unexpected-request-body)
+    undocumented: bool = False
+
+
+@dataclass
+class Response:
+    status: str  # "200", "2XX", "default"
+    description: str
+    content_type: str | None
+    schema: JsonSchema | None
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    py_name: str
+    method: str
+    path: str
+    summary: str
+    description: str
+    parameters: list[Parameter]
+    body: Body | None
+    responses: list[Response]
+    security: list[list[str]] | None
+    deprecated: bool
+    loc: Loc
+    tags: list[str] = field(default_factory=list)
+    # The path key split at ``?``: the template before it, and the literal query pairs after it (templated
+    # ``name={name}`` pairs are the declared query parameters).  ``/{Bucket}?uploads`` -> ``/{Bucket}``,
+    # ``[("uploads", "")]``.
+    path_template: str = ""
+    fixed_query: list[tuple[str, str]] = field(default_factory=list)
+
+    def parameter(self, name: str, location: str) -> Parameter | None:
+        for param in self.parameters:
+            same = (
+                param.name.lower() == name.lower() if location == "header" else param.name == name
+            )
+            if same and param.location == location:
+                return param
+        return None
+
+
+@dataclass
+class Api:
+    """One API description (one document), however many source descriptions name it."""
+
+    path: Path
+    module: str  # python module name, e.g. ibm_quantum_runtime_sessions
+    title: str
+    version: str
+    description: str
+    servers: list[Server]
+    operations: list[Operation]
+    schemas: dict[str, JsonSchema]  # class name -> schema (refs rewritten into this table)
+    security_schemes: list[SecurityScheme]
+    security: list[list[str]]
+    original_format: str  # openapi-3.0 | openapi-3.1 | swagger-2.0
+    loc: Loc
+    pattern_locs: dict[str, list[Loc]] = field(
+        default_factory=dict
+    )  # schema regex -> where it is written
+    # class name of a schema table entry -> (its key in the document, where it is written)
+    schema_origins: dict[str, tuple[str, Loc | None]] = field(default_factory=dict)
+
+    def operation(self, operation_id: str) -> Operation | None:
+        for op in self.operations:
+            if op.operation_id == operation_id:
+                return op
+        return None
+
+
+# -- workflows --------------------------------------------------------------------------------------------
+Value = Any  # JSON-like literal tree whose leaves may be Expr or Template
+
+
+@dataclass
+class Input:
+    name: str
+    py_name: str
+    schema: JsonSchema
+    required: bool
+    description: str
+    has_default: bool = (
+        False  # the schema gives a ``default``: the function parameter defaults to it
+    )
+    default: Any = None
+
+
+@dataclass
+class StepParameter:
+    name: str
+    location: str  # path | query | header | cookie
+    value: Value
+    loc: Loc  # of its value
+    target: Parameter | None  # the operation's declared parameter, when there is one
+    name_loc: Loc | None = None  # of its name
+
+
+@dataclass
+class Criterion:
+    text: str
+    kind: str  # simple | regex | jsonpath | xpath
+    condition: Condition | None  # simple
+    context: Expr | None  # regex/jsonpath/xpath
+    loc: Loc
+    version: str | None = (
+        None  # jsonpath: rfc9535 | draft-goessner-dispatch-jsonpath-00; xpath: 1.0 ... 3.1
+    )
+    pattern: str | None = (
+        None  # regex: the pattern as Python's re reads it (ECMA-262 named groups rewritten)
+    )
+
+
+@dataclass
+class WorkflowCall:
+    """A reference to a workflow: a step's ``workflowId``, a goto/retry action's ``workflowId`` or a
+    ``dependsOn`` entry.  ``workflow_id`` is the id inside ``document`` (``$sourceDescriptions.<name>.`` is
+    stripped); ``target`` is bound by :mod:`arazzo_gen.ir.program` once every document is lowered."""
+
+    text: str  # as written
+    document: Path  # the Arazzo document that defines the workflow
+    workflow_id: str
+    loc: Loc
+    target: Workflow | None = None
+    target_module: str | None = None  # the workflows module of ``document``
+    param: str | None = None  # dependsOn: the parameter that takes the dependency's outputs
+    param_required: bool = (
+        False  # dependsOn: the dependency needs inputs this workflow does not have
+    )
+
+
+@dataclass
+class Action:
+    name: str
+    kind: str  # end | goto | retry
+    step_id: str | None
+    workflow_id: str | None
+    retry_after: float | None
+    retry_limit: int | None
+    criteria: list[Criterion]
+    loc: Loc
+    call: WorkflowCall | None = None  # goto/retry to a workflow
+    inherited: bool = False  # a workflow-level action that applies to this step
+    step_loc: Loc | None = None  # where the ``stepId`` is written
+
+    @property
+    def limit(self) -> int:
+        """How many retries a retry action allows (one when ``retryLimit`` is omitted, as the spec says)."""
+        return 1 if self.retry_limit is None else self.retry_limit
+
+
+@dataclass
+class Step:
+    step_id: str
+    py_name: str
+    description: str
+    source: str | None  # source description name of the API
+    api: Api | None
+    operation: Operation | None
+    parameters: list[StepParameter]
+    body: Value | None
+    body_content_type: str | None
+    body_loc: Loc | None
+    has_body: bool
+    success_criteria: list[Criterion]
+    outputs: dict[str, Expr | Template | str]
+    output_locs: dict[str, Loc]
+    on_success: list[Action]
+    on_failure: list[Action]
+    loc: Loc
+    # ``replacements`` that cannot be applied at build time (the payload is one runtime expression): JSON
+    # Pointer tokens and the value, applied in order when the request is built.
+    body_replacements: list[tuple[tuple[str, ...], Value]] = field(default_factory=list)
+    call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
+    # callee input name -> (value, where, whether it comes from the workflow-level parameters)
+    call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
+    # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)
+    body_locs: dict[tuple[str, ...], Loc] = field(default_factory=dict)
+    # names of the parameter entries that were reported as broken (None: one whose name is unknown), which
+    # are therefore not reported again as missing
+    broken_parameters: set[str | None] = field(default_factory=set)
+
+
+@dataclass
+class SourceBinding:
+    name: str  # sourceDescriptions[].name
+    py_name: str  # parameter name in the workflow function
+    api: Api
+
+
+@dataclass
+class Workflow:
+    workflow_id: str
+    py_name: str
+    async_name: str  # claimed with py_name: the async twin
+    summary: str
+    description: str
+    inputs: list[Input]
+    steps: list[Step]
+    outputs: dict[str, Expr | Template | str]
+    output_locs: dict[str, Loc]
+    sources: list[SourceBinding]
+    loc: Loc
+    success_actions: list[Action] = field(default_factory=list)
+    failure_actions: list[Action] = field(default_factory=list)
+    depends_on: list[WorkflowCall] = field(default_factory=list)
+    document: Path | None = None
+    # Function-scope names (inputs, sources, ``sleep``, ``max_steps``): sources of called workflows are
+    # claimed here when :mod:`arazzo_gen.ir.program` binds the calls.
+    names: Any = None
+    controlled: bool = (
+        False  # has actions: compiled as a loop over step labels (with ``max_steps``)
+    )
+    sleep_name: str | None = (
+        None  # the ``sleep`` parameter: a retry action here or in a called workflow
+    )
+    max_steps_name: str | None = (
+        None  # the ``max_steps`` parameter: controlled here or in a called workflow
+    )
+
+    def calls(self) -> list[WorkflowCall]:
+        """Every workflow this one runs: step calls, goto/retry actions and dependsOn."""
+        found = list(self.depends_on)
+        for step in self.steps:
+            if step.call is not None:
+                found.append(step.call)
+            for action in step.on_success + step.on_failure:
+                if action.call is not None:
+                    found.append(action.call)
+        for action in self.success_actions + self.failure_actions:
+            if action.call is not None:
+                found.append(action.call)
+        return found
+
+
+@dataclass
+class ArazzoDocument:
+    path: Path
+    module: str
+    title: str
+    summary: str
+    description: str
+    version: str
+    workflows: list[Workflow]
+
+
+@dataclass
+class Program:
+    """Everything one build compiles: the APIs (one per distinct document) and the Arazzo documents."""
+
+    apis: list[Api]
+    documents: list[ArazzoDocument]
+    root: Path  # the SPECS folder, for relative paths in generated text
+    inputs: tuple[Path, ...] = ()  # every file the build read (or tried to), for the build cache
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name

@@ -1,0 +1,148 @@
+"""Python names derived from spec names: deterministic, valid, and unique within a scope."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[0-9]|\b|_|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_RESERVED_CLASS = {
+    "Any", "Annotated", "BaseModel", "ConfigDict", "Enum", "Field", "Literal", "Optional", "RootModel",
+    "StrEnum", "Union", "AnyUrl", "AwareDatetime", "date", "datetime", "time", "timedelta", "UUID",
+    "Decimal", "IntEnum", "Model",
+    # what datamodel-code-generator may import into a models module: it renames a schema class that would
+    # shadow one (``IPv4Address`` -> ``IPv4AddressModel``), so the table must use that name too
+    "EmailStr", "NameEmail", "NaiveDatetime", "AnyHttpUrl", "HttpUrl", "SecretStr", "Json", "Base64Str",
+    "Base64Bytes", "IPvAnyAddress", "IPvAnyInterface", "IPvAnyNetwork", "IPv4Address", "IPv6Address",
+    "IPv4Interface", "IPv6Interface", "IPv4Network", "IPv6Network", "Path", "ClassVar", "Dict", "List",
+    "TypeAlias", "Pattern", "Self", "Sequence", "Mapping", "Set", "FrozenSet", "Tuple", "Type",
+}  # fmt: skip
+
+
+def words(text: str) -> list[str]:
+    """Split ``text`` into words across case changes, digits and any punctuation."""
+    return _WORD.findall(text)
+
+
+def snake(text: str) -> str:
+    """``accessToken`` -> ``access_token``, ``IBM-API-Version`` -> ``ibm_api_version`` (ASCII, after NFKC)."""
+    name = "_".join(word.lower() for word in words(nfkc(text))) or "value"
+    if name[0].isdigit():
+        name = "n" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "_"
+    return name
+
+
+def pascal(text: str) -> str:
+    """``job_session`` -> ``JobSession``; existing capitalisation inside words is kept (ASCII, after NFKC)."""
+    parts = [part for part in re.split(r"[^0-9A-Za-z]+", nfkc(text)) if part]
+    name = "".join(part[0].upper() + part[1:] for part in parts) or "Model"
+    if name[0].isdigit():
+        name = "Model" + name
+    if name in _RESERVED_CLASS:
+        name += "Model"
+    return name
+
+
+def module_name(text: str) -> str:
+    return snake(text)
+
+
+KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+
+# Names that generated code reads at run time (or that mypy resolves) in each kind of scope.  A generated
+# identifier equal to one of them would shadow it; the scopes below reserve them, so such a spec name gets
+# ``_2``.  Keep these in step with templates/*.j2.
+ANNOTATION_NAMES = frozenset({
+    "Any", "Literal", "Mapping", "AnyUrl", "AwareDatetime", "NaiveDatetime", "EmailStr", "datetime", "date",
+    "time", "timedelta", "UUID", "Decimal", "str", "int", "float", "bool", "bytes", "list", "dict", "tuple",
+    "set", "object", "None", "httpx", "models", "ApiResponse",
+})  # fmt: skip
+# client.py: the keyword arguments of Client.__init__/AsyncClient.__init__ and of ``_connection``.
+CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
+    "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
+    "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
+    "_basic_auth",
+}  # fmt: skip
+# client.py: the keyword arguments of one operation method.
+OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
+    "self", "body", "content_type", "extra_headers", "extra_query", "timeout", "deadline", "cls", "client", "response",
+    "request", "url",
+    "params", "headers", "cookies", "frozenset",
+}  # fmt: skip
+# client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.
+CLIENT_MEMBER_RESERVED = KEYWORDS | {"close", "request", "with_options", "base_url"}
+# workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
+WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
+    "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",
+    "ExitStack", "AsyncExitStack", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
+    "_async_sleep", "Awaitable", "Callable",
+    # the _runtime helpers a workflows module may import (generator/arazzo_gen/emit/workflows.py: runtime_names)
+    "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
+    "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
+    "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
+    "regex_matches", "body_json", "CriterionError", "RunDeadline",
+}  # fmt: skip
+# workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
+WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {
+    "self", "cls", "response", "outputs", "stack", "error", "deadline",
+}  # fmt: skip
+
+
+def nfkc(name: str) -> str:
+    """The name Python binds for identifier ``name`` (identifiers are compared after NFKC normalisation)."""
+    return unicodedata.normalize("NFKC", name)
+
+
+class Scope:
+    """Hands out unique names: the first claim of a name gets it, later ones get ``_2``, ``_3``, ...
+
+    Names are compared as Python compares identifiers (after NFKC normalisation), so ``ﬁeld`` and ``field``
+    are one name.  ``reserved`` holds the names the scope already binds (keywords, builtins and helpers the
+    generated code calls, module-level names); ``forbidden`` rejects further candidates by rule.
+    """
+
+    def __init__(
+        self,
+        reserved: Iterable[str] | None = None,
+        *,
+        sep: str = "_",
+        forbidden: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.taken: set[str] = {nfkc(name) for name in reserved or ()}
+        self.sep = sep
+        self.forbidden = forbidden
+
+    def __contains__(self, name: str) -> bool:
+        return self._blocked(name)
+
+    def _blocked(self, name: str) -> bool:
+        return nfkc(name) in self.taken or bool(self.forbidden and self.forbidden(name))
+
+    def reserve(self, *names: str) -> None:
+        self.taken.update(nfkc(name) for name in names)
+
+    def claim(self, name: str) -> str:
+        candidate, counter = name, 2
+        while self._blocked(candidate):
+            candidate = f"{name}{self.sep}{counter}"
+            counter += 1
+        self.taken.add(nfkc(candidate))
+        return candidate
+
+    def claim_pair(self, name: str, suffix: str = "_async") -> tuple[str, str]:
+        """Claim ``name`` and its twin ``name + suffix`` together (a sync function and its async twin)."""
+        candidate, counter = name, 2
+        while self._blocked(candidate) or self._blocked(_twin(candidate, suffix)):
+            candidate = f"{name}{self.sep}{counter}"
+            counter += 1
+        twin = _twin(candidate, suffix)
+        self.taken.update({nfkc(candidate), nfkc(twin)})
+        return candidate, twin
+
+
+def _twin(name: str, suffix: str) -> str:
+    return (name.rstrip("_") or name) + suffix
