@@ -212,6 +212,9 @@ class WorkflowView:
     steps: list[StepView]
     outputs: list[OutputView]
     loop: LoopView | None = None
+    cause: str | None = (
+        None  # straight line: the client's error for the current step, if its status is one
+    )
     sleep: str | None = None
     max_steps: str | None = None
     run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
@@ -344,6 +347,9 @@ class _WorkflowBuilder:
             tuple[str, str]
         ] = []  # (local, annotation): `local: T | None = None`
         self.position: int | None = None  # the step being compiled (None: the workflow's outputs)
+        self.after = (
+            False  # compiling what is read once that step succeeded (its outputs, success actions)
+        )
         self.run_ids = {
             ref.workflow_id for ref in _workflow_refs(workflow)
         }  # `$workflows.<id>` read
@@ -419,6 +425,11 @@ class _WorkflowBuilder:
                 else None,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
+        cause = (
+            self.scope.claim("cause")
+            if self.loop is None and any(s.call is None and s.success_criteria for s in wf.steps)
+            else None
+        )  # straight line: the client's error for a step whose status is one (its criteria decide)
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
         outputs_class = self.compiler.outputs_classes[id(wf)]
@@ -509,6 +520,7 @@ class _WorkflowBuilder:
             steps=steps,
             outputs=outputs,
             loop=self.loop,
+            cause=cause,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
             run=self.run,
@@ -595,9 +607,13 @@ class _WorkflowBuilder:
         views = []
         assert self.loop is not None
         for action in applicable(actions):
-            condition = (
-                " and ".join(f"({self.criterion(c, context)})" for c in action.criteria) or None
-            )
+            self.after = not failure
+            try:
+                condition = (
+                    " and ".join(f"({self.criterion(c, context)})" for c in action.criteria) or None
+                )
+            finally:
+                self.after = False
             if len(action.criteria) == 1 and condition is not None:
                 condition = condition[1:-1]
             where = " (workflow-level)" if action.inherited else ""
@@ -759,7 +775,11 @@ class _WorkflowBuilder:
     ) -> list[tuple[str, str]]:
         assignments = []
         for name, expr in wanted:
-            typed = self.expression(expr, context)
+            self.after = True
+            try:
+                typed = self.expression(expr, context)
+            finally:
+                self.after = False
             local = (
                 self.scope.claim(snake(name))
                 if snake(name) not in self.scope.taken
@@ -1120,7 +1140,9 @@ class _WorkflowBuilder:
                 return self.pointer(typed.code, expr.path)
             return typed
         if isinstance(expr, ex.WorkflowRef):
-            found = resolve_workflow_ref(self.workflow, expr, self.position, self.plan)
+            found = resolve_workflow_ref(
+                self.workflow, expr, self.position, self.plan, after=self.after
+            )
             if isinstance(found, SelfInput):
                 return self.expression(ex.InputRef(found.name, expr.path), context)
             if isinstance(found, StepRun):
