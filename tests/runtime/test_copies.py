@@ -63,9 +63,8 @@ def test_a_package_carries_the_runtime_it_uses_unchanged(package: Path) -> None:
     pyproject = (package.parent / "pyproject.toml").read_text(encoding="utf-8")
     declared = set(re.findall(r'^\s*"([^"]+)",?$', pyproject, flags=re.MULTILINE))
     expected = {*BASE_REQUIREMENTS, *(r for module in carried for r in CRITERIA_REQUIREMENTS.get(module, ()))}
-    assert declared >= expected and not (declared - expected) & set(
-        r for group in CRITERIA_REQUIREMENTS.values() for r in group
-    ), (declared, expected)
+    criteria = {r for group in CRITERIA_REQUIREMENTS.values() for r in group}
+    assert declared >= expected and not (declared - expected) & criteria, (declared, expected)
 
 
 def test_the_goldens_cover_packages_with_and_without_the_criteria_modules() -> None:
