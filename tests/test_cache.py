@@ -155,3 +155,20 @@ def test_the_digest_of_a_fifo_input_is_unreadable_not_a_hang(tmp_path: Path) -> 
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert result.returncode == 0 and result.stdout == "unreadable\n", result.stderr
+
+
+def test_the_fingerprint_covers_the_templates_emit_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template edited in a checkout changes the fingerprint, so a build never replays output rendered by the
+    old template (after the move to generator/arazzo_gen/ the fingerprint hashed a folder that did not exist)."""
+    from arazzo_gen.emit.dependencies import templates_dir
+
+    used = templates_dir().resolve()
+    assert (used / "workflows.py.j2").is_file()
+    hashed = {arazzo_gen.cache._PACKAGE_ROOT.resolve(), arazzo_gen.cache._TEMPLATES.resolve()}
+    assert any(used == folder or folder in used.parents for folder in hashed), (used, hashed)
+    copy = tmp_path / "templates"
+    shutil.copytree(used, copy)
+    monkeypatch.setattr(arazzo_gen.cache, "_TEMPLATES", copy)
+    before = arazzo_gen.cache.fingerprint()
+    (copy / "workflows.py.j2").write_text((copy / "workflows.py.j2").read_text() + "\n")
+    assert arazzo_gen.cache.fingerprint() != before

@@ -38,7 +38,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent
-_TEMPLATES = _PACKAGE_ROOT.parent / "templates"
+# inside an installed wheel, the templates are in the package (hashed with it); in a checkout, at its root
+_TEMPLATES = _PACKAGE_ROOT.parent.parent / "templates"
 # Libraries whose output becomes part of the generated package (or decides it).
 _LIBRARIES = ("datamodel-code-generator", "black", "ruff", "pydantic", "jinja2", "pyyaml")
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry file (compressed)
