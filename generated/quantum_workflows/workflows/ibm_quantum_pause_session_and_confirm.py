@@ -103,8 +103,6 @@ def pause_session_and_confirm(
             raise StepFailed(
                 "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
             )
-        # output currentState ($response.body#/state) is not used by a later step or the workflow outputs
-        # output currentAcceptingJobs ($response.body#/accepting_jobs) is not used by a later step or the workflow outputs
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:
@@ -238,8 +236,6 @@ async def pause_session_and_confirm_async(
             raise StepFailed(
                 "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
             )
-        # output currentState ($response.body#/state) is not used by a later step or the workflow outputs
-        # output currentAcceptingJobs ($response.body#/accepting_jobs) is not used by a later step or the workflow outputs
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:

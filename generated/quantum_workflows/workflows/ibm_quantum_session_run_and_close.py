@@ -117,7 +117,6 @@ def session_run_and_close(
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
-        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
         try:
@@ -256,7 +255,6 @@ async def session_run_and_close_async(
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
-        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
         try:

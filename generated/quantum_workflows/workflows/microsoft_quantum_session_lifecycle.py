@@ -120,7 +120,6 @@ def session_lifecycle(
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
-    # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
     try:
@@ -178,7 +177,6 @@ def session_lifecycle(
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
-    # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
     try:
@@ -210,7 +208,6 @@ def session_lifecycle(
         "listSessionJobs",
         "/value",
     )
-    # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
     try:
@@ -323,7 +320,6 @@ async def session_lifecycle_async(
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
-    # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
     try:
@@ -381,7 +377,6 @@ async def session_lifecycle_async(
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
-    # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
     try:
@@ -413,7 +408,6 @@ async def session_lifecycle_async(
         "listSessionJobs",
         "/value",
     )
-    # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
     try:

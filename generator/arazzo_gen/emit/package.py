@@ -13,6 +13,7 @@ from ..cache import Cache
 from ..config import PackageOptions
 from ..diagnostics import Diagnostics
 from ..ir.model import Program
+from ..plan.build import ProgramPlan
 from .clients import MODELS_ALIAS, build_client_view
 from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, templates_dir
 from .models import ModelIndex, generate_models
@@ -57,7 +58,11 @@ def _import_groups(imports: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
 
 
 def build_package(
-    program: Program, options: PackageOptions, diagnostics: Diagnostics, cache: Cache | None = None
+    program: Program,
+    plan: ProgramPlan,
+    options: PackageOptions,
+    diagnostics: Diagnostics,
+    cache: Cache | None = None,
 ) -> dict[str, str]:
     env = environment()
     pkg = options.package
@@ -89,7 +94,7 @@ def build_package(
     ]  # fmt: skip
     files[f"{pkg}/apis/__init__.py"] = env.get_template("apis_init.py.j2").render(apis=api_rows)
 
-    compiler = WorkflowCompiler(program, indexes)
+    compiler = WorkflowCompiler(program, indexes, plan)
     doc_views = []
     for document in program.documents:
         doc_view = compiler.document(document)

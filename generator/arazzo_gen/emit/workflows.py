@@ -45,9 +45,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..ir import expressions as ex
-from ..ir.flow import FlowPlan, always_applies, applicable, plan
+from ..ir.flow import FlowPlan
 from ..ir.model import (
-    Action,
     Api,
     ArazzoDocument,
     Criterion,
@@ -62,12 +61,12 @@ from ..ir.model import (
 from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
 from ..naming import (
     KEYWORDS,
-    WORKFLOW_FUNCTION_RESERVED,
-    WORKFLOW_MODULE_RESERVED,
     Scope,
-    pascal,
     snake,
 )
+from ..plan import nodes as plan_nodes
+from ..plan.build import ProgramPlan
+from ..plan.modules import ApiAliases
 from .models import ModelIndex
 from .text import comment, docstring, first_sentence, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports, strip_annotated, union_members
@@ -123,6 +122,7 @@ class ActionView:
     limit: int = 1
     delay: str = "0.0"  # retryAfter; with ``response``: ``retry_after(response, retryAfter)``
     response: str | None = None
+    again: bool = False  # a goto that runs the step of a one-step loop again: ``continue``
 
 
 @dataclass
@@ -135,7 +135,6 @@ class StepView:
     call_args: list[str]
     criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
     assignments: list[tuple[str, str]]
-    notes: list[str]
     call: CallView | None = None  # a step that runs a workflow
     success_actions: list[ActionView] = field(default_factory=list)
     failure_actions: list[ActionView] = field(default_factory=list)
@@ -169,7 +168,7 @@ class DependencyView:
 class LoopView:
     """The names of the loop's locals (allocated like every other name)."""
 
-    step: str
+    step: str | None  # the label (state machine only; None: a loop over one step)
     steps_run: str
     unmet: str
     cause: str
@@ -221,15 +220,6 @@ class WorkflowView:
     )  # (local, annotation) before the loop
 
 
-@dataclass(frozen=True)
-class ApiAliases:
-    """Module-level names under which one document's workflow module imports an API's clients and models."""
-
-    client: str
-    async_client: str
-    models: str
-
-
 @dataclass
 class DocumentView:
     module: str
@@ -245,24 +235,19 @@ class DocumentView:
 
 
 class WorkflowCompiler:
-    def __init__(self, program: Program, indexes: dict[str, ModelIndex]) -> None:
+    def __init__(self, program: Program, indexes: dict[str, ModelIndex], plan: ProgramPlan) -> None:
         self.program = program
         self.indexes = indexes
-        self.class_bases = Scope(sep="")
-        # Outputs classes are named up front: a workflow that runs another one refers to its class.
-        self.outputs_classes: dict[int, str] = {}
+        self.plan = plan
+        self.outputs_classes = plan.outputs_classes
         self.output_types: dict[
             int, dict[str, Annotation]
         ] = {}  # id(workflow) -> output name -> its type
-        for document in program.documents:
-            for workflow in document.workflows:
-                self.outputs_classes[id(workflow)] = (
-                    self.class_bases.claim(pascal(workflow.workflow_id)) + "Outputs"
-                )
 
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
-        view.aliases, view.workflow_modules = _api_aliases(doc)
+        module = self.plan.modules[doc.module]
+        view.aliases, view.workflow_modules = module.aliases, module.workflow_modules
         # a workflow another one of this document runs is built first, so that the caller knows the types of
         # its outputs; the module lists them in document order
         built = {
@@ -300,34 +285,11 @@ class _WorkflowBuilder:
         self.compiler = compiler
         self.workflow = workflow
         self.doc = doc
-        # Parameters and locals of the workflow function: besides what the body calls, the module-level import
-        # aliases (the body creates clients by alias) are taken.
-        module_names = {
-            name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)
-        }
-        module_names |= set(doc.workflow_modules.values())
-        # the document's workflow functions and outputs classes: a step local named like one (step
-        # 'place-order' running workflow 'place-order') would shadow the function it calls
-        own = [
-            wf
-            for d in compiler.program.documents
-            if d.module == doc.module
-            for wf in d.workflows
-            if wf is not workflow
-        ]
-        module_names |= {name for wf in own for name in (wf.py_name, wf.async_name)}
-        module_names |= {
-            compiler.outputs_classes[id(wf)] for wf in own if id(wf) in compiler.outputs_classes
-        }
-        module_names -= {
-            item.py_name for item in workflow.inputs
-        }  # named in the IR (asserted below)
-        self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
+        self.wp = compiler.plan[workflow]
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
         self.sources: dict[str, SourceView] = {}
         self.mappers: dict[str, TypeMapper] = {}
-        self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = (
             False  # some output reads a response body (read_output may raise StepOutputError)
         )
@@ -336,23 +298,22 @@ class _WorkflowBuilder:
         self.input_fallbacks: dict[
             str, str
         ] = {}  # input name -> literal used when the argument is None
-        self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
-        self.unset_reads = (
-            _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
-        )
+        self.plan: FlowPlan | None = self.wp.flow
+        self.unset_reads = self.wp.unset_reads
         self.predeclared: list[
             tuple[str, str]
         ] = []  # (local, annotation): `local: T | None = None`
         self.position: int | None = None  # the step being compiled (None: the workflow's outputs)
-        self.run_ids = {
-            ref.workflow_id for ref in _workflow_refs(workflow)
-        }  # `$workflows.<id>` read
         self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
         self.dependencies: dict[
             str, str
         ] = {}  # dependsOn workflowId -> the local holding its outputs
+
+    def param(self, item: Input) -> str:
+        """The parameter that takes input ``item`` (of this workflow)."""
+        return self.wp.params[item.name]
 
     def need(self, module: str, *names: str) -> None:
         self.doc.imports.setdefault(module, set()).update(names)
@@ -363,16 +324,12 @@ class _WorkflowBuilder:
         for item in sorted(wf.inputs, key=lambda i: not i.required or i.has_default):
             annotation = _input_annotation(item.schema)
             merge_imports(self.doc.imports, annotation.imports)
-            claimed = self.scope.claim(item.py_name)
-            assert claimed == item.py_name, (
-                "inputs are named in the IR with the same reserved names"
-            )
             doc = comment(item.description or f"workflow input {item.name}")
             if item.has_default:
                 params.append(self.defaulted_input(item, annotation, doc))
                 continue
             text = annotation.text if item.required else f"{annotation.text} | None"
-            params.append(ParamView(item.py_name, text, None if item.required else "None", doc))
+            params.append(ParamView(self.param(item), text, None if item.required else "None", doc))
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
@@ -380,43 +337,30 @@ class _WorkflowBuilder:
             self.mappers[binding.name] = self.compiler.mapper(api, aliases.models)
             self.need(f"..apis.{api.module}", "models as " + aliases.models)
             required = not _has_default_server(api)
-            py_name = self.scope.claim(binding.py_name)
-            assert py_name == binding.py_name, (
-                "sources are named in the IR with the same reserved names"
-            )
-            source = SourceView(py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
+            source = SourceView(binding.py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
                                 required)  # fmt: skip
             self.sources[binding.name] = source
             self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
                       f"AsyncClient as {source.async_alias}")  # fmt: skip
-        for name in (wf.sleep_name, wf.max_steps_name):
-            if name is not None:
-                self.scope.reserve(name)
-        self.run = self.scope.claim("run")  # RunDeadline(deadline): before any call reads it
+        self.run = self.wp.run  # RunDeadline(deadline): before any call reads it
         self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if wf.sleep_name is not None:
             self.need("collections.abc", "Awaitable", "Callable")
             self.need("time", "sleep as _sleep")
             self.need("asyncio", "sleep as _async_sleep")
-        if self.plan is not None:
-            needs_succeeded = any(
-                step.step_id not in self.plan.set_at_exit
-                and any((step.step_id, name) in self.used_outputs for name in step.outputs)
-                for step in wf.steps
-            )
+        locals_ = self.wp.loop
+        if locals_ is not None:
             self.loop = LoopView(
-                step=self.scope.claim("step"),
-                steps_run=self.scope.claim("steps_run"),
-                unmet=self.scope.claim("unmet"),
-                cause=self.scope.claim("cause"),
+                step=locals_.step,
+                steps_run=locals_.steps_run,
+                unmet=locals_.unmet,
+                cause=locals_.cause,
                 first=py_str(wf.steps[0].step_id),
-                resume=self.scope.claim("resume") if self.plan.resumes else None,
-                succeeded=self.scope.claim("succeeded") if needs_succeeded else None,
+                resume=locals_.resume,
+                succeeded=locals_.succeeded,
                 counters=[],
-                failure=self.scope.claim("callee_failure")
-                if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
-                else None,
+                failure=locals_.failure,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
         steps = [self.step(step) for step in wf.steps]
@@ -526,15 +470,15 @@ class _WorkflowBuilder:
         doc = f"{doc} (default {_json_text(item.default)})"
         if item.default is None:
             self.inputs[item.name] = (item, _optional(annotation))
-            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
         if isinstance(item.default, dict | list):
             self.inputs[item.name] = (item, annotation)
             self.input_fallbacks[item.name] = literal.code
-            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
         if annotation.text == "float" and isinstance(item.default, int):
             literal = Typed(repr(float(item.default)), annotation)
         self.inputs[item.name] = (item, annotation)
-        return ParamView(item.py_name, annotation.text, literal.code, doc)
+        return ParamView(self.param(item), annotation.text, literal.code, doc)
 
     # -- workflow calls ---------------------------------------------------------------------------------
     def call_view(self, call: WorkflowCall, args: list[str]) -> CallView:
@@ -563,7 +507,7 @@ class _WorkflowBuilder:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
         assert call.target is not None
         return [
-            f"{item.py_name}={self.inputs[item.name][0].py_name}"
+            f"{self.compiler.plan.param(call.target, item.name)}={self.param(item)}"
             for item in call.target.inputs
             if item.name in self.inputs
         ]
@@ -578,7 +522,6 @@ class _WorkflowBuilder:
 
     def dependency(self, call: WorkflowCall) -> DependencyView:
         assert call.param is not None and call.target is not None
-        self.scope.reserve(call.param)
         self.dependencies[
             call.workflow_id if call.document == self.workflow.document else call.text
         ] = call.param
@@ -590,46 +533,46 @@ class _WorkflowBuilder:
 
     # -- control flow -----------------------------------------------------------------------------------
     def actions(
-        self, step: Step, actions: list[Action], context: _StepContext, *, failure: bool
+        self, actions: tuple[plan_nodes.Action, ...], context: _StepContext
     ) -> list[ActionView]:
-        views = []
+        """The views of a step's planned actions (loop shapes)."""
         assert self.loop is not None
-        for action in applicable(actions):
+        step = context.step
+        views = []
+        for action in actions:
+            codes = [self.criterion(c, context) for c in action.criteria]
             condition = (
-                " and ".join(f"({self.criterion(c, context)})" for c in action.criteria) or None
-            )
-            if len(action.criteria) == 1 and condition is not None:
-                condition = condition[1:-1]
+                codes[0] if len(codes) == 1 else " and ".join(f"({c})" for c in codes)
+            ) or None
             where = " (workflow-level)" if action.inherited else ""
-            if action.kind == "retry":
-                counter = self.scope.claim(f"{step.py_name}_retries" if _retry_count(step) == 1 else
-                                           f"{step.py_name}_{snake(action.name)}_retries")  # fmt: skip
-                self.loop.counters.append(counter)
-                delay = repr(float(action.retry_after or 0.0))
-                text = f"retry {action.name}{where}: retryLimit {action.limit}, retryAfter {delay}"
-                if action.step_id is not None:
-                    text += f", after step {action.step_id}"
-                if action.workflow_id is not None:
-                    text += f", after workflow {action.workflow_id}"
+            kind = action.kind
+            if isinstance(kind, plan_nodes.Retry):
+                self.loop.counters.append(kind.counter)
+                delay = repr(kind.after)
+                text = f"retry {action.name}{where}: retryLimit {kind.limit}, retryAfter {delay}"
+                if kind.step_id is not None:
+                    text += f", after step {kind.step_id}"
+                if kind.call is not None:
+                    text += f", after workflow {kind.call.workflow_id}"
                 if step.call is None:
                     self.doc.runtime_names.add("retry_after")
                 views.append(ActionView(
                     comment(text), condition, "retry",
-                    goto=py_str(action.step_id) if action.step_id is not None else None,
-                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
-                    counter=counter, limit=action.limit,
+                    goto=py_str(kind.step_id) if kind.step_id is not None else None,
+                    call=self.call_view(kind.call, self.shared_inputs(kind.call)) if kind.call else None,
+                    counter=kind.counter, limit=kind.limit,
                     delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
-            elif action.kind == "goto":
-                target = (
-                    action.step_id
-                    if action.step_id is not None
-                    else f"workflow {action.workflow_id}"
-                )
+            elif isinstance(kind, plan_nodes.Goto):
+                again = kind.again and self.loop.step is None  # a one-step loop: run it again
                 views.append(ActionView(
-                    comment(f"goto {action.name}{where}: {target}"), condition, "goto",
-                    goto=py_str(action.step_id) if action.step_id is not None else None,
-                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
+                    comment(f"goto {action.name}{where}: {kind.step_id}"), condition, "goto",
+                    goto=None if again else py_str(kind.step_id), again=again,
+                ))  # fmt: skip
+            elif isinstance(kind, plan_nodes.GotoWorkflow):
+                views.append(ActionView(
+                    comment(f"goto {action.name}{where}: workflow {kind.call.workflow_id}"), condition, "goto",
+                    call=self.call_view(kind.call, self.shared_inputs(kind.call)),
                 ))  # fmt: skip
             else:
                 views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
@@ -644,17 +587,8 @@ class _WorkflowBuilder:
         assert op is not None and step.source is not None, "checked before emit"
         source = self.sources[step.source]
         mapper = self.mappers[step.source]
-        wanted = [
-            (name, expr)
-            for name, expr in step.outputs.items()
-            if (step.step_id, name) in self.used_outputs
-        ]
-        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        var = (
-            self.scope.claim(step.py_name)
-            if (step.success_criteria or wanted or self.loop)
-            else None
-        )
+        node = self.wp.step(step.step_id)
+        var = node.local
         context = _StepContext(step, var, mapper, self.compiler.indexes[mapper.api.module])
         call_args = []
         extra_headers: list[str] = []
@@ -738,7 +672,7 @@ class _WorkflowBuilder:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         call_args.append(f"deadline={self.run}.left()")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
-        assignments = self.assignments(step, wanted, context)
+        assignments = self.assignments(node.outputs, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(
             step_id=py_str(step.step_id),
@@ -749,26 +683,19 @@ class _WorkflowBuilder:
             call_args=call_args,
             criteria=criteria,
             assignments=assignments,
-            notes=self.notes(step, unused),
         )
-        self.control(view, step, context)
+        self.control(view, node, context)
         return view
 
     def assignments(
-        self, step: Step, wanted: list[tuple[str, Any]], context: _StepContext
+        self, outputs: tuple[plan_nodes.Output, ...], context: _StepContext
     ) -> list[tuple[str, str]]:
+        step = context.step
         assignments = []
-        for name, expr in wanted:
-            typed = self.expression(expr, context)
-            local = (
-                self.scope.claim(snake(name))
-                if snake(name) not in self.scope.taken
-                else self.scope.claim(f"{step.py_name}_{snake(name)}")
-            )
-            if (
-                step.step_id,
-                name,
-            ) in self.unset_reads:  # declared before the loop, None until the step succeeds
+        for output in outputs:
+            typed = self.expression(output.value, context)
+            local = output.local
+            if output.predeclared:  # declared before the loop, None until the step succeeds
                 annotation = (
                     typed.annotation
                     if typed.annotation.text == "Any"
@@ -776,7 +703,7 @@ class _WorkflowBuilder:
                 )
                 self.predeclared.append((local, annotation.text))
                 assignments.append((local, typed.code))
-                self.step_outputs[(step.step_id, name)] = Typed(local, annotation)
+                self.step_outputs[(step.step_id, output.name)] = Typed(local, annotation)
                 continue
             declared = (
                 local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
@@ -784,16 +711,8 @@ class _WorkflowBuilder:
             assignments.append(
                 (declared if typed.code.startswith("read_output(") else local, typed.code)
             )
-            self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
+            self.step_outputs[(step.step_id, output.name)] = Typed(local, typed.annotation)
         return assignments
-
-    def notes(self, step: Step, unused: list[str]) -> list[str]:
-        return [
-            comment(
-                f"output {name} ({_source_text(step.outputs[name])}) is not used by a later step or the workflow outputs"
-            )
-            for name in unused
-        ]
 
     def call_step(self, step: Step) -> StepView:
         """A step that runs another workflow: its parameters are the callee's inputs (by name); its outputs
@@ -803,24 +722,12 @@ class _WorkflowBuilder:
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{inputs[name].py_name}={self.call_input(step, inputs[name], value).code}"
+            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, inputs[name], value).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
-        wanted = [
-            (name, expr)
-            for name, expr in step.outputs.items()
-            if (step.step_id, name) in self.used_outputs
-        ]
-        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        read = (
-            call.workflow_id in self.run_ids or call.text in self.run_ids
-        )  # `$workflows.<id>` reads its outputs
-        var = (
-            self.scope.claim(step.py_name)
-            if (step.success_criteria or wanted or self.loop or read)
-            else None
-        )
+        node = self.wp.step(step.step_id)
+        var = node.local
         if var is not None:
             self.step_vars[step.step_id] = var
         context = _StepContext(step, var, None, None)
@@ -833,11 +740,10 @@ class _WorkflowBuilder:
             method="",
             call_args=[],
             criteria=[(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria],
-            assignments=self.assignments(step, wanted, context),
-            notes=self.notes(step, unused),
+            assignments=self.assignments(node.outputs, context),
             call=self.call_view(call, args),
         )
-        self.control(view, step, context)
+        self.control(view, node, context)
         return view
 
     def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
@@ -863,54 +769,38 @@ class _WorkflowBuilder:
         )
         return self.unless_none(value, code, _named(target))
 
-    def control(self, view: StepView, step: Step, context: _StepContext) -> None:
-        """Success and failure actions, the next label and the loop bookkeeping of a step (loop form)."""
-        if self.loop is None:
+    def control(self, view: StepView, node: plan_nodes.StepNode, context: _StepContext) -> None:
+        """The views of a step's planned success and failure actions (loop shapes)."""
+        control = node.control
+        if control is None:
             return
-        assert self.plan is not None
+        assert self.loop is not None
         before = len(self.loop.counters)
-        view.success_actions = self.actions(step, step.on_success, context, failure=False)
-        view.failure_actions = self.actions(step, step.on_failure, context, failure=True)
+        view.success_actions = self.actions(control.on_success, context)
+        view.failure_actions = self.actions(control.on_failure, context)
         view.counters = self.loop.counters[before:]
-        view.always_acts = always_applies(step.on_success)
-        view.failure_always = always_applies(step.on_failure)
-        actions = view.success_actions + view.failure_actions
-        if not (
-            view.criteria
-            or view.assignments
-            or any(a.condition or a.kind == "retry" for a in actions)
-            or (not view.failure_always and step.call is None)
-            or step.step_id in self.step_vars
-        ):
-            view.var = None  # nothing reads the response
-        position = self.workflow.steps.index(step)
-        following = self.workflow.steps[position + 1 : position + 2]
-        view.next_label = py_str(following[0].step_id) if following else None
-        view.resumes = step.step_id in self.plan.resumes
-        if step.call is not None and view.failure_actions:
+        view.always_acts = control.always_acts
+        view.failure_always = control.failure_always
+        view.next_label = py_str(control.next_step) if control.next_step is not None else None
+        view.resumes = control.resumes
+        view.records_success = control.records_success
+        if isinstance(node, plan_nodes.WorkflowStep) and node.catches:
             # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
             # $outputs do not hold then (there are none)
             view.catches = True
             assert self.loop.failure is not None
-            for view_action, action in zip(
-                view.failure_actions, applicable(step.on_failure), strict=True
-            ):
+            for view_action, action in zip(view.failure_actions, control.on_failure, strict=True):
                 reads = any(
                     isinstance(ref, ex.OutputRef)
                     for c in action.criteria
-                    for node in (c.condition, c.context)
-                    if node is not None
-                    for ref in ex.expressions_in(node)
+                    for part in (c.condition, c.context)
+                    if part is not None
+                    for ref in ex.expressions_in(part)
                 )
                 if reads and view_action.condition is not None:
                     view_action.condition = (
                         f"{self.loop.failure} is None and ({view_action.condition})"
                     )
-        view.records_success = (
-            self.loop.succeeded is not None
-            and step.step_id not in self.plan.set_at_exit
-            and any((step.step_id, name) in self.used_outputs for name in step.outputs)
-        )
 
     def unless_none(self, value: Typed, code: str, annotation: Annotation) -> Typed:
         """``code`` (a conversion of ``value``) typed ``annotation``; ``None`` stays ``None`` when ``value`` may be
@@ -1108,7 +998,7 @@ class _WorkflowBuilder:
             )  # a literal: number, boolean, null, string, object, array
         if isinstance(expr, ex.InputRef):
             item, annotation = self.inputs[expr.name]
-            code = item.py_name
+            code = self.param(item)
             if expr.name in self.input_fallbacks:
                 code = f"({code} if {code} is not None else {self.input_fallbacks[expr.name]})"
             if expr.path:
@@ -1467,10 +1357,6 @@ def output_fields(workflow: Workflow) -> dict[str, str]:
     return {name: names.claim(_field_base(snake(name))) for name in workflow.outputs}
 
 
-def _retry_count(step: Step) -> int:
-    return sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
-
-
 class _StepContext:
     def __init__(self, step: Step, var: str | None, mapper: Any, index: Any) -> None:
         self.step = step
@@ -1588,40 +1474,6 @@ def _status_in(condition: Any) -> str | None:
     return None
 
 
-def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-
-    def visit(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-        elif isinstance(value, ex.StepRef):
-            found.add((value.step_id, value.name))
-        elif isinstance(value, ex.Template | ex.Compare | ex.And | ex.Or | ex.Not | ex.Truthy):
-            for expr in ex.expressions_in(value):
-                visit(expr)
-
-    for step in workflow.steps:
-        for param in step.parameters:
-            visit(param.value)
-        for value, _, _ in step.call_inputs.values():
-            visit(value)
-        visit(step.body)
-        for criterion in step.success_criteria + [
-            c for a in step.on_success + step.on_failure for c in a.criteria
-        ]:
-            visit(criterion.condition)
-            visit(criterion.context)
-        for output in step.outputs.values():
-            visit(output)
-    for output in workflow.outputs.values():
-        visit(output)
-    return found
-
-
 def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
     """The document's workflows, each after the workflows of this document it runs (steps, actions,
     dependsOn); a cycle is an error reported by the checks before emit."""
@@ -1642,59 +1494,6 @@ def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
     for workflow in doc.workflows:
         visit(workflow)
     return order
-
-
-def _workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
-    """Every ``$workflows.<id>...`` expression of ``workflow``."""
-    values: list[Any] = [workflow.outputs]
-    for step in workflow.steps:
-        values += [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
-        values += [step.body, *step.outputs.values()]
-        values += [x for c in step.success_criteria + [c for a in step.on_success + step.on_failure for c in a.criteria]
-                   for x in (c.condition, c.context)]  # fmt: skip
-    return [
-        ref
-        for value in values
-        for leaf in _leaves(value)
-        for ref in (ex.expressions_in(leaf) if not isinstance(leaf, str) else ())
-        if isinstance(ref, ex.WorkflowRef)
-    ]
-
-
-def _possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:
-    """(step id, output) pairs some step reads where the output's step may not have succeeded (the
-    ``possibly-unset-step-output`` warning): their locals are declared ``T | None = None`` before the loop."""
-    found: set[tuple[str, str]] = set()
-    for step in workflow.steps:
-        sound = flow.set_before.get(step.step_id, set())
-        own = [c for a in step.on_success for c in a.criteria]
-        values: list[Any] = [p.value for p in step.parameters] + [
-            v for v, _, _ in step.call_inputs.values()
-        ]
-        values += [step.body, *step.outputs.values()]
-        values += [x for c in step.success_criteria + [c for a in step.on_failure for c in a.criteria]
-                   for x in (c.condition, c.context)]  # fmt: skip
-        own_values = [x for c in own for x in (c.condition, c.context)]
-        for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
-            for leaf in _leaves(value):
-                for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
-                    if not isinstance(ref, ex.StepRef) or ref.step_id in sound:
-                        continue
-                    if own_ok and ref.step_id == step.step_id:
-                        continue
-                    found.add((ref.step_id, ref.name))
-    return found
-
-
-def _leaves(value: Any) -> Any:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    elif value is not None and not isinstance(value, bool | int | float):
-        yield value
 
 
 _EXPR_TYPES = (
@@ -1734,51 +1533,6 @@ def _plain_value(value: Any) -> Any:
 
 def _field_base(name: str) -> str:
     return "output_" + name if name.startswith("model_") else name
-
-
-def _api_aliases(doc: ArazzoDocument) -> tuple[dict[str, ApiAliases], dict[str, str]]:
-    """Import aliases per API module, named after the first source name that binds the API.
-
-    They are allocated in the module scope: they avoid the module's other names and every parameter name of
-    its workflow functions (which are named in the IR); two source names that snake-case alike (``a-b``,
-    ``a_b``) for two APIs get distinct aliases, two source names for one API share them.
-    """
-    taken = set(WORKFLOW_MODULE_RESERVED)
-    for wf in doc.workflows:
-        taken.update(
-            {
-                wf.py_name,
-                wf.async_name,
-                *(i.py_name for i in wf.inputs),
-                *(s.py_name for s in wf.sources),
-            }
-        )
-    scope = Scope(taken)
-    aliases: dict[str, ApiAliases] = {}
-    for wf in doc.workflows:
-        for binding in wf.sources:
-            if binding.api.module in aliases:
-                continue
-            base = pascal(binding.name)
-            base = base if base.endswith("Api") else base + "Api"
-            candidate, counter = base, 2
-            while f"{candidate}Client" in scope or f"Async{candidate}Client" in scope:
-                candidate, counter = f"{base}{counter}", counter + 1
-            client = f"{candidate}Client"
-            scope.reserve(client, f"Async{client}")
-            stem = snake(binding.name)
-            models = scope.claim(stem + ("" if stem.endswith("api") else "_api") + "_models")
-            aliases[binding.api.module] = ApiAliases(client, f"Async{client}", models)
-    modules: dict[str, str] = {}  # workflows modules of other documents this one calls into
-    for wf in doc.workflows:
-        for call in wf.calls():
-            if (
-                call.target_module is not None
-                and call.target_module != doc.module
-                and call.target_module not in modules
-            ):
-                modules[call.target_module] = scope.claim(call.target_module + "_workflows")
-    return aliases, modules
 
 
 def _optional(annotation: Annotation) -> Annotation:

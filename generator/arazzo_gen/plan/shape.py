@@ -1,0 +1,36 @@
+"""The code shape of a workflow function, chosen from its flow graph.
+
+* no success or failure actions: **straight line**, one block per step in document order;
+* one step whose actions only run it again (``goto`` itself, ``retry`` without ``stepId``/``workflowId``) or
+  end the workflow: **a loop over one step** (a pagination or polling loop) -- a ``while`` without labels;
+* anything else (a ``goto`` or ``retry`` that crosses steps, a workflow run by an action): **the label state
+  machine**, a ``while`` over step labels.
+"""
+
+from __future__ import annotations
+
+from ..ir.flow import applicable
+from ..ir.model import Action, Workflow
+from .nodes import Shape
+
+
+def choose_shape(workflow: Workflow) -> Shape:
+    if not workflow.controlled:
+        return Shape.STRAIGHT
+    if len(workflow.steps) == 1:
+        step = workflow.steps[0]
+        actions = applicable(step.on_success) + applicable(step.on_failure)
+        if all(_stays(action, step.step_id) for action in actions):
+            return Shape.STEP_LOOP
+    return Shape.STATE_MACHINE
+
+
+def _stays(action: Action, step_id: str) -> bool:
+    """Whether ``action`` ends the workflow or runs ``step_id`` again (and nothing else)."""
+    if action.kind == "end":
+        return True
+    if action.kind == "goto":
+        return action.step_id == step_id and action.workflow_id is None
+    if action.kind == "retry":
+        return action.step_id is None and action.workflow_id is None
+    return False
