@@ -13,6 +13,7 @@ import pytest
 from arazzo_gen.diagnostics import Diagnostics
 from arazzo_gen.ir.program import build_program
 from arazzo_gen.plan.build import plan_program
+from arazzo_gen.plan.imports import Import, ImportTable
 from arazzo_gen.plan.names import NameResolver
 from arazzo_gen.plan.nodes import Shape
 
@@ -209,3 +210,31 @@ def test_builds_are_byte_equal_across_hash_seeds(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         trees.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.py"))})
     assert trees[0] == trees[1]
+
+
+def test_a_workflows_module_imports_only_what_it_uses(built: Path) -> None:
+    """Imports are data, counted where a name is written (never pruned from the text): ruff F401 finds none
+    unused, and a module whose code names no model does not import the models."""
+    folders = [built / "plan_pkg/workflows", ROOT / "generated/quantum_workflows/workflows"]
+    folders += sorted((ROOT / "tests/fixtures/golden").glob("*/expected/*/workflows"))
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F401,F811", *map(str, folders)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "import models" not in (built / "plan_pkg/workflows/items.py").read_text()
+
+
+def test_the_import_table_counts_uses_and_lists_them_sorted() -> None:
+    table = ImportTable()
+    table.use(Import("time", "sleep", "_sleep"), Import("..apis.x", "models", "x_models"))
+    table.use(Import("time", "sleep", "_sleep"))
+    table.use_names({"typing": {"Any"}})
+    table.release(Import("time", "sleep", "_sleep"))
+    assert table.lines() == [
+        ("..apis.x", ["models as x_models"]),
+        ("time", ["sleep as _sleep"]),
+        ("typing", ["Any"]),
+    ]
+    table.release(Import("..apis.x", "models", "x_models"))
+    assert [module for module, _ in table.lines()] == ["time", "typing"]

@@ -66,10 +66,11 @@ from ..naming import (
 )
 from ..plan import nodes as plan_nodes
 from ..plan.build import ProgramPlan
+from ..plan.imports import Import, ImportTable
 from ..plan.modules import ApiAliases
 from .models import ModelIndex
 from .text import comment, docstring, first_sentence, py_str
-from .types import Annotation, TypeMapper, make_union, merge_imports, strip_annotated, union_members
+from .types import Annotation, TypeMapper, make_union, strip_annotated, union_members
 
 _SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 # Fields of an outputs model must not replace a BaseModel member (``model_dump``, ``copy``, ...) nor enter
@@ -225,7 +226,7 @@ class DocumentView:
     module: str
     docstring: str
     workflows: list[WorkflowView]
-    imports: dict[str, set[str]] = field(default_factory=dict)
+    imports: ImportTable = field(default_factory=ImportTable)
     sources: list[SourceView] = field(default_factory=list)
     runtime_names: set[str] = field(default_factory=set)
     aliases: dict[str, ApiAliases] = field(default_factory=dict)  # API module -> import aliases
@@ -255,6 +256,16 @@ class WorkflowCompiler:
             for workflow in _callees_first(doc)
         }
         view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
+        view.imports.use(
+            *(Import("pydantic", name) for name in ("BaseModel", "ConfigDict", "Field"))
+        )
+        view.imports.use(*(Import(".._runtime", name) for name in view.runtime_names))
+        if any(
+            not s.required for wf in view.workflows for s in wf.sources
+        ):  # the function owns clients
+            view.imports.use(
+                Import("contextlib", "ExitStack"), Import("contextlib", "AsyncExitStack")
+            )
         seen: set[str] = set()
         for wf in view.workflows:
             for source in wf.sources:
@@ -315,15 +326,28 @@ class _WorkflowBuilder:
         """The parameter that takes input ``item`` (of this workflow)."""
         return self.wp.params[item.name]
 
-    def need(self, module: str, *names: str) -> None:
-        self.doc.imports.setdefault(module, set()).update(names)
+    def need(self, *imports: Import) -> None:
+        self.doc.imports.use(*imports)
+
+    def writes(self, annotation: Annotation) -> Annotation:
+        """``annotation`` is written into the module: what it names is imported (a models alias included)."""
+        self.doc.imports.use_names(annotation.imports)
+        for node in ast.walk(annotation.node):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                self.models_alias_used(node.value.id)
+        return annotation
+
+    def models_alias_used(self, alias: str) -> None:
+        for module, aliases in self.doc.aliases.items():
+            if aliases.models == alias:
+                self.need(Import(f"..apis.{module}", "models", alias))
 
     def build(self) -> WorkflowView:
         wf = self.workflow
         params = []
         for item in sorted(wf.inputs, key=lambda i: not i.required or i.has_default):
             annotation = _input_annotation(item.schema)
-            merge_imports(self.doc.imports, annotation.imports)
+            self.writes(annotation)
             doc = comment(item.description or f"workflow input {item.name}")
             if item.has_default:
                 params.append(self.defaulted_input(item, annotation, doc))
@@ -335,20 +359,18 @@ class _WorkflowBuilder:
             api = binding.api
             aliases = self.doc.aliases[api.module]
             self.mappers[binding.name] = self.compiler.mapper(api, aliases.models)
-            self.need(f"..apis.{api.module}", "models as " + aliases.models)
             required = not _has_default_server(api)
             source = SourceView(binding.py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
                                 required)  # fmt: skip
             self.sources[binding.name] = source
-            self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
-                      f"AsyncClient as {source.async_alias}")  # fmt: skip
+            self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
+                      Import(f"..apis.{api.module}.client", "AsyncClient", source.async_alias))  # fmt: skip
         self.run = self.wp.run  # RunDeadline(deadline): before any call reads it
         self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if wf.sleep_name is not None:
-            self.need("collections.abc", "Awaitable", "Callable")
-            self.need("time", "sleep as _sleep")
-            self.need("asyncio", "sleep as _async_sleep")
+            self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))
+            self.need(Import("time", "sleep", "_sleep"), Import("asyncio", "sleep", "_async_sleep"))
         locals_ = self.wp.loop
         if locals_ is not None:
             self.loop = LoopView(
@@ -475,7 +497,7 @@ class _WorkflowBuilder:
             self.inputs[item.name] = (item, annotation)
             self.input_fallbacks[item.name] = literal.code
             return ParamView(self.param(item), _optional(annotation).text, "None", doc)
-        if annotation.text == "float" and isinstance(item.default, int):
+        if annotation.name == "float" and isinstance(item.default, int):
             literal = Typed(repr(float(item.default)), annotation)
         self.inputs[item.name] = (item, annotation)
         return ParamView(self.param(item), annotation.text, literal.code, doc)
@@ -499,7 +521,7 @@ class _WorkflowBuilder:
             assert call.target_module is not None
             prefix = self.doc.workflow_modules[call.target_module] + "."
             self.need(
-                ".", f"{call.target_module} as {self.doc.workflow_modules[call.target_module]}"
+                Import(".", call.target_module, self.doc.workflow_modules[call.target_module])
             )
         return CallView(prefix + callee.py_name, prefix + callee.async_name, args)
 
@@ -614,9 +636,7 @@ class _WorkflowBuilder:
                     what = f"the required {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
                     value = self.required_value(value, step, param.value, f"{what} needs a value")
                 documented = mapper.schema(param.target.schema, loose_enums=True)
-                wanted_type = documented.text
-                target = wanted_type.removesuffix(" | None")
-                have = value.annotation.text.removesuffix(" | None")
+                target, have = documented.scalar, value.annotation.scalar
                 member = self.enum_literal(
                     param.value, documented.node, context, joined=_comma_joined(param.target)
                 )
@@ -624,7 +644,7 @@ class _WorkflowBuilder:
                     member is not None
                 ):  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
                     value = member
-                elif wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
+                elif documented.name == "str" and value.annotation.name in ("int", "float", "bool"):
                     value = Typed(self.as_text(value), _named("str"))
                 elif (
                     target == "str" and have == "UUID"
@@ -632,7 +652,7 @@ class _WorkflowBuilder:
                     value = self.unless_none(value, f"str({value.code})", _named("str"))
                 elif (
                     target == "str"
-                    and have.startswith("list[")
+                    and value.annotation.is_list
                     and param.target.location in ("header", "path")
                 ):
                     # a list given to a string header or path parameter: its items joined by commas, as the
@@ -640,13 +660,13 @@ class _WorkflowBuilder:
                     self.doc.runtime_names.add("to_text")
                     value = self.unless_none(value, f"to_text({value.code})", _named("str"))
                 elif target == "UUID" and isinstance(param.value, str) and _is_uuid(param.value):
-                    self.need("uuid", "UUID")
+                    self.need(Import("uuid", "UUID"))
                     value = Typed(f"UUID({py_str(param.value)})", _named("UUID"))
                 elif target in _CONVERTIBLE and have in _SCALARS and have != target:
                     # a string input given to an integer or a format: uuid parameter ('7' -> 7): converted, or
                     # the step fails by name
                     if target == "UUID":
-                        self.need("uuid", "UUID")
+                        self.need(Import("uuid", "UUID"))
                     self.doc.runtime_names.add("converted")
                     what = f"the {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
                     code = (
@@ -654,7 +674,7 @@ class _WorkflowBuilder:
                         f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})"
                     )
                     value = self.unless_none(value, code, _named(target))
-                value = self.match_array(param.value, value, wanted_type)
+                value = self.match_array(param.value, value, documented)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
                 extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
@@ -697,20 +717,16 @@ class _WorkflowBuilder:
             local = output.local
             if output.predeclared:  # declared before the loop, None until the step succeeds
                 annotation = (
-                    typed.annotation
-                    if typed.annotation.text == "Any"
-                    else _optional(typed.annotation)
+                    typed.annotation if typed.annotation.is_any else _optional(typed.annotation)
                 )
-                self.predeclared.append((local, annotation.text))
+                self.predeclared.append((local, self.writes(annotation).text))
                 assignments.append((local, typed.code))
                 self.step_outputs[(step.step_id, output.name)] = Typed(local, annotation)
                 continue
-            declared = (
-                local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
-            )
-            assignments.append(
-                (declared if typed.code.startswith("read_output(") else local, typed.code)
-            )
+            target = local
+            if not typed.annotation.is_any and typed.code.startswith("read_output("):
+                target = f"{local}: {self.writes(typed.annotation).text}"
+            assignments.append((target, typed.code))
             self.step_outputs[(step.step_id, output.name)] = Typed(local, typed.annotation)
         return assignments
 
@@ -751,8 +767,8 @@ class _WorkflowBuilder:
         (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
         (the calling step fails by name when it cannot be)."""
         value = self.value(raw, None)
-        target = _input_annotation(item.schema).text
-        have = value.annotation.text.removesuffix(" | None")
+        target = _input_annotation(item.schema).name
+        have = value.annotation.scalar
         if target not in _SCALARS or have not in _SCALARS or have == target:
             return value
         if target == "str":
@@ -825,7 +841,7 @@ class _WorkflowBuilder:
         ]
         if isinstance(raw, str) and joined and lists and "," in raw:
             parts = [self.enum_literal(part, lists[0].slice, context) for part in raw.split(",")]
-            if all(part is not None and part.annotation.text != "str" for part in parts):
+            if all(part is not None and part.annotation.name != "str" for part in parts):
                 return Typed(
                     "[" + ", ".join(part.code for part in parts if part is not None) + "]",
                     _list_any(),
@@ -843,7 +859,7 @@ class _WorkflowBuilder:
             return Typed("[" + ", ".join(codes) + "]", _list_any())
         if not isinstance(raw, str | int | float):  # bool is an int
             return None
-        texts = {ast.unparse(m) for m in members}
+        texts = {m.id for m in members if isinstance(m, ast.Name)}
         own = type(raw).__name__
         if own in texts or "Any" in texts or (own == "int" and "float" in texts):
             return None
@@ -862,6 +878,7 @@ class _WorkflowBuilder:
                     else None
                 )
                 if attr is not None:
+                    self.models_alias_used(alias)
                     return Typed(f"{alias}.{member.attr}.{attr}", Annotation(member))
         for (
             member
@@ -873,13 +890,12 @@ class _WorkflowBuilder:
             return Typed(py_str(json.dumps(raw)), _named("str"))
         return None
 
-    def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
+    def match_array(self, raw: Any, value: Typed, wanted: Annotation) -> Typed:
         """A single value given to an array parameter is sent as a one-item list (serialised per the
         parameter's style); a literal list stays a list literal, so an enum-typed list type-checks."""
-        wanted = wanted_type.removesuffix(" | None")
-        if not wanted.startswith("list[") or isinstance(raw, list):
+        if not wanted.is_list or isinstance(raw, list):
             return value
-        if value.annotation.text.startswith(("list[", "Any")):
+        if value.annotation.is_list or value.annotation.is_any:
             return value
         if value.annotation.optional:
             return Typed(f"None if {value.code} is None else [{value.code}]", value.annotation)
@@ -948,7 +964,7 @@ class _WorkflowBuilder:
         )
 
     def as_text(self, value: Typed) -> str:
-        if value.annotation.text == "str":
+        if value.annotation.name == "str":
             return value.code
         self.doc.runtime_names.add("to_text")
         return f"to_text({value.code})"
@@ -1194,10 +1210,11 @@ class _WorkflowBuilder:
         # whole body: see read_body.
         annotation = context.mapper.qualify(node)
         runtime_type = None
-        if last_field is not None and "Any" in annotation.text:
+        if last_field is not None and annotation.mentions_any:
             # a field type the workflow module cannot name (``ipaddress.IPv4Address``): the model's own
             model = context.mapper.qualify(ast.Name(last_field[0])).text
             runtime_type = f"{model}.model_fields[{py_str(last_field[1])}].annotation"
+            self.models_alias_used(context.mapper.alias)
         return self.read_body(tokens, annotation, context, runtime_type)
 
     def read_body(
@@ -1211,7 +1228,7 @@ class _WorkflowBuilder:
         assert context.var is not None
         self.doc.runtime_names.add("read_output")
         self.reads_body = True
-        merge_imports(self.doc.imports, annotation.imports)
+        self.writes(annotation)
         pointer = ex.pointer_text(tokens)
         args = [context.var, runtime_type or annotation.text, py_str(self.workflow.workflow_id), py_str(context.step.step_id),
                 py_str(pointer)]  # fmt: skip
@@ -1286,7 +1303,7 @@ class _WorkflowBuilder:
                 self.doc.runtime_names.add("fold_case")
                 return f"fold_case({left.code}) {op} {py_str(literal.casefold())}"
             if isinstance(literal, int | float):
-                if left.annotation.text in ("int", "float", "bool"):
+                if left.annotation.name in ("int", "float", "bool"):
                     return f"{left.code} {op} {right.code}"
                 self.doc.runtime_names.add("as_number")
                 return f"as_number({left.code}) {op} {right.code}"
@@ -1334,7 +1351,7 @@ class _WorkflowBuilder:
                 assert self.loop is not None and self.loop.succeeded is not None
                 held = " and ".join(f"{py_str(s)} in {self.loop.succeeded}" for s in unset)
                 typed = Typed(f"{typed.code} if {held} else None", _optional(typed.annotation))
-            merge_imports(self.doc.imports, typed.annotation.imports)
+            self.writes(typed.annotation)
             source = _source_text(expr)
             views.append(
                 OutputView(
@@ -1346,8 +1363,6 @@ class _WorkflowBuilder:
                 )
             )
             self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
-        for typed in self.step_outputs.values():
-            merge_imports(self.doc.imports, typed.annotation.imports)
         return views
 
 
@@ -1459,7 +1474,7 @@ _NO_LITERAL = object()
 
 def _numeric(typed: Typed) -> bool:
     """Whether ``typed`` is statically a number (``bool`` excluded: JSON booleans are not numbers)."""
-    return typed.annotation.text in ("int", "float")
+    return typed.annotation.name in ("int", "float")
 
 
 def _status_in(condition: Any) -> str | None:
@@ -1536,7 +1551,7 @@ def _field_base(name: str) -> str:
 
 
 def _optional(annotation: Annotation) -> Annotation:
-    if annotation.optional or annotation.text == "Any":
+    if annotation.optional or annotation.is_any:
         return annotation
     return Annotation(make_union([annotation.node, ast.Constant(None)]), annotation.imports)
 
