@@ -2,7 +2,7 @@
 arazzo-gen does with a jsonpath criterion:
 
 * at build time, :func:`arazzo_gen.ir.criteria.check_jsonpath` refuses exactly the ``invalid_selector`` cases;
-* at run time, the generated ``_runtime.jsonpath_matches`` (rendered from templates/runtime.py.j2) is true
+* at run time, ``jsonpath_matches`` (arazzo_gen/runtime/_runtime_jsonpath.py, copied into generated packages) is true
   exactly when the suite's expected node list is non-empty, and the library it evaluates with selects the
   expected nodes in the expected order (one of ``results`` where the order is not determined).
 
@@ -11,43 +11,26 @@ Deliberate exceptions: none.  Every case runs in one loop (about 0.1 s).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import jsonpath_rfc9535
 import pytest
 
-from arazzo_gen.emit.package import environment
 from arazzo_gen.ir.criteria import check_jsonpath
+from arazzo_gen.runtime import _runtime_jsonpath
 
 CTS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "jsonpath-cts" / "cts.json"
 EXCEPTIONS: dict[str, str] = {}  # case name -> why it is not run; none today
 
 
-def runtime_module(tmp_path: Path) -> ModuleType:
-    """The generated runtime with its jsonpath section, imported from a file."""
-    flags = {"uses_jsonpath": True, "uses_xpath": False, "uses_regex": False}
-    source = environment().get_template("runtime.py.j2").render(**flags)
-    path = tmp_path / "cts_runtime.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("cts_runtime", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cts_runtime"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_rfc9535_compliance_suite(tmp_path: Path) -> None:
+def test_rfc9535_compliance_suite() -> None:
     if not CTS.is_file():
         pytest.skip(f"the compliance suite is not there ({CTS}); it comes with ../shared")
     cases: list[dict[str, Any]] = json.loads(CTS.read_text(encoding="utf-8"))["tests"]
     assert len(cases) > 700
-    runtime = runtime_module(tmp_path)
+    runtime = _runtime_jsonpath
     failures: list[str] = []
     ran = 0
     for case in cases:

@@ -260,7 +260,7 @@ def test_the_issue_pattern_over_35_as_ends_quickly(pkg: ModuleType) -> None:
 
 
 def test_regex_timeout_is_configurable_and_the_dependency_is_declared(pkg: ModuleType, monkeypatch: Any) -> None:
-    runtime = pkg._runtime
+    runtime = pkg._runtime_regex
     monkeypatch.setattr(runtime, "REGEX_TIMEOUT", 0.05)
     start = time.monotonic()
     with pytest.raises(pkg.CriterionError, match=r"longer than 0\.05 s"):
@@ -556,7 +556,7 @@ def test_a_backtracking_regex_in_a_jsonpath_criterion_is_time_bounded(pkg: Modul
                 f"workflow '{name.replace('_m', 'M').replace('_s', 'S')}' step 'fetch' failed: criterion {criterion!r} "
                 "could not be evaluated: a regex in it ran longer than 1 s (REGEX_TIMEOUT)"
             )
-    runtime = pkg._runtime
+    runtime = pkg._runtime_jsonpath
     assert runtime.jsonpath_matches("$[?match(@, 'a+')]", ["aaa", "b"])  # unchanged where it ends
     assert not runtime.jsonpath_matches("$[?match(@, 'a+')]", ["aab", 1])
     assert runtime.jsonpath_matches("$[?search(@, 'b.')]", ["aab\nx", "abc"])
@@ -689,9 +689,9 @@ def test_criterion_error_docs_name_regex_timeout_only_where_it_exists(pkg: Modul
     assert "CriterionError: an xpath criterion could not be evaluated on the body (a StepFailed" in doc
     doc = " ".join((pkg.workflows.items.path_match.__doc__ or "").split())
     assert "CriterionError: a regex in a jsonpath criterion (match(), search()) ran past REGEX_TIMEOUT (" in doc
-    source = Path(pkg._runtime.__file__).read_text()
+    source = Path(pkg._runtime_regex.__file__).read_text()
     assert "Change it here" not in source
-    assert "assign it at run time: ``_runtime.REGEX_TIMEOUT = 5.0``" in " ".join(source.split())
+    assert "assign it at run time: ``_runtime_regex.REGEX_TIMEOUT = 5.0``" in " ".join(source.split())
     flow = FLOW.split("  - workflowId: matchItem")[0]  # readItem and retryItem: no regex, no jsonpath
     out, _ = build_package(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": flow + """
   - workflowId: feedOnly
@@ -703,6 +703,8 @@ def test_criterion_error_docs_name_regex_timeout_only_where_it_exists(pkg: Modul
 """}, "feed_only_pkg")
     runtime_source = (out / "feed_only_pkg" / "_runtime.py").read_text()
     assert "REGEX_TIMEOUT" not in runtime_source  # main: CriterionError's docstring named it
+    carried = sorted(path.name for path in (out / "feed_only_pkg").glob("_runtime*.py"))
+    assert carried == ["_runtime.py", "_runtime_xpath.py"], carried  # REGEX_TIMEOUT is _runtime_regex's
 
 
 @pytest.mark.timeout(60)
@@ -745,4 +747,4 @@ def test_ctrl_c_during_a_sync_deadline_wait_stops_the_worker(pkg: ModuleType) ->
 
 def test_xml_text_with_a_lone_surrogate_is_not_well_formed(pkg: ModuleType) -> None:
     """main: UnicodeEncodeError (a JSON string may hold ``\\udcff``; the review's e7.py)."""
-    assert pkg._runtime.xpath_matches("/feed", "<feed>\udcff</feed>", workflow="w", step="s") is False
+    assert pkg._runtime_xpath.xpath_matches("/feed", "<feed>\udcff</feed>", workflow="w", step="s") is False

@@ -80,7 +80,8 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",
     "ExitStack", "AsyncExitStack", "WORKFLOW_ID", "MaxStepsExceeded", "retry_after", "_sleep",
     "_async_sleep", "Awaitable", "Callable",
-    # the _runtime helpers a workflows module may import (generator/arazzo_gen/emit/workflows.py: runtime_names)
+    # the runtime helpers a workflows module may import (generator/arazzo_gen/emit/workflows.py: runtime_names;
+    # from _runtime, or from the module emit/runtime.py: OPTIONAL_HELPERS names)
     "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",

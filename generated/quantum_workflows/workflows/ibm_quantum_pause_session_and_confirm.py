@@ -79,6 +79,8 @@ def pause_session_and_confirm(
         if sessions_api is None:
             sessions_api = stack.enter_context(SessionsApiClient())
         run = RunDeadline(deadline)
+        # the client's error for the step's response, when its status is one (the step's criteria decide)
+        cause: ApiStatusError | None = None
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
@@ -91,18 +93,14 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
-            raise StepFailed(
-                "pause-session-and-confirm",
-                "getSession",
-                "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
+        except ApiStatusError as error:  # the success criteria decide
+            get_session, cause = error.response, error
+        else:
+            cause = None
         if not (get_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
-            )
+                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session, cause
+            ) from cause
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:
@@ -116,18 +114,18 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            update_session, cause = error.response, error
+        else:
+            cause = None
+        if not (update_session.status_code == 204):
             raise StepFailed(
                 "pause-session-and-confirm",
                 "updateSession",
                 "$statusCode == 204",
-                error.response,
-                error,
-            ) from error
-        if not (update_session.status_code == 204):
-            raise StepFailed(
-                "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
-            )
+                update_session,
+                cause,
+            ) from cause
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
         try:
@@ -140,18 +138,18 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            confirm_session, cause = error.response, error
+        else:
+            cause = None
+        if not (confirm_session.status_code == 200):
             raise StepFailed(
                 "pause-session-and-confirm",
                 "confirmSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (confirm_session.status_code == 200):
-            raise StepFailed(
-                "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
-            )
+                confirm_session,
+                cause,
+            ) from cause
         final_accepting_jobs: bool | None = read_output(
             confirm_session,
             bool | None,
@@ -212,6 +210,8 @@ async def pause_session_and_confirm_async(
         if sessions_api is None:
             sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
         run = RunDeadline(deadline)
+        # the client's error for the step's response, when its status is one (the step's criteria decide)
+        cause: ApiStatusError | None = None
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
@@ -224,18 +224,14 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
-            raise StepFailed(
-                "pause-session-and-confirm",
-                "getSession",
-                "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
+        except ApiStatusError as error:  # the success criteria decide
+            get_session, cause = error.response, error
+        else:
+            cause = None
         if not (get_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
-            )
+                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session, cause
+            ) from cause
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:
@@ -249,18 +245,18 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            update_session, cause = error.response, error
+        else:
+            cause = None
+        if not (update_session.status_code == 204):
             raise StepFailed(
                 "pause-session-and-confirm",
                 "updateSession",
                 "$statusCode == 204",
-                error.response,
-                error,
-            ) from error
-        if not (update_session.status_code == 204):
-            raise StepFailed(
-                "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
-            )
+                update_session,
+                cause,
+            ) from cause
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
         try:
@@ -273,18 +269,18 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            confirm_session, cause = error.response, error
+        else:
+            cause = None
+        if not (confirm_session.status_code == 200):
             raise StepFailed(
                 "pause-session-and-confirm",
                 "confirmSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (confirm_session.status_code == 200):
-            raise StepFailed(
-                "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
-            )
+                confirm_session,
+                cause,
+            ) from cause
         final_accepting_jobs: bool | None = read_output(
             confirm_session,
             bool | None,

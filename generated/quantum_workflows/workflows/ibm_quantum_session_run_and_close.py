@@ -90,6 +90,8 @@ def session_run_and_close(
         if jobs_api is None:
             jobs_api = stack.enter_context(JobsApiClient())
         run = RunDeadline(deadline)
+        # the client's error for the step's response, when its status is one (the step's criteria decide)
+        cause: ApiStatusError | None = None
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
         try:
@@ -102,18 +104,18 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            create_session, cause = error.response, error
+        else:
+            cause = None
+        if not (create_session.status_code == 200):
             raise StepFailed(
                 "session-run-and-close",
                 "createSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (create_session.status_code == 200):
-            raise StepFailed(
-                "session-run-and-close", "createSession", "$statusCode == 200", create_session
-            )
+                create_session,
+                cause,
+            ) from cause
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
@@ -134,18 +136,18 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            run_job_in_session, cause = error.response, error
+        else:
+            cause = None
+        if not (run_job_in_session.status_code == 200):
             raise StepFailed(
                 "session-run-and-close",
                 "runJobInSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (run_job_in_session.status_code == 200):
-            raise StepFailed(
-                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
-            )
+                run_job_in_session,
+                cause,
+            ) from cause
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
@@ -161,18 +163,14 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
-            raise StepFailed(
-                "session-run-and-close",
-                "closeSession",
-                "$statusCode == 204",
-                error.response,
-                error,
-            ) from error
+        except ApiStatusError as error:  # the success criteria decide
+            close_session, cause = error.response, error
+        else:
+            cause = None
         if not (close_session.status_code == 204):
             raise StepFailed(
-                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
-            )
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session, cause
+            ) from cause
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,
@@ -228,6 +226,8 @@ async def session_run_and_close_async(
         if jobs_api is None:
             jobs_api = await stack.enter_async_context(AsyncJobsApiClient())
         run = RunDeadline(deadline)
+        # the client's error for the step's response, when its status is one (the step's criteria decide)
+        cause: ApiStatusError | None = None
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
         try:
@@ -240,18 +240,18 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            create_session, cause = error.response, error
+        else:
+            cause = None
+        if not (create_session.status_code == 200):
             raise StepFailed(
                 "session-run-and-close",
                 "createSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (create_session.status_code == 200):
-            raise StepFailed(
-                "session-run-and-close", "createSession", "$statusCode == 200", create_session
-            )
+                create_session,
+                cause,
+            ) from cause
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
@@ -272,18 +272,18 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
+        except ApiStatusError as error:  # the success criteria decide
+            run_job_in_session, cause = error.response, error
+        else:
+            cause = None
+        if not (run_job_in_session.status_code == 200):
             raise StepFailed(
                 "session-run-and-close",
                 "runJobInSession",
                 "$statusCode == 200",
-                error.response,
-                error,
-            ) from error
-        if not (run_job_in_session.status_code == 200):
-            raise StepFailed(
-                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
-            )
+                run_job_in_session,
+                cause,
+            ) from cause
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
@@ -299,18 +299,14 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:
-            raise StepFailed(
-                "session-run-and-close",
-                "closeSession",
-                "$statusCode == 204",
-                error.response,
-                error,
-            ) from error
+        except ApiStatusError as error:  # the success criteria decide
+            close_session, cause = error.response, error
+        else:
+            cause = None
         if not (close_session.status_code == 204):
             raise StepFailed(
-                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
-            )
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session, cause
+            ) from cause
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,

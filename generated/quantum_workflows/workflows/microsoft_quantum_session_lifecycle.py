@@ -94,6 +94,8 @@ def session_lifecycle(
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     run = RunDeadline(deadline)
+    # the client's error for the step's response, when its status is one (the step's criteria decide)
+    cause: ApiStatusError | None = None
 
     # openSession: Open a new session with the supplied id and job failure policy.
     try:
@@ -107,16 +109,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "openSession",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        open_session, cause = error.response, error
+    else:
+        cause = None
     if not (open_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
+        raise StepFailed(
+            "session-lifecycle", "openSession", "$statusCode == 200", open_session, cause
+        ) from cause
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
@@ -132,16 +132,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "getSasUri",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        get_sas_uri, cause = error.response, error
+    else:
+        cause = None
     if not (get_sas_uri.status_code == 200):
-        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
+        raise StepFailed(
+            "session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri, cause
+        ) from cause
     sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
@@ -162,18 +160,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "createSessionJob",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        create_session_job, cause = error.response, error
+    else:
+        cause = None
     if not (create_session_job.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
-        )
+            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job, cause
+        ) from cause
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
@@ -189,18 +183,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "listSessionJobs",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        list_session_jobs, cause = error.response, error
+    else:
+        cause = None
     if not (list_session_jobs.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
-        )
+            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs, cause
+        ) from cause
     session_jobs: list[data_plane_api_models.JobDetails] = read_output(
         list_session_jobs,
         list[data_plane_api_models.JobDetails],
@@ -220,16 +210,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "closeSession",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        close_session, cause = error.response, error
+    else:
+        cause = None
     if not (close_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
+        raise StepFailed(
+            "session-lifecycle", "closeSession", "$statusCode == 200", close_session, cause
+        ) from cause
     closed_status: data_plane_api_models.SessionStatus | None = read_output(
         close_session,
         data_plane_api_models.SessionStatus | None,
@@ -294,6 +282,8 @@ async def session_lifecycle_async(
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     run = RunDeadline(deadline)
+    # the client's error for the step's response, when its status is one (the step's criteria decide)
+    cause: ApiStatusError | None = None
 
     # openSession: Open a new session with the supplied id and job failure policy.
     try:
@@ -307,16 +297,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "openSession",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        open_session, cause = error.response, error
+    else:
+        cause = None
     if not (open_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
+        raise StepFailed(
+            "session-lifecycle", "openSession", "$statusCode == 200", open_session, cause
+        ) from cause
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
@@ -332,16 +320,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "getSasUri",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        get_sas_uri, cause = error.response, error
+    else:
+        cause = None
     if not (get_sas_uri.status_code == 200):
-        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
+        raise StepFailed(
+            "session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri, cause
+        ) from cause
     sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
@@ -362,18 +348,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "createSessionJob",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        create_session_job, cause = error.response, error
+    else:
+        cause = None
     if not (create_session_job.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
-        )
+            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job, cause
+        ) from cause
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
@@ -389,18 +371,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "listSessionJobs",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        list_session_jobs, cause = error.response, error
+    else:
+        cause = None
     if not (list_session_jobs.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
-        )
+            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs, cause
+        ) from cause
     session_jobs: list[data_plane_api_models.JobDetails] = read_output(
         list_session_jobs,
         list[data_plane_api_models.JobDetails],
@@ -420,16 +398,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:
-        raise StepFailed(
-            "session-lifecycle",
-            "closeSession",
-            "$statusCode == 200",
-            error.response,
-            error,
-        ) from error
+    except ApiStatusError as error:  # the success criteria decide
+        close_session, cause = error.response, error
+    else:
+        cause = None
     if not (close_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
+        raise StepFailed(
+            "session-lifecycle", "closeSession", "$statusCode == 200", close_session, cause
+        ) from cause
     closed_status: data_plane_api_models.SessionStatus | None = read_output(
         close_session,
         data_plane_api_models.SessionStatus | None,

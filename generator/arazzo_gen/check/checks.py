@@ -59,11 +59,22 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
 
     own_outputs = False  # success-action criteria may read the outputs of their own step
 
+    after_step = (
+        False  # the value is read once its step succeeded: its outputs, its success actions
+    )
+
     def check_expressions(
-        node: Any, loc: Loc, position: int | None, *, request: bool = False, own: bool = False
+        node: Any,
+        loc: Loc,
+        position: int | None,
+        *,
+        request: bool = False,
+        own: bool = False,
+        after: bool = False,
     ) -> None:
-        nonlocal own_outputs
+        nonlocal own_outputs, after_step
         own_outputs = own
+        after_step = after or own
         for expr in ex.expressions_in(node):
             if request and isinstance(
                 expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method
@@ -153,7 +164,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             and (position is None or workflow.steps[position].call is None)
         ):
             check_reference(
-                workflow, expr, loc, position, flow, diagnostics
+                workflow, expr, loc, position, flow, diagnostics, after=after_step
             )  # what each means: ir/refs.py
         elif (
             isinstance(expr, ex.OutputRef)
@@ -197,7 +208,7 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             for value in expression_leaves(
                 output
             ):  # an object/array literal output: every expression inside it
-                check_expressions(value, step.output_locs[name], position)
+                check_expressions(value, step.output_locs[name], position, after=True)
         for action in step.on_success + step.on_failure:
             own = action in step.on_success
             for criterion in action.criteria:

@@ -31,7 +31,7 @@ from typing import Any
 from ..diagnostics import Diagnostics, Loc, kind_of, source_line
 from ..ir import expressions as ex
 from ..ir.lower_api import is_json_media
-from ..ir.model import Api, Body, Input, Operation, Program, Step
+from ..ir.model import Api, Body, Criterion, Input, Operation, Program, Step
 
 _REF_PREFIX = "#/components/schemas/"
 _MAX_REF_DEPTH = 64
@@ -49,9 +49,14 @@ def check_schemas(program: Program, diagnostics: Diagnostics) -> None:
 
 
 def _check_step(step: Step, api: Api, op: Operation, diagnostics: Diagnostics) -> None:
-    statuses = _criteria_statuses(step)
-    responses = _success_schemas(op, statuses)
-    for node, loc in _reads(step):
+    statuses = _criteria_statuses(step.success_criteria)
+    success = _success_schemas(op, statuses)
+    for node, loc, failure in _reads(step):
+        # a failure action sees the response the step failed with: the statuses its own criteria name, else
+        # any documented one (an error status, or a success status whose body the criteria rejected)
+        responses = (
+            _failure_schemas(op, _criteria_statuses(failure)) if failure is not None else success
+        )
         for expr in ex.expressions_in(node):
             if (
                 isinstance(expr, ex.ResponseRef)
@@ -113,22 +118,24 @@ def _check_input_payload(
         )
 
 
-def _reads(step: Step) -> Iterator[tuple[Any, Loc]]:
-    """Every node of ``step`` that may read its own request or response, with its location."""
+def _reads(step: Step) -> Iterator[tuple[Any, Loc, list[Criterion] | None]]:
+    """Every node of ``step`` that may read its own request or response, with its location, and the criteria
+    of the failure action it belongs to (``None``: it reads a response the step succeeded with)."""
     for name, output in step.outputs.items():
         for leaf in expression_leaves(output):
-            yield leaf, step.output_locs[name]
+            yield leaf, step.output_locs[name], None
     for criterion in step.success_criteria:
         for node in (criterion.condition, criterion.context):
             if node is not None:
-                yield node, criterion.loc
+                yield node, criterion.loc, None
     for action in step.on_success + step.on_failure:
         if action.inherited:
             continue  # a workflow-level action: written for every step, not checked against this one
+        failure = action.criteria if action in step.on_failure else None
         for criterion in action.criteria:
             for node in (criterion.condition, criterion.context):
                 if node is not None:
-                    yield node, criterion.loc
+                    yield node, criterion.loc, failure
 
 
 def expression_leaves(value: Any) -> Iterator[Any]:
@@ -151,10 +158,10 @@ def expression_leaves_at(
 
 
 # -- statuses -------------------------------------------------------------------------------------------------
-def _criteria_statuses(step: Step) -> list[tuple[int, Loc]]:
-    """The statuses the success criteria require with ``$statusCode == N`` (joined by ``&&`` or alone)."""
+def _criteria_statuses(criteria: list[Criterion]) -> list[tuple[int, Loc]]:
+    """The statuses ``criteria`` require with ``$statusCode == N`` (joined by ``&&`` or alone)."""
     found = []
-    for criterion in step.success_criteria:
+    for criterion in criteria:
         if criterion.kind != "simple" or criterion.condition is None:
             continue
         condition = criterion.condition
@@ -224,6 +231,24 @@ def _success_schemas(op: Operation, statuses: list[tuple[int, Loc]]) -> list[Any
     if not chosen or any(r.schema is None or r.content_type is None for r in chosen):
         return []
     if any(not _is_json(r.content_type) for r in chosen):
+        return []
+    return [r.schema for r in chosen]
+
+
+def _failure_schemas(op: Operation, statuses: list[tuple[int, Loc]]) -> list[Any]:
+    """The body schemas of the responses a failure action whose criteria require ``statuses`` can see (any
+    documented response when they require none), or ``[]`` when one of them has no JSON schema."""
+    wanted = {status for status, _ in statuses}
+    chosen = [
+        response
+        for response in op.responses
+        if not wanted or any(response.status.upper() in (str(s), f"{s // 100}XX") for s in wanted)
+    ]
+    if wanted and not chosen:
+        chosen = [r for r in op.responses if r.status.upper() == "DEFAULT"]
+    if not chosen or any(
+        r.schema is None or r.content_type is None or not _is_json(r.content_type) for r in chosen
+    ):
         return []
     return [r.schema for r in chosen]
 

@@ -11,13 +11,16 @@ import re
 import sys
 from pathlib import Path
 
+from .runtime import runtime_modules, runtime_source
+
 # Every generated package needs these.
 BASE_REQUIREMENTS = ("httpx>=0.27", "pydantic>=2.9")
-# What the generated package needs at run time for the criteria a library evaluates.
+# What the generated package needs at run time for the criteria a library evaluates: the requirements of each
+# optional runtime module (arazzo_gen/runtime/), declared when the package carries that module.
 CRITERIA_REQUIREMENTS = {
-    "uses_regex": ("regex>=2022.1.18",),  # timeout=
-    "uses_jsonpath": ("jsonpath-rfc9535>=1.0.1", "iregexp-check>=0.1.4", "regex>=2022.1.18"),
-    "uses_xpath": ("elementpath>=4.4", "defusedxml>=0.7.1"),
+    "_runtime_regex": ("regex>=2022.1.18",),  # timeout=
+    "_runtime_jsonpath": ("jsonpath-rfc9535>=1.0.1", "iregexp-check>=0.1.4", "regex>=2022.1.18"),
+    "_runtime_xpath": ("elementpath>=4.4", "defusedxml>=0.7.1"),
 }
 # What datamodel-code-generator may import beyond pydantic and the standard library, and the distribution
 # that provides it (pydantic's EmailStr and NameEmail need email-validator at class creation).
@@ -68,14 +71,17 @@ def requirements() -> list[str]:
 def imported_modules() -> frozenset[str]:
     """Every top-level module a generated package may import, directly or through its requirements.
 
-    The standard library; the absolute imports written in the templates; the modules a models module may
-    import; :data:`RECORDED_CLOSURE` and :data:`OPTIONAL_MODULES`; and the top-level modules of every distribution :func:`requirements` names and, transitively, of
-    the distributions those require, as installed next to arazzo-gen (one that is not installed counts by
+    The standard library; the absolute imports written in the templates and the runtime modules; the
+    modules a models module may import; :data:`RECORDED_CLOSURE` and :data:`OPTIONAL_MODULES`; and the
+    top-level modules of every distribution :func:`requirements` names and, transitively, of the
+    distributions those require, as installed next to arazzo-gen (one that is not installed counts by
     its name, ``email-validator`` as ``email_validator``).
     """
     found = set(sys.stdlib_module_names)
     for template in templates_dir().glob("*.j2"):
         found.update(_IMPORT.findall(template.read_text(encoding="utf-8")))
+    for module in runtime_modules():
+        found.update(_IMPORT.findall(runtime_source(module)))
     found.update(MODEL_MODULES, RECORDED_CLOSURE, OPTIONAL_MODULES)
     found.update(name.split(".")[0] for name in MODEL_DEPENDENCIES)
     pending = requirements()

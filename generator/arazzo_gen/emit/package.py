@@ -1,4 +1,5 @@
-"""Assemble the generated package: render every module through the templates and format it with black.
+"""Assemble the generated package: render every module through the templates and format it with black, and
+copy the runtime modules it uses (:mod:`.runtime`).
 
 The result is an in-memory tree (relative path -> text); writing it is the writer's job.
 """
@@ -15,6 +16,7 @@ from ..plan.build import ProgramPlan
 from .clients import MODELS_ALIAS, build_client_view
 from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, templates_dir
 from .models import ModelIndex, generate_models
+from .runtime import needed_modules, runtime_source
 from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, toml_str
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
@@ -89,17 +91,12 @@ def build_package(
             view=doc_view, imports=doc_view.imports.lines()
         )
         files[f"{pkg}/workflows/{document.module}.py"] = text
-    # criteria evaluated by a library at run time: the runtime imports it, the package depends on it
+    # the runtime modules the workflows use, copied unchanged; criteria evaluated by a library at run time
+    # have a module of their own, which imports it: the package depends on it only then
     uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
-    runtime_flags = {
-        "uses_regex": "regex_matches" in uses,
-        "uses_jsonpath": "jsonpath_matches" in uses,
-        "uses_xpath": "xpath_matches" in uses,
-    }
-    for flag, packages in CRITERIA_REQUIREMENTS.items():
-        if runtime_flags[flag]:
-            requirements.update(packages)
-    files[f"{pkg}/_runtime.py"] = env.get_template("runtime.py.j2").render(**runtime_flags)
+    for module in needed_modules(uses):
+        files[f"{pkg}/{module}.py"] = runtime_source(module)
+        requirements.update(CRITERIA_REQUIREMENTS.get(module, ()))
     names = sorted(
         name
         for doc_view in doc_views

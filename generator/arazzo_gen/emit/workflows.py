@@ -69,6 +69,7 @@ from ..plan.build import ProgramPlan
 from ..plan.imports import Import, ImportTable
 from ..plan.modules import ApiAliases
 from .models import ModelIndex
+from .runtime import module_of
 from .text import comment, docstring, first_sentence, py_str
 from .types import Annotation, TypeMapper, make_union, strip_annotated, union_members
 
@@ -212,6 +213,9 @@ class WorkflowView:
     steps: list[StepView]
     outputs: list[OutputView]
     loop: LoopView | None = None
+    cause: str | None = (
+        None  # straight line: the client's error for the current step, if its status is one
+    )
     sleep: str | None = None
     max_steps: str | None = None
     run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
@@ -259,7 +263,7 @@ class WorkflowCompiler:
         view.imports.use(
             *(Import("pydantic", name) for name in ("BaseModel", "ConfigDict", "Field"))
         )
-        view.imports.use(*(Import(".._runtime", name) for name in view.runtime_names))
+        view.imports.use(*(Import(".." + module_of(name), name) for name in view.runtime_names))
         if any(
             not s.required for wf in view.workflows for s in wf.sources
         ):  # the function owns clients
@@ -315,6 +319,9 @@ class _WorkflowBuilder:
             tuple[str, str]
         ] = []  # (local, annotation): `local: T | None = None`
         self.position: int | None = None  # the step being compiled (None: the workflow's outputs)
+        self.after = (
+            False  # compiling what is read once that step succeeded (its outputs, success actions)
+        )
         self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
@@ -385,6 +392,7 @@ class _WorkflowBuilder:
                 failure=locals_.failure,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
+        cause = self.wp.cause  # straight line: the client's error for a step whose status is one
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
         outputs_class = self.compiler.outputs_classes[id(wf)]
@@ -475,6 +483,7 @@ class _WorkflowBuilder:
             steps=steps,
             outputs=outputs,
             loop=self.loop,
+            cause=cause,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
             run=self.run,
@@ -555,14 +564,18 @@ class _WorkflowBuilder:
 
     # -- control flow -----------------------------------------------------------------------------------
     def actions(
-        self, actions: tuple[plan_nodes.Action, ...], context: _StepContext
+        self, actions: tuple[plan_nodes.Action, ...], context: _StepContext, *, after: bool
     ) -> list[ActionView]:
         """The views of a step's planned actions (loop shapes)."""
         assert self.loop is not None
         step = context.step
         views = []
         for action in actions:
-            codes = [self.criterion(c, context) for c in action.criteria]
+            self.after = after
+            try:
+                codes = [self.criterion(c, context) for c in action.criteria]
+            finally:
+                self.after = False
             condition = (
                 codes[0] if len(codes) == 1 else " and ".join(f"({c})" for c in codes)
             ) or None
@@ -713,7 +726,11 @@ class _WorkflowBuilder:
         step = context.step
         assignments = []
         for output in outputs:
-            typed = self.expression(output.value, context)
+            self.after = True
+            try:
+                typed = self.expression(output.value, context)
+            finally:
+                self.after = False
             local = output.local
             if output.predeclared:  # declared before the loop, None until the step succeeds
                 annotation = (
@@ -792,8 +809,8 @@ class _WorkflowBuilder:
             return
         assert self.loop is not None
         before = len(self.loop.counters)
-        view.success_actions = self.actions(control.on_success, context)
-        view.failure_actions = self.actions(control.on_failure, context)
+        view.success_actions = self.actions(control.on_success, context, after=True)
+        view.failure_actions = self.actions(control.on_failure, context, after=False)
         view.counters = self.loop.counters[before:]
         view.always_acts = control.always_acts
         view.failure_always = control.failure_always
@@ -1026,7 +1043,9 @@ class _WorkflowBuilder:
                 return self.pointer(typed.code, expr.path)
             return typed
         if isinstance(expr, ex.WorkflowRef):
-            found = resolve_workflow_ref(self.workflow, expr, self.position, self.plan)
+            found = resolve_workflow_ref(
+                self.workflow, expr, self.position, self.plan, after=self.after
+            )
             if isinstance(found, SelfInput):
                 return self.expression(ex.InputRef(found.name, expr.path), context)
             if isinstance(found, StepRun):

@@ -60,9 +60,17 @@ Resolution = SelfInput | Dependency | StepRun | Undefined | Unbound
 
 
 def resolve_workflow_ref(
-    workflow: Workflow, ref: ex.WorkflowRef, position: int | None, flow: FlowPlan | None
+    workflow: Workflow,
+    ref: ex.WorkflowRef,
+    position: int | None,
+    flow: FlowPlan | None,
+    *,
+    after: bool = False,
 ) -> Resolution:
-    """What ``ref`` reads in ``workflow`` at step ``position`` (``None``: in the workflow's outputs)."""
+    """What ``ref`` reads in ``workflow`` at step ``position`` (``None``: in the workflow's outputs).
+
+    ``after``: the value is read once step ``position`` has succeeded (its ``outputs`` and its success
+    actions' criteria), so the run of ``<id>`` by that very step counts; its parameters are read before it."""
     text = ex.to_source(ref)
     if ref.workflow_id == workflow.workflow_id:
         if ref.field == "inputs":
@@ -98,6 +106,10 @@ def resolve_workflow_ref(
             before = [
                 i for i in runs if workflow.steps[i].step_id in flow.set_before.get(reader, set())
             ]
+        if after and position in runs:
+            before = [i for i in before if i != position] + [
+                position
+            ]  # its own run is the last one
         where = f"step '{reader}'"
     if before:
         step = workflow.steps[before[-1]]
@@ -162,11 +174,13 @@ def check_reference(
     position: int | None,
     flow: FlowPlan | None,
     diagnostics: Diagnostics,
+    *,
+    after: bool = False,
 ) -> None:
     """The located errors of a ``$workflows.*``, ``$outputs.*`` (outside a step that runs a workflow),
     ``$sourceDescriptions.*`` or ``$components.*`` value that is left after lowering."""
     if isinstance(expr, ex.WorkflowRef):
-        found = resolve_workflow_ref(workflow, expr, position, flow)
+        found = resolve_workflow_ref(workflow, expr, position, flow, after=after)
         if isinstance(found, Undefined):
             diagnostics.error("undefined-expression", found.message, loc)
         elif isinstance(found, Unbound):

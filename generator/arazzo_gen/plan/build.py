@@ -87,9 +87,14 @@ class _WorkflowPlanner:
         params = {item.name: self.names.claim(item.py_name) for item in wf.inputs}
         run = self.names.claim("run")
         loop = self.loop_locals()
+        cause = (
+            self.names.claim("cause")
+            if loop is None and any(s.call is None and s.success_criteria for s in wf.steps)
+            else None
+        )
         steps = tuple(self.step(step, loop) for step in wf.steps)
         return WorkflowPlan(
-            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run,
+            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run, cause=cause,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
             names=self.names,
         )  # fmt: skip

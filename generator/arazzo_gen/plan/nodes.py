@@ -126,6 +126,9 @@ class WorkflowPlan:
     steps: tuple[StepNode, ...]
     loop: LoopLocals | None
     run: str  # the RunDeadline local
+    cause: (
+        str | None
+    )  # straight line: the client's error for a step whose status is one (criteria decide)
     flow: FlowPlan | None  # the step graph's facts (loop shapes)
     used_outputs: frozenset[tuple[str, str]]  # (step id, output) something reads
     unset_reads: frozenset[tuple[str, str]]  # read where their step may not have succeeded
