@@ -93,7 +93,7 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             get_session, cause = error.response, error
         else:
             cause = None
@@ -114,7 +114,7 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             update_session, cause = error.response, error
         else:
             cause = None
@@ -138,7 +138,7 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             confirm_session, cause = error.response, error
         else:
             cause = None
@@ -224,7 +224,7 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             get_session, cause = error.response, error
         else:
             cause = None
@@ -245,7 +245,7 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             update_session, cause = error.response, error
         else:
             cause = None
@@ -269,7 +269,7 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             confirm_session, cause = error.response, error
         else:
             cause = None

@@ -104,7 +104,7 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             create_session, cause = error.response, error
         else:
             cause = None
@@ -136,7 +136,7 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             run_job_in_session, cause = error.response, error
         else:
             cause = None
@@ -163,7 +163,7 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             close_session, cause = error.response, error
         else:
             cause = None
@@ -240,7 +240,7 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             create_session, cause = error.response, error
         else:
             cause = None
@@ -272,7 +272,7 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             run_job_in_session, cause = error.response, error
         else:
             cause = None
@@ -299,7 +299,7 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
+        except ApiStatusError as error:
             close_session, cause = error.response, error
         else:
             cause = None

@@ -109,7 +109,7 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         open_session, cause = error.response, error
     else:
         cause = None
@@ -132,7 +132,7 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         get_sas_uri, cause = error.response, error
     else:
         cause = None
@@ -160,7 +160,7 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         create_session_job, cause = error.response, error
     else:
         cause = None
@@ -183,7 +183,7 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         list_session_jobs, cause = error.response, error
     else:
         cause = None
@@ -210,7 +210,7 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         close_session, cause = error.response, error
     else:
         cause = None
@@ -297,7 +297,7 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         open_session, cause = error.response, error
     else:
         cause = None
@@ -320,7 +320,7 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         get_sas_uri, cause = error.response, error
     else:
         cause = None
@@ -348,7 +348,7 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         create_session_job, cause = error.response, error
     else:
         cause = None
@@ -371,7 +371,7 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         list_session_jobs, cause = error.response, error
     else:
         cause = None
@@ -398,7 +398,7 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
+    except ApiStatusError as error:
         close_session, cause = error.response, error
     else:
         cause = None

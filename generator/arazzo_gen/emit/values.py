@@ -16,14 +16,12 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from ..ir import expressions as ex
 from ..ir.flow import FlowPlan
 from ..ir.model import Criterion, Input, Step, Workflow, WorkflowCall, ref_name
 from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
-from ..naming import KEYWORDS, Scope, snake
 from ..plan.imports import Import
+from ..plan.modules import output_fields
 from ..plan.nodes import WorkflowPlan
 from .text import py_str
 from .types import Annotation, make_union, strip_annotated, union_members
@@ -44,12 +42,6 @@ def _any() -> Annotation:
 
 def _named(name: str) -> Annotation:
     return Annotation(ast.Name(name))
-
-
-def output_fields(workflow: Workflow) -> dict[str, str]:
-    """The field names of a workflow's outputs class (also what a caller reads from it)."""
-    names = Scope(_OUTPUT_FIELD_RESERVED, forbidden=lambda name: name.startswith("model_"))
-    return {name: names.claim(_field_base(snake(name))) for name in workflow.outputs}
 
 
 class _StepContext:
@@ -203,10 +195,6 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
-def _field_base(name: str) -> str:
-    return "output_" + name if name.startswith("model_") else name
-
-
 def _optional(annotation: Annotation) -> Annotation:
     if annotation.optional or annotation.is_any:
         return annotation
@@ -222,11 +210,6 @@ def _list_any() -> Annotation:
 
 
 _SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-
-
-# Fields of an outputs model must not replace a BaseModel member (``model_dump``, ``copy``, ...) nor enter
-# pydantic's protected ``model_`` namespace.
-_OUTPUT_FIELD_RESERVED = KEYWORDS | set(dir(BaseModel))
 
 
 class ValueCompiler:

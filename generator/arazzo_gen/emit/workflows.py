@@ -52,7 +52,7 @@ from ..ir.model import (
 from ..plan import nodes as plan_nodes
 from ..plan.build import ProgramPlan
 from ..plan.imports import Import, ImportTable
-from ..plan.modules import ApiAliases
+from ..plan.modules import ApiAliases, output_fields
 from .models import ModelIndex
 from .runtime import module_of
 from .text import comment, docstring, first_sentence, py_str
@@ -70,7 +70,6 @@ from .values import (
     _optional,
     _source_text,
     _StepContext,
-    output_fields,
 )
 
 

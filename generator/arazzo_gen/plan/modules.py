@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir.model import ArazzoDocument, Program, Workflow
-from ..naming import WORKFLOW_MODULE_RESERVED, Scope, pascal, snake
+from ..naming import KEYWORDS, WORKFLOW_MODULE_RESERVED, Scope, pascal, snake
+from .names import BASE_MODEL_MEMBERS, NameResolver
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ def outputs_classes(program: Program) -> dict[int, str]:
         id(workflow): bases.claim(pascal(workflow.workflow_id)) + "Outputs"
         for document in program.documents
         for workflow in document.workflows
+    }
+
+
+def output_fields(workflow: Workflow) -> dict[str, str]:
+    """The field names of a workflow's outputs class (also what a caller reads from it): never a keyword nor a
+    member of ``BaseModel`` (``copy`` -> ``copy_``), never in pydantic's ``model_`` namespace."""
+    names = NameResolver(avoid=KEYWORDS | BASE_MODEL_MEMBERS)
+    return {
+        name: names.claim(("output_" if base.startswith("model_") else "") + base)
+        for name in workflow.outputs
+        for base in (snake(name),)
     }
 
 

@@ -15,7 +15,9 @@ from .nodes import Shape
 
 
 def choose_shape(workflow: Workflow) -> Shape:
-    if not workflow.controlled:
+    """Decided from the steps' actions (workflow-level ones are inherited by every step); the IR's
+    ``Workflow.controlled`` (whether the document writes any action) is not read here."""
+    if not any(applicable(s.on_success) or applicable(s.on_failure) for s in workflow.steps):
         return Shape.STRAIGHT
     if len(workflow.steps) == 1:
         step = workflow.steps[0]
