@@ -3,6 +3,7 @@ by one resolver per scope that never shadows a builtin, and deterministic output
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -98,6 +99,21 @@ workflows:
         successCriteria: [{condition: $statusCode == 200}]
         onFailure:
           - {name: busy, type: retry, retryAfter: 1, retryLimit: 2}
+  - workflowId: retryThenRead
+    steps:
+      - stepId: first
+        operationId: getItem
+        parameters: [{name: id, in: path, value: a}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+        onFailure:
+          - {name: busy, type: retry, retryAfter: 2, retryLimit: 2, criteria: [{condition: $statusCode == 503}]}
+      - stepId: second
+        operationId: getItem
+        parameters: [{name: id, in: path, value: $steps.first.outputs.name}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+    outputs: {name: $steps.second.outputs.name}
   - workflowId: crossing
     steps:
       - stepId: first
@@ -129,6 +145,7 @@ def test_the_shape_follows_the_flow_graph(tmp_path: Path) -> None:
         "straight": Shape.STRAIGHT,  # no actions
         "allPages": Shape.STEP_LOOP,  # one step that goes back to itself
         "retried": Shape.STEP_LOOP,  # one step that retries itself
+        "retryThenRead": Shape.LOCAL_RETRIES,  # a step that retries itself, then the next one
         "crossing": Shape.STATE_MACHINE,  # a goto back across steps
     }
 
@@ -165,6 +182,45 @@ def test_a_one_step_pagination_loop_runs_every_page(built: Path) -> None:
         outputs = module.all_pages(items_api=client)
         assert outputs.items == ["b"]
         assert [r.line for r in server.requests] == ["GET /items", "GET /items"]
+
+
+def test_a_step_that_retries_itself_loops_on_its_own_in_straight_line_code(built: Path) -> None:
+    body = _function((built / "plan_pkg/workflows/items.py").read_text(), "retry_then_read")
+    assert body.count("while True:") == 1 and "step = " not in body and "if step ==" not in body, (
+        body
+    )
+    # the second step follows the loop of the first, at the function's own level
+    assert body.index("break") < body.index("# second")
+    package = import_package(built, "plan_pkg")
+    replies = {
+        ("GET", "/items/a"): [Reply(503, {"busy": True}), Reply(json={"name": "b"})],
+        ("GET", "/items/b"): [Reply(json={"name": "done"})],
+    }
+    for run_async in (False, True):
+        sleeps: list[float] = []
+        with scripted(replies) as server:
+            if run_async:
+
+                async def fake_sleep(seconds: float, waits: list[float] = sleeps) -> None:
+                    waits.append(seconds)
+
+                client = package.apis.items.client.AsyncClient(base_url=server.url)
+                coroutine = package.workflows.items.retry_then_read_async(
+                    items_api=client, sleep=fake_sleep
+                )
+                outputs = asyncio.run(coroutine)
+            else:
+                client = package.apis.items.client.Client(base_url=server.url)
+                outputs = package.workflows.items.retry_then_read(
+                    items_api=client, sleep=sleeps.append
+                )
+            assert outputs.name == "done"
+            assert [r.line for r in server.requests] == [
+                "GET /items/a",
+                "GET /items/a",
+                "GET /items/b",
+            ]
+        assert sleeps == [2.0]
 
 
 def test_no_builtin_is_shadowed_and_no_number_where_the_name_is_free(built: Path) -> None:

@@ -126,6 +126,10 @@ class StepView:
     always_acts: bool = False  # a success action without criteria: there is no default next step
     failure_always: bool = False  # a failure action without criteria (not a retry): no StepFailed
     counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
+    looped: bool = False  # straight line with local retries: the step runs in a loop of its own
+    declares: list[str] = field(
+        default_factory=list
+    )  # its retry counters, set to 0 before that loop
     resumes: bool = (
         False  # a retry action's stepId: on success, control goes back to the retried step
     )
@@ -193,6 +197,7 @@ class WorkflowView:
     steps: list[StepView]
     outputs: list[OutputView]
     loop: LoopView | None = None
+    shape: str = "straight"  # see arazzo_gen.plan.nodes.Shape
     cause: str | None = (
         None  # straight line: the client's error for the current step, if its status is one
     )
@@ -376,6 +381,7 @@ class _WorkflowBuilder(ValueCompiler):
             steps=steps,
             outputs=outputs,
             loop=self.loop,
+            shape=self.wp.shape.value,
             cause=cause,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
@@ -789,6 +795,10 @@ class _WorkflowBuilder(ValueCompiler):
         view.success_actions = self.actions(control.on_success, context, after=True)
         view.failure_actions = self.actions(control.on_failure, context, after=False)
         view.counters = self.loop.counters[before:]
+        if self.wp.shape is plan_nodes.Shape.LOCAL_RETRIES:
+            # the step runs once, then the next one: its counters start before its loop, never reset
+            view.looped, view.declares, view.counters = True, view.counters, []
+            del self.loop.counters[before:]
         view.always_acts = control.always_acts
         view.failure_always = control.failure_always
         view.next_label = py_str(control.next_step) if control.next_step is not None else None

@@ -90,6 +90,8 @@ class _WorkflowPlanner:
         cause = (
             self.names.claim("cause")
             if loop is None and any(s.call is None and s.success_criteria for s in wf.steps)
+            else loop.cause
+            if loop is not None and self.shape is Shape.LOCAL_RETRIES
             else None
         )
         steps = tuple(self.step(step, loop) for step in wf.steps)
@@ -127,13 +129,17 @@ class _WorkflowPlanner:
         reads_run = call is not None and (
             call.workflow_id in self.run_ids or call.text in self.run_ids
         )
+        # a step with actions (with local retries: only a step that retries) runs inside a loop
+        looped = loop is not None and (
+            self.shape is not Shape.LOCAL_RETRIES or bool(applicable(step.on_failure))
+        )
         local = (
             self.names.claim(step.py_name)
-            if step.success_criteria or wanted or loop or reads_run
+            if step.success_criteria or wanted or looped or reads_run
             else None
         )
         outputs = tuple(self.output(step, name) for name in wanted)
-        control = self.control(step, loop) if loop is not None else None
+        control = self.control(step, loop) if loop is not None and looped else None
         if control is not None and not self.reads_response(step, control, outputs):
             local = None
         if call is not None:
@@ -167,6 +173,8 @@ class _WorkflowPlanner:
         position = wf.steps.index(step)
         following = wf.steps[position + 1 : position + 2]
         next_step = following[0].step_id if following else None
+        if self.shape is Shape.LOCAL_RETRIES:
+            next_step = None  # success leaves the step's own loop: the next step follows it
         always_acts = always_applies(step.on_success)
         if next_step is None:
             # an ``end`` last among the success actions does what the step does anyway: leave the loop

@@ -19,6 +19,7 @@ class Shape(enum.Enum):
     """The code shape of a workflow function, chosen from its flow graph (see :mod:`.shape`)."""
 
     STRAIGHT = "straight"  # no actions: one block per step, in order
+    LOCAL_RETRIES = "local-retries"  # straight line; a step that retries itself loops on its own
     STEP_LOOP = (
         "step-loop"  # one step that runs again on its own success or failure: a ``while`` loop
     )
@@ -73,7 +74,7 @@ class Output:
 
 @dataclass(frozen=True)
 class Control:
-    """What happens after a step (loop shapes only)."""
+    """What happens after a step (loop shapes only; with local retries, only the steps that retry)."""
 
     on_success: tuple[Action, ...]
     on_failure: tuple[Action, ...]
