@@ -135,7 +135,7 @@ class ClosingSessionsClient(ibm_quantum_runtime_sessions.Client):  # type: ignor
 
     def create_session(self, **kwargs: Any) -> Any:
         created = super().create_session(**kwargs)
-        self.delete_session_close(id=created.parsed.id, extra_headers=kwargs.get("extra_headers"))
+        self.delete_session_close(id_=created.parsed.id, extra_headers=kwargs.get("extra_headers"))
         return created
 
 
@@ -161,7 +161,7 @@ def test_run_job_step_fails_when_session_stops_accepting(standin: StandInServer,
         """Answer create_session with the paused session, so runJobInSession targets it."""
 
         def create_session(self, **kwargs: Any) -> Any:
-            return self.get_session(id=session.id, extra_headers=kwargs.get("extra_headers"))
+            return self.get_session(id_=session.id, extra_headers=kwargs.get("extra_headers"))
 
     with Reuse(standin.ibm_base_url) as sessions, pytest.raises(StepFailed) as failure:
         session_run_and_close(

@@ -56,7 +56,7 @@ def test_a_body_the_operation_does_not_declare_is_sent_as_written_with_a_warning
     # the client method takes the body as an optional argument; calling it without one sends none
     with scripted({("POST", "/jobs/j-1/cancel"): [Reply(204)]}) as server:
         with run.client_module.Client(server.url) as client:
-            assert client.cancel_job(id="j-1").status_code == 204
+            assert client.cancel_job(id_="j-1").status_code == 204
         assert server.requests[0].body == b""
     mypy_strict(tmp_path / "out", "undeclared_body_pkg")
 

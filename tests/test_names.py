@@ -164,7 +164,7 @@ print(names)
 assert names == [p for p in inspect.signature(AsyncClient.__init__).parameters]
 Client().close()
 client = Client(
-    self_2="example.test", self_3="s", super_2="u", query_2="q", base_url_for_2="b", http_client_2="t",
+    self_2="example.test", self_3="s", super_="u", query_2="q", base_url_for_2="b", http_client_2="t",
     http_client=httpx.Client(transport=transport()),
 )
 client.ping()
@@ -175,7 +175,7 @@ print(sorted((k, v) for k, v in request.headers.items() if k.startswith("x-") or
     )
     assert printed.splitlines() == [
         (
-            "['self', 'base_url', 'self_2', 'self_3', 'super_2', 'query_2', 'base_url_for_2', 'http_client_2', "
+            "['self', 'base_url', 'self_2', 'self_3', 'super_', 'query_2', 'base_url_for_2', 'http_client_2', "
             "'headers', 'query', 'cookies', 'timeout', 'deadline', 'http_client']"
         ),
         "http://example.test/v1/ping?q-key=q",
@@ -354,6 +354,85 @@ print(asyncio.run(flow.json_pointer_2_async(str_2="s", bool_2=True, obj={{"a": 1
         "frozenset=s&q=v-1",
         "first='A' again='B'",
     ]
+    mypy_strict(out)
+
+
+def test_client_parameters_never_shadow_builtins(tmp_path: Path) -> None:
+    """Parameters ``id`` (path), ``type`` and ``list`` (query), a server variable ``format`` and an apiKey
+    scheme ``input``: the client's keyword arguments are ``id_``, ``type_``, ``list_``, ``format_`` and
+    ``input_`` (a trailing ``_``, as Python spells a keyword), and the workflow calls them by those names.
+    Before, ``id``/``type``/``format``/``input`` shadowed the builtins inside the methods (ruff A002) and
+    ``list`` was ``list_2``."""
+    doc = api(
+        "Builtins",
+        """
+        /items/{id}:
+          get:
+            operationId: getItem
+            parameters:
+              - {name: id, in: path, required: true, schema: {type: string}}
+              - {name: type, in: query, schema: {type: string}}
+              - {name: list, in: query, schema: {type: integer}}
+            responses:
+              "200": {description: ok, content: {application/json: {schema: {}}}}
+        """,
+        servers="""
+        - url: "http://{format}/v1"
+          variables:
+            format: {default: "127.0.0.1:9"}
+        """,
+        components="""
+        securitySchemes:
+          input: {type: apiKey, in: header, name: X-Input}
+        """,
+    )
+    flow = arazzo(
+        {"builtins": "./api.yaml"},
+        """
+        - workflowId: fetch
+          inputs: {type: object, required: [item], properties: {item: {type: string}}}
+          steps:
+            - stepId: get
+              operationId: getItem
+              parameters:
+                - {name: id, in: path, value: $inputs.item}
+                - {name: type, in: query, value: kind}
+                - {name: list, in: query, value: 3}
+              successCriteria: [{condition: $statusCode == 200}]
+        """,
+    )
+    out, _ = build(tmp_path, {"api.yaml": doc, "flow.arazzo.yaml": flow})
+    printed = run_python(
+        out,
+        MOCK.replace("REPLY", "{}")
+        + f"""
+import inspect
+from {PACKAGE}.apis.api.client import AsyncClient, Client
+from {PACKAGE}.workflows import flow
+for cls in (Client, AsyncClient):
+    print([p for p in inspect.signature(cls.get_item).parameters][:4])
+    print([p for p in inspect.signature(cls.__init__).parameters][:4])
+client = Client(format_="example.test", input_="k", http_client=httpx.Client(transport=transport()))
+client.get_item(id_="a", type_="t", list_=1)
+flow.fetch(item="b", builtins_api=client)
+for request in seen:
+    print(request.url, request.headers["x-input"])
+""",
+    )
+    assert printed.splitlines() == [
+        "['self', 'id_', 'type_', 'list_']",
+        "['self', 'base_url', 'format_', 'input_']",
+        "['self', 'id_', 'type_', 'list_']",
+        "['self', 'base_url', 'format_', 'input_']",
+        "http://example.test/v1/items/a?type=t&list=1 k",
+        "http://example.test/v1/items/b?type=kind&list=3 k",
+    ]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "A002", f"{PACKAGE}/apis"],
+        cwd=out, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     mypy_strict(out)
 
 

@@ -64,8 +64,8 @@ def test_a_request_without_query_parameters_passes_no_params(monkeypatch: pytest
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         client = sessions.Client("http://api.test", bearer_auth="t", api_version="1", service_crn="c", http_client=http)
-        client.delete_session_close(id="abc")
-        client.delete_session_close(id="abc", extra_query={"q": "1"})
+        client.delete_session_close(id_="abc")
+        client.delete_session_close(id_="abc", extra_query={"q": "1"})
     assert [str(r.url) for r in seen] == [
         "http://api.test/v1/sessions/abc/close",
         "http://api.test/v1/sessions/abc/close?q=1",

@@ -182,10 +182,10 @@ def test_path_parameters_stay_in_their_segment(pkg: ModuleType, value: str, sent
 
         async def call_async() -> Any:
             async with api.AsyncClient(server.url) as client:
-                return await client.get_item(id=value)
+                return await client.get_item(id_=value)
 
         with api.Client(server.url) as client:
-            client.get_item(id=value)
+            client.get_item(id_=value)
         asyncio.run(call_async())
         run(lambda: pkg.workflows.items.read_item(id_=value, items_api=api.Client(server.url)))
         run(lambda: pkg.workflows.items.read_item_async(id_=value, items_api=api.AsyncClient(server.url)))
@@ -201,10 +201,10 @@ def test_server_variables_in_the_path_stay_in_their_segment(pkg: ModuleType, val
 
         async def call_async() -> Any:
             async with api.AsyncClient(host=host, tenant=value) as client:
-                return await client.get_item(id="x")
+                return await client.get_item(id_="x")
 
         with api.Client(host=host, tenant=value) as client:
-            client.get_item(id="x")
+            client.get_item(id_="x")
         asyncio.run(call_async())
     assert [r.path for r in server.requests] == [f"/api/{sent}/v1/items/x"] * 2
 
@@ -313,15 +313,15 @@ def test_a_deadline_bounds_the_whole_request(pkg: ModuleType, drip: str) -> None
 
     async def per_client_async() -> Any:
         async with api.AsyncClient(drip, timeout=10, deadline=2) as client:
-            return await client.get_item(id="x")
+            return await client.get_item(id_="x")
 
     async def per_call_async() -> Any:
         async with api.AsyncClient(drip, timeout=10) as client:
-            return await client.get_item(id="x", deadline=2)
+            return await client.get_item(id_="x", deadline=2)
 
     calls: list[Callable[[], Any]] = [
-        lambda: api.Client(drip, timeout=10, deadline=2).get_item(id="x"),
-        lambda: api.Client(drip, timeout=10).get_item(id="x", deadline=2),
+        lambda: api.Client(drip, timeout=10, deadline=2).get_item(id_="x"),
+        lambda: api.Client(drip, timeout=10).get_item(id_="x", deadline=2),
         per_client_async,
         per_call_async,
     ]
@@ -386,7 +386,7 @@ def test_the_client_docstring_says_what_timeout_and_deadline_bound(pkg: ModuleTy
 
 def test_a_request_within_its_deadline_is_unchanged(pkg: ModuleType) -> None:
     with scripted(widget) as server:
-        response = pkg.apis.items.Client(server.url, deadline=5).get_item(id="w")
+        response = pkg.apis.items.Client(server.url, deadline=5).get_item(id_="w")
         outputs = pkg.workflows.items.read_item(id_="w", items_api=pkg.apis.items.Client(server.url, deadline=5))
     assert (response.status_code, response.parsed.name, outputs.name) == (200, "Widget", "Widget")
 
@@ -484,19 +484,19 @@ def test_an_infinite_or_huge_deadline_is_no_limit(pkg: ModuleType, deadline: flo
 
     async def per_call_async() -> Any:
         async with api.AsyncClient(server.url) as client:
-            return (await client.get_item(id="w", deadline=deadline)).parsed.name
+            return (await client.get_item(id_="w", deadline=deadline)).parsed.name
 
     async def per_client_async() -> Any:
         async with api.AsyncClient(server.url, deadline=deadline) as client:
-            return (await client.get_item(id="w")).parsed.name
+            return (await client.get_item(id_="w")).parsed.name
 
     async def workflow_async() -> Any:
         return (await module.read_item_async(id_="w", items_api=api.AsyncClient(server.url), deadline=deadline)).name
 
     with scripted(widget) as server:
         results = [
-            run(lambda: api.Client(server.url).get_item(id="w", deadline=deadline).parsed.name),
-            run(lambda: api.Client(server.url, deadline=deadline).get_item(id="w").parsed.name),
+            run(lambda: api.Client(server.url).get_item(id_="w", deadline=deadline).parsed.name),
+            run(lambda: api.Client(server.url, deadline=deadline).get_item(id_="w").parsed.name),
             run(per_call_async),
             run(per_client_async),
             run(lambda: module.read_item(id_="w", items_api=api.Client(server.url), deadline=deadline).name),
@@ -512,11 +512,11 @@ def test_a_nan_deadline_is_refused_at_the_call(pkg: ModuleType) -> None:
 
     async def per_call_async() -> Any:
         async with api.AsyncClient(server.url) as client:
-            return await client.get_item(id="w", deadline=nan)
+            return await client.get_item(id_="w", deadline=nan)
 
     with scripted(widget) as server:
         results = [
-            run(lambda: api.Client(server.url).get_item(id="w", deadline=nan)),
+            run(lambda: api.Client(server.url).get_item(id_="w", deadline=nan)),
             run(per_call_async),
             run(lambda: api.Client(server.url, deadline=nan)),
             run(lambda: api.AsyncClient(server.url, deadline=nan)),
@@ -527,7 +527,7 @@ def test_a_nan_deadline_is_refused_at_the_call(pkg: ModuleType) -> None:
         assert type(result) is ValueError, repr(result)
         assert str(result) == "deadline= must be a number of seconds or None, not nan"
     assert server.requests == []
-    error = run(lambda: api.Client(server.url).get_item(id="w", deadline=-1))
+    error = run(lambda: api.Client(server.url).get_item(id_="w", deadline=-1))
     assert "the deadline had passed before the request was sent" in str(error)  # a negative deadline has passed
     doc = " ".join((module.read_item.__doc__ or "").split())
     assert "(None, or inf: no limit; NaN: ValueError)" in doc
@@ -575,10 +575,10 @@ def test_a_request_given_up_on_is_never_sent_later(pkg: ModuleType) -> None:
     api = pkg.apis.items
     with scripted(slow_widget) as server:
         client = api.Client(server.url, http_client=pkg._runtime.httpx.Client(limits=pkg._runtime.httpx.Limits(max_connections=1)))
-        busy = threading.Thread(target=lambda: client.get_item(id="slow"))
+        busy = threading.Thread(target=lambda: client.get_item(id_="slow"))
         busy.start()
         time.sleep(0.2)
-        error = run(lambda: client.get_item(id="late", deadline=0.5))
+        error = run(lambda: client.get_item(id_="late", deadline=0.5))
         assert type(error) is pkg.ApiTimeoutError, repr(error)
         busy.join()
         time.sleep(0.5)
@@ -613,7 +613,7 @@ def test_a_worker_given_up_on_while_headers_drip_ends_soon(pkg: ModuleType) -> N
         package = pkg
         client = package.apis.items.Client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=5, deadline=1)
         start = time.monotonic()
-        error = run(lambda: client.get_item(id="x"))
+        error = run(lambda: client.get_item(id_="x"))
         assert type(error) is package.ApiTimeoutError, repr(error)
         assert time.monotonic() - start < 2
         ended = time.monotonic() + 2
@@ -721,7 +721,7 @@ def test_giving_up_always_ends_in_the_deadline_error(pkg: ModuleType, monkeypatc
 
     monkeypatch.setattr(abandon, "set", set_then_wait)
     with scripted(slow_widget) as server:
-        error = run(lambda: pkg.apis.items.Client(server.url).get_item(id="x", deadline=0.2))
+        error = run(lambda: pkg.apis.items.Client(server.url).get_item(id_="x", deadline=0.2))
     assert str(error).endswith("no complete response within the deadline of 0.2 s (deadline=)"), str(error)
 
 
@@ -737,7 +737,7 @@ def test_ctrl_c_during_a_sync_deadline_wait_stops_the_worker(pkg: ModuleType) ->
         threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # Ctrl-C
         start = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
-            pkg.apis.items.Client(server.url).get_item(id="x", deadline=30)
+            pkg.apis.items.Client(server.url).get_item(id_="x", deadline=30)
         ended = time.monotonic() + 1
         while _deadline_workers() and time.monotonic() < ended:
             time.sleep(0.05)

@@ -56,7 +56,14 @@ def is_credential_name(name: str) -> bool:
         or lowered in _CREDENTIAL_LIKE
         or "sig" in lowered
         or "token" in lowered
+        or "credential" in lowered
     )
+
+
+# A ``name=value`` pair of a query string wherever it stands: in a URL the server put in a body (a signed
+# download link: Azure SAS ``sig``, S3 ``X-Amz-Signature``), JSON-escaped (``https:\/\/...``) or not.
+_QUERY_PAIR = re.compile(r"(?<=[?&])([A-Za-z0-9_.~%+-]+)=([^&#\s\"'<>\\]*)")
+_QUERY_PAIR_BYTES = re.compile(_QUERY_PAIR.pattern.encode())
 
 
 class Redactor:
@@ -94,15 +101,26 @@ class Redactor:
                     self._values = tuple(sorted(forms.union(self._values), key=len, reverse=True))
 
     def text(self, text: str) -> str:
-        """``text`` with every remembered credential replaced by ``***``."""
+        """``text`` with every remembered credential, and the value of every query parameter with a credential
+        name in it (a signed URL the server issued), replaced by ``***``."""
         for value in self._values:
             text = text.replace(value, REDACTED)
-        return text
+        return _QUERY_PAIR.sub(self._query_pair, text) if "=" in text else text
 
     def content(self, data: bytes) -> bytes:
+        """``data`` (a body) redacted as :meth:`text` redacts text."""
         for value in self._values:
             data = data.replace(value.encode(), REDACTED.encode())
-        return data
+        return _QUERY_PAIR_BYTES.sub(self._query_pair_bytes, data) if b"=" in data else data
+
+    def _query_pair(self, match: re.Match[str]) -> str:
+        secret = match[2] and match[2] != REDACTED and self.is_secret(unquote_plus(match[1]))
+        return f"{match[1]}={REDACTED}" if secret else match[0]
+
+    def _query_pair_bytes(self, match: re.Match[bytes]) -> bytes:
+        name = match[1].decode("ascii")  # the pattern matches ASCII names only
+        secret = match[2] and match[2] != REDACTED.encode() and self.is_secret(unquote_plus(name))
+        return match[1] + b"=" + REDACTED.encode() if secret else match[0]
 
     def url(self, url: str) -> str:
         """``url`` without credentials: secret query values and the user-info password, then known values."""

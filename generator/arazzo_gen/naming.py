@@ -53,6 +53,19 @@ def module_name(text: str) -> str:
 
 KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
+# The builtins a snake_case name can be (written out, so the names do not depend on the Python that builds).
+# A client's keyword argument named like one gets a trailing ``_`` (``id`` -> ``id_``), as a keyword does:
+# a parameter ``id`` would shadow the builtin inside the method (ruff A002).
+BUILTIN_NAMES = frozenset({
+    "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes",
+    "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir",
+    "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr",
+    "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter",
+    "len", "license", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open",
+    "ord", "pow", "print", "property", "quit", "range", "repr", "reversed", "round", "set", "setattr",
+    "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip",
+})  # fmt: skip
+
 # Names that generated code reads at run time (or that mypy resolves) in each kind of scope.  A generated
 # identifier equal to one of them would shadow it; the scopes below reserve them, so such a spec name gets
 # ``_2``.  Keep these in step with templates/*.j2.
@@ -103,7 +116,9 @@ class Scope:
 
     Names are compared as Python compares identifiers (after NFKC normalisation), so ``ﬁeld`` and ``field``
     are one name.  ``reserved`` holds the names the scope already binds (keywords, builtins and helpers the
-    generated code calls, module-level names); ``forbidden`` rejects further candidates by rule.
+    generated code calls, module-level names); ``forbidden`` rejects further candidates by rule; a name in
+    ``underscored`` is claimed with a trailing ``_`` (``id`` -> ``id_``: a parameter that would shadow a
+    builtin, spelled as Python spells a keyword).
     """
 
     def __init__(
@@ -112,10 +127,12 @@ class Scope:
         *,
         sep: str = "_",
         forbidden: Callable[[str], bool] | None = None,
+        underscored: frozenset[str] = frozenset(),
     ) -> None:
         self.taken: set[str] = {nfkc(name) for name in reserved or ()}
         self.sep = sep
         self.forbidden = forbidden
+        self.underscored = underscored
 
     def __contains__(self, name: str) -> bool:
         return self._blocked(name)
@@ -127,6 +144,8 @@ class Scope:
         self.taken.update(nfkc(name) for name in names)
 
     def claim(self, name: str) -> str:
+        if nfkc(name) in self.underscored:
+            name += "_"
         candidate, counter = name, 2
         while self._blocked(candidate):
             candidate = f"{name}{self.sep}{counter}"

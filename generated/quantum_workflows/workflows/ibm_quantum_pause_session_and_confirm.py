@@ -85,7 +85,7 @@ def pause_session_and_confirm(
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
             get_session = sessions_api.get_session(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,
@@ -105,7 +105,7 @@ def pause_session_and_confirm(
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:
             update_session = sessions_api.update_session(
-                id=session_id,
+                id_=session_id,
                 body={"accepting_jobs": accepting_jobs},
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
@@ -130,7 +130,7 @@ def pause_session_and_confirm(
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
         try:
             confirm_session = sessions_api.get_session(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,
@@ -216,7 +216,7 @@ async def pause_session_and_confirm_async(
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
         try:
             get_session = await sessions_api.get_session(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,
@@ -236,7 +236,7 @@ async def pause_session_and_confirm_async(
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
         try:
             update_session = await sessions_api.update_session(
-                id=session_id,
+                id_=session_id,
                 body={"accepting_jobs": accepting_jobs},
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
@@ -261,7 +261,7 @@ async def pause_session_and_confirm_async(
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
         try:
             confirm_session = await sessions_api.get_session(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,

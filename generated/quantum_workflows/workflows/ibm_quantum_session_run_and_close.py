@@ -155,7 +155,7 @@ def session_run_and_close(
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
         try:
             close_session = sessions_api.delete_session_close(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,
@@ -291,7 +291,7 @@ async def session_run_and_close_async(
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
         try:
             close_session = await sessions_api.delete_session_close(
-                id=session_id,
+                id_=session_id,
                 extra_headers={
                     "Authorization": f"Bearer {access_token}",
                     "Service-CRN": service_crn,

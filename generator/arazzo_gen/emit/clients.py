@@ -6,7 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ..ir.model import Api, Operation
+from ..ir.model import Api, Body, Operation, Parameter
 from .text import comment, docstring, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports
 
@@ -146,46 +146,8 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     args: list[ArgView] = []
     groups: dict[str, list[ArgView]] = {"path": [], "query": [], "header": [], "cookie": []}
     exploded = []
-    uses_styled: set[bool] = set()
     for param in op.parameters:
-        annotation = mapper.schema(param.schema, loose_enums=True)
-        merge_imports(imports, annotation.imports)
-        text = annotation.text
-        if (
-            (param.style == "deepObject" and mapper.alias + "." in text)
-            or re.fullmatch(rf"{re.escape(mapper.alias)}\.\w+( \| None)?", text)
-        ):  # an object parameter: a model or a plain mapping (a workflow's object literal), sent alike
-            text = f"{text} | Mapping[str, Any]"
-        # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
-        required = param.required and not param.credential
-        if not required and not annotation.optional:
-            text = f"{text} | None"
-        # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
-        wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
-        description = param.description or f"{param.location} parameter {param.name}"
-        if required != param.required:
-            description += f" (required; when omitted, the client's configured {param.location} of that name is sent)"
-        default = _sig_default(required)
-        if required and param.fallback is not None:
-            fallback = (
-                py_str(param.fallback) if isinstance(param.fallback, str) else repr(param.fallback)
-            )
-            default = fallback
-            description += f" (required; {fallback}, the value the API description gives, is sent when omitted)"
-        arg = ArgView(param.py_name, text, default, py_str(wire), comment(description),
-                      py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
-        arg.value = param.py_name
-        if (
-            (param.location == "path" and param.style in ("label", "matrix"))
-            or (
-                param.location == "query"
-                and param.style in ("spaceDelimited", "pipeDelimited")
-                and not param.explode
-            )
-            or (param.location == "query" and param.style == "deepObject")
-        ):
-            uses_styled.add(True)
-            arg.value = f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
+        arg = _argument(param, mapper, imports)
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
         if (
@@ -198,33 +160,112 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     body_annotation = body_default = content_type = None
     if op.body is not None:
         content_type = py_str(op.body.content_type)
-        kinds: list[str] = []  # the body types of every media type the operation accepts, in order
-        for media in op.body.content_types or [op.body.content_type]:
-            lowered = media.split(";")[0].strip().lower()
-            if (
-                media == op.body.content_type
-                and op.body.schema is not None
-                and lowered.endswith("json")
-            ):
-                annotation = mapper.schema(op.body.schema, loose_enums=True)
-                merge_imports(imports, annotation.imports)
-                text = annotation.text
-                if text.startswith("list["):
-                    text = f"{text} | list[Any]"
-                elif mapper.alias + "." in text or text.startswith("dict["):
-                    text = f"{text} | Mapping[str, Any]"
-            elif lowered.endswith("json"):
-                text = "Mapping[str, Any] | list[Any]"
-            elif "form" in lowered:
-                text = "Mapping[str, Any]"
-            else:
-                text = "bytes | str"
-            for part in text.split(" | "):
-                if part not in kinds:
-                    kinds.append(part)
-        text = " | ".join(kinds)
+        text = _body_annotation(op.body, mapper, imports)
         body_annotation = text if op.body.required else f"{text} | None"
         body_default = None if op.body.required else "None"
+    responses, return_type = _responses(op, mapper, imports)
+    return OperationView(
+        py_name=op.py_name,
+        method=py_str(op.method),
+        path=py_str(op.path_template or op.path),
+        fixed_query=[(py_str(key), py_str(value)) for key, value in op.fixed_query],
+        docstring=_operation_docstring(op),
+        args=args,
+        path_args=groups["path"],
+        query_args=groups["query"],
+        header_args=groups["header"],
+        cookie_args=groups["cookie"],
+        body_annotation=body_annotation,
+        body_default=body_default,
+        content_type=content_type,
+        return_type=return_type,
+        responses_const="_" + op.py_name.upper() + "_RESPONSES",
+        responses=responses,
+        exploded=exploded,
+        deprecated=op.deprecated,
+    )
+
+
+def _argument(param: Parameter, mapper: TypeMapper, imports: dict[str, set[str]]) -> ArgView:
+    """The keyword argument of one parameter: its annotation, default, wire name, comment, and the value
+    sent (``styled(...)`` for a style the client's plain encoding does not give)."""
+    annotation = mapper.schema(param.schema, loose_enums=True)
+    merge_imports(imports, annotation.imports)
+    text = annotation.text
+    if (param.style == "deepObject" and mapper.alias + "." in text) or re.fullmatch(
+        rf"{re.escape(mapper.alias)}\.\w+( \| None)?", text
+    ):  # an object parameter: a model or a plain mapping (a workflow's object literal), sent alike
+        text = f"{text} | Mapping[str, Any]"
+    # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
+    required = param.required and not param.credential
+    if not required and not annotation.optional:
+        text = f"{text} | None"
+    # ``{Key+}`` (the parameter declared as ``Key`` or ``Key+``): expand_path keeps the value's ``/``
+    wire = param.name + "+" if param.greedy and not param.name.endswith("+") else param.name
+    description = param.description or f"{param.location} parameter {param.name}"
+    if required != param.required:
+        description += f" (required; when omitted, the client's configured {param.location} of that name is sent)"
+    default = _sig_default(required)
+    if required and param.fallback is not None:
+        fallback = (
+            py_str(param.fallback) if isinstance(param.fallback, str) else repr(param.fallback)
+        )
+        default = fallback
+        description += (
+            f" (required; {fallback}, the value the API description gives, is sent when omitted)"
+        )
+    arg = ArgView(param.py_name, text, default, py_str(wire), comment(description),
+                  py_str(param.path_key_value) if param.path_key_value is not None else None)  # fmt: skip
+    arg.value = _styled(param) or param.py_name
+    return arg
+
+
+def _styled(param: Parameter) -> str | None:
+    """``styled(...)`` of the argument when it is sent through the runtime's ``styled()``: a path label or
+    matrix, a query space/pipe-delimited without explode, a query deepObject."""
+    if (
+        (param.location == "path" and param.style in ("label", "matrix"))
+        or (
+            param.location == "query"
+            and param.style in ("spaceDelimited", "pipeDelimited")
+            and not param.explode
+        )
+        or (param.location == "query" and param.style == "deepObject")
+    ):
+        return f"styled({param.py_name}, {py_str(param.style)}, {param.explode is True}, {py_str(param.name)})"
+    return None
+
+
+def _body_annotation(body: Body, mapper: TypeMapper, imports: dict[str, set[str]]) -> str:
+    """The body argument's type: the body types of every media type the operation accepts, in order."""
+    kinds: list[str] = []
+    for media in body.content_types or [body.content_type]:
+        lowered = media.split(";")[0].strip().lower()
+        if media == body.content_type and body.schema is not None and lowered.endswith("json"):
+            annotation = mapper.schema(body.schema, loose_enums=True)
+            merge_imports(imports, annotation.imports)
+            text = annotation.text
+            if text.startswith("list["):
+                text = f"{text} | list[Any]"
+            elif mapper.alias + "." in text or text.startswith("dict["):
+                text = f"{text} | Mapping[str, Any]"
+        elif lowered.endswith("json"):
+            text = "Mapping[str, Any] | list[Any]"
+        elif "form" in lowered:
+            text = "Mapping[str, Any]"
+        else:
+            text = "bytes | str"
+        for part in text.split(" | "):
+            if part not in kinds:
+                kinds.append(part)
+    return " | ".join(kinds)
+
+
+def _responses(
+    op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]
+) -> tuple[list[tuple[str, str]], str]:
+    """(status literal, type expression or "None") of every response, and the return type: the union of
+    the 2xx and 3xx ones (``Any`` when there are none)."""
     responses: list[tuple[str, str]] = []
     success: list[Annotation] = []
     for response in op.responses:
@@ -242,7 +283,10 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         responses.append((py_str(response.status), annotation.text))
         if response.status[:1] in "23":
             success.append(annotation)
-    return_type = _union_text(success) if success else "Any"
+    return responses, _union_text(success) if success else "Any"
+
+
+def _operation_docstring(op: Operation) -> str:
     summary = op.summary or op.description or f"{op.method} {op.path}"
     paragraphs = [summary]
     if op.description and op.description != summary:
@@ -253,26 +297,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         paragraphs.append(
             f"The body is sent as content_type (default {op.body.content_type}; accepted: {accepted})."
         )
-    return OperationView(
-        py_name=op.py_name,
-        method=py_str(op.method),
-        path=py_str(op.path_template or op.path),
-        fixed_query=[(py_str(key), py_str(value)) for key, value in op.fixed_query],
-        docstring=docstring(*paragraphs, indent=8),
-        args=args,
-        path_args=groups["path"],
-        query_args=groups["query"],
-        header_args=groups["header"],
-        cookie_args=groups["cookie"],
-        body_annotation=body_annotation,
-        body_default=body_default,
-        content_type=content_type,
-        return_type=return_type,
-        responses_const="_" + op.py_name.upper() + "_RESPONSES",
-        responses=responses,
-        exploded=exploded,
-        deprecated=op.deprecated,
-    )
+    return docstring(*paragraphs, indent=8)
 
 
 def _union_text(annotations: list[Annotation]) -> str:

@@ -619,7 +619,20 @@ def safe_enum_members(source: str) -> str:
         if isinstance(node, ast.ClassDef)
         and any(ast.unparse(b).endswith("Enum") for b in node.bases)
     }
-    if source.isascii() and not any(
+    if source.isascii() and not _replaces_base_member(tree, enums):
+        return source  # nothing to rename: spare tokenizing the whole module
+    tokens = [
+        t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.NL
+    ]
+    renames = _member_renames(_enum_member_tokens(tokens, enums), enums)
+    if not renames:
+        return source
+    return _rename_tokens(source, tokens, renames)
+
+
+def _replaces_base_member(tree: ast.Module, enums: dict[str, set[str]]) -> bool:
+    """Whether a member of some enum is named like an attribute of the enum's value type."""
+    return any(
         target.id in enums[node.name]
         for node in tree.body
         if isinstance(node, ast.ClassDef) and node.name in enums
@@ -627,11 +640,13 @@ def safe_enum_members(source: str) -> str:
         if isinstance(statement, ast.Assign)
         for target in statement.targets
         if isinstance(target, ast.Name)
-    ):
-        return source  # nothing to rename: spare tokenizing the whole module
-    tokens = [
-        t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.NL
-    ]
+    )
+
+
+def _enum_member_tokens(
+    tokens: list[tokenize.TokenInfo], enums: dict[str, set[str]]
+) -> dict[str, list[tokenize.TokenInfo]]:
+    """The name token of every member assignment (``name = ...`` in the class body), by enum class."""
     members: dict[str, list[tokenize.TokenInfo]] = {}
     current = None
     for index, token in enumerate(tokens):
@@ -646,6 +661,13 @@ def safe_enum_members(source: str) -> str:
             and tokens[index + 1].string == "="
         ):
             members.setdefault(current, []).append(token)
+    return members
+
+
+def _member_renames(
+    members: dict[str, list[tokenize.TokenInfo]], enums: dict[str, set[str]]
+) -> dict[tuple[str, str], str]:
+    """(enum class, member) -> new name: non-ASCII members made ASCII, base-type attributes suffixed."""
     renames: dict[tuple[str, str], str] = {}
     for class_name, defined in members.items():
         forbidden = enums[class_name]
@@ -660,8 +682,13 @@ def safe_enum_members(source: str) -> str:
                 )
             elif token.string in forbidden:
                 renames[(class_name, token.string)] = scope.claim(token.string + "_")
-    if not renames:
-        return source
+    return renames
+
+
+def _rename_tokens(
+    source: str, tokens: list[tokenize.TokenInfo], renames: dict[tuple[str, str], str]
+) -> str:
+    """``source`` with every member name (in its class, or as ``Enum.member``) renamed."""
     edits: list[tuple[int, int, int, str]] = []  # line, start column, end column, new name
     current = None
     for index, token in enumerate(tokens):
@@ -771,28 +798,7 @@ class _Defaults:
         if isinstance(member, ast.Constant) and member.value is None:
             return isinstance(value, ast.Constant) and value.value is None
         if isinstance(member, ast.Name):
-            name = member.id
-            if name == "Any":
-                return True
-            if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
-                enum = value.value.id
-                if self.kinds.get(enum) != "enum":
-                    raise _Unknown
-                return name == enum or any(
-                    t in _SCALARS.get(name, ()) for t in self.enum_types[enum]
-                )
-            if name in _SCALARS:
-                if not isinstance(value, ast.Constant | ast.List | ast.Dict):
-                    raise _Unknown
-                scalar = value.value if isinstance(value, ast.Constant) else None
-                return (
-                    isinstance(value, ast.Constant)
-                    and isinstance(scalar, _SCALARS[name])
-                    and not (isinstance(scalar, bool) and name == "str")
-                )
-            if name in self.kinds or self.imported.get(name) in _CLASSES:
-                return False  # a literal is never an instance of a class for mypy
-            raise _Unknown
+            return self._fits_name(value, member.id)
         if isinstance(member, ast.Subscript) and isinstance(member.value, ast.Name):
             name, inner = member.value.id, member.slice
             elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
@@ -804,24 +810,52 @@ class _Defaults:
                     for e in elements
                 )
             if name in _CONTAINERS:
-                if isinstance(value, ast.List | ast.Set) and name != "dict":
-                    return all(self.fits(item, elements[0]) for item in value.elts)
-                if (
-                    isinstance(value, ast.Dict)
-                    and name in ("dict", "Dict", "Mapping")
-                    and len(elements) == 2
-                ):
-                    return all(
-                        key is not None
-                        and self.fits(key, elements[0])
-                        and self.fits(item, elements[1])
-                        for key, item in zip(value.keys, value.values, strict=True)
-                    )
-                if isinstance(value, ast.Constant | ast.List | ast.Dict | ast.Attribute):
-                    return False
+                fits = self._fits_container(value, name, elements)
+                if fits is not None:
+                    return fits
             if name == "Annotated":
                 return self.fits(value, elements[0])
         raise _Unknown
+
+    def _fits_name(self, value: ast.expr, name: str) -> bool:
+        """Whether ``value`` fits the plain type ``name`` (``Any``, a scalar, an enum, a class)."""
+        if name == "Any":
+            return True
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+            enum = value.value.id
+            if self.kinds.get(enum) != "enum":
+                raise _Unknown
+            return name == enum or any(t in _SCALARS.get(name, ()) for t in self.enum_types[enum])
+        if name in _SCALARS:
+            if not isinstance(value, ast.Constant | ast.List | ast.Dict):
+                raise _Unknown
+            scalar = value.value if isinstance(value, ast.Constant) else None
+            return (
+                isinstance(value, ast.Constant)
+                and isinstance(scalar, _SCALARS[name])
+                and not (isinstance(scalar, bool) and name == "str")
+            )
+        if name in self.kinds or self.imported.get(name) in _CLASSES:
+            return False  # a literal is never an instance of a class for mypy
+        raise _Unknown
+
+    def _fits_container(self, value: ast.expr, name: str, elements: list[ast.expr]) -> bool | None:
+        """Whether ``value`` fits the container type ``name[elements]``; ``None`` when the value is no
+        literal this pass knows."""
+        if isinstance(value, ast.List | ast.Set) and name != "dict":
+            return all(self.fits(item, elements[0]) for item in value.elts)
+        if (
+            isinstance(value, ast.Dict)
+            and name in ("dict", "Dict", "Mapping")
+            and len(elements) == 2
+        ):
+            return all(
+                key is not None and self.fits(key, elements[0]) and self.fits(item, elements[1])
+                for key, item in zip(value.keys, value.values, strict=True)
+            )
+        if isinstance(value, ast.Constant | ast.List | ast.Dict | ast.Attribute):
+            return False
+        return None
 
     def typed(
         self, value: ast.expr, text: str, annotation: ast.expr, shadowed: set[str]

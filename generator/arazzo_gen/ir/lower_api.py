@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from ..diagnostics import Diagnostics, Loc, kind_of
 from ..naming import (
+    BUILTIN_NAMES,
     CLIENT_INIT_RESERVED,
     CLIENT_MEMBER_RESERVED,
     OPERATION_PARAM_RESERVED,
@@ -386,7 +387,7 @@ class ApiLowering:
         self.components: YMap = components if components is not None else YMap(root.loc)
         self.scheme_keys = set(self._mapping(self.components.get("securitySchemes")))
         # One scope for the keyword arguments of Client(): the first server's variables and the credentials.
-        self.init_names = Scope(CLIENT_INIT_RESERVED)
+        self.init_names = Scope(CLIENT_INIT_RESERVED, underscored=BUILTIN_NAMES)
 
     @staticmethod
     def _mapping(value: Any) -> dict[str, Any]:
@@ -440,7 +441,11 @@ class ApiLowering:
                 continue
             variables = []
             # only the first server's variables become keyword arguments of Client()
-            scope = self.init_names if not servers else Scope(CLIENT_INIT_RESERVED)
+            scope = (
+                self.init_names
+                if not servers
+                else Scope(CLIENT_INIT_RESERVED, underscored=BUILTIN_NAMES)
+            )
             for name, var in self._mapping(raw.get("variables")).items():
                 var = self._mapping(var)
                 default = var.get("default")
@@ -551,7 +556,7 @@ class ApiLowering:
         self, method: str, path: str, item: Any, op: YMap, operation_id: str, scope: Scope
     ) -> Operation:
         py_name = scope.claim(snake(operation_id))
-        names = Scope(OPERATION_PARAM_RESERVED)
+        names = Scope(OPERATION_PARAM_RESERVED, underscored=BUILTIN_NAMES)
         parameters = self._parameters(
             self._typed(item, "parameters", list, "a list of parameters"),
             self._typed(op, "parameters", list, "a list of parameters"),

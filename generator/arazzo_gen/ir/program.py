@@ -17,9 +17,9 @@ from ..resolve.remote import RemoteError, RemoteSources
 from ..resolve.sources import REWRITE_TABLE, Rewrites
 from .expressions import OutputRef
 from .lower_api import lower_api
-from .lower_workflow import WorkflowLowering
 from .model import Api, ArazzoDocument, Program, SourceBinding, Workflow, WorkflowCall
 from .structure import check_fields
+from .workflow import WorkflowLowering
 
 _API_NOISE = re.compile(
     r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE

@@ -171,7 +171,7 @@ class Client(BaseClient):
     def get_session(
         self,
         *,
-        id: str,
+        id_: str,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -187,7 +187,7 @@ class Client(BaseClient):
             "GET",
             "/v1/sessions/{id}",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},
@@ -200,7 +200,7 @@ class Client(BaseClient):
     def update_session(
         self,
         *,
-        id: str,
+        id_: str,
         body: models.UpdateSessionRequest | Mapping[str, Any] | None = None,
         content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
@@ -220,7 +220,7 @@ class Client(BaseClient):
             "PATCH",
             "/v1/sessions/{id}",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},
@@ -235,7 +235,7 @@ class Client(BaseClient):
     def delete_session_close(
         self,
         *,
-        id: str,
+        id_: str,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -254,7 +254,7 @@ class Client(BaseClient):
             "DELETE",
             "/v1/sessions/{id}/close",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},
@@ -366,7 +366,7 @@ class AsyncClient(AsyncBaseClient):
     async def get_session(
         self,
         *,
-        id: str,
+        id_: str,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -382,7 +382,7 @@ class AsyncClient(AsyncBaseClient):
             "GET",
             "/v1/sessions/{id}",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},
@@ -395,7 +395,7 @@ class AsyncClient(AsyncBaseClient):
     async def update_session(
         self,
         *,
-        id: str,
+        id_: str,
         body: models.UpdateSessionRequest | Mapping[str, Any] | None = None,
         content_type: str = "application/json",
         extra_headers: Mapping[str, str] | None = None,
@@ -415,7 +415,7 @@ class AsyncClient(AsyncBaseClient):
             "PATCH",
             "/v1/sessions/{id}",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},
@@ -430,7 +430,7 @@ class AsyncClient(AsyncBaseClient):
     async def delete_session_close(
         self,
         *,
-        id: str,
+        id_: str,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
@@ -449,7 +449,7 @@ class AsyncClient(AsyncBaseClient):
             "DELETE",
             "/v1/sessions/{id}/close",
             path_params={
-                "id": id,
+                "id": id_,
             },
             query={},
             headers={},

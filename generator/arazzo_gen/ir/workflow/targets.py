@@ -1,0 +1,227 @@
+"""What a step or an action runs: an operation (by operationId or operationPath) or a workflow."""
+
+from __future__ import annotations
+
+import difflib
+
+from ...diagnostics import Loc
+from ...read import YMap
+from ..expressions import Nonstandard
+from ..model import Api, Operation, WorkflowCall
+from .context import Part, part_loc
+
+
+class TargetLowering(Part):
+    """The operation of a step, found in the document's API sources; the workflow a step, an action or
+    ``dependsOn`` names."""
+
+    def depends_on(self, raw: YMap) -> list[WorkflowCall]:
+        found: list[WorkflowCall] = []
+        items = self.ctx.list_of(raw, "dependsOn")
+        for index, item in enumerate(items):
+            loc = items.at(index)
+            if not isinstance(item, str) or not item:
+                self.ctx.wrong_type("a dependsOn entry", "a workflowId", item, loc)
+                continue
+            call = self.workflow_call(item, loc)
+            if call is not None:
+                found.append(call)
+        return found
+
+    def workflow_call(self, text: str, loc: Loc) -> WorkflowCall | None:
+        """``wfId`` (this document) or ``$sourceDescriptions.<name>.<wfId>`` (a ``type: arazzo`` source)."""
+        if text.startswith("$sourceDescriptions."):
+            name, _, workflow_id = text[len("$sourceDescriptions.") :].partition(".")
+            if name in self.ctx.arazzo_sources:
+                if (
+                    workflow_id.startswith("workflows.")
+                    and "." not in workflow_id[len("workflows.") :]
+                ):
+                    # Redocly's form '$sourceDescriptions.<name>.workflows.<workflowId>'
+                    workflow_id = workflow_id[len("workflows.") :]
+                    self.ctx.nonstandard(
+                        [Nonstandard(0, text, f"$sourceDescriptions.{name}.{workflow_id}")], loc
+                    )
+                return WorkflowCall(text, self.ctx.arazzo_sources[name], workflow_id, loc)
+            if name in self.ctx.sources:
+                self.diagnostics.error(
+                    "unknown-workflow",
+                    f"'{text}': source '{name}' is an API description, not an Arazzo document (type: arazzo)",
+                    loc,
+                )
+                return None
+            self.ctx.unknown_source(name, part_loc(loc, len("$sourceDescriptions."), name))
+            return None
+        return WorkflowCall(text, self.ctx.path, text, loc)
+
+    def step_call(self, raw: YMap) -> WorkflowCall | None:
+        """The workflow a ``workflowId`` step runs (checked for exclusivity by :meth:`_target`)."""
+        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        if kinds != ["workflowId"]:
+            if "workflowId" in raw:
+                self.target(raw)  # reports the conflict
+            return None
+        value = raw["workflowId"]
+        if not isinstance(value, str) or not value:
+            self.diagnostics.error(
+                "invalid-step", "workflowId must be a string", raw.at("workflowId")
+            )
+            return None
+        return self.workflow_call(value, raw.at("workflowId"))
+
+    def target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
+        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        if len(kinds) != 1:
+            self.diagnostics.error(
+                "invalid-step",
+                "a step needs exactly one of operationId, operationPath or workflowId"
+                + (f" (found {', '.join(kinds)})" if kinds else ""),
+                raw.at("stepId"),
+            )
+            return None, None, None
+        kind = kinds[0]
+        value = raw[kind]
+        loc = raw.at(kind)
+        if not isinstance(value, str):
+            self.diagnostics.error("invalid-step", f"{kind} must be a string", loc)
+            return None, None, None
+        if kind == "operationPath":
+            return self._by_path(value, loc)
+        return self._by_id(value, loc)
+
+    def _by_id(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        candidates = self.ctx.sources
+        operation_id = value
+        if value.startswith("$sourceDescriptions."):
+            name, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
+            if name not in self.ctx.sources:
+                self._not_an_api(name, value, loc, part_loc(loc, len("$sourceDescriptions."), name))
+                return None, None, None
+            candidates = {name: self.ctx.sources[name]}
+        found = [(name, api, api.operation(operation_id)) for name, api in candidates.items()]
+        hits = [(name, api, op) for name, api, op in found if op is not None]
+        if len(hits) == 1:
+            return hits[0]
+        if len({id(api) for _, api, _ in hits}) == 1 and hits:
+            return hits[0]  # several source names for one document
+        if hits:
+            names = ", ".join(name for name, _, _ in hits)
+            self.diagnostics.error(
+                "ambiguous-operation",
+                f"operationId '{operation_id}' exists in several sources ({names}); write "
+                f"'$sourceDescriptions.<name>.{operation_id}' to pick one",
+                loc,
+            )
+            return None, None, None
+        if not self.ctx.sources:
+            self._no_api_sources(value, loc)
+            return None, None, None
+        source, _, qualified = value.partition(".")
+        named = (
+            self.ctx.sources[source].operation(qualified)
+            if qualified and source in self.ctx.sources
+            else None
+        )
+        if named is not None:
+            # '<source name>.<operationId>' (Redocly's museum example): the source's operation
+            self.ctx.nonstandard(
+                [Nonstandard(0, value, f"$sourceDescriptions.{source}.{qualified}")], loc
+            )
+            return source, self.ctx.sources[source], named
+        folded = [
+            (name, api, op)
+            for name, api in candidates.items()
+            for op in api.operations
+            if op.operation_id.lower() == operation_id.lower()
+        ]
+        if len({id(op) for _, _, op in folded}) == 1:
+            # operationIds are case-sensitive (OpenAPI), but a sole match ignoring case is unambiguous
+            name, api, op = folded[0]
+            self.diagnostics.warning(
+                "operation-id-case",
+                f"operationId '{operation_id}' is not in {name} ({api.path.name}) with that case; its only "
+                f"match ignoring case, '{op.operation_id}', is used: write '{op.operation_id}'",
+                Loc(loc.file, loc.line, loc.col, len(value)),
+            )
+            return folded[0]
+        all_ids = [op.operation_id for api in candidates.values() for op in api.operations]
+        where = ", ".join(f"{name} ({api.path.name})" for name, api in candidates.items())
+        # operationIds are case-sensitive (OpenAPI); a match ignoring case is the likeliest intent
+        hint = [i for i in all_ids if i.lower() == operation_id.lower()][
+            :1
+        ] or difflib.get_close_matches(operation_id, all_ids, n=1)
+        self.diagnostics.error(
+            "unknown-operation",
+            f"operationId '{operation_id}' is not in {where}"
+            + (f"; did you mean '{hint[0]}'?" if hint else ""),
+            Loc(loc.file, loc.line, loc.col, len(value)),
+        )
+        return None, None, None
+
+    def _by_path(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        # {$sourceDescriptions.name.url}#/paths/~1pets~1{id}/get
+        head, _, pointer = value.partition("#")
+        name = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
+        api = self.ctx.sources.get(name)
+        if api is None:
+            at = value.find(f"$sourceDescriptions.{name}")
+            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, name)
+            self._not_an_api(name, value, loc, where)
+            return None, None, None
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        if len(tokens) == 3 and tokens[0] == "paths":
+            for op in api.operations:
+                if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
+                    return name, api, op
+        if len(tokens) == 2 and tokens[0] == "paths":
+            # a pointer to a Path Item (the OAI LoginAndRetrievePets example): unambiguous when it has one operation
+            ops = [op for op in api.operations if op.path == tokens[1]]
+            if len(ops) == 1:
+                self.diagnostics.warning(
+                    "operation-path-to-path-item",
+                    f"operationPath '{value}' points to a path item, not an operation; its only operation "
+                    f"({ops[0].method.lower()}, {ops[0].operation_id}) is used: write '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return name, api, ops[0]
+            if ops:
+                methods = ", ".join(op.method.lower() for op in ops)
+                self.diagnostics.error(
+                    "unknown-operation",
+                    f"operationPath '{value}' points to a path item, not an operation; append one of its "
+                    f"methods ({methods}), e.g. '{value}/{ops[0].method.lower()}'",
+                    loc,
+                )
+                return None, None, None
+        self.diagnostics.error(
+            "unknown-operation",
+            f"operationPath '{value}' does not name an operation in {name}",
+            loc,
+        )
+        return None, None, None
+
+    def _not_an_api(self, name: str, value: str, loc: Loc, name_loc: Loc) -> None:
+        """A step names the operation of a source that is not a resolved API description."""
+        if name in self.ctx.arazzo_sources:
+            self.diagnostics.error(
+                "unknown-operation",
+                f"'{value}': source '{name}' is an Arazzo document (type: arazzo), not an API description",
+                loc,
+            )
+        else:
+            self.ctx.unknown_source(name, name_loc)
+
+    def _no_api_sources(self, value: str, loc: Loc) -> None:
+        """A step names an operation, and no API description resolved: silent when that was reported already
+        (a source that did not resolve, or no sources at all), an error when every source is an Arazzo one."""
+        unresolved = [
+            name for name in self.ctx.declared_sources if name not in self.ctx.arazzo_sources
+        ]
+        if unresolved or not self.ctx.declared_sources:
+            return
+        self.diagnostics.error(
+            "unknown-operation",
+            f"operationId '{value}' is in no API description: every sourceDescription of this document is an "
+            f"Arazzo document (type: arazzo): {', '.join(dict.fromkeys(self.ctx.declared_sources))}",
+            Loc(loc.file, loc.line, loc.col, len(value)),
+        )

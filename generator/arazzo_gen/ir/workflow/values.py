@@ -1,0 +1,174 @@
+"""Values of an Arazzo document: literals with runtime expressions parsed, build-time references folded."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any, get_args
+
+from ...diagnostics import Loc
+from ...read import YList, YMap, to_plain
+from ...read.positions import find_inside
+from .. import expressions as ex
+from ..expressions import ExpressionError, Nonstandard, parse_value
+from ..model import Value
+from .context import Part, offset_loc, part_loc
+
+_EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
+_DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
+
+
+class ValueLowering(Part):
+    """Parameter, payload and output values; the build-time operands of conditions."""
+
+    def value(self, node: Any, loc: Loc) -> Value:
+        """A payload/parameter value: literals stay, strings with runtime expressions are parsed."""
+        if isinstance(node, YMap):
+            return {key: self.value(value, node.at(key)) for key, value in node.items()}
+        if isinstance(node, YList):
+            return [self.value(value, node.at(index)) for index, value in enumerate(node)]
+        if isinstance(node, str):
+            return self.expression(node, loc)
+        return node
+
+    def expression(self, text: Any, loc: Loc) -> Any:
+        if not isinstance(text, str):
+            return text
+        notes: list[Nonstandard] = []
+        try:
+            value = parse_value(text, notes)
+        except ExpressionError as error:
+            self.diagnostics.error("invalid-expression", *self.ctx.explain(text, error, loc))
+            return None
+        self.ctx.nonstandard(notes, loc)
+        if isinstance(value, str):
+            self._near_expressions(value, loc)
+        return self._fold_sources(value, loc)
+
+    def _near_expressions(self, text: str, loc: Loc) -> None:
+        """A warning at each ``$word`` of a literal that is a near miss of an expression root (``$inputz``,
+        ``$statusCod``, ``$Inputs``): it is sent as the text it is, which is rarely what was meant."""
+        for match in _DOLLAR_WORD.finditer(text):
+            word = match.group(1).lower()
+            close = difflib.get_close_matches(
+                word, [root.lower() for root in ex.ROOTS], n=1, cutoff=0.8
+            )
+            if close:
+                root = next(root for root in ex.ROOTS if root.lower() == close[0])
+                self.diagnostics.warning(
+                    "literal-expression",
+                    f"'${match.group(1)}' is sent as text: it is not a runtime expression; did you mean '${root}'?",
+                    offset_loc(loc, match.start()),
+                )
+
+    def _fold_sources(self, value: Any, loc: Loc) -> Any:
+        """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
+        the text the document gives them; so are ``$components.<kind>.<name>`` (:meth:`_component_value`)."""
+        if isinstance(value, ex.SourceRef):
+            text = self._source_field(value, loc)
+            return text if text is not None else value
+        if isinstance(value, ex.ComponentRef):
+            return self._component_value(value, loc)
+        if not isinstance(value, ex.Template):
+            return value
+        parts: list[Any] = []
+        for part in value.parts:
+            if isinstance(part, ex.SourceRef):
+                text = self._source_field(part, loc)
+                part = text if text is not None else part
+            if isinstance(
+                part, ex.ComponentRef
+            ):  # embedded: its value as text (JSON text unless a string)
+                folded = self._component_value(part, loc)
+                if isinstance(folded, ex.Template):
+                    for inner in folded.parts:
+                        if isinstance(inner, str) and parts and isinstance(parts[-1], str):
+                            parts[-1] += inner
+                        elif inner != "":
+                            parts.append(inner)
+                    continue
+                part = folded if isinstance(folded, (str, *_EXPR_NODES)) else json.dumps(folded)  # type: ignore[assignment]
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += part
+            elif part != "":
+                parts.append(part)
+        if all(isinstance(part, str) for part in parts):
+            return "".join(parts)
+        return ex.Template(tuple(parts))
+
+    def _component_value(
+        self, ref: ex.ComponentRef, loc: Loc, seen: frozenset[str] = frozenset()
+    ) -> Any:
+        """``$components.<kind>.<name>`` used as a value (not as a ``reference``): known at build time.
+
+        ``$components.parameters.<name>`` is that parameter's ``value`` (its expressions stay expressions, read
+        where it is used); the other kinds (``inputs``, ``successActions``, ``failureActions``) are the component
+        as written, a JSON literal. An unknown component is ``unresolved-reference``; a parameter whose value
+        refers to itself is ``invalid-reference``."""
+        table = self.ctx.components.get(ref.kind)
+        if not isinstance(table, dict) or ref.name not in table:
+            self.diagnostics.error(
+                "unresolved-reference", f"components.{ref.kind} has no '{ref.name}'", loc
+            )
+            return None
+        item = table[ref.name]
+        if ref.kind != "parameters":
+            return to_plain(item)
+        key = f"{ref.kind}.{ref.name}"
+        if key in seen:
+            self.diagnostics.error(
+                "invalid-reference", f"components.{key} refers to itself through its value", loc
+            )
+            return None
+        if not isinstance(item, YMap) or "value" not in item:
+            self.diagnostics.error("missing-field", f"components.{key} has no 'value'", loc)
+            return None
+        raw = item["value"]
+        if isinstance(raw, str):
+            notes: list[Nonstandard] = []
+            try:
+                parsed = parse_value(raw, notes)
+            except ExpressionError:
+                return raw  # reported where the parameter is used as a parameter, if it is
+            if isinstance(parsed, ex.ComponentRef):
+                return self._component_value(parsed, item.at("value"), seen | {key})
+            return self._fold_sources(parsed, item.at("value"))
+        return self.value(raw, item.at("value"))
+
+    def fold_condition(self, node: Any, loc: Loc) -> Any:
+        """A condition with its ``$sourceDescriptions.<name>.url|name|type`` and ``$components.*`` operands
+        replaced by their (build-time) values, as literals."""
+        if isinstance(node, ex.Compare):
+            return ex.Compare(
+                node.op, self.fold_condition(node.left, loc), self.fold_condition(node.right, loc)
+            )
+        if isinstance(node, ex.And | ex.Or):
+            return type(node)(
+                self.fold_condition(node.left, loc), self.fold_condition(node.right, loc)
+            )
+        if isinstance(node, ex.Not | ex.Truthy):
+            return type(node)(self.fold_condition(node.operand, loc))
+        if isinstance(node, ex.SourceRef | ex.ComponentRef):
+            folded = self._fold_sources(node, loc)
+            if folded is None or isinstance(folded, bool | int | float | str):
+                return ex.Literal(folded)
+            return folded if isinstance(folded, _EXPR_NODES) else node
+        return node
+
+    def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
+        declared = self.ctx.root.get("sourceDescriptions")
+        for item in declared if isinstance(declared, list) else []:
+            if isinstance(item, dict) and item.get("name") == ref.name:
+                field = item.get(ref.rest)
+                return (
+                    field
+                    if ref.rest in ("url", "name", "type") and isinstance(field, str)
+                    else None
+                )
+        at = find_inside(loc, f"$sourceDescriptions.{ref.name}")
+        self.ctx.unknown_source(
+            ref.name,
+            loc if at is None else part_loc(loc, at + len("$sourceDescriptions."), ref.name),
+        )
+        return None
