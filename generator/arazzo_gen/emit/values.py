@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ir import expressions as ex
 from ..ir.flow import FlowPlan
-from ..ir.model import Criterion, Input, Step, Workflow, WorkflowCall, ref_name
+from ..ir.model import Criterion, Input, Response, Step, Workflow, WorkflowCall, ref_name
 from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
 from ..plan.imports import Import
 from ..plan.modules import output_fields
@@ -45,48 +45,21 @@ def _named(name: str) -> Annotation:
 
 
 class _StepContext:
-    def __init__(self, step: Step, var: str | None, mapper: Any, index: Any) -> None:
+    def __init__(
+        self, step: Step, var: str | None, mapper: Any, index: Any, body: Response | None = None
+    ) -> None:
         self.step = step
         self.var = var
         self.mapper = mapper
         self.index = index
+        self.body = body  # the response whose body the outputs read (chosen by the plan)
 
-    def known_status(self) -> str | None:
-        for criterion in self.step.success_criteria:
-            if criterion.condition is not None:
-                status = _status_in(criterion.condition)
-                if status is not None:
-                    return status
-        return None
-
-    def body_class(self) -> tuple[str | None, bool]:
-        """The model class of the response body the step's outputs read, and whether ``parsed`` has
-        exactly that static type (so attribute access type-checks)."""
-        op = self.step.operation
-        assert op is not None
-        success = [r for r in op.responses if r.status[:1] in "23"]
-        status = self.known_status()
-        chosen = None
-        if status is not None:
-            chosen = next((r for r in op.responses if r.status == status), None) or next(
-                (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
-            )
-        if chosen is None:
-            chosen = next((r for r in success if r.schema is not None), None)
-        if chosen is None or chosen.schema is None:
-            return None, False
-        name = ref_name(chosen.schema)
-        if name is None or name not in self.index.classes:
-            return None, False
-        distinct = {
-            (
-                ref_name(r.schema)
-                if r.schema is not None and (r.content_type or "").endswith("json")
-                else None
-            )
-            for r in success
-        }
-        return name, distinct == {name}
+    def body_class(self) -> str | None:
+        """The model class of the response body the step's outputs read, if the models define one."""
+        if self.body is None or self.body.schema is None:
+            return None
+        name = ref_name(self.body.schema)
+        return name if name is not None and name in self.index.classes else None
 
 
 _MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -146,18 +119,6 @@ _NO_LITERAL = object()
 def _numeric(typed: Typed) -> bool:
     """Whether ``typed`` is statically a number (``bool`` excluded: JSON booleans are not numbers)."""
     return typed.annotation.name in ("int", "float")
-
-
-def _status_in(condition: Any) -> str | None:
-    if isinstance(condition, ex.Compare) and condition.op == "==":
-        sides = (condition.left, condition.right)
-        if any(isinstance(s, ex.StatusCode) for s in sides):
-            for side in sides:
-                if isinstance(side, ex.Literal) and isinstance(side.value, int):
-                    return str(side.value)
-    if isinstance(condition, ex.And):
-        return _status_in(condition.left) or _status_in(condition.right)
-    return None
 
 
 _EXPR_TYPES = (
@@ -597,7 +558,7 @@ class ValueCompiler:
     def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
         """``$response.body#/a/b``: the value at the pointer, read from the decoded body with ``read_output`` and
         validated as the type the models document for it (``Any`` where they do not say)."""
-        start, _ = context.body_class()
+        start = context.body_class()
         if start is None:
             return self.read_body(tokens, _any(), context)
         index = context.index

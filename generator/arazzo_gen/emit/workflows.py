@@ -602,7 +602,9 @@ class _WorkflowBuilder(ValueCompiler):
         mapper = self.mappers[step.source]
         node = self.wp.step(step.step_id)
         var = node.local
-        context = _StepContext(step, var, mapper, self.compiler.indexes[mapper.api.module])
+        assert isinstance(node, plan_nodes.OperationStep)
+        index = self.compiler.indexes[mapper.api.module]
+        context = _StepContext(step, var, mapper, index, node.body)
         call_args = []
         extra_headers: list[str] = []
         extra_query: list[str] = []

@@ -7,7 +7,7 @@ from typing import Any
 from ..ir import expressions as ex
 from ..ir.flow import FlowPlan, always_applies, applicable, plan
 from ..ir.model import Action as IrAction
-from ..ir.model import ArazzoDocument, Program, Step, Workflow
+from ..ir.model import ArazzoDocument, Program, Response, Step, Workflow
 from ..naming import WORKFLOW_FUNCTION_RESERVED, snake
 from .modules import function_reserved, module_plan, outputs_classes
 from .names import NameResolver
@@ -145,7 +145,7 @@ class _WorkflowPlanner:
         if call is not None:
             catches = control is not None and bool(control.on_failure)
             return WorkflowStep(step, call, local, outputs, control, catches)
-        return OperationStep(step, local, outputs, control)
+        return OperationStep(step, local, outputs, control, body_response(step))
 
     def output(self, step: Step, name: str) -> Output:
         base = snake(name)
@@ -210,6 +210,38 @@ class _WorkflowPlanner:
         else:
             kind = End()
         return Action(action.name, kind, tuple(action.criteria), action.inherited)
+
+
+def body_response(step: Step) -> Response | None:
+    """The response whose body a step's outputs read: the one of the status its success criteria require
+    (``$statusCode == 200``; a ``2XX`` range matches too), else the first documented success with a schema."""
+    op = step.operation
+    if op is None:
+        return None
+    statuses = (_status_in(c.condition) for c in step.success_criteria if c.condition is not None)
+    status = next((s for s in statuses if s is not None), None)
+    chosen = None
+    if status is not None:
+        chosen = next((r for r in op.responses if r.status == status), None) or next(
+            (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
+        )
+    if chosen is None:
+        success = [r for r in op.responses if r.status[:1] in "23"]
+        chosen = next((r for r in success if r.schema is not None), None)
+    return chosen
+
+
+def _status_in(condition: Any) -> str | None:
+    """The status a condition requires: ``$statusCode == 200`` (alone or in a conjunction)."""
+    if isinstance(condition, ex.Compare) and condition.op == "==":
+        sides = (condition.left, condition.right)
+        if any(isinstance(s, ex.StatusCode) for s in sides):
+            for side in sides:
+                if isinstance(side, ex.Literal) and isinstance(side.value, int):
+                    return str(side.value)
+    if isinstance(condition, ex.And):
+        return _status_in(condition.left) or _status_in(condition.right)
+    return None
 
 
 # -- what a workflow reads ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir.flow import FlowPlan
-from ..ir.model import Criterion, Step, Workflow, WorkflowCall
+from ..ir.model import Criterion, Response, Step, Workflow, WorkflowCall
 from .names import NameResolver
 
 
@@ -91,6 +91,7 @@ class OperationStep:
     local: str | None  # the local holding the response (None: nothing reads it)
     outputs: tuple[Output, ...]  # the outputs something reads, in document order
     control: Control | None
+    body: Response | None  # the response whose body the outputs read (typed by its schema)
 
 
 @dataclass(frozen=True)
