@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..ir import expressions as ex
 from ..ir.flow import FlowPlan
 from ..ir.model import Criterion, Input, Response, Step, Workflow, WorkflowCall, ref_name
-from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
+from ..ir.refs import SelfInput, StepRun
 from ..plan.imports import Import
 from ..plan.modules import output_fields
 from ..plan.nodes import WorkflowPlan
@@ -421,9 +421,7 @@ class ValueCompiler:
                 return self.pointer(typed.code, expr.path)
             return typed
         if isinstance(expr, ex.WorkflowRef):
-            found = resolve_workflow_ref(
-                self.workflow, expr, self.position, self.plan, after=self.after
-            )
+            found = self.wp.workflow_runs[(expr, self.position, self.after)]
             if isinstance(found, SelfInput):
                 return self.expression(ex.InputRef(found.name, expr.path), context)
             if isinstance(found, StepRun):

@@ -8,6 +8,7 @@ from ..ir import expressions as ex
 from ..ir.flow import FlowPlan, always_applies, applicable, plan
 from ..ir.model import Action as IrAction
 from ..ir.model import ArazzoDocument, Program, Response, Step, Workflow
+from ..ir.refs import Resolution, resolve_workflow_ref
 from ..naming import WORKFLOW_FUNCTION_RESERVED, snake
 from .modules import function_reserved, module_plan, outputs_classes
 from .names import NameResolver
@@ -98,7 +99,7 @@ class _WorkflowPlanner:
         return WorkflowPlan(
             workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run, cause=cause,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
-            names=self.names,
+            names=self.names, workflow_runs=workflow_runs(wf, self.flow),
         )  # fmt: skip
 
     def loop_locals(self) -> LoopLocals | None:
@@ -245,6 +246,22 @@ def _status_in(condition: Any) -> str | None:
 
 
 # -- what a workflow reads ------------------------------------------------------------------------------
+def workflow_runs(
+    workflow: Workflow, flow: FlowPlan | None
+) -> dict[tuple[ex.WorkflowRef, int | None, bool], Resolution]:
+    """What every ``$workflows.<id>...`` of ``workflow`` reads at every place it may be compiled: in each step
+    (a value a step passed to a workflow it ran is compiled where that run is read), before the step ran (its
+    request, criteria) and once it succeeded (its outputs, success actions); in the workflow's outputs."""
+    refs = set(workflow_refs(workflow))
+    positions: list[int | None] = [None, *range(len(workflow.steps))]
+    return {
+        (ref, position, after): resolve_workflow_ref(workflow, ref, position, flow, after=after)
+        for ref in sorted(refs, key=repr)
+        for position in positions
+        for after in (False, True)
+    }
+
+
 def referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
     """(step id, output) pairs some step, criterion or workflow output reads."""
     found: set[tuple[str, str]] = set()

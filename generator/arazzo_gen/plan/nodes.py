@@ -10,8 +10,10 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ..ir.expressions import WorkflowRef
 from ..ir.flow import FlowPlan
 from ..ir.model import Criterion, Response, Step, Workflow, WorkflowCall
+from ..ir.refs import Resolution
 from .names import NameResolver
 
 
@@ -135,6 +137,9 @@ class WorkflowPlan:
     used_outputs: frozenset[tuple[str, str]]  # (step id, output) something reads
     unset_reads: frozenset[tuple[str, str]]  # read where their step may not have succeeded
     names: NameResolver  # the function scope (emit claims nothing else from it)
+    # what each ``$workflows.<id>...`` reads where it is written: (ref, step index or None for the workflow's
+    # outputs, whether read once that step succeeded) -> the run of <id> (or the input) it reads
+    workflow_runs: dict[tuple[WorkflowRef, int | None, bool], Resolution]
 
     def step(self, step_id: str) -> StepNode:
         return next(node for node in self.steps if node.step.step_id == step_id)
