@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..ir import expressions as ex
-from ..ir.flow import FlowPlan
 from ..ir.model import Criterion, Input, Response, Step, Workflow, WorkflowCall, ref_name
 from ..ir.refs import SelfInput, StepRun
 from ..plan.imports import Import
@@ -186,7 +185,6 @@ class ValueCompiler:
     input_fallbacks: dict[str, str]
     position: int | None
     after: bool
-    plan: FlowPlan | None
     dependencies: dict[str, str]
     evaluates: set[str]
     reads_body: bool
@@ -532,26 +530,6 @@ class ValueCompiler:
             if param.location == "path" and param.name == expr.name:
                 return self.value(param.value, None)
         return Typed("None", Annotation(ast.Constant(None)))
-
-    def maybe_unset(self, expr: Any) -> list[str]:
-        """The steps (ids) an output expression reads whose outputs may be unset when the workflow ends."""
-        if self.plan is None:
-            return []
-        found: list[str] = []
-        for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
-            if (
-                isinstance(ref, ex.OutputRef) and ref.name in self.workflow.outputs
-            ):  # acyclic: checked
-                found.extend(
-                    s for s in self.maybe_unset(self.workflow.outputs[ref.name]) if s not in found
-                )
-            if (
-                isinstance(ref, ex.StepRef)
-                and ref.step_id not in self.plan.set_at_exit
-                and ref.step_id not in found
-            ):
-                found.append(ref.step_id)
-        return found
 
     def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
         """``$response.body#/a/b``: the value at the pointer, read from the decoded body with ``read_output`` and

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir import expressions as ex
-from ..ir.flow import FlowPlan
 from ..ir.model import (
     Api,
     ArazzoDocument,
@@ -298,7 +297,6 @@ class _WorkflowBuilder(ValueCompiler):
         self.input_fallbacks: dict[
             str, str
         ] = {}  # input name -> literal used when the argument is None
-        self.plan: FlowPlan | None = self.wp.flow
         self.unset_reads = self.wp.unset_reads
         self.predeclared: list[
             tuple[str, str]
@@ -831,7 +829,7 @@ class _WorkflowBuilder(ValueCompiler):
         fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
-            unset = self.maybe_unset(expr)
+            unset = self.wp.unset_outputs.get(name, ())
             if unset:
                 assert self.loop is not None and self.loop.succeeded is not None
                 held = " and ".join(f"{py_str(s)} in {self.loop.succeeded}" for s in unset)

@@ -100,6 +100,7 @@ class _WorkflowPlanner:
             workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run, cause=cause,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
             names=self.names, workflow_runs=workflow_runs(wf, self.flow),
+            unset_outputs=unset_outputs(wf, self.flow),
         )  # fmt: skip
 
     def loop_locals(self) -> LoopLocals | None:
@@ -246,6 +247,26 @@ def _status_in(condition: Any) -> str | None:
 
 
 # -- what a workflow reads ------------------------------------------------------------------------------
+def unset_outputs(workflow: Workflow, flow: FlowPlan | None) -> dict[str, tuple[str, ...]]:
+    """For each workflow output, the steps (ids) it reads, directly or through another output, whose success
+    does not dominate the end of the workflow: their outputs may be unset then."""
+
+    def steps_of(expr: Any) -> list[str]:
+        found: list[str] = []
+        for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
+            if isinstance(ref, ex.OutputRef) and ref.name in workflow.outputs:  # acyclic: checked
+                found += [s for s in steps_of(workflow.outputs[ref.name]) if s not in found]
+            if isinstance(ref, ex.StepRef) and ref.step_id not in found:
+                assert flow is not None
+                if ref.step_id not in flow.set_at_exit:
+                    found.append(ref.step_id)
+        return found
+
+    if flow is None:
+        return {}
+    return {name: tuple(steps_of(expr)) for name, expr in workflow.outputs.items()}
+
+
 def workflow_runs(
     workflow: Workflow, flow: FlowPlan | None
 ) -> dict[tuple[ex.WorkflowRef, int | None, bool], Resolution]:

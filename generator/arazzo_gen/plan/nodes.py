@@ -140,6 +140,8 @@ class WorkflowPlan:
     # what each ``$workflows.<id>...`` reads where it is written: (ref, step index or None for the workflow's
     # outputs, whether read once that step succeeded) -> the run of <id> (or the input) it reads
     workflow_runs: dict[tuple[WorkflowRef, int | None, bool], Resolution]
+    # workflow output -> the steps it reads whose outputs may be unset when the workflow ends (None then)
+    unset_outputs: dict[str, tuple[str, ...]]
 
     def step(self, step_id: str) -> StepNode:
         return next(node for node in self.steps if node.step.step_id == step_id)
