@@ -178,3 +178,30 @@ def test_failure_action_criteria_name_a_field_no_schema_of_the_status_has(tmp_pa
     tree, headlines = compile_files(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": flow}, "busy3_pkg")
     assert tree is not None, headlines
     assert any("undocumented-response-field" in line and "holderz" in line for line in headlines), headlines
+
+
+def test_any_status_returns_the_response_of_an_error_status_and_keeps_its_error(tmp_path: Path) -> None:
+    """The runtime's `any_status()` (what a step calls its operation in): the response of any status, the
+    error the call would have raised in `status_error`, and `StepFailed` made from it keeps that error."""
+    out, _ = build_package(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": GONE}, "any_pkg")
+    package = import_package(out, "any_pkg")
+    runtime, api = package._runtime, package.apis.items
+    body = {"reason": "gone"}
+    with scripted({("GET", "/items/k5"): [Reply(404, body), Reply(404, body), Reply(404, body)]}) as server:
+        client = api.Client(server.url)
+        with runtime.any_status():
+            response = client.get_item(key="k5")
+        assert response.status_code == 404
+        assert isinstance(response.status_error, runtime.NotFoundError)
+        assert response.parsed.reason == "gone"  # typed by the 404's schema
+        failed = runtime.StepFailed("probe", "read", "$statusCode == 200", response)
+        assert failed.cause is response.status_error and failed.__cause__ is response.status_error
+        with pytest.raises(runtime.NotFoundError):  # outside the block the call raises, as always
+            client.get_item(key="k5")
+
+        async def run() -> Any:
+            async with api.AsyncClient(server.url) as client:
+                with runtime.any_status():
+                    return await client.get_item(key="k5")
+
+        assert asyncio.run(run()).status_error.response.status_code == 404

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import contextvars
 import datetime
 import email.utils
@@ -271,6 +272,8 @@ class ApiResponse(Generic[T]):
         self._parse = parse
         self._redactor = redactor or _NO_SECRETS
         self.is_detached = False
+        # the error the call would have raised for this status, when it returned inside any_status()
+        self.status_error: ApiStatusError | None = None
 
     @property
     def status_code(self) -> int:
@@ -477,11 +480,15 @@ class StepFailed(_PicklableError):
         response: ApiResponse[Any] | None = None,
         cause: ApiError | None = None,
     ) -> None:
+        if cause is None and response is not None:
+            cause = response.status_error  # the client's error for the status the criteria rejected
         self.workflow = workflow
         self.step = step
         self.criterion = criterion
         self.response = response.detached() if response is not None else None
         self.cause = cause
+        if cause is not None:  # as `raise ... from cause` does
+            self.__cause__ = cause
         self.status_code = response.status_code if response is not None else None
         where = (
             f"HTTP {self.status_code} from {self.response.method} {self.response.url}"
@@ -978,9 +985,32 @@ def handle(
     if is_success:
         return result
     failure = result.detached()
-    raise error_class(response.status_code)(
+    error = error_class(response.status_code)(
         failure, _error_body(failure, key is not None), key is not None
     )
+    if _ANY_STATUS.get():
+        result.status_error = error
+        return result
+    raise error
+
+
+_ANY_STATUS: contextvars.ContextVar[bool] = contextvars.ContextVar("any_status", default=False)
+
+
+@contextlib.contextmanager
+def any_status() -> Iterator[None]:
+    """Within the block, a client call returns its response whatever its status.
+
+    An error status raises nothing: the response's ``status_error`` holds the :class:`ApiStatusError` the call
+    would have raised (and :class:`StepFailed` made from that response keeps it as its ``cause``).  A workflow
+    step calls its operation so, because its success criteria, not the status, decide whether it succeeded.
+    Connection errors and timeouts still raise.  Works for the async clients too (``await`` inside the block).
+    """
+    token = _ANY_STATUS.set(True)
+    try:
+        yield
+    finally:
+        _ANY_STATUS.reset(token)
 
 
 def _error_body(response: ApiResponse[Any], documented: bool) -> Any:
