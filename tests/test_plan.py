@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from arazzo_gen.diagnostics import Diagnostics
@@ -178,8 +179,8 @@ def test_a_one_step_pagination_loop_runs_every_page(built: Path) -> None:
     module = package.workflows.items
     pages = [Reply(json={"items": ["a"], "next": "2"}), Reply(json={"items": ["b"], "next": None})]
     with scripted({("GET", "/items"): pages}) as server:
-        client = package.apis.items.client.Client(base_url=server.url)
-        outputs = module.all_pages(items_api=client)
+        with package.apis.items.client.Client(base_url=server.url) as client:
+            outputs = module.all_pages(items_api=client)
         assert outputs.items == ["b"]
         assert [r.line for r in server.requests] == ["GET /items", "GET /items"]
 
@@ -204,16 +205,18 @@ def test_a_step_that_retries_itself_loops_on_its_own_in_straight_line_code(built
                 async def fake_sleep(seconds: float, waits: list[float] = sleeps) -> None:
                     waits.append(seconds)
 
-                client = package.apis.items.client.AsyncClient(base_url=server.url)
-                coroutine = package.workflows.items.retry_then_read_async(
-                    items_api=client, sleep=fake_sleep
-                )
-                outputs = asyncio.run(coroutine)
+                async def run(url: str = server.url) -> Any:
+                    async with package.apis.items.client.AsyncClient(base_url=url) as client:
+                        return await package.workflows.items.retry_then_read_async(
+                            items_api=client, sleep=fake_sleep
+                        )
+
+                outputs = asyncio.run(run())
             else:
-                client = package.apis.items.client.Client(base_url=server.url)
-                outputs = package.workflows.items.retry_then_read(
-                    items_api=client, sleep=sleeps.append
-                )
+                with package.apis.items.client.Client(base_url=server.url) as client:
+                    outputs = package.workflows.items.retry_then_read(
+                        items_api=client, sleep=sleeps.append
+                    )
             assert outputs.name == "done"
             assert [r.line for r in server.requests] == [
                 "GET /items/a",

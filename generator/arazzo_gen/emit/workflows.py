@@ -156,7 +156,7 @@ class LoopView:
     step: str | None  # the label (state machine only; None: a loop over one step)
     steps_run: str
     unmet: str
-    cause: str
+    cause: str | None
     first: str  # the label of the first step
     resume: str | None
     succeeded: str | None
@@ -197,9 +197,6 @@ class WorkflowView:
     outputs: list[OutputView]
     loop: LoopView | None = None
     shape: str = "straight"  # see arazzo_gen.plan.nodes.Shape
-    cause: str | None = (
-        None  # straight line: the client's error for the current step, if its status is one
-    )
     sleep: str | None = None
     max_steps: str | None = None
     run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
@@ -355,7 +352,6 @@ class _WorkflowBuilder(ValueCompiler):
                 failure=locals_.failure,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
-        cause = self.wp.cause  # straight line: the client's error for a step whose status is one
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
         outputs_class = self.compiler.outputs_classes[id(wf)]
@@ -366,7 +362,7 @@ class _WorkflowBuilder(ValueCompiler):
             "Args:\n" + "\n".join("    " + line for line in self.args_doc(params, dependencies))
         )
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in self.raises_doc()))
-        self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
+        self.doc.runtime_names.add("StepFailed")
         return WorkflowView(
             py_name=wf.py_name,
             async_name=wf.async_name,
@@ -380,7 +376,6 @@ class _WorkflowBuilder(ValueCompiler):
             outputs=outputs,
             loop=self.loop,
             shape=self.wp.shape.value,
-            cause=cause,
             sleep=wf.sleep_name,
             max_steps=wf.max_steps_name,
             run=self.run,
@@ -627,6 +622,8 @@ class _WorkflowBuilder(ValueCompiler):
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         call_args.append(f"deadline={self.run}.left()")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
+        # with criteria, they judge the response whatever its status; without, an error status fails the step
+        self.doc.runtime_names.add("any_status" if criteria else "ApiStatusError")
         assignments = self.assignments(node.outputs, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(

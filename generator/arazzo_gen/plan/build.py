@@ -88,16 +88,9 @@ class _WorkflowPlanner:
         params = {item.name: self.names.claim(item.py_name) for item in wf.inputs}
         run = self.names.claim("run")
         loop = self.loop_locals()
-        cause = (
-            self.names.claim("cause")
-            if loop is None and any(s.call is None and s.success_criteria for s in wf.steps)
-            else loop.cause
-            if loop is not None and self.shape is Shape.LOCAL_RETRIES
-            else None
-        )
         steps = tuple(self.step(step, loop) for step in wf.steps)
         return WorkflowPlan(
-            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run, cause=cause,
+            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
             names=self.names, workflow_runs=workflow_runs(wf, self.flow),
             unset_outputs=unset_outputs(wf, self.flow),
@@ -117,7 +110,15 @@ class _WorkflowPlanner:
             step=self.names.claim("step") if labels else None,
             steps_run=self.names.claim("steps_run"),
             unmet=self.names.claim("unmet"),
-            cause=self.names.claim("cause"),
+            cause=self.names.claim("cause")
+            if any(
+                s.call is None
+                and not s.success_criteria
+                and not always_applies(s.on_failure)
+                and self.looped(s)
+                for s in wf.steps
+            )
+            else None,
             resume=self.names.claim("resume") if flow.resumes else None,
             succeeded=self.names.claim("succeeded") if needs_succeeded else None,
             failure=self.names.claim("callee_failure")
@@ -131,10 +132,7 @@ class _WorkflowPlanner:
         reads_run = call is not None and (
             call.workflow_id in self.run_ids or call.text in self.run_ids
         )
-        # a step with actions (with local retries: only a step that retries) runs inside a loop
-        looped = loop is not None and (
-            self.shape is not Shape.LOCAL_RETRIES or bool(applicable(step.on_failure))
-        )
+        looped = loop is not None and self.looped(step)
         local = (
             self.names.claim(step.py_name)
             if step.success_criteria or wanted or looped or reads_run
@@ -148,6 +146,12 @@ class _WorkflowPlanner:
             catches = control is not None and bool(control.on_failure)
             return WorkflowStep(step, call, local, outputs, control, catches)
         return OperationStep(step, local, outputs, control, body_response(step))
+
+    def looped(self, step: Step) -> bool:
+        """Whether a step runs inside a loop (with local retries: only a step that retries itself)."""
+        if self.shape is Shape.STRAIGHT:
+            return False
+        return self.shape is not Shape.LOCAL_RETRIES or bool(applicable(step.on_failure))
 
     def output(self, step: Step, name: str) -> Output:
         base = snake(name)

@@ -115,7 +115,9 @@ class LoopLocals:
 
     steps_run: str
     unmet: str
-    cause: str
+    cause: (
+        str | None
+    )  # the client's error, for a step without criteria (one with criteria judges any status)
     step: str | None  # the label (state machine only)
     resume: str | None
     succeeded: str | None
@@ -130,9 +132,6 @@ class WorkflowPlan:
     steps: tuple[StepNode, ...]
     loop: LoopLocals | None
     run: str  # the RunDeadline local
-    cause: (
-        str | None
-    )  # straight line: the client's error for a step whose status is one (criteria decide)
     flow: FlowPlan | None  # the step graph's facts (loop shapes)
     used_outputs: frozenset[tuple[str, str]]  # (step id, output) something reads
     unset_reads: frozenset[tuple[str, str]]  # read where their step may not have succeeded
