@@ -791,10 +791,11 @@ class _WorkflowBuilder(ValueCompiler):
         before = len(self.loop.counters)
         view.success_actions = self.actions(control.on_success, context, after=True)
         view.failure_actions = self.actions(control.on_failure, context, after=False)
-        view.counters = self.loop.counters[before:]
+        # its retry counters restart when it succeeds, if it can run again
+        view.counters = self.loop.counters[before:] if control.runs_again else []
         if self.wp.shape is plan_nodes.Shape.LOCAL_RETRIES:
             # the step runs once, then the next one: its counters start before its loop, never reset
-            view.looped, view.declares, view.counters = True, view.counters, []
+            view.looped, view.declares, view.counters = True, self.loop.counters[before:], []
             del self.loop.counters[before:]
         view.always_acts = control.always_acts
         view.failure_always = control.failure_always

@@ -196,6 +196,7 @@ class _WorkflowPlanner:
             on_success=on_success, on_failure=on_failure, next_step=next_step, always_acts=always_acts,
             failure_always=always_applies(step.on_failure), resumes=step.step_id in self.flow.resumes,
             records_success=records,
+            runs_again=step.step_id in self.flow.may_set_before.get(step.step_id, set()),
         )  # fmt: skip
 
     def action(self, step: Step, action: IrAction, retries: int) -> Action:

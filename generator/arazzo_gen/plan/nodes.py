@@ -85,6 +85,7 @@ class Control:
     failure_always: bool  # a failure action without criteria (not a retry): no StepFailed
     resumes: bool  # named by a retry's stepId: on success, back to the retried step
     records_success: bool  # outputs the workflow returns may be unset: ``succeeded`` notes the step
+    runs_again: bool  # a path leads from its success back to it: its retry counters restart then
 
 
 @dataclass(frozen=True)
