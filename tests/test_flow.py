@@ -542,7 +542,7 @@ def test_a_step_output_read_where_its_step_may_not_have_succeeded_is_a_warning_a
         "null (None) there")
     ]
     source = inspect.getsource(run.module())
-    assert "    id: str | None = None\n" in source  # declared before the loop, so every path can read it
+    assert "    create_id: str | None = None\n" in source  # declared before the loop, so every path can read it
     token = Reply(200, {"token": "t"})
     skipped = {("GET", "/jobs/a"): [job("done")], ("POST", "/token"): [token]}
     for result, lines, _, server in run.both("skip", skipped):
@@ -728,12 +728,12 @@ workflows:
 def test_goto_a_workflow_runs_it_then_ends_and_retry_a_workflow_runs_it_then_retries(tmp_path: Path) -> None:
     run = Run(tmp_path, GOTO_WORKFLOW, "flow_gotowf_pkg")
     script = {("GET", "/jobs/j1"): [job("stuck")], ("POST", "/jobs/j1/cancel"): [Reply(204)]}
-    for result, lines, sleeps, _ in run.both("check", script, id="j1"):
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
         assert result.state == "stuck"
         assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel"]  # confirm does not run: control left
         assert sleeps == []
     script = {("GET", "/jobs/j1"): [Reply(401), job("queued"), job("queued")], ("POST", "/jobs/j1/cancel"): [Reply(204)]}
-    for result, lines, sleeps, _ in run.both("check", script, id="j1"):
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
         assert result.state == "queued"
         assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel", "GET /jobs/j1", "GET /jobs/j1"]
         assert sleeps == [2.0]

@@ -187,8 +187,8 @@ def test_path_parameters_stay_in_their_segment(pkg: ModuleType, value: str, sent
         with api.Client(server.url) as client:
             client.get_item(id_=value)
         asyncio.run(call_async())
-        run(lambda: pkg.workflows.items.read_item(id=value, items_api=api.Client(server.url)))
-        run(lambda: pkg.workflows.items.read_item_async(id=value, items_api=api.AsyncClient(server.url)))
+        run(lambda: pkg.workflows.items.read_item(id_=value, items_api=api.Client(server.url)))
+        run(lambda: pkg.workflows.items.read_item_async(id_=value, items_api=api.AsyncClient(server.url)))
     # main: '..' sent GET / and '.' sent GET /v1/items (the dot segments normalised away)
     assert [r.path for r in server.requests] == [f"/v1/items/{sent}"] * 4
 
@@ -231,8 +231,8 @@ def test_a_backtracking_regex_criterion_fails_the_step_within_its_time_bound(pkg
     body = Reply(200, {"id": "x", "name": "a" * 40 + "!"})
     with scripted({("GET", "/v1/items/x"): [body]}) as server:
         for call in (
-            lambda: pkg.workflows.items.match_item(id="x", items_api=pkg.apis.items.Client(server.url)),
-            lambda: pkg.workflows.items.match_item_async(id="x", items_api=pkg.apis.items.AsyncClient(server.url)),
+            lambda: pkg.workflows.items.match_item(id_="x", items_api=pkg.apis.items.Client(server.url)),
+            lambda: pkg.workflows.items.match_item_async(id_="x", items_api=pkg.apis.items.AsyncClient(server.url)),
         ):
             start = time.monotonic()
             error = run(call)
@@ -359,7 +359,7 @@ def test_a_workflow_deadline_bounds_the_whole_run(pkg: ModuleType) -> None:
         outputs = module.two_reads(items_api=api.Client(server.url), deadline=10)
     assert outputs is not None
     with scripted(widget) as server:
-        error = run(lambda: module.read_item(id="x", items_api=api.Client(server.url), deadline=0))
+        error = run(lambda: module.read_item(id_="x", items_api=api.Client(server.url), deadline=0))
     assert str(error) == f"GET {server.url}/v1/items/x: the deadline had passed before the request was sent (deadline=)"
     assert server.requests == []
     doc = " ".join((module.read_item.__doc__ or "").split())
@@ -371,8 +371,8 @@ def test_a_retry_waits_no_longer_than_the_run_has_left(pkg: ModuleType) -> None:
     gadget = Reply(200, {"id": "x", "name": "Gadget"}, headers={"Retry-After": "30"})
     with scripted({("GET", "/v1/items/x"): [gadget]}) as server:
         client = pkg.apis.items.Client(server.url)
-        error = run(lambda: pkg.workflows.items.retry_item(id="x", items_api=client, sleep=waits.append, deadline=5))
-        run(lambda: pkg.workflows.items.retry_item(id="x", items_api=client, sleep=waits.append))
+        error = run(lambda: pkg.workflows.items.retry_item(id_="x", items_api=client, sleep=waits.append, deadline=5))
+        run(lambda: pkg.workflows.items.retry_item(id_="x", items_api=client, sleep=waits.append))
     assert type(error) is pkg.StepFailed, error
     assert len(waits) == 2 and 4 < waits[0] <= 5 and waits[1] == 30, waits  # main: 30 s past a 5 s deadline
 
@@ -387,7 +387,7 @@ def test_the_client_docstring_says_what_timeout_and_deadline_bound(pkg: ModuleTy
 def test_a_request_within_its_deadline_is_unchanged(pkg: ModuleType) -> None:
     with scripted(widget) as server:
         response = pkg.apis.items.Client(server.url, deadline=5).get_item(id_="w")
-        outputs = pkg.workflows.items.read_item(id="w", items_api=pkg.apis.items.Client(server.url, deadline=5))
+        outputs = pkg.workflows.items.read_item(id_="w", items_api=pkg.apis.items.Client(server.url, deadline=5))
     assert (response.status_code, response.parsed.name, outputs.name) == (200, "Widget", "Widget")
 
 
@@ -455,8 +455,8 @@ def test_hostile_inputs_end_in_the_packages_own_errors(pkg: ModuleType, value: s
     module, api = pkg.workflows.items, pkg.apis.items
     with scripted(widget) as server:
         results = [
-            run(lambda: module.read_item(id=value, items_api=api.Client(server.url))),
-            run(lambda: module.read_item_async(id=value, items_api=api.AsyncClient(server.url))),
+            run(lambda: module.read_item(id_=value, items_api=api.Client(server.url))),
+            run(lambda: module.read_item_async(id_=value, items_api=api.AsyncClient(server.url))),
         ]
     for result in results:
         if isinstance(result, Exception):
@@ -491,7 +491,7 @@ def test_an_infinite_or_huge_deadline_is_no_limit(pkg: ModuleType, deadline: flo
             return (await client.get_item(id_="w")).parsed.name
 
     async def workflow_async() -> Any:
-        return (await module.read_item_async(id="w", items_api=api.AsyncClient(server.url), deadline=deadline)).name
+        return (await module.read_item_async(id_="w", items_api=api.AsyncClient(server.url), deadline=deadline)).name
 
     with scripted(widget) as server:
         results = [
@@ -499,7 +499,7 @@ def test_an_infinite_or_huge_deadline_is_no_limit(pkg: ModuleType, deadline: flo
             run(lambda: api.Client(server.url, deadline=deadline).get_item(id_="w").parsed.name),
             run(per_call_async),
             run(per_client_async),
-            run(lambda: module.read_item(id="w", items_api=api.Client(server.url), deadline=deadline).name),
+            run(lambda: module.read_item(id_="w", items_api=api.Client(server.url), deadline=deadline).name),
             run(workflow_async),
         ]
     assert results == ["Widget"] * 6, results
@@ -520,8 +520,8 @@ def test_a_nan_deadline_is_refused_at_the_call(pkg: ModuleType) -> None:
             run(per_call_async),
             run(lambda: api.Client(server.url, deadline=nan)),
             run(lambda: api.AsyncClient(server.url, deadline=nan)),
-            run(lambda: module.read_item(id="w", items_api=api.Client(server.url), deadline=nan)),
-            run(lambda: module.read_item_async(id="w", items_api=api.AsyncClient(server.url), deadline=nan)),
+            run(lambda: module.read_item(id_="w", items_api=api.Client(server.url), deadline=nan)),
+            run(lambda: module.read_item_async(id_="w", items_api=api.AsyncClient(server.url), deadline=nan)),
         ]
     for result in results:
         assert type(result) is ValueError, repr(result)
@@ -677,7 +677,7 @@ def test_a_response_body_is_decoded_once_however_many_values_read_it(pkg: Module
 
     monkeypatch.setattr(runtime, "_decode", counted)
     with scripted(widget) as server:
-        outputs = pkg.workflows.items.read_item(id="w", items_api=pkg.apis.items.Client(server.url))
+        outputs = pkg.workflows.items.read_item(id_="w", items_api=pkg.apis.items.Client(server.url))
     assert outputs.name == "Widget"
     assert len(decodes) == 1, len(decodes)  # main: 2 (the criterion, the output)
 

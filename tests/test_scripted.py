@@ -49,12 +49,12 @@ def test_a_built_workflow_runs_against_the_scripted_server_sync_and_async(tmp_pa
     module = package.workflows.items
     client_module = package.apis.items
     with scripted({("GET", "/items/7"): [Reply(200, {"name": "seven"})]}) as server:
-        result = module.read_item(id="7", items_api=client_module.Client(server.url))
+        result = module.read_item(id_="7", items_api=client_module.Client(server.url))
         assert result.name == "seven"
 
         async def run() -> str:
             async with client_module.AsyncClient(server.url) as client:
-                return (await module.read_item_async(id="7", items_api=client)).name
+                return (await module.read_item_async(id_="7", items_api=client)).name
 
         assert asyncio.run(run()) == "seven"
     assert [r.line for r in server.requests] == ["GET /items/7", "GET /items/7"]

@@ -181,7 +181,7 @@ LITERAL_OUTPUTS = """
 def test_literal_and_null_outputs_are_their_values(tmp_path: Path) -> None:
     package, warnings = build(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(LITERAL_OUTPUTS), "values_literals")
     assert warnings == []
-    outputs, requests = run_both(package, "literals", {("GET", "/items/7"): [Reply(200, {"id": "7", "name": "n"})]}, id="7")
+    outputs, requests = run_both(package, "literals", {("GET", "/items/7"): [Reply(200, {"id": "7", "name": "n"})]}, id_="7")
     assert outputs == {
         "count": 2, "ratio": 0.5, "word": "plain", "yes": True, "nothing": None, "obj": {"a": [1, "7"]},
         "lit": 5, "text": "just text", "flag": False, "none": None, "listed": [1, "two"],
@@ -575,7 +575,7 @@ def test_a_body_missing_fields_the_workflow_never_reads_does_not_fail(tmp_path: 
     assert warnings == []
     # no required id/name, an owner without its other fields, a field the schema does not know
     body = {"size": 3, "owner": {"login": "ann"}, "tags": ["t1"], "extra": {"x": 1}}
-    outputs, requests = run_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, body)]}, id="1")
+    outputs, requests = run_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, body)]}, id_="1")
     assert outputs == {"size": 3, "login": "ann", "first": "t1"}
     assert [r.line for r in requests] == ["GET /items/1"]
 
@@ -584,7 +584,7 @@ def test_a_missing_or_mistyped_value_the_workflow_reads_is_a_step_output_error(t
     package, _ = build(tmp_path, api(GET_ITEM, ITEM_SCHEMA), flow(TOLERANT_FLOW), "values_tolerant_errors")
     runtime = package._runtime
     missing = {"size": 3, "owner": {"age": 4}, "tags": ["t1"]}
-    errors = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, missing)]}, id="1")
+    errors = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, missing)]}, id_="1")
     error = errors[0]
     assert isinstance(error, runtime.StepOutputError) and isinstance(error, runtime.StepFailed)
     assert (error.workflow, error.step, error.pointer, error.status_code) == ("tolerant", "read", "/owner/login", 200)
@@ -593,7 +593,7 @@ def test_a_missing_or_mistyped_value_the_workflow_reads_is_a_step_output_error(t
         '{"size": 3, "owner": {"age": 4}, "tags": ["t1"]}'
     )
     mistyped = {"size": "big", "owner": {"login": "ann"}, "tags": ["t1"]}
-    error = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, mistyped)]}, id="1")[0]
+    error = raises_both(package, "tolerant", {("GET", "/items/1"): [Reply(200, mistyped)]}, id_="1")[0]
     assert isinstance(error, runtime.StepOutputError) and error.pointer == "/size"
     assert str(error).startswith("workflow 'tolerant' step 'read': $response.body#/size is not int | None (1 ")
     assert "pydantic" not in type(error).__module__
@@ -804,7 +804,7 @@ def test_an_optional_input_given_to_a_required_parameter_or_body_type_checks_and
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout
     script = {("GET", "/items/7"): [Reply(200, {"id": "7", "name": "n"})], ("POST", "/items"): [Reply(201)]}
-    _, requests = run_both(package, "copy", script, id="7", item={"id": "8", "name": "m"})
+    _, requests = run_both(package, "copy", script, id_="7", item={"id": "8", "name": "m"})
     assert [r.line for r in requests] == ["GET /items/7", "POST /items"]
     assert requests[1].json() == {"id": "8", "name": "m"}
     step_failed = package._runtime.StepFailed
@@ -812,7 +812,7 @@ def test_an_optional_input_given_to_a_required_parameter_or_body_type_checks_and
         with pytest.raises(step_failed) as missing_id:
             package.workflows.things.copy(things_api=client, item={"id": "8"})
         with pytest.raises(step_failed) as missing_item:
-            package.workflows.things.copy(things_api=client, id="7")
+            package.workflows.things.copy(things_api=client, id_="7")
     assert str(missing_id.value) == (
         "workflow 'copy' step 'read' failed: no response does not satisfy $inputs.id is set (the required path "
         "parameter 'id' of getItem needs a value)"

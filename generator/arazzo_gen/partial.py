@@ -177,6 +177,7 @@ def compile_sound(
     from .check.checks import check_program
     from .emit.package import build_package
     from .ir.program import build_program
+    from .plan.build import plan_program
     from .write import format_tree
 
     program = build_program(specs, diagnostics, roots, rewrites, remote)
@@ -186,7 +187,7 @@ def compile_sound(
     located, _ = leave_out(program, errors, left, extents)
     while located and program.documents:
         since = len(diagnostics.items)
-        files = build_package(program, options, diagnostics, cache)
+        files = build_package(program, plan_program(program), options, diagnostics, cache)
         errors = [d for d in diagnostics.items[since:] if d.severity is Severity.ERROR]
         if not errors:
             return format_tree(files, cache)

@@ -1,4 +1,4 @@
-"""The whole compiler, stage by stage: read -> resolve -> IR -> check -> emit -> format.
+"""The whole compiler, stage by stage: read -> resolve -> IR -> check -> plan -> emit -> format.
 
 With a :class:`~arazzo_gen.cache.Cache`, a successful build is remembered by its options and by the content
 of every file it read (and the list of files discovered under SPECS): when none of them changed, the
@@ -59,6 +59,7 @@ def compile_specs(
     from .check.checks import check_program
     from .emit.package import build_package
     from .ir.program import build_program
+    from .plan.build import plan_program
     from .write import format_tree
 
     program = build_program(specs, diagnostics, roots, rewrites, remote)
@@ -67,7 +68,7 @@ def compile_specs(
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None
-    files = build_package(program, options, diagnostics, cache)
+    files = build_package(program, plan_program(program), options, diagnostics, cache)
     if diagnostics.has_errors:
         return None
     files = format_tree(files, cache)

@@ -20,7 +20,7 @@ from contextlib import AsyncExitStack, ExitStack
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
+from .._runtime import RunDeadline, StepFailed, any_status, read_output
 from ..apis.ibm_quantum_runtime_sessions import models as sessions_api_models
 from ..apis.ibm_quantum_runtime_sessions.client import (
     AsyncClient as AsyncSessionsApiClient,
@@ -79,11 +79,9 @@ def pause_session_and_confirm(
         if sessions_api is None:
             sessions_api = stack.enter_context(SessionsApiClient())
         run = RunDeadline(deadline)
-        # the client's error for the step's response, when its status is one (the step's criteria decide)
-        cause: ApiStatusError | None = None
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
-        try:
+        with any_status():
             get_session = sessions_api.get_session(
                 id_=session_id,
                 extra_headers={
@@ -93,19 +91,13 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            get_session, cause = error.response, error
-        else:
-            cause = None
         if not (get_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session, cause
-            ) from cause
-        # output currentState ($response.body#/state) is not used by a later step or the workflow outputs
-        # output currentAcceptingJobs ($response.body#/accepting_jobs) is not used by a later step or the workflow outputs
+                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
+            )
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
-        try:
+        with any_status():
             update_session = sessions_api.update_session(
                 id_=session_id,
                 body={"accepting_jobs": accepting_jobs},
@@ -116,21 +108,13 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            update_session, cause = error.response, error
-        else:
-            cause = None
         if not (update_session.status_code == 204):
             raise StepFailed(
-                "pause-session-and-confirm",
-                "updateSession",
-                "$statusCode == 204",
-                update_session,
-                cause,
-            ) from cause
+                "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
+            )
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
-        try:
+        with any_status():
             confirm_session = sessions_api.get_session(
                 id_=session_id,
                 extra_headers={
@@ -140,18 +124,10 @@ def pause_session_and_confirm(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            confirm_session, cause = error.response, error
-        else:
-            cause = None
         if not (confirm_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm",
-                "confirmSession",
-                "$statusCode == 200",
-                confirm_session,
-                cause,
-            ) from cause
+                "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
+            )
         final_accepting_jobs: bool | None = read_output(
             confirm_session,
             bool | None,
@@ -212,11 +188,9 @@ async def pause_session_and_confirm_async(
         if sessions_api is None:
             sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
         run = RunDeadline(deadline)
-        # the client's error for the step's response, when its status is one (the step's criteria decide)
-        cause: ApiStatusError | None = None
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
-        try:
+        with any_status():
             get_session = await sessions_api.get_session(
                 id_=session_id,
                 extra_headers={
@@ -226,19 +200,13 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            get_session, cause = error.response, error
-        else:
-            cause = None
         if not (get_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session, cause
-            ) from cause
-        # output currentState ($response.body#/state) is not used by a later step or the workflow outputs
-        # output currentAcceptingJobs ($response.body#/accepting_jobs) is not used by a later step or the workflow outputs
+                "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
+            )
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
-        try:
+        with any_status():
             update_session = await sessions_api.update_session(
                 id_=session_id,
                 body={"accepting_jobs": accepting_jobs},
@@ -249,21 +217,13 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            update_session, cause = error.response, error
-        else:
-            cause = None
         if not (update_session.status_code == 204):
             raise StepFailed(
-                "pause-session-and-confirm",
-                "updateSession",
-                "$statusCode == 204",
-                update_session,
-                cause,
-            ) from cause
+                "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
+            )
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
-        try:
+        with any_status():
             confirm_session = await sessions_api.get_session(
                 id_=session_id,
                 extra_headers={
@@ -273,18 +233,10 @@ async def pause_session_and_confirm_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            confirm_session, cause = error.response, error
-        else:
-            cause = None
         if not (confirm_session.status_code == 200):
             raise StepFailed(
-                "pause-session-and-confirm",
-                "confirmSession",
-                "$statusCode == 200",
-                confirm_session,
-                cause,
-            ) from cause
+                "pause-session-and-confirm", "confirmSession", "$statusCode == 200", confirm_session
+            )
         final_accepting_jobs: bool | None = read_output(
             confirm_session,
             bool | None,

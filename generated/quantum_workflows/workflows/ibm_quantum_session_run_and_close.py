@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
+from .._runtime import RunDeadline, StepFailed, any_status, read_output
 from ..apis.ibm_quantum_runtime_jobs.client import AsyncClient as AsyncJobsApiClient
 from ..apis.ibm_quantum_runtime_jobs.client import Client as JobsApiClient
 from ..apis.ibm_quantum_runtime_sessions.client import (
@@ -90,11 +90,9 @@ def session_run_and_close(
         if jobs_api is None:
             jobs_api = stack.enter_context(JobsApiClient())
         run = RunDeadline(deadline)
-        # the client's error for the step's response, when its status is one (the step's criteria decide)
-        cause: ApiStatusError | None = None
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
-        try:
+        with any_status():
             create_session = sessions_api.create_session(
                 body={"backend": backend, "mode": mode},
                 extra_headers={
@@ -104,25 +102,16 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            create_session, cause = error.response, error
-        else:
-            cause = None
         if not (create_session.status_code == 200):
             raise StepFailed(
-                "session-run-and-close",
-                "createSession",
-                "$statusCode == 200",
-                create_session,
-                cause,
-            ) from cause
+                "session-run-and-close", "createSession", "$statusCode == 200", create_session
+            )
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
-        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
-        try:
+        with any_status():
             run_job_in_session = jobs_api.create_job(
                 body={
                     "program_id": program_id,
@@ -137,24 +126,16 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            run_job_in_session, cause = error.response, error
-        else:
-            cause = None
         if not (run_job_in_session.status_code == 200):
             raise StepFailed(
-                "session-run-and-close",
-                "runJobInSession",
-                "$statusCode == 200",
-                run_job_in_session,
-                cause,
-            ) from cause
+                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
+            )
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
-        try:
+        with any_status():
             close_session = sessions_api.delete_session_close(
                 id_=session_id,
                 extra_headers={
@@ -164,14 +145,10 @@ def session_run_and_close(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            close_session, cause = error.response, error
-        else:
-            cause = None
         if not (close_session.status_code == 204):
             raise StepFailed(
-                "session-run-and-close", "closeSession", "$statusCode == 204", close_session, cause
-            ) from cause
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
+            )
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,
@@ -227,11 +204,9 @@ async def session_run_and_close_async(
         if jobs_api is None:
             jobs_api = await stack.enter_async_context(AsyncJobsApiClient())
         run = RunDeadline(deadline)
-        # the client's error for the step's response, when its status is one (the step's criteria decide)
-        cause: ApiStatusError | None = None
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
-        try:
+        with any_status():
             create_session = await sessions_api.create_session(
                 body={"backend": backend, "mode": mode},
                 extra_headers={
@@ -241,25 +216,16 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            create_session, cause = error.response, error
-        else:
-            cause = None
         if not (create_session.status_code == 200):
             raise StepFailed(
-                "session-run-and-close",
-                "createSession",
-                "$statusCode == 200",
-                create_session,
-                cause,
-            ) from cause
+                "session-run-and-close", "createSession", "$statusCode == 200", create_session
+            )
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
-        # output sessionState ($response.body#/state) is not used by a later step or the workflow outputs
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
-        try:
+        with any_status():
             run_job_in_session = await jobs_api.create_job(
                 body={
                     "program_id": program_id,
@@ -274,24 +240,16 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            run_job_in_session, cause = error.response, error
-        else:
-            cause = None
         if not (run_job_in_session.status_code == 200):
             raise StepFailed(
-                "session-run-and-close",
-                "runJobInSession",
-                "$statusCode == 200",
-                run_job_in_session,
-                cause,
-            ) from cause
+                "session-run-and-close", "runJobInSession", "$statusCode == 200", run_job_in_session
+            )
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
-        try:
+        with any_status():
             close_session = await sessions_api.delete_session_close(
                 id_=session_id,
                 extra_headers={
@@ -301,14 +259,10 @@ async def session_run_and_close_async(
                 },
                 deadline=run.left(),
             )
-        except ApiStatusError as error:  # the success criteria decide
-            close_session, cause = error.response, error
-        else:
-            cause = None
         if not (close_session.status_code == 204):
             raise StepFailed(
-                "session-run-and-close", "closeSession", "$statusCode == 204", close_session, cause
-            ) from cause
+                "session-run-and-close", "closeSession", "$statusCode == 204", close_session
+            )
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,

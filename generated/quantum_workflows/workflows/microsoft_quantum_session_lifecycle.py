@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import ApiStatusError, RunDeadline, StepFailed, read_output
+from .._runtime import RunDeadline, StepFailed, any_status, read_output
 from ..apis.azure_quantum_data_plane import models as data_plane_api_models
 from ..apis.azure_quantum_data_plane.client import (
     AsyncClient as AsyncDataPlaneApiClient,
@@ -94,11 +94,9 @@ def session_lifecycle(
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     run = RunDeadline(deadline)
-    # the client's error for the step's response, when its status is one (the step's criteria decide)
-    cause: ApiStatusError | None = None
 
     # openSession: Open a new session with the supplied id and job failure policy.
-    try:
+    with any_status():
         open_session = data_plane_api.sessions_open(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -109,21 +107,14 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        open_session, cause = error.response, error
-    else:
-        cause = None
     if not (open_session.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "openSession", "$statusCode == 200", open_session, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
-    # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
-    try:
+    with any_status():
         get_sas_uri = data_plane_api.storage_get_sas_uri(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -133,18 +124,12 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        get_sas_uri, cause = error.response, error
-    else:
-        cause = None
     if not (get_sas_uri.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
     sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
-    try:
+    with any_status():
         create_session_job = data_plane_api.jobs_create(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -161,21 +146,16 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        create_session_job, cause = error.response, error
-    else:
-        cause = None
     if not (create_session_job.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job, cause
-        ) from cause
+            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
+        )
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
-    # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
-    try:
+    with any_status():
         list_session_jobs = data_plane_api.sessions_jobs_list(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -185,14 +165,10 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        list_session_jobs, cause = error.response, error
-    else:
-        cause = None
     if not (list_session_jobs.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs, cause
-        ) from cause
+            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
+        )
     session_jobs: list[data_plane_api_models.JobDetails] = read_output(
         list_session_jobs,
         list[data_plane_api_models.JobDetails],
@@ -200,10 +176,9 @@ def session_lifecycle(
         "listSessionJobs",
         "/value",
     )
-    # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
-    try:
+    with any_status():
         close_session = data_plane_api.sessions_close(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -213,14 +188,8 @@ def session_lifecycle(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        close_session, cause = error.response, error
-    else:
-        cause = None
     if not (close_session.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "closeSession", "$statusCode == 200", close_session, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
     closed_status: data_plane_api_models.SessionStatus | None = read_output(
         close_session,
         data_plane_api_models.SessionStatus | None,
@@ -285,11 +254,9 @@ async def session_lifecycle_async(
             documented type (a StepFailed naming the workflow, step and pointer).
     """
     run = RunDeadline(deadline)
-    # the client's error for the step's response, when its status is one (the step's criteria decide)
-    cause: ApiStatusError | None = None
 
     # openSession: Open a new session with the supplied id and job failure policy.
-    try:
+    with any_status():
         open_session = await data_plane_api.sessions_open(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -300,21 +267,14 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        open_session, cause = error.response, error
-    else:
-        cause = None
     if not (open_session.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "openSession", "$statusCode == 200", open_session, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
     opened_session_id: str = read_output(
         open_session, str, "session-lifecycle", "openSession", "/id"
     )
-    # output sessionStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # getSasUri: Request a container SAS URI to stage input data for the session's job.
-    try:
+    with any_status():
         get_sas_uri = await data_plane_api.storage_get_sas_uri(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -324,18 +284,12 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        get_sas_uri, cause = error.response, error
-    else:
-        cause = None
     if not (get_sas_uri.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
     sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
 
     # createSessionJob: Create a job that references the open session id so it runs as part o...
-    try:
+    with any_status():
         create_session_job = await data_plane_api.jobs_create(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -352,21 +306,16 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        create_session_job, cause = error.response, error
-    else:
-        cause = None
     if not (create_session_job.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job, cause
-        ) from cause
+            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
+        )
     created_job_id: str = read_output(
         create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
     )
-    # output createdJobStatus ($response.body#/status) is not used by a later step or the workflow outputs
 
     # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
-    try:
+    with any_status():
         list_session_jobs = await data_plane_api.sessions_jobs_list(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -376,14 +325,10 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        list_session_jobs, cause = error.response, error
-    else:
-        cause = None
     if not (list_session_jobs.status_code == 200):
         raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs, cause
-        ) from cause
+            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
+        )
     session_jobs: list[data_plane_api_models.JobDetails] = read_output(
         list_session_jobs,
         list[data_plane_api_models.JobDetails],
@@ -391,10 +336,9 @@ async def session_lifecycle_async(
         "listSessionJobs",
         "/value",
     )
-    # output firstSessionJobId ($response.body#/value/0/id) is not used by a later step or the workflow outputs
 
     # closeSession: Close the session now that its job has been submitted and enumerated.
-    try:
+    with any_status():
         close_session = await data_plane_api.sessions_close(
             api_version=api_version,
             subscription_id=subscription_id,
@@ -404,14 +348,8 @@ async def session_lifecycle_async(
             extra_headers={"Authorization": f"Bearer {auth_token}"},
             deadline=run.left(),
         )
-    except ApiStatusError as error:  # the success criteria decide
-        close_session, cause = error.response, error
-    else:
-        cause = None
     if not (close_session.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "closeSession", "$statusCode == 200", close_session, cause
-        ) from cause
+        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
     closed_status: data_plane_api_models.SessionStatus | None = read_output(
         close_session,
         data_plane_api_models.SessionStatus | None,

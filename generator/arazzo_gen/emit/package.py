@@ -6,33 +6,20 @@ The result is an in-memory tree (relative path -> text); writing it is the write
 
 from __future__ import annotations
 
-import re
-
 import jinja2
 
 from ..cache import Cache
 from ..config import PackageOptions
 from ..diagnostics import Diagnostics
 from ..ir.model import Program
+from ..plan.build import ProgramPlan
 from .clients import MODELS_ALIAS, build_client_view
 from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, templates_dir
 from .models import ModelIndex, generate_models
-from .runtime import needed_modules, runtime_imports, runtime_source
+from .runtime import needed_modules, runtime_source
 from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, toml_str
 from .types import TypeMapper
 from .workflows import WorkflowCompiler
-
-_STDLIB = {
-    "typing",
-    "re",
-    "datetime",
-    "uuid",
-    "decimal",
-    "collections.abc",
-    "enum",
-    "time",
-    "asyncio",
-}
 
 
 def environment() -> jinja2.Environment:
@@ -59,7 +46,11 @@ def _import_groups(imports: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
 
 
 def build_package(
-    program: Program, options: PackageOptions, diagnostics: Diagnostics, cache: Cache | None = None
+    program: Program,
+    plan: ProgramPlan,
+    options: PackageOptions,
+    diagnostics: Diagnostics,
+    cache: Cache | None = None,
 ) -> dict[str, str]:
     env = environment()
     pkg = options.package
@@ -91,23 +82,15 @@ def build_package(
     ]  # fmt: skip
     files[f"{pkg}/apis/__init__.py"] = env.get_template("apis_init.py.j2").render(apis=api_rows)
 
-    compiler = WorkflowCompiler(program, indexes)
+    compiler = WorkflowCompiler(program, indexes, plan)
     doc_views = []
     for document in program.documents:
         doc_view = compiler.document(document)
         doc_views.append(doc_view)
-        stdlib = {m: n for m, n in doc_view.imports.items() if m in _STDLIB}
-        pydantic_imports = {m: n for m, n in doc_view.imports.items() if m == "pydantic"}
-        local = {m: n for m, n in doc_view.imports.items() if m.startswith(".")}
         text = env.get_template("workflows.py.j2").render(
-            view=doc_view,
-            stdlib_imports=_import_groups(stdlib),
-            pydantic_imports=_import_groups(pydantic_imports),
-            local_imports=_import_groups(local),
-            runtime_imports=runtime_imports(doc_view.runtime_names),
-            needs_stack=any(not s.required for wf in doc_view.workflows for s in wf.sources),
+            view=doc_view, imports=doc_view.imports.lines()
         )
-        files[f"{pkg}/workflows/{document.module}.py"] = _drop_unused_aliases(text)
+        files[f"{pkg}/workflows/{document.module}.py"] = text
     # the runtime modules the workflows use, copied unchanged; criteria evaluated by a library at run time
     # have a module of their own, which imports it: the package depends on it only then
     uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
@@ -166,17 +149,3 @@ def _guard_text(name: str, text: str) -> str:
             f"{name}:{number}: raw U+{ord(match.group()):04X} would be written; this is a bug"
         )
     return text
-
-
-_ALIAS_IMPORT = re.compile(r"^from \.\.apis\.\w+ import models as (\w+)\n", re.MULTILINE)
-
-
-def _drop_unused_aliases(text: str) -> str:
-    """Remove ``models as alias`` imports whose alias the module never uses."""
-
-    def keep(match: re.Match[str]) -> str:
-        alias = match.group(1)
-        uses = len(re.findall(rf"\b{alias}\.", text))
-        return match.group(0) if uses else ""
-
-    return _ALIAS_IMPORT.sub(keep, text)

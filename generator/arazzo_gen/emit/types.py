@@ -61,6 +61,44 @@ class Annotation:
             isinstance(m, ast.Constant) and m.value is None for m in union_members(self.node)
         )
 
+    # Decisions on the type are made on the node, never on its text.
+    @property
+    def name(self) -> str | None:
+        """The plain name the annotation is (``str``, ``Any``); None for a union, subscript or attribute."""
+        return self.node.id if isinstance(self.node, ast.Name) else None
+
+    @property
+    def present(self) -> list[ast.expr]:
+        """The members of the union besides ``None``."""
+        return [
+            m
+            for m in union_members(self.node)
+            if not (isinstance(m, ast.Constant) and m.value is None)
+        ]
+
+    @property
+    def scalar(self) -> str | None:
+        """The plain name the annotation is once ``None`` is left out (``str`` for ``str | None``)."""
+        present = self.present
+        return present[0].id if len(present) == 1 and isinstance(present[0], ast.Name) else None
+
+    @property
+    def is_list(self) -> bool:
+        """Whether every member besides ``None`` is a ``list[...]``."""
+        present = self.present
+        return bool(present) and all(
+            isinstance(m, ast.Subscript) and isinstance(m.value, ast.Name) and m.value.id == "list"
+            for m in present
+        )
+
+    @property
+    def is_any(self) -> bool:
+        return self.name == "Any"
+
+    @property
+    def mentions_any(self) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == "Any" for n in ast.walk(self.node))
+
 
 def union_members(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):

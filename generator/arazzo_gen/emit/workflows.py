@@ -1,7 +1,9 @@
 """Compile Arazzo workflows into Python functions (the view model for ``templates/workflows.py.j2``).
 
-A workflow without success or failure actions compiles to straight-line code: one block per step, in order.
-A workflow with actions compiles to an explicit loop over step labels::
+The step plan (:mod:`arazzo_gen.plan`) has decided the code shape, the names and what each step does after
+success or failure; this module turns plan nodes into views.  A straight-line workflow is one block per step,
+in order; a workflow with one step that runs again (a pagination or polling loop) is a ``while`` loop over
+that step; anything else is an explicit loop over step labels::
 
     step = "createJob"
     while True:
@@ -24,72 +26,50 @@ A workflow with actions compiles to an explicit loop over step labels::
 ``end`` and ``goto <workflowId>`` leave the loop (``break``); ``goto <stepId>`` sets the label.  A retry's
 ``stepId`` runs that step first (``resume`` brings control back), a retry's ``workflowId`` calls that workflow
 first.  Steps that run workflows call their generated functions; ``dependsOn`` workflows run first unless the
-caller passes their outputs.  See docs/conformance.md.
-
-Every runtime expression becomes a Python expression over local variables: ``$inputs.x`` is a function
-parameter, ``$steps.s.outputs.o`` a local assigned after step ``s``, ``$statusCode`` the response's
-``status_code``, and ``$response.body#/a/b`` attribute access on the parsed response model when the path is
-a chain of model fields (else a JSON Pointer lookup on the decoded body).  Types of step and workflow
-outputs are inferred from the models the expressions point into.
+caller passes their outputs.  See docs/conformance.md.  Values, expressions and criteria: :mod:`.values`.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
 from ..ir import expressions as ex
-from ..ir.flow import FlowPlan, always_applies, applicable, plan
 from ..ir.model import (
-    Action,
     Api,
     ArazzoDocument,
-    Criterion,
     Input,
     Parameter,
     Program,
     Step,
+    StepParameter,
     Workflow,
     WorkflowCall,
-    ref_name,
 )
-from ..ir.refs import SelfInput, StepRun, resolve_workflow_ref
-from ..naming import (
-    KEYWORDS,
-    WORKFLOW_FUNCTION_RESERVED,
-    WORKFLOW_MODULE_RESERVED,
-    Scope,
-    pascal,
-    snake,
-)
+from ..plan import nodes as plan_nodes
+from ..plan.build import ProgramPlan
+from ..plan.imports import Import, ImportTable
+from ..plan.modules import ApiAliases, output_fields
 from .models import ModelIndex
+from .runtime import module_of
 from .text import comment, docstring, first_sentence, py_str
-from .types import Annotation, TypeMapper, make_union, merge_imports, strip_annotated, union_members
-
-_SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-# Fields of an outputs model must not replace a BaseModel member (``model_dump``, ``copy``, ...) nor enter
-# pydantic's protected ``model_`` namespace.
-_OUTPUT_FIELD_RESERVED = KEYWORDS | set(dir(BaseModel))
-
-
-@dataclass
-class Typed:
-    code: str
-    annotation: Annotation
-
-
-def _any() -> Annotation:
-    return Annotation(ast.Name("Any"), {"typing": {"Any"}})
-
-
-def _named(name: str) -> Annotation:
-    return Annotation(ast.Name(name))
+from .types import Annotation, TypeMapper
+from .values import (
+    _CONVERTIBLE,
+    _SCALARS,
+    Typed,
+    ValueCompiler,
+    _any,
+    _dict_any,
+    _is_uuid,
+    _json_text,
+    _named,
+    _optional,
+    _source_text,
+    _StepContext,
+)
 
 
 @dataclass
@@ -123,6 +103,7 @@ class ActionView:
     limit: int = 1
     delay: str = "0.0"  # retryAfter; with ``response``: ``retry_after(response, retryAfter)``
     response: str | None = None
+    again: bool = False  # a goto that runs the step of a one-step loop again: ``continue``
 
 
 @dataclass
@@ -135,7 +116,6 @@ class StepView:
     call_args: list[str]
     criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
     assignments: list[tuple[str, str]]
-    notes: list[str]
     call: CallView | None = None  # a step that runs a workflow
     success_actions: list[ActionView] = field(default_factory=list)
     failure_actions: list[ActionView] = field(default_factory=list)
@@ -145,6 +125,10 @@ class StepView:
     always_acts: bool = False  # a success action without criteria: there is no default next step
     failure_always: bool = False  # a failure action without criteria (not a retry): no StepFailed
     counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
+    looped: bool = False  # straight line with local retries: the step runs in a loop of its own
+    declares: list[str] = field(
+        default_factory=list
+    )  # its retry counters, set to 0 before that loop
     resumes: bool = (
         False  # a retry action's stepId: on success, control goes back to the retried step
     )
@@ -169,10 +153,10 @@ class DependencyView:
 class LoopView:
     """The names of the loop's locals (allocated like every other name)."""
 
-    step: str
+    step: str | None  # the label (state machine only; None: a loop over one step)
     steps_run: str
     unmet: str
-    cause: str
+    cause: str | None
     first: str  # the label of the first step
     resume: str | None
     succeeded: str | None
@@ -212,9 +196,7 @@ class WorkflowView:
     steps: list[StepView]
     outputs: list[OutputView]
     loop: LoopView | None = None
-    cause: str | None = (
-        None  # straight line: the client's error for the current step, if its status is one
-    )
+    shape: str = "straight"  # see arazzo_gen.plan.nodes.Shape
     sleep: str | None = None
     max_steps: str | None = None
     run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
@@ -224,21 +206,12 @@ class WorkflowView:
     )  # (local, annotation) before the loop
 
 
-@dataclass(frozen=True)
-class ApiAliases:
-    """Module-level names under which one document's workflow module imports an API's clients and models."""
-
-    client: str
-    async_client: str
-    models: str
-
-
 @dataclass
 class DocumentView:
     module: str
     docstring: str
     workflows: list[WorkflowView]
-    imports: dict[str, set[str]] = field(default_factory=dict)
+    imports: ImportTable = field(default_factory=ImportTable)
     sources: list[SourceView] = field(default_factory=list)
     runtime_names: set[str] = field(default_factory=set)
     aliases: dict[str, ApiAliases] = field(default_factory=dict)  # API module -> import aliases
@@ -248,24 +221,19 @@ class DocumentView:
 
 
 class WorkflowCompiler:
-    def __init__(self, program: Program, indexes: dict[str, ModelIndex]) -> None:
+    def __init__(self, program: Program, indexes: dict[str, ModelIndex], plan: ProgramPlan) -> None:
         self.program = program
         self.indexes = indexes
-        self.class_bases = Scope(sep="")
-        # Outputs classes are named up front: a workflow that runs another one refers to its class.
-        self.outputs_classes: dict[int, str] = {}
+        self.plan = plan
+        self.outputs_classes = plan.outputs_classes
         self.output_types: dict[
             int, dict[str, Annotation]
         ] = {}  # id(workflow) -> output name -> its type
-        for document in program.documents:
-            for workflow in document.workflows:
-                self.outputs_classes[id(workflow)] = (
-                    self.class_bases.claim(pascal(workflow.workflow_id)) + "Outputs"
-                )
 
     def document(self, doc: ArazzoDocument) -> DocumentView:
         view = DocumentView(doc.module, "", [])
-        view.aliases, view.workflow_modules = _api_aliases(doc)
+        module = self.plan.modules[doc.module]
+        view.aliases, view.workflow_modules = module.aliases, module.workflow_modules
         # a workflow another one of this document runs is built first, so that the caller knows the types of
         # its outputs; the module lists them in document order
         built = {
@@ -273,6 +241,16 @@ class WorkflowCompiler:
             for workflow in _callees_first(doc)
         }
         view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
+        view.imports.use(
+            *(Import("pydantic", name) for name in ("BaseModel", "ConfigDict", "Field"))
+        )
+        view.imports.use(*(Import(".." + module_of(name), name) for name in view.runtime_names))
+        if any(
+            not s.required for wf in view.workflows for s in wf.sources
+        ):  # the function owns clients
+            view.imports.use(
+                Import("contextlib", "ExitStack"), Import("contextlib", "AsyncExitStack")
+            )
         seen: set[str] = set()
         for wf in view.workflows:
             for source in wf.sources:
@@ -298,39 +276,16 @@ class WorkflowCompiler:
         return TypeMapper(api, self.indexes[api.module], alias)
 
 
-class _WorkflowBuilder:
+class _WorkflowBuilder(ValueCompiler):
     def __init__(self, compiler: WorkflowCompiler, workflow: Workflow, doc: DocumentView) -> None:
         self.compiler = compiler
         self.workflow = workflow
         self.doc = doc
-        # Parameters and locals of the workflow function: besides what the body calls, the module-level import
-        # aliases (the body creates clients by alias) are taken.
-        module_names = {
-            name for a in doc.aliases.values() for name in (a.client, a.async_client, a.models)
-        }
-        module_names |= set(doc.workflow_modules.values())
-        # the document's workflow functions and outputs classes: a step local named like one (step
-        # 'place-order' running workflow 'place-order') would shadow the function it calls
-        own = [
-            wf
-            for d in compiler.program.documents
-            if d.module == doc.module
-            for wf in d.workflows
-            if wf is not workflow
-        ]
-        module_names |= {name for wf in own for name in (wf.py_name, wf.async_name)}
-        module_names |= {
-            compiler.outputs_classes[id(wf)] for wf in own if id(wf) in compiler.outputs_classes
-        }
-        module_names -= {
-            item.py_name for item in workflow.inputs
-        }  # named in the IR (asserted below)
-        self.scope = Scope(WORKFLOW_FUNCTION_RESERVED | module_names)
+        self.wp = compiler.plan[workflow]
         self.inputs: dict[str, tuple[Input, Annotation]] = {}
         self.step_outputs: dict[tuple[str, str], Typed] = {}
         self.sources: dict[str, SourceView] = {}
         self.mappers: dict[str, TypeMapper] = {}
-        self.used_outputs = _referenced_step_outputs(workflow)
         self.reads_body = (
             False  # some output reads a response body (read_output may raise StepOutputError)
         )
@@ -339,10 +294,7 @@ class _WorkflowBuilder:
         self.input_fallbacks: dict[
             str, str
         ] = {}  # input name -> literal used when the argument is None
-        self.plan: FlowPlan | None = plan(workflow) if workflow.controlled else None
-        self.unset_reads = (
-            _possibly_unset_reads(workflow, self.plan) if self.plan is not None else set()
-        )
+        self.unset_reads = self.wp.unset_reads
         self.predeclared: list[
             tuple[str, str]
         ] = []  # (local, annotation): `local: T | None = None`
@@ -350,9 +302,6 @@ class _WorkflowBuilder:
         self.after = (
             False  # compiling what is read once that step succeeded (its outputs, success actions)
         )
-        self.run_ids = {
-            ref.workflow_id for ref in _workflow_refs(workflow)
-        }  # `$workflows.<id>` read
         self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
@@ -360,82 +309,83 @@ class _WorkflowBuilder:
             str, str
         ] = {}  # dependsOn workflowId -> the local holding its outputs
 
-    def need(self, module: str, *names: str) -> None:
-        self.doc.imports.setdefault(module, set()).update(names)
-
     def build(self) -> WorkflowView:
         wf = self.workflow
         params = []
         for item in sorted(wf.inputs, key=lambda i: not i.required or i.has_default):
             annotation = _input_annotation(item.schema)
-            merge_imports(self.doc.imports, annotation.imports)
-            claimed = self.scope.claim(item.py_name)
-            assert claimed == item.py_name, (
-                "inputs are named in the IR with the same reserved names"
-            )
+            self.writes(annotation)
             doc = comment(item.description or f"workflow input {item.name}")
             if item.has_default:
                 params.append(self.defaulted_input(item, annotation, doc))
                 continue
             text = annotation.text if item.required else f"{annotation.text} | None"
-            params.append(ParamView(item.py_name, text, None if item.required else "None", doc))
+            params.append(ParamView(self.param(item), text, None if item.required else "None", doc))
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
             aliases = self.doc.aliases[api.module]
             self.mappers[binding.name] = self.compiler.mapper(api, aliases.models)
-            self.need(f"..apis.{api.module}", "models as " + aliases.models)
             required = not _has_default_server(api)
-            py_name = self.scope.claim(binding.py_name)
-            assert py_name == binding.py_name, (
-                "sources are named in the IR with the same reserved names"
-            )
-            source = SourceView(py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
+            source = SourceView(binding.py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
                                 required)  # fmt: skip
             self.sources[binding.name] = source
-            self.need(f"..apis.{api.module}.client", f"Client as {source.client_alias}",
-                      f"AsyncClient as {source.async_alias}")  # fmt: skip
-        for name in (wf.sleep_name, wf.max_steps_name):
-            if name is not None:
-                self.scope.reserve(name)
-        self.run = self.scope.claim("run")  # RunDeadline(deadline): before any call reads it
+            self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
+                      Import(f"..apis.{api.module}.client", "AsyncClient", source.async_alias))  # fmt: skip
+        self.run = self.wp.run  # RunDeadline(deadline): before any call reads it
         self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if wf.sleep_name is not None:
-            self.need("collections.abc", "Awaitable", "Callable")
-            self.need("time", "sleep as _sleep")
-            self.need("asyncio", "sleep as _async_sleep")
-        if self.plan is not None:
-            needs_succeeded = any(
-                step.step_id not in self.plan.set_at_exit
-                and any((step.step_id, name) in self.used_outputs for name in step.outputs)
-                for step in wf.steps
-            )
+            self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))
+            self.need(Import("time", "sleep", "_sleep"), Import("asyncio", "sleep", "_async_sleep"))
+        locals_ = self.wp.loop
+        if locals_ is not None:
             self.loop = LoopView(
-                step=self.scope.claim("step"),
-                steps_run=self.scope.claim("steps_run"),
-                unmet=self.scope.claim("unmet"),
-                cause=self.scope.claim("cause"),
+                step=locals_.step,
+                steps_run=locals_.steps_run,
+                unmet=locals_.unmet,
+                cause=locals_.cause,
                 first=py_str(wf.steps[0].step_id),
-                resume=self.scope.claim("resume") if self.plan.resumes else None,
-                succeeded=self.scope.claim("succeeded") if needs_succeeded else None,
+                resume=locals_.resume,
+                succeeded=locals_.succeeded,
                 counters=[],
-                failure=self.scope.claim("callee_failure")
-                if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
-                else None,
+                failure=locals_.failure,
             )
             self.doc.runtime_names.add("MaxStepsExceeded")
-        cause = (
-            self.scope.claim("cause")
-            if self.loop is None and any(s.call is None and s.success_criteria for s in wf.steps)
-            else None
-        )  # straight line: the client's error for a step whose status is one (its criteria decide)
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
         outputs_class = self.compiler.outputs_classes[id(wf)]
         paragraphs = [wf.summary or wf.workflow_id]
         if wf.description and wf.description != wf.summary:
             paragraphs.append(wf.description)
+        paragraphs.append(
+            "Args:\n" + "\n".join("    " + line for line in self.args_doc(params, dependencies))
+        )
+        paragraphs.append("Raises:\n" + "\n".join("    " + line for line in self.raises_doc()))
+        self.doc.runtime_names.add("StepFailed")
+        return WorkflowView(
+            py_name=wf.py_name,
+            async_name=wf.async_name,
+            workflow_id=py_str(wf.workflow_id),
+            workflow_id_text=wf.workflow_id,
+            outputs_class=outputs_class,
+            docstring=docstring(*paragraphs, indent=4),
+            params=params,
+            sources=list(self.sources.values()),
+            steps=steps,
+            outputs=outputs,
+            loop=self.loop,
+            shape=self.wp.shape.value,
+            sleep=wf.sleep_name,
+            max_steps=wf.max_steps_name,
+            run=self.run,
+            dependencies=dependencies,
+            predeclared=self.predeclared,
+        )
+
+    def args_doc(self, params: list[ParamView], dependencies: list[DependencyView]) -> list[str]:
+        """The ``Args:`` lines of the function's docstring."""
+        wf = self.workflow
         arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
         for dep in dependencies:
             how = (
@@ -470,7 +420,11 @@ class _WorkflowBuilder:
             "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, if shorter), and "
             "the first one still running when it passes ends with ApiTimeoutError."
         )
-        paragraphs.append("Args:\n" + "\n".join("    " + line for line in arg_docs))
+        return arg_docs
+
+    def raises_doc(self) -> list[str]:
+        """The ``Raises:`` lines of the function's docstring."""
+        wf = self.workflow
         failed = "StepFailed: a step's response did not meet its success criteria"
         if any(step.body_replacements for step in wf.steps):
             failed += "; or a requestBody replacement target is not in the payload"
@@ -506,27 +460,7 @@ class _WorkflowBuilder:
             raises.append(
                 f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end)."
             )
-        paragraphs.append("Raises:\n" + "\n".join("    " + line for line in raises))
-        self.doc.runtime_names.update({"StepFailed", "ApiStatusError"})
-        return WorkflowView(
-            py_name=wf.py_name,
-            async_name=wf.async_name,
-            workflow_id=py_str(wf.workflow_id),
-            workflow_id_text=wf.workflow_id,
-            outputs_class=outputs_class,
-            docstring=docstring(*paragraphs, indent=4),
-            params=params,
-            sources=list(self.sources.values()),
-            steps=steps,
-            outputs=outputs,
-            loop=self.loop,
-            cause=cause,
-            sleep=wf.sleep_name,
-            max_steps=wf.max_steps_name,
-            run=self.run,
-            dependencies=dependencies,
-            predeclared=self.predeclared,
-        )
+        return raises
 
     def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
         """An input whose schema gives a ``default``: the parameter defaults to it, typed as the input.
@@ -538,15 +472,15 @@ class _WorkflowBuilder:
         doc = f"{doc} (default {_json_text(item.default)})"
         if item.default is None:
             self.inputs[item.name] = (item, _optional(annotation))
-            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
         if isinstance(item.default, dict | list):
             self.inputs[item.name] = (item, annotation)
             self.input_fallbacks[item.name] = literal.code
-            return ParamView(item.py_name, _optional(annotation).text, "None", doc)
-        if annotation.text == "float" and isinstance(item.default, int):
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
+        if annotation.name == "float" and isinstance(item.default, int):
             literal = Typed(repr(float(item.default)), annotation)
         self.inputs[item.name] = (item, annotation)
-        return ParamView(item.py_name, annotation.text, literal.code, doc)
+        return ParamView(self.param(item), annotation.text, literal.code, doc)
 
     # -- workflow calls ---------------------------------------------------------------------------------
     def call_view(self, call: WorkflowCall, args: list[str]) -> CallView:
@@ -567,7 +501,7 @@ class _WorkflowBuilder:
             assert call.target_module is not None
             prefix = self.doc.workflow_modules[call.target_module] + "."
             self.need(
-                ".", f"{call.target_module} as {self.doc.workflow_modules[call.target_module]}"
+                Import(".", call.target_module, self.doc.workflow_modules[call.target_module])
             )
         return CallView(prefix + callee.py_name, prefix + callee.async_name, args)
 
@@ -575,7 +509,7 @@ class _WorkflowBuilder:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
         assert call.target is not None
         return [
-            f"{item.py_name}={self.inputs[item.name][0].py_name}"
+            f"{self.compiler.plan.param(call.target, item.name)}={self.param(item)}"
             for item in call.target.inputs
             if item.name in self.inputs
         ]
@@ -590,7 +524,6 @@ class _WorkflowBuilder:
 
     def dependency(self, call: WorkflowCall) -> DependencyView:
         assert call.param is not None and call.target is not None
-        self.scope.reserve(call.param)
         self.dependencies[
             call.workflow_id if call.document == self.workflow.document else call.text
         ] = call.param
@@ -602,50 +535,50 @@ class _WorkflowBuilder:
 
     # -- control flow -----------------------------------------------------------------------------------
     def actions(
-        self, step: Step, actions: list[Action], context: _StepContext, *, failure: bool
+        self, actions: tuple[plan_nodes.Action, ...], context: _StepContext, *, after: bool
     ) -> list[ActionView]:
-        views = []
+        """The views of a step's planned actions (loop shapes)."""
         assert self.loop is not None
-        for action in applicable(actions):
-            self.after = not failure
+        step = context.step
+        views = []
+        for action in actions:
+            self.after = after
             try:
-                condition = (
-                    " and ".join(f"({self.criterion(c, context)})" for c in action.criteria) or None
-                )
+                codes = [self.criterion(c, context) for c in action.criteria]
             finally:
                 self.after = False
-            if len(action.criteria) == 1 and condition is not None:
-                condition = condition[1:-1]
+            condition = (
+                codes[0] if len(codes) == 1 else " and ".join(f"({c})" for c in codes)
+            ) or None
             where = " (workflow-level)" if action.inherited else ""
-            if action.kind == "retry":
-                counter = self.scope.claim(f"{step.py_name}_retries" if _retry_count(step) == 1 else
-                                           f"{step.py_name}_{snake(action.name)}_retries")  # fmt: skip
-                self.loop.counters.append(counter)
-                delay = repr(float(action.retry_after or 0.0))
-                text = f"retry {action.name}{where}: retryLimit {action.limit}, retryAfter {delay}"
-                if action.step_id is not None:
-                    text += f", after step {action.step_id}"
-                if action.workflow_id is not None:
-                    text += f", after workflow {action.workflow_id}"
+            kind = action.kind
+            if isinstance(kind, plan_nodes.Retry):
+                self.loop.counters.append(kind.counter)
+                delay = repr(kind.after)
+                text = f"retry {action.name}{where}: retryLimit {kind.limit}, retryAfter {delay}"
+                if kind.step_id is not None:
+                    text += f", after step {kind.step_id}"
+                if kind.call is not None:
+                    text += f", after workflow {kind.call.workflow_id}"
                 if step.call is None:
                     self.doc.runtime_names.add("retry_after")
                 views.append(ActionView(
                     comment(text), condition, "retry",
-                    goto=py_str(action.step_id) if action.step_id is not None else None,
-                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
-                    counter=counter, limit=action.limit,
+                    goto=py_str(kind.step_id) if kind.step_id is not None else None,
+                    call=self.call_view(kind.call, self.shared_inputs(kind.call)) if kind.call else None,
+                    counter=kind.counter, limit=kind.limit,
                     delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
-            elif action.kind == "goto":
-                target = (
-                    action.step_id
-                    if action.step_id is not None
-                    else f"workflow {action.workflow_id}"
-                )
+            elif isinstance(kind, plan_nodes.Goto):
+                again = kind.again and self.loop.step is None  # a one-step loop: run it again
                 views.append(ActionView(
-                    comment(f"goto {action.name}{where}: {target}"), condition, "goto",
-                    goto=py_str(action.step_id) if action.step_id is not None else None,
-                    call=self.call_view(action.call, self.shared_inputs(action.call)) if action.call else None,
+                    comment(f"goto {action.name}{where}: {kind.step_id}"), condition, "goto",
+                    goto=None if again else py_str(kind.step_id), again=again,
+                ))  # fmt: skip
+            elif isinstance(kind, plan_nodes.GotoWorkflow):
+                views.append(ActionView(
+                    comment(f"goto {action.name}{where}: workflow {kind.call.workflow_id}"), condition, "goto",
+                    call=self.call_view(kind.call, self.shared_inputs(kind.call)),
                 ))  # fmt: skip
             else:
                 views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
@@ -660,83 +593,18 @@ class _WorkflowBuilder:
         assert op is not None and step.source is not None, "checked before emit"
         source = self.sources[step.source]
         mapper = self.mappers[step.source]
-        wanted = [
-            (name, expr)
-            for name, expr in step.outputs.items()
-            if (step.step_id, name) in self.used_outputs
-        ]
-        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        var = (
-            self.scope.claim(step.py_name)
-            if (step.success_criteria or wanted or self.loop)
-            else None
-        )
-        context = _StepContext(step, var, mapper, self.compiler.indexes[mapper.api.module])
+        node = self.wp.step(step.step_id)
+        var = node.local
+        assert isinstance(node, plan_nodes.OperationStep)
+        index = self.compiler.indexes[mapper.api.module]
+        context = _StepContext(step, var, mapper, index, node.body)
         call_args = []
         extra_headers: list[str] = []
         extra_query: list[str] = []
         for param in step.parameters:
             value = self.value(param.value, context)
             if param.target is not None:
-                if (
-                    param.target.required
-                    and isinstance(param.value, ex.StepRef)
-                    and ((param.value.step_id, param.value.name) in self.unset_reads)
-                ):  # possibly unset (None) but required: fail the step by name instead of sending None
-                    value = self.required_value(
-                        value, step, param.value, "its step has not succeeded on this run"
-                    )
-                elif (
-                    param.target.required
-                    and not param.target.credential
-                    and value.annotation.optional
-                ):
-                    # an optional input (or a nullable value) given to a required parameter: the step fails by
-                    # name when it is None rather than sending None (and the call type-checks)
-                    what = f"the required {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
-                    value = self.required_value(value, step, param.value, f"{what} needs a value")
-                documented = mapper.schema(param.target.schema, loose_enums=True)
-                wanted_type = documented.text
-                target = wanted_type.removesuffix(" | None")
-                have = value.annotation.text.removesuffix(" | None")
-                member = self.enum_literal(
-                    param.value, documented.node, context, joined=_comma_joined(param.target)
-                )
-                if (
-                    member is not None
-                ):  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
-                    value = member
-                elif wanted_type == "str" and value.annotation.text in ("int", "float", "bool"):
-                    value = Typed(self.as_text(value), _named("str"))
-                elif (
-                    target == "str" and have == "UUID"
-                ):  # a format: uuid value given to a string parameter
-                    value = self.unless_none(value, f"str({value.code})", _named("str"))
-                elif (
-                    target == "str"
-                    and have.startswith("list[")
-                    and param.target.location in ("header", "path")
-                ):
-                    # a list given to a string header or path parameter: its items joined by commas, as the
-                    # simple style sends a list
-                    self.doc.runtime_names.add("to_text")
-                    value = self.unless_none(value, f"to_text({value.code})", _named("str"))
-                elif target == "UUID" and isinstance(param.value, str) and _is_uuid(param.value):
-                    self.need("uuid", "UUID")
-                    value = Typed(f"UUID({py_str(param.value)})", _named("UUID"))
-                elif target in _CONVERTIBLE and have in _SCALARS and have != target:
-                    # a string input given to an integer or a format: uuid parameter ('7' -> 7): converted, or
-                    # the step fails by name
-                    if target == "UUID":
-                        self.need("uuid", "UUID")
-                    self.doc.runtime_names.add("converted")
-                    what = f"the {param.target.location} parameter '{param.target.name}' of {op.operation_id}"
-                    code = (
-                        f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, "
-                        f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})"
-                    )
-                    value = self.unless_none(value, code, _named(target))
-                value = self.match_array(param.value, value, wanted_type)
+                value = self.argument(param, param.target, value, context)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
                 extra_headers.append(f"{py_str(param.name)}: {self.as_text(value)}")
@@ -754,7 +622,9 @@ class _WorkflowBuilder:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         call_args.append(f"deadline={self.run}.left()")
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
-        assignments = self.assignments(step, wanted, context)
+        # with criteria, they judge the response whatever its status; without, an error status fails the step
+        self.doc.runtime_names.add("any_status" if criteria else "ApiStatusError")
+        assignments = self.assignments(node.outputs, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(
             step_id=py_str(step.step_id),
@@ -765,55 +635,97 @@ class _WorkflowBuilder:
             call_args=call_args,
             criteria=criteria,
             assignments=assignments,
-            notes=self.notes(step, unused),
         )
-        self.control(view, step, context)
+        self.control(view, node, context)
         return view
 
+    def argument(
+        self, param: StepParameter, target_param: Parameter, value: Typed, context: _StepContext
+    ) -> Typed:
+        """The value given to a documented parameter, as its type wants it: a required one that may be None
+        fails the step by name, an enum member for a literal, a scalar converted to the documented scalar."""
+        step, op, mapper = context.step, context.step.operation, context.mapper
+        assert op is not None
+        if (
+            target_param.required
+            and isinstance(param.value, ex.StepRef)
+            and ((param.value.step_id, param.value.name) in self.unset_reads)
+        ):  # possibly unset (None) but required: fail the step by name instead of sending None
+            value = self.required_value(
+                value, step, param.value, "its step has not succeeded on this run"
+            )
+        elif target_param.required and not target_param.credential and value.annotation.optional:
+            # an optional input (or a nullable value) given to a required parameter: the step fails by
+            # name when it is None rather than sending None (and the call type-checks)
+            what = f"the required {target_param.location} parameter '{target_param.name}' of {op.operation_id}"
+            value = self.required_value(value, step, param.value, f"{what} needs a value")
+        documented = mapper.schema(target_param.schema, loose_enums=True)
+        target, have = documented.scalar, value.annotation.scalar
+        member = self.enum_literal(
+            param.value, documented.node, context, joined=_comma_joined(target_param)
+        )
+        if (
+            member is not None
+        ):  # 'HOTEL' for list[Kind], 2 for `ListType | str` (its value 2 or "2")
+            value = member
+        elif documented.name == "str" and value.annotation.name in ("int", "float", "bool"):
+            value = Typed(self.as_text(value), _named("str"))
+        elif target == "str" and have == "UUID":  # a format: uuid value given to a string parameter
+            value = self.unless_none(value, f"str({value.code})", _named("str"))
+        elif (
+            target == "str"
+            and value.annotation.is_list
+            and target_param.location in ("header", "path")
+        ):
+            # a list given to a string header or path parameter: its items joined by commas, as the
+            # simple style sends a list
+            self.doc.runtime_names.add("to_text")
+            value = self.unless_none(value, f"to_text({value.code})", _named("str"))
+        elif target == "UUID" and isinstance(param.value, str) and _is_uuid(param.value):
+            self.need(Import("uuid", "UUID"))
+            value = Typed(f"UUID({py_str(param.value)})", _named("UUID"))
+        elif target in _CONVERTIBLE and have in _SCALARS and have != target:
+            # a string input given to an integer or a format: uuid parameter ('7' -> 7): converted, or
+            # the step fails by name
+            if target == "UUID":
+                self.need(Import("uuid", "UUID"))
+            self.doc.runtime_names.add("converted")
+            what = (
+                f"the {target_param.location} parameter '{target_param.name}' of {op.operation_id}"
+            )
+            code = (
+                f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, "
+                f"{py_str(step.step_id)}, {py_str(_source_text(param.value))}, {py_str(what)})"
+            )
+            value = self.unless_none(value, code, _named(target))
+        return self.match_array(param.value, value, documented)
+
     def assignments(
-        self, step: Step, wanted: list[tuple[str, Any]], context: _StepContext
+        self, outputs: tuple[plan_nodes.Output, ...], context: _StepContext
     ) -> list[tuple[str, str]]:
+        step = context.step
         assignments = []
-        for name, expr in wanted:
+        for output in outputs:
             self.after = True
             try:
-                typed = self.expression(expr, context)
+                typed = self.expression(output.value, context)
             finally:
                 self.after = False
-            local = (
-                self.scope.claim(snake(name))
-                if snake(name) not in self.scope.taken
-                else self.scope.claim(f"{step.py_name}_{snake(name)}")
-            )
-            if (
-                step.step_id,
-                name,
-            ) in self.unset_reads:  # declared before the loop, None until the step succeeds
+            local = output.local
+            if output.predeclared:  # declared before the loop, None until the step succeeds
                 annotation = (
-                    typed.annotation
-                    if typed.annotation.text == "Any"
-                    else _optional(typed.annotation)
+                    typed.annotation if typed.annotation.is_any else _optional(typed.annotation)
                 )
-                self.predeclared.append((local, annotation.text))
+                self.predeclared.append((local, self.writes(annotation).text))
                 assignments.append((local, typed.code))
-                self.step_outputs[(step.step_id, name)] = Typed(local, annotation)
+                self.step_outputs[(step.step_id, output.name)] = Typed(local, annotation)
                 continue
-            declared = (
-                local if typed.annotation.text == "Any" else f"{local}: {typed.annotation.text}"
-            )
-            assignments.append(
-                (declared if typed.code.startswith("read_output(") else local, typed.code)
-            )
-            self.step_outputs[(step.step_id, name)] = Typed(local, typed.annotation)
+            target = local
+            if not typed.annotation.is_any and typed.code.startswith("read_output("):
+                target = f"{local}: {self.writes(typed.annotation).text}"
+            assignments.append((target, typed.code))
+            self.step_outputs[(step.step_id, output.name)] = Typed(local, typed.annotation)
         return assignments
-
-    def notes(self, step: Step, unused: list[str]) -> list[str]:
-        return [
-            comment(
-                f"output {name} ({_source_text(step.outputs[name])}) is not used by a later step or the workflow outputs"
-            )
-            for name in unused
-        ]
 
     def call_step(self, step: Step) -> StepView:
         """A step that runs another workflow: its parameters are the callee's inputs (by name); its outputs
@@ -823,24 +735,12 @@ class _WorkflowBuilder:
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{inputs[name].py_name}={self.call_input(step, inputs[name], value).code}"
+            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, inputs[name], value).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
-        wanted = [
-            (name, expr)
-            for name, expr in step.outputs.items()
-            if (step.step_id, name) in self.used_outputs
-        ]
-        unused = [name for name in step.outputs if (step.step_id, name) not in self.used_outputs]
-        read = (
-            call.workflow_id in self.run_ids or call.text in self.run_ids
-        )  # `$workflows.<id>` reads its outputs
-        var = (
-            self.scope.claim(step.py_name)
-            if (step.success_criteria or wanted or self.loop or read)
-            else None
-        )
+        node = self.wp.step(step.step_id)
+        var = node.local
         if var is not None:
             self.step_vars[step.step_id] = var
         context = _StepContext(step, var, None, None)
@@ -853,11 +753,10 @@ class _WorkflowBuilder:
             method="",
             call_args=[],
             criteria=[(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria],
-            assignments=self.assignments(step, wanted, context),
-            notes=self.notes(step, unused),
+            assignments=self.assignments(node.outputs, context),
             call=self.call_view(call, args),
         )
-        self.control(view, step, context)
+        self.control(view, node, context)
         return view
 
     def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
@@ -865,8 +764,8 @@ class _WorkflowBuilder:
         (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
         (the calling step fails by name when it cannot be)."""
         value = self.value(raw, None)
-        target = _input_annotation(item.schema).text
-        have = value.annotation.text.removesuffix(" | None")
+        target = _input_annotation(item.schema).name
+        have = value.annotation.scalar
         if target not in _SCALARS or have not in _SCALARS or have == target:
             return value
         if target == "str":
@@ -883,576 +782,43 @@ class _WorkflowBuilder:
         )
         return self.unless_none(value, code, _named(target))
 
-    def control(self, view: StepView, step: Step, context: _StepContext) -> None:
-        """Success and failure actions, the next label and the loop bookkeeping of a step (loop form)."""
-        if self.loop is None:
+    def control(self, view: StepView, node: plan_nodes.StepNode, context: _StepContext) -> None:
+        """The views of a step's planned success and failure actions (loop shapes)."""
+        control = node.control
+        if control is None:
             return
-        assert self.plan is not None
+        assert self.loop is not None
         before = len(self.loop.counters)
-        view.success_actions = self.actions(step, step.on_success, context, failure=False)
-        view.failure_actions = self.actions(step, step.on_failure, context, failure=True)
-        view.counters = self.loop.counters[before:]
-        view.always_acts = always_applies(step.on_success)
-        view.failure_always = always_applies(step.on_failure)
-        actions = view.success_actions + view.failure_actions
-        if not (
-            view.criteria
-            or view.assignments
-            or any(a.condition or a.kind == "retry" for a in actions)
-            or (not view.failure_always and step.call is None)
-            or step.step_id in self.step_vars
-        ):
-            view.var = None  # nothing reads the response
-        position = self.workflow.steps.index(step)
-        following = self.workflow.steps[position + 1 : position + 2]
-        view.next_label = py_str(following[0].step_id) if following else None
-        view.resumes = step.step_id in self.plan.resumes
-        if step.call is not None and view.failure_actions:
+        view.success_actions = self.actions(control.on_success, context, after=True)
+        view.failure_actions = self.actions(control.on_failure, context, after=False)
+        # its retry counters restart when it succeeds, if it can run again
+        view.counters = self.loop.counters[before:] if control.runs_again else []
+        if self.wp.shape is plan_nodes.Shape.LOCAL_RETRIES:
+            # the step runs once, then the next one: its counters start before its loop, never reset
+            view.looped, view.declares, view.counters = True, self.loop.counters[before:], []
+            del self.loop.counters[before:]
+        view.always_acts = control.always_acts
+        view.failure_always = control.failure_always
+        view.next_label = py_str(control.next_step) if control.next_step is not None else None
+        view.resumes = control.resumes
+        view.records_success = control.records_success
+        if isinstance(node, plan_nodes.WorkflowStep) and node.catches:
             # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
             # $outputs do not hold then (there are none)
             view.catches = True
             assert self.loop.failure is not None
-            for view_action, action in zip(
-                view.failure_actions, applicable(step.on_failure), strict=True
-            ):
+            for view_action, action in zip(view.failure_actions, control.on_failure, strict=True):
                 reads = any(
                     isinstance(ref, ex.OutputRef)
                     for c in action.criteria
-                    for node in (c.condition, c.context)
-                    if node is not None
-                    for ref in ex.expressions_in(node)
+                    for part in (c.condition, c.context)
+                    if part is not None
+                    for ref in ex.expressions_in(part)
                 )
                 if reads and view_action.condition is not None:
                     view_action.condition = (
                         f"{self.loop.failure} is None and ({view_action.condition})"
                     )
-        view.records_success = (
-            self.loop.succeeded is not None
-            and step.step_id not in self.plan.set_at_exit
-            and any((step.step_id, name) in self.used_outputs for name in step.outputs)
-        )
-
-    def unless_none(self, value: Typed, code: str, annotation: Annotation) -> Typed:
-        """``code`` (a conversion of ``value``) typed ``annotation``; ``None`` stays ``None`` when ``value`` may be
-        ``None`` (an optional input given to an optional parameter: not sent)."""
-        if not value.annotation.optional:
-            return Typed(code, annotation)
-        tested = value.code if _primary(value.code) else f"({value.code})"
-        return Typed(f"None if {tested} is None else {code}", _optional(annotation))
-
-    def enum_literal(
-        self, raw: Any, wanted: ast.expr, context: _StepContext, *, joined: bool = False
-    ) -> Typed | None:
-        """A literal, or a list of literals, given to a parameter typed by an enum of the models that does not
-        accept the literal's own type: the enum's member of that value (``Kind.hotel`` for ``'HOTEL'`` given to
-        ``list[Kind]``, ``ListType.integer_2`` for ``2`` given to ``ListType | str``); a number given to
-        ``Enum | str`` that is no member's value is its text.  ``joined``: a list parameter travels as its items
-        joined by commas, so ``'a,b'`` given to it is the list of the members ``a`` and ``b`` (the same
-        request).  None: the value is left as it is."""
-        members = union_members(wanted)
-        lists = [
-            m for m in members if isinstance(m, ast.Subscript) and ast.unparse(m.value) == "list"
-        ]
-        if isinstance(raw, str) and joined and lists and "," in raw:
-            parts = [self.enum_literal(part, lists[0].slice, context) for part in raw.split(",")]
-            if all(part is not None and part.annotation.text != "str" for part in parts):
-                return Typed(
-                    "[" + ", ".join(part.code for part in parts if part is not None) + "]",
-                    _list_any(),
-                )
-        if isinstance(raw, list):
-            if not lists:
-                return None
-            fitted = [self.enum_literal(item, lists[0].slice, context) for item in raw]
-            if all(item is None for item in fitted):
-                return None
-            codes = [
-                item.code if item is not None else self.value(value, context).code
-                for item, value in zip(fitted, raw, strict=True)
-            ]
-            return Typed("[" + ", ".join(codes) + "]", _list_any())
-        if not isinstance(raw, str | int | float):  # bool is an int
-            return None
-        texts = {ast.unparse(m) for m in members}
-        own = type(raw).__name__
-        if own in texts or "Any" in texts or (own == "int" and "float" in texts):
-            return None
-        assert context.mapper is not None and context.index is not None
-        alias = context.mapper.alias
-        for member in members:
-            if (
-                isinstance(member, ast.Attribute)
-                and isinstance(member.value, ast.Name)
-                and member.value.id == alias
-            ):
-                info = context.index.classes.get(member.attr)
-                attr = (
-                    _enum_member(info.members, raw)
-                    if info is not None and info.kind == "enum"
-                    else None
-                )
-                if attr is not None:
-                    return Typed(f"{alias}.{member.attr}.{attr}", Annotation(member))
-        for (
-            member
-        ) in lists:  # one member for an array parameter: sent as a one-item list (match_array)
-            item = self.enum_literal(raw, member.slice, context)
-            if item is not None:
-                return item
-        if "str" in texts and not isinstance(raw, str):
-            return Typed(py_str(json.dumps(raw)), _named("str"))
-        return None
-
-    def match_array(self, raw: Any, value: Typed, wanted_type: str) -> Typed:
-        """A single value given to an array parameter is sent as a one-item list (serialised per the
-        parameter's style); a literal list stays a list literal, so an enum-typed list type-checks."""
-        wanted = wanted_type.removesuffix(" | None")
-        if not wanted.startswith("list[") or isinstance(raw, list):
-            return value
-        if value.annotation.text.startswith(("list[", "Any")):
-            return value
-        if value.annotation.optional:
-            return Typed(f"None if {value.code} is None else [{value.code}]", value.annotation)
-        return Typed(
-            f"[{value.code}]", Annotation(ast.Subscript(ast.Name("list"), value.annotation.node))
-        )
-
-    def request_body(self, step: Step, context: _StepContext) -> list[str]:
-        """The ``body=`` (and, when the step names another media type, ``content_type=``) arguments.
-
-        A string payload for XML is a template whose inserted values are XML-escaped; for other text types
-        the values are inserted as text.  Replacements left for run time wrap the payload.
-        """
-        op = step.operation
-        assert op is not None and op.body is not None
-        media = (step.body_content_type or op.body.content_type).split(";")[0].strip().lower()
-        payload = step.body
-        if isinstance(payload, ex.Template) and not _json_media(media):
-            escape = "xml_text" if media.endswith("xml") else "to_text"
-            self.doc.runtime_names.add(escape)
-            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
-                     for p in payload.parts]  # fmt: skip
-            code = " + ".join(parts)
-        elif isinstance(payload, dict) and media.endswith(
-            ("/xml", "+xml")
-        ):  # {root: content}, see lowering
-            self.doc.runtime_names.add("to_xml")
-            code = f"to_xml({self.value(payload, context).code})"
-        else:
-            typed = self.value(payload, context)
-            if op.body.required and typed.annotation.optional:
-                typed = self.required_value(
-                    typed, step, payload, f"the request body of {op.operation_id} needs a value"
-                )
-            code = typed.code
-        if step.body_replacements:
-            self.doc.runtime_names.add("with_replacements")
-            pairs = [
-                "(("
-                + "".join(f"{py_str(t)}, " for t in tokens)
-                + f"), {self.value(value, context).code})"
-                for tokens, value in step.body_replacements
-            ]
-            code = f"with_replacements({code}, {', '.join(pairs)}, {self.where(context, keywords=True)})"
-        args = [f"body={code}"]
-        if step.body_content_type and step.body_content_type != op.body.content_type:
-            args.append(f"content_type={py_str(step.body_content_type)}")
-        return args
-
-    def required_value(self, value: Typed, step: Step, source: Any, why: str) -> Typed:
-        """``value`` (typed ``T | None``) where a ``T`` is needed: ``required_value`` raises ``StepFailed`` naming
-        the expression and ``why`` when it is ``None``, and narrows the type for mypy."""
-        self.doc.runtime_names.add("required_value")
-        written = source if isinstance(source, str) else _source_text(source)
-        code = (
-            f"required_value({value.code}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
-            f"{py_str(written)}, {py_str(why)})"
-        )
-        members = [
-            m
-            for m in union_members(value.annotation.node)
-            if not (isinstance(m, ast.Constant) and m.value is None)
-        ]
-        return Typed(
-            code, Annotation(make_union(members), value.annotation.imports) if members else _any()
-        )
-
-    def as_text(self, value: Typed) -> str:
-        if value.annotation.text == "str":
-            return value.code
-        self.doc.runtime_names.add("to_text")
-        return f"to_text({value.code})"
-
-    # -- values and expressions ----------------------------------------------------------------------
-    def value(self, value: Any, context: _StepContext | None) -> Typed:
-        if isinstance(value, dict):
-            items = [f"{py_str(k)}: {self.value(v, context).code}" for k, v in value.items()]
-            return Typed("{" + ", ".join(items) + "}", _dict_any())
-        if isinstance(value, list):
-            return Typed(
-                "[" + ", ".join(self.value(v, context).code for v in value) + "]", _list_any()
-            )
-        if isinstance(value, ex.Template):
-            return self.template(value, context)
-        if isinstance(value, str):
-            return Typed(py_str(value), _named("str"))
-        if isinstance(value, bool) or value is None:
-            return Typed(
-                repr(value), _named("bool") if value is not None else Annotation(ast.Constant(None))
-            )
-        if isinstance(value, int | float):
-            return Typed(repr(value), _named(type(value).__name__))
-        return self.expression(value, context)
-
-    def template(self, template: ex.Template, context: _StepContext | None) -> Typed:
-        parts = [(p if isinstance(p, str) else self.expression(p, context)) for p in template.parts]
-        if all(isinstance(p, str) or _SIMPLE_CODE.match(p.code) for p in parts):
-            body = ""
-            for part in parts:
-                if isinstance(part, str):
-                    body += py_str(part)[1:-1].replace("{", "{{").replace("}", "}}")
-                else:
-                    body += "{" + part.code + "}"
-            return Typed(f'f"{body}"', _named("str"))
-        pieces = [py_str(p) if isinstance(p, str) else f"str({p.code})" for p in parts]
-        return Typed(" + ".join(pieces), _named("str"))
-
-    def expression(self, expr: Any, context: _StepContext | None) -> Typed:
-        if isinstance(expr, ex.Template):
-            return self.template(expr, context)
-        if isinstance(expr, str):
-            return Typed(py_str(expr), _named("str"))
-        if not isinstance(expr, (ex.Template, *_EXPR_TYPES)):
-            return self.value(
-                expr, context
-            )  # a literal: number, boolean, null, string, object, array
-        if isinstance(expr, ex.InputRef):
-            item, annotation = self.inputs[expr.name]
-            code = item.py_name
-            if expr.name in self.input_fallbacks:
-                code = f"({code} if {code} is not None else {self.input_fallbacks[expr.name]})"
-            if expr.path:
-                return self.pointer(code, expr.path)
-            return Typed(code, annotation)
-        if isinstance(expr, ex.StepRef):
-            typed = self.step_outputs[(expr.step_id, expr.name)]
-            if expr.path:
-                return self.pointer(typed.code, expr.path)
-            return typed
-        if isinstance(expr, ex.WorkflowRef):
-            found = resolve_workflow_ref(
-                self.workflow, expr, self.position, self.plan, after=self.after
-            )
-            if isinstance(found, SelfInput):
-                return self.expression(ex.InputRef(found.name, expr.path), context)
-            if isinstance(found, StepRun):
-                return self.workflow_run(expr, found)
-        if (
-            isinstance(expr, ex.OutputRef) and self.position is None
-        ):  # another output of this workflow
-            typed = self.expression(self.workflow.outputs[expr.name], None)
-            return self.pointer(typed.code, expr.path) if expr.path else typed
-        if isinstance(expr, ex.WorkflowRef) and expr.workflow_id in self.dependencies:
-            callee = next(
-                c.target
-                for c in self.workflow.depends_on
-                if c.param == self.dependencies[expr.workflow_id]
-            )
-            assert callee is not None
-            code = f"{self.dependencies[expr.workflow_id]}.{output_fields(callee)[expr.name]}"
-            call = next(
-                c
-                for c in self.workflow.depends_on
-                if c.param == self.dependencies[expr.workflow_id]
-            )
-            return (
-                self.pointer(code, expr.path)
-                if expr.path
-                else Typed(code, self.output_type(call, expr.name))
-            )
-        if isinstance(expr, ex.OutputRef) and context is not None and context.step.call is not None:
-            callee = context.step.call.target
-            assert callee is not None and context.var is not None
-            code = f"{context.var}.{output_fields(callee)[expr.name]}"
-            call = context.step.call
-            assert call is not None
-            return (
-                self.pointer(code, expr.path)
-                if expr.path
-                else Typed(code, self.output_type(call, expr.name))
-            )
-        if context is None or context.var is None:
-            return Typed("None", Annotation(ast.Constant(None)))
-        var = context.var
-        if isinstance(expr, ex.StatusCode):
-            return Typed(f"{var}.status_code", _named("int"))
-        if isinstance(expr, ex.Url):
-            return Typed(f"{var}.url", _named("str"))
-        if isinstance(expr, ex.Method):
-            return Typed(f"{var}.method", _named("str"))
-        if isinstance(expr, ex.ResponseRef):
-            if expr.source == "header":
-                return Typed(f"{var}.headers.get({py_str(expr.name or '')})",
-                             Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
-            return self.body(expr.pointer, context)
-        if isinstance(expr, ex.RequestRef):
-            return self.request(expr, context)
-        return Typed("None", Annotation(ast.Constant(None)))
-
-    def output_type(self, call: WorkflowCall, name: str) -> Annotation:
-        """The type of output ``name`` of the workflow ``call`` runs: its field's type when the workflow is
-        in this module (its type names are this module's); ``Any`` for another module's workflow (its names
-        are that module's imports)."""
-        types = (
-            self.compiler.output_types.get(id(call.target))
-            if call.target_module == self.doc.module
-            else None
-        )
-        return types[name] if types is not None and name in types else _any()
-
-    def workflow_run(self, expr: ex.WorkflowRef, found: StepRun) -> Typed:
-        """``$workflows.<id>.outputs|inputs.<name>`` of the run of ``<id>`` by an earlier step: its outputs
-        object, or the value the step passed (the callee's default, else None, when it passed none)."""
-        step = self.workflow.steps[found.index]
-        callee = found.call.target
-        assert callee is not None
-        if expr.field == "outputs":
-            code = f"{self.step_vars[step.step_id]}.{output_fields(callee)[expr.name]}"
-            typed = Typed(code, self.output_type(found.call, expr.name))
-        elif expr.name in step.call_inputs:
-            typed = self.value(step.call_inputs[expr.name][0], None)
-        else:
-            item = next(i for i in callee.inputs if i.name == expr.name)
-            typed = self.value(item.default if item.has_default else None, None)
-        return self.pointer(typed.code, expr.path) if expr.path else typed
-
-    def pointer(self, code: str, tokens: tuple[str, ...]) -> Typed:
-        self.doc.runtime_names.add("json_pointer")
-        args = ", ".join(py_str(t) for t in tokens)
-        return Typed(f"json_pointer({code}, {args})", _any())
-
-    def request(self, expr: ex.RequestRef, context: _StepContext) -> Typed:
-        """``$request.*``: read from the request the step sent (headers the client added included); a path
-        parameter is the value the step put in the path."""
-        step = context.step
-        var = context.var
-        if expr.source == "header":
-            self.doc.runtime_names.add("request_header")
-            return Typed(f"request_header({var}, {py_str(expr.name or '')})",
-                         Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
-        if expr.source == "query":
-            self.doc.runtime_names.add("request_query")
-            return Typed(f"request_query({var}, {py_str(expr.name or '')})",
-                         Annotation(ast.parse("str | None", mode="eval").body))  # fmt: skip
-        if expr.source == "body":
-            self.doc.runtime_names.add("request_json")
-            if expr.pointer:
-                return self.pointer(f"request_json({var})", expr.pointer)
-            return Typed(f"request_json({var})", _any())
-        for param in step.parameters:
-            if param.location == "path" and param.name == expr.name:
-                return self.value(param.value, None)
-        return Typed("None", Annotation(ast.Constant(None)))
-
-    def maybe_unset(self, expr: Any) -> list[str]:
-        """The steps (ids) an output expression reads whose outputs may be unset when the workflow ends."""
-        if self.plan is None:
-            return []
-        found: list[str] = []
-        for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
-            if (
-                isinstance(ref, ex.OutputRef) and ref.name in self.workflow.outputs
-            ):  # acyclic: checked
-                found.extend(
-                    s for s in self.maybe_unset(self.workflow.outputs[ref.name]) if s not in found
-                )
-            if (
-                isinstance(ref, ex.StepRef)
-                and ref.step_id not in self.plan.set_at_exit
-                and ref.step_id not in found
-            ):
-                found.append(ref.step_id)
-        return found
-
-    def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
-        """``$response.body#/a/b``: the value at the pointer, read from the decoded body with ``read_output`` and
-        validated as the type the models document for it (``Any`` where they do not say)."""
-        start, _ = context.body_class()
-        if start is None:
-            return self.read_body(tokens, _any(), context)
-        index = context.index
-        node: ast.expr = ast.Name(start)
-        pending = list(tokens)
-        last_field: tuple[str, str] | None = (
-            None  # (model class, attribute) when the pointer ends at a field
-        )
-        while pending:
-            node = strip_annotated(node)
-            members = union_members(node)
-            present = [m for m in members if not (isinstance(m, ast.Constant) and m.value is None)]
-            if len(present) != 1:
-                node = ast.Name("Any")
-                break
-            current = present[0]
-            if isinstance(current, ast.Name) and current.id in index.classes:
-                info = index.classes[current.id]
-                if info.kind == "root" and info.root is not None:
-                    node = info.root
-                    continue
-                if info.kind != "model":
-                    node = ast.Name("Any")
-                    break
-                token = pending.pop(0)
-                found = index.field(current.id, token)
-                if found is None:
-                    node = ast.Name("Any")
-                    break
-                node = found.annotation
-                last_field = (current.id, found.attr) if not pending else None
-                continue
-            if isinstance(current, ast.Subscript) and ast.unparse(current.value) in (
-                "list",
-                "dict",
-            ):
-                pending.pop(0)
-                inner = current.slice
-                node = inner.elts[-1] if isinstance(inner, ast.Tuple) else inner
-                continue
-            node = ast.Name("Any")
-            break
-        if pending:
-            node = ast.Name("Any")
-        # Only the value read is validated (read_output reports an absent or null value on the way), never the
-        # whole body: see read_body.
-        annotation = context.mapper.qualify(node)
-        runtime_type = None
-        if last_field is not None and "Any" in annotation.text:
-            # a field type the workflow module cannot name (``ipaddress.IPv4Address``): the model's own
-            model = context.mapper.qualify(ast.Name(last_field[0])).text
-            runtime_type = f"{model}.model_fields[{py_str(last_field[1])}].annotation"
-        return self.read_body(tokens, annotation, context, runtime_type)
-
-    def read_body(
-        self,
-        tokens: tuple[str, ...],
-        annotation: Annotation,
-        context: _StepContext,
-        runtime_type: str | None = None,
-    ) -> Typed:
-        """Read one value from the decoded body, validated as ``annotation`` (tolerant of everything else)."""
-        assert context.var is not None
-        self.doc.runtime_names.add("read_output")
-        self.reads_body = True
-        merge_imports(self.doc.imports, annotation.imports)
-        pointer = ex.pointer_text(tokens)
-        args = [context.var, runtime_type or annotation.text, py_str(self.workflow.workflow_id), py_str(context.step.step_id),
-                py_str(pointer)]  # fmt: skip
-        return Typed(f"read_output({', '.join(args)})", annotation)
-
-    # -- criteria ---------------------------------------------------------------------------------------
-    # The interface other parts of the compiler use (success criteria here, action criteria in the control
-    # flow): a Criterion in, the code of a Python ``bool`` expression out.
-    def criterion(self, criterion: Criterion, context: _StepContext) -> str:
-        if criterion.kind == "regex":
-            assert criterion.context is not None
-            self.doc.runtime_names.add("regex_matches")
-            self.evaluates.add("regex")
-            subject = self.condition_operand(criterion.context, context).code
-            pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
-        if criterion.kind == "jsonpath":
-            assert criterion.context is not None
-            self.doc.runtime_names.add("jsonpath_matches")
-            self.evaluates.add("jsonpath")
-            subject = self.condition_operand(criterion.context, context).code
-            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)})"
-        if criterion.kind == "xpath":
-            assert criterion.context is not None
-            self.doc.runtime_names.add("xpath_matches")
-            self.evaluates.add("xpath")
-            subject = self.xml_operand(criterion.context, context)
-            version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"
-        assert criterion.condition is not None
-        return self.condition(criterion.condition, context)
-
-    def where(self, context: _StepContext, *, keywords: bool = False) -> str:
-        """The workflow and step arguments of a runtime check that may fail the step."""
-        workflow, step = py_str(self.workflow.workflow_id), py_str(context.step.step_id)
-        return f"workflow={workflow}, step={step}" if keywords else f"{workflow}, {step}"
-
-    def condition(self, node: Any, context: _StepContext) -> str:
-        if isinstance(node, ex.And):
-            return f"({self.condition(node.left, context)}) and ({self.condition(node.right, context)})"
-        if isinstance(node, ex.Or):
-            return (
-                f"({self.condition(node.left, context)}) or ({self.condition(node.right, context)})"
-            )
-        if isinstance(node, ex.Not):
-            return f"not ({self.condition(node.operand, context)})"
-        if isinstance(node, ex.Truthy):
-            return f"bool({self.condition_operand(node.operand, context).code})"
-        assert isinstance(node, ex.Compare)
-        return self.comparison(node, context)
-
-    def comparison(self, node: ex.Compare, context: _StepContext) -> str:
-        """One comparison as plain Python where the types allow it.
-
-        Strings compare case-insensitively (the specification: "String comparisons MUST be case
-        insensitive"): a string literal is case-folded here and the other side at run time with
-        ``fold_case``.  ``null``, ``true`` and ``false`` compare by identity.  An ordering of values whose
-        types are not both known numbers goes through ``is_less``/... which are false, not an error, when
-        the values cannot be ordered (a missing field, a number against a word).
-        """
-        op, left_node, right_node = node.op, node.left, node.right
-        if isinstance(left_node, ex.Literal) and not isinstance(right_node, ex.Literal):
-            left_node, right_node = right_node, left_node  # the literal on the right
-            op = _MIRRORED[op]
-        left = self.condition_operand(left_node, context)
-        right = self.condition_operand(right_node, context)
-        literal = right_node.value if isinstance(right_node, ex.Literal) else _NO_LITERAL
-        if op in ("==", "!="):
-            if literal is None or isinstance(literal, bool):
-                return f"{left.code} {'is' if op == '==' else 'is not'} {right.code}"
-            if isinstance(literal, str):
-                self.doc.runtime_names.add("fold_case")
-                return f"fold_case({left.code}) {op} {py_str(literal.casefold())}"
-            if isinstance(literal, int | float):
-                if left.annotation.text in ("int", "float", "bool"):
-                    return f"{left.code} {op} {right.code}"
-                self.doc.runtime_names.add("as_number")
-                return f"as_number({left.code}) {op} {right.code}"
-            if _numeric(left) and _numeric(right):
-                return f"{left.code} {op} {right.code}"
-            self.doc.runtime_names.add("fold_case")
-            return f"fold_case({left.code}) {op} fold_case({right.code})"
-        if _numeric(left) and _numeric(right):
-            return f"{left.code} {op} {right.code}"
-        helper = _ORDERING[op]
-        self.doc.runtime_names.add(helper)
-        return f"{helper}({left.code}, {right.code})"
-
-    def condition_operand(self, node: Any, context: _StepContext) -> Typed:
-        if isinstance(node, ex.Literal):
-            value = node.value
-            if isinstance(value, str):
-                return Typed(py_str(value), _named("str"))
-            if value is None:
-                return Typed("None", Annotation(ast.Constant(None)))
-            return Typed(repr(value), _named(type(value).__name__))
-        if isinstance(node, ex.ResponseRef) and node.source == "body":
-            # compare on the decoded JSON: values keep their JSON types, whatever the model makes of them
-            self.doc.runtime_names.add("body_json")
-            if node.pointer:
-                return self.pointer(f"body_json({context.var})", node.pointer)
-            return Typed(f"body_json({context.var})", _any())
-        return self.expression(node, context)
-
-    def xml_operand(self, node: Any, context: _StepContext) -> str:
-        """The XML document an xpath criterion reads: the raw bytes for ``$response.body``."""
-        if isinstance(node, ex.ResponseRef) and node.source == "body" and not node.pointer:
-            return f"{context.var}.content"
-        return self.condition_operand(node, context).code
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
@@ -1461,12 +827,12 @@ class _WorkflowBuilder:
         fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
-            unset = self.maybe_unset(expr)
+            unset = self.wp.unset_outputs.get(name, ())
             if unset:
                 assert self.loop is not None and self.loop.succeeded is not None
                 held = " and ".join(f"{py_str(s)} in {self.loop.succeeded}" for s in unset)
                 typed = Typed(f"{typed.code} if {held} else None", _optional(typed.annotation))
-            merge_imports(self.doc.imports, typed.annotation.imports)
+            self.writes(typed.annotation)
             source = _source_text(expr)
             views.append(
                 OutputView(
@@ -1478,72 +844,7 @@ class _WorkflowBuilder:
                 )
             )
             self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
-        for typed in self.step_outputs.values():
-            merge_imports(self.doc.imports, typed.annotation.imports)
         return views
-
-
-def output_fields(workflow: Workflow) -> dict[str, str]:
-    """The field names of a workflow's outputs class (also what a caller reads from it)."""
-    names = Scope(_OUTPUT_FIELD_RESERVED, forbidden=lambda name: name.startswith("model_"))
-    return {name: names.claim(_field_base(snake(name))) for name in workflow.outputs}
-
-
-def _retry_count(step: Step) -> int:
-    return sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
-
-
-class _StepContext:
-    def __init__(self, step: Step, var: str | None, mapper: Any, index: Any) -> None:
-        self.step = step
-        self.var = var
-        self.mapper = mapper
-        self.index = index
-
-    def known_status(self) -> str | None:
-        for criterion in self.step.success_criteria:
-            if criterion.condition is not None:
-                status = _status_in(criterion.condition)
-                if status is not None:
-                    return status
-        return None
-
-    def body_class(self) -> tuple[str | None, bool]:
-        """The model class of the response body the step's outputs read, and whether ``parsed`` has
-        exactly that static type (so attribute access type-checks)."""
-        op = self.step.operation
-        assert op is not None
-        success = [r for r in op.responses if r.status[:1] in "23"]
-        status = self.known_status()
-        chosen = None
-        if status is not None:
-            chosen = next((r for r in op.responses if r.status == status), None) or next(
-                (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
-            )
-        if chosen is None:
-            chosen = next((r for r in success if r.schema is not None), None)
-        if chosen is None or chosen.schema is None:
-            return None, False
-        name = ref_name(chosen.schema)
-        if name is None or name not in self.index.classes:
-            return None, False
-        distinct = {
-            (
-                ref_name(r.schema)
-                if r.schema is not None and (r.content_type or "").endswith("json")
-                else None
-            )
-            for r in success
-        }
-        return name, distinct == {name}
-
-
-_MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_SCALARS = ("str", "int", "float", "bool")
-_CONVERTIBLE = (
-    *_SCALARS,
-    "UUID",
-)  # parameter types a scalar of another type is converted to (pydantic, lax)
 
 
 def _comma_joined(param: Parameter) -> bool:
@@ -1551,97 +852,6 @@ def _comma_joined(param: Parameter) -> bool:
     if param.location in ("path", "header"):
         return param.style in (None, "simple")
     return param.style in (None, "form") and param.explode is False
-
-
-def _primary(code: str) -> bool:
-    """Whether ``code`` binds tighter than any operator (a name, attribute, call, subscript or literal)."""
-    node = ast.parse(code, mode="eval").body
-    return isinstance(
-        node, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.Constant | ast.JoinedStr
-    )
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _enum_member(members: dict[str, Any], raw: str | float) -> str | None:
-    """The member of an enum whose value is ``raw``, or whose value is the JSON text of the number or boolean
-    ``raw`` (``"2"`` for ``2``, ``"true"`` for ``true``), or the number the text ``raw`` writes (``2`` for
-    ``"2"``)."""
-    for attr, value in members.items():
-        if type(value) is type(raw) and value == raw:
-            return attr
-    for attr, value in members.items():
-        if isinstance(value, str) and not isinstance(raw, str) and value == json.dumps(raw):
-            return attr
-        if isinstance(value, int | float) and isinstance(raw, str) and json.dumps(value) == raw:
-            return attr
-    return None
-
-
-_ORDERING = {
-    "<": "is_less",
-    "<=": "is_less_or_equal",
-    ">": "is_greater",
-    ">=": "is_greater_or_equal",
-}
-_NO_LITERAL = object()
-
-
-def _numeric(typed: Typed) -> bool:
-    """Whether ``typed`` is statically a number (``bool`` excluded: JSON booleans are not numbers)."""
-    return typed.annotation.text in ("int", "float")
-
-
-def _status_in(condition: Any) -> str | None:
-    if isinstance(condition, ex.Compare) and condition.op == "==":
-        sides = (condition.left, condition.right)
-        if any(isinstance(s, ex.StatusCode) for s in sides):
-            for side in sides:
-                if isinstance(side, ex.Literal) and isinstance(side.value, int):
-                    return str(side.value)
-    if isinstance(condition, ex.And):
-        return _status_in(condition.left) or _status_in(condition.right)
-    return None
-
-
-def _referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-
-    def visit(value: Any) -> None:
-        if isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item)
-        elif isinstance(value, ex.StepRef):
-            found.add((value.step_id, value.name))
-        elif isinstance(value, ex.Template | ex.Compare | ex.And | ex.Or | ex.Not | ex.Truthy):
-            for expr in ex.expressions_in(value):
-                visit(expr)
-
-    for step in workflow.steps:
-        for param in step.parameters:
-            visit(param.value)
-        for value, _, _ in step.call_inputs.values():
-            visit(value)
-        visit(step.body)
-        for criterion in step.success_criteria + [
-            c for a in step.on_success + step.on_failure for c in a.criteria
-        ]:
-            visit(criterion.condition)
-            visit(criterion.context)
-        for output in step.outputs.values():
-            visit(output)
-    for output in workflow.outputs.values():
-        visit(output)
-    return found
 
 
 def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
@@ -1664,157 +874,6 @@ def _callees_first(doc: ArazzoDocument) -> list[Workflow]:
     for workflow in doc.workflows:
         visit(workflow)
     return order
-
-
-def _workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
-    """Every ``$workflows.<id>...`` expression of ``workflow``."""
-    values: list[Any] = [workflow.outputs]
-    for step in workflow.steps:
-        values += [p.value for p in step.parameters] + [v for v, _, _ in step.call_inputs.values()]
-        values += [step.body, *step.outputs.values()]
-        values += [x for c in step.success_criteria + [c for a in step.on_success + step.on_failure for c in a.criteria]
-                   for x in (c.condition, c.context)]  # fmt: skip
-    return [
-        ref
-        for value in values
-        for leaf in _leaves(value)
-        for ref in (ex.expressions_in(leaf) if not isinstance(leaf, str) else ())
-        if isinstance(ref, ex.WorkflowRef)
-    ]
-
-
-def _possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:
-    """(step id, output) pairs some step reads where the output's step may not have succeeded (the
-    ``possibly-unset-step-output`` warning): their locals are declared ``T | None = None`` before the loop."""
-    found: set[tuple[str, str]] = set()
-    for step in workflow.steps:
-        sound = flow.set_before.get(step.step_id, set())
-        own = [c for a in step.on_success for c in a.criteria]
-        values: list[Any] = [p.value for p in step.parameters] + [
-            v for v, _, _ in step.call_inputs.values()
-        ]
-        values += [step.body, *step.outputs.values()]
-        values += [x for c in step.success_criteria + [c for a in step.on_failure for c in a.criteria]
-                   for x in (c.condition, c.context)]  # fmt: skip
-        own_values = [x for c in own for x in (c.condition, c.context)]
-        for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
-            for leaf in _leaves(value):
-                for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
-                    if not isinstance(ref, ex.StepRef) or ref.step_id in sound:
-                        continue
-                    if own_ok and ref.step_id == step.step_id:
-                        continue
-                    found.add((ref.step_id, ref.name))
-    return found
-
-
-def _leaves(value: Any) -> Any:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    elif value is not None and not isinstance(value, bool | int | float):
-        yield value
-
-
-_EXPR_TYPES = (
-    ex.Url, ex.Method, ex.StatusCode, ex.RequestRef, ex.ResponseRef, ex.InputRef, ex.OutputRef, ex.StepRef,
-    ex.WorkflowRef, ex.SourceRef, ex.ComponentRef,
-)  # fmt: skip
-
-
-def _json_media(media: str) -> bool:
-    return media.endswith("json") or media in ("*/*", "")
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _source_text(value: Any) -> str:
-    """How an output value is written in the document: the expression, or the literal as JSON."""
-    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
-        return ex.to_source(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict | list):
-        return _json_text(_plain_value(value))
-    return _json_text(value)
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_value(v) for v in value]
-    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
-        return ex.to_source(value)
-    return value
-
-
-def _field_base(name: str) -> str:
-    return "output_" + name if name.startswith("model_") else name
-
-
-def _api_aliases(doc: ArazzoDocument) -> tuple[dict[str, ApiAliases], dict[str, str]]:
-    """Import aliases per API module, named after the first source name that binds the API.
-
-    They are allocated in the module scope: they avoid the module's other names and every parameter name of
-    its workflow functions (which are named in the IR); two source names that snake-case alike (``a-b``,
-    ``a_b``) for two APIs get distinct aliases, two source names for one API share them.
-    """
-    taken = set(WORKFLOW_MODULE_RESERVED)
-    for wf in doc.workflows:
-        taken.update(
-            {
-                wf.py_name,
-                wf.async_name,
-                *(i.py_name for i in wf.inputs),
-                *(s.py_name for s in wf.sources),
-            }
-        )
-    scope = Scope(taken)
-    aliases: dict[str, ApiAliases] = {}
-    for wf in doc.workflows:
-        for binding in wf.sources:
-            if binding.api.module in aliases:
-                continue
-            base = pascal(binding.name)
-            base = base if base.endswith("Api") else base + "Api"
-            candidate, counter = base, 2
-            while f"{candidate}Client" in scope or f"Async{candidate}Client" in scope:
-                candidate, counter = f"{base}{counter}", counter + 1
-            client = f"{candidate}Client"
-            scope.reserve(client, f"Async{client}")
-            stem = snake(binding.name)
-            models = scope.claim(stem + ("" if stem.endswith("api") else "_api") + "_models")
-            aliases[binding.api.module] = ApiAliases(client, f"Async{client}", models)
-    modules: dict[str, str] = {}  # workflows modules of other documents this one calls into
-    for wf in doc.workflows:
-        for call in wf.calls():
-            if (
-                call.target_module is not None
-                and call.target_module != doc.module
-                and call.target_module not in modules
-            ):
-                modules[call.target_module] = scope.claim(call.target_module + "_workflows")
-    return aliases, modules
-
-
-def _optional(annotation: Annotation) -> Annotation:
-    if annotation.optional or annotation.text == "Any":
-        return annotation
-    return Annotation(make_union([annotation.node, ast.Constant(None)]), annotation.imports)
-
-
-def _dict_any() -> Annotation:
-    return Annotation(ast.parse("dict[str, Any]", mode="eval").body, {"typing": {"Any"}})
-
-
-def _list_any() -> Annotation:
-    return Annotation(ast.parse("list[Any]", mode="eval").body, {"typing": {"Any"}})
 
 
 def _input_annotation(schema: dict[str, Any]) -> Annotation:

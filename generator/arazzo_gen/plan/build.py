@@ -1,0 +1,361 @@
+"""Build the step plan of every workflow from the IR (after the checks, before emit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import expressions as ex
+from ..ir.flow import FlowPlan, always_applies, applicable, plan
+from ..ir.model import Action as IrAction
+from ..ir.model import ArazzoDocument, Program, Response, Step, Workflow
+from ..ir.refs import Resolution, resolve_workflow_ref
+from ..naming import WORKFLOW_FUNCTION_RESERVED, snake
+from .modules import function_reserved, module_plan, outputs_classes
+from .names import NameResolver
+from .nodes import (
+    Action,
+    ActionKind,
+    Control,
+    End,
+    Goto,
+    GotoWorkflow,
+    LoopLocals,
+    OperationStep,
+    Output,
+    Retry,
+    Shape,
+    StepNode,
+    WorkflowPlan,
+    WorkflowStep,
+)
+from .shape import choose_shape
+
+
+class ProgramPlan:
+    """The plan of every workflow of a program, looked up by workflow, and of every workflows module."""
+
+    def __init__(self, program: Program) -> None:
+        self._plans: dict[int, WorkflowPlan] = {}
+        self.outputs_classes = outputs_classes(program)
+        self.modules = {doc.module: module_plan(doc) for doc in program.documents}
+
+    def add(self, workflow: Workflow, item: WorkflowPlan) -> None:
+        self._plans[id(workflow)] = item
+
+    def __getitem__(self, workflow: Workflow) -> WorkflowPlan:
+        return self._plans[id(workflow)]
+
+    def param(self, workflow: Workflow, input_name: str) -> str:
+        """The parameter of ``workflow``'s function that takes input ``input_name`` (for its callers)."""
+        return self[workflow].params[input_name]
+
+    def outputs_class(self, workflow: Workflow) -> str:
+        return self.outputs_classes[id(workflow)]
+
+
+def plan_program(program: Program) -> ProgramPlan:
+    result = ProgramPlan(program)
+    for document in program.documents:
+        module = result.modules[document.module]
+        for workflow in document.workflows:
+            taken = function_reserved(program, module, workflow, result.outputs_classes)
+            result.add(workflow, _WorkflowPlanner(workflow, document, taken).build())
+    return result
+
+
+class _WorkflowPlanner:
+    def __init__(
+        self, workflow: Workflow, document: ArazzoDocument, module_names: set[str]
+    ) -> None:
+        self.workflow = workflow
+        self.document = document
+        inputs = {item.py_name for item in workflow.inputs}
+        # names an earlier stage gave (the callers of this function pass them): sources, dependsOn, sleep,
+        # max_steps
+        given = [b.py_name for b in workflow.sources] + [
+            c.param for c in workflow.depends_on if c.param
+        ]
+        given += [n for n in (workflow.sleep_name, workflow.max_steps_name) if n is not None]
+        self.names = NameResolver(WORKFLOW_FUNCTION_RESERVED | (module_names - inputs) | set(given))
+        self.shape = choose_shape(workflow)
+        self.flow: FlowPlan | None = plan(workflow) if self.shape is not Shape.STRAIGHT else None
+        self.used = referenced_step_outputs(workflow)
+        self.unset = possibly_unset_reads(workflow, self.flow) if self.flow is not None else set()
+        self.run_ids = {ref.workflow_id for ref in workflow_refs(workflow)}
+
+    def build(self) -> WorkflowPlan:
+        wf = self.workflow
+        params = {item.name: self.names.claim(item.py_name) for item in wf.inputs}
+        run = self.names.claim("run")
+        loop = self.loop_locals()
+        steps = tuple(self.step(step, loop) for step in wf.steps)
+        return WorkflowPlan(
+            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run,
+            flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
+            names=self.names, workflow_runs=workflow_runs(wf, self.flow),
+            unset_outputs=unset_outputs(wf, self.flow),
+        )  # fmt: skip
+
+    def loop_locals(self) -> LoopLocals | None:
+        if self.flow is None:
+            return None
+        wf, flow = self.workflow, self.flow
+        needs_succeeded = any(
+            step.step_id not in flow.set_at_exit
+            and any((step.step_id, name) in self.used for name in step.outputs)
+            for step in wf.steps
+        )
+        labels = self.shape is Shape.STATE_MACHINE
+        return LoopLocals(
+            step=self.names.claim("step") if labels else None,
+            steps_run=self.names.claim("steps_run"),
+            unmet=self.names.claim("unmet"),
+            cause=self.names.claim("cause")
+            if any(
+                s.call is None
+                and not s.success_criteria
+                and not always_applies(s.on_failure)
+                and self.looped(s)
+                for s in wf.steps
+            )
+            else None,
+            resume=self.names.claim("resume") if flow.resumes else None,
+            succeeded=self.names.claim("succeeded") if needs_succeeded else None,
+            failure=self.names.claim("callee_failure")
+            if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
+            else None,
+        )
+
+    def step(self, step: Step, loop: LoopLocals | None) -> StepNode:
+        wanted = [name for name in step.outputs if (step.step_id, name) in self.used]
+        call = step.call
+        reads_run = call is not None and (
+            call.workflow_id in self.run_ids or call.text in self.run_ids
+        )
+        looped = loop is not None and self.looped(step)
+        local = (
+            self.names.claim(step.py_name)
+            if step.success_criteria or wanted or looped or reads_run
+            else None
+        )
+        outputs = tuple(self.output(step, name) for name in wanted)
+        control = self.control(step, loop) if loop is not None and looped else None
+        if control is not None and not self.reads_response(step, control, outputs):
+            local = None
+        if call is not None:
+            catches = control is not None and bool(control.on_failure)
+            return WorkflowStep(step, call, local, outputs, control, catches)
+        return OperationStep(step, local, outputs, control, body_response(step))
+
+    def looped(self, step: Step) -> bool:
+        """Whether a step runs inside a loop (with local retries: only a step that retries itself)."""
+        if self.shape is Shape.STRAIGHT:
+            return False
+        return self.shape is not Shape.LOCAL_RETRIES or bool(applicable(step.on_failure))
+
+    def output(self, step: Step, name: str) -> Output:
+        base = snake(name)
+        local = self.names.claim(base if base not in self.names else f"{step.py_name}_{base}")
+        predeclared = (step.step_id, name) in self.unset
+        return Output(name, local, step.outputs[name], predeclared)
+
+    def reads_response(self, step: Step, control: Control, outputs: tuple[Output, ...]) -> bool:
+        """Whether anything reads the step's response (or the outputs of the workflow it runs)."""
+        actions = control.on_success + control.on_failure
+        return bool(
+            step.success_criteria
+            or outputs
+            or any(a.criteria or isinstance(a.kind, Retry) for a in actions)
+            or (not control.failure_always and step.call is None)
+            or step.call is not None
+        )
+
+    def control(self, step: Step, loop: LoopLocals) -> Control:
+        assert self.flow is not None
+        wf = self.workflow
+        retries = sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
+        on_success = tuple(self.action(step, a, retries) for a in applicable(step.on_success))
+        on_failure = tuple(self.action(step, a, retries) for a in applicable(step.on_failure))
+        position = wf.steps.index(step)
+        following = wf.steps[position + 1 : position + 2]
+        next_step = following[0].step_id if following else None
+        if self.shape is Shape.LOCAL_RETRIES:
+            next_step = None  # success leaves the step's own loop: the next step follows it
+        always_acts = always_applies(step.on_success)
+        if next_step is None:
+            # an ``end`` last among the success actions does what the step does anyway: leave the loop
+            while on_success and isinstance(on_success[-1].kind, End):
+                on_success = on_success[:-1]
+                always_acts = False
+        records = (
+            loop.succeeded is not None
+            and step.step_id not in self.flow.set_at_exit
+            and any((step.step_id, name) in self.used for name in step.outputs)
+        )
+        return Control(
+            on_success=on_success, on_failure=on_failure, next_step=next_step, always_acts=always_acts,
+            failure_always=always_applies(step.on_failure), resumes=step.step_id in self.flow.resumes,
+            records_success=records,
+            runs_again=step.step_id in self.flow.may_set_before.get(step.step_id, set()),
+        )  # fmt: skip
+
+    def action(self, step: Step, action: IrAction, retries: int) -> Action:
+        kind: ActionKind
+        if action.kind == "retry":
+            base = (
+                f"{step.py_name}_retries"
+                if retries == 1
+                else f"{step.py_name}_{snake(action.name)}_retries"
+            )
+            kind = Retry(action.limit, float(action.retry_after or 0.0), self.names.claim(base),
+                         action.step_id, action.call)  # fmt: skip
+        elif action.kind == "goto" and action.step_id is not None:
+            kind = Goto(action.step_id, action.step_id == step.step_id)
+        elif action.kind == "goto":
+            assert action.call is not None, "bound before the plan"
+            kind = GotoWorkflow(action.call)
+        else:
+            kind = End()
+        return Action(action.name, kind, tuple(action.criteria), action.inherited)
+
+
+def body_response(step: Step) -> Response | None:
+    """The response whose body a step's outputs read: the one of the status its success criteria require
+    (``$statusCode == 200``; a ``2XX`` range matches too), else the first documented success with a schema."""
+    op = step.operation
+    if op is None:
+        return None
+    statuses = (_status_in(c.condition) for c in step.success_criteria if c.condition is not None)
+    status = next((s for s in statuses if s is not None), None)
+    chosen = None
+    if status is not None:
+        chosen = next((r for r in op.responses if r.status == status), None) or next(
+            (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
+        )
+    if chosen is None:
+        success = [r for r in op.responses if r.status[:1] in "23"]
+        chosen = next((r for r in success if r.schema is not None), None)
+    return chosen
+
+
+def _status_in(condition: Any) -> str | None:
+    """The status a condition requires: ``$statusCode == 200`` (alone or in a conjunction)."""
+    if isinstance(condition, ex.Compare) and condition.op == "==":
+        sides = (condition.left, condition.right)
+        if any(isinstance(s, ex.StatusCode) for s in sides):
+            for side in sides:
+                if isinstance(side, ex.Literal) and isinstance(side.value, int):
+                    return str(side.value)
+    if isinstance(condition, ex.And):
+        return _status_in(condition.left) or _status_in(condition.right)
+    return None
+
+
+# -- what a workflow reads ------------------------------------------------------------------------------
+def unset_outputs(workflow: Workflow, flow: FlowPlan | None) -> dict[str, tuple[str, ...]]:
+    """For each workflow output, the steps (ids) it reads, directly or through another output, whose success
+    does not dominate the end of the workflow: their outputs may be unset then."""
+
+    def steps_of(expr: Any) -> list[str]:
+        found: list[str] = []
+        for ref in ex.expressions_in(expr) if not isinstance(expr, str) else ():
+            if isinstance(ref, ex.OutputRef) and ref.name in workflow.outputs:  # acyclic: checked
+                found += [s for s in steps_of(workflow.outputs[ref.name]) if s not in found]
+            if isinstance(ref, ex.StepRef) and ref.step_id not in found:
+                assert flow is not None
+                if ref.step_id not in flow.set_at_exit:
+                    found.append(ref.step_id)
+        return found
+
+    if flow is None:
+        return {}
+    return {name: tuple(steps_of(expr)) for name, expr in workflow.outputs.items()}
+
+
+def workflow_runs(
+    workflow: Workflow, flow: FlowPlan | None
+) -> dict[tuple[ex.WorkflowRef, int | None, bool], Resolution]:
+    """What every ``$workflows.<id>...`` of ``workflow`` reads at every place it may be compiled: in each step
+    (a value a step passed to a workflow it ran is compiled where that run is read), before the step ran (its
+    request, criteria) and once it succeeded (its outputs, success actions); in the workflow's outputs."""
+    refs = set(workflow_refs(workflow))
+    positions: list[int | None] = [None, *range(len(workflow.steps))]
+    return {
+        (ref, position, after): resolve_workflow_ref(workflow, ref, position, flow, after=after)
+        for ref in sorted(refs, key=repr)
+        for position in positions
+        for after in (False, True)
+    }
+
+
+def referenced_step_outputs(workflow: Workflow) -> set[tuple[str, str]]:
+    """(step id, output) pairs some step, criterion or workflow output reads."""
+    found: set[tuple[str, str]] = set()
+    for value in _values(workflow):
+        for leaf in _leaves(value):
+            for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
+                if isinstance(ref, ex.StepRef):
+                    found.add((ref.step_id, ref.name))
+    return found
+
+
+def workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
+    """Every ``$workflows.<id>...`` expression of ``workflow``."""
+    return [
+        ref
+        for value in _values(workflow)
+        for leaf in _leaves(value)
+        for ref in (ex.expressions_in(leaf) if not isinstance(leaf, str) else ())
+        if isinstance(ref, ex.WorkflowRef)
+    ]
+
+
+def _values(workflow: Workflow) -> list[Any]:
+    values: list[Any] = [workflow.outputs]
+    for step in workflow.steps:
+        values += _step_values(step, step.success_criteria + _action_criteria(step.on_success))
+        values += [x for c in _action_criteria(step.on_failure) for x in (c.condition, c.context)]
+    return values
+
+
+def _action_criteria(actions: list[IrAction]) -> list[Any]:
+    return [c for a in actions for c in a.criteria]
+
+
+def _step_values(step: Step, criteria: list[Any]) -> list[Any]:
+    values: list[Any] = [p.value for p in step.parameters]
+    values += [v for v, _, _ in step.call_inputs.values()]
+    values += [step.body, *step.outputs.values()]
+    values += [x for c in criteria for x in (c.condition, c.context)]
+    return values
+
+
+def possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, str]]:
+    """(step id, output) pairs some step reads where the output's step may not have succeeded (the
+    ``possibly-unset-step-output`` warning): their locals are declared ``T | None = None`` before the loop."""
+    found: set[tuple[str, str]] = set()
+    for step in workflow.steps:
+        sound = flow.set_before.get(step.step_id, set())
+        own = _action_criteria(step.on_success)
+        values = _step_values(step, step.success_criteria + _action_criteria(step.on_failure))
+        own_values = [x for c in own for x in (c.condition, c.context)]
+        for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
+            for leaf in _leaves(value):
+                for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():
+                    if not isinstance(ref, ex.StepRef) or ref.step_id in sound:
+                        continue
+                    if own_ok and ref.step_id == step.step_id:
+                        continue
+                    found.add((ref.step_id, ref.name))
+    return found
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool | int | float):
+        yield value
