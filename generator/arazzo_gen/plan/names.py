@@ -7,14 +7,14 @@ a number is added only when the plain (or underscored) name is already bound in 
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from ..naming import KEYWORDS, nfkc
+from ..naming import BUILTIN_NAMES, KEYWORDS, nfkc
 
-BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+# the fixed list naming.py keeps, not dir(builtins): the output must not depend on the Python that builds it
+BUILTINS = BUILTIN_NAMES
 # a generated name that equals one of these shadows what Python (or the models' base class) binds
 SHADOWING = KEYWORDS | BUILTINS
 BASE_MODEL_MEMBERS = frozenset(dir(BaseModel))
