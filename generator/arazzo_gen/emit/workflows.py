@@ -109,13 +109,15 @@ class ActionView:
 @dataclass
 class StepView:
     step_id: str
-    comment: str
+    comment: str | None  # None: the label says it all
     var: str | None
     client: str
     method: str
     call_args: list[str]
     criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
     assignments: list[tuple[str, str]]
+    # (python condition that the step failed, criterion text literal): straight-line operation steps
+    failures: list[tuple[str, str]] = field(default_factory=list)
     call: CallView | None = None  # a step that runs a workflow
     success_actions: list[ActionView] = field(default_factory=list)
     failure_actions: list[ActionView] = field(default_factory=list)
@@ -156,7 +158,6 @@ class LoopView:
     step: str | None  # the label (state machine only; None: a loop over one step)
     steps_run: str
     unmet: str
-    cause: str | None
     first: str  # the label of the first step
     resume: str | None
     succeeded: str | None
@@ -344,7 +345,6 @@ class _WorkflowBuilder(ValueCompiler):
                 step=locals_.step,
                 steps_run=locals_.steps_run,
                 unmet=locals_.unmet,
-                cause=locals_.cause,
                 first=py_str(wf.steps[0].step_id),
                 resume=locals_.resume,
                 succeeded=locals_.succeeded,
@@ -621,19 +621,29 @@ class _WorkflowBuilder(ValueCompiler):
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         call_args.append(f"deadline={self.run}.left()")
+        # the criteria judge the response whatever its status; without criteria, an error status fails the step
+        assert var is not None, "the plan gives every operation step a local"
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
-        # with criteria, they judge the response whatever its status; without, an error status fails the step
-        self.doc.runtime_names.add("any_status" if criteria else "ApiStatusError")
+        failures = [(f"not ({condition})", text) for condition, text in criteria]
+        if not criteria:
+            status = py_str("a documented success status")
+            criteria = [(f"{var}.status_error is None", status)]
+            failures = [(f"{var}.status_error is not None", status)]
+        self.doc.runtime_names.add("any_status")
         assignments = self.assignments(node.outputs, context)
         label = step.step_id + (f": {first_sentence(step.description)}" if step.description else "")
         view = StepView(
             step_id=py_str(step.step_id),
-            comment=comment(label, limit=90),
+            # under its label (`if step == "read":`) a step without a description needs no comment
+            comment=comment(label, limit=90)
+            if step.description or self.loop is None or self.loop.step is None
+            else None,
             var=var,
             client=source.py_name,
             method=op.py_name,
             call_args=call_args,
             criteria=criteria,
+            failures=failures,
             assignments=assignments,
         )
         self.control(view, node, context)

@@ -110,15 +110,6 @@ class _WorkflowPlanner:
             step=self.names.claim("step") if labels else None,
             steps_run=self.names.claim("steps_run"),
             unmet=self.names.claim("unmet"),
-            cause=self.names.claim("cause")
-            if any(
-                s.call is None
-                and not s.success_criteria
-                and not always_applies(s.on_failure)
-                and self.looped(s)
-                for s in wf.steps
-            )
-            else None,
             resume=self.names.claim("resume") if flow.resumes else None,
             succeeded=self.names.claim("succeeded") if needs_succeeded else None,
             failure=self.names.claim("callee_failure")
@@ -133,15 +124,14 @@ class _WorkflowPlanner:
             call.workflow_id in self.run_ids or call.text in self.run_ids
         )
         looped = loop is not None and self.looped(step)
+        # an operation step's response is always judged (by its criteria, else by its status)
         local = (
             self.names.claim(step.py_name)
-            if step.success_criteria or wanted or looped or reads_run
+            if call is None or step.success_criteria or wanted or looped or reads_run
             else None
         )
         outputs = tuple(self.output(step, name) for name in wanted)
         control = self.control(step, loop) if loop is not None and looped else None
-        if control is not None and not self.reads_response(step, control, outputs):
-            local = None
         if call is not None:
             catches = control is not None and bool(control.on_failure)
             return WorkflowStep(step, call, local, outputs, control, catches)
@@ -158,17 +148,6 @@ class _WorkflowPlanner:
         local = self.names.claim(base if base not in self.names else f"{step.py_name}_{base}")
         predeclared = (step.step_id, name) in self.unset
         return Output(name, local, step.outputs[name], predeclared)
-
-    def reads_response(self, step: Step, control: Control, outputs: tuple[Output, ...]) -> bool:
-        """Whether anything reads the step's response (or the outputs of the workflow it runs)."""
-        actions = control.on_success + control.on_failure
-        return bool(
-            step.success_criteria
-            or outputs
-            or any(a.criteria or isinstance(a.kind, Retry) for a in actions)
-            or (not control.failure_always and step.call is None)
-            or step.call is not None
-        )
 
     def control(self, step: Step, loop: LoopLocals) -> Control:
         assert self.flow is not None

@@ -116,9 +116,6 @@ class LoopLocals:
 
     steps_run: str
     unmet: str
-    cause: (
-        str | None
-    )  # the client's error, for a step without criteria (one with criteria judges any status)
     step: str | None  # the label (state machine only)
     resume: str | None
     succeeded: str | None
