@@ -984,3 +984,48 @@ def test_modules_of_requirements_are_refused_where_they_are_not_installed(
         assert package_name_problem(name) == f"it shadows '{name}', which the generated package imports"
     finally:
         dependencies.imported_modules.cache_clear()
+
+
+def test_runtime_helpers_and_builtins_are_never_workflow_names(tmp_path: Path) -> None:
+    """A step, an input and a workflow named ``any_status`` (the runtime helper every step calls through) or
+    ``id`` (a builtin): main let the workflow ``any_status`` replace the imported helper (RecursionError),
+    the step raise UnboundLocalError, and ``def id(`` shadow the builtin."""
+    from .scripted import Reply, build_package, import_package, scripted
+
+    api = """
+openapi: 3.0.3
+info: {title: Things, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses: {"200": {description: ok, content: {application/json: {schema: {type: object}}}}}
+"""
+    flow = """
+arazzo: 1.0.1
+info: {title: Things, version: "1"}
+sourceDescriptions: [{name: things, url: ../openapi/things.yaml, type: openapi}]
+workflows:
+  - workflowId: any_status
+    inputs: {type: object, properties: {any_status: {type: string}}}
+    steps:
+      - stepId: any_status
+        operationId: listThings
+        successCriteria: [{condition: $statusCode == 200}]
+  - workflowId: id
+    steps:
+      - stepId: run
+        operationId: listThings
+        successCriteria: [{condition: $statusCode == 200}]
+"""
+    out, _ = build_package(tmp_path, {"openapi/things.yaml": api, "arazzo/things.arazzo.yaml": flow}, "helper_names")
+    package = import_package(out, "helper_names")
+    module = package.workflows.things
+    assert not hasattr(module, "id") and callable(module.id_) and callable(module.id_async)
+    with scripted({("GET", "/things"): [Reply(200, {}), Reply(200, {})]}) as server:
+        client = package.apis.things.Client(server.url)
+        assert module.any_status_2.__name__ == "any_status_2"  # the helper keeps its name
+        module.any_status_2(any_status_2="x", things_api=client)
+        module.id_(things_api=client)
+    assert [r.line for r in server.requests] == ["GET /things", "GET /things"]

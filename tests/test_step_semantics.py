@@ -205,3 +205,51 @@ def test_any_status_returns_the_response_of_an_error_status_and_keeps_its_error(
                     return await client.get_item(key="k5")
 
         assert asyncio.run(run()).status_error.response.status_code == 404
+
+
+API_DEFAULT = API.replace(
+    '''        "409":''',
+    '''        default:
+          description: any other status
+          content: {application/json: {schema: {$ref: "#/components/schemas/Missing"}}}
+        "409":''',
+).replace(
+    '''        "404":
+          description: missing
+          content: {application/json: {schema: {$ref: "#/components/schemas/Missing"}}}
+''',
+    "",
+)
+WHOLE = _flow(
+    "{condition: $statusCode == 200 || $statusCode == 404}",
+    "{whole: $response.body, status: $statusCode}",
+    "{whole: $steps.read.outputs.whole, status: $steps.read.outputs.status}",
+)
+GONE_WHOLE = _flow(
+    "{condition: $statusCode == 404}",
+    "{whole: $response.body, reason: $response.body#/reason}",
+    "{whole: $steps.read.outputs.whole, reason: $steps.read.outputs.reason}",
+)
+
+
+@pytest.mark.parametrize(
+    ("api", "flow", "outputs"),
+    [
+        (API, WHOLE, lambda r: (r.whole["reason"], r.status)),  # 200 || 404: typed by neither alone
+        (API_DEFAULT, GONE_WHOLE, lambda r: (r.whole.reason, r.reason)),  # 404 documented only by `default`
+    ],
+    ids=["either-status", "status-under-default"],
+)
+def test_outputs_of_an_accepted_error_status_are_typed_by_the_response_it_can_be(
+    tmp_path: Path, api: str, flow: str, outputs: Any
+) -> None:
+    """main (after the step plan) typed the whole body by the 200's schema in both cases: a 404 that the
+    criteria accept raised StepOutputError ('is not Item')."""
+    name = f"typed_pkg_{len(flow)}"  # one package per case (modules are cached by name)
+    out, _ = build_package(tmp_path, {"openapi/items.yaml": api, "arazzo/items.arazzo.yaml": flow}, name)
+    package = import_package(out, name)
+    body = {"reason": "retired", "retired": True}
+    with scripted({("GET", "/items/k6"): [Reply(404, body), Reply(404, body)]}) as server:
+        results = _run_both(package.workflows.items, package.apis.items, server.url, key="k6")
+    for result in results:
+        assert outputs(result)[0] == "retired"

@@ -98,11 +98,11 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
-    "regex_matches", "body_json", "CriterionError", "RunDeadline",
+    "regex_matches", "body_json", "CriterionError", "RunDeadline", "any_status",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {
-    "self", "cls", "response", "outputs", "stack", "error", "deadline",
+    "self", "cls", "stack", "error", "deadline",
 }  # fmt: skip
 
 
@@ -155,6 +155,8 @@ class Scope:
 
     def claim_pair(self, name: str, suffix: str = "_async") -> tuple[str, str]:
         """Claim ``name`` and its twin ``name + suffix`` together (a sync function and its async twin)."""
+        if nfkc(name) in self.underscored:
+            name += "_"  # id -> id_ (and id_async)
         candidate, counter = name, 2
         while self._blocked(candidate) or self._blocked(_twin(candidate, suffix)):
             candidate = f"{name}{self.sep}{counter}"

@@ -78,7 +78,8 @@ def session_run_and_close(
             ApiTimeoutError.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        StepFailed: a step's response did not meet its success criteria (without criteria: its
+            status is not a documented success).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
@@ -192,7 +193,8 @@ async def session_run_and_close_async(
             ApiTimeoutError.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        StepFailed: a step's response did not meet its success criteria (without criteria: its
+            status is not a documented success).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its

@@ -87,7 +87,8 @@ def session_lifecycle(
             ApiTimeoutError.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        StepFailed: a step's response did not meet its success criteria (without criteria: its
+            status is not a documented success).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
@@ -247,7 +248,8 @@ async def session_lifecycle_async(
             ApiTimeoutError.
 
     Raises:
-        StepFailed: a step's response did not meet its success criteria (or its status is an error).
+        StepFailed: a step's response did not meet its success criteria (without criteria: its
+            status is not a documented success).
         ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its

@@ -432,8 +432,8 @@ class _WorkflowBuilder(ValueCompiler):
             failed
             + (
                 " (and no failure action applied)."
-                if wf.controlled
-                else " (or its status is an error)."
+                if self.loop is not None
+                else " (without criteria: its status is not a documented success)."
             ),
             (
                 "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time, "

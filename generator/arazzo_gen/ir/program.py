@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostics, Loc, display_path, kind_of
-from ..naming import WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
+from ..naming import BUILTIN_NAMES, WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, UnusablePath, Workspace, outside_root_message, unusable_path
 from ..resolve.discover import discover
@@ -74,7 +74,9 @@ class ProgramBuilder:
         }
         # workflows/__init__.py re-exports every workflow function (and imports every document module), so
         # the function names are allocated package-wide, each with its async twin.
-        workflow_names = Scope(WORKFLOW_MODULE_RESERVED | set(modules.values()))
+        workflow_names = Scope(
+            WORKFLOW_MODULE_RESERVED | set(modules.values()), underscored=BUILTIN_NAMES
+        )
         pending = list(
             arazzo_files
         )  # grows with Arazzo documents outside SPECS named by `type: arazzo` sources

@@ -199,22 +199,48 @@ class _WorkflowPlanner:
 
 
 def body_response(step: Step) -> Response | None:
-    """The response whose body a step's outputs read: the one of the status its success criteria require
-    (``$statusCode == 200``; a ``2XX`` range matches too), else the first documented success with a schema."""
+    """The response whose body a step's outputs read (typed by its schema), ``None`` when it is not known:
+
+    * the criteria require one status (``$statusCode == 404``, alone or in a conjunction): its response, else
+      its range's (``4XX``), else ``default`` -- the one the client parses that status with;
+    * the criteria accept statuses in another way (``||``, ``!``, ``!=``): not known (the value is read as
+      received);
+    * otherwise (no status in the criteria, or ranges with ``&&``): the first documented success with a schema.
+    """
     op = step.operation
     if op is None:
         return None
-    statuses = (_status_in(c.condition) for c in step.success_criteria if c.condition is not None)
-    status = next((s for s in statuses if s is not None), None)
-    chosen = None
+    conditions = [c.condition for c in step.success_criteria if c.condition is not None]
+    status = next((s for s in map(_status_in, conditions) if s is not None), None)
     if status is not None:
-        chosen = next((r for r in op.responses if r.status == status), None) or next(
-            (r for r in op.responses if r.status.upper() == status[0] + "XX"), None
+        return (
+            next((r for r in op.responses if r.status == status), None)
+            or next((r for r in op.responses if r.status.upper() == status[0] + "XX"), None)
+            or next((r for r in op.responses if r.status.lower() == "default"), None)
         )
-    if chosen is None:
-        success = [r for r in op.responses if r.status[:1] in "23"]
-        chosen = next((r for r in success if r.schema is not None), None)
-    return chosen
+    if any(_status_loosely(condition) for condition in conditions):
+        return None
+    success = [r for r in op.responses if r.status[:1] in "23"]
+    return next((r for r in success if r.schema is not None), None)
+
+
+def _status_loosely(condition: Any, loose: bool = False) -> bool:
+    """Whether ``$statusCode`` is compared under ``||`` or ``!``, or with ``!=``: several statuses may pass."""
+    if isinstance(condition, ex.Or | ex.Not):
+        parts = (
+            (condition.left, condition.right)
+            if isinstance(condition, ex.Or)
+            else (condition.operand,)
+        )
+        return any(_status_loosely(part, True) for part in parts)
+    if isinstance(condition, ex.And):
+        return _status_loosely(condition.left, loose) or _status_loosely(condition.right, loose)
+    if isinstance(condition, ex.Compare):
+        on_status = any(
+            isinstance(side, ex.StatusCode) for side in (condition.left, condition.right)
+        )
+        return on_status and (loose or condition.op == "!=")
+    return False
 
 
 def _status_in(condition: Any) -> str | None:
