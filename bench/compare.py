@@ -5,7 +5,8 @@ usage (each checkout with its own ``.venv`` holding the compiler and its ``./gen
     python bench/compare.py --before ../base-checkout --after . [--rounds 3] [--runs 300] [--scale 1.0]
 
 1. cold build (``--no-cache``) of the big synthetic spec (``../shared/tools/make_big_spec.py`` at ``--scale``
-   times run.py's default sizes) by each checkout, rounds interleaved so that load changes hit both;
+   times run.py's default sizes) by each checkout, rounds interleaved (ABBA: which runs first
+   alternates) so that load changes and order effects hit both;
 2. the runtime benchmark (``bench/runtime.py``: the seed pause-session-and-confirm, over HTTP to the stand-in
    server and with an in-process transport) of each checkout's generated package, interleaved likewise.
 
@@ -45,11 +46,18 @@ def _runtime(checkout: Path, url: str, runs: int) -> dict[str, dict[str, float]]
     return data
 
 
+def _order(checkouts: dict[str, Path], index: int) -> list[tuple[str, Path]]:
+    """Before first in even rounds, after first in odd ones: the second run of a round is slower (the stand-in
+    server holds more state), and alternating cancels that out."""
+    pairs = list(checkouts.items())
+    return pairs if index % 2 == 0 else pairs[::-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, default=Path("."))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
@@ -59,8 +67,8 @@ def main() -> None:
         sizes = {key: max(1, round(value * args.scale)) for key, value in DEFAULT_SIZES.items()}
         arazzo, _ = make_big_spec(folder / "big", sizes)
         builds: dict[str, list[float]] = {name: [] for name in checkouts}
-        for _ in range(args.rounds):
-            for name, checkout in checkouts.items():
+        for index in range(args.rounds):
+            for name, checkout in _order(checkouts, index):
                 builds[name].append(
                     _build_seconds(checkout, arazzo, folder / "big", folder / f"out-{name}")
                 )
@@ -70,8 +78,8 @@ def main() -> None:
             assert server.stdout is not None
             url = server.stdout.readline().strip()
             timings: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in checkouts}
-            for _ in range(args.rounds):
-                for name, checkout in checkouts.items():
+            for index in range(args.rounds):
+                for name, checkout in _order(checkouts, index):
                     timings[name].append(_runtime(checkout, url, args.runs))
         finally:
             assert server.stdin is not None
