@@ -31,7 +31,7 @@ from typing import Any
 from ..diagnostics import Diagnostics, Loc, kind_of, source_line
 from ..ir import expressions as ex
 from ..ir.lower_api import is_json_media
-from ..ir.model import Api, Body, Criterion, Input, Operation, Program, Step
+from ..ir.model import Api, Body, Criterion, Input, Operation, Program, Response, Step
 
 _REF_PREFIX = "#/components/schemas/"
 _MAX_REF_DEPTH = 64
@@ -215,37 +215,38 @@ def _check_statuses(
 
 def _success_schemas(op: Operation, statuses: list[tuple[int, Loc]]) -> list[Any]:
     """The body schemas of the responses the step can succeed with (the ones its criteria name, else the
-    documented 2xx), or ``[]`` when one of them has no schema (nothing is known then)."""
+    documented 2xx, else ``default``), or ``[]`` when one of them has no JSON schema (nothing is known then)."""
     wanted = {status for status, _ in statuses}
-    chosen = []
-    for response in op.responses:
-        key = response.status.upper()
-        if wanted:
-            matches = any(key == str(s) or key == f"{s // 100}XX" for s in wanted)
-        else:
-            matches = key.startswith("2")
-        if matches:
-            chosen.append(response)
-    if not chosen and not wanted:
-        chosen = [r for r in op.responses if r.status.upper() == "DEFAULT"]
-    if not chosen or any(r.schema is None or r.content_type is None for r in chosen):
-        return []
-    if any(not _is_json(r.content_type) for r in chosen):
-        return []
-    return [r.schema for r in chosen]
+    chosen = (
+        _with_status(op, wanted)
+        if wanted
+        else [r for r in op.responses if r.status.upper().startswith("2")]
+    )
+    return _json_schemas(chosen or ([] if wanted else _default(op)))
 
 
 def _failure_schemas(op: Operation, statuses: list[tuple[int, Loc]]) -> list[Any]:
     """The body schemas of the responses a failure action whose criteria require ``statuses`` can see (any
-    documented response when they require none), or ``[]`` when one of them has no JSON schema."""
+    documented response when they require none; ``default`` for a required status nothing else documents),
+    or ``[]`` when one of them has no JSON schema."""
     wanted = {status for status, _ in statuses}
-    chosen = [
-        response
-        for response in op.responses
-        if not wanted or any(response.status.upper() in (str(s), f"{s // 100}XX") for s in wanted)
-    ]
-    if wanted and not chosen:
-        chosen = [r for r in op.responses if r.status.upper() == "DEFAULT"]
+    if not wanted:
+        return _json_schemas(list(op.responses))
+    return _json_schemas(_with_status(op, wanted) or _default(op))
+
+
+def _with_status(op: Operation, wanted: set[int]) -> list[Response]:
+    """The responses documented for one of the ``wanted`` statuses (exactly or by range)."""
+    keys = {str(s) for s in wanted} | {f"{s // 100}XX" for s in wanted}
+    return [r for r in op.responses if r.status.upper() in keys]
+
+
+def _default(op: Operation) -> list[Response]:
+    return [r for r in op.responses if r.status.upper() == "DEFAULT"]
+
+
+def _json_schemas(chosen: list[Response]) -> list[Any]:
+    """The schemas of ``chosen``, or ``[]`` when there is none or one has no JSON schema."""
     if not chosen or any(
         r.schema is None or r.content_type is None or not _is_json(r.content_type) for r in chosen
     ):
