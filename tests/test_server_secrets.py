@@ -78,8 +78,7 @@ def test_a_signed_url_in_a_body_an_error_quotes_is_redacted(tmp_path: Path, url:
     with scripted(
         {("GET", "/blobs/b1"): [Reply(200, text=raw, content_type="application/json")],
          ("GET", "/blobs/b2"): [Reply(403, text=raw, content_type="application/json")]}
-    ) as server:
-        client = package.apis.blobs.Client(server.url)
+    ) as server, package.apis.blobs.Client(server.url) as client:
         with pytest.raises(package._runtime.StepOutputError) as output_error:
             package.workflows.blobs.fetch(key="b1", blobs_api=client)
         with pytest.raises(package._runtime.StepFailed) as status_error:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ UNAVAILABLE = _flow(
 
 
 def _run_both(module: Any, client_module: Any, url: str, **inputs: Any) -> list[Any]:
-    results = [module.probe(items_api=client_module.Client(url), **inputs)]
+    with client_module.Client(url) as client:
+        results = [module.probe(items_api=client, **inputs)]
 
     async def run() -> Any:
         async with client_module.AsyncClient(url) as client:
@@ -103,9 +105,12 @@ def test_criteria_that_accept_a_documented_error_status_succeed_with_its_outputs
 def test_criteria_that_reject_a_status_still_fail_the_step(tmp_path: Path) -> None:
     out, _ = build_package(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": GONE}, "gone2_pkg")
     package = import_package(out, "gone2_pkg")
-    with scripted({("GET", "/items/k2"): [Reply(200, {"name": "here"})]}) as server:
-        with pytest.raises(package._runtime.StepFailed) as caught:
-            package.workflows.items.probe(key="k2", items_api=package.apis.items.Client(server.url))
+    with (
+        scripted({("GET", "/items/k2"): [Reply(200, {"name": "here"})]}) as server,
+        package.apis.items.Client(server.url) as client,
+        pytest.raises(package._runtime.StepFailed) as caught,
+    ):
+        package.workflows.items.probe(key="k2", items_api=client)
     assert caught.value.step == "read"
     assert "$statusCode == 404" in str(caught.value)
 
@@ -149,8 +154,11 @@ def test_workflow_outputs_read_in_the_outputs_of_the_step_that_ran_it(tmp_path: 
     out, warnings = build_package(tmp_path, {"openapi/items.yaml": API, "arazzo/items.arazzo.yaml": CHAIN}, "chain_pkg")
     assert warnings == []
     package = import_package(out, "chain_pkg")
-    with scripted({("GET", "/items/k4"): [Reply(200, {"name": "four"})]}) as server:
-        result = package.workflows.items.outer(key="k4", items_api=package.apis.items.Client(server.url))
+    with (
+        scripted({("GET", "/items/k4"): [Reply(200, {"name": "four"})]}) as server,
+        package.apis.items.Client(server.url) as client,
+    ):
+        result = package.workflows.items.outer(key="k4", items_api=client)
     assert result.fetched == "four"
     assert [r.line for r in server.requests] == ["GET /items/k4"]
 
@@ -187,8 +195,10 @@ def test_any_status_returns_the_response_of_an_error_status_and_keeps_its_error(
     package = import_package(out, "any_pkg")
     runtime, api = package._runtime, package.apis.items
     body = {"reason": "gone"}
-    with scripted({("GET", "/items/k5"): [Reply(404, body), Reply(404, body), Reply(404, body)]}) as server:
-        client = api.Client(server.url)
+    with ExitStack() as stack, scripted(
+        {("GET", "/items/k5"): [Reply(404, body), Reply(404, body), Reply(404, body)]}
+    ) as server:
+        client = stack.enter_context(api.Client(server.url))
         with runtime.any_status():
             response = client.get_item(key="k5")
         assert response.status_code == 404

@@ -394,7 +394,9 @@ def _generate(document_text: str, aliases: dict[str, str], header: str) -> tuple
     messages = [
         str(warning.message)
         for warning in caught
-        if not issubclass(warning.category, FutureWarning | DeprecationWarning)
+        # ResourceWarning: the garbage collector reporting an object of the caller's (an unclosed socket)
+        # while the models were generated; never about the document
+        if not issubclass(warning.category, FutureWarning | DeprecationWarning | ResourceWarning)
     ]
     return output, messages
 
