@@ -674,16 +674,17 @@ workflows:
 """
 
 
-def test_a_step_runs_a_workflow_of_a_type_arazzo_source_sharing_the_client_sleep_and_max_steps(
+def test_a_step_runs_a_workflow_of_a_type_arazzo_source_sharing_the_client_and_sleep(
     tmp_path: Path,
 ) -> None:
     """The called document lies outside SPECS' Arazzo folder but inside the root: it is compiled as a
     workflows module too. Both documents bind the same API document: one client serves both; the callee's
-    retry makes the caller take `sleep` and `max_steps` and pass them on."""
+    retry makes the caller take `sleep` and pass it on (not `max_steps`: a retry alone is bounded by its
+    limit)."""
     run = Run(tmp_path, SUB_OTHER, "flow_subother_pkg", extra={"shared/auth.arazzo.yaml": OTHER_DOC})
     assert run.warnings == []
     signature = inspect.signature(run.module().create_with_token)
-    assert list(signature.parameters) == ["user", "jobs_api", "sleep", "max_steps", "deadline"]
+    assert list(signature.parameters) == ["user", "jobs_api", "sleep", "deadline"]
     script = {
         ("POST", "/token"): [Reply(503), Reply(200, {"token": "tok-1"})],
         ("POST", "/jobs"): [job("queued", 201)],

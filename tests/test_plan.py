@@ -115,6 +115,24 @@ workflows:
         successCriteria: [{condition: $statusCode == 200}]
         outputs: {name: $response.body#/name}
     outputs: {name: $steps.second.outputs.name}
+  - workflowId: earlyEnd
+    steps:
+      - stepId: find
+        operationId: getItem
+        parameters: [{name: id, in: path, value: a}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+        onSuccess:
+          - {name: onward, type: goto, stepId: read, criteria: [{condition: $response.body#/name != 'stop'}]}
+          - {name: stop, type: end}
+        onFailure:
+          - {name: missing, type: end, criteria: [{condition: $statusCode == 404}]}
+      - stepId: read
+        operationId: getItem
+        parameters: [{name: id, in: path, value: $steps.find.outputs.name}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+    outputs: {first: $steps.find.outputs.name, second: $steps.read.outputs.name}
   - workflowId: crossing
     steps:
       - stepId: first
@@ -145,8 +163,9 @@ def test_the_shape_follows_the_flow_graph(tmp_path: Path) -> None:
     assert _plans(tmp_path) == {
         "straight": Shape.STRAIGHT,  # no actions
         "allPages": Shape.STEP_LOOP,  # one step that goes back to itself
-        "retried": Shape.STEP_LOOP,  # one step that retries itself
-        "retryThenRead": Shape.LOCAL_RETRIES,  # a step that retries itself, then the next one
+        "retried": Shape.FORWARD,  # one step that retries itself (in a loop of its own)
+        "retryThenRead": Shape.FORWARD,  # a step that retries itself, then the next one
+        "earlyEnd": Shape.FORWARD,  # actions that end the workflow or go on to the next step
         "crossing": Shape.STATE_MACHINE,  # a goto back across steps
     }
 
@@ -224,6 +243,47 @@ def test_a_step_that_retries_itself_loops_on_its_own_in_straight_line_code(built
                 "GET /items/b",
             ]
         assert sleeps == [2.0]
+
+
+def test_actions_that_only_go_forward_are_straight_line_code_with_early_returns(built: Path) -> None:
+    """end and a goto to the next step (success or failure actions): no label loop, no max_steps; each end is a
+    return whose outputs from steps that have not run are None (issue 14 item 1)."""
+    body = _function((built / "plan_pkg/workflows/items.py").read_text(), "early_end")
+    for loop_part in ("while True:", "step = ", "max_steps", "steps_run", "MaxStepsExceeded", "succeeded"):
+        assert loop_part not in body, (loop_part, body)
+    assert body.count("return EarlyEndOutputs(") == 3, body
+    returns = re.findall(r"return EarlyEndOutputs\(\s*first=(\w+),\s*second=(\w+),\s*\)", body)
+    assert returns == [("None", "None"), ("name", "None"), ("name", "read_name")], body
+    package = import_package(built, "plan_pkg")
+    cases: list[tuple[dict[tuple[str, str], list[Reply]], tuple[str | None, str | None], list[str]]] = [
+        ({("GET", "/items/a"): [Reply(404, {"missing": True})]}, (None, None), ["GET /items/a"]),
+        ({("GET", "/items/a"): [Reply(json={"name": "stop"})]}, ("stop", None), ["GET /items/a"]),
+        (
+            {("GET", "/items/a"): [Reply(json={"name": "b"})], ("GET", "/items/b"): [Reply(json={"name": "c"})]},
+            ("b", "c"),
+            ["GET /items/a", "GET /items/b"],
+        ),
+    ]
+    for replies, expected, requests in cases:
+        for run_async in (False, True):
+            with scripted(replies) as server:
+                if run_async:
+
+                    async def run(url: str = server.url) -> Any:
+                        async with package.apis.items.client.AsyncClient(base_url=url) as client:
+                            return await package.workflows.items.early_end_async(items_api=client)
+
+                    outputs = asyncio.run(run())
+                else:
+                    with package.apis.items.client.Client(base_url=server.url) as client:
+                        outputs = package.workflows.items.early_end(items_api=client)
+                assert (outputs.first, outputs.second) == expected
+                assert [r.line for r in server.requests] == requests
+    # a 500 is neither a success nor the failure the end action names: the step fails
+    with scripted({("GET", "/items/a"): [Reply(500, {"oops": True})]}) as server:
+        with package.apis.items.client.Client(base_url=server.url) as client:
+            with pytest.raises(package._runtime.StepFailed, match="statusCode == 200"):
+                package.workflows.items.early_end(items_api=client)
 
 
 def test_no_builtin_is_shadowed_and_no_number_where_the_name_is_free(built: Path) -> None:

@@ -104,6 +104,10 @@ class ActionView:
     delay: str = "0.0"  # retryAfter; with ``response``: ``retry_after(response, retryAfter)``
     response: str | None = None
     again: bool = False  # a goto that runs the step of a one-step loop again: ``continue``
+    # a goto to the next step in a straight line: the later actions apply unless it does
+    follows: bool = False
+    # end / goto a workflow in a straight line: ``return Outputs(...)`` with these (field, value); None: break
+    returns: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -127,7 +131,8 @@ class StepView:
     always_acts: bool = False  # a success action without criteria: there is no default next step
     failure_always: bool = False  # a failure action without criteria (not a retry): no StepFailed
     counters: list[str] = field(default_factory=list)  # retry counters reset when the step succeeds
-    looped: bool = False  # straight line with local retries: the step runs in a loop of its own
+    looped: bool = False  # straight line with early exits: the step retries in a loop of its own
+    controlled: bool = False  # straight line with early exits: it has actions
     declares: list[str] = field(
         default_factory=list
     )  # its retry counters, set to 0 before that loop
@@ -156,8 +161,8 @@ class LoopView:
     """The names of the loop's locals (allocated like every other name)."""
 
     step: str | None  # the label (state machine only; None: a loop over one step)
-    steps_run: str
-    unmet: str
+    steps_run: str | None  # None: straight line with early exits
+    unmet: str | None
     first: str  # the label of the first step
     resume: str | None
     succeeded: str | None
@@ -309,6 +314,8 @@ class _WorkflowBuilder(ValueCompiler):
         self.dependencies: dict[
             str, str
         ] = {}  # dependsOn workflowId -> the local holding its outputs
+        # straight line with early exits: each ``return`` before the end, and the outputs that are None there
+        self.exits: list[tuple[ActionView, frozenset[str]]] = []
 
     def build(self) -> WorkflowView:
         wf = self.workflow
@@ -336,7 +343,7 @@ class _WorkflowBuilder(ValueCompiler):
         self.run = self.wp.run  # RunDeadline(deadline): before any call reads it
         self.doc.runtime_names.add("RunDeadline")
         dependencies = [self.dependency(call) for call in wf.depends_on]
-        if wf.sleep_name is not None:
+        if self.wp.sleep is not None:
             self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))
             self.need(Import("time", "sleep", "_sleep"), Import("asyncio", "sleep", "_async_sleep"))
         locals_ = self.wp.loop
@@ -351,9 +358,16 @@ class _WorkflowBuilder(ValueCompiler):
                 counters=[],
                 failure=locals_.failure,
             )
-            self.doc.runtime_names.add("MaxStepsExceeded")
+            if locals_.steps_run is not None:
+                self.doc.runtime_names.add("MaxStepsExceeded")
         steps = [self.step(step) for step in wf.steps]
         outputs = self.outputs()
+        values = {out.py_name: out.value for out in outputs}
+        fields = output_fields(wf)
+        for view, unset in self.exits:
+            view.returns = [
+                (fields[n], "None" if n in unset else values[fields[n]]) for n in wf.outputs
+            ]
         outputs_class = self.compiler.outputs_classes[id(wf)]
         paragraphs = [wf.summary or wf.workflow_id]
         if wf.description and wf.description != wf.summary:
@@ -376,8 +390,8 @@ class _WorkflowBuilder(ValueCompiler):
             outputs=outputs,
             loop=self.loop,
             shape=self.wp.shape.value,
-            sleep=wf.sleep_name,
-            max_steps=wf.max_steps_name,
+            sleep=self.wp.sleep,
+            max_steps=self.wp.max_steps,
             run=self.run,
             dependencies=dependencies,
             predeclared=self.predeclared,
@@ -385,7 +399,6 @@ class _WorkflowBuilder(ValueCompiler):
 
     def args_doc(self, params: list[ParamView], dependencies: list[DependencyView]) -> list[str]:
         """The ``Args:`` lines of the function's docstring."""
-        wf = self.workflow
         arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
         for dep in dependencies:
             how = (
@@ -405,14 +418,14 @@ class _WorkflowBuilder(ValueCompiler):
             arg_docs.append(
                 f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}."
             )
-        if wf.sleep_name is not None:
+        if self.wp.sleep is not None:
             arg_docs.append(
-                f"{wf.sleep_name}: called with the seconds to wait before each retry (default: time.sleep, "
+                f"{self.wp.sleep}: called with the seconds to wait before each retry (default: time.sleep, "
                 "asyncio.sleep in the async twin); the Retry-After header of the response overrides retryAfter."
             )
-        if wf.max_steps_name is not None:
+        if self.wp.max_steps is not None:
             arg_docs.append(
-                f"{wf.max_steps_name}: the most steps one run may start (goto and retry loops), for this "
+                f"{self.wp.max_steps}: the most steps one run may start (goto and retry loops), for this "
                 "workflow and for each workflow it runs; MaxStepsExceeded is raised beyond it."
             )
         arg_docs.append(
@@ -456,9 +469,9 @@ class _WorkflowBuilder(ValueCompiler):
                 f"CriterionError: {', or '.join(causes)} (a StepFailed naming the criterion; no failure action "
                 "applies)."
             )
-        if wf.max_steps_name is not None:
+        if self.wp.max_steps is not None:
             raises.append(
-                f"MaxStepsExceeded: more than {wf.max_steps_name} steps ran (a goto loop that does not end)."
+                f"MaxStepsExceeded: more than {self.wp.max_steps} steps ran (a goto loop that does not end)."
             )
         return raises
 
@@ -491,10 +504,11 @@ class _WorkflowBuilder(ValueCompiler):
         args = list(args)
         for binding in callee.sources:
             args.append(f"{binding.py_name}={self.bindings[id(binding.api)].py_name}")
-        if callee.sleep_name is not None and self.workflow.sleep_name is not None:
-            args.append(f"{callee.sleep_name}={self.workflow.sleep_name}")
-        if callee.max_steps_name is not None and self.workflow.max_steps_name is not None:
-            args.append(f"{callee.max_steps_name}={self.workflow.max_steps_name}")
+        theirs = self.compiler.plan[callee]
+        if theirs.sleep is not None and self.wp.sleep is not None:
+            args.append(f"{theirs.sleep}={self.wp.sleep}")
+        if theirs.max_steps is not None and self.wp.max_steps is not None:
+            args.append(f"{theirs.max_steps}={self.wp.max_steps}")
         args.append(f"deadline={self.run}.left()")
         prefix = ""
         if call.target_module != self.doc.module:
@@ -569,6 +583,11 @@ class _WorkflowBuilder(ValueCompiler):
                     counter=kind.counter, limit=kind.limit,
                     delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
+            elif isinstance(kind, plan_nodes.Goto) and kind.follows:
+                text = (
+                    f"goto {action.name}{where}: {kind.step_id}, the next step; unless it applies:"
+                )
+                views.append(ActionView(comment(text), condition, "goto", follows=True))
             elif isinstance(kind, plan_nodes.Goto):
                 again = kind.again and self.loop.step is None  # a one-step loop: run it again
                 views.append(ActionView(
@@ -582,6 +601,11 @@ class _WorkflowBuilder(ValueCompiler):
                 ))  # fmt: skip
             else:
                 views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
+            if (
+                isinstance(kind, plan_nodes.End | plan_nodes.GotoWorkflow)
+                and kind.unset is not None
+            ):
+                self.exits.append((views[-1], kind.unset))
         return views
 
     # -- steps ------------------------------------------------------------------------------------------
@@ -803,9 +827,10 @@ class _WorkflowBuilder(ValueCompiler):
         view.failure_actions = self.actions(control.on_failure, context, after=False)
         # its retry counters restart when it succeeds, if it can run again
         view.counters = self.loop.counters[before:] if control.runs_again else []
-        if self.wp.shape is plan_nodes.Shape.LOCAL_RETRIES:
+        if self.wp.shape is plan_nodes.Shape.FORWARD:
             # the step runs once, then the next one: its counters start before its loop, never reset
-            view.looped, view.declares, view.counters = True, self.loop.counters[before:], []
+            view.controlled, view.looped = True, control.own_loop
+            view.declares, view.counters = self.loop.counters[before:], []
             del self.loop.counters[before:]
         view.always_acts = control.always_acts
         view.failure_always = control.failure_always
@@ -837,6 +862,8 @@ class _WorkflowBuilder(ValueCompiler):
         fields = output_fields(self.workflow)
         for name, expr in self.workflow.outputs.items():
             typed = self.expression(expr, None)
+            if name in self.wp.optional_outputs:  # None where a ``return`` comes before its step
+                typed = Typed(typed.code, _optional(typed.annotation))
             unset = self.wp.unset_outputs.get(name, ())
             if unset:
                 assert self.loop is not None and self.loop.succeeded is not None

@@ -312,18 +312,10 @@ class Workflow:
     failure_actions: list[Action] = field(default_factory=list)
     depends_on: list[WorkflowCall] = field(default_factory=list)
     document: Path | None = None
-    # Function-scope names (inputs, sources, ``sleep``, ``max_steps``): sources of called workflows are
-    # claimed here when :mod:`arazzo_gen.ir.program` binds the calls.
+    # Function-scope names (inputs, sources): sources of called workflows are claimed here when
+    # :mod:`arazzo_gen.ir.program` binds the calls; the plan adds ``sleep`` and ``max_steps`` where needed.
     names: Any = None
-    controlled: bool = (
-        False  # has actions: compiled as a loop over step labels (with ``max_steps``)
-    )
-    sleep_name: str | None = (
-        None  # the ``sleep`` parameter: a retry action here or in a called workflow
-    )
-    max_steps_name: str | None = (
-        None  # the ``max_steps`` parameter: controlled here or in a called workflow
-    )
+    controlled: bool = False  # has actions: the checks analyse its step graph
 
     def calls(self) -> list[WorkflowCall]:
         """Every workflow this one runs: step calls, goto/retry actions and dependsOn."""

@@ -383,13 +383,8 @@ def bind_calls(documents: list[ArazzoDocument], diagnostics: Diagnostics) -> Non
                         workflow, action.call, f"{action.kind} action '{action.name}'", diagnostics
                     )
     workflows = [wf for doc in documents for wf in doc.workflows]
-    for workflow in workflows:
-        if workflow.controlled:
-            workflow.max_steps_name = "max_steps"  # reserved in the function scope by the lowering
-            if any(a.kind == "retry" for step in workflow.steps for a in step.on_failure):
-                workflow.sleep_name = "sleep"
     changed = True
-    while changed:  # what a workflow runs, it needs the clients (and sleep/max_steps) of
+    while changed:  # what a workflow runs, it needs the clients of
         changed = False
         for workflow in workflows:
             for call in workflow.calls():
@@ -403,12 +398,6 @@ def bind_calls(documents: list[ArazzoDocument], diagnostics: Diagnostics) -> Non
                         workflow.sources.append(SourceBinding(binding.name, name, binding.api))
                         bound.add(id(binding.api))
                         changed = True
-                if callee.sleep_name is not None and workflow.sleep_name is None:
-                    workflow.sleep_name = _control_name(workflow, "sleep")
-                    changed = True
-                if callee.max_steps_name is not None and workflow.max_steps_name is None:
-                    workflow.max_steps_name = _control_name(workflow, "max_steps")
-                    changed = True
 
 
 def _bind_dependencies(workflow: Workflow) -> None:
@@ -439,10 +428,6 @@ def _check_shared_inputs(
             call.loc,
         )
         call.target = None
-
-
-def _control_name(workflow: Workflow, name: str) -> str:
-    return name if workflow.controlled else str(workflow.names.claim(name))
 
 
 def _bind(call: WorkflowCall, by_doc: dict[Path, ArazzoDocument], diagnostics: Diagnostics) -> None:

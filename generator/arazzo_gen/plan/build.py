@@ -55,61 +55,100 @@ class ProgramPlan:
 
 def plan_program(program: Program) -> ProgramPlan:
     result = ProgramPlan(program)
+    workflows = [workflow for document in program.documents for workflow in document.workflows]
+    shapes = {id(workflow): choose_shape(workflow) for workflow in workflows}
+    sleeps, loops = control_parameters(workflows, shapes)
     for document in program.documents:
         module = result.modules[document.module]
         for workflow in document.workflows:
             taken = function_reserved(program, module, workflow, result.outputs_classes)
-            result.add(workflow, _WorkflowPlanner(workflow, document, taken).build())
+            planner = _WorkflowPlanner(workflow, document, taken, shapes[id(workflow)])
+            result.add(workflow, planner.build(id(workflow) in sleeps, id(workflow) in loops))
     return result
+
+
+def control_parameters(
+    workflows: list[Workflow], shapes: dict[int, Shape]
+) -> tuple[set[int], set[int]]:
+    """The workflows (ids) whose functions take ``sleep`` (a retry action waits) and ``max_steps`` (a goto
+    loop may not end): theirs, or those of a workflow they run, which they pass on."""
+    sleeps = {
+        id(wf)
+        for wf in workflows
+        if any(a.kind == "retry" for step in wf.steps for a in applicable(step.on_failure))
+    }
+    loops = {id(wf) for wf in workflows if shapes[id(wf)] in (Shape.STEP_LOOP, Shape.STATE_MACHINE)}
+    changed = True
+    while changed:
+        changed = False
+        for wf in workflows:
+            for call in wf.calls():
+                for found in (sleeps, loops):
+                    if call.target is not None and id(call.target) in found and id(wf) not in found:
+                        found.add(id(wf))
+                        changed = True
+    return sleeps, loops
 
 
 class _WorkflowPlanner:
     def __init__(
-        self, workflow: Workflow, document: ArazzoDocument, module_names: set[str]
+        self, workflow: Workflow, document: ArazzoDocument, module_names: set[str], shape: Shape
     ) -> None:
         self.workflow = workflow
         self.document = document
         inputs = {item.py_name for item in workflow.inputs}
-        # names an earlier stage gave (the callers of this function pass them): sources, dependsOn, sleep,
-        # max_steps
+        # names an earlier stage gave (the callers of this function pass them): sources, dependsOn
         given = [b.py_name for b in workflow.sources] + [
             c.param for c in workflow.depends_on if c.param
         ]
-        given += [n for n in (workflow.sleep_name, workflow.max_steps_name) if n is not None]
         self.names = NameResolver(WORKFLOW_FUNCTION_RESERVED | (module_names - inputs) | set(given))
-        self.shape = choose_shape(workflow)
+        self.shape = shape
         self.flow: FlowPlan | None = plan(workflow) if self.shape is not Shape.STRAIGHT else None
         self.used = referenced_step_outputs(workflow)
         self.unset = possibly_unset_reads(workflow, self.flow) if self.flow is not None else set()
         self.run_ids = {ref.workflow_id for ref in workflow_refs(workflow)}
 
-    def build(self) -> WorkflowPlan:
+    def build(self, sleeps: bool, loops: bool) -> WorkflowPlan:
         wf = self.workflow
         params = {item.name: self.names.claim(item.py_name) for item in wf.inputs}
+        sleep = self.names.claim("sleep") if sleeps else None
+        max_steps = self.names.claim("max_steps") if loops else None
         run = self.names.claim("run")
         loop = self.loop_locals()
         steps = tuple(self.step(step, loop) for step in wf.steps)
+        forward = self.shape is Shape.FORWARD
+        optional = frozenset(
+            name
+            for node in steps
+            if node.control is not None
+            for action in node.control.on_success + node.control.on_failure
+            if isinstance(action.kind, End | GotoWorkflow) and action.kind.unset
+            for name in action.kind.unset
+        )
         return WorkflowPlan(
             workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
             names=self.names, workflow_runs=workflow_runs(wf, self.flow),
-            unset_outputs=unset_outputs(wf, self.flow),
+            unset_outputs={} if forward else unset_outputs(wf, self.flow),
+            optional_outputs=optional, sleep=sleep, max_steps=max_steps,
         )  # fmt: skip
 
     def loop_locals(self) -> LoopLocals | None:
         if self.flow is None:
             return None
         wf, flow = self.workflow, self.flow
-        needs_succeeded = any(
+        forward = self.shape is Shape.FORWARD
+        needs_succeeded = not forward and any(
             step.step_id not in flow.set_at_exit
             and any((step.step_id, name) in self.used for name in step.outputs)
             for step in wf.steps
         )
         labels = self.shape is Shape.STATE_MACHINE
+        judged = not forward or any(applicable(step.on_failure) for step in wf.steps)
         return LoopLocals(
             step=self.names.claim("step") if labels else None,
-            steps_run=self.names.claim("steps_run"),
-            unmet=self.names.claim("unmet"),
+            steps_run=None if forward else self.names.claim("steps_run"),
+            unmet=self.names.claim("unmet") if judged else None,
             resume=self.names.claim("resume") if flow.resumes else None,
             succeeded=self.names.claim("succeeded") if needs_succeeded else None,
             failure=self.names.claim("callee_failure")
@@ -123,25 +162,20 @@ class _WorkflowPlanner:
         reads_run = call is not None and (
             call.workflow_id in self.run_ids or call.text in self.run_ids
         )
-        looped = loop is not None and self.looped(step)
+        acts = loop is not None and bool(applicable(step.on_success) or applicable(step.on_failure))
+        controlled = acts if self.shape is Shape.FORWARD else loop is not None
         # an operation step's response is always judged (by its criteria, else by its status)
         local = (
             self.names.claim(step.py_name)
-            if call is None or step.success_criteria or wanted or looped or reads_run
+            if call is None or step.success_criteria or wanted or controlled or reads_run
             else None
         )
         outputs = tuple(self.output(step, name) for name in wanted)
-        control = self.control(step, loop) if loop is not None and looped else None
+        control = self.control(step) if controlled else None
         if call is not None:
             catches = control is not None and bool(control.on_failure)
             return WorkflowStep(step, call, local, outputs, control, catches)
         return OperationStep(step, local, outputs, control, body_response(step))
-
-    def looped(self, step: Step) -> bool:
-        """Whether a step runs inside a loop (with local retries: only a step that retries itself)."""
-        if self.shape is Shape.STRAIGHT:
-            return False
-        return self.shape is not Shape.LOCAL_RETRIES or bool(applicable(step.on_failure))
 
     def output(self, step: Step, name: str) -> Output:
         base = snake(name)
@@ -149,25 +183,32 @@ class _WorkflowPlanner:
         predeclared = (step.step_id, name) in self.unset
         return Output(name, local, step.outputs[name], predeclared)
 
-    def control(self, step: Step, loop: LoopLocals) -> Control:
+    def control(self, step: Step) -> Control:
         assert self.flow is not None
         wf = self.workflow
-        retries = sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
-        on_success = tuple(self.action(step, a, retries) for a in applicable(step.on_success))
-        on_failure = tuple(self.action(step, a, retries) for a in applicable(step.on_failure))
+        forward = self.shape is Shape.FORWARD
         position = wf.steps.index(step)
         following = wf.steps[position + 1 : position + 2]
         next_step = following[0].step_id if following else None
-        if self.shape is Shape.LOCAL_RETRIES:
-            next_step = None  # success leaves the step's own loop: the next step follows it
+        retries = sum(1 for action in applicable(step.on_failure) if action.kind == "retry")
+        on_success = tuple(
+            self.action(step, a, retries, next_step, position + 1)
+            for a in applicable(step.on_success)
+        )
+        on_failure = tuple(
+            self.action(step, a, retries, next_step, position) for a in applicable(step.on_failure)
+        )
         always_acts = always_applies(step.on_success)
         if next_step is None:
-            # an ``end`` last among the success actions does what the step does anyway: leave the loop
+            # an ``end`` last among the success actions of the last step does what the step does anyway: leave
+            # the loop, or return every output
             while on_success and isinstance(on_success[-1].kind, End):
                 on_success = on_success[:-1]
                 always_acts = False
+        if forward:
+            next_step = None  # straight line: the next step follows
         records = (
-            loop.succeeded is not None
+            self.shape is not Shape.FORWARD
             and step.step_id not in self.flow.set_at_exit
             and any((step.step_id, name) in self.used for name in step.outputs)
         )
@@ -176,10 +217,16 @@ class _WorkflowPlanner:
             failure_always=always_applies(step.on_failure), resumes=step.step_id in self.flow.resumes,
             records_success=records,
             runs_again=step.step_id in self.flow.may_set_before.get(step.step_id, set()),
+            own_loop=forward and any(isinstance(a.kind, Retry) for a in on_failure),
         )  # fmt: skip
 
-    def action(self, step: Step, action: IrAction, retries: int) -> Action:
+    def action(
+        self, step: Step, action: IrAction, retries: int, next_step: str | None, done: int
+    ) -> Action:
+        """``done``: how many steps (in order) have succeeded when the action runs; a straight line with early
+        exits returns then, its outputs that read a later step None."""
         kind: ActionKind
+        unset = self.unset_at(done) if self.shape is Shape.FORWARD else None
         if action.kind == "retry":
             base = (
                 f"{step.py_name}_retries"
@@ -189,13 +236,23 @@ class _WorkflowPlanner:
             kind = Retry(action.limit, float(action.retry_after or 0.0), self.names.claim(base),
                          action.step_id, action.call)  # fmt: skip
         elif action.kind == "goto" and action.step_id is not None:
-            kind = Goto(action.step_id, action.step_id == step.step_id)
+            kind = Goto(action.step_id, action.step_id == step.step_id,
+                        self.shape is Shape.FORWARD and action.step_id == next_step)  # fmt: skip
         elif action.kind == "goto":
             assert action.call is not None, "bound before the plan"
-            kind = GotoWorkflow(action.call)
+            kind = GotoWorkflow(action.call, unset)
         else:
-            kind = End()
+            kind = End(unset)
         return Action(action.name, kind, tuple(action.criteria), action.inherited)
+
+    def unset_at(self, done: int) -> frozenset[str]:
+        """The workflow outputs that read a step after the first ``done`` ones."""
+        order = {step.step_id: index for index, step in enumerate(self.workflow.steps)}
+        return frozenset(
+            name
+            for name, steps in output_steps(self.workflow).items()
+            if any(order.get(s, done) >= done for s in steps)
+        )
 
 
 def body_response(step: Step) -> Response | None:
@@ -257,9 +314,8 @@ def _status_in(condition: Any) -> str | None:
 
 
 # -- what a workflow reads ------------------------------------------------------------------------------
-def unset_outputs(workflow: Workflow, flow: FlowPlan | None) -> dict[str, tuple[str, ...]]:
-    """For each workflow output, the steps (ids) it reads, directly or through another output, whose success
-    does not dominate the end of the workflow: their outputs may be unset then."""
+def output_steps(workflow: Workflow) -> dict[str, tuple[str, ...]]:
+    """For each workflow output, the steps (ids) whose outputs it reads, directly or through another output."""
 
     def steps_of(expr: Any) -> list[str]:
         found: list[str] = []
@@ -267,14 +323,21 @@ def unset_outputs(workflow: Workflow, flow: FlowPlan | None) -> dict[str, tuple[
             if isinstance(ref, ex.OutputRef) and ref.name in workflow.outputs:  # acyclic: checked
                 found += [s for s in steps_of(workflow.outputs[ref.name]) if s not in found]
             if isinstance(ref, ex.StepRef) and ref.step_id not in found:
-                assert flow is not None
-                if ref.step_id not in flow.set_at_exit:
-                    found.append(ref.step_id)
+                found.append(ref.step_id)
         return found
 
+    return {name: tuple(steps_of(expr)) for name, expr in workflow.outputs.items()}
+
+
+def unset_outputs(workflow: Workflow, flow: FlowPlan | None) -> dict[str, tuple[str, ...]]:
+    """For each workflow output, the steps (ids) it reads, directly or through another output, whose success
+    does not dominate the end of the workflow: their outputs may be unset then."""
     if flow is None:
         return {}
-    return {name: tuple(steps_of(expr)) for name, expr in workflow.outputs.items()}
+    return {
+        name: tuple(s for s in steps if s not in flow.set_at_exit)
+        for name, steps in output_steps(workflow).items()
+    }
 
 
 def workflow_runs(

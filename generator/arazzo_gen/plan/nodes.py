@@ -21,7 +21,7 @@ class Shape(enum.Enum):
     """The code shape of a workflow function, chosen from its flow graph (see :mod:`.shape`)."""
 
     STRAIGHT = "straight"  # no actions: one block per step, in order
-    LOCAL_RETRIES = "local-retries"  # straight line; a step that retries itself loops on its own
+    FORWARD = "forward"  # straight line, ``end`` returns early, a step that retries itself loops on its own
     STEP_LOOP = (
         "step-loop"  # one step that runs again on its own success or failure: a ``while`` loop
     )
@@ -33,16 +33,23 @@ class Shape(enum.Enum):
 class End:
     """Leave the workflow: its outputs are returned."""
 
+    # straight line with early exits: the workflow outputs that are None at this ``return`` (they read steps
+    # that have not succeeded); None in the loop shapes, where ``end`` leaves the loop
+    unset: frozenset[str] | None = None
+
 
 @dataclass(frozen=True)
 class Goto:
     step_id: str
     again: bool  # the step that takes the action: in a one-step loop, run it again
+    # straight line with early exits: the step right after, where control goes anyway
+    follows: bool = False
 
 
 @dataclass(frozen=True)
 class GotoWorkflow:
     call: WorkflowCall
+    unset: frozenset[str] | None = None  # as End's: this workflow returns once that one has run
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Output:
 
 @dataclass(frozen=True)
 class Control:
-    """What happens after a step (loop shapes only; with local retries, only the steps that retry)."""
+    """What happens after a step (loop shapes; straight line with early exits: the steps with actions)."""
 
     on_success: tuple[Action, ...]
     on_failure: tuple[Action, ...]
@@ -86,6 +93,7 @@ class Control:
     resumes: bool  # named by a retry's stepId: on success, back to the retried step
     records_success: bool  # outputs the workflow returns may be unset: ``succeeded`` notes the step
     runs_again: bool  # a path leads from its success back to it: its retry counters restart then
+    own_loop: bool  # straight line with early exits: it retries itself, in a ``while`` of its own
 
 
 @dataclass(frozen=True)
@@ -114,8 +122,9 @@ StepNode = OperationStep | WorkflowStep
 class LoopLocals:
     """The locals of the loop shapes (allocated like every other name)."""
 
-    steps_run: str
-    unmet: str
+    # the steps started (None: straight line with early exits, whose loops are bounded by retry limits)
+    steps_run: str | None
+    unmet: str | None  # None: no step judges its criteria before acting on failure
     step: str | None  # the label (state machine only)
     resume: str | None
     succeeded: str | None
@@ -139,6 +148,12 @@ class WorkflowPlan:
     workflow_runs: dict[tuple[WorkflowRef, int | None, bool], Resolution]
     # workflow output -> the steps it reads whose outputs may be unset when the workflow ends (None then)
     unset_outputs: dict[str, tuple[str, ...]]
+    # straight line with early exits: the workflow outputs some early ``return`` gives as None
+    optional_outputs: frozenset[str]
+    # the parameters taking the sleep function (a retry action waits, here or in a callee) and bounding the
+    # steps one run starts (a goto may loop, here or in a callee)
+    sleep: str | None
+    max_steps: str | None
 
     def step(self, step_id: str) -> StepNode:
         return next(node for node in self.steps if node.step.step_id == step_id)

@@ -30,7 +30,6 @@ from .targets import TargetLowering
 from .values import ValueLowering
 
 _ID_RE = re.compile(r"[A-Za-z0-9_\-]+")  # the form the specification gives stepIds and workflowIds
-_CONTROL_PARAMETERS = {"sleep", "max_steps"}
 
 
 class WorkflowLowering:
@@ -120,8 +119,7 @@ class WorkflowLowering:
         called = {
             self.function_pairs[w] for w in _called_workflow_ids(raw) if w in self.function_pairs
         }
-        names = Scope(WORKFLOW_FUNCTION_RESERVED | (_CONTROL_PARAMETERS if controlled else set())
-                      | {name for pair in called for name in pair})  # fmt: skip
+        names = Scope(WORKFLOW_FUNCTION_RESERVED | {name for pair in called for name in pair})
         inputs = self.interface.inputs(raw, names)
         wf_params = self.ctx.list_of(raw, "parameters")
         self.parameters.check_duplicates(wf_params)
