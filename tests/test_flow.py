@@ -391,7 +391,7 @@ workflows:
         successCriteria: [{condition: $statusCode == 201}]
         outputs: {id: $response.body#/id}
         onFailure:
-          - {name: refresh, type: retry, stepId: refresh, retryAfter: 0.5, criteria: [{condition: $statusCode == 401}]}
+          - {name: refresh, type: retry, stepId: refresh, retryAfter: 0.5, criteria: [{condition: $statusCode == 401 || $statusCode == 503}]}
         onSuccess: [{name: done, type: end}]
       - stepId: refresh
         operationId: refreshToken
@@ -412,6 +412,20 @@ def test_retry_with_a_step_id_runs_that_step_then_retries(tmp_path: Path) -> Non
         assert lines == ["POST /jobs", "POST /token", "POST /jobs"]
         assert sleeps == [0.5]
         assert server.requests[2].headers["authorization"] == "Bearer t0"
+
+
+def test_a_retry_whose_step_id_is_its_own_step_runs_it_then_retries_it_as_written(tmp_path: Path) -> None:
+    """Arazzo 1.0.1 (Failure Action Object, type retry): "If a stepId or workflowId are specified, then the
+    reference is executed and the context is returned, after which the current step is retried" -- with the
+    failed step itself as the reference, it runs twice per retry. Compiled as written (a retry without stepId
+    is the one-attempt-per-retry form); see docs/conformance.md."""
+    flow = RETRY_STEP.replace("type: retry, stepId: refresh,", "type: retry, stepId: create,")
+    run = Run(tmp_path, flow, "flow_retryself_pkg")
+    script = {("POST", "/jobs"): [Reply(503, {"error": "busy"}), job("queued", 201), job("queued", 201)]}
+    for result, lines, sleeps, _ in run.both("with_token", script.copy(), token="t0"):
+        assert result.id == "j1"
+        assert lines == ["POST /jobs", "POST /jobs", "POST /jobs"]
+        assert sleeps == [0.5]
 
 
 # -- step kinds -----------------------------------------------------------------------------------------

@@ -342,11 +342,11 @@ def test_names_of_helpers_and_builtins_the_generated_code_calls(tmp_path: Path) 
 from {PACKAGE}.apis.api.client import AsyncClient, Client
 from {PACKAGE}.workflows import flow
 client = Client(http_client=httpx.Client(transport=transport()))
-print(flow.json_pointer_2(str_2="s", bool_2=True, obj={{"a": 1}}, helpers_api=client))
+print(flow.json_pointer_2(str_="s", bool_=True, obj={{"a": 1}}, helpers_api=client))
 print(seen[0].url.params)
 seen.clear()
 aclient = AsyncClient(http_client=httpx.AsyncClient(transport=transport()))
-print(asyncio.run(flow.json_pointer_2_async(str_2="s", bool_2=True, obj={{"a": 1}}, helpers_api=aclient)))
+print(asyncio.run(flow.json_pointer_2_async(str_="s", bool_=True, obj={{"a": 1}}, helpers_api=aclient)))
 """,
     )
     assert printed.splitlines() == [

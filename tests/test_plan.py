@@ -16,7 +16,7 @@ from arazzo_gen.diagnostics import Diagnostics
 from arazzo_gen.ir.program import build_program
 from arazzo_gen.plan.build import plan_program
 from arazzo_gen.plan.imports import Import, ImportTable
-from arazzo_gen.plan.names import NameResolver
+from arazzo_gen.plan.names import function_scope
 from arazzo_gen.plan.nodes import Shape
 
 from .scripted import Reply, build_package, import_package, scripted, write_specs
@@ -308,7 +308,7 @@ def test_generated_workflows_shadow_no_builtin() -> None:
 
 
 def test_the_resolver_never_shadows_and_numbers_only_taken_names() -> None:
-    names = NameResolver({"taken"})
+    names = function_scope({"taken"})
     assert names.claim("list") == "list_"
     assert names.claim("id") == "id_"
     assert names.claim("id") == "id_2"
@@ -357,3 +357,69 @@ def test_the_import_table_counts_uses_and_lists_them_sorted() -> None:
     ]
     table.release(Import("..apis.x", "models", "x_models"))
     assert [module for module, _ in table.lines()] == ["time", "typing"]
+
+
+CLASHES = """
+arazzo: 1.0.1
+info: {title: Clashes, version: "1"}
+sourceDescriptions:
+  - {name: items, url: ../openapi/items.yaml, type: openapi}
+workflows:
+  - workflowId: list
+    inputs:
+      type: object
+      properties:
+        sleep: {type: string}
+        run: {type: string}
+        items_api: {type: string}
+        items_api_models: {type: string}
+      required: [sleep, run, items_api, items_api_models]
+    steps:
+      - stepId: get
+        operationId: getItem
+        parameters: [{name: id, in: path, value: "{$inputs.sleep}-{$inputs.run}-{$inputs.items_api}-{$inputs.items_api_models}"}]
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+        onFailure:
+          - {name: busy, type: retry, retryAfter: 1, retryLimit: 1, criteria: [{condition: $statusCode == 503}]}
+    outputs: {name: $steps.get.outputs.name}
+"""
+
+
+def test_the_ir_carries_no_python_names_of_the_workflows_package() -> None:
+    """Every name of a workflows module is allocated by the plan's resolvers (package, module, function), none
+    by the IR: its workflow-side nodes hold the document's names only (issue 14 item 1)."""
+    import dataclasses
+
+    from arazzo_gen.ir import model
+
+    for node in (model.Workflow, model.Input, model.Step, model.SourceBinding, model.WorkflowCall):
+        fields = {f.name for f in dataclasses.fields(node)}
+        assert not fields & {"py_name", "async_name", "names", "param", "sleep_name", "max_steps_name"}, node
+
+
+def test_parameters_keep_the_document_names_and_everything_else_avoids_them(tmp_path: Path) -> None:
+    """One resolver per scope: the inputs keep their names (the interface callers see); the client parameter,
+    the sleep callable and the run deadline local give way, each numbered once; nothing shadows a builtin."""
+    files = {"openapi/items.yaml": ITEMS_API, "arazzo/clashes.arazzo.yaml": CLASHES}
+    out, _ = build_package(tmp_path, files, "clash_pkg")
+    text = (out / "clash_pkg/workflows/clashes.py").read_text()
+    body = _function(text, "list_")
+    signature = body[: body.index(") -> ListModelOutputs:")]
+    names = re.findall(r"^    (\w+): ", signature, re.MULTILINE)
+    assert names == ["sleep", "run", "items_api", "items_api_models", "items_api_2", "sleep_2", "deadline"]
+    assert "run_2 = RunDeadline(deadline)" in body
+    package = import_package(out, "clash_pkg")
+    replies = {("GET", "/items/a-b-c-d"): [Reply(503, {"busy": True}), Reply(json={"name": "ok"})]}
+    waits: list[float] = []
+    with scripted(replies) as server:
+        with package.apis.items.client.Client(base_url=server.url) as client:
+            outputs = package.workflows.clashes.list_(
+                sleep="a", run="b", items_api="c", items_api_models="d", items_api_2=client, sleep_2=waits.append
+            )
+    assert outputs.name == "ok" and waits == [1.0]
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "A,F", str(out / "clash_pkg/workflows")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

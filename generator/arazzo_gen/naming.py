@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[0-9]|\b|_|$)|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _RESERVED_CLASS = {
@@ -111,59 +111,61 @@ def nfkc(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
-class Scope:
-    """Hands out unique names: the first claim of a name gets it, later ones get ``_2``, ``_3``, ...
+class NameResolver:
+    """Hands out the names of one generated scope (a package, a module, a function, a class).
 
-    Names are compared as Python compares identifiers (after NFKC normalisation), so ``ﬁeld`` and ``field``
-    are one name.  ``reserved`` holds the names the scope already binds (keywords, builtins and helpers the
-    generated code calls, module-level names); ``forbidden`` rejects further candidates by rule; a name in
-    ``underscored`` is claimed with a trailing ``_`` (``id`` -> ``id_``: a parameter that would shadow a
-    builtin, spelled as Python spells a keyword).
+    Each ``claim`` is unique in the scope; names are compared as Python compares identifiers (after NFKC
+    normalisation), so ``ﬁeld`` and ``field`` are one name.  ``reserved`` holds the names the scope binds
+    already (imports, helpers the generated code calls, names of an enclosing scope); a name in ``avoid``
+    (keywords, builtins, ``BaseModel`` members: what the name would shadow) is claimed with a trailing ``_``
+    (``id`` -> ``id_``, as PEP 8 spells a keyword); a number is added only when the plain (or underscored)
+    name is taken (``list_``, then ``list_2``).
     """
 
     def __init__(
-        self,
-        reserved: Iterable[str] | None = None,
-        *,
-        sep: str = "_",
-        forbidden: Callable[[str], bool] | None = None,
-        underscored: frozenset[str] = frozenset(),
+        self, reserved: Iterable[str] = (), *, avoid: frozenset[str] = frozenset(), sep: str = "_"
     ) -> None:
-        self.taken: set[str] = {nfkc(name) for name in reserved or ()}
+        self.taken: set[str] = {nfkc(name) for name in reserved}
+        self.avoid = avoid
         self.sep = sep
-        self.forbidden = forbidden
-        self.underscored = underscored
 
     def __contains__(self, name: str) -> bool:
-        return self._blocked(name)
-
-    def _blocked(self, name: str) -> bool:
-        return nfkc(name) in self.taken or bool(self.forbidden and self.forbidden(name))
+        return nfkc(name) in self.taken or nfkc(name) in self.avoid
 
     def reserve(self, *names: str) -> None:
+        """Names the scope binds already (imports, helpers, names of an enclosing scope)."""
         self.taken.update(nfkc(name) for name in names)
 
-    def claim(self, name: str) -> str:
-        if nfkc(name) in self.underscored:
-            name += "_"
+    def claim(self, base: str) -> str:
+        name = self._plain(base)
         candidate, counter = name, 2
-        while self._blocked(candidate):
-            candidate = f"{name}{self.sep}{counter}"
+        while candidate in self:
+            candidate = self._numbered(name, counter)
             counter += 1
-        self.taken.add(nfkc(candidate))
+        self.taken.add(candidate)
         return candidate
 
-    def claim_pair(self, name: str, suffix: str = "_async") -> tuple[str, str]:
-        """Claim ``name`` and its twin ``name + suffix`` together (a sync function and its async twin)."""
-        if nfkc(name) in self.underscored:
-            name += "_"  # id -> id_ (and id_async)
+    def claim_pair(self, base: str, suffix: str = "_async") -> tuple[str, str]:
+        """Claim a name and its twin ``name + suffix`` together (a sync function and its async twin)."""
+        name = self._plain(base)
         candidate, counter = name, 2
-        while self._blocked(candidate) or self._blocked(_twin(candidate, suffix)):
-            candidate = f"{name}{self.sep}{counter}"
+        while candidate in self or _twin(candidate, suffix) in self:
+            candidate = self._numbered(name, counter)
             counter += 1
         twin = _twin(candidate, suffix)
-        self.taken.update({nfkc(candidate), nfkc(twin)})
+        self.taken.update({candidate, twin})
         return candidate, twin
+
+    def child(self) -> NameResolver:
+        """A resolver for a nested scope: what this one binds stays taken there."""
+        return NameResolver(self.taken, avoid=self.avoid, sep=self.sep)
+
+    def _plain(self, base: str) -> str:
+        name = nfkc(base)
+        return name + "_" if name in self.avoid else name
+
+    def _numbered(self, name: str, counter: int) -> str:
+        return f"{name.rstrip('_') or name}{self.sep}{counter}"
 
 
 def _twin(name: str, suffix: str) -> str:

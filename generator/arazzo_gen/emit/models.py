@@ -25,7 +25,7 @@ from typing import Any, Literal
 from ..cache import Cache, key_of
 from ..diagnostics import Diagnostics, Loc
 from ..ir.model import Api
-from ..naming import KEYWORDS, Scope, nfkc, snake
+from ..naming import KEYWORDS, NameResolver, nfkc, snake
 from .dependencies import MODEL_DEPENDENCIES, MODEL_MODULES
 from .text import escape_source, py_str, visible
 
@@ -587,7 +587,9 @@ def ascii_field_names(schemas: dict[str, Any]) -> dict[str, str]:
     """
     found: set[str] = set()
     _property_names(schemas, found)
-    scope = Scope(KEYWORDS | {snake(name) for name in found if name.isascii()} | {"model_config"})
+    scope = NameResolver(
+        KEYWORDS | {snake(name) for name in found if name.isascii()} | {"model_config"}
+    )
     aliases = {}
     for name in sorted(found):
         if not name.isascii():
@@ -673,7 +675,7 @@ def _member_renames(
     renames: dict[tuple[str, str], str] = {}
     for class_name, defined in members.items():
         forbidden = enums[class_name]
-        scope = Scope(
+        scope = NameResolver(
             KEYWORDS | forbidden | {t.string for t in defined if t.string.isascii()} | {"mro"}
         )
         for token in defined:

@@ -108,8 +108,8 @@ def build_package(
     )
     workflow_rows = [
         {
-            "py_name": wf.py_name,
-            "async_name": wf.async_name,
+            "py_name": plan[wf].function,
+            "async_name": plan[wf].async_function,
             "summary": wf.summary or wf.workflow_id,
         }
         for document in program.documents

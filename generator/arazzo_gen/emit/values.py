@@ -185,7 +185,7 @@ class ValueCompiler:
     input_fallbacks: dict[str, str]
     position: int | None
     after: bool
-    dependencies: dict[str, str]
+    dependencies: dict[str, WorkflowCall]
     evaluates: set[str]
     reads_body: bool
     step_vars: dict[str, str]
@@ -430,18 +430,9 @@ class ValueCompiler:
             typed = self.expression(self.workflow.outputs[expr.name], None)
             return self.pointer(typed.code, expr.path) if expr.path else typed
         if isinstance(expr, ex.WorkflowRef) and expr.workflow_id in self.dependencies:
-            callee = next(
-                c.target
-                for c in self.workflow.depends_on
-                if c.param == self.dependencies[expr.workflow_id]
-            )
-            assert callee is not None
-            code = f"{self.dependencies[expr.workflow_id]}.{output_fields(callee)[expr.name]}"
-            call = next(
-                c
-                for c in self.workflow.depends_on
-                if c.param == self.dependencies[expr.workflow_id]
-            )
+            call = self.dependencies[expr.workflow_id]
+            assert call.target is not None
+            code = f"{self.wp.dependency(call)}.{output_fields(call.target)[expr.name]}"
             return (
                 self.pointer(code, expr.path)
                 if expr.path

@@ -231,7 +231,6 @@ class WorkflowCompiler:
         self.program = program
         self.indexes = indexes
         self.plan = plan
-        self.outputs_classes = plan.outputs_classes
         self.output_types: dict[
             int, dict[str, Annotation]
         ] = {}  # id(workflow) -> output name -> its type
@@ -311,9 +310,8 @@ class _WorkflowBuilder(ValueCompiler):
         self.step_vars: dict[str, str] = {}  # step id -> the local holding its response or outputs
         self.loop: LoopView | None = None
         self.bindings = {id(b.api): b for b in workflow.sources}
-        self.dependencies: dict[
-            str, str
-        ] = {}  # dependsOn workflowId -> the local holding its outputs
+        # dependsOn workflowId (or as written) -> its entry
+        self.dependencies: dict[str, WorkflowCall] = {}
         # straight line with early exits: each ``return`` before the end, and the outputs that are None there
         self.exits: list[tuple[ActionView, frozenset[str]]] = []
 
@@ -335,7 +333,7 @@ class _WorkflowBuilder(ValueCompiler):
             aliases = self.doc.aliases[api.module]
             self.mappers[binding.name] = self.compiler.mapper(api, aliases.models)
             required = not _has_default_server(api)
-            source = SourceView(binding.py_name, binding.name, aliases.client, aliases.async_client, api.module, api.title,
+            source = SourceView(self.wp.sources[binding.name], binding.name, aliases.client, aliases.async_client, api.module, api.title,
                                 required)  # fmt: skip
             self.sources[binding.name] = source
             self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
@@ -368,7 +366,7 @@ class _WorkflowBuilder(ValueCompiler):
             view.returns = [
                 (fields[n], "None" if n in unset else values[fields[n]]) for n in wf.outputs
             ]
-        outputs_class = self.compiler.outputs_classes[id(wf)]
+        outputs_class = self.compiler.plan.outputs_class(wf)
         paragraphs = [wf.summary or wf.workflow_id]
         if wf.description and wf.description != wf.summary:
             paragraphs.append(wf.description)
@@ -378,8 +376,8 @@ class _WorkflowBuilder(ValueCompiler):
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in self.raises_doc()))
         self.doc.runtime_names.add("StepFailed")
         return WorkflowView(
-            py_name=wf.py_name,
-            async_name=wf.async_name,
+            py_name=self.wp.function,
+            async_name=self.wp.async_function,
             workflow_id=py_str(wf.workflow_id),
             workflow_id_text=wf.workflow_id,
             outputs_class=outputs_class,
@@ -502,9 +500,10 @@ class _WorkflowBuilder(ValueCompiler):
         callee = call.target
         assert callee is not None, "bound before emit"
         args = list(args)
-        for binding in callee.sources:
-            args.append(f"{binding.py_name}={self.bindings[id(binding.api)].py_name}")
         theirs = self.compiler.plan[callee]
+        for binding in callee.sources:
+            mine = self.wp.sources[self.bindings[id(binding.api)].name]
+            args.append(f"{theirs.sources[binding.name]}={mine}")
         if theirs.sleep is not None and self.wp.sleep is not None:
             args.append(f"{theirs.sleep}={self.wp.sleep}")
         if theirs.max_steps is not None and self.wp.max_steps is not None:
@@ -517,7 +516,7 @@ class _WorkflowBuilder(ValueCompiler):
             self.need(
                 Import(".", call.target_module, self.doc.workflow_modules[call.target_module])
             )
-        return CallView(prefix + callee.py_name, prefix + callee.async_name, args)
+        return CallView(prefix + theirs.function, prefix + theirs.async_function, args)
 
     def shared_inputs(self, call: WorkflowCall) -> list[str]:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
@@ -530,20 +529,20 @@ class _WorkflowBuilder(ValueCompiler):
 
     def outputs_class(self, call: WorkflowCall) -> str:
         assert call.target is not None
-        name = self.compiler.outputs_classes[id(call.target)]
+        name = self.compiler.plan.outputs_class(call.target)
         if call.target_module != self.doc.module:
             assert call.target_module is not None
             return self.doc.workflow_modules[call.target_module] + "." + name
         return name
 
     def dependency(self, call: WorkflowCall) -> DependencyView:
-        assert call.param is not None and call.target is not None
+        assert call.target is not None
         self.dependencies[
             call.workflow_id if call.document == self.workflow.document else call.text
-        ] = call.param
-        self.dependencies.setdefault(call.workflow_id, call.param)
+        ] = call
+        self.dependencies.setdefault(call.workflow_id, call)
         return DependencyView(
-            call.param, self.outputs_class(call), call.param_required,
+            self.wp.dependency(call), self.outputs_class(call), call.param_required,
             self.call_view(call, self.shared_inputs(call)), call.target.workflow_id,
         )  # fmt: skip
 
@@ -589,7 +588,7 @@ class _WorkflowBuilder(ValueCompiler):
                 )
                 views.append(ActionView(comment(text), condition, "goto", follows=True))
             elif isinstance(kind, plan_nodes.Goto):
-                again = kind.again and self.loop.step is None  # a one-step loop: run it again
+                again = kind.again
                 views.append(ActionView(
                     comment(f"goto {action.name}{where}: {kind.step_id}"), condition, "goto",
                     goto=None if again else py_str(kind.step_id), again=again,

@@ -14,7 +14,7 @@ from ..naming import (
     CLIENT_INIT_RESERVED,
     CLIENT_MEMBER_RESERVED,
     OPERATION_PARAM_RESERVED,
-    Scope,
+    NameResolver,
     pascal,
     snake,
 )
@@ -74,7 +74,7 @@ class SchemaTable:
         self.path = path
         self.schemas: dict[str, JsonSchema] = {}
         self.names: dict[str, str] = {}  # target key (file#pointer) -> class name
-        self.scope = Scope(sep="")
+        self.scope = NameResolver(sep="")
         self._pending: list[tuple[str, Path, Any]] = []
         self.pattern_locs: dict[
             str, list[Loc]
@@ -387,7 +387,7 @@ class ApiLowering:
         self.components: YMap = components if components is not None else YMap(root.loc)
         self.scheme_keys = set(self._mapping(self.components.get("securitySchemes")))
         # One scope for the keyword arguments of Client(): the first server's variables and the credentials.
-        self.init_names = Scope(CLIENT_INIT_RESERVED, underscored=BUILTIN_NAMES)
+        self.init_names = NameResolver(CLIENT_INIT_RESERVED, avoid=BUILTIN_NAMES)
 
     @staticmethod
     def _mapping(value: Any) -> dict[str, Any]:
@@ -444,7 +444,7 @@ class ApiLowering:
             scope = (
                 self.init_names
                 if not servers
-                else Scope(CLIENT_INIT_RESERVED, underscored=BUILTIN_NAMES)
+                else NameResolver(CLIENT_INIT_RESERVED, avoid=BUILTIN_NAMES)
             )
             for name, var in self._mapping(raw.get("variables")).items():
                 var = self._mapping(var)
@@ -518,7 +518,7 @@ class ApiLowering:
     # -- operations ---------------------------------------------------------------------------------------
     def _operations(self) -> list[Operation]:
         operations: list[Operation] = []
-        scope = Scope(CLIENT_MEMBER_RESERVED)
+        scope = NameResolver(CLIENT_MEMBER_RESERVED)
         ids: dict[str, Loc] = {}
         paths = self._typed(self.root, "paths", YMap, "a mapping of paths to path items")
         if paths is None:
@@ -553,10 +553,10 @@ class ApiLowering:
         return operations
 
     def _operation(
-        self, method: str, path: str, item: Any, op: YMap, operation_id: str, scope: Scope
+        self, method: str, path: str, item: Any, op: YMap, operation_id: str, scope: NameResolver
     ) -> Operation:
         py_name = scope.claim(snake(operation_id))
-        names = Scope(OPERATION_PARAM_RESERVED, underscored=BUILTIN_NAMES)
+        names = NameResolver(OPERATION_PARAM_RESERVED, avoid=BUILTIN_NAMES)
         parameters = self._parameters(
             self._typed(item, "parameters", list, "a list of parameters"),
             self._typed(op, "parameters", list, "a list of parameters"),
@@ -588,7 +588,12 @@ class ApiLowering:
         )
 
     def _path_key(
-        self, path: str, operation_id: str, op: YMap, parameters: list[Parameter], names: Scope
+        self,
+        path: str,
+        operation_id: str,
+        op: YMap,
+        parameters: list[Parameter],
+        names: NameResolver,
     ) -> tuple[str, list[tuple[str, str]]]:
         """Split a path key at ``?`` (the Amazon S3 description: ``/{Bucket}/{Key+}?partNumber={partNumber}``).
 
@@ -648,7 +653,7 @@ class ApiLowering:
         return template, fixed
 
     def _parameters(
-        self, path_level: Any, op_level: Any, op_name: str, names: Scope
+        self, path_level: Any, op_level: Any, op_name: str, names: NameResolver
     ) -> list[Parameter]:
         merged: dict[tuple[str, str], Parameter] = {}
         for raw_list in (path_level, op_level):

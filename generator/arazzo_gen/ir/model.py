@@ -183,7 +183,6 @@ Value = Any  # JSON-like literal tree whose leaves may be Expr or Template
 @dataclass
 class Input:
     name: str
-    py_name: str
     schema: JsonSchema
     required: bool
     description: str
@@ -230,7 +229,6 @@ class WorkflowCall:
     loc: Loc
     target: Workflow | None = None
     target_module: str | None = None  # the workflows module of ``document``
-    param: str | None = None  # dependsOn: the parameter that takes the dependency's outputs
     param_required: bool = (
         False  # dependsOn: the dependency needs inputs this workflow does not have
     )
@@ -259,7 +257,6 @@ class Action:
 @dataclass
 class Step:
     step_id: str
-    py_name: str
     description: str
     source: str | None  # source description name of the API
     api: Api | None
@@ -291,15 +288,12 @@ class Step:
 @dataclass
 class SourceBinding:
     name: str  # sourceDescriptions[].name
-    py_name: str  # parameter name in the workflow function
     api: Api
 
 
 @dataclass
 class Workflow:
     workflow_id: str
-    py_name: str
-    async_name: str  # claimed with py_name: the async twin
     summary: str
     description: str
     inputs: list[Input]
@@ -312,9 +306,6 @@ class Workflow:
     failure_actions: list[Action] = field(default_factory=list)
     depends_on: list[WorkflowCall] = field(default_factory=list)
     document: Path | None = None
-    # Function-scope names (inputs, sources): sources of called workflows are claimed here when
-    # :mod:`arazzo_gen.ir.program` binds the calls; the plan adds ``sleep`` and ``max_steps`` where needed.
-    names: Any = None
     controlled: bool = False  # has actions: the checks analyse its step graph
 
     def calls(self) -> list[WorkflowCall]:

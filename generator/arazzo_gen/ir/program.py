@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostics, Loc, display_path, kind_of
-from ..naming import BUILTIN_NAMES, WORKFLOW_MODULE_RESERVED, Scope, module_name, snake
+from ..naming import NameResolver, module_name
 from ..read import YList, YMap
 from ..resolve import SpecsRoot, UnusablePath, Workspace, outside_root_message, unusable_path
 from ..resolve.discover import discover
@@ -51,7 +51,7 @@ class ProgramBuilder:
         self.remote = remote
         self.workspace = Workspace(diagnostics, root)
         self.apis: dict[Path, Api] = {}
-        self.api_modules = Scope({"workflows", "runtime"})
+        self.api_modules = NameResolver({"workflows", "runtime"})
 
     def build(self, specs: Path) -> Program:
         files = discover(specs, self.root, self.diagnostics)
@@ -67,16 +67,11 @@ class ProgramBuilder:
                 Loc(str(specs.resolve())),
             )
         documents = []
-        doc_modules = Scope({"apis"})
+        doc_modules = NameResolver({"apis"})
         modules = {
             path: doc_modules.claim(module_name(_ARAZZO_NOISE.sub("", path.stem) or path.stem))
             for path in arazzo_files
         }
-        # workflows/__init__.py re-exports every workflow function (and imports every document module), so
-        # the function names are allocated package-wide, each with its async twin.
-        workflow_names = Scope(
-            WORKFLOW_MODULE_RESERVED | set(modules.values()), underscored=BUILTIN_NAMES
-        )
         pending = list(
             arazzo_files
         )  # grows with Arazzo documents outside SPECS named by `type: arazzo` sources
@@ -90,7 +85,6 @@ class ProgramBuilder:
                 modules[path] = doc_modules.claim(
                     module_name(_ARAZZO_NOISE.sub("", path.stem) or path.stem)
                 )
-                workflow_names.reserve(modules[path])
             document = self.workspace.document(path)
             assert document is not None
             root = document.root
@@ -107,7 +101,6 @@ class ProgramBuilder:
                 root,
                 sources,
                 modules[path],
-                workflow_names,
                 arazzo_sources,
             )
             documents.append(lowering.lower())
@@ -394,21 +387,19 @@ def bind_calls(documents: list[ArazzoDocument], diagnostics: Diagnostics) -> Non
                 bound = {id(b.api) for b in workflow.sources}
                 for binding in callee.sources:
                     if id(binding.api) not in bound:
-                        name = workflow.names.claim(binding.py_name)
-                        workflow.sources.append(SourceBinding(binding.name, name, binding.api))
+                        workflow.sources.append(SourceBinding(binding.name, binding.api))
                         bound.add(id(binding.api))
                         changed = True
 
 
 def _bind_dependencies(workflow: Workflow) -> None:
-    """dependsOn: a ``<id>_outputs`` parameter per dependency; the function runs the dependency itself (with
-    its own inputs of the same names) when the caller passes none, unless the dependency needs an input this
-    workflow does not have: then the parameter is required."""
+    """dependsOn: the function takes each dependency's outputs (a parameter the plan names); it runs the
+    dependency itself (with its own inputs of the same names) when the caller passes none, unless the
+    dependency needs an input this workflow does not have: then the parameter is required."""
     own = {item.name for item in workflow.inputs}
     for call in workflow.depends_on:
         if call.target is None:
             continue
-        call.param = workflow.names.claim(snake(call.workflow_id) + "_outputs")
         call.param_required = any(i.required and i.name not in own for i in call.target.inputs)
 
 

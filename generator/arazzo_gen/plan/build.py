@@ -9,9 +9,8 @@ from ..ir.flow import FlowPlan, always_applies, applicable, plan
 from ..ir.model import Action as IrAction
 from ..ir.model import ArazzoDocument, Program, Response, Step, Workflow
 from ..ir.refs import Resolution, resolve_workflow_ref
-from ..naming import WORKFLOW_FUNCTION_RESERVED, snake
-from .modules import function_reserved, module_plan, outputs_classes
-from .names import NameResolver
+from ..naming import snake
+from .modules import FunctionNames, PackageNames
 from .nodes import (
     Action,
     ActionKind,
@@ -36,8 +35,11 @@ class ProgramPlan:
 
     def __init__(self, program: Program) -> None:
         self._plans: dict[int, WorkflowPlan] = {}
-        self.outputs_classes = outputs_classes(program)
-        self.modules = {doc.module: module_plan(doc) for doc in program.documents}
+        workflows = [wf for document in program.documents for wf in document.workflows]
+        shapes = {id(workflow): choose_shape(workflow) for workflow in workflows}
+        self.shapes = shapes
+        self.names = PackageNames(program, *control_parameters(workflows, shapes))
+        self.modules = self.names.modules
 
     def add(self, workflow: Workflow, item: WorkflowPlan) -> None:
         self._plans[id(workflow)] = item
@@ -50,20 +52,17 @@ class ProgramPlan:
         return self[workflow].params[input_name]
 
     def outputs_class(self, workflow: Workflow) -> str:
-        return self.outputs_classes[id(workflow)]
+        return self.names[workflow].outputs_class
 
 
 def plan_program(program: Program) -> ProgramPlan:
     result = ProgramPlan(program)
-    workflows = [workflow for document in program.documents for workflow in document.workflows]
-    shapes = {id(workflow): choose_shape(workflow) for workflow in workflows}
-    sleeps, loops = control_parameters(workflows, shapes)
     for document in program.documents:
-        module = result.modules[document.module]
         for workflow in document.workflows:
-            taken = function_reserved(program, module, workflow, result.outputs_classes)
-            planner = _WorkflowPlanner(workflow, document, taken, shapes[id(workflow)])
-            result.add(workflow, planner.build(id(workflow) in sleeps, id(workflow) in loops))
+            planner = _WorkflowPlanner(
+                workflow, document, result.names[workflow], result.shapes[id(workflow)]
+            )
+            result.add(workflow, planner.build())
     return result
 
 
@@ -92,27 +91,26 @@ def control_parameters(
 
 class _WorkflowPlanner:
     def __init__(
-        self, workflow: Workflow, document: ArazzoDocument, module_names: set[str], shape: Shape
+        self,
+        workflow: Workflow,
+        document: ArazzoDocument,
+        function: FunctionNames,
+        shape: Shape,
     ) -> None:
         self.workflow = workflow
         self.document = document
-        inputs = {item.py_name for item in workflow.inputs}
-        # names an earlier stage gave (the callers of this function pass them): sources, dependsOn
-        given = [b.py_name for b in workflow.sources] + [
-            c.param for c in workflow.depends_on if c.param
-        ]
-        self.names = NameResolver(WORKFLOW_FUNCTION_RESERVED | (module_names - inputs) | set(given))
+        self.function = function
+        self.names = (
+            function.scope
+        )  # the function scope: its parameters are named, the locals follow
         self.shape = shape
         self.flow: FlowPlan | None = plan(workflow) if self.shape is not Shape.STRAIGHT else None
         self.used = referenced_step_outputs(workflow)
         self.unset = possibly_unset_reads(workflow, self.flow) if self.flow is not None else set()
         self.run_ids = {ref.workflow_id for ref in workflow_refs(workflow)}
 
-    def build(self, sleeps: bool, loops: bool) -> WorkflowPlan:
-        wf = self.workflow
-        params = {item.name: self.names.claim(item.py_name) for item in wf.inputs}
-        sleep = self.names.claim("sleep") if sleeps else None
-        max_steps = self.names.claim("max_steps") if loops else None
+    def build(self) -> WorkflowPlan:
+        wf, names = self.workflow, self.function
         run = self.names.claim("run")
         loop = self.loop_locals()
         steps = tuple(self.step(step, loop) for step in wf.steps)
@@ -126,11 +124,13 @@ class _WorkflowPlanner:
             for name in action.kind.unset
         )
         return WorkflowPlan(
-            workflow=wf, shape=self.shape, params=params, steps=steps, loop=loop, run=run,
+            workflow=wf, function=names.function, async_function=names.async_function,
+            shape=self.shape, params=names.params, steps=steps, loop=loop, run=run,
             flow=self.flow, used_outputs=frozenset(self.used), unset_reads=frozenset(self.unset),
             names=self.names, workflow_runs=workflow_runs(wf, self.flow),
             unset_outputs={} if forward else unset_outputs(wf, self.flow),
-            optional_outputs=optional, sleep=sleep, max_steps=max_steps,
+            optional_outputs=optional, sleep=names.sleep, max_steps=names.max_steps,
+            sources=names.sources, dependencies=names.dependencies,
         )  # fmt: skip
 
     def loop_locals(self) -> LoopLocals | None:
@@ -166,20 +166,22 @@ class _WorkflowPlanner:
         controlled = acts if self.shape is Shape.FORWARD else loop is not None
         # an operation step's response is always judged (by its criteria, else by its status)
         local = (
-            self.names.claim(step.py_name)
+            self.names.claim(snake(step.step_id))
             if call is None or step.success_criteria or wanted or controlled or reads_run
             else None
         )
-        outputs = tuple(self.output(step, name) for name in wanted)
+        outputs = tuple(self.output(step, name, local) for name in wanted)
         control = self.control(step) if controlled else None
         if call is not None:
             catches = control is not None and bool(control.on_failure)
             return WorkflowStep(step, call, local, outputs, control, catches)
         return OperationStep(step, local, outputs, control, body_response(step))
 
-    def output(self, step: Step, name: str) -> Output:
+    def output(self, step: Step, name: str, step_local: str | None) -> Output:
+        """The local of an output: its name, else prefixed by its step's local (``fetch_thing_2_class_``)."""
         base = snake(name)
-        local = self.names.claim(base if base not in self.names else f"{step.py_name}_{base}")
+        prefix = step_local or snake(step.step_id)
+        local = self.names.claim(base if base not in self.names else f"{prefix}_{base}")
         predeclared = (step.step_id, name) in self.unset
         return Output(name, local, step.outputs[name], predeclared)
 
@@ -228,16 +230,14 @@ class _WorkflowPlanner:
         kind: ActionKind
         unset = self.unset_at(done) if self.shape is Shape.FORWARD else None
         if action.kind == "retry":
-            base = (
-                f"{step.py_name}_retries"
-                if retries == 1
-                else f"{step.py_name}_{snake(action.name)}_retries"
-            )
+            stem = snake(step.step_id)
+            base = f"{stem}_retries" if retries == 1 else f"{stem}_{snake(action.name)}_retries"
             kind = Retry(action.limit, float(action.retry_after or 0.0), self.names.claim(base),
                          action.step_id, action.call)  # fmt: skip
         elif action.kind == "goto" and action.step_id is not None:
-            kind = Goto(action.step_id, action.step_id == step.step_id,
-                        self.shape is Shape.FORWARD and action.step_id == next_step)  # fmt: skip
+            again = self.shape is Shape.STEP_LOOP and action.step_id == step.step_id
+            follows = self.shape is Shape.FORWARD and action.step_id == next_step
+            kind = Goto(action.step_id, again, follows)
         elif action.kind == "goto":
             assert action.call is not None, "bound before the plan"
             kind = GotoWorkflow(action.call, unset)

@@ -14,7 +14,7 @@ from ..ir.expressions import WorkflowRef
 from ..ir.flow import FlowPlan
 from ..ir.model import Criterion, Response, Step, Workflow, WorkflowCall
 from ..ir.refs import Resolution
-from .names import NameResolver
+from ..naming import NameResolver
 
 
 class Shape(enum.Enum):
@@ -41,7 +41,7 @@ class End:
 @dataclass(frozen=True)
 class Goto:
     step_id: str
-    again: bool  # the step that takes the action: in a one-step loop, run it again
+    again: bool  # a loop over one step: run it again (``continue``)
     # straight line with early exits: the step right after, where control goes anyway
     follows: bool = False
 
@@ -134,6 +134,8 @@ class LoopLocals:
 @dataclass(frozen=True)
 class WorkflowPlan:
     workflow: Workflow
+    function: str  # the function's name (package-wide: workflows/__init__.py re-exports it)
+    async_function: str  # its async twin
     shape: Shape
     params: dict[str, str]  # input name -> parameter name
     steps: tuple[StepNode, ...]
@@ -154,6 +156,14 @@ class WorkflowPlan:
     # steps one run starts (a goto may loop, here or in a callee)
     sleep: str | None
     max_steps: str | None
+    sources: dict[str, str]  # source name -> the parameter taking its client
+    dependencies: tuple[str, ...]  # the parameter taking each dependsOn entry's outputs, in order
+
+    def dependency(self, call: WorkflowCall) -> str:
+        """The parameter taking the outputs of dependsOn entry ``call``."""
+        return self.dependencies[
+            next(i for i, c in enumerate(self.workflow.depends_on) if c is call)
+        ]
 
     def step(self, step_id: str) -> StepNode:
         return next(node for node in self.steps if node.step.step_id == step_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ...diagnostics import Loc, Severity, kind_of
-from ...naming import Scope, snake
 from ...read import YMap, loc_of, to_plain
 from ..model import Input
 from .context import LoweringContext, Part, text_of
@@ -19,7 +18,7 @@ class InterfaceLowering(Part):
         super().__init__(ctx)
         self.values = values
 
-    def inputs(self, raw: YMap, names: Scope) -> list[Input]:
+    def inputs(self, raw: YMap) -> list[Input]:
         schema = raw.get("inputs")
         if schema is None:
             return []
@@ -64,7 +63,6 @@ class InterfaceLowering(Part):
             inputs.append(
                 Input(
                     name=name,
-                    py_name=names.claim(snake(name)),
                     schema=prop_schema,
                     required=name in required,
                     description=text_of(prop_schema.get("description")),

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ...diagnostics import Diagnostics, Loc
-from ...naming import WORKFLOW_FUNCTION_RESERVED, WORKFLOW_MODULE_RESERVED, Scope, snake
 from ...read import YList, YMap
 from ...resolve import Workspace
 from .. import expressions as ex
@@ -43,7 +42,6 @@ class WorkflowLowering:
         root: YMap,
         sources: dict[str, Api],
         module: str,
-        function_names: Scope | None = None,
         arazzo_sources: dict[str, Path] | None = None,
     ) -> None:
         self.ctx = ctx = LoweringContext(
@@ -51,9 +49,6 @@ class WorkflowLowering:
         )
         self.diagnostics = diagnostics
         self.module = module
-        self.function_names = (
-            function_names if function_names is not None else Scope(WORKFLOW_MODULE_RESERVED)
-        )
         self.values = ValueLowering(ctx)
         self.targets = TargetLowering(ctx)
         self.parameters = ParameterLowering(ctx, self.values)
@@ -74,18 +69,6 @@ class WorkflowLowering:
                 "an Arazzo document needs a non-empty 'workflows' list",
                 self.ctx.root.loc,
             )
-        # the function names first, so that an input is not named like a workflow function it calls
-        self.function_pairs: dict[str, tuple[str, str]] = {}
-        for raw in raw_workflows if isinstance(raw_workflows, YList) else []:
-            workflow_id = raw.get("workflowId") if isinstance(raw, YMap) else None
-            if (
-                isinstance(workflow_id, str)
-                and workflow_id
-                and workflow_id not in self.function_pairs
-            ):
-                self.function_pairs[workflow_id] = self.function_names.claim_pair(
-                    snake(workflow_id)
-                )
         for raw in (
             self.ctx.mappings(raw_workflows, "a workflow")
             if isinstance(raw_workflows, YList)
@@ -103,7 +86,7 @@ class WorkflowLowering:
                 )
                 continue
             seen[workflow_id] = raw.at("workflowId")
-            workflows.append(self._workflow(raw, workflow_id, *self.function_pairs[workflow_id]))
+            workflows.append(self._workflow(raw, workflow_id))
         return ArazzoDocument(
             path=self.ctx.path,
             module=self.module,
@@ -114,18 +97,13 @@ class WorkflowLowering:
             workflows=workflows,
         )
 
-    def _workflow(self, raw: YMap, workflow_id: str, py_name: str, async_name: str) -> Workflow:
+    def _workflow(self, raw: YMap, workflow_id: str) -> Workflow:
         controlled = _has_actions(raw)
-        called = {
-            self.function_pairs[w] for w in _called_workflow_ids(raw) if w in self.function_pairs
-        }
-        names = Scope(WORKFLOW_FUNCTION_RESERVED | {name for pair in called for name in pair})
-        inputs = self.interface.inputs(raw, names)
+        inputs = self.interface.inputs(raw)
         wf_params = self.ctx.list_of(raw, "parameters")
         self.parameters.check_duplicates(wf_params)
         steps: list[Step] = []
         step_ids: dict[str, Loc] = {}
-        step_scope = Scope()
         self.ctx.spaced_step_ids = self._nonconforming_step_ids(raw)
         self.parameters.reset()
         for raw_step in self.ctx.mappings(self.ctx.list_of(raw, "steps"), "a step"):
@@ -141,7 +119,7 @@ class WorkflowLowering:
                 )
                 continue
             step_ids[step_id] = raw_step.at("stepId")
-            steps.append(self._step(raw_step, step_id, step_scope.claim(snake(step_id)), wf_params))
+            steps.append(self._step(raw_step, step_id, wf_params))
         self.parameters.report_unplaced(raw)
         if not steps and isinstance(
             raw.get("steps"), YList | None
@@ -152,11 +130,7 @@ class WorkflowLowering:
         used_sources = sorted(
             {s.source for s in steps if s.source}, key=list(self.ctx.sources).index
         )
-        bindings = [
-            SourceBinding(name, names.claim(snake(name) if snake(name).endswith("api") else snake(name) + "_api"),
-                          self.ctx.sources[name])
-            for name in used_sources
-        ]  # fmt: skip
+        bindings = [SourceBinding(name, self.ctx.sources[name]) for name in used_sources]
         outputs, output_locs = self.interface.outputs(raw)
         success_actions = self.actions.lower(
             raw.get("successActions"), "successActions", raw.at("successActions")
@@ -168,8 +142,6 @@ class WorkflowLowering:
         _resolve_dotted_outputs(steps, outputs)
         workflow = Workflow(
             workflow_id=workflow_id,
-            py_name=py_name,
-            async_name=async_name,
             summary=text_of(raw.get("summary")),
             description=text_of(raw.get("description")),
             inputs=inputs,
@@ -182,7 +154,6 @@ class WorkflowLowering:
             failure_actions=failure_actions,
             depends_on=self.targets.depends_on(raw),
             document=self.ctx.path,
-            names=names,
             controlled=controlled,
         )
         return workflow
@@ -204,7 +175,7 @@ class WorkflowLowering:
                 found.append(step_id)
         return sorted(found, key=len, reverse=True)
 
-    def _step(self, raw: YMap, step_id: str, py_name: str, wf_params: YList) -> Step:
+    def _step(self, raw: YMap, step_id: str, wf_params: YList) -> Step:
         self.parameters.check_duplicates(self.ctx.list_of(raw, "parameters"))
         call = self.targets.step_call(raw)
         source, api, operation = (
@@ -234,7 +205,6 @@ class WorkflowLowering:
         )
         return Step(
             step_id=step_id,
-            py_name=py_name,
             description=text_of(raw.get("description")),
             source=source,
             api=api,
@@ -264,27 +234,6 @@ class WorkflowLowering:
             else {},
             broken_parameters=broken | call_broken,
         )
-
-
-def _called_workflow_ids(raw: YMap) -> set[str]:
-    """The workflowIds (of this document: written bare) a workflow runs: steps, their and the workflow's
-    actions, dependsOn."""
-    found: set[str] = set()
-    depends = raw.get("dependsOn")
-    if isinstance(depends, list):
-        found.update(item for item in depends if isinstance(item, str))
-    holders: list[Any] = [raw]
-    steps = raw.get("steps")
-    holders += [step for step in steps if isinstance(step, dict)] if isinstance(steps, list) else []
-    for holder in holders:
-        if holder is not raw and isinstance(holder.get("workflowId"), str):
-            found.add(holder["workflowId"])
-        for key in ("successActions", "failureActions", "onSuccess", "onFailure"):
-            actions = holder.get(key)
-            for action in actions if isinstance(actions, list) else []:
-                if isinstance(action, dict) and isinstance(action.get("workflowId"), str):
-                    found.add(action["workflowId"])
-    return found
 
 
 def _leaf_locs(node: Any, path: tuple[str, ...]) -> dict[tuple[str, ...], Loc]:
