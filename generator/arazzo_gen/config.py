@@ -52,6 +52,9 @@ def package_name_problem(name: str) -> str | None:
 @dataclass(frozen=True)
 class Settings:
     package: str = DEFAULT_PACKAGE
+    package_set: bool = (
+        False  # whether the table names the package (else DEFAULT_PACKAGE, with a note)
+    )
     version: str = "0.1.0"
     source: Path | None = None  # the pyproject.toml the settings came from
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
@@ -117,6 +120,7 @@ def _read(candidate: Path) -> Settings | None:
     rules = _rules(candidate, table)
     return Settings(
         package=package,
+        package_set="package" in table,
         version=version,
         source=candidate,
         rules=rules,

@@ -13,6 +13,7 @@ from ..config import PackageOptions
 from ..diagnostics import Diagnostics
 from ..ir.model import Program
 from ..plan.build import ProgramPlan
+from ..progress import SILENT, Progress
 from .clients import MODELS_ALIAS, build_client_view
 from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, templates_dir
 from .models import ModelIndex, generate_models
@@ -51,6 +52,7 @@ def build_package(
     options: PackageOptions,
     diagnostics: Diagnostics,
     cache: Cache | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, str]:
     env = environment()
     pkg = options.package
@@ -59,7 +61,8 @@ def build_package(
     requirements: set[str] = set()
 
     files[f"{pkg}/py.typed"] = ""
-    for api in program.apis:
+    for number, api in enumerate(program.apis, start=1):
+        progress.stage("models", f"{api.module} ({number}/{len(program.apis)})")
         source = program.relative(api.path)
         models_text, index, needed = generate_models(api, source, diagnostics, cache)
         indexes[api.module] = index
@@ -82,6 +85,7 @@ def build_package(
     ]  # fmt: skip
     files[f"{pkg}/apis/__init__.py"] = env.get_template("apis_init.py.j2").render(apis=api_rows)
 
+    progress.stage("render")
     compiler = WorkflowCompiler(program, indexes, plan)
     doc_views = []
     for document in program.documents:
