@@ -216,6 +216,7 @@ def build(
         package=package or settings.package,
         version=settings.version,
         specs_label=_specs_label(specs, settings.source),
+        description=settings.description,
     )
     left = LeftOut() if keep_going else None
     cache = _cache(None if no_cache else (cache_dir or default_folder()), check)
