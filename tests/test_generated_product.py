@@ -199,7 +199,7 @@ def test_the_readme_example_runs(built: Path) -> None:
     readme = (built / "README.md").read_text()
     example = readme.split("```python\n", 1)[1].split("```", 1)[0]
     with scripted({("GET", "/items/42"): [Reply(200, {"name": "lamp", "tags": []})]}) as server:
-        example = example.replace("items.Client()", f"items.Client(base_url={server.url!r})")
+        example = example.replace("ItemsClient()", f"ItemsClient(base_url={server.url!r})")
         result = subprocess.run(
             [sys.executable, "-c", example], capture_output=True, text=True, check=False, timeout=60,
             env={**os.environ, "PYTHONPATH": str(built)},

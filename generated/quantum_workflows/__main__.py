@@ -53,6 +53,9 @@ class Workflow:
     summary: str
     inputs: tuple[Input, ...]
     apis: tuple[Api, ...]
+    needs: tuple[
+        str, ...
+    ] = ()  # workflows (dependsOn) whose outputs must be passed: not runnable from here
 
 
 WORKFLOWS: dict[str, Workflow] = {
@@ -344,25 +347,24 @@ def _convert(item: Input, hint: Any, value: Any, text: bool) -> Any:
 
 
 def _arguments(workflow: Workflow, inputs: dict[str, Any], texts: dict[str, str]) -> dict[str, Any]:
-    hints = typing.get_type_hints(workflow.function)
-    known = {item.name for item in workflow.inputs} | {item.param for item in workflow.inputs}
-    unknown = sorted(set(inputs) - known) + sorted(set(texts) - known)
-    if unknown:
-        names = ", ".join(item.name for item in workflow.inputs) or "none"
-        raise UsageError(f"unknown input {unknown[0]!r} (the inputs are: {names})")
+    """The keyword arguments of the inputs, each given by its name in the document or its parameter's."""
+    try:
+        hints = typing.get_type_hints(workflow.function)
+    except (NameError, TypeError):  # an annotation not resolvable here: values are passed as given
+        hints = {}
+    by_key = {item.param: item for item in workflow.inputs}
+    by_key.update({item.name: item for item in workflow.inputs})
     arguments: dict[str, Any] = {}
-    missing = []
-    for item in workflow.inputs:
-        for key in (item.name, item.param):
-            if key in texts:
-                arguments[item.param] = _convert(item, hints[item.param], texts[key], True)
-                break
-            if key in inputs:
-                arguments[item.param] = _convert(item, hints[item.param], inputs[key], False)
-                break
-        else:
-            if item.required:
-                missing.append(item.name)
+    for values, text in ((inputs, False), (texts, True)):  # --input after --inputs: it overrides
+        for key, value in values.items():
+            item = by_key.get(key)
+            if item is None:
+                names = ", ".join(item.name for item in workflow.inputs) or "none"
+                raise UsageError(f"unknown input {key!r} (the inputs are: {names})")
+            arguments[item.param] = _convert(item, hints.get(item.param, Any), value, text)
+    missing = [
+        item.name for item in workflow.inputs if item.required and item.param not in arguments
+    ]
     if missing:
         raise UsageError(f"missing required input(s): {', '.join(missing)}")
     return arguments
@@ -373,6 +375,11 @@ def _run(arguments: argparse.Namespace) -> int:
     if workflow is None:
         raise UsageError(
             f"no workflow {arguments.workflow_id!r} (the workflows are: {', '.join(WORKFLOWS) or 'none'})"
+        )
+    if workflow.needs:
+        raise UsageError(
+            f"workflow {arguments.workflow_id!r} needs the outputs of {', '.join(workflow.needs)} (dependsOn) "
+            "passed in: call it from Python"
         )
     kwargs = _arguments(
         workflow, _read_inputs(arguments.inputs), _pairs(arguments.input, "--input")

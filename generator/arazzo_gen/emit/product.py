@@ -10,12 +10,12 @@ import ast
 import json
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir.model import Api, Input, Workflow
 from .clients import ClientView
-from .text import py_str
+from .text import py_str, visible
 from .workflows import DocumentView, WorkflowView
 
 
@@ -58,6 +58,9 @@ class WorkflowEntry:
     outputs: list[OutputEntry]
     raises: list[tuple[str, str]]
     clients: list[ClientEntry]
+    needs: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # required dependsOn: (parameter, workflowId)
     python_example: str = ""
     inputs_example: str = ""
     run_example: str = ""
@@ -163,7 +166,7 @@ def workflow_entry(
                 param=item.py_name,
                 type=_plain_type(param.annotation, aliases),
                 required=item.required and not item.has_default,
-                default=None if default is None else json.dumps(default),
+                default=None if default is None else json.dumps(default, default=str),
                 description=item.description,
                 example=_example(item),
             )
@@ -184,45 +187,55 @@ def workflow_entry(
         outputs=outputs,
         raises=_raises(view.docstring),
         clients=clients,
+        needs=[(d.param, d.workflow_id) for d in view.dependencies if d.required],
     )
     entry.python_example = _python_example(package, entry)
     urls = [f"--base-url {c.module}=https://..." for c in clients if c.required]
-    entry.run_example = " ".join(
-        [
-            f"python -m {package} run",
-            shlex.quote(workflow.workflow_id),
-            "--inputs inputs.json",
-            *urls,
-        ]
+    entry.run_example = visible(
+        " ".join(
+            [
+                f"python -m {package} run",
+                shlex.quote(workflow.workflow_id),
+                "--inputs inputs.json",
+                *urls,
+            ]
+        )
     )
     entry.inputs_example = json.dumps(
-        {i.name: i.example for i in inputs if i.required}, indent=2, ensure_ascii=False
-    )
+        {i.name: i.example for i in inputs if i.required}, indent=2, default=str
+    )  # ASCII: \u escapes for every other character, so none is written raw
     return entry
 
 
 def _python_example(package: str, entry: WorkflowEntry) -> str:
     """A call of the workflow function with a client per API (base URL shown for those without a default)."""
-    lines = []
-    if entry.clients:
-        lines.append(
-            f"from {package}.apis import {', '.join(sorted({c.module for c in entry.clients}))}"
-        )
+    classes = {
+        c.module: "".join(part.title() for part in c.module.split("_")) + "Client"
+        for c in entry.clients
+    }
+    lines = [
+        f"from {package}.apis.{module} import Client as {name}"
+        for module, name in sorted(classes.items())
+    ]
     lines.append(f"from {package}.workflows import {entry.function}")
     lines.append("")
     indent = ""
     if entry.clients:
         base_url = 'base_url="https://..."'
         managers = [
-            f"{c.module}.Client({base_url if c.required else ''}) as {c.param}"
+            f"{classes[c.module]}({base_url if c.required else ''}) as {c.param}"
             for c in entry.clients
         ]
         lines.append(f"with {', '.join(managers)}:")
         indent = "    "
-    arguments = [f"{i.param}={py_literal(i.example)}" for i in entry.inputs if i.required]
-    arguments += [f"{c.param}={c.param}" for c in entry.clients]
+    arguments = [f"{i.param}={py_literal(i.example)}," for i in entry.inputs if i.required]
+    arguments += [f"{c.param}={c.param}," for c in entry.clients]
+    arguments += [
+        f"{param}=...,  # the outputs of workflow {py_str(workflow_id)}"
+        for param, workflow_id in entry.needs
+    ]
     lines.append(f"{indent}outputs = {entry.function}(")
-    lines.extend(f"{indent}    {argument}," for argument in arguments)
+    lines.extend(f"{indent}    {argument}" for argument in arguments)
     lines.append(f"{indent})")
     lines.append("print(outputs.model_dump_json(by_alias=True, indent=2))")
     return "\n".join(lines)
