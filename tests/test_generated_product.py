@@ -274,3 +274,38 @@ def test_wheel_of_generated_installs_in_a_fresh_venv(tmp_path: Path) -> None:
     for workflow_id in ("pause-session-and-confirm", "session-run-and-close", "session-lifecycle"):
         assert f"{workflow_id}: " in listed.stdout
     assert "    sessionId (str, required): " in listed.stdout
+
+
+NEEDS_FLOWS = """
+arazzo: 1.0.1
+info: {title: Needs, version: "1"}
+sourceDescriptions:
+  - {name: items, url: ../openapi/items.yaml, type: openapi}
+workflows:
+  - workflowId: first
+    inputs: {type: object, properties: {itemId: {type: string}}, required: [itemId]}
+    steps:
+      - stepId: read
+        operationId: getItem
+        parameters: [{name: id, in: path, value: $inputs.itemId}]
+        outputs: {name: $response.body#/name}
+    outputs: {name: $steps.read.outputs.name}
+  - workflowId: second
+    dependsOn: [first]
+    steps:
+      - stepId: again
+        operationId: getItem
+        parameters: [{name: id, in: path, value: $workflows.first.outputs.name}]
+"""
+
+
+def test_a_workflow_needing_anothers_outputs_is_refused_with_why(tmp_path: Path) -> None:
+    out, _ = build_package(tmp_path, {"openapi/items.yaml": ITEMS_API, "arazzo/needs.arazzo.yaml": NEEDS_FLOWS}, "needs_pkg")
+    result = subprocess.run(
+        [sys.executable, "-m", "needs_pkg", "run", "second"], capture_output=True, text=True, check=False,
+        timeout=60, env={**os.environ, "PYTHONPATH": str(out)},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "needs the outputs of first (dependsOn)" in result.stderr
+    readme = (out / "README.md").read_text()
+    assert "first_outputs=...,  # the outputs of workflow \"first\"" in readme
