@@ -18,9 +18,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from arazzo_gen.cli import app
+from typer.testing import CliRunner
 
 from .scripted import Reply, build_package, scripted, write_specs
 
