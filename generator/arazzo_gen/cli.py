@@ -7,14 +7,19 @@ built without the workflows that have errors.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from . import __version__
 from .cache import Cache, default_folder, others_can_write
@@ -30,6 +35,7 @@ from .diagnostics import (
 )
 from .partial import LeftOut, compile_sound
 from .pipeline import compile_specs
+from .progress import SILENT, Progress
 from .resolve.remote import LOCK_NAME, RemoteError, RemoteSources
 from .resolve.sources import Rewrites
 from .resolve.workspace import default_root
@@ -40,9 +46,32 @@ EXIT_PARTIAL = (
     4  # build --keep-going: OUT holds the sound workflows; the ones with errors were left out
 )
 
+
+class _Command(TyperCommand):
+    """A command whose arguments show as their metavar (``SPECS``), in the usage line as in the list: typer's
+    own rendering adds braces (``{SPECS}``) and a type placeholder (``<path>``) that the help text says better."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
+class _Argument(TyperArgument):
+    def get_usage_pieces(self, ctx: Any) -> list[str]:
+        return [self.display_name_raw + ("..." if self.nargs != 1 else "")]
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+# Plain help (rich_markup_mode=None): flags show no "<bool>", and help texts are printed as written, so
+# "[tool.arazzo-gen]" is not taken for markup.  Completion: --install-completion / --show-completion.
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Compile Arazzo workflows and the OpenAPI/Swagger documents they reference into a typed Python package.",
 )
 
@@ -79,16 +108,20 @@ _CONFIG_OPTION = typer.Option(
 )
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Build the package for SPECS into OUT.")
 def build(
     specs: Annotated[
-        Path, typer.Argument(help="A folder searched for Arazzo documents, or one Arazzo file.")
+        Path,
+        typer.Argument(
+            help="A folder searched for Arazzo documents, or one Arazzo file.", metavar="SPECS"
+        ),
     ],
     out_arg: Annotated[
         str,
         typer.Option(
             "--out",
             "-o",
+            metavar="OUT",
             help="Folder to write the generated package into: absent, empty, or written by arazzo-gen before.",
         ),
     ],
@@ -102,10 +135,15 @@ def build(
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     package: Annotated[
         str | None,
-        typer.Option("--package", help="Import name of the generated package (overrides config)."),
+        typer.Option(
+            "--package",
+            metavar="NAME",
+            help="Import name of the generated package (overrides [tool.arazzo-gen] package).",
+        ),
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="How to print diagnostics.")
+        OutputFormat,
+        typer.Option("--format", metavar="[text|json|sarif]", help="How to print diagnostics."),
     ] = OutputFormat.text,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     force: Annotated[
@@ -166,6 +204,11 @@ def build(
     except OutputRefused as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if package is None and not settings.package_set and not quiet:
+        notes.append(
+            f"no package name is configured; building package '{settings.package}' (name it with "
+            '[tool.arazzo-gen] package = "..." in a pyproject.toml beside SPECS or above it, or with --package NAME)'
+        )
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     shown = out_arg
@@ -173,6 +216,7 @@ def build(
         package=package or settings.package,
         version=settings.version,
         specs_label=_specs_label(specs, settings.source),
+        description=settings.description,
     )
     left = LeftOut() if keep_going else None
     cache = _cache(None if no_cache else (cache_dir or default_folder()), check)
@@ -225,7 +269,9 @@ def build(
             )
         raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
     try:
-        write_tree(out, files, force=force)
+        with _progress(quiet) as progress:
+            progress.stage("write", f"{len(files)} files")
+            write_tree(out, files, force=force)
     except OutputRefused as error:  # OUT changed while the build ran
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -243,14 +289,18 @@ def build(
         )
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Check SPECS as a build does; write nothing.")
 def check(
     specs: Annotated[
-        Path, typer.Argument(help="A folder searched for Arazzo documents, or one Arazzo file.")
+        Path,
+        typer.Argument(
+            help="A folder searched for Arazzo documents, or one Arazzo file.", metavar="SPECS"
+        ),
     ],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="How to print diagnostics.")
+        OutputFormat,
+        typer.Option("--format", metavar="[text|json|sarif]", help="How to print diagnostics."),
     ] = OutputFormat.text,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     root: Annotated[
@@ -371,10 +421,15 @@ def _compile(
     With ``left`` (``--keep-going``), the workflows with errors are left out and recorded there.
     """
     try:
-        if left is not None:
-            files = compile_sound(specs, options, diagnostics, root, cache, left, rewrites, remote)
-        else:
-            files = compile_specs(specs, options, diagnostics, root, cache, rewrites, remote)
+        with _progress(quiet) as progress:  # erased before the diagnostics are printed
+            if left is not None:
+                files = compile_sound(
+                    specs, options, diagnostics, root, cache, left, rewrites, remote, progress
+                )
+            else:
+                files = compile_specs(
+                    specs, options, diagnostics, root, cache, rewrites, remote, progress
+                )
     except Exception:  # noqa: BLE001 - a bug in arazzo-gen: report it without a bare traceback
         _report(diagnostics, output_format, quiet)
         typer.echo(
@@ -385,6 +440,55 @@ def _compile(
         raise typer.Exit(EXIT_INTERNAL) from None
     _report(diagnostics, output_format, quiet)
     return files
+
+
+PROGRESS_DELAY = 1.0  # seconds a build runs before its progress is drawn: a quick one stays silent
+
+
+class _TerminalProgress:
+    """The stage a build is in, drawn with rich on stderr (spinner, stage, elapsed time) once the build has
+    run :data:`PROGRESS_DELAY` seconds, and erased when it ends."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress as Bar
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._bar = Bar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = self._bar.add_task("starting", total=None)
+        self._timer = threading.Timer(PROGRESS_DELAY, self._bar.start)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stage(self, name: str, detail: str = "") -> None:
+        self._bar.update(self._task, description=f"{name} {detail}".rstrip())
+
+    def close(self) -> None:
+        self._timer.cancel()
+        self._timer.join()  # a start under way ends before the stop
+        self._bar.stop()
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress]:
+    """A display of the build's stages on a terminal (stderr), nothing when stderr is not one, is a dumb
+    terminal, or with --quiet."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("TERM", "") in ("dumb", "unknown"):
+        yield SILENT
+        return
+    display = _TerminalProgress()
+    try:
+        yield display
+    finally:
+        display.close()
 
 
 def _specs_label(specs: Path, config: Path | None) -> str:
@@ -426,7 +530,9 @@ def _report(diagnostics: Diagnostics, output_format: OutputFormat, quiet: bool) 
 
 def main() -> None:
     try:
-        app()
+        app(
+            prog_name="arazzo-gen"
+        )  # also under ``python -m arazzo_gen``: help and completion name the command
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
 

@@ -28,6 +28,7 @@ class PackageOptions:
     package: str
     version: str = "0.1.0"
     specs_label: str = "specs/"
+    description: str | None = None  # the wheel's summary; None: says what it was generated from
 
     @property
     def distribution(self) -> str:
@@ -52,7 +53,11 @@ def package_name_problem(name: str) -> str | None:
 @dataclass(frozen=True)
 class Settings:
     package: str = DEFAULT_PACKAGE
+    package_set: bool = (
+        False  # whether the table names the package (else DEFAULT_PACKAGE, with a note)
+    )
     version: str = "0.1.0"
+    description: str | None = None
     source: Path | None = None  # the pyproject.toml the settings came from
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
     rewrites: Rewrites = field(default_factory=Rewrites)  # [[tool.arazzo-gen.sources.rewrite]]
@@ -114,10 +119,17 @@ def _read(candidate: Path) -> Settings | None:
             f"{where}: [tool.arazzo-gen] package {package!r} cannot be the generated package's name: {problem}"
         )
     version = str(table.get("version", "0.1.0"))
+    description = table.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ConfigError(
+            f"{candidate}: [tool.arazzo-gen] description must be a string, not {description!r}"
+        )
     rules = _rules(candidate, table)
     return Settings(
         package=package,
+        package_set="package" in table,
         version=version,
+        description=description,
         source=candidate,
         rules=rules,
         rewrites=_rewrites(candidate, table),
@@ -127,7 +139,7 @@ def _read(candidate: Path) -> Settings | None:
 
 
 _TABLE = ("tool", "arazzo-gen")
-KEYS = ("package", "version", "rules", "sources", "fetch-redirects")
+KEYS = ("package", "version", "description", "rules", "sources", "fetch-redirects")
 
 
 def _unknown(

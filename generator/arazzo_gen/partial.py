@@ -25,6 +25,7 @@ from .cache import Cache
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity
 from .ir.model import ArazzoDocument, Program, Workflow
+from .progress import SILENT, Progress
 from .read import YList, YMap, read_document
 from .resolve.remote import RemoteSources
 from .resolve.sources import Rewrites
@@ -167,6 +168,7 @@ def compile_sound(
     left: LeftOut,
     rewrites: Rewrites | None = None,
     remote: RemoteSources | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, str] | None:
     """The package of the workflows without errors (what is left out is recorded in ``left``), or ``None``
     when nothing sound is left or an error cannot be charged to a workflow or an API.
@@ -180,16 +182,21 @@ def compile_sound(
     from .plan.build import plan_program
     from .write import format_tree
 
+    progress.stage("read")
     program = build_program(specs, diagnostics, roots, rewrites, remote)
+    progress.stage("check")
     check_program(program, diagnostics)
     extents: dict[str, _Extents] = {}
     errors = [d for d in diagnostics.items if d.severity is Severity.ERROR]
     located, _ = leave_out(program, errors, left, extents)
     while located and program.documents:
         since = len(diagnostics.items)
-        files = build_package(program, plan_program(program), options, diagnostics, cache)
+        progress.stage("plan")
+        plan = plan_program(program)
+        files = build_package(program, plan, options, diagnostics, cache, progress)
         errors = [d for d in diagnostics.items[since:] if d.severity is Severity.ERROR]
         if not errors:
+            progress.stage("format")
             return format_tree(files, cache)
         located, removed = leave_out(program, errors, left, extents)
         located = located and removed

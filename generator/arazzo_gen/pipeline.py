@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from .cache import MAX_INPUT, Cache, file_digest, key_of, read_regular
 from .config import PackageOptions
 from .diagnostics import Diagnostic, Diagnostics, Loc, Severity, remember_source
+from .progress import SILENT, Progress
 from .resolve.discover import discover
 from .resolve.remote import RemoteSources
 from .resolve.sources import Rewrites
@@ -34,11 +35,12 @@ def compile_specs(
     cache: Cache | None = None,
     rewrites: Rewrites | None = None,
     remote: RemoteSources | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, str] | None:
     """The generated tree (relative path -> text), or ``None`` when the documents have errors.
 
     Only files inside the specs root (and the extra ``roots`` folders, from ``--root``) are read; source urls
-    go through the configured ``rewrites``.
+    go through the configured ``rewrites``.  Each stage is announced to ``progress`` as it starts.
     """
     key = key_of(
         "build", str(specs.resolve()), sorted(str(r.resolve()) for r in roots or []), asdict(options),
@@ -62,15 +64,20 @@ def compile_specs(
     from .plan.build import plan_program
     from .write import format_tree
 
+    progress.stage("read")
     program = build_program(specs, diagnostics, roots, rewrites, remote)
     if remote is not None:
         remote.save()  # pin what --fetch downloaded, even when the documents have errors
+    progress.stage("check")
     check_program(program, diagnostics)
     if diagnostics.has_errors:
         return None
-    files = build_package(program, plan_program(program), options, diagnostics, cache)
+    progress.stage("plan")
+    plan = plan_program(program)
+    files = build_package(program, plan, options, diagnostics, cache, progress)
     if diagnostics.has_errors:
         return None
+    progress.stage("format")
     files = format_tree(files, cache)
     if cache is not None and discovered is not None:
         cache.store("build", key, {

@@ -187,6 +187,7 @@ class ParamView:
     annotation: str
     default: str | None
     doc: str
+    name: str  # the input's name in the document
 
 
 @dataclass
@@ -326,7 +327,8 @@ class _WorkflowBuilder(ValueCompiler):
                 params.append(self.defaulted_input(item, annotation, doc))
                 continue
             text = annotation.text if item.required else f"{annotation.text} | None"
-            params.append(ParamView(self.param(item), text, None if item.required else "None", doc))
+            default = None if item.required else "None"
+            params.append(ParamView(self.param(item), text, default, doc, item.name))
             self.inputs[item.name] = (item, annotation if item.required else _optional(annotation))
         for binding in wf.sources:
             api = binding.api
@@ -483,15 +485,15 @@ class _WorkflowBuilder(ValueCompiler):
         doc = f"{doc} (default {_json_text(item.default)})"
         if item.default is None:
             self.inputs[item.name] = (item, _optional(annotation))
-            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc, item.name)
         if isinstance(item.default, dict | list):
             self.inputs[item.name] = (item, annotation)
             self.input_fallbacks[item.name] = literal.code
-            return ParamView(self.param(item), _optional(annotation).text, "None", doc)
+            return ParamView(self.param(item), _optional(annotation).text, "None", doc, item.name)
         if annotation.name == "float" and isinstance(item.default, int):
             literal = Typed(repr(float(item.default)), annotation)
         self.inputs[item.name] = (item, annotation)
-        return ParamView(self.param(item), annotation.text, literal.code, doc)
+        return ParamView(self.param(item), annotation.text, literal.code, doc, item.name)
 
     # -- workflow calls ---------------------------------------------------------------------------------
     def call_view(self, call: WorkflowCall, args: list[str]) -> CallView:
