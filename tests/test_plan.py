@@ -249,7 +249,7 @@ def test_actions_that_only_go_forward_are_straight_line_code_with_early_returns(
     """end and a goto to the next step (success or failure actions): no label loop, no max_steps; each end is a
     return whose outputs from steps that have not run are None (issue 14 item 1)."""
     body = _function((built / "plan_pkg/workflows/items.py").read_text(), "early_end")
-    for loop_part in ("while True:", "step = ", "max_steps", "steps_run", "MaxStepsExceeded", "succeeded"):
+    for loop_part in ("while True:", "step = ", "max_steps", "steps_run", "MaxStepsExceeded", "succeeded: set"):
         assert loop_part not in body, (loop_part, body)
     assert body.count("return EarlyEndOutputs(") == 3, body
     returns = re.findall(r"return EarlyEndOutputs\(\s*first=(\w+),\s*second=(\w+),\s*\)", body)
@@ -408,7 +408,7 @@ def test_parameters_keep_the_document_names_and_everything_else_avoids_them(tmp_
     signature = body[: body.index(") -> ListModelOutputs:")]
     names = re.findall(r"^    (\w+): ", signature, re.MULTILINE)
     assert names == ["sleep", "run", "items_api", "items_api_models", "items_api_2", "sleep_2", "deadline"]
-    assert "run_2 = RunDeadline(deadline)" in body
+    assert "with WorkflowRun(\"list\", deadline) as run_2:" in body
     package = import_package(out, "clash_pkg")
     replies = {("GET", "/items/a-b-c-d"): [Reply(503, {"busy": True}), Reply(json={"name": "ok"})]}
     waits: list[float] = []

@@ -25,9 +25,10 @@ import socket
 import ssl
 import threading
 import time
+import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 import httpx
@@ -625,6 +626,150 @@ class RunDeadline:
         """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
         left = self.left()
         return seconds if left is None else min(seconds, left)
+
+
+# -- a workflow run: deadline, clients, and how far it got ---------------------------------------------------
+_LOG = logging.getLogger(__name__)
+if LOG_FILTER not in _LOG.filters:
+    _LOG.addFilter(LOG_FILTER)
+    _LOG.addHandler(
+        logging.NullHandler()
+    )  # a library's records show only where the application logs
+
+
+class Progress:
+    """How far a workflow run got when something ended it: attached as ``progress`` to the exception.
+
+    ``workflow`` is the workflow id, ``step`` the step it was running (None: before the first), ``completed``
+    the outputs of each step that had succeeded, by step id in the order they succeeded (each a dict of the
+    outputs the workflow computed, by their names in the document, typed as the workflow reads them);
+    ``inner`` the progress of the workflow a step or action was running, when the error came from there.
+    Use it to clean up (close the session a failed run opened) or to resume by hand. Its ``repr`` hides the
+    values of credential-like outputs (``token``, ``password``, ...) and credentials in URLs; the attributes
+    keep them.
+    """
+
+    def __init__(
+        self,
+        workflow: str,
+        step: str | None,
+        completed: Mapping[str, Mapping[str, Any]],
+        inner: Progress | None = None,
+    ) -> None:
+        self.workflow = workflow
+        self.step = step
+        self.completed = {step_id: dict(outputs) for step_id, outputs in completed.items()}
+        self.inner = inner
+
+    def outputs(self, step: str) -> dict[str, Any]:
+        """The outputs step ``step`` produced (``KeyError`` when it had not succeeded)."""
+        return self.completed[step]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Progress) and vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        steps = ", ".join(
+            f"{step_id}({', '.join(f'{name}={_shown(name, value)}' for name, value in outputs.items())})"
+            for step_id, outputs in self.completed.items()
+        )
+        inner = f", inside {self.inner!r}" if self.inner is not None else ""
+        text = f"workflow '{self.workflow}' stopped at step {self.step!r}; completed: {steps or 'none'}{inner}"
+        return redact_text(text)
+
+    __str__ = __repr__
+
+
+def _shown(name: str, value: Any) -> str:
+    return REDACTED if is_credential_name(name) else repr(value)
+
+
+class _Run:
+    """What the sync and async runs share: the deadline, the step running, the steps completed."""
+
+    def __init__(self, workflow: str, deadline: float | None) -> None:
+        self.workflow = workflow
+        self.deadline = RunDeadline(deadline)
+        self.current: str | None = None
+        self.completed: dict[str, dict[str, Any]] = {}
+
+    def left(self) -> float | None:
+        """Seconds left of the run's deadline (``0.0`` once passed), or ``None`` without one."""
+        return self.deadline.left()
+
+    def bound(self, seconds: float) -> float:
+        """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
+        return self.deadline.bound(seconds)
+
+    def step(self, step_id: str) -> None:
+        """Step ``step_id`` starts."""
+        self.current = step_id
+
+    def done(self, step_id: str, outputs: Mapping[str, Any] | None = None) -> None:
+        """Step ``step_id`` succeeded with ``outputs`` (by their names in the document)."""
+        self.completed.pop(step_id, None)  # a step that runs again moves to the end
+        self.completed[step_id] = dict(outputs or {})
+
+    def stopped(self, error: BaseException | None) -> None:
+        """Attach this run's progress to ``error`` (whatever ends the run: a failed step, a connection error,
+        a cancellation, Ctrl-C), add it to the error's notes, and log it (redacted)."""
+        if error is None:
+            return
+        inner = getattr(error, "progress", None)
+        progress = Progress(
+            self.workflow,
+            self.current,
+            self.completed,
+            inner if isinstance(inner, Progress) else None,
+        )
+        try:
+            error.progress = progress  # type: ignore[attr-defined]
+            error.add_note(repr(progress))
+        except (
+            AttributeError
+        ):  # an exception type with __slots__ and no __dict__: nowhere to attach it
+            pass
+        _LOG.warning("%s (%s)", progress, type(error).__name__)
+
+
+class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
+    """One run of a workflow function: its deadline (:meth:`left`, :meth:`bound`), the clients it owns
+    (``enter_context``, closed when it ends), and its :class:`Progress`, attached to any exception that ends
+    it."""
+
+    def __init__(self, workflow: str, deadline: float | None) -> None:
+        _Run.__init__(self, workflow, deadline)
+        contextlib.ExitStack.__init__(self)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> Literal[False]:
+        self.stopped(error)
+        contextlib.ExitStack.__exit__(self, kind, error, traceback)
+        return False  # never swallows: the clients it closes do not either
+
+
+class AsyncWorkflowRun(_Run, contextlib.AsyncExitStack[bool | None]):
+    """:class:`WorkflowRun` for the async functions (``async with``; ``enter_async_context``)."""
+
+    def __init__(self, workflow: str, deadline: float | None) -> None:
+        _Run.__init__(self, workflow, deadline)
+        contextlib.AsyncExitStack.__init__(self)
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> Literal[False]:
+        self.stopped(error)
+        await contextlib.AsyncExitStack.__aexit__(self, kind, error, traceback)
+        return False
 
 
 def retry_after(response: ApiResponse[Any], default: float) -> float:

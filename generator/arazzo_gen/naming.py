@@ -98,7 +98,7 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "as_number", "fold_case", "jsonpath_matches", "read_output", "request_header", "request_json",
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
-    "regex_matches", "body_json", "CriterionError", "RunDeadline", "any_status",
+    "regex_matches", "body_json", "CriterionError", "RunDeadline", "WorkflowRun", "AsyncWorkflowRun", "Progress", "any_status",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {

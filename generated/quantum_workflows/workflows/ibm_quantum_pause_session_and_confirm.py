@@ -16,11 +16,15 @@ Compiled by arazzo-gen from arazzo/ibm-quantum-pause-session-and-confirm-workflo
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack, ExitStack
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import RunDeadline, StepFailed, any_status, read_output
+from .._runtime import (
+    AsyncWorkflowRun,
+    StepFailed,
+    WorkflowRun,
+    any_status,
+    read_output,
+)
 from ..apis.ibm_quantum_runtime_sessions import models as sessions_api_models
 from ..apis.ibm_quantum_runtime_sessions.client import (
     AsyncClient as AsyncSessionsApiClient,
@@ -75,13 +79,16 @@ def pause_session_and_confirm(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    with ExitStack() as stack:
+    with WorkflowRun("pause-session-and-confirm", deadline) as run:
         if sessions_api is None:
-            sessions_api = stack.enter_context(SessionsApiClient())
-        run = RunDeadline(deadline)
+            sessions_api = run.enter_context(SessionsApiClient())
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
+        run.step("getSession")
         with any_status():
             get_session = sessions_api.get_session(
                 id_=session_id,
@@ -96,8 +103,10 @@ def pause_session_and_confirm(
             raise StepFailed(
                 "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
             )
+        run.done("getSession")
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
+        run.step("updateSession")
         with any_status():
             update_session = sessions_api.update_session(
                 id_=session_id,
@@ -113,8 +122,10 @@ def pause_session_and_confirm(
             raise StepFailed(
                 "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
             )
+        run.done("updateSession")
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
+        run.step("confirmSession")
         with any_status():
             confirm_session = sessions_api.get_session(
                 id_=session_id,
@@ -142,6 +153,10 @@ def pause_session_and_confirm(
             "pause-session-and-confirm",
             "confirmSession",
             "/state",
+        )
+        run.done(
+            "confirmSession",
+            {"finalAcceptingJobs": final_accepting_jobs, "finalState": final_state},
         )
 
         return PauseSessionAndConfirmOutputs(
@@ -185,13 +200,16 @@ async def pause_session_and_confirm_async(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    async with AsyncExitStack() as stack:
+    async with AsyncWorkflowRun("pause-session-and-confirm", deadline) as run:
         if sessions_api is None:
-            sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
-        run = RunDeadline(deadline)
+            sessions_api = await run.enter_async_context(AsyncSessionsApiClient())
 
         # getSession: Read the session's current state and accepting-jobs flag before changing it.
+        run.step("getSession")
         with any_status():
             get_session = await sessions_api.get_session(
                 id_=session_id,
@@ -206,8 +224,10 @@ async def pause_session_and_confirm_async(
             raise StepFailed(
                 "pause-session-and-confirm", "getSession", "$statusCode == 200", get_session
             )
+        run.done("getSession")
 
         # updateSession: Update the session to start or stop accepting new jobs based on the supp...
+        run.step("updateSession")
         with any_status():
             update_session = await sessions_api.update_session(
                 id_=session_id,
@@ -223,8 +243,10 @@ async def pause_session_and_confirm_async(
             raise StepFailed(
                 "pause-session-and-confirm", "updateSession", "$statusCode == 204", update_session
             )
+        run.done("updateSession")
 
         # confirmSession: Re-read the session to confirm its accepting-jobs flag now matches the...
+        run.step("confirmSession")
         with any_status():
             confirm_session = await sessions_api.get_session(
                 id_=session_id,
@@ -252,6 +274,10 @@ async def pause_session_and_confirm_async(
             "pause-session-and-confirm",
             "confirmSession",
             "/state",
+        )
+        run.done(
+            "confirmSession",
+            {"finalAcceptingJobs": final_accepting_jobs, "finalState": final_state},
         )
 
         return PauseSessionAndConfirmOutputs(

@@ -16,12 +16,17 @@ Compiled by arazzo-gen from arazzo/ibm-quantum-session-run-and-close-workflow.ym
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack, ExitStack
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import RunDeadline, StepFailed, any_status, read_output
+from .._runtime import (
+    AsyncWorkflowRun,
+    StepFailed,
+    WorkflowRun,
+    any_status,
+    read_output,
+)
 from ..apis.ibm_quantum_runtime_jobs.client import AsyncClient as AsyncJobsApiClient
 from ..apis.ibm_quantum_runtime_jobs.client import Client as JobsApiClient
 from ..apis.ibm_quantum_runtime_sessions.client import (
@@ -84,15 +89,18 @@ def session_run_and_close(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    with ExitStack() as stack:
+    with WorkflowRun("session-run-and-close", deadline) as run:
         if sessions_api is None:
-            sessions_api = stack.enter_context(SessionsApiClient())
+            sessions_api = run.enter_context(SessionsApiClient())
         if jobs_api is None:
-            jobs_api = stack.enter_context(JobsApiClient())
-        run = RunDeadline(deadline)
+            jobs_api = run.enter_context(JobsApiClient())
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
+        run.step("createSession")
         with any_status():
             create_session = sessions_api.create_session(
                 body={"backend": backend, "mode": mode},
@@ -110,8 +118,10 @@ def session_run_and_close(
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
+        run.done("createSession", {"sessionId": session_id})
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
+        run.step("runJobInSession")
         with any_status():
             run_job_in_session = jobs_api.create_job(
                 body={
@@ -134,8 +144,10 @@ def session_run_and_close(
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
+        run.done("runJobInSession", {"jobId": job_id})
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
+        run.step("closeSession")
         with any_status():
             close_session = sessions_api.delete_session_close(
                 id_=session_id,
@@ -150,6 +162,7 @@ def session_run_and_close(
             raise StepFailed(
                 "session-run-and-close", "closeSession", "$statusCode == 204", close_session
             )
+        run.done("closeSession")
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,
@@ -199,15 +212,18 @@ async def session_run_and_close_async(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    async with AsyncExitStack() as stack:
+    async with AsyncWorkflowRun("session-run-and-close", deadline) as run:
         if sessions_api is None:
-            sessions_api = await stack.enter_async_context(AsyncSessionsApiClient())
+            sessions_api = await run.enter_async_context(AsyncSessionsApiClient())
         if jobs_api is None:
-            jobs_api = await stack.enter_async_context(AsyncJobsApiClient())
-        run = RunDeadline(deadline)
+            jobs_api = await run.enter_async_context(AsyncJobsApiClient())
 
         # createSession: Open a runtime session bound to the chosen backend and execution mode, a...
+        run.step("createSession")
         with any_status():
             create_session = await sessions_api.create_session(
                 body={"backend": backend, "mode": mode},
@@ -225,8 +241,10 @@ async def session_run_and_close_async(
         session_id: str = read_output(
             create_session, str, "session-run-and-close", "createSession", "/id"
         )
+        run.done("createSession", {"sessionId": session_id})
 
         # runJobInSession: Submit a primitive job that references the session id so it runs with...
+        run.step("runJobInSession")
         with any_status():
             run_job_in_session = await jobs_api.create_job(
                 body={
@@ -249,8 +267,10 @@ async def session_run_and_close_async(
         job_id: str = read_output(
             run_job_in_session, str, "session-run-and-close", "runJobInSession", "/id"
         )
+        run.done("runJobInSession", {"jobId": job_id})
 
         # closeSession: Close the runtime session so it stops accepting new jobs; any running job...
+        run.step("closeSession")
         with any_status():
             close_session = await sessions_api.delete_session_close(
                 id_=session_id,
@@ -265,6 +285,7 @@ async def session_run_and_close_async(
             raise StepFailed(
                 "session-run-and-close", "closeSession", "$statusCode == 204", close_session
             )
+        run.done("closeSession")
 
         return SessionRunAndCloseOutputs(
             session_id=session_id,

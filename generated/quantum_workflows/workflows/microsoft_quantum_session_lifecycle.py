@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._runtime import RunDeadline, StepFailed, any_status, read_output
+from .._runtime import (
+    AsyncWorkflowRun,
+    StepFailed,
+    WorkflowRun,
+    any_status,
+    read_output,
+)
 from ..apis.azure_quantum_data_plane import models as data_plane_api_models
 from ..apis.azure_quantum_data_plane.client import (
     AsyncClient as AsyncDataPlaneApiClient,
@@ -93,118 +99,132 @@ def session_lifecycle(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    run = RunDeadline(deadline)
+    with WorkflowRun("session-lifecycle", deadline) as run:
+        # openSession: Open a new session with the supplied id and job failure policy.
+        run.step("openSession")
+        with any_status():
+            open_session = data_plane_api.sessions_open(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                body={"id": session_id, "jobFailurePolicy": job_failure_policy},
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (open_session.status_code == 200):
+            raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
+        opened_session_id: str = read_output(
+            open_session, str, "session-lifecycle", "openSession", "/id"
+        )
+        run.done("openSession", {"openedSessionId": opened_session_id})
 
-    # openSession: Open a new session with the supplied id and job failure policy.
-    with any_status():
-        open_session = data_plane_api.sessions_open(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            body={"id": session_id, "jobFailurePolicy": job_failure_policy},
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
-        )
-    if not (open_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
-    opened_session_id: str = read_output(
-        open_session, str, "session-lifecycle", "openSession", "/id"
-    )
+        # getSasUri: Request a container SAS URI to stage input data for the session's job.
+        run.step("getSasUri")
+        with any_status():
+            get_sas_uri = data_plane_api.storage_get_sas_uri(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                body={"containerName": container_name},
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (get_sas_uri.status_code == 200):
+            raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
+        sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
+        run.done("getSasUri", {"sasUri": sas_uri})
 
-    # getSasUri: Request a container SAS URI to stage input data for the session's job.
-    with any_status():
-        get_sas_uri = data_plane_api.storage_get_sas_uri(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            body={"containerName": container_name},
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # createSessionJob: Create a job that references the open session id so it runs as part o...
+        run.step("createSessionJob")
+        with any_status():
+            create_session_job = data_plane_api.jobs_create(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                job_id=job_id,
+                body={
+                    "id": job_id,
+                    "jobType": "QuantumComputing",
+                    "sessionId": opened_session_id,
+                    "containerUri": sas_uri,
+                    "quantumComputingData": {"count": quantum_item_count},
+                },
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (create_session_job.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
+            )
+        created_job_id: str = read_output(
+            create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
         )
-    if not (get_sas_uri.status_code == 200):
-        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
-    sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
+        run.done("createSessionJob", {"createdJobId": created_job_id})
 
-    # createSessionJob: Create a job that references the open session id so it runs as part o...
-    with any_status():
-        create_session_job = data_plane_api.jobs_create(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            job_id=job_id,
-            body={
-                "id": job_id,
-                "jobType": "QuantumComputing",
-                "sessionId": opened_session_id,
-                "containerUri": sas_uri,
-                "quantumComputingData": {"count": quantum_item_count},
-            },
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
+        run.step("listSessionJobs")
+        with any_status():
+            list_session_jobs = data_plane_api.sessions_jobs_list(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (list_session_jobs.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
+            )
+        session_jobs: list[data_plane_api_models.JobDetails] = read_output(
+            list_session_jobs,
+            list[data_plane_api_models.JobDetails],
+            "session-lifecycle",
+            "listSessionJobs",
+            "/value",
         )
-    if not (create_session_job.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
-        )
-    created_job_id: str = read_output(
-        create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
-    )
+        run.done("listSessionJobs", {"sessionJobs": session_jobs})
 
-    # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
-    with any_status():
-        list_session_jobs = data_plane_api.sessions_jobs_list(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # closeSession: Close the session now that its job has been submitted and enumerated.
+        run.step("closeSession")
+        with any_status():
+            close_session = data_plane_api.sessions_close(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (close_session.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "closeSession", "$statusCode == 200", close_session
+            )
+        closed_status: data_plane_api_models.SessionStatus | None = read_output(
+            close_session,
+            data_plane_api_models.SessionStatus | None,
+            "session-lifecycle",
+            "closeSession",
+            "/status",
         )
-    if not (list_session_jobs.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
-        )
-    session_jobs: list[data_plane_api_models.JobDetails] = read_output(
-        list_session_jobs,
-        list[data_plane_api_models.JobDetails],
-        "session-lifecycle",
-        "listSessionJobs",
-        "/value",
-    )
+        run.done("closeSession", {"closedStatus": closed_status})
 
-    # closeSession: Close the session now that its job has been submitted and enumerated.
-    with any_status():
-        close_session = data_plane_api.sessions_close(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        return SessionLifecycleOutputs(
+            session_id=opened_session_id,
+            job_id=created_job_id,
+            session_jobs=session_jobs,
+            final_session_status=closed_status,
         )
-    if not (close_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
-    closed_status: data_plane_api_models.SessionStatus | None = read_output(
-        close_session,
-        data_plane_api_models.SessionStatus | None,
-        "session-lifecycle",
-        "closeSession",
-        "/status",
-    )
-
-    return SessionLifecycleOutputs(
-        session_id=opened_session_id,
-        job_id=created_job_id,
-        session_jobs=session_jobs,
-        final_session_status=closed_status,
-    )
 
 
 async def session_lifecycle_async(
@@ -254,115 +274,129 @@ async def session_lifecycle_async(
             time, or within the deadline).
         StepOutputError: a value an output reads from a response body is missing or not of its
             documented type (a StepFailed naming the workflow, step and pointer).
+
+    Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
+    was running and the outputs of the steps that had succeeded, by step id.
     """
-    run = RunDeadline(deadline)
+    async with AsyncWorkflowRun("session-lifecycle", deadline) as run:
+        # openSession: Open a new session with the supplied id and job failure policy.
+        run.step("openSession")
+        with any_status():
+            open_session = await data_plane_api.sessions_open(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                body={"id": session_id, "jobFailurePolicy": job_failure_policy},
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (open_session.status_code == 200):
+            raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
+        opened_session_id: str = read_output(
+            open_session, str, "session-lifecycle", "openSession", "/id"
+        )
+        run.done("openSession", {"openedSessionId": opened_session_id})
 
-    # openSession: Open a new session with the supplied id and job failure policy.
-    with any_status():
-        open_session = await data_plane_api.sessions_open(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            body={"id": session_id, "jobFailurePolicy": job_failure_policy},
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
-        )
-    if not (open_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "openSession", "$statusCode == 200", open_session)
-    opened_session_id: str = read_output(
-        open_session, str, "session-lifecycle", "openSession", "/id"
-    )
+        # getSasUri: Request a container SAS URI to stage input data for the session's job.
+        run.step("getSasUri")
+        with any_status():
+            get_sas_uri = await data_plane_api.storage_get_sas_uri(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                body={"containerName": container_name},
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (get_sas_uri.status_code == 200):
+            raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
+        sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
+        run.done("getSasUri", {"sasUri": sas_uri})
 
-    # getSasUri: Request a container SAS URI to stage input data for the session's job.
-    with any_status():
-        get_sas_uri = await data_plane_api.storage_get_sas_uri(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            body={"containerName": container_name},
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # createSessionJob: Create a job that references the open session id so it runs as part o...
+        run.step("createSessionJob")
+        with any_status():
+            create_session_job = await data_plane_api.jobs_create(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                job_id=job_id,
+                body={
+                    "id": job_id,
+                    "jobType": "QuantumComputing",
+                    "sessionId": opened_session_id,
+                    "containerUri": sas_uri,
+                    "quantumComputingData": {"count": quantum_item_count},
+                },
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (create_session_job.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
+            )
+        created_job_id: str = read_output(
+            create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
         )
-    if not (get_sas_uri.status_code == 200):
-        raise StepFailed("session-lifecycle", "getSasUri", "$statusCode == 200", get_sas_uri)
-    sas_uri: str = read_output(get_sas_uri, str, "session-lifecycle", "getSasUri", "/sasUri")
+        run.done("createSessionJob", {"createdJobId": created_job_id})
 
-    # createSessionJob: Create a job that references the open session id so it runs as part o...
-    with any_status():
-        create_session_job = await data_plane_api.jobs_create(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            job_id=job_id,
-            body={
-                "id": job_id,
-                "jobType": "QuantumComputing",
-                "sessionId": opened_session_id,
-                "containerUri": sas_uri,
-                "quantumComputingData": {"count": quantum_item_count},
-            },
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
+        run.step("listSessionJobs")
+        with any_status():
+            list_session_jobs = await data_plane_api.sessions_jobs_list(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (list_session_jobs.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
+            )
+        session_jobs: list[data_plane_api_models.JobDetails] = read_output(
+            list_session_jobs,
+            list[data_plane_api_models.JobDetails],
+            "session-lifecycle",
+            "listSessionJobs",
+            "/value",
         )
-    if not (create_session_job.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "createSessionJob", "$statusCode == 200", create_session_job
-        )
-    created_job_id: str = read_output(
-        create_session_job, str, "session-lifecycle", "createSessionJob", "/id"
-    )
+        run.done("listSessionJobs", {"sessionJobs": session_jobs})
 
-    # listSessionJobs: List the jobs that belong to the session to confirm the job was attached.
-    with any_status():
-        list_session_jobs = await data_plane_api.sessions_jobs_list(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        # closeSession: Close the session now that its job has been submitted and enumerated.
+        run.step("closeSession")
+        with any_status():
+            close_session = await data_plane_api.sessions_close(
+                api_version=api_version,
+                subscription_id=subscription_id,
+                resource_group_name=resource_group_name,
+                workspace_name=workspace_name,
+                session_id=session_id,
+                extra_headers={"Authorization": f"Bearer {auth_token}"},
+                deadline=run.left(),
+            )
+        if not (close_session.status_code == 200):
+            raise StepFailed(
+                "session-lifecycle", "closeSession", "$statusCode == 200", close_session
+            )
+        closed_status: data_plane_api_models.SessionStatus | None = read_output(
+            close_session,
+            data_plane_api_models.SessionStatus | None,
+            "session-lifecycle",
+            "closeSession",
+            "/status",
         )
-    if not (list_session_jobs.status_code == 200):
-        raise StepFailed(
-            "session-lifecycle", "listSessionJobs", "$statusCode == 200", list_session_jobs
-        )
-    session_jobs: list[data_plane_api_models.JobDetails] = read_output(
-        list_session_jobs,
-        list[data_plane_api_models.JobDetails],
-        "session-lifecycle",
-        "listSessionJobs",
-        "/value",
-    )
+        run.done("closeSession", {"closedStatus": closed_status})
 
-    # closeSession: Close the session now that its job has been submitted and enumerated.
-    with any_status():
-        close_session = await data_plane_api.sessions_close(
-            api_version=api_version,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group_name,
-            workspace_name=workspace_name,
-            session_id=session_id,
-            extra_headers={"Authorization": f"Bearer {auth_token}"},
-            deadline=run.left(),
+        return SessionLifecycleOutputs(
+            session_id=opened_session_id,
+            job_id=created_job_id,
+            session_jobs=session_jobs,
+            final_session_status=closed_status,
         )
-    if not (close_session.status_code == 200):
-        raise StepFailed("session-lifecycle", "closeSession", "$statusCode == 200", close_session)
-    closed_status: data_plane_api_models.SessionStatus | None = read_output(
-        close_session,
-        data_plane_api_models.SessionStatus | None,
-        "session-lifecycle",
-        "closeSession",
-        "/status",
-    )
-
-    return SessionLifecycleOutputs(
-        session_id=opened_session_id,
-        job_id=created_job_id,
-        session_jobs=session_jobs,
-        final_session_status=closed_status,
-    )

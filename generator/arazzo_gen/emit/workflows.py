@@ -120,6 +120,8 @@ class StepView:
     call_args: list[str]
     criteria: list[tuple[str, str]]  # (python condition, criterion text literal)
     assignments: list[tuple[str, str]]
+    # what the run records once the step succeeded: (output name literal, the local holding it)
+    recorded: list[tuple[str, str]] = field(default_factory=list)
     # (python condition that the step failed, criterion text literal): straight-line operation steps
     failures: list[tuple[str, str]] = field(default_factory=list)
     call: CallView | None = None  # a step that runs a workflow
@@ -206,7 +208,7 @@ class WorkflowView:
     shape: str = "straight"  # see arazzo_gen.plan.nodes.Shape
     sleep: str | None = None
     max_steps: str | None = None
-    run: str = "run"  # the RunDeadline of this run (its parameter is ``deadline``)
+    run: str = "run"  # the WorkflowRun of this run (deadline, owned clients, progress)
     dependencies: list[DependencyView] = field(default_factory=list)
     predeclared: list[tuple[str, str]] = field(
         default_factory=list
@@ -251,12 +253,6 @@ class WorkflowCompiler:
             *(Import("pydantic", name) for name in ("BaseModel", "ConfigDict", "Field"))
         )
         view.imports.use(*(Import(".." + module_of(name), name) for name in view.runtime_names))
-        if any(
-            not s.required for wf in view.workflows for s in wf.sources
-        ):  # the function owns clients
-            view.imports.use(
-                Import("contextlib", "ExitStack"), Import("contextlib", "AsyncExitStack")
-            )
         seen: set[str] = set()
         for wf in view.workflows:
             for source in wf.sources:
@@ -340,8 +336,8 @@ class _WorkflowBuilder(ValueCompiler):
             self.sources[binding.name] = source
             self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
                       Import(f"..apis.{api.module}.client", "AsyncClient", source.async_alias))  # fmt: skip
-        self.run = self.wp.run  # RunDeadline(deadline): before any call reads it
-        self.doc.runtime_names.add("RunDeadline")
+        self.run = self.wp.run  # the WorkflowRun: its deadline, clients and progress
+        self.doc.runtime_names.update({"WorkflowRun", "AsyncWorkflowRun"})
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if self.wp.sleep is not None:
             self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))
@@ -376,6 +372,10 @@ class _WorkflowBuilder(ValueCompiler):
             "Args:\n" + "\n".join("    " + line for line in self.args_doc(params, dependencies))
         )
         paragraphs.append("Raises:\n" + "\n".join("    " + line for line in self.raises_doc()))
+        paragraphs.append(
+            "Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it "
+            "was running and the outputs of the steps that had succeeded, by step id."
+        )
         self.doc.runtime_names.add("StepFailed")
         return WorkflowView(
             py_name=self.wp.function,
@@ -670,6 +670,7 @@ class _WorkflowBuilder(ValueCompiler):
             criteria=criteria,
             failures=failures,
             assignments=assignments,
+            recorded=[(py_str(o.name), o.local) for o in node.outputs],
         )
         self.control(view, node, context)
         return view
@@ -739,7 +740,7 @@ class _WorkflowBuilder(ValueCompiler):
         self, outputs: tuple[plan_nodes.Output, ...], context: _StepContext
     ) -> list[tuple[str, str]]:
         step = context.step
-        assignments = []
+        assignments: list[tuple[str, str]] = []
         for output in outputs:
             self.after = True
             try:
@@ -789,6 +790,7 @@ class _WorkflowBuilder(ValueCompiler):
             call_args=[],
             criteria=[(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria],
             assignments=self.assignments(node.outputs, context),
+            recorded=[(py_str(o.name), o.local) for o in node.outputs],
             call=self.call_view(call, args),
         )
         self.control(view, node, context)
