@@ -25,6 +25,8 @@ import socket
 import ssl
 import threading
 import time
+import types
+import typing
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
@@ -274,6 +276,8 @@ class ApiResponse(Generic[T]):
         self.is_detached = False
         # the error the call would have raised for this status, when it returned inside any_status()
         self.status_error: ApiStatusError | None = None
+        # whether values read from the body are validated strictly (see read_output), as ``parsed`` is
+        self.strict_validation = False
 
     @property
     def status_code(self) -> int:
@@ -308,13 +312,23 @@ class ApiResponse(Generic[T]):
 
     @functools.cached_property
     def parsed(self) -> T:
-        """The body validated into the type documented for this status."""
+        """The body as the type documented for this status.
+
+        Tolerant by default: a body that drifts from its description (a "required" member missing, an extra
+        member, a value of another type) still becomes the documented model, each value validated where it
+        fits and kept as received where it does not; a member the body lacks is not set (reading it raises
+        ``AttributeError``).  With ``strict_validation=True`` (the client's or the call's), a body that does
+        not validate raises :class:`ResponseValidationError` naming each failing member and what it held.
+        """
         try:
             return self._parse(self.http_response)
         except pydantic.ValidationError as error:
             # Raised below, not chained: pydantic's error quotes the body, credentials and all.
             failure = ResponseValidationError(
-                self.method, self.url, self.status_code, self._redactor.text(str(error))
+                self.method,
+                self.url,
+                self.status_code,
+                self._redactor.text(validation_problems(error, self.decoded)),
             )
         raise failure
 
@@ -346,6 +360,7 @@ class ApiResponse(Generic[T]):
         )
         detached = ApiResponse(copy, self._parse)
         detached.is_detached = True
+        detached.strict_validation = self.strict_validation
         return detached
 
     def __getstate__(self) -> dict[str, Any]:
@@ -544,9 +559,15 @@ def _pointer_tokens(pointer: str) -> list[str]:
 
 
 def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, pointer: str) -> Any:
-    """The value at the JSON Pointer ``pointer`` in the response body, validated as ``tp`` (only that value).
+    """The value at the JSON Pointer ``pointer`` in the response body as ``tp`` (only that value is read).
 
-    Raises :class:`StepOutputError` when the pointer does not resolve or the value does not validate.
+    The value read must be usable: a scalar (text, number, enum, ...) must validate as ``tp``.  An object or
+    a list is passed on whole, which is not a read of each of its members: when it does not validate, it is
+    built as :func:`tolerant` builds it (members missing or of another type are kept as received), unless the
+    response was made with ``strict_validation=True``.
+
+    Raises :class:`StepOutputError` when the pointer does not resolve or the value is not usable as ``tp``;
+    its message names each failing member (a JSON Pointer) and what it held.
     """
     node = response.decoded
     for token in _pointer_tokens(pointer):
@@ -565,7 +586,10 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
         try:
             return _adapter(tp).validate_python(node)
         except pydantic.ValidationError as error:
-            problem = f"is not {_type_name(tp)} ({error.error_count()} validation error(s))"
+            if not response.strict_validation and _is_container(tp) and _shape_fits(tp, node):
+                return _construct(tp, node)
+            problems = response._redactor.text(validation_problems(error, node, pointer))
+            problem = f"does not validate as {_type_name(tp)}: {problems}"
     # only a failure pays for the redacted copy: the error keeps it, and quotes its body
     detached = response.detached()
     raise StepOutputError(
@@ -574,7 +598,184 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
 
 
 def _type_name(tp: Any) -> str:
+    """``tp`` as a reader knows it: ``list[JobDetails]``, ``str | None``."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(arg) for arg in args)
+    if origin is typing.Literal:
+        return " | ".join(repr(arg) for arg in args)
+    if origin is not None and args:
+        return f"{_type_name(origin)}[{', '.join(_type_name(arg) for arg in args)}]"
+    if tp is type(None):
+        return "None"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+MAX_PROBLEMS = 10
+"""How many failing members a validation error's message lists (then how many more there are)."""
+
+
+def _escape_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def validation_problems(error: pydantic.ValidationError, data: Any, pointer: str = "") -> str:
+    """Each failing member of ``error`` (raised validating ``data``, found at ``pointer``) as a JSON Pointer
+    with what it held: ``/value/0/name: missing; /value/0/count: Input should be a valid integer (received
+    'many')``."""
+    problems = []
+    for detail in error.errors(include_url=False, include_context=False):
+        missing = detail["type"] == "missing"
+        loc = list(detail["loc"])
+        tokens = _members_of(data, loc[:-1] if missing and loc else loc)
+        if missing and loc:
+            tokens.append(loc[-1])
+        where = pointer + "".join(f"/{_escape_token(token)}" for token in tokens)
+        where = where or "(the body)"
+        if missing:
+            problems.append(f"{where}: missing")
+        else:
+            problems.append(f"{where}: {detail['msg']} (received {_short(detail['input'])})")
+    shown = "; ".join(problems[:MAX_PROBLEMS])
+    more = len(problems) - MAX_PROBLEMS
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _members_of(data: Any, loc: list[Any]) -> list[str | int]:
+    """The tokens of pydantic's error location that are members of ``data`` (object keys, array indexes),
+    without the names it adds for union members and validators."""
+    tokens: list[str | int] = []
+    node = data
+    for token in loc:
+        key = isinstance(node, Mapping) and isinstance(token, str) and token in node
+        index = isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node)
+        if key or index:
+            node = node[token]
+            tokens.append(token)
+    return tokens
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- tolerant reading --------------------------------------------------------------------------------------
+def tolerant(tp: Any, data: Any) -> Any:
+    """``data`` (decoded JSON) as ``tp``, without failing on drift: validated when it fits, else built member
+    by member (``model_construct``, guided by the annotations, into nested models, lists and mappings), each
+    member validated where it fits and kept as received where it does not.  A member the data lacks is not
+    set (reading its attribute raises ``AttributeError``); nothing is invented."""
+    try:
+        return _adapter(tp).validate_python(data)
+    except pydantic.ValidationError:
+        return _construct(tp, data)
+
+
+def _model_class(tp: Any) -> type[pydantic.BaseModel] | None:
+    return tp if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) else None
+
+
+def _members(tp: Any) -> tuple[Any, ...]:
+    """The members of a union (``X | None`` included), else ``(tp,)``; ``Annotated`` unwrapped."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return tuple(m for arg in typing.get_args(tp) for m in _members(arg))
+    return (tp,)
+
+
+def _is_container(tp: Any) -> bool:
+    """Whether ``tp`` is (or may be) an object or a list: a model, a list, a mapping."""
+    return any(
+        _model_class(m) is not None or typing.get_origin(m) in (list, dict, tuple, set, frozenset)
+        for m in _members(tp)
+    )
+
+
+def _shape_fits(tp: Any, data: Any) -> bool:
+    """Whether ``data`` is the kind of JSON value ``tp`` describes (an object for a model or a mapping, an
+    array for a list), whatever its members hold."""
+    for member in _members(tp):
+        model = _model_class(member)
+        origin = typing.get_origin(member)
+        if model is not None and issubclass(model, pydantic.RootModel):
+            if _shape_fits(model.model_fields["root"].annotation, data):
+                return True
+        elif model is not None or origin is dict:
+            if isinstance(data, Mapping):
+                return True
+        elif origin in (list, tuple, set, frozenset):
+            if isinstance(data, list):
+                return True
+        elif data is None and member is type(None):
+            return True
+    return False
+
+
+def _construct(tp: Any, data: Any) -> Any:
+    members = [m for m in _members(tp) if m is not type(None)]
+    if data is None:
+        return None
+    if (
+        len(members) > 1
+    ):  # the member of the union whose shape fits, the model sharing most keys first
+        fitting = [m for m in members if _shape_fits(m, data)]
+        if not fitting:
+            return data
+        members = sorted(fitting, key=lambda m: -_shared_keys(m, data))[:1]
+    (member,) = members or (Any,)
+    model = _model_class(member)
+    origin, args = typing.get_origin(member), typing.get_args(member)
+    if model is not None and issubclass(model, pydantic.RootModel):
+        return model.model_construct(tolerant(model.model_fields["root"].annotation, data))
+    if model is not None and isinstance(data, Mapping):
+        return _construct_model(model, data)
+    if origin in (list, tuple, set, frozenset) and isinstance(data, list):
+        item = (
+            args[0] if args and (origin is not tuple or len(args) == 2 and args[1] is ...) else Any
+        )
+        return [tolerant(item, value) for value in data]
+    if origin is dict and isinstance(data, Mapping) and len(args) == 2:
+        return {key: tolerant(args[1], value) for key, value in data.items()}
+    return data  # kept as received
+
+
+def _construct_model(
+    model: type[pydantic.BaseModel], data: Mapping[str, Any]
+) -> pydantic.BaseModel:
+    values: dict[str, Any] = {}
+    known: set[str] = set()
+    by_name = model.model_config.get("populate_by_name") or model.model_config.get(
+        "validate_by_name"
+    )
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+        keys = [
+            key for key in (alias, name if by_name or alias is None else None) if key is not None
+        ]
+        known.update(keys)
+        key = next((key for key in keys if key in data), None)
+        if key is not None:
+            values[name] = tolerant(field.annotation, data[key])
+    extra = (
+        {key: value for key, value in data.items() if key not in known}
+        if model.model_config.get("extra") == "allow"
+        else {}
+    )
+    return model.model_construct(set(values), **values, **extra)
+
+
+def _shared_keys(tp: Any, data: Any) -> int:
+    model = _model_class(tp)
+    if model is None or not isinstance(data, Mapping):
+        return 0
+    names = {field.alias or name for name, field in model.model_fields.items()} | set(
+        model.model_fields
+    )
+    return len(names.intersection(data))
 
 
 class MaxStepsExceeded(_PicklableError):
@@ -655,7 +856,7 @@ def to_text(value: Any) -> str:
     if isinstance(value, datetime.date | datetime.time):  # RFC 3339 (format: date-time, date, time)
         return value.isoformat()
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump_json(by_alias=True, exclude_none=True)
+        return value.model_dump_json(by_alias=True, exclude_none=True, warnings=False)
     if isinstance(value, list | tuple):  # OpenAPI "simple" style: comma-separated
         return ",".join(to_text(item) for item in value)
     if isinstance(value, Mapping):
@@ -666,7 +867,8 @@ def to_text(value: Any) -> str:
 def to_jsonable(value: Any) -> Any:
     """Models, enums and containers turned into plain JSON data (by alias, without unset optionals)."""
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        # warnings=False: a model read tolerantly may hold a value as received (see tolerant())
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
     if isinstance(value, Mapping):
@@ -959,24 +1161,42 @@ def body_json(response: ApiResponse[Any]) -> Any:
     return response.decoded
 
 
-def _parse_body(tp: Any, response: httpx.Response) -> Any:
-    """The decoded body, validated into ``tp`` unless ``tp`` is ``None`` (raises pydantic's error)."""
+def _parse_body(tp: Any, response: httpx.Response, strict: bool = False) -> Any:
+    """The decoded body as ``tp`` unless ``tp`` is ``None``: built by :func:`tolerant`, or validated when
+    ``strict`` (raises pydantic's error)."""
     data = _decode(response)
-    return data if tp is None else _adapter(tp).validate_python(data)
+    if tp is None:
+        return data
+    return _adapter(tp).validate_python(data) if strict else tolerant(tp, data)
 
 
-def _parser(key: str | None, responses: Mapping[str, Any]) -> Callable[[httpx.Response], Any]:
-    return functools.partial(
-        _parse_body, responses.get(key) if key is not None else None
-    )  # picklable
+def _parser(
+    key: str | None, responses: Mapping[str, Any], strict: bool = False
+) -> Callable[[httpx.Response], Any]:
+    tp = responses.get(key) if key is not None else None
+    # picklable
+    return (
+        functools.partial(_parse_body, tp, strict=True)
+        if strict
+        else functools.partial(_parse_body, tp)
+    )
 
 
 def handle(
-    response: httpx.Response, responses: Mapping[str, Any], redactor: Redactor | None = None
+    response: httpx.Response,
+    responses: Mapping[str, Any],
+    redactor: Redactor | None = None,
+    strict_validation: bool = False,
 ) -> ApiResponse[Any]:
-    """Wrap a documented success response, or raise the fitting :class:`ApiStatusError`."""
+    """Wrap a documented success response, or raise the fitting :class:`ApiStatusError`.
+
+    With ``strict_validation``, the body is validated strictly (see :attr:`ApiResponse.parsed`).
+    """
     key = _documented(response.status_code, responses)
-    result: ApiResponse[Any] = ApiResponse(response, _parser(key, responses), redactor)
+    result: ApiResponse[Any] = ApiResponse(
+        response, _parser(key, responses, strict_validation), redactor
+    )
+    result.strict_validation = strict_validation
     is_success = (
         response.status_code < 400
         and key is not None
@@ -1028,7 +1248,7 @@ def _has_success(responses: Mapping[str, Any]) -> bool:
 
 def _summary(body: Any) -> str:
     if isinstance(body, pydantic.BaseModel):
-        text = body.model_dump_json(by_alias=True, exclude_none=True)
+        text = body.model_dump_json(by_alias=True, exclude_none=True, warnings=False)
     elif isinstance(body, str):
         text = body
     else:
@@ -1188,8 +1408,10 @@ class _ClientBase:
         timeout: float | httpx.Timeout,
         deadline: float | None,
         credential_names: Iterable[str],
+        strict_validation: bool = False,
     ) -> None:
         self.base_url = base_url
+        self.strict_validation = strict_validation
         self._headers = dict(headers or {})
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
@@ -1417,10 +1639,11 @@ class BaseClient(_ClientBase):
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
         credential_names: Iterable[str] = (),
+        strict_validation: bool = False,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names,
+            credential_names=credential_names, strict_validation=strict_validation,
         )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
@@ -1435,6 +1658,7 @@ class BaseClient(_ClientBase):
         responses: Mapping[str, Any],
         timeout: Any,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
         if deadline == 0:
@@ -1451,7 +1675,8 @@ class BaseClient(_ClientBase):
         except _DeadlinePassed:
             failure = self._deadline_error(request, deadline or 0.0)
         else:
-            return handle(response, responses, self._redactor)
+            strict = self.strict_validation if strict_validation is None else strict_validation
+            return handle(response, responses, self._redactor, strict)
         raise failure  # not chained: httpx's error holds the request, credentials and all
 
     def close(self) -> None:
@@ -1480,10 +1705,11 @@ class AsyncBaseClient(_ClientBase):
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         credential_names: Iterable[str] = (),
+        strict_validation: bool = False,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names,
+            credential_names=credential_names, strict_validation=strict_validation,
         )  # fmt: skip
         self._owns_client = http_client is None
         self._http = (
@@ -1498,6 +1724,7 @@ class AsyncBaseClient(_ClientBase):
         responses: Mapping[str, Any],
         timeout: Any,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
         if deadline == 0:
@@ -1517,7 +1744,8 @@ class AsyncBaseClient(_ClientBase):
         except TimeoutError:
             failure = self._deadline_error(request, deadline or 0.0)
         else:
-            return handle(response, responses, self._redactor)
+            strict = self.strict_validation if strict_validation is None else strict_validation
+            return handle(response, responses, self._redactor, strict)
         raise failure  # not chained: httpx's error holds the request, credentials and all
 
     async def close(self) -> None:

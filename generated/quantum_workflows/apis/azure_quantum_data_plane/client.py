@@ -93,6 +93,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -114,6 +115,11 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -130,6 +136,7 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     def jobs_create(
@@ -146,6 +153,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -174,7 +182,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
+        return self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation)
 
     def sessions_open(
         self,
@@ -190,6 +198,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -218,7 +227,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
+        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation)
 
     def sessions_close(
         self,
@@ -232,6 +241,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -256,7 +266,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
+        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation)
 
     def sessions_jobs_list(
         self,
@@ -274,6 +284,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -302,7 +313,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline, strict_validation
+        )
 
     def storage_get_sas_uri(
         self,
@@ -317,6 +330,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -347,7 +361,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline, strict_validation
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -372,6 +388,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -393,6 +410,11 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -409,6 +431,7 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     async def jobs_create(
@@ -425,6 +448,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -453,7 +477,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def sessions_open(
         self,
@@ -469,6 +495,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -497,7 +524,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def sessions_close(
         self,
@@ -511,6 +540,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -535,7 +565,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def sessions_jobs_list(
         self,
@@ -553,6 +585,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -581,7 +614,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def storage_get_sas_uri(
         self,
@@ -596,6 +631,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -626,4 +662,6 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline, strict_validation
+        )

@@ -81,6 +81,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -102,6 +103,11 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -118,6 +124,7 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     def create_job(
@@ -132,6 +139,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -156,7 +164,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)
+        return self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation)
 
 
 class AsyncClient(AsyncBaseClient):
@@ -183,6 +191,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -204,6 +213,11 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -220,6 +234,7 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     async def create_job(
@@ -234,6 +249,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -258,4 +274,6 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation
+        )

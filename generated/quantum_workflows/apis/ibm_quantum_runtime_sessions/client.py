@@ -92,6 +92,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -113,6 +114,11 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -129,6 +135,7 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     def create_session(
@@ -145,6 +152,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -166,7 +174,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
+        return self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation)
 
     def get_session(
         self,
@@ -176,6 +184,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -195,7 +204,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
+        return self._send(request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation)
 
     def update_session(
         self,
@@ -207,6 +216,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -230,7 +240,7 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
+        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation)
 
     def delete_session_close(
         self,
@@ -240,6 +250,7 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -262,7 +273,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline, strict_validation
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -287,6 +300,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
     ) -> None:
         """Connect to the API.
 
@@ -308,6 +322,11 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -324,6 +343,7 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
         )
 
     async def create_session(
@@ -340,6 +360,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -361,7 +382,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def get_session(
         self,
@@ -371,6 +394,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -390,7 +414,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def update_session(
         self,
@@ -402,6 +428,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -425,7 +452,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation
+        )
 
     async def delete_session_close(
         self,
@@ -435,6 +464,7 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -457,4 +487,6 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline, strict_validation
+        )
