@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import math
+import random
 import re
 import socket
 import ssl
@@ -376,6 +377,8 @@ class ApiResponse(Generic[T]):
 
 class ApiError(_PicklableError):
     """Base class of every error raised by the generated clients."""
+
+    _retryable = False  # a transport failure that may pass (a client retries it)
 
 
 class ApiConnectionError(ApiError):
@@ -832,18 +835,25 @@ def retry_after(response: ApiResponse[Any], default: float) -> float:
     """Seconds to wait before retrying a step: the response's ``Retry-After`` header (delay-seconds or an
     HTTP-date, RFC 9110 section 10.2.3) when it is valid, else ``default`` (the action's ``retryAfter``).
     """
-    value = response.headers.get("retry-after", "").strip()
+    seconds = _retry_after_seconds(response.headers.get("retry-after", ""), time.time())
+    return default if seconds is None else seconds
+
+
+def _retry_after_seconds(value: str, now: float) -> float | None:
+    """A ``Retry-After`` value (delay-seconds or an HTTP-date) as seconds from ``now`` (a POSIX time), or
+    ``None`` when it is absent or not valid."""
+    value = value.strip()
     if value.isdigit():
         return float(int(value))
-    if value:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return default
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.UTC)
-        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
-    return default
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 # -- request building --------------------------------------------------------------------------------------
@@ -1384,6 +1394,20 @@ def is_greater_or_equal(left: Any, right: Any) -> bool:
 
 
 # -- clients -----------------------------------------------------------------------------------------------
+DEFAULT_MAX_RETRIES = 2
+"""Retries a client makes by default (``max_retries=``); see :meth:`_ClientBase._retries` for when."""
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+"""Statuses a client retries (besides connection errors and timeouts)."""
+INITIAL_RETRY_DELAY = 0.5
+"""Seconds before the first retry when the server sends no ``Retry-After``; doubled for each next one."""
+MAX_RETRY_DELAY = 8.0
+"""The longest backoff between two attempts without ``Retry-After``."""
+MAX_RETRY_AFTER = 60.0
+"""The longest wait a ``Retry-After`` header can ask for (a longer one is cut to it)."""
+_NOT_IDEMPOTENT = frozenset({"POST", "PATCH"})
+_retry_log = logging.getLogger(__name__)
+
+
 @functools.cache
 def shared_ssl_context() -> ssl.SSLContext:
     """The verifying SSL context every client of this process shares, made on first use.
@@ -1409,15 +1433,81 @@ class _ClientBase:
         deadline: float | None,
         credential_names: Iterable[str],
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         self.base_url = base_url
         self.strict_validation = strict_validation
+        # None: the default (DEFAULT_MAX_RETRIES), and none inside a workflow step (see _retries)
+        self.max_retries = max_retries
+        self.clock: Callable[[], float] = time.time  # now, as a POSIX time: for Retry-After dates
         self._headers = dict(headers or {})
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
         self._deadline = deadline_seconds(deadline)
         self._redactor = Redactor(credential_names)
+
+    def _retries(self, request: Mapping[str, Any], max_retries: int | None) -> int:
+        """How many times a request may be retried after a connection error or a status of
+        :data:`RETRY_STATUSES`.
+
+        A call's ``max_retries=`` decides (and makes a POST or PATCH safe to repeat: the caller asked).  Else
+        POST and PATCH are retried only with an ``Idempotency-Key`` header.  Else the client's ``max_retries=``
+        decides; a client created without it makes :data:`DEFAULT_MAX_RETRIES`, except inside a workflow step
+        (:func:`any_status`): there the Arazzo document decides, and a step makes exactly the calls it defines.
+        """
+        if max_retries is not None:
+            return max(0, max_retries)
+        if request["method"].upper() in _NOT_IDEMPOTENT and not any(
+            name.lower() == "idempotency-key" for name in request["headers"]
+        ):
+            return 0
+        if self.max_retries is not None:
+            return max(0, self.max_retries)
+        return 0 if _ANY_STATUS.get() else DEFAULT_MAX_RETRIES
+
+    def _retry_wait(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: the response's ``Retry-After`` (capped at
+        :data:`MAX_RETRY_AFTER`), else exponential backoff with jitter (between 75 and 100 percent of
+        ``INITIAL_RETRY_DELAY * 2**attempt``, at most :data:`MAX_RETRY_DELAY`)."""
+        if response is not None:
+            seconds = _retry_after_seconds(response.headers.get("retry-after", ""), self.clock())
+            if seconds is not None:
+                return min(seconds, MAX_RETRY_AFTER)
+        backoff: float = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        return backoff * (1 - 0.25 * random.random())
+
+    def _retry_plan(
+        self,
+        request: Mapping[str, Any],
+        attempt: int,
+        retries: int,
+        end: float | None,
+        response: httpx.Response | None,
+        failure: ApiError | None,
+    ) -> float | None:
+        """The wait before retrying (``None``: no retry): an attempt left, a retried outcome, and time for the
+        wait and another attempt before the deadline's ``end`` (a ``time.monotonic()``)."""
+        if attempt >= retries:
+            return None
+        if response is not None and response.status_code not in RETRY_STATUSES:
+            return None
+        if failure is not None and not failure._retryable:
+            return None
+        wait = self._retry_wait(attempt, response)
+        if end is not None and wait >= end - time.monotonic():
+            return None
+        why = f"HTTP {response.status_code}" if response is not None else str(failure)
+        _retry_log.info(
+            "retrying %s %s in %.2f s (%s); retry %d of %d",
+            request["method"],
+            self._redactor.url(request["url"]),
+            wait,
+            why,
+            attempt + 1,
+            retries,
+        )
+        return wait
 
     def _build(
         self,
@@ -1476,7 +1566,10 @@ class _ClientBase:
     def _connection_error(self, request: Mapping[str, Any], error: Exception) -> ApiConnectionError:
         kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
-        return kind(request["method"], self._redactor.url(request["url"]), reason)
+        failure = kind(request["method"], self._redactor.url(request["url"]), reason)
+        # a transport failure (connecting, a timeout, the connection dropped) may pass: worth a retry
+        failure._retryable = isinstance(error, httpx.TransportError)
+        return failure
 
     def _limits(self, timeout: Any, deadline: float | None) -> tuple[Any, float | None]:
         """The timeout of each network operation and the deadline of the whole request (seconds, or None).
@@ -1640,11 +1733,13 @@ class BaseClient(_ClientBase):
         http_client: httpx.Client | None = None,
         credential_names: Iterable[str] = (),
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names, strict_validation=strict_validation,
+            credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.sleep = time.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1659,25 +1754,44 @@ class BaseClient(_ClientBase):
         timeout: Any,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        retries = self._retries(request, max_retries)
+        end = None if deadline is None else time.monotonic() + deadline
+        attempt = 0
+        while True:
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            outcome = self._attempt(request, timeout, left)
+            response, failure = (
+                (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
+            )
+            wait = self._retry_plan(request, attempt, retries, end, response, failure)
+            if wait is None:
+                break
+            self.sleep(wait)
+            attempt += 1
+        if failure is not None:
+            raise failure  # not chained: httpx's error holds the request, credentials and all
+        assert response is not None
+        strict = self.strict_validation if strict_validation is None else strict_validation
+        return handle(response, responses, self._redactor, strict)
+
+    def _attempt(
+        self, request: dict[str, Any], timeout: Any, deadline: float | None
+    ) -> httpx.Response | ApiError:
+        """One exchange: the response, or the error that ended it (returned, not raised)."""
         if deadline == 0:
-            raise self._deadline_error(request, deadline)
-        failure: ApiError
+            return self._deadline_error(request, deadline)
         try:
             if deadline is None:
-                response = self._http.request(**request, timeout=timeout)
-            else:
-                response = _within(deadline, self._http, request, timeout)
+                return self._http.request(**request, timeout=timeout)
+            return _within(deadline, self._http, request, timeout)
         except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
-            failure = self._connection_error(request, error)
+            return self._connection_error(request, error)
         except _DeadlinePassed:
-            failure = self._deadline_error(request, deadline or 0.0)
-        else:
-            strict = self.strict_validation if strict_validation is None else strict_validation
-            return handle(response, responses, self._redactor, strict)
-        raise failure  # not chained: httpx's error holds the request, credentials and all
+            return self._deadline_error(request, deadline or 0.0)
 
     def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
@@ -1706,11 +1820,13 @@ class AsyncBaseClient(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         credential_names: Iterable[str] = (),
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names, strict_validation=strict_validation,
+            credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.sleep = asyncio.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1725,28 +1841,45 @@ class AsyncBaseClient(_ClientBase):
         timeout: Any,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        retries = self._retries(request, max_retries)
+        end = None if deadline is None else time.monotonic() + deadline
+        attempt = 0
+        while True:
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            outcome = await self._attempt(request, timeout, left)
+            response, failure = (
+                (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
+            )
+            wait = self._retry_plan(request, attempt, retries, end, response, failure)
+            if wait is None:
+                break
+            await self.sleep(wait)
+            attempt += 1
+        if failure is not None:
+            raise failure  # not chained: httpx's error holds the request, credentials and all
+        assert response is not None
+        strict = self.strict_validation if strict_validation is None else strict_validation
+        return handle(response, responses, self._redactor, strict)
+
+    async def _attempt(
+        self, request: dict[str, Any], timeout: Any, deadline: float | None
+    ) -> httpx.Response | ApiError:
+        """One exchange: the response, or the error that ended it (returned, not raised)."""
         if deadline == 0:
-            raise self._deadline_error(request, deadline)
-        failure: ApiError
+            return self._deadline_error(request, deadline)
         try:
             if deadline is None:
-                response = await self._http.request(**request, timeout=timeout)
-            else:
-                async with asyncio.timeout(
-                    deadline
-                ):  # the whole request: sending, waiting, the body
-                    response = await self._http.request(**request, timeout=timeout)
+                return await self._http.request(**request, timeout=timeout)
+            async with asyncio.timeout(deadline):  # the whole request: sending, waiting, the body
+                return await self._http.request(**request, timeout=timeout)
         except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
-            failure = self._connection_error(request, error)
+            return self._connection_error(request, error)
         except TimeoutError:
-            failure = self._deadline_error(request, deadline or 0.0)
-        else:
-            strict = self.strict_validation if strict_validation is None else strict_validation
-            return handle(response, responses, self._redactor, strict)
-        raise failure  # not chained: httpx's error holds the request, credentials and all
+            return self._deadline_error(request, deadline or 0.0)
 
     async def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""

@@ -94,6 +94,7 @@ class Client(BaseClient):
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -120,6 +121,12 @@ class Client(BaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -137,6 +144,7 @@ class Client(BaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def jobs_create(
@@ -154,6 +162,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -182,7 +191,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_open(
         self,
@@ -199,6 +210,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -227,7 +239,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_close(
         self,
@@ -242,6 +256,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -266,7 +281,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_jobs_list(
         self,
@@ -285,6 +302,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -314,7 +332,12 @@ class Client(BaseClient):
             extra_query=extra_query,
         )
         return self._send(
-            request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def storage_get_sas_uri(
@@ -331,6 +354,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -362,7 +386,12 @@ class Client(BaseClient):
             extra_query=extra_query,
         )
         return self._send(
-            request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _STORAGE_GET_SAS_URI_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
 
@@ -389,6 +418,7 @@ class AsyncClient(AsyncBaseClient):
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -415,6 +445,12 @@ class AsyncClient(AsyncBaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -432,6 +468,7 @@ class AsyncClient(AsyncBaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def jobs_create(
@@ -449,6 +486,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -478,7 +516,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation
+            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def sessions_open(
@@ -496,6 +534,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -525,7 +564,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation
+            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def sessions_close(
@@ -541,6 +580,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -566,7 +606,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation
+            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def sessions_jobs_list(
@@ -586,6 +626,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -615,7 +656,12 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def storage_get_sas_uri(
@@ -632,6 +678,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -663,5 +710,10 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _STORAGE_GET_SAS_URI_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )

@@ -82,6 +82,7 @@ class Client(BaseClient):
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -108,6 +109,12 @@ class Client(BaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -125,6 +132,7 @@ class Client(BaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def create_job(
@@ -140,6 +148,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -164,7 +173,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -192,6 +203,7 @@ class AsyncClient(AsyncBaseClient):
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -218,6 +230,12 @@ class AsyncClient(AsyncBaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -235,6 +253,7 @@ class AsyncClient(AsyncBaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def create_job(
@@ -250,6 +269,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -275,5 +295,5 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation
+            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
         )

@@ -93,6 +93,7 @@ class Client(BaseClient):
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -119,6 +120,12 @@ class Client(BaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -136,6 +143,7 @@ class Client(BaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def create_session(
@@ -153,6 +161,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -174,7 +183,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def get_session(
         self,
@@ -185,6 +196,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -204,7 +216,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def update_session(
         self,
@@ -217,6 +231,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -240,7 +255,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation)
+        return self._send(
+            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def delete_session_close(
         self,
@@ -251,6 +268,7 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -274,7 +292,12 @@ class Client(BaseClient):
             extra_query=extra_query,
         )
         return self._send(
-            request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _DELETE_SESSION_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
 
@@ -301,6 +324,7 @@ class AsyncClient(AsyncBaseClient):
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -327,6 +351,12 @@ class AsyncClient(AsyncBaseClient):
                 ``StepOutputError``) naming each failing member.  By default a body that drifts (a
                 "required" member missing, a value of another type) still becomes its model, each value
                 kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -344,6 +374,7 @@ class AsyncClient(AsyncBaseClient):
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def create_session(
@@ -361,6 +392,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -383,7 +415,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation
+            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def get_session(
@@ -395,6 +427,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -415,7 +448,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation
+            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def update_session(
@@ -429,6 +462,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -453,7 +487,7 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation
+            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
         )
 
     async def delete_session_close(
@@ -465,6 +499,7 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
         strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -488,5 +523,10 @@ class AsyncClient(AsyncBaseClient):
             extra_query=extra_query,
         )
         return await self._send(
-            request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline, strict_validation
+            request,
+            _DELETE_SESSION_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
