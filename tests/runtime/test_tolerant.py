@@ -134,3 +134,15 @@ def test_read_output_on_a_strict_response_validates_every_member() -> None:
     problem = caught.value.problem
     assert problem.startswith("does not validate as list[Job]: /value/0/name: missing; /value/0/providerId: missing")
     assert "is not list" not in problem
+
+
+def test_read_output_fails_where_the_outputs_could_not_hold_the_value() -> None:
+    """An item that is no object where the list holds models (or a scalar item of another type) is not
+    usable: the workflow's outputs model would refuse it with pydantic's raw error."""
+    body = {"value": [{"id": "j1"}, "not a job"], "names": ["a", 7]}
+    with pytest.raises(rt.StepOutputError) as caught:
+        rt.read_output(response(body), list[Job], "wf", "st", "/value")
+    assert caught.value.problem.startswith("does not validate as list[Job]: /value/1: Input should be a valid")
+    with pytest.raises(rt.StepOutputError) as caught:
+        rt.read_output(response(body), list[str], "wf", "st", "/names")
+    assert caught.value.problem.startswith("does not validate as list[str]: /names/1: Input should be a valid string")

@@ -589,9 +589,15 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
         try:
             return _adapter(tp).validate_python(node)
         except pydantic.ValidationError as error:
+            failure = error
             if not response.strict_validation and _is_container(tp) and _shape_fits(tp, node):
-                return _construct(tp, node)
-            problems = response._redactor.text(validation_problems(error, node, pointer))
+                built = _construct(tp, node)
+                try:  # as the workflow's outputs will hold it: models as built, the rest validated
+                    _adapter(tp).validate_python(built)
+                    return built
+                except pydantic.ValidationError as unusable:
+                    failure = unusable  # an item that is no object where a model is, a scalar of another type
+            problems = response._redactor.text(validation_problems(failure, node, pointer))
             problem = f"does not validate as {_type_name(tp)}: {problems}"
     # only a failure pays for the redacted copy: the error keeps it, and quotes its body
     detached = response.detached()
