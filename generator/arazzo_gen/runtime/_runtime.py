@@ -1240,7 +1240,8 @@ def any_status() -> Iterator[None]:
     An error status raises nothing: the response's ``status_error`` holds the :class:`ApiStatusError` the call
     would have raised (and :class:`StepFailed` made from that response keeps it as its ``cause``).  A workflow
     step calls its operation so, because its success criteria, not the status, decide whether it succeeded.
-    Connection errors and timeouts still raise.  Works for the async clients too (``await`` inside the block).
+    Connection errors and timeouts still raise.  A client created without ``max_retries=`` makes no transport
+    retries within the block: a workflow step makes exactly the calls its Arazzo document defines.  Works for the async clients too (``await`` inside the block).
     """
     token = _ANY_STATUS.set(True)
     try:
