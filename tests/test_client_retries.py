@@ -226,3 +226,40 @@ def test_the_documentation_states_the_rule(package: types.ModuleType) -> None:
     assert "max_retries" in doc and "Idempotency-Key" in doc and "workflow" in doc
     text = (Path(__file__).resolve().parents[1] / "docs" / "retries.md").read_text(encoding="utf-8")
     assert "exactly the calls" in text
+
+
+NAMED_LIKE_MEMBERS = """
+openapi: 3.0.3
+info: {title: Members, version: "1"}
+paths:
+  /sleep: {get: {operationId: sleep, responses: {"200": {description: ok}}}}
+  /clock: {get: {operationId: clock, responses: {"200": {description: ok}}}}
+  /retries: {get: {operationId: maxRetries, responses: {"200": {description: ok}}}}
+  /strict: {get: {operationId: strictValidation, responses: {"200": {description: ok}}}}
+"""
+
+MEMBERS_FLOW = """
+arazzo: 1.0.1
+info: {title: Members, version: "1"}
+sourceDescriptions: [{name: members, url: ../openapi/members.yaml, type: openapi}]
+workflows:
+  - workflowId: nap
+    steps:
+      - {stepId: nap, operationId: sleep, successCriteria: [{condition: $statusCode == 200}]}
+"""
+
+
+def test_operations_named_like_the_retry_members_keep_both(tmp_path: Path) -> None:
+    """Operations ``sleep``, ``clock``, ``maxRetries`` and ``strictValidation`` would be shadowed by the client's
+    attributes of those names: they get ``_2``."""
+    files = {"openapi/members.yaml": NAMED_LIKE_MEMBERS, "arazzo/flow.arazzo.yaml": MEMBERS_FLOW}
+    out, _ = build_package(tmp_path, files, "retry_members")
+    package = import_package(out, "retry_members")
+    script = {("GET", path): [Reply(200)] for path in ("/sleep", "/clock", "/retries", "/strict")}
+    with scripted(script) as server, package.apis.members.Client(server.url) as client:
+        for name in ("sleep_2", "clock_2", "max_retries_2", "strict_validation_2"):
+            assert getattr(client, name)().status_code == 200
+        assert client.sleep is time.sleep and client.clock is time.time
+        assert client.max_retries is None and client.strict_validation is False
+        package.workflows.nap(members_api=client)
+    assert [r.line for r in server.requests] == ["GET /sleep", "GET /clock", "GET /retries", "GET /strict", "GET /sleep"]

@@ -87,7 +87,9 @@ OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "params", "headers", "cookies", "frozenset",
 }  # fmt: skip
 # client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.
-CLIENT_MEMBER_RESERVED = KEYWORDS | {"close", "request", "with_options", "base_url"}
+CLIENT_MEMBER_RESERVED = KEYWORDS | {
+    "close", "request", "with_options", "base_url", "sleep", "clock", "max_retries", "strict_validation",
+}  # fmt: skip
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",
