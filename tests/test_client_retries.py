@@ -263,3 +263,23 @@ def test_operations_named_like_the_retry_members_keep_both(tmp_path: Path) -> No
         assert client.max_retries is None and client.strict_validation is False
         package.workflows.nap(members_api=client)
     assert [r.line for r in server.requests] == ["GET /sleep", "GET /clock", "GET /retries", "GET /strict", "GET /sleep"]
+
+
+def test_a_retry_gets_the_time_left_and_its_error_names_the_whole_deadline(package: types.ModuleType) -> None:
+    calls: list[int] = []
+
+    def slow_second(request: Any) -> Reply:
+        calls.append(1)
+        if len(calls) > 1:
+            time.sleep(2.5)
+        return Reply(503, headers={"Retry-After": "0"})
+
+    with scripted(slow_second) as server:
+        client, waits = _client(package, server.url)
+        start = time.monotonic()
+        with pytest.raises(package.ApiTimeoutError) as caught:
+            client.get_item(key="k", deadline=1.5)
+        elapsed = time.monotonic() - start
+    assert waits == [0.0] and len(calls) == 2
+    assert elapsed < 2.4  # the retry ended with the deadline, not with the slow response
+    assert "within the deadline of 1.5 s" in str(caught.value)

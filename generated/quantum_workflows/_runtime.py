@@ -1769,7 +1769,7 @@ class BaseClient(_ClientBase):
         attempt = 0
         while True:
             left = None if end is None else max(end - time.monotonic(), 0.0)
-            outcome = self._attempt(request, timeout, left)
+            outcome = self._attempt(request, timeout, left, deadline)
             response, failure = (
                 (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
             )
@@ -1785,11 +1785,12 @@ class BaseClient(_ClientBase):
         return handle(response, responses, self._redactor, strict)
 
     def _attempt(
-        self, request: dict[str, Any], timeout: Any, deadline: float | None
+        self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None
     ) -> httpx.Response | ApiError:
-        """One exchange: the response, or the error that ended it (returned, not raised)."""
+        """One exchange within ``deadline`` (the time left of the call's ``whole`` deadline): the response, or
+        the error that ended it (returned, not raised)."""
         if deadline == 0:
-            return self._deadline_error(request, deadline)
+            return self._deadline_error(request, 0.0)
         try:
             if deadline is None:
                 return self._http.request(**request, timeout=timeout)
@@ -1798,7 +1799,7 @@ class BaseClient(_ClientBase):
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             return self._connection_error(request, error)
         except _DeadlinePassed:
-            return self._deadline_error(request, deadline or 0.0)
+            return self._deadline_error(request, whole or 0.0)
 
     def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
@@ -1856,7 +1857,7 @@ class AsyncBaseClient(_ClientBase):
         attempt = 0
         while True:
             left = None if end is None else max(end - time.monotonic(), 0.0)
-            outcome = await self._attempt(request, timeout, left)
+            outcome = await self._attempt(request, timeout, left, deadline)
             response, failure = (
                 (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
             )
@@ -1872,11 +1873,12 @@ class AsyncBaseClient(_ClientBase):
         return handle(response, responses, self._redactor, strict)
 
     async def _attempt(
-        self, request: dict[str, Any], timeout: Any, deadline: float | None
+        self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None
     ) -> httpx.Response | ApiError:
-        """One exchange: the response, or the error that ended it (returned, not raised)."""
+        """One exchange within ``deadline`` (the time left of the call's ``whole`` deadline): the response, or
+        the error that ended it (returned, not raised)."""
         if deadline == 0:
-            return self._deadline_error(request, deadline)
+            return self._deadline_error(request, 0.0)
         try:
             if deadline is None:
                 return await self._http.request(**request, timeout=timeout)
@@ -1886,7 +1888,7 @@ class AsyncBaseClient(_ClientBase):
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
             return self._connection_error(request, error)
         except TimeoutError:
-            return self._deadline_error(request, deadline or 0.0)
+            return self._deadline_error(request, whole or 0.0)
 
     async def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
