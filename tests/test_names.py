@@ -142,6 +142,7 @@ def test_server_variable_and_schemes_named_like_client_internals(tmp_path: Path)
           query: {type: apiKey, in: query, name: q-key}
           base_url_for: {type: apiKey, in: header, name: X-Base}
           http_client: {type: http, scheme: bearer}
+          strict_validation: {type: apiKey, in: header, name: X-Strict}
         """,
     )
     flow = arazzo(
@@ -165,7 +166,7 @@ assert names == [p for p in inspect.signature(AsyncClient.__init__).parameters]
 Client().close()
 client = Client(
     self_2="example.test", self_3="s", super_="u", query_2="q", base_url_for_2="b", http_client_2="t",
-    http_client=httpx.Client(transport=transport()),
+    strict_validation_2="v", http_client=httpx.Client(transport=transport()),
 )
 client.ping()
 request = seen[0]
@@ -176,10 +177,11 @@ print(sorted((k, v) for k, v in request.headers.items() if k.startswith("x-") or
     assert printed.splitlines() == [
         (
             "['self', 'base_url', 'self_2', 'self_3', 'super_', 'query_2', 'base_url_for_2', 'http_client_2', "
-            "'headers', 'query', 'cookies', 'timeout', 'deadline', 'http_client']"
+            "'strict_validation_2', 'headers', 'query', 'cookies', 'timeout', 'deadline', 'http_client', "
+            "'strict_validation', 'max_retries']"
         ),
         "http://example.test/v1/ping?q-key=q",
-        "[('authorization', 'Bearer t'), ('x-base', 'b'), ('x-self', 's'), ('x-super', 'u')]",
+        "[('authorization', 'Bearer t'), ('x-base', 'b'), ('x-self', 's'), ('x-strict', 'v'), ('x-super', 'u')]",
     ]
     mypy_strict(out)
 

@@ -231,7 +231,7 @@ SCENARIOS: dict[str, tuple[Callable[[types.ModuleType, str], None], str]] = {
     "401-echoing-credentials": (_get(_full, "echo"), "AuthenticationError"),
     "401-echoing-basic-auth": (_get(_basic, "echo"), "AuthenticationError"),
     "undocumented-418-text": (_get(_full, "teapot"), "ApiStatusError"),
-    "body-does-not-validate": (_get(_full, "bad-body", parsed=True), "ResponseValidationError"),
+    "body-does-not-validate": (_get(_full, "bad-body", parsed=True, strict_validation=True), "ResponseValidationError"),
     "timeout": (_get(_full, "slow", timeout=0.2), "ApiTimeoutError"),
     "deadline": (_get(_full, "slow", deadline=0.3), "ApiTimeoutError"),
     "connection-refused": (_refused, "ApiConnectionError"),

@@ -78,16 +78,18 @@ ANNOTATION_NAMES = frozenset({
 CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
     "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
-    "_basic_auth",
+    "_basic_auth", "strict_validation", "max_retries",
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
 OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "self", "body", "content_type", "extra_headers", "extra_query", "timeout", "deadline", "cls", "client", "response",
-    "request", "url",
+    "request", "url", "strict_validation", "max_retries",
     "params", "headers", "cookies", "frozenset",
 }  # fmt: skip
 # client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.
-CLIENT_MEMBER_RESERVED = KEYWORDS | {"close", "request", "with_options", "base_url"}
+CLIENT_MEMBER_RESERVED = KEYWORDS | {
+    "close", "request", "with_options", "base_url", "sleep", "clock", "max_retries", "strict_validation",
+}  # fmt: skip
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "annotations", "json_pointer", "to_text", "StepFailed", "ApiStatusError", "BaseModel", "ConfigDict", "Field",

@@ -511,6 +511,53 @@ class ResponseValidationMiddleware:
         self.errors.extend(f"{scope['method']} {scope['path']} -> {status}: {p}" for p in problems)
 
 
+class OmittingMiddleware:
+    """Drop the members named in ``omit`` from every JSON object of every response body, at any depth: a
+    lenient server that leaves out fields its documents call required (outermost, so that the validation
+    middleware still checks the complete response)."""
+
+    def __init__(self, app: ASGIApp, omit: frozenset[str]) -> None:
+        self.app = app
+        self.omit = omit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = self._omitted(b"".join(chunks))
+                    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+    def _omitted(self, body: bytes) -> bytes:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return body
+        return json.dumps(self._without(data)).encode()
+
+    def _without(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: self._without(v) for k, v in data.items() if k not in self.omit}
+        if isinstance(data, list):
+            return [self._without(v) for v in data]
+        return data
+
+
 def _routes() -> list[Route]:
     """Routing table of both stand-in APIs."""
     ws = AZURE_WORKSPACE
@@ -533,13 +580,17 @@ def create_app(
     *,
     validator: ResponseValidator | None = None,
     validation_errors: list[str] | None = None,
+    omit: frozenset[str] = frozenset(),
 ) -> Starlette:
     """Build the stand-in application around ``state``.
 
     With a ``validator``, every response is checked and problems are appended
-    to ``validation_errors``.
+    to ``validation_errors``.  Members named in ``omit`` are then dropped from
+    every JSON response (a lenient server, see ``OmittingMiddleware``).
     """
     middleware = []
+    if omit:
+        middleware.append(Middleware(OmittingMiddleware, omit=omit))
     if validator is not None:
         errors = validation_errors if validation_errors is not None else []
         middleware.append(

@@ -74,17 +74,22 @@ def _wait_until_accepting(server: uvicorn.Server, thread: threading.Thread, port
 
 
 @contextmanager
-def running_server(validator: ResponseValidator | None = None) -> Iterator[StandInServer]:
+def running_server(
+    validator: ResponseValidator | None = None, omit: frozenset[str] = frozenset()
+) -> Iterator[StandInServer]:
     """Start the stand-in on a free 127.0.0.1 port; stop it on exit.
 
     Every response is validated with ``validator`` (default: the public
-    documents in ``<repo>/../shared/specs/openapi``, disabled if absent).
+    documents in ``<repo>/../shared/specs/openapi``, disabled if absent), then
+    the members named in ``omit`` are dropped from it (a lenient server).
     """
     validator = validator or ResponseValidator()
     sock = _bind_free_port()
     port = sock.getsockname()[1]
     handle = StandInServer(f"http://{HOST}:{port}", StandInState(), validator)
-    app = create_app(handle.state, validator=validator, validation_errors=handle.validation_errors)
+    app = create_app(
+        handle.state, validator=validator, validation_errors=handle.validation_errors, omit=omit
+    )
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -20,12 +20,14 @@ import functools
 import json
 import logging
 import math
+import random
 import re
 import socket
 import ssl
 import threading
 import time
 import types
+import typing
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Literal, Self, TypeVar
@@ -275,6 +277,8 @@ class ApiResponse(Generic[T]):
         self.is_detached = False
         # the error the call would have raised for this status, when it returned inside any_status()
         self.status_error: ApiStatusError | None = None
+        # whether values read from the body are validated strictly (see read_output), as ``parsed`` is
+        self.strict_validation = False
 
     @property
     def status_code(self) -> int:
@@ -309,13 +313,23 @@ class ApiResponse(Generic[T]):
 
     @functools.cached_property
     def parsed(self) -> T:
-        """The body validated into the type documented for this status."""
+        """The body as the type documented for this status.
+
+        Tolerant by default: a body that drifts from its description (a "required" member missing, an extra
+        member, a value of another type) still becomes the documented model, each value validated where it
+        fits and kept as received where it does not; a member the body lacks is not set (reading it raises
+        ``AttributeError``).  With ``strict_validation=True`` (the client's or the call's), a body that does
+        not validate raises :class:`ResponseValidationError` naming each failing member and what it held.
+        """
         try:
             return self._parse(self.http_response)
         except pydantic.ValidationError as error:
             # Raised below, not chained: pydantic's error quotes the body, credentials and all.
             failure = ResponseValidationError(
-                self.method, self.url, self.status_code, self._redactor.text(str(error))
+                self.method,
+                self.url,
+                self.status_code,
+                self._redactor.text(validation_problems(error, self.decoded)),
             )
         raise failure
 
@@ -347,6 +361,7 @@ class ApiResponse(Generic[T]):
         )
         detached = ApiResponse(copy, self._parse)
         detached.is_detached = True
+        detached.strict_validation = self.strict_validation
         return detached
 
     def __getstate__(self) -> dict[str, Any]:
@@ -362,6 +377,8 @@ class ApiResponse(Generic[T]):
 
 class ApiError(_PicklableError):
     """Base class of every error raised by the generated clients."""
+
+    _retryable = False  # a transport failure that may pass (a client retries it)
 
 
 class ApiConnectionError(ApiError):
@@ -545,9 +562,15 @@ def _pointer_tokens(pointer: str) -> list[str]:
 
 
 def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, pointer: str) -> Any:
-    """The value at the JSON Pointer ``pointer`` in the response body, validated as ``tp`` (only that value).
+    """The value at the JSON Pointer ``pointer`` in the response body as ``tp`` (only that value is read).
 
-    Raises :class:`StepOutputError` when the pointer does not resolve or the value does not validate.
+    The value read must be usable: a scalar (text, number, enum, ...) must validate as ``tp``.  An object or
+    a list is passed on whole, which is not a read of each of its members: when it does not validate, it is
+    built as :func:`tolerant` builds it (members missing or of another type are kept as received), unless the
+    response was made with ``strict_validation=True``.
+
+    Raises :class:`StepOutputError` when the pointer does not resolve or the value is not usable as ``tp``;
+    its message names each failing member (a JSON Pointer) and what it held.
     """
     node = response.decoded
     for token in _pointer_tokens(pointer):
@@ -566,7 +589,16 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
         try:
             return _adapter(tp).validate_python(node)
         except pydantic.ValidationError as error:
-            problem = f"is not {_type_name(tp)} ({error.error_count()} validation error(s))"
+            failure = error
+            if not response.strict_validation and _is_container(tp) and _shape_fits(tp, node):
+                built = _construct(tp, node)
+                try:  # as the workflow's outputs will hold it: models as built, the rest validated
+                    _adapter(tp).validate_python(built)
+                    return built
+                except pydantic.ValidationError as unusable:
+                    failure = unusable  # an item that is no object where a model is, a scalar of another type
+            problems = response._redactor.text(validation_problems(failure, node, pointer))
+            problem = f"does not validate as {_type_name(tp)}: {problems}"
     # only a failure pays for the redacted copy: the error keeps it, and quotes its body
     detached = response.detached()
     raise StepOutputError(
@@ -575,7 +607,184 @@ def read_output(response: ApiResponse[Any], tp: Any, workflow: str, step: str, p
 
 
 def _type_name(tp: Any) -> str:
+    """``tp`` as a reader knows it: ``list[JobDetails]``, ``str | None``."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(arg) for arg in args)
+    if origin is typing.Literal:
+        return " | ".join(repr(arg) for arg in args)
+    if origin is not None and args:
+        return f"{_type_name(origin)}[{', '.join(_type_name(arg) for arg in args)}]"
+    if tp is type(None):
+        return "None"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+MAX_PROBLEMS = 10
+"""How many failing members a validation error's message lists (then how many more there are)."""
+
+
+def _escape_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def validation_problems(error: pydantic.ValidationError, data: Any, pointer: str = "") -> str:
+    """Each failing member of ``error`` (raised validating ``data``, found at ``pointer``) as a JSON Pointer
+    with what it held: ``/value/0/name: missing; /value/0/count: Input should be a valid integer (received
+    'many')``."""
+    problems = []
+    for detail in error.errors(include_url=False, include_context=False):
+        missing = detail["type"] == "missing"
+        loc = list(detail["loc"])
+        tokens = _members_of(data, loc[:-1] if missing and loc else loc)
+        if missing and loc:
+            tokens.append(loc[-1])
+        where = pointer + "".join(f"/{_escape_token(token)}" for token in tokens)
+        where = where or "(the body)"
+        if missing:
+            problems.append(f"{where}: missing")
+        else:
+            problems.append(f"{where}: {detail['msg']} (received {_short(detail['input'])})")
+    shown = "; ".join(problems[:MAX_PROBLEMS])
+    more = len(problems) - MAX_PROBLEMS
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _members_of(data: Any, loc: list[Any]) -> list[str | int]:
+    """The tokens of pydantic's error location that are members of ``data`` (object keys, array indexes),
+    without the names it adds for union members and validators."""
+    tokens: list[str | int] = []
+    node = data
+    for token in loc:
+        key = isinstance(node, Mapping) and isinstance(token, str) and token in node
+        index = isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node)
+        if key or index:
+            node = node[token]
+            tokens.append(token)
+    return tokens
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- tolerant reading --------------------------------------------------------------------------------------
+def tolerant(tp: Any, data: Any) -> Any:
+    """``data`` (decoded JSON) as ``tp``, without failing on drift: validated when it fits, else built member
+    by member (``model_construct``, guided by the annotations, into nested models, lists and mappings), each
+    member validated where it fits and kept as received where it does not.  A member the data lacks is not
+    set (reading its attribute raises ``AttributeError``); nothing is invented."""
+    try:
+        return _adapter(tp).validate_python(data)
+    except pydantic.ValidationError:
+        return _construct(tp, data)
+
+
+def _model_class(tp: Any) -> type[pydantic.BaseModel] | None:
+    return tp if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel) else None
+
+
+def _members(tp: Any) -> tuple[Any, ...]:
+    """The members of a union (``X | None`` included), else ``(tp,)``; ``Annotated`` unwrapped."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return tuple(m for arg in typing.get_args(tp) for m in _members(arg))
+    return (tp,)
+
+
+def _is_container(tp: Any) -> bool:
+    """Whether ``tp`` is (or may be) an object or a list: a model, a list, a mapping."""
+    return any(
+        _model_class(m) is not None or typing.get_origin(m) in (list, dict, tuple, set, frozenset)
+        for m in _members(tp)
+    )
+
+
+def _shape_fits(tp: Any, data: Any) -> bool:
+    """Whether ``data`` is the kind of JSON value ``tp`` describes (an object for a model or a mapping, an
+    array for a list), whatever its members hold."""
+    for member in _members(tp):
+        model = _model_class(member)
+        origin = typing.get_origin(member)
+        if model is not None and issubclass(model, pydantic.RootModel):
+            if _shape_fits(model.model_fields["root"].annotation, data):
+                return True
+        elif model is not None or origin is dict:
+            if isinstance(data, Mapping):
+                return True
+        elif origin in (list, tuple, set, frozenset):
+            if isinstance(data, list):
+                return True
+        elif data is None and member is type(None):
+            return True
+    return False
+
+
+def _construct(tp: Any, data: Any) -> Any:
+    members = [m for m in _members(tp) if m is not type(None)]
+    if data is None:
+        return None
+    if (
+        len(members) > 1
+    ):  # the member of the union whose shape fits, the model sharing most keys first
+        fitting = [m for m in members if _shape_fits(m, data)]
+        if not fitting:
+            return data
+        members = sorted(fitting, key=lambda m: -_shared_keys(m, data))[:1]
+    (member,) = members or (Any,)
+    model = _model_class(member)
+    origin, args = typing.get_origin(member), typing.get_args(member)
+    if model is not None and issubclass(model, pydantic.RootModel):
+        return model.model_construct(tolerant(model.model_fields["root"].annotation, data))
+    if model is not None and isinstance(data, Mapping):
+        return _construct_model(model, data)
+    if origin in (list, tuple, set, frozenset) and isinstance(data, list):
+        item = (
+            args[0] if args and (origin is not tuple or len(args) == 2 and args[1] is ...) else Any
+        )
+        return [tolerant(item, value) for value in data]
+    if origin is dict and isinstance(data, Mapping) and len(args) == 2:
+        return {key: tolerant(args[1], value) for key, value in data.items()}
+    return data  # kept as received
+
+
+def _construct_model(
+    model: type[pydantic.BaseModel], data: Mapping[str, Any]
+) -> pydantic.BaseModel:
+    values: dict[str, Any] = {}
+    known: set[str] = set()
+    by_name = model.model_config.get("populate_by_name") or model.model_config.get(
+        "validate_by_name"
+    )
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+        keys = [
+            key for key in (alias, name if by_name or alias is None else None) if key is not None
+        ]
+        known.update(keys)
+        key = next((key for key in keys if key in data), None)
+        if key is not None:
+            values[name] = tolerant(field.annotation, data[key])
+    extra = (
+        {key: value for key, value in data.items() if key not in known}
+        if model.model_config.get("extra") == "allow"
+        else {}
+    )
+    return model.model_construct(set(values), **values, **extra)
+
+
+def _shared_keys(tp: Any, data: Any) -> int:
+    model = _model_class(tp)
+    if model is None or not isinstance(data, Mapping):
+        return 0
+    names = {field.alias or name for name, field in model.model_fields.items()} | set(
+        model.model_fields
+    )
+    return len(names.intersection(data))
 
 
 class MaxStepsExceeded(_PicklableError):
@@ -776,18 +985,25 @@ def retry_after(response: ApiResponse[Any], default: float) -> float:
     """Seconds to wait before retrying a step: the response's ``Retry-After`` header (delay-seconds or an
     HTTP-date, RFC 9110 section 10.2.3) when it is valid, else ``default`` (the action's ``retryAfter``).
     """
-    value = response.headers.get("retry-after", "").strip()
+    seconds = _retry_after_seconds(response.headers.get("retry-after", ""), time.time())
+    return default if seconds is None else seconds
+
+
+def _retry_after_seconds(value: str, now: float) -> float | None:
+    """A ``Retry-After`` value (delay-seconds or an HTTP-date) as seconds from ``now`` (a POSIX time), or
+    ``None`` when it is absent or not valid."""
+    value = value.strip()
     if value.isdigit():
         return float(int(value))
-    if value:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return default
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.UTC)
-        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
-    return default
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 # -- request building --------------------------------------------------------------------------------------
@@ -800,7 +1016,7 @@ def to_text(value: Any) -> str:
     if isinstance(value, datetime.date | datetime.time):  # RFC 3339 (format: date-time, date, time)
         return value.isoformat()
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump_json(by_alias=True, exclude_none=True)
+        return value.model_dump_json(by_alias=True, exclude_none=True, warnings=False)
     if isinstance(value, list | tuple):  # OpenAPI "simple" style: comma-separated
         return ",".join(to_text(item) for item in value)
     if isinstance(value, Mapping):
@@ -811,7 +1027,8 @@ def to_text(value: Any) -> str:
 def to_jsonable(value: Any) -> Any:
     """Models, enums and containers turned into plain JSON data (by alias, without unset optionals)."""
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        # warnings=False: a model read tolerantly may hold a value as received (see tolerant())
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
     if isinstance(value, Mapping):
@@ -1104,24 +1321,42 @@ def body_json(response: ApiResponse[Any]) -> Any:
     return response.decoded
 
 
-def _parse_body(tp: Any, response: httpx.Response) -> Any:
-    """The decoded body, validated into ``tp`` unless ``tp`` is ``None`` (raises pydantic's error)."""
+def _parse_body(tp: Any, response: httpx.Response, strict: bool = False) -> Any:
+    """The decoded body as ``tp`` unless ``tp`` is ``None``: built by :func:`tolerant`, or validated when
+    ``strict`` (raises pydantic's error)."""
     data = _decode(response)
-    return data if tp is None else _adapter(tp).validate_python(data)
+    if tp is None:
+        return data
+    return _adapter(tp).validate_python(data) if strict else tolerant(tp, data)
 
 
-def _parser(key: str | None, responses: Mapping[str, Any]) -> Callable[[httpx.Response], Any]:
-    return functools.partial(
-        _parse_body, responses.get(key) if key is not None else None
-    )  # picklable
+def _parser(
+    key: str | None, responses: Mapping[str, Any], strict: bool = False
+) -> Callable[[httpx.Response], Any]:
+    tp = responses.get(key) if key is not None else None
+    # picklable
+    return (
+        functools.partial(_parse_body, tp, strict=True)
+        if strict
+        else functools.partial(_parse_body, tp)
+    )
 
 
 def handle(
-    response: httpx.Response, responses: Mapping[str, Any], redactor: Redactor | None = None
+    response: httpx.Response,
+    responses: Mapping[str, Any],
+    redactor: Redactor | None = None,
+    strict_validation: bool = False,
 ) -> ApiResponse[Any]:
-    """Wrap a documented success response, or raise the fitting :class:`ApiStatusError`."""
+    """Wrap a documented success response, or raise the fitting :class:`ApiStatusError`.
+
+    With ``strict_validation``, the body is validated strictly (see :attr:`ApiResponse.parsed`).
+    """
     key = _documented(response.status_code, responses)
-    result: ApiResponse[Any] = ApiResponse(response, _parser(key, responses), redactor)
+    result: ApiResponse[Any] = ApiResponse(
+        response, _parser(key, responses, strict_validation), redactor
+    )
+    result.strict_validation = strict_validation
     is_success = (
         response.status_code < 400
         and key is not None
@@ -1149,7 +1384,8 @@ def any_status() -> Iterator[None]:
     An error status raises nothing: the response's ``status_error`` holds the :class:`ApiStatusError` the call
     would have raised (and :class:`StepFailed` made from that response keeps it as its ``cause``).  A workflow
     step calls its operation so, because its success criteria, not the status, decide whether it succeeded.
-    Connection errors and timeouts still raise.  Works for the async clients too (``await`` inside the block).
+    Connection errors and timeouts still raise.  A client created without ``max_retries=`` makes no transport
+    retries within the block: a workflow step makes exactly the calls its Arazzo document defines.  Works for the async clients too (``await`` inside the block).
     """
     token = _ANY_STATUS.set(True)
     try:
@@ -1173,7 +1409,7 @@ def _has_success(responses: Mapping[str, Any]) -> bool:
 
 def _summary(body: Any) -> str:
     if isinstance(body, pydantic.BaseModel):
-        text = body.model_dump_json(by_alias=True, exclude_none=True)
+        text = body.model_dump_json(by_alias=True, exclude_none=True, warnings=False)
     elif isinstance(body, str):
         text = body
     else:
@@ -1309,6 +1545,20 @@ def is_greater_or_equal(left: Any, right: Any) -> bool:
 
 
 # -- clients -----------------------------------------------------------------------------------------------
+DEFAULT_MAX_RETRIES = 2
+"""Retries a client makes by default (``max_retries=``); see :meth:`_ClientBase._retries` for when."""
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+"""Statuses a client retries (besides connection errors and timeouts)."""
+INITIAL_RETRY_DELAY = 0.5
+"""Seconds before the first retry when the server sends no ``Retry-After``; doubled for each next one."""
+MAX_RETRY_DELAY = 8.0
+"""The longest backoff between two attempts without ``Retry-After``."""
+MAX_RETRY_AFTER = 60.0
+"""The longest wait a ``Retry-After`` header can ask for (a longer one is cut to it)."""
+_NOT_IDEMPOTENT = frozenset({"POST", "PATCH"})
+_retry_log = logging.getLogger(__name__)
+
+
 @functools.cache
 def shared_ssl_context() -> ssl.SSLContext:
     """The verifying SSL context every client of this process shares, made on first use.
@@ -1333,14 +1583,82 @@ class _ClientBase:
         timeout: float | httpx.Timeout,
         deadline: float | None,
         credential_names: Iterable[str],
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         self.base_url = base_url
+        self.strict_validation = strict_validation
+        # None: the default (DEFAULT_MAX_RETRIES), and none inside a workflow step (see _retries)
+        self.max_retries = max_retries
+        self.clock: Callable[[], float] = time.time  # now, as a POSIX time: for Retry-After dates
         self._headers = dict(headers or {})
         self._query = dict(query or {})
         self._cookies = dict(cookies or {})
         self._timeout = timeout
         self._deadline = deadline_seconds(deadline)
         self._redactor = Redactor(credential_names)
+
+    def _retries(self, request: Mapping[str, Any], max_retries: int | None) -> int:
+        """How many times a request may be retried after a connection error or a status of
+        :data:`RETRY_STATUSES`.
+
+        A call's ``max_retries=`` decides (and makes a POST or PATCH safe to repeat: the caller asked).  Else
+        POST and PATCH are retried only with an ``Idempotency-Key`` header.  Else the client's ``max_retries=``
+        decides; a client created without it makes :data:`DEFAULT_MAX_RETRIES`, except inside a workflow step
+        (:func:`any_status`): there the Arazzo document decides, and a step makes exactly the calls it defines.
+        """
+        if max_retries is not None:
+            return max(0, max_retries)
+        if request["method"].upper() in _NOT_IDEMPOTENT and not any(
+            name.lower() == "idempotency-key" for name in request["headers"]
+        ):
+            return 0
+        if self.max_retries is not None:
+            return max(0, self.max_retries)
+        return 0 if _ANY_STATUS.get() else DEFAULT_MAX_RETRIES
+
+    def _retry_wait(self, attempt: int, response: httpx.Response | None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: the response's ``Retry-After`` (capped at
+        :data:`MAX_RETRY_AFTER`), else exponential backoff with jitter (between 75 and 100 percent of
+        ``INITIAL_RETRY_DELAY * 2**attempt``, at most :data:`MAX_RETRY_DELAY`)."""
+        if response is not None:
+            seconds = _retry_after_seconds(response.headers.get("retry-after", ""), self.clock())
+            if seconds is not None:
+                return min(seconds, MAX_RETRY_AFTER)
+        backoff: float = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+        return backoff * (1 - 0.25 * random.random())
+
+    def _retry_plan(
+        self,
+        request: Mapping[str, Any],
+        attempt: int,
+        retries: int,
+        end: float | None,
+        response: httpx.Response | None,
+        failure: ApiError | None,
+    ) -> float | None:
+        """The wait before retrying (``None``: no retry): an attempt left, a retried outcome, and time for the
+        wait and another attempt before the deadline's ``end`` (a ``time.monotonic()``)."""
+        if attempt >= retries:
+            return None
+        if response is not None and response.status_code not in RETRY_STATUSES:
+            return None
+        if failure is not None and not failure._retryable:
+            return None
+        wait = self._retry_wait(attempt, response)
+        if end is not None and wait >= end - time.monotonic():
+            return None
+        why = f"HTTP {response.status_code}" if response is not None else str(failure)
+        _retry_log.info(
+            "retrying %s %s in %.2f s (%s); retry %d of %d",
+            request["method"],
+            self._redactor.url(request["url"]),
+            wait,
+            why,
+            attempt + 1,
+            retries,
+        )
+        return wait
 
     def _build(
         self,
@@ -1399,7 +1717,10 @@ class _ClientBase:
     def _connection_error(self, request: Mapping[str, Any], error: Exception) -> ApiConnectionError:
         kind = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
         reason = self._redactor.text(f"{type(error).__name__}: {error}")
-        return kind(request["method"], self._redactor.url(request["url"]), reason)
+        failure = kind(request["method"], self._redactor.url(request["url"]), reason)
+        # a transport failure (connecting, a timeout, the connection dropped) may pass: worth a retry
+        failure._retryable = isinstance(error, httpx.TransportError)
+        return failure
 
     def _limits(self, timeout: Any, deadline: float | None) -> tuple[Any, float | None]:
         """The timeout of each network operation and the deadline of the whole request (seconds, or None).
@@ -1562,11 +1883,14 @@ class BaseClient(_ClientBase):
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
         credential_names: Iterable[str] = (),
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names,
+            credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.sleep = time.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1580,24 +1904,46 @@ class BaseClient(_ClientBase):
         responses: Mapping[str, Any],
         timeout: Any,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        retries = self._retries(request, max_retries)
+        end = None if deadline is None else time.monotonic() + deadline
+        attempt = 0
+        while True:
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            outcome = self._attempt(request, timeout, left, deadline)
+            response, failure = (
+                (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
+            )
+            wait = self._retry_plan(request, attempt, retries, end, response, failure)
+            if wait is None:
+                break
+            self.sleep(wait)
+            attempt += 1
+        if failure is not None:
+            raise failure  # not chained: httpx's error holds the request, credentials and all
+        assert response is not None
+        strict = self.strict_validation if strict_validation is None else strict_validation
+        return handle(response, responses, self._redactor, strict)
+
+    def _attempt(
+        self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None
+    ) -> httpx.Response | ApiError:
+        """One exchange within ``deadline`` (the time left of the call's ``whole`` deadline): the response, or
+        the error that ended it (returned, not raised)."""
         if deadline == 0:
-            raise self._deadline_error(request, deadline)
-        failure: ApiError
+            return self._deadline_error(request, 0.0)
         try:
             if deadline is None:
-                response = self._http.request(**request, timeout=timeout)
-            else:
-                response = _within(deadline, self._http, request, timeout)
+                return self._http.request(**request, timeout=timeout)
+            return _within(deadline, self._http, request, timeout)
         except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
-            failure = self._connection_error(request, error)
+            return self._connection_error(request, error)
         except _DeadlinePassed:
-            failure = self._deadline_error(request, deadline or 0.0)
-        else:
-            return handle(response, responses, self._redactor)
-        raise failure  # not chained: httpx's error holds the request, credentials and all
+            return self._deadline_error(request, whole or 0.0)
 
     def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""
@@ -1625,11 +1971,14 @@ class AsyncBaseClient(_ClientBase):
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
         credential_names: Iterable[str] = (),
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
-            credential_names=credential_names,
+            credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.sleep = asyncio.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
             http_client
@@ -1643,27 +1992,47 @@ class AsyncBaseClient(_ClientBase):
         responses: Mapping[str, Any],
         timeout: Any,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        retries = self._retries(request, max_retries)
+        end = None if deadline is None else time.monotonic() + deadline
+        attempt = 0
+        while True:
+            left = None if end is None else max(end - time.monotonic(), 0.0)
+            outcome = await self._attempt(request, timeout, left, deadline)
+            response, failure = (
+                (outcome, None) if isinstance(outcome, httpx.Response) else (None, outcome)
+            )
+            wait = self._retry_plan(request, attempt, retries, end, response, failure)
+            if wait is None:
+                break
+            await self.sleep(wait)
+            attempt += 1
+        if failure is not None:
+            raise failure  # not chained: httpx's error holds the request, credentials and all
+        assert response is not None
+        strict = self.strict_validation if strict_validation is None else strict_validation
+        return handle(response, responses, self._redactor, strict)
+
+    async def _attempt(
+        self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None
+    ) -> httpx.Response | ApiError:
+        """One exchange within ``deadline`` (the time left of the call's ``whole`` deadline): the response, or
+        the error that ended it (returned, not raised)."""
         if deadline == 0:
-            raise self._deadline_error(request, deadline)
-        failure: ApiError
+            return self._deadline_error(request, 0.0)
         try:
             if deadline is None:
-                response = await self._http.request(**request, timeout=timeout)
-            else:
-                async with asyncio.timeout(
-                    deadline
-                ):  # the whole request: sending, waiting, the body
-                    response = await self._http.request(**request, timeout=timeout)
+                return await self._http.request(**request, timeout=timeout)
+            async with asyncio.timeout(deadline):  # the whole request: sending, waiting, the body
+                return await self._http.request(**request, timeout=timeout)
         except (httpx.RequestError, httpx.InvalidURL, UnicodeEncodeError) as error:
             # transport, decoding or redirect failures; a URL or header value HTTP cannot carry
-            failure = self._connection_error(request, error)
+            return self._connection_error(request, error)
         except TimeoutError:
-            failure = self._deadline_error(request, deadline or 0.0)
-        else:
-            return handle(response, responses, self._redactor)
-        raise failure  # not chained: httpx's error holds the request, credentials and all
+            return self._deadline_error(request, whole or 0.0)
 
     async def close(self) -> None:
         """Close the underlying HTTP client if this client created it."""

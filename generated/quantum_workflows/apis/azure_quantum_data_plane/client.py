@@ -93,6 +93,8 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -114,6 +116,17 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -130,6 +143,8 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def jobs_create(
@@ -146,6 +161,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -174,7 +191,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_open(
         self,
@@ -190,6 +209,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -218,7 +239,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_close(
         self,
@@ -232,6 +255,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -256,7 +281,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def sessions_jobs_list(
         self,
@@ -274,6 +301,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -302,7 +331,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
+        return self._send(
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )
 
     def storage_get_sas_uri(
         self,
@@ -317,6 +353,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -347,7 +385,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)
+        return self._send(
+            request,
+            _STORAGE_GET_SAS_URI_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -372,6 +417,8 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -393,6 +440,17 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -409,6 +467,8 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def jobs_create(
@@ -425,6 +485,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobDetails]:
         """Create a new job.
 
@@ -453,7 +515,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _JOBS_CREATE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def sessions_open(
         self,
@@ -469,6 +533,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Open a new session.
 
@@ -497,7 +563,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_OPEN_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def sessions_close(
         self,
@@ -511,6 +579,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SessionDetails]:
         """Close an existing session.
 
@@ -535,7 +605,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def sessions_jobs_list(
         self,
@@ -553,6 +625,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.PagedJobDetails]:
         """List jobs in a session.
 
@@ -581,7 +655,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _SESSIONS_JOBS_LIST_RESPONSES, timeout, deadline)
+        return await self._send(
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )
 
     async def storage_get_sas_uri(
         self,
@@ -596,6 +677,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.SasUriResponse]:
         """Gets a URL with SAS token for a container/blob in the storage account associated with the
         workspace. Starting with version 2026-01-15-preview, when used for a container the container
@@ -626,4 +709,11 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _STORAGE_GET_SAS_URI_RESPONSES, timeout, deadline)
+        return await self._send(
+            request,
+            _STORAGE_GET_SAS_URI_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )

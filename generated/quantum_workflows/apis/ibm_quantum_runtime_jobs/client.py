@@ -81,6 +81,8 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -102,6 +104,17 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -118,6 +131,8 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def create_job(
@@ -132,6 +147,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -156,7 +173,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -183,6 +202,8 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -204,6 +225,17 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -220,6 +252,8 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def create_job(
@@ -234,6 +268,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobCreateResponse]:
         """Run a Job
 
@@ -258,4 +294,6 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_JOB_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )

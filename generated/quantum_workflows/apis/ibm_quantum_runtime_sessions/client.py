@@ -92,6 +92,8 @@ class Client(BaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.Client | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -113,6 +115,17 @@ class Client(BaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -129,6 +142,8 @@ class Client(BaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     def create_session(
@@ -145,6 +160,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -166,7 +183,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def get_session(
         self,
@@ -176,6 +195,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -195,7 +216,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def update_session(
         self,
@@ -207,6 +230,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -230,7 +255,9 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
+        return self._send(
+            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     def delete_session_close(
         self,
@@ -240,6 +267,8 @@ class Client(BaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -262,7 +291,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
+        return self._send(
+            request,
+            _DELETE_SESSION_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )
 
 
 class AsyncClient(AsyncBaseClient):
@@ -287,6 +323,8 @@ class AsyncClient(AsyncBaseClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float | None = None,
         http_client: httpx.AsyncClient | None = None,
+        strict_validation: bool = False,
+        max_retries: int | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -308,6 +346,17 @@ class AsyncClient(AsyncBaseClient):
                 lengthen it.
             http_client: an ``httpx`` client to send requests with (transports, proxies, event hooks);
                 it is not closed by ``close()``.
+            strict_validation: validate response bodies strictly: a body that does not match its
+                documented type raises ``ResponseValidationError`` (a workflow step reading it:
+                ``StepOutputError``) naming each failing member.  By default a body that drifts (a
+                "required" member missing, a value of another type) still becomes its model, each value
+                kept as received.  A call's own ``strict_validation=`` overrides it.
+            max_retries: how many times a request is retried after a connection error, a timeout or HTTP
+                408, 429, 500, 502, 503 or 504, waiting as ``Retry-After`` says (at most a minute), else
+                backing off exponentially with jitter; 0 disables.  Without it: 2, except in a workflow
+                step, which makes exactly the calls its Arazzo document defines (configure it to retry
+                there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
+                the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -324,6 +373,8 @@ class AsyncClient(AsyncBaseClient):
             deadline=deadline,
             http_client=http_client,
             credential_names=CREDENTIAL_NAMES,
+            strict_validation=strict_validation,
+            max_retries=max_retries,
         )
 
     async def create_session(
@@ -340,6 +391,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Create a Session
 
@@ -361,7 +414,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _CREATE_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def get_session(
         self,
@@ -371,6 +426,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[models.JobSession]:
         """Get a Session
 
@@ -390,7 +447,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _GET_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def update_session(
         self,
@@ -402,6 +461,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Update a Session
 
@@ -425,7 +486,9 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _UPDATE_SESSION_RESPONSES, timeout, deadline)
+        return await self._send(
+            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        )
 
     async def delete_session_close(
         self,
@@ -435,6 +498,8 @@ class AsyncClient(AsyncBaseClient):
         extra_query: Mapping[str, Any] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
     ) -> ApiResponse[None]:
         """Close Job Session
 
@@ -457,4 +522,11 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(request, _DELETE_SESSION_CLOSE_RESPONSES, timeout, deadline)
+        return await self._send(
+            request,
+            _DELETE_SESSION_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+        )
