@@ -204,11 +204,8 @@ def build(
     except OutputRefused as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    if package is None and not settings.package_set and not quiet:
-        notes.append(
-            f"no package name is configured; building package '{settings.package}' (name it with "
-            '[tool.arazzo-gen] package = "..." in a pyproject.toml beside SPECS or above it, or with --package NAME)'
-        )
+    # said once the build has a package to name (after the diagnostics, so that they come first)
+    unnamed = package is None and not settings.package_set and not quiet
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     shown = out_arg
@@ -241,6 +238,13 @@ def build(
             err=True,
         )
         raise typer.Exit(EXIT_ERRORS)
+    if unnamed:
+        typer.echo(
+            f"note: no package name is configured; building package '{settings.package}' (name it with "
+            '[tool.arazzo-gen] package = "..." in a pyproject.toml beside SPECS or above it, or with --package '
+            "NAME)",
+            err=True,
+        )
     partial = bool(left)
     if left:
         _left_out_notes(left)

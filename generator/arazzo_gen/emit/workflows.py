@@ -52,6 +52,7 @@ from ..plan import nodes as plan_nodes
 from ..plan.build import ProgramPlan
 from ..plan.imports import Import, ImportTable
 from ..plan.modules import ApiAliases, output_fields
+from . import docstrings
 from .models import ModelIndex
 from .runtime import module_of
 from .text import comment, docstring, first_sentence, py_str
@@ -399,81 +400,23 @@ class _WorkflowBuilder(ValueCompiler):
 
     def args_doc(self, params: list[ParamView], dependencies: list[DependencyView]) -> list[str]:
         """The ``Args:`` lines of the function's docstring."""
-        arg_docs = [f"{p.py_name}: {p.doc}" for p in params]
-        for dep in dependencies:
-            how = (
-                "required: it needs inputs this workflow does not have"
-                if dep.required
-                else "when omitted, that workflow runs first with this workflow's inputs of the same names"
-            )
-            arg_docs.append(
-                f"{dep.param}: the outputs of workflow '{dep.workflow_id}' (dependsOn); {how}."
-            )
-        for source in self.sources.values():
-            how = (
-                "required"
-                if source.required
-                else "a default client is created (and closed) when omitted"
-            )
-            arg_docs.append(
-                f"{source.py_name}: client for source '{source.name}' ({source.title}); {how}."
-            )
-        if self.wp.sleep is not None:
-            arg_docs.append(
-                f"{self.wp.sleep}: called with the seconds to wait before each retry (default: time.sleep, "
-                "asyncio.sleep in the async twin); the Retry-After header of the response overrides retryAfter."
-            )
-        if self.wp.max_steps is not None:
-            arg_docs.append(
-                f"{self.wp.max_steps}: the most steps one run may start (goto and retry loops), for this "
-                "workflow and for each workflow it runs; MaxStepsExceeded is raised beyond it."
-            )
-        arg_docs.append(
-            "deadline: seconds this whole run may take, its requests and the workflows it runs included "
-            "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, if shorter), and "
-            "the first one still running when it passes ends with ApiTimeoutError."
+        return docstrings.args_lines(
+            [(p.py_name, p.doc) for p in params],
+            [(d.param, d.workflow_id, d.required) for d in dependencies],
+            [(s.py_name, s.name, s.title, s.required) for s in self.sources.values()],
+            self.wp.sleep,
+            self.wp.max_steps,
         )
-        return arg_docs
 
     def raises_doc(self) -> list[str]:
         """The ``Raises:`` lines of the function's docstring."""
-        wf = self.workflow
-        failed = "StepFailed: a step's response did not meet its success criteria"
-        if any(step.body_replacements for step in wf.steps):
-            failed += "; or a requestBody replacement target is not in the payload"
-        raises = [
-            failed
-            + (
-                " (and no failure action applied)."
-                if self.loop is not None
-                else " (without criteria: its status is not a documented success)."
-            ),
-            (
-                "ApiConnectionError: a request could not be sent or no response arrived (ApiTimeoutError: in time, "
-                "or within the deadline)."
-            ),
-        ]
-        if self.reads_body:
-            raises.append(
-                "StepOutputError: a value an output reads from a response body is missing or not of its documented "
-                "type (a StepFailed naming the workflow, step and pointer)."
-            )
-        if self.evaluates:
-            reasons = {
-                "regex": "a regex criterion ran past REGEX_TIMEOUT",
-                "jsonpath": "a regex in a jsonpath criterion (match(), search()) ran past REGEX_TIMEOUT",
-                "xpath": "an xpath criterion could not be evaluated on the body",
-            }
-            causes = [reason for kind, reason in reasons.items() if kind in self.evaluates]
-            raises.append(
-                f"CriterionError: {', or '.join(causes)} (a StepFailed naming the criterion; no failure action "
-                "applies)."
-            )
-        if self.wp.max_steps is not None:
-            raises.append(
-                f"MaxStepsExceeded: more than {self.wp.max_steps} steps ran (a goto loop that does not end)."
-            )
-        return raises
+        return docstrings.raises_lines(
+            any(step.body_replacements for step in self.workflow.steps),
+            self.loop is not None,
+            self.reads_body,
+            self.evaluates,
+            self.wp.max_steps,
+        )
 
     def defaulted_input(self, item: Input, annotation: Annotation, doc: str) -> ParamView:
         """An input whose schema gives a ``default``: the parameter defaults to it, typed as the input.
