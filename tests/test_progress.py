@@ -210,3 +210,12 @@ def test_the_runtime_progress_of_a_sub_workflow_is_nested() -> None:
 def test_the_generated_readme_shows_the_cleanup_pattern() -> None:
     readme = (Path(__file__).resolve().parents[1] / "generated/README.md").read_text()
     assert "error.progress" in readme and ".completed" in readme
+
+
+def test_a_server_issued_signature_in_a_completed_output_is_redacted_in_the_text_but_kept_in_the_value() -> None:
+    from arazzo_gen.runtime import _runtime as runtime
+
+    sas = "https://acct.blob.core.windows.net/c?sv=2020-10-02&sig=SECRETSIGNATURE123&se=2026-12-08"
+    progress = runtime.Progress("wf", "next", {"getSasUri": {"sasUri": sas}})
+    assert "SECRETSIGNATURE123" not in repr(progress) and "sig=***" in repr(progress)
+    assert progress.completed["getSasUri"]["sasUri"] == sas
