@@ -27,6 +27,7 @@ from .model import (
     Body,
     JsonSchema,
     Operation,
+    Paging,
     Parameter,
     Response,
     SecurityScheme,
@@ -585,6 +586,7 @@ class ApiLowering:
             tags=[str(t) for t in self._typed(op, "tags", list, "a list of names") or []],
             path_template=template,
             fixed_query=fixed_query,
+            paging=_paging(op),
         )
 
     def _path_key(
@@ -848,3 +850,15 @@ def _mark_credentials(api: Api) -> None:
             param.credential = (
                 lowered in CREDENTIAL_PARAMETER_NAMES or (lowered, param.location) in scheme_names
             )
+
+
+def _paging(op: Any) -> Paging | None:
+    """The operation's paging as ``x-ms-pageable`` declares it: a ``nextLinkName`` (``null``: all results come
+    in one page, nothing to follow) and an ``itemName`` (default ``value``)."""
+    pageable = to_plain(op.get("x-ms-pageable"))
+    if not isinstance(pageable, dict):
+        return None
+    next_member, item_member = pageable.get("nextLinkName"), pageable.get("itemName", "value")
+    if not isinstance(next_member, str) or not next_member or not isinstance(item_member, str):
+        return None
+    return Paging(next_member, item_member)

@@ -117,6 +117,16 @@ class Response:
 
 
 @dataclass
+class Paging:
+    """How an operation's results continue on further pages, as its description declares it
+    (``x-ms-pageable``): the member of a page holding the link to the next one, and the member holding
+    the page's items."""
+
+    next_member: str
+    item_member: str = "value"
+
+
+@dataclass
 class Operation:
     operation_id: str
     py_name: str
@@ -136,6 +146,9 @@ class Operation:
     # ``[("uploads", "")]``.
     path_template: str = ""
     fixed_query: list[tuple[str, str]] = field(default_factory=list)
+    paging: Paging | None = (
+        None  # the description says how to page: the client gets iter_<operation>
+    )
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         for param in self.parameters:
