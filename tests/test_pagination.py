@@ -58,6 +58,33 @@ paths:
                 properties:
                   things: {type: array, items: {type: string}}
                   next: {type: string}
+  /repos:
+    get:
+      operationId: listRepos
+      parameters:
+        - {name: per_page, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: a page of jobs; the Link header's rel="next" names the next page
+          headers:
+            Link: {schema: {type: string}}
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Job"}}
+  /feed:
+    get:
+      operationId: listFeed
+      responses:
+        "200":
+          description: a page of the feed; next names the next page
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  entries: {type: array, items: {type: string}}
+                  next: {type: string, nullable: true}
+                  count: {type: integer}
   /single:
     get:
       operationId: listOnce
@@ -220,3 +247,49 @@ def test_the_azure_seed_lists_get_iterators() -> None:
 
     assert callable(client.Client.iter_sessions_jobs_list)
     assert callable(client.AsyncClient.aiter_sessions_jobs_list)
+
+
+def test_a_documented_link_header_is_followed(client_module: Any) -> None:
+    holder: list[str] = []
+
+    def reply(request: Recorded) -> Reply:
+        page = dict(request.query).get("page", "1")
+        body = {"1": [{"name": "a"}, {"name": "b"}], "2": [{"name": "c"}], "3": [{"name": "d"}]}[
+            page
+        ]
+        links = {
+            "1": f'<{holder[0]}/repos?page=2&per_page=2>; rel="next", <{holder[0]}/repos?page=3>; rel="last"',
+            "2": '</repos?page=3&per_page=2>; rel="prev next"',
+            "3": f'<{holder[0]}/repos?page=1>; rel="first"',
+        }
+        return Reply(200, body, headers={"Link": links[page]})
+
+    with scripted(reply) as server:
+        holder.append(server.url)
+        with client_module.Client(server.url, key=KEY) as client:
+            names = [job.name for job in client.iter_list_repos(per_page=2)]
+    assert names == ["a", "b", "c", "d"]
+    assert _lines(server.requests) == [
+        ("GET /repos", [("per_page", "2")], KEY),
+        ("GET /repos", [("page", "2"), ("per_page", "2")], KEY),
+        ("GET /repos", [("page", "3"), ("per_page", "2")], KEY),
+    ]
+
+
+def test_a_documented_next_member_is_followed_async(client_module: Any) -> None:
+    def reply(request: Recorded) -> Reply:
+        page = dict(request.query).get("page", "1")
+        following = {"1": "/feed?page=2", "2": "/feed?page=3", "3": None}[page]
+        return Reply(200, {"entries": [f"e{page}"], "next": following, "count": 3})
+
+    async def collect(url: str) -> list[str]:
+        async with client_module.AsyncClient(url, key=KEY) as client:
+            return [entry async for entry in client.aiter_list_feed()]
+
+    with scripted(reply) as server:
+        assert asyncio.run(collect(server.url)) == ["e1", "e2", "e3"]
+    assert _lines(server.requests) == [
+        ("GET /feed", [], KEY),
+        ("GET /feed", [("page", "2")], KEY),
+        ("GET /feed", [("page", "3")], KEY),
+    ]

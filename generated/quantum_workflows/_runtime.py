@@ -2084,8 +2084,11 @@ def _origin(url: str) -> tuple[str, str, int | None] | None:
     return scheme, parts.hostname.lower(), port or {"http": 80, "https": 443}.get(scheme)
 
 
-def _page_member(page: Any, name: str) -> Any:
-    """The member ``name`` (as the body spells it) of a page parsed as its model, or of a mapping."""
+def _page_member(page: Any, name: str | None) -> Any:
+    """The member ``name`` (as the body spells it) of a page parsed as its model, or of a mapping; the page
+    itself for ``None``."""
+    if name is None:
+        return page
     if isinstance(page, pydantic.BaseModel):
         for field_name, info in type(page).model_fields.items():
             if (info.alias or field_name) == name:
@@ -2123,6 +2126,25 @@ def _next_page(
     return page
 
 
+def _next_link(response: ApiResponse[Any], next_member: str | None) -> str | None:
+    """The link to the next page: the page's ``next_member``, else (``None``) the ``rel="next"`` target of the
+    response's ``Link`` header; ``None`` on the last page."""
+    if next_member is not None:
+        link = _page_member(response.parsed, next_member)
+        return str(link) if link else None
+    for value in response.headers.get_list("link"):
+        for target, params in _LINK_VALUE.findall(value):
+            rel = _LINK_REL.search(params)
+            if rel is not None and "next" in (rel[1] or rel[2] or "").lower().split():
+                return str(target)
+    return None
+
+
+# one ``<target>; param=value; ...`` of a Link header (RFC 8288), and its rel parameter
+_LINK_VALUE = re.compile(r"<([^>]*)>([^,<]*)")
+_LINK_REL = re.compile(r';\s*rel\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+
+
 def iterate_pages(
     client: BaseClient,
     request: dict[str, Any],
@@ -2131,22 +2153,23 @@ def iterate_pages(
     deadline: float | None,
     strict_validation: bool | None,
     max_retries: int | None,
-    next_member: str,
-    item_member: str,
+    next_member: str | None,
+    item_member: str | None,
 ) -> Iterator[Any]:
-    """The items (the ``item_member`` of each page) of every page, from ``request`` on, following each page's
-    ``next_member`` link; every page is a call like any other (deadline, timeouts, retries, errors).
+    """The items (the ``item_member`` of each page; ``None``: the page itself) of every page, from ``request``
+    on, following each page's ``next_member`` link (``None``: the ``rel="next"`` link of its ``Link``
+    header); every page is a call like any other (deadline, timeouts, retries, errors).
     """
     seen: set[str] = set()
     while True:
-        page = client._send(
+        response = client._send(
             request, responses, timeout, deadline, strict_validation, max_retries
-        ).parsed
-        yield from _page_member(page, item_member) or ()
-        link = _page_member(page, next_member)
+        )
+        yield from _page_member(response.parsed, item_member) or ()
+        link = _next_link(response, next_member)
         if not link:
             return
-        request = _next_page(client, request, str(link), seen)
+        request = _next_page(client, request, link, seen)
 
 
 async def aiterate_pages(
@@ -2157,8 +2180,8 @@ async def aiterate_pages(
     deadline: float | None,
     strict_validation: bool | None,
     max_retries: int | None,
-    next_member: str,
-    item_member: str,
+    next_member: str | None,
+    item_member: str | None,
 ) -> AsyncIterator[Any]:
     """:func:`iterate_pages` for the asynchronous client."""
     seen: set[str] = set()
@@ -2166,13 +2189,12 @@ async def aiterate_pages(
         response = await client._send(
             request, responses, timeout, deadline, strict_validation, max_retries
         )
-        page = response.parsed
-        for item in _page_member(page, item_member) or ():
+        for item in _page_member(response.parsed, item_member) or ():
             yield item
-        link = _page_member(page, next_member)
+        link = _next_link(response, next_member)
         if not link:
             return
-        request = _next_page(client, request, str(link), seen)
+        request = _next_page(client, request, link, seen)
 
 
 # -- configuration from the environment ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ..ir.model import Api, Body, JsonSchema, Operation, Parameter, ref_name
+from ..ir.model import Api, Body, JsonSchema, Operation, Parameter
 from .text import comment, docstring, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports
 
@@ -228,17 +228,29 @@ def _add_paging(
         taken.update(names)
         item_type = "Any"
         page = _page_schema(api, op)
-        member = _resolved(api, (page or {}).get("properties", {}).get(op.paging.item_member))
+        paging = op.paging
+        if paging.item_member is None:
+            member = page
+        else:
+            member = api.resolved((page or {}).get("properties", {}).get(paging.item_member))
         if member is not None and isinstance(member.get("items"), dict):
             annotation = mapper.schema(member["items"])
             merge_imports(imports, annotation.imports)
             item_type = annotation.text
         imports.setdefault("collections.abc", set()).update({"Iterator", "AsyncIterator"})
+        items = "the page itself" if paging.item_member is None else f"its ``{paging.item_member}``"
+        link = (
+            'the ``rel="next"`` link of each response\'s ``Link`` header'
+            if paging.next_member is None
+            else f"each page's ``{paging.next_member}`` link"
+        )
         view.paging = PagingView(
-            names[0], names[1], py_str(op.paging.next_member), py_str(op.paging.item_member), item_type,
+            names[0], names[1],
+            "None" if paging.next_member is None else py_str(paging.next_member),
+            "None" if paging.item_member is None else py_str(paging.item_member),
+            item_type,
             docstring(
-                f"Each item of every page of ``{op.py_name}`` (its ``{op.paging.item_member}``), following "
-                f"each page's ``{op.paging.next_member}`` link.",
+                f"Each item of every page of ``{op.py_name}`` ({items}), following {link}.",
                 "Each page is requested like a call of the operation (credentials, deadline, timeouts, "
                 "retries, errors); a link to another origin than the client's base URL is not followed "
                 "(PageLinkError): the client's credentials go nowhere else.",
@@ -247,22 +259,10 @@ def _add_paging(
         )  # fmt: skip
 
 
-def _resolved(api: Api, schema: object) -> JsonSchema | None:
-    """``schema`` with its ``$ref``s into the API's schema table followed."""
-    for _ in range(16):
-        if not isinstance(schema, dict):
-            return None
-        name = ref_name(schema)
-        if name is None:
-            return schema
-        schema = api.schemas.get(name)
-    return None
-
-
 def _page_schema(api: Api, op: Operation) -> JsonSchema | None:
     for response in op.responses:
         if response.status.startswith("2") and response.schema is not None:
-            return _resolved(api, response.schema)
+            return api.resolved(response.schema)
     return None
 
 

@@ -432,6 +432,7 @@ class ApiLowering:
             loc=self.root.loc,
         )
         _mark_credentials(api)
+        _documented_paging(api)
         return api
 
     # -- servers and security ---------------------------------------------------------------------------
@@ -819,7 +820,10 @@ class ApiLowering:
                 if schema_node is not None:
                     suffix = "response" if success[:1] == [status] else f"response_{status}"
                     schema = self.table.hoist(schema_node, base, f"{op_name}_{suffix}")
-            responses.append(Response(status, _text(node.get("description")), content_type, schema))
+            headers = [str(name).lower() for name in self._mapping(node.get("headers"))]
+            responses.append(
+                Response(status, _text(node.get("description")), content_type, schema, headers)
+            )
         return responses
 
 
@@ -862,3 +866,39 @@ def _paging(op: Any) -> Paging | None:
     if not isinstance(next_member, str) or not next_member or not isinstance(item_member, str):
         return None
     return Paging(next_member, item_member)
+
+
+# Members that hold the link to the next page when a page documents one (and one list of items).
+_NEXT_MEMBERS = ("nextLink", "next_link", "next", "@odata.nextLink")
+
+
+def _documented_paging(api: Api) -> None:
+    """Paging for the operations without ``x-ms-pageable`` whose first success response documents it: a
+    ``Link`` header (the next page's link is its ``rel="next"``; the items are the body, a list, or the one
+    list member of an object), or an object with a string member named like a next link and exactly one list
+    member (the items)."""
+    for op in api.operations:
+        success = next((r for r in op.responses if r.status.startswith("2")), None)
+        if op.paging is not None or success is None or op.method != "GET":
+            continue
+        schema = api.resolved(success.schema)
+        properties = schema.get("properties") if schema is not None else None
+        properties = properties if isinstance(properties, dict) else {}
+        lists = [
+            name for name, member in properties.items() if "array" in _types(api.resolved(member))
+        ]
+        if "link" in success.headers:
+            if schema is not None and schema.get("type") == "array":
+                op.paging = Paging(None, None)
+            elif len(lists) == 1:
+                op.paging = Paging(None, lists[0])
+            continue
+        for name in _NEXT_MEMBERS:
+            if "string" in _types(api.resolved(properties.get(name))) and len(lists) == 1:
+                op.paging = Paging(name, lists[0])
+                break
+
+
+def _types(schema: JsonSchema | None) -> list[str]:
+    kind = (schema or {}).get("type")
+    return [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]

@@ -110,6 +110,9 @@ class Response:
     description: str
     content_type: str | None
     schema: JsonSchema | None
+    headers: list[str] = field(
+        default_factory=list
+    )  # the names of the headers it declares, lower-cased
 
     @property
     def is_success(self) -> bool:
@@ -119,11 +122,13 @@ class Response:
 @dataclass
 class Paging:
     """How an operation's results continue on further pages, as its description declares it
-    (``x-ms-pageable``): the member of a page holding the link to the next one, and the member holding
-    the page's items."""
+    (``x-ms-pageable``, a documented ``nextLink``/``next`` member, a documented ``Link`` header): the member
+    of a page holding the link to the next one, and the member holding the page's items."""
 
-    next_member: str
-    item_member: str = "value"
+    next_member: (
+        str | None
+    )  # None: the next page's link is the response's ``Link`` header (rel="next")
+    item_member: str | None = "value"  # None: the page is the list of items
 
 
 @dataclass
@@ -186,6 +191,17 @@ class Api:
         for op in self.operations:
             if op.operation_id == operation_id:
                 return op
+        return None
+
+    def resolved(self, schema: object) -> JsonSchema | None:
+        """``schema`` with its ``$ref``s into the schema table followed (``None``: not a schema)."""
+        for _ in range(16):
+            if not isinstance(schema, dict):
+                return None
+            name = ref_name(schema)
+            if name is None:
+                return schema
+            schema = self.schemas.get(name)
         return None
 
 
