@@ -5,6 +5,7 @@ variable instead of ``--base-url``; a credential from the environment never show
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -208,3 +209,19 @@ def test_readme_lists_the_variables_per_api(built: Path) -> None:
     readme = (built / "README.md").read_text()
     for name in ("BASE_URL", "KEY", "BEARER", "BASIC"):
         assert f"`{PREFIX}{name}`" in readme
+
+
+def test_the_redactor_learns_environment_credentials_before_any_request(
+    pkg: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _clean(monkeypatch)
+    client_module = sys.modules[f"{PACKAGE}.apis.items.client"]
+    monkeypatch.setenv(PREFIX + "BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv(PREFIX + "KEY", SECRET)
+    with client_module.Client() as client:
+        # no request yet: an error or a log record quoting the value already hides it
+        assert client._redactor.text(f"echo {SECRET}") == "echo ***"
+        logger = logging.getLogger("httpx")
+        with caplog.at_level(logging.INFO, logger="httpx"):
+            logger.info("server said %s", SECRET)
+        assert SECRET not in caplog.text and "server said ***" in caplog.text
