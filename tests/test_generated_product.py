@@ -188,7 +188,7 @@ def test_readme_documents_each_workflow_and_api(built: Path) -> None:
     # the API: its base URL and credentials
     assert "### `product_pkg.apis.items`" in readme
     assert "- Base URL: `http://127.0.0.1:1` (from the description)" in readme
-    assert "  - `key=`: the shop's API key" in readme
+    assert "  - `key=`, or `PRODUCT_PKG_ITEMS_KEY`: the shop's API key" in readme
     pyproject = (built / "pyproject.toml").read_text()
     assert 'readme = "README.md"' in pyproject
 

@@ -454,8 +454,9 @@ def test_every_exception_class_is_covered(vault: types.ModuleType) -> None:
     covered = {class_name for _, class_name in SCENARIOS.values()}
     # ApiError: abstract base, pickled below; MaxStepsExceeded holds no response nor value (only step labels):
     # raised and pickled in tests/test_flow.py; CriterionError holds the criterion and a reason, no response:
-    # raised and pickled in tests/test_runtime_safety.py
-    assert classes - covered == {"ApiError", "MaxStepsExceeded", "CriterionError"}
+    # raised and pickled in tests/test_runtime_safety.py; PageLinkError holds redacted URLs only: raised and
+    # pickled in tests/test_pagination.py
+    assert classes - covered == {"ApiError", "MaxStepsExceeded", "CriterionError", "PageLinkError"}
     clone = pickle.loads(pickle.dumps(runtime.ApiError("boom")))
     assert (type(clone), clone.args) == (runtime.ApiError, ("boom",))
 

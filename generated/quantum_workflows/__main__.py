@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -44,7 +45,10 @@ class Api:
     param: str  # the keyword argument taking its client
     module: str  # the module under quantum_workflows.apis, as --base-url names it
     client: Callable[..., Any]
-    required: bool  # the API description has no usable server: --base-url is needed
+    required: (
+        bool  # the API description has no usable server: --base-url (or the variable) is needed
+    )
+    variable: str  # the environment variable the client reads its base URL from
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ WORKFLOWS: dict[str, Workflow] = {
                 "ibm_quantum_runtime_sessions",
                 _apis.ibm_quantum_runtime_sessions.Client,
                 False,
+                "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_BASE_URL",
             ),
         ),
     ),
@@ -158,9 +163,14 @@ WORKFLOWS: dict[str, Workflow] = {
                 "ibm_quantum_runtime_sessions",
                 _apis.ibm_quantum_runtime_sessions.Client,
                 False,
+                "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_BASE_URL",
             ),
             Api(
-                "jobs_api", "ibm_quantum_runtime_jobs", _apis.ibm_quantum_runtime_jobs.Client, False
+                "jobs_api",
+                "ibm_quantum_runtime_jobs",
+                _apis.ibm_quantum_runtime_jobs.Client,
+                False,
+                "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_JOBS_BASE_URL",
             ),
         ),
     ),
@@ -245,6 +255,7 @@ WORKFLOWS: dict[str, Workflow] = {
                 "azure_quantum_data_plane",
                 _apis.azure_quantum_data_plane.Client,
                 True,
+                "QUANTUM_WORKFLOWS_AZURE_QUANTUM_DATA_PLANE_BASE_URL",
             ),
         ),
     ),
@@ -301,7 +312,7 @@ def _list() -> None:
             about = f": {item.description}" if item.description else ""
             print(f"    {item.name} ({item.type}, {need}){about}")
         for api in workflow.apis:
-            need = " (required: no default server)" if api.required else ""
+            need = f" (required: no default server; or set {api.variable})" if api.required else ""
             print(f"    --base-url {api.module}=URL{need}")
 
 
@@ -396,9 +407,14 @@ def _run(arguments: argparse.Namespace) -> int:
         for api in workflow.apis:
             if api.module in urls:
                 kwargs[api.param] = stack.enter_context(api.client(base_url=urls[api.module]))
+            elif api.required and os.environ.get(api.variable):
+                kwargs[api.param] = stack.enter_context(
+                    api.client()
+                )  # base URL from the environment
             elif api.required:
                 raise UsageError(
-                    f"--base-url {api.module}=URL is needed: its API description names no usable server"
+                    f"--base-url {api.module}=URL (or the environment variable {api.variable}) is needed: "
+                    "its API description names no usable server"
                 )
         try:
             outputs = workflow.function(**kwargs)

@@ -78,7 +78,8 @@ ANNOTATION_NAMES = frozenset({
 CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
     "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
-    "_basic_auth", "strict_validation", "max_retries",
+    "_basic_auth", "strict_validation", "max_retries", "_environment_value", "_environment_basic",
+    "BASE_URL_VARIABLE", "CREDENTIAL_VARIABLES",
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
 OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {

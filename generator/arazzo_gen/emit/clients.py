@@ -6,7 +6,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ..ir.model import Api, Body, Operation, Parameter
+from ..ir.model import Api, Body, JsonSchema, Operation, Parameter
 from .text import comment, docstring, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports
 
@@ -24,6 +24,16 @@ class ArgView:
         None  # literal sent when the argument is None (the path key's ``?list-type=2``)
     )
     value: str = ""  # the expression sent: the argument, or ``styled(...)`` for a non-default style
+
+
+@dataclass
+class PagingView:
+    iter_name: str  # the sync client's iterator method
+    aiter_name: str  # the async client's
+    next_member: str  # string literals: the members of a page as the body spells them
+    item_member: str
+    item_type: str  # the type of one item
+    docstring: str
 
 
 @dataclass
@@ -46,6 +56,7 @@ class OperationView:
     responses: list[tuple[str, str]]  # (status literal, type expression or "None")
     exploded: list[str]
     deprecated: bool
+    paging: PagingView | None = None
 
 
 @dataclass
@@ -56,6 +67,10 @@ class CredentialView:
     wire: str
     value: str  # expression producing the wire value from py_name
     doc: str
+    variable: str = (
+        ""  # the environment variable read when the client is created with no credential
+    )
+    basic: bool = False  # HTTP basic: (user, password), ``user:password`` in the environment
 
 
 @dataclass
@@ -73,6 +88,7 @@ class ClientView:
     docstring: str
     server_url: str | None
     server_vars: list[ServerVarView]
+    base_url_variable: str  # the environment variable read for the base URL
     credentials: list[CredentialView]
     credential_names: list[str]  # string literals: the apiKey names (header, query or cookie)
     operations: list[OperationView]
@@ -85,9 +101,16 @@ def _sig_default(required: bool) -> str | None:
     return None if required else "None"
 
 
-def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
+def environment_prefix(package: str, module: str) -> str:
+    """The start of the names of the environment variables an API's clients read: ``<PACKAGE>_<API>_``
+    (the package and the module under ``<package>.apis``, upper-cased)."""
+    return f"{package}_{module}_".upper()
+
+
+def build_client_view(api: Api, mapper: TypeMapper, source: str, package: str) -> ClientView:
     imports: dict[str, set[str]] = {"typing": {"Any"}, "collections.abc": {"Mapping"}}
     operations = [_operation(op, mapper, imports) for op in api.operations]
+    _add_paging(api, operations, mapper, imports)
     server = api.servers[0] if api.servers else None
     server_vars = [
         ServerVarView(
@@ -107,7 +130,8 @@ def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
         docstring=docstring(*paragraphs),
         server_url=py_str(server.url) if server else None,
         server_vars=server_vars,
-        credentials=_credentials(api),
+        base_url_variable=environment_prefix(package, api.module) + "BASE_URL",
+        credentials=_credentials(api, environment_prefix(package, api.module)),
         credential_names=sorted(
             {
                 py_str(s.param_name)
@@ -122,7 +146,7 @@ def build_client_view(api: Api, mapper: TypeMapper, source: str) -> ClientView:
     )
 
 
-def _credentials(api: Api) -> list[CredentialView]:
+def _credentials(api: Api, prefix: str) -> list[CredentialView]:
     views = []
     for scheme in api.security_schemes:
         doc = comment(scheme.description or f"credential for the {scheme.key} security scheme")
@@ -139,6 +163,9 @@ def _credentials(api: Api) -> list[CredentialView]:
         elif scheme.kind in ("http", "oauth2", "openIdConnect"):
             views.append(CredentialView(scheme.py_name, "str | None", "header", py_str("Authorization"),
                                         f'f"Bearer {{{scheme.py_name}}}"', doc + " (a bearer token)"))  # fmt: skip
+    for view in views:
+        view.variable = prefix + view.py_name.upper()
+        view.basic = view.value.startswith("_basic_auth(")
     return views
 
 
@@ -184,6 +211,59 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         exploded=exploded,
         deprecated=op.deprecated,
     )
+
+
+def _add_paging(
+    api: Api, views: list[OperationView], mapper: TypeMapper, imports: dict[str, set[str]]
+) -> None:
+    """An iterator method (``iter_<operation>``, ``aiter_<operation>``) for each operation that says how to
+    page; its items typed as the item member of the page's schema declares them."""
+    taken = {view.py_name for view in views}
+    for op, view in zip(api.operations, views, strict=True):
+        if op.paging is None:
+            continue
+        names = [f"{prefix}_{op.py_name}" for prefix in ("iter", "aiter")]
+        if taken.intersection(names):  # an operation already has the name: a longer one
+            names = [f"{name}_items" for name in names]
+        taken.update(names)
+        item_type = "Any"
+        page = _page_schema(api, op)
+        paging = op.paging
+        if paging.item_member is None:
+            member = page
+        else:
+            member = api.resolved((page or {}).get("properties", {}).get(paging.item_member))
+        if member is not None and isinstance(member.get("items"), dict):
+            annotation = mapper.schema(member["items"])
+            merge_imports(imports, annotation.imports)
+            item_type = annotation.text
+        imports.setdefault("collections.abc", set()).update({"Iterator", "AsyncIterator"})
+        items = "the page itself" if paging.item_member is None else f"its ``{paging.item_member}``"
+        link = (
+            'the ``rel="next"`` link of each response\'s ``Link`` header'
+            if paging.next_member is None
+            else f"each page's ``{paging.next_member}`` link"
+        )
+        view.paging = PagingView(
+            names[0], names[1],
+            "None" if paging.next_member is None else py_str(paging.next_member),
+            "None" if paging.item_member is None else py_str(paging.item_member),
+            item_type,
+            docstring(
+                f"Each item of every page of ``{op.py_name}`` ({items}), following {link}.",
+                "Each page is requested like a call of the operation (credentials, deadline, timeouts, "
+                "retries, errors); a link to another origin than the client's base URL is not followed "
+                "(PageLinkError): the client's credentials go nowhere else.",
+                indent=8,
+            ),
+        )  # fmt: skip
+
+
+def _page_schema(api: Api, op: Operation) -> JsonSchema | None:
+    for response in op.responses:
+        if response.status.startswith("2") and response.schema is not None:
+            return api.resolved(response.schema)
+    return None
 
 
 def _argument(param: Parameter, mapper: TypeMapper, imports: dict[str, set[str]]) -> ArgView:

@@ -69,7 +69,7 @@ def build_package(
         models_text, index, needed = generate_models(api, source, diagnostics, cache)
         indexes[api.module] = index
         requirements |= needed
-        view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source)
+        view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source, pkg)
         api_entries.append(api_entry(api, view, source))
         imports = {k: v for k, v in view.imports.items() if k != "typing" or v}
         files[f"{pkg}/apis/{api.module}/models.py"] = models_text

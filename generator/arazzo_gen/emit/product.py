@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir.model import Api, Input, Workflow
-from .clients import ClientView
+from .clients import ClientView, environment_prefix
 from .text import py_str, visible
 from .workflows import DocumentView, WorkflowView
 
@@ -44,6 +44,7 @@ class ClientEntry:
     module: str
     title: str
     required: bool  # no usable default server: a client (or --base-url) must be given
+    variable: str = ""  # the environment variable of its base URL
 
 
 @dataclass
@@ -75,7 +76,11 @@ class ApiEntry:
     operations: int
     server_url: str | None
     server_vars: list[tuple[str, str | None, str]]  # (keyword of Client, default, description)
-    credentials: list[tuple[str, str]]  # (keyword of Client, what it is and where it is sent)
+    credentials: list[tuple[str, str, str]]  # (keyword of Client, what it is, environment variable)
+    base_url_variable: str = ""  # the environment variable read for the base URL
+    paged: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (operation, iter_, aiter_) methods
 
 
 _PLACEHOLDER: dict[str, Any] = {
@@ -175,7 +180,16 @@ def workflow_entry(
         OutputEntry(ast.literal_eval(o.alias), o.py_name, _plain_type(o.annotation, aliases), o.doc)
         for o in view.outputs
     ]
-    clients = [ClientEntry(s.py_name, s.module, s.title, s.required) for s in view.sources]
+    clients = [
+        ClientEntry(
+            s.py_name,
+            s.module,
+            s.title,
+            s.required,
+            environment_prefix(package, s.module) + "BASE_URL",
+        )
+        for s in view.sources
+    ]
     entry = WorkflowEntry(
         workflow_id=workflow.workflow_id,
         function=view.py_name,
@@ -265,5 +279,14 @@ def api_entry(api: Api, view: ClientView, source: str) -> ApiEntry:
         server_vars=[
             (v.py_name, v.default, v.description) for v in (server.variables if server else [])
         ],
-        credentials=[(c.py_name, c.doc) for c in view.credentials],
+        credentials=[
+            (c.py_name, c.doc, f"`{c.variable}`" + (" (`user:password`)" if c.basic else ""))
+            for c in view.credentials
+        ],
+        base_url_variable=view.base_url_variable,
+        paged=[
+            (op.py_name, op.paging.iter_name, op.paging.aiter_name)
+            for op in view.operations
+            if op.paging is not None
+        ],
     )

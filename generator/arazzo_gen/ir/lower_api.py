@@ -27,6 +27,7 @@ from .model import (
     Body,
     JsonSchema,
     Operation,
+    Paging,
     Parameter,
     Response,
     SecurityScheme,
@@ -431,6 +432,7 @@ class ApiLowering:
             loc=self.root.loc,
         )
         _mark_credentials(api)
+        _documented_paging(api)
         return api
 
     # -- servers and security ---------------------------------------------------------------------------
@@ -585,6 +587,7 @@ class ApiLowering:
             tags=[str(t) for t in self._typed(op, "tags", list, "a list of names") or []],
             path_template=template,
             fixed_query=fixed_query,
+            paging=_paging(op),
         )
 
     def _path_key(
@@ -817,7 +820,10 @@ class ApiLowering:
                 if schema_node is not None:
                     suffix = "response" if success[:1] == [status] else f"response_{status}"
                     schema = self.table.hoist(schema_node, base, f"{op_name}_{suffix}")
-            responses.append(Response(status, _text(node.get("description")), content_type, schema))
+            headers = [str(name).lower() for name in self._mapping(node.get("headers"))]
+            responses.append(
+                Response(status, _text(node.get("description")), content_type, schema, headers)
+            )
         return responses
 
 
@@ -848,3 +854,51 @@ def _mark_credentials(api: Api) -> None:
             param.credential = (
                 lowered in CREDENTIAL_PARAMETER_NAMES or (lowered, param.location) in scheme_names
             )
+
+
+def _paging(op: Any) -> Paging | None:
+    """The operation's paging as ``x-ms-pageable`` declares it: a ``nextLinkName`` (``null``: all results come
+    in one page, nothing to follow) and an ``itemName`` (default ``value``)."""
+    pageable = to_plain(op.get("x-ms-pageable"))
+    if not isinstance(pageable, dict):
+        return None
+    next_member, item_member = pageable.get("nextLinkName"), pageable.get("itemName", "value")
+    if not isinstance(next_member, str) or not next_member or not isinstance(item_member, str):
+        return None
+    return Paging(next_member, item_member)
+
+
+# Members that hold the link to the next page when a page documents one (and one list of items).
+_NEXT_MEMBERS = ("nextLink", "next_link", "next", "@odata.nextLink")
+
+
+def _documented_paging(api: Api) -> None:
+    """Paging for the operations without ``x-ms-pageable`` whose first success response documents it: a
+    ``Link`` header (the next page's link is its ``rel="next"``; the items are the body, a list, or the one
+    list member of an object), or an object with a string member named like a next link and exactly one list
+    member (the items)."""
+    for op in api.operations:
+        success = next((r for r in op.responses if r.status.startswith("2")), None)
+        if op.paging is not None or success is None or op.method != "GET":
+            continue
+        schema = api.resolved(success.schema)
+        properties = schema.get("properties") if schema is not None else None
+        properties = properties if isinstance(properties, dict) else {}
+        lists = [
+            name for name, member in properties.items() if "array" in _types(api.resolved(member))
+        ]
+        if "link" in success.headers:
+            if schema is not None and schema.get("type") == "array":
+                op.paging = Paging(None, None)
+            elif len(lists) == 1:
+                op.paging = Paging(None, lists[0])
+            continue
+        for name in _NEXT_MEMBERS:
+            if "string" in _types(api.resolved(properties.get(name))) and len(lists) == 1:
+                op.paging = Paging(name, lists[0])
+                break
+
+
+def _types(schema: JsonSchema | None) -> list[str]:
+    kind = (schema or {}).get("type")
+    return [kind] if isinstance(kind, str) else [k for k in kind or [] if isinstance(k, str)]

@@ -110,10 +110,25 @@ class Response:
     description: str
     content_type: str | None
     schema: JsonSchema | None
+    headers: list[str] = field(
+        default_factory=list
+    )  # the names of the headers it declares, lower-cased
 
     @property
     def is_success(self) -> bool:
         return self.status.startswith("2")
+
+
+@dataclass
+class Paging:
+    """How an operation's results continue on further pages, as its description declares it
+    (``x-ms-pageable``, a documented ``nextLink``/``next`` member, a documented ``Link`` header): the member
+    of a page holding the link to the next one, and the member holding the page's items."""
+
+    next_member: (
+        str | None
+    )  # None: the next page's link is the response's ``Link`` header (rel="next")
+    item_member: str | None = "value"  # None: the page is the list of items
 
 
 @dataclass
@@ -136,6 +151,9 @@ class Operation:
     # ``[("uploads", "")]``.
     path_template: str = ""
     fixed_query: list[tuple[str, str]] = field(default_factory=list)
+    paging: Paging | None = (
+        None  # the description says how to page: the client gets iter_<operation>
+    )
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         for param in self.parameters:
@@ -173,6 +191,17 @@ class Api:
         for op in self.operations:
             if op.operation_id == operation_id:
                 return op
+        return None
+
+    def resolved(self, schema: object) -> JsonSchema | None:
+        """``schema`` with its ``$ref``s into the schema table followed (``None``: not a schema)."""
+        for _ in range(16):
+            if not isinstance(schema, dict):
+                return None
+            name = ref_name(schema)
+            if name is None:
+                return schema
+            schema = self.schemas.get(name)
         return None
 
 

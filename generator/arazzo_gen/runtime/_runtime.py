@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import math
+import os
 import random
 import re
 import socket
@@ -29,9 +30,17 @@ import time
 import types
 import typing
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Literal, Self, TypeVar
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    quote_plus,
+    unquote_plus,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 
 import httpx
 import pydantic
@@ -1597,6 +1606,7 @@ class _ClientBase:
         self._timeout = timeout
         self._deadline = deadline_seconds(deadline)
         self._redactor = Redactor(credential_names)
+        _learn_credentials(self._redactor, self._headers, self._query, self._cookies)
 
     def _retries(self, request: Mapping[str, Any], max_retries: int | None) -> int:
         """How many times a request may be retried after a connection error or a status of
@@ -2046,23 +2056,199 @@ class AsyncBaseClient(_ClientBase):
         await self.close()
 
 
+# -- pagination ---------------------------------------------------------------------------------------------
+class PageLinkError(ApiError):
+    """A page's link to the next page is not followed: it points to another origin (scheme, host and port)
+    than the client's base URL, where the client's credentials must not go, or back to a page already read.
+    """
+
+    def __init__(self, method: str, url: str, link: str, reason: str) -> None:
+        self.method = method
+        self.url = redact_url(url)
+        self.link = redact_url(link)
+        super().__init__(
+            f"{method} {self.url}: the next page link {self.link} {reason}; not followed"
+        )
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an absolute URL, the port filled in for http and https; ``None`` if unusable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not scheme or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _page_member(page: Any, name: str | None) -> Any:
+    """The member ``name`` (as the body spells it) of a page parsed as its model, or of a mapping; the page
+    itself for ``None``."""
+    if name is None:
+        return page
+    if isinstance(page, pydantic.BaseModel):
+        for field_name, info in type(page).model_fields.items():
+            if (info.alias or field_name) == name:
+                return getattr(page, field_name, None)
+        return (page.model_extra or {}).get(name)
+    if isinstance(page, Mapping):
+        return page.get(name)
+    return None
+
+
+def _next_page(
+    client: _ClientBase, request: Mapping[str, Any], link: str, seen: set[str]
+) -> dict[str, Any]:
+    """The request of the page ``link`` names (absolute, or relative to the page that holds it): a GET with the
+    headers (credentials included) of the first request and the client's configured query parameters the link
+    does not carry; only to the client's own origin, and never to a page already read."""
+    url = urljoin(str(httpx.URL(request["url"]).copy_merge_params(request.get("params", []))), link)
+    if _origin(url) is None or _origin(url) != _origin(client.base_url):
+        raise PageLinkError(
+            request["method"], client._redactor.url(request["url"]), client._redactor.url(url),
+            "is on another origin than the client's base URL (its credentials go there only)",
+        )  # fmt: skip
+    if url in seen:
+        raise PageLinkError(
+            request["method"], client._redactor.url(request["url"]), client._redactor.url(url),
+            "names a page already read",
+        )  # fmt: skip
+    seen.add(url)
+    given = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    headers = {k: v for k, v in request["headers"].items() if k.lower() != "content-type"}
+    page: dict[str, Any] = {"method": "GET", "url": url, "headers": headers}
+    params = [(k, v) for k, v in query_pairs(client._query, frozenset()) if k not in given]
+    if params:
+        page["params"] = params
+    return page
+
+
+def _next_link(response: ApiResponse[Any], next_member: str | None) -> str | None:
+    """The link to the next page: the page's ``next_member``, else (``None``) the ``rel="next"`` target of the
+    response's ``Link`` header; ``None`` on the last page."""
+    if next_member is not None:
+        link = _page_member(response.parsed, next_member)
+        return str(link) if link else None
+    for value in response.headers.get_list("link"):
+        for target, params in _LINK_VALUE.findall(value):
+            rel = _LINK_REL.search(params)
+            if rel is not None and "next" in (rel[1] or rel[2] or "").lower().split():
+                return str(target)
+    return None
+
+
+# one ``<target>; param=value; ...`` of a Link header (RFC 8288), and its rel parameter
+_LINK_VALUE = re.compile(r"<([^>]*)>([^,<]*)")
+_LINK_REL = re.compile(r';\s*rel\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+
+
+def iterate_pages(
+    client: BaseClient,
+    request: dict[str, Any],
+    responses: Mapping[str, Any],
+    timeout: Any,
+    deadline: float | None,
+    strict_validation: bool | None,
+    max_retries: int | None,
+    next_member: str | None,
+    item_member: str | None,
+) -> Iterator[Any]:
+    """The items (the ``item_member`` of each page; ``None``: the page itself) of every page, from ``request``
+    on, following each page's ``next_member`` link (``None``: the ``rel="next"`` link of its ``Link``
+    header); every page is a call like any other (deadline, timeouts, retries, errors).
+    """
+    seen: set[str] = set()
+    while True:
+        response = client._send(
+            request, responses, timeout, deadline, strict_validation, max_retries
+        )
+        yield from _page_member(response.parsed, item_member) or ()
+        link = _next_link(response, next_member)
+        if not link:
+            return
+        request = _next_page(client, request, link, seen)
+
+
+async def aiterate_pages(
+    client: AsyncBaseClient,
+    request: dict[str, Any],
+    responses: Mapping[str, Any],
+    timeout: Any,
+    deadline: float | None,
+    strict_validation: bool | None,
+    max_retries: int | None,
+    next_member: str | None,
+    item_member: str | None,
+) -> AsyncIterator[Any]:
+    """:func:`iterate_pages` for the asynchronous client."""
+    seen: set[str] = set()
+    while True:
+        response = await client._send(
+            request, responses, timeout, deadline, strict_validation, max_retries
+        )
+        for item in _page_member(response.parsed, item_member) or ():
+            yield item
+        link = _next_link(response, next_member)
+        if not link:
+            return
+        request = _next_page(client, request, link, seen)
+
+
+# -- configuration from the environment ---------------------------------------------------------------------
+def _learn_credentials(
+    redactor: Redactor,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    cookies: Mapping[str, str],
+) -> None:
+    """Teach ``redactor`` the credentials a client is created with (given, or read from the environment), so
+    that no error or log record shows them, even one raised before the first request."""
+    for name, value in [*headers.items(), *query.items(), *cookies.items()]:
+        redactor.remember(name, value)
+
+
+def environment_value(variable: str) -> str | None:
+    """The value of the environment variable ``variable``, read now (a client reads its configuration when it
+    is created, never at import time); ``None`` when it is unset or empty."""
+    return os.environ.get(variable) or None
+
+
+def environment_basic(variable: str) -> tuple[str, str] | None:
+    """HTTP basic credentials from the environment variable ``variable``, written ``user:password`` (split at
+    the first ``:``, which a user name cannot hold); ``None`` when it is unset or empty."""
+    value = environment_value(variable)
+    if value is None:
+        return None
+    if ":" not in value:
+        raise ValueError(f"the environment variable {variable} must be user:password")
+    user, password = value.split(":", 1)
+    return user, password
+
+
 def base_url_for(
     base_url: str | None,
     template: str | None,
     variables: Mapping[str, str | None],
     defaults: Mapping[str, str] | None = None,
+    environment: str | None = None,
 ) -> str:
     """``base_url`` when given, else the API's server URL with its variables filled in: the document's value
     of a variable (its ``default``, in ``defaults``) as written (``basePath: v2/api``), another value as its
-    position allows (see :func:`_server_value`)."""
+    position allows (see :func:`_server_value`).  ``environment``: the variable the client read ``base_url``
+    from, named in the error when there is no URL at all."""
     if base_url is not None:
         return base_url
+    or_set = f" (or set {environment})" if environment else ""
     if template is None:
-        raise ValueError("the API description names no server: pass base_url=...")
+        raise ValueError(f"the API description names no server: pass base_url=...{or_set}")
     missing = [name for name, value in variables.items() if value is None]
     if missing:
         raise ValueError(
-            f"the server URL {template!r} needs {', '.join(missing)}: pass base_url=... or the server variables"
+            f"the server URL {template!r} needs {', '.join(missing)}: pass base_url=...{or_set} or the server "
+            "variables"
         )
     written = {
         name: value for name, value in (defaults or {}).items() if variables.get(name) == value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -12,12 +12,26 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    aiterate_pages,
     base_url_for,
+    iterate_pages,
 )
+from ..._runtime import environment_value as _environment_value
 from . import models
 
 SERVER_URL = "{endpoint}"
 """The first server of the API description; ``{...}`` parts are server variables."""
+
+BASE_URL_VARIABLE = "QUANTUM_WORKFLOWS_AZURE_QUANTUM_DATA_PLANE_BASE_URL"
+"""The environment variable a client created without ``base_url`` (and without server variables) takes its
+base URL from."""
+
+CREDENTIAL_VARIABLES: dict[str, str] = {
+    "azure_api_key_auth": "QUANTUM_WORKFLOWS_AZURE_QUANTUM_DATA_PLANE_AZURE_API_KEY_AUTH",
+    "azure_entra_auth": "QUANTUM_WORKFLOWS_AZURE_QUANTUM_DATA_PLANE_AZURE_ENTRA_AUTH",
+}
+"""The environment variable of each credential (by keyword argument), read when a client is created with none
+of them."""
 
 CREDENTIAL_NAMES: frozenset[str] = frozenset({"x-ms-quantum-api-key"})
 """Header, query and cookie names of the API's credentials: never shown in errors or logs (nor are
@@ -53,7 +67,15 @@ def _connection(
     azure_api_key_auth: str | None,
     azure_entra_auth: str | None,
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, str]]:
-    """Base URL and the headers, query parameters and cookies that carry the credentials."""
+    """Base URL and the headers, query parameters and cookies that carry the credentials.
+
+    What is not given is read from the environment (see ``BASE_URL_VARIABLE`` and ``CREDENTIAL_VARIABLES``).
+    """
+    if base_url is None and endpoint is None:
+        base_url = _environment_value(BASE_URL_VARIABLE)
+    if azure_api_key_auth is None and azure_entra_auth is None:
+        azure_api_key_auth = _environment_value(CREDENTIAL_VARIABLES["azure_api_key_auth"])
+        azure_entra_auth = _environment_value(CREDENTIAL_VARIABLES["azure_entra_auth"])
     headers: dict[str, str] = {}
     query: dict[str, str] = {}
     cookies: dict[str, str] = {}
@@ -67,6 +89,8 @@ def _connection(
         {
             "endpoint": endpoint,
         },
+        None,
+        BASE_URL_VARIABLE,
     )
     return url, headers, query, cookies
 
@@ -99,10 +123,13 @@ class Client(BaseClient):
         """Connect to the API.
 
         Args:
-            base_url: overrides the server URL of the API description.
+            base_url: overrides the server URL of the API description.  When omitted (and no server
+                variable is given): the environment variable ``BASE_URL_VARIABLE``, if set.
             endpoint: The endpoint of the Azure Quantum service. For example, https://{region}.quantum.azure.com
             azure_api_key_auth: Azure Api-Key Authentication; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             azure_entra_auth: Azure Entra OAuth2 Authentication (a bearer token); sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             headers: extra headers sent with every request.
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
@@ -340,6 +367,66 @@ class Client(BaseClient):
             max_retries,
         )
 
+    def iter_sessions_jobs_list(
+        self,
+        *,
+        subscription_id: str,
+        resource_group_name: str,
+        workspace_name: str,
+        session_id: str,
+        api_version: str,
+        filter_: str | None = None,
+        skip: int | None = None,
+        top: int | None = None,
+        orderby: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
+    ) -> Iterator[models.JobDetails]:
+        """Each item of every page of ``sessions_jobs_list`` (its ``value``), following each page's
+        ``nextLink`` link.
+
+        Each page is requested like a call of the operation (credentials, deadline, timeouts,
+        retries, errors); a link to another origin than the client's base URL is not followed
+        (PageLinkError): the client's credentials go nowhere else.
+        """
+        request = self._build(
+            "GET",
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
+            path_params={
+                "subscriptionId": subscription_id,
+                "resourceGroupName": resource_group_name,
+                "workspaceName": workspace_name,
+                "sessionId": session_id,
+            },
+            query={
+                "api-version": api_version,
+                "filter": filter_,
+                "skip": skip,
+                "top": top,
+                "orderby": orderby,
+            },
+            headers={},
+            cookies={},
+            exploded=frozenset({"api-version", "filter", "skip", "top", "orderby"}),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        return iterate_pages(
+            self,
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+            "nextLink",
+            "value",
+        )
+
     def storage_get_sas_uri(
         self,
         *,
@@ -423,10 +510,13 @@ class AsyncClient(AsyncBaseClient):
         """Connect to the API.
 
         Args:
-            base_url: overrides the server URL of the API description.
+            base_url: overrides the server URL of the API description.  When omitted (and no server
+                variable is given): the environment variable ``BASE_URL_VARIABLE``, if set.
             endpoint: The endpoint of the Azure Quantum service. For example, https://{region}.quantum.azure.com
             azure_api_key_auth: Azure Api-Key Authentication; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             azure_entra_auth: Azure Entra OAuth2 Authentication (a bearer token); sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             headers: extra headers sent with every request.
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
@@ -662,6 +752,66 @@ class AsyncClient(AsyncBaseClient):
             deadline,
             strict_validation,
             max_retries,
+        )
+
+    def aiter_sessions_jobs_list(
+        self,
+        *,
+        subscription_id: str,
+        resource_group_name: str,
+        workspace_name: str,
+        session_id: str,
+        api_version: str,
+        filter_: str | None = None,
+        skip: int | None = None,
+        top: int | None = None,
+        orderby: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncIterator[models.JobDetails]:
+        """Each item of every page of ``sessions_jobs_list`` (its ``value``), following each page's
+        ``nextLink`` link.
+
+        Each page is requested like a call of the operation (credentials, deadline, timeouts,
+        retries, errors); a link to another origin than the client's base URL is not followed
+        (PageLinkError): the client's credentials go nowhere else.
+        """
+        request = self._build(
+            "GET",
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
+            path_params={
+                "subscriptionId": subscription_id,
+                "resourceGroupName": resource_group_name,
+                "workspaceName": workspace_name,
+                "sessionId": session_id,
+            },
+            query={
+                "api-version": api_version,
+                "filter": filter_,
+                "skip": skip,
+                "top": top,
+                "orderby": orderby,
+            },
+            headers={},
+            cookies={},
+            exploded=frozenset({"api-version", "filter", "skip", "top", "orderby"}),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        return aiterate_pages(
+            self,
+            request,
+            _SESSIONS_JOBS_LIST_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
+            "nextLink",
+            "value",
         )
 
     async def storage_get_sas_uri(

@@ -14,10 +14,23 @@ from ..._runtime import (
     BaseClient,
     base_url_for,
 )
+from ..._runtime import environment_value as _environment_value
 from . import models
 
 SERVER_URL = "https://quantum.cloud.ibm.com/api"
 """The first server of the API description."""
+
+BASE_URL_VARIABLE = "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_BASE_URL"
+"""The environment variable a client created without ``base_url`` (and without server variables) takes its
+base URL from."""
+
+CREDENTIAL_VARIABLES: dict[str, str] = {
+    "bearer_auth": "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_BEARER_AUTH",
+    "service_crn": "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_SERVICE_CRN",
+    "api_version": "QUANTUM_WORKFLOWS_IBM_QUANTUM_RUNTIME_SESSIONS_API_VERSION",
+}
+"""The environment variable of each credential (by keyword argument), read when a client is created with none
+of them."""
 
 CREDENTIAL_NAMES: frozenset[str] = frozenset({"IBM-API-Version", "Service-CRN"})
 """Header, query and cookie names of the API's credentials: never shown in errors or logs (nor are
@@ -52,7 +65,16 @@ def _connection(
     service_crn: str | None,
     api_version: str | None,
 ) -> tuple[str, dict[str, str], dict[str, str], dict[str, str]]:
-    """Base URL and the headers, query parameters and cookies that carry the credentials."""
+    """Base URL and the headers, query parameters and cookies that carry the credentials.
+
+    What is not given is read from the environment (see ``BASE_URL_VARIABLE`` and ``CREDENTIAL_VARIABLES``).
+    """
+    if base_url is None:
+        base_url = _environment_value(BASE_URL_VARIABLE)
+    if bearer_auth is None and service_crn is None and api_version is None:
+        bearer_auth = _environment_value(CREDENTIAL_VARIABLES["bearer_auth"])
+        service_crn = _environment_value(CREDENTIAL_VARIABLES["service_crn"])
+        api_version = _environment_value(CREDENTIAL_VARIABLES["api_version"])
     headers: dict[str, str] = {}
     query: dict[str, str] = {}
     cookies: dict[str, str] = {}
@@ -66,6 +88,8 @@ def _connection(
         base_url,
         SERVER_URL,
         {},
+        None,
+        BASE_URL_VARIABLE,
     )
     return url, headers, query, cookies
 
@@ -98,10 +122,14 @@ class Client(BaseClient):
         """Connect to the API.
 
         Args:
-            base_url: overrides the server URL of the API description.
+            base_url: overrides the server URL of the API description.  When omitted (and no server
+                variable is given): the environment variable ``BASE_URL_VARIABLE``, if set.
             bearer_auth: IBM Cloud IAM bearer token (a bearer token); sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             api_version: API version, e.g. 2026-03-15; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             headers: extra headers sent with every request.
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
@@ -329,10 +357,14 @@ class AsyncClient(AsyncBaseClient):
         """Connect to the API.
 
         Args:
-            base_url: overrides the server URL of the API description.
+            base_url: overrides the server URL of the API description.  When omitted (and no server
+                variable is given): the environment variable ``BASE_URL_VARIABLE``, if set.
             bearer_auth: IBM Cloud IAM bearer token (a bearer token); sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             service_crn: IBM Cloud Service CRN identifying the Qiskit Runtime instance; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             api_version: API version, e.g. 2026-03-15; sent with every request.
+                Without any credential argument: its variable in ``CREDENTIAL_VARIABLES``.
             headers: extra headers sent with every request.
             query: extra query parameters sent with every request (a credential the API takes as a
                 parameter, such as ``token``, goes here or in each call).
