@@ -423,3 +423,22 @@ def test_parameters_keep_the_document_names_and_everything_else_avoids_them(tmp_
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_module_whose_workflows_have_no_outputs_imports_no_field(tmp_path: Path) -> None:
+    """An outputs class without fields: `Field` is not imported (ruff F401 found it unused before)."""
+    flow = """
+arazzo: 1.0.1
+info: {title: Quiet, version: "1"}
+sourceDescriptions: [{name: items, url: ../openapi/items.yaml, type: openapi}]
+workflows:
+  - workflowId: touch
+    steps:
+      - {stepId: get, operationId: getItem, parameters: [{name: id, in: path, value: a}]}
+"""
+    out, _ = build_package(tmp_path, {"openapi/items.yaml": ITEMS_API, "arazzo/quiet.arazzo.yaml": flow}, "quiet_pkg")
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F401", str(out / "quiet_pkg/workflows")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -250,9 +250,9 @@ class WorkflowCompiler:
             for workflow in _callees_first(doc)
         }
         view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
-        view.imports.use(
-            *(Import("pydantic", name) for name in ("BaseModel", "ConfigDict", "Field"))
-        )
+        view.imports.use(Import("pydantic", "BaseModel"), Import("pydantic", "ConfigDict"))
+        if any(wf.outputs for wf in view.workflows):  # an outputs class without fields needs no Field
+            view.imports.use(Import("pydantic", "Field"))
         view.imports.use(*(Import(".." + module_of(name), name) for name in view.runtime_names))
         seen: set[str] = set()
         for wf in view.workflows:
