@@ -251,7 +251,8 @@ class WorkflowCompiler:
         }
         view.workflows.extend(built[id(workflow)] for workflow in doc.workflows)
         view.imports.use(Import("pydantic", "BaseModel"), Import("pydantic", "ConfigDict"))
-        if any(wf.outputs for wf in view.workflows):  # an outputs class without fields needs no Field
+        # an outputs class without fields needs no Field
+        if any(wf.outputs for wf in view.workflows):
             view.imports.use(Import("pydantic", "Field"))
         view.imports.use(*(Import(".." + module_of(name), name) for name in view.runtime_names))
         seen: set[str] = set()
