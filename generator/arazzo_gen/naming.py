@@ -72,13 +72,13 @@ BUILTIN_NAMES = frozenset({
 ANNOTATION_NAMES = frozenset({
     "Any", "Literal", "Mapping", "AnyUrl", "AwareDatetime", "NaiveDatetime", "EmailStr", "datetime", "date",
     "time", "timedelta", "UUID", "Decimal", "str", "int", "float", "bool", "bytes", "list", "dict", "tuple",
-    "set", "object", "None", "httpx", "models", "ApiResponse",
+    "set", "object", "None", "httpx", "models", "ApiResponse", "StepHook",
 })  # fmt: skip
 # client.py: the keyword arguments of Client.__init__/AsyncClient.__init__ and of ``_connection``.
 CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
     "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
-    "_basic_auth", "strict_validation", "max_retries",
+    "_basic_auth", "strict_validation", "max_retries", "on_step",
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
 OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
@@ -89,6 +89,7 @@ OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
 # client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.
 CLIENT_MEMBER_RESERVED = KEYWORDS | {
     "close", "request", "with_options", "base_url", "sleep", "clock", "max_retries", "strict_validation",
+    "on_step",
 }  # fmt: skip
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {

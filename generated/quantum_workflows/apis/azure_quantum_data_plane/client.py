@@ -12,6 +12,7 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    StepHook,
     base_url_for,
 )
 from . import models
@@ -95,6 +96,7 @@ class Client(BaseClient):
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -127,6 +129,10 @@ class Client(BaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -145,6 +151,7 @@ class Client(BaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     def jobs_create(
@@ -191,8 +198,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}",
+            request,
+            _JOBS_CREATE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_open(
@@ -239,8 +252,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}",
+            request,
+            _SESSIONS_OPEN_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_close(
@@ -281,8 +300,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}:close",
+            request,
+            _SESSIONS_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_jobs_list(
@@ -331,7 +356,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
             request,
             _SESSIONS_JOBS_LIST_RESPONSES,
             timeout,
@@ -385,7 +411,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri",
             request,
             _STORAGE_GET_SAS_URI_RESPONSES,
             timeout,
@@ -419,6 +446,7 @@ class AsyncClient(AsyncBaseClient):
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -451,6 +479,10 @@ class AsyncClient(AsyncBaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -469,6 +501,7 @@ class AsyncClient(AsyncBaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     async def jobs_create(
@@ -515,8 +548,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}",
+            request,
+            _JOBS_CREATE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_open(
@@ -563,8 +602,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}",
+            request,
+            _SESSIONS_OPEN_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_close(
@@ -605,8 +650,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}:close",
+            request,
+            _SESSIONS_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_jobs_list(
@@ -655,7 +706,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
             request,
             _SESSIONS_JOBS_LIST_RESPONSES,
             timeout,
@@ -709,7 +761,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri",
             request,
             _STORAGE_GET_SAS_URI_RESPONSES,
             timeout,

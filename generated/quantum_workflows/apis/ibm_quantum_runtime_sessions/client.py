@@ -12,6 +12,7 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    StepHook,
     base_url_for,
 )
 from . import models
@@ -94,6 +95,7 @@ class Client(BaseClient):
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -126,6 +128,10 @@ class Client(BaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -144,6 +150,7 @@ class Client(BaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     def create_session(
@@ -183,8 +190,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions",
+            request,
+            _CREATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def get_session(
@@ -216,8 +229,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions/{id}",
+            request,
+            _GET_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def update_session(
@@ -255,8 +274,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions/{id}",
+            request,
+            _UPDATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def delete_session_close(
@@ -291,7 +316,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/v1/sessions/{id}/close",
             request,
             _DELETE_SESSION_CLOSE_RESPONSES,
             timeout,
@@ -325,6 +351,7 @@ class AsyncClient(AsyncBaseClient):
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -357,6 +384,10 @@ class AsyncClient(AsyncBaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -375,6 +406,7 @@ class AsyncClient(AsyncBaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     async def create_session(
@@ -414,8 +446,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions",
+            request,
+            _CREATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def get_session(
@@ -447,8 +485,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions/{id}",
+            request,
+            _GET_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def update_session(
@@ -486,8 +530,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions/{id}",
+            request,
+            _UPDATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def delete_session_close(
@@ -522,7 +572,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/v1/sessions/{id}/close",
             request,
             _DELETE_SESSION_CLOSE_RESPONSES,
             timeout,
