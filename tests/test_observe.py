@@ -70,6 +70,13 @@ workflows:
         operationId: closeSession
         parameters: [{name: id, in: path, value: $steps.create.outputs.sessionId}]
     outputs: {state: $steps.poll.outputs.state}
+  - workflowId: outer
+    inputs: {type: object, properties: {key: {type: string}}}
+    steps:
+      - stepId: inner
+        workflowId: runInSession
+        parameters: [{name: key, value: $inputs.key}]
+    outputs: {state: $steps.inner.outputs.state}
 """
 
 KEY = "key-secret-value-1"
@@ -328,3 +335,44 @@ def test_without_opentelemetry_the_package_runs_and_does_not_require_it(package:
         [sys.executable, "-c", script], cwd=root.parent, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.stdout == "ok\n", result.stderr
+
+
+def test_a_workflow_a_step_runs_is_a_child_of_that_step(package: ModuleType, spans: Any) -> None:
+    spans.clear()
+    events: list[Any] = []
+    with ScriptedServer(GOOD) as server, package.observe(events.append):
+        with package.apis.sessions.client.Client(base_url=server.url) as client:
+            assert package.workflows.sessions.outer(key=KEY, sessions_api=client).state == "ready"
+    inner = "workflow runInSession"
+    assert _tree(spans) == [
+        ("workflow outer", None, "UNSET", {"arazzo.workflow.id": "outer"}),
+        ("step inner", "workflow outer", "UNSET", {"arazzo.workflow.id": "outer", "arazzo.step.id": "inner", "arazzo.step.attempt": 1}),
+        (inner, "step inner", "UNSET", {"arazzo.workflow.id": "runInSession"}),
+        ("step create", inner, "UNSET", _step(*CALLS[0])),
+        ("step poll", inner, "ERROR", _step(*CALLS[1])),
+        ("step poll", inner, "UNSET", _step(*CALLS[2])),
+        ("step close", inner, "UNSET", _step(*CALLS[3])),
+    ]
+    assert _timeless(events) == _expected(package, CALLS)  # the calls are the inner workflow's steps'
+
+
+@pytest.mark.parametrize("run_async", [False, True])
+def test_a_workflow_call_takes_its_own_hook_for_its_calls_and_those_of_the_workflows_it_runs(
+    package: ModuleType, run_async: bool
+) -> None:
+    events: list[Any] = []
+    module, clients = package.workflows.sessions, package.apis.sessions.client
+    with ScriptedServer(GOOD) as server:
+        if run_async:
+
+            async def go() -> Any:
+                async with clients.AsyncClient(base_url=server.url) as client:
+                    return await module.outer_async(key=KEY, sessions_api=client, on_step=events.append)
+
+            asyncio.run(go())
+        else:
+            with clients.Client(base_url=server.url) as client:
+                module.outer(key=KEY, sessions_api=client, on_step=events.append)
+            with clients.Client(base_url=server.url) as client:  # after the run: not reported
+                client.close_session(id_="s-1")
+    assert _timeless(events) == _expected(package, CALLS)

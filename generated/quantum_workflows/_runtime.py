@@ -901,8 +901,11 @@ def _shown(name: str, value: Any) -> str:
 class _Run:
     """What the sync and async runs share: the deadline, the step running, the steps completed."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
         self.workflow = workflow
+        self.on_step = on_step  # reports the calls of this run and of the workflows it runs
         self.deadline = RunDeadline(deadline)
         self.current: str | None = None
         self.completed: dict[str, dict[str, Any]] = {}
@@ -911,6 +914,7 @@ class _Run:
         ] = {}  # how many times each step started (a retry action: 2, 3, ...)
         self._trace: _RunTrace | None = None
         self._token: contextvars.Token[_Run | None] | None = None
+        self._hooks: contextvars.Token[tuple[StepHook, ...]] | None = None
 
     def left(self) -> float | None:
         """Seconds left of the run's deadline (``0.0`` once passed), or ``None`` without one."""
@@ -938,6 +942,8 @@ class _Run:
         """The run starts: clients called within it see its step (:class:`StepEvent`), and a span opens
         when OpenTelemetry is installed."""
         self._token = _RUN.set(self)
+        if self.on_step is not None:
+            self._hooks = _HOOKS.set((*_HOOKS.get(), self.on_step))
         if _OTEL is not None:
             self._trace = _RunTrace.begin(self.workflow)
 
@@ -946,6 +952,8 @@ class _Run:
         a cancellation, Ctrl-C), add it to the error's notes, and log it (redacted)."""
         if self._trace is not None:
             self._trace.ended(error)
+        if self._hooks is not None:
+            _HOOKS.reset(self._hooks)
         if self._token is not None:
             _RUN.reset(self._token)
         if error is None:
@@ -972,8 +980,10 @@ class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
     (``enter_context``, closed when it ends), and its :class:`Progress`, attached to any exception that ends
     it."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
-        _Run.__init__(self, workflow, deadline)
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
+        _Run.__init__(self, workflow, deadline, on_step)
         contextlib.ExitStack.__init__(self)
 
     def __enter__(self) -> Self:
@@ -994,8 +1004,10 @@ class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
 class AsyncWorkflowRun(_Run, contextlib.AsyncExitStack[bool | None]):
     """:class:`WorkflowRun` for the async functions (``async with``; ``enter_async_context``)."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
-        _Run.__init__(self, workflow, deadline)
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
+        _Run.__init__(self, workflow, deadline, on_step)
         contextlib.AsyncExitStack.__init__(self)
 
     async def __aenter__(self) -> Self:

@@ -337,7 +337,7 @@ class _WorkflowBuilder(ValueCompiler):
             self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
                       Import(f"..apis.{api.module}.client", "AsyncClient", source.async_alias))  # fmt: skip
         self.run = self.wp.run  # the WorkflowRun: its deadline, clients and progress
-        self.doc.runtime_names.update({"WorkflowRun", "AsyncWorkflowRun"})
+        self.doc.runtime_names.update({"WorkflowRun", "AsyncWorkflowRun", "StepHook"})
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if self.wp.sleep is not None:
             self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))
@@ -432,6 +432,11 @@ class _WorkflowBuilder(ValueCompiler):
             "deadline: seconds this whole run may take, its requests and the workflows it runs included "
             "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, if shorter), and "
             "the first one still running when it passes ends with ApiTimeoutError."
+        )
+        arg_docs.append(
+            "on_step: called with a StepEvent as each call of this run starts and ends, the calls of "
+            "the workflows it runs included (workflow and step ids, attempt, method, URL template, "
+            "status, duration); a hook that raises is logged, never breaks the run."
         )
         return arg_docs
 
