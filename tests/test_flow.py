@@ -698,7 +698,7 @@ def test_a_step_runs_a_workflow_of_a_type_arazzo_source_sharing_the_client_and_s
     run = Run(tmp_path, SUB_OTHER, "flow_subother_pkg", extra={"shared/auth.arazzo.yaml": OTHER_DOC})
     assert run.warnings == []
     signature = inspect.signature(run.module().create_with_token)
-    assert list(signature.parameters) == ["user", "jobs_api", "sleep", "deadline"]
+    assert list(signature.parameters) == ["user", "jobs_api", "sleep", "deadline", "on_step"]
     script = {
         ("POST", "/token"): [Reply(503), Reply(200, {"token": "tok-1"})],
         ("POST", "/jobs"): [job("queued", 201)],

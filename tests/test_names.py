@@ -178,7 +178,7 @@ print(sorted((k, v) for k, v in request.headers.items() if k.startswith("x-") or
         (
             "['self', 'base_url', 'self_2', 'self_3', 'super_', 'query_2', 'base_url_for_2', 'http_client_2', "
             "'strict_validation_2', 'headers', 'query', 'cookies', 'timeout', 'deadline', 'http_client', "
-            "'strict_validation', 'max_retries']"
+            "'strict_validation', 'max_retries', 'on_step']"
         ),
         "http://example.test/v1/ping?q-key=q",
         "[('authorization', 'Bearer t'), ('x-base', 'b'), ('x-self', 's'), ('x-strict', 'v'), ('x-super', 'u')]",

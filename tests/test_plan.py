@@ -407,8 +407,8 @@ def test_parameters_keep_the_document_names_and_everything_else_avoids_them(tmp_
     body = _function(text, "list_")
     signature = body[: body.index(") -> ListModelOutputs:")]
     names = re.findall(r"^    (\w+): ", signature, re.MULTILINE)
-    assert names == ["sleep", "run", "items_api", "items_api_models", "items_api_2", "sleep_2", "deadline"]
-    assert "with WorkflowRun(\"list\", deadline) as run_2:" in body
+    assert names == ["sleep", "run", "items_api", "items_api_models", "items_api_2", "sleep_2", "deadline", "on_step"]
+    assert "with WorkflowRun(\"list\", deadline, on_step) as run_2:" in body
     package = import_package(out, "clash_pkg")
     replies = {("GET", "/items/a-b-c-d"): [Reply(503, {"busy": True}), Reply(json={"name": "ok"})]}
     waits: list[float] = []

@@ -22,10 +22,13 @@ from ._runtime import (
     Progress,
     RateLimitError,
     ResponseValidationError,
+    StepEvent,
     StepFailed,
+    StepHook,
     StepOutputError,
     UnexpectedStatusError,
     UnprocessableEntityError,
+    observe,
 )
 
 __version__ = "0.1.0"
@@ -48,11 +51,14 @@ __all__ = [
     "Progress",
     "RateLimitError",
     "ResponseValidationError",
+    "StepEvent",
     "StepFailed",
+    "StepHook",
     "StepOutputError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "__version__",
     "apis",
+    "observe",
     "workflows",
 ]

@@ -72,13 +72,13 @@ BUILTIN_NAMES = frozenset({
 ANNOTATION_NAMES = frozenset({
     "Any", "Literal", "Mapping", "AnyUrl", "AwareDatetime", "NaiveDatetime", "EmailStr", "datetime", "date",
     "time", "timedelta", "UUID", "Decimal", "str", "int", "float", "bool", "bytes", "list", "dict", "tuple",
-    "set", "object", "None", "httpx", "models", "ApiResponse",
+    "set", "object", "None", "httpx", "models", "ApiResponse", "StepHook",
 })  # fmt: skip
 # client.py: the keyword arguments of Client.__init__/AsyncClient.__init__ and of ``_connection``.
 CLIENT_INIT_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "self", "base_url", "headers", "timeout", "deadline", "http_client", "super", "url", "auth_headers", "auth_query",
     "auth_cookies", "query", "cookies", "base_url_for", "SERVER_URL", "DEFAULT_TIMEOUT", "_connection",
-    "_basic_auth", "strict_validation", "max_retries", "_environment_value", "_environment_basic",
+    "_basic_auth", "strict_validation", "max_retries", "on_step", "_environment_value", "_environment_basic",
     "BASE_URL_VARIABLE", "CREDENTIAL_VARIABLES",
 }  # fmt: skip
 # client.py: the keyword arguments of one operation method.
@@ -90,6 +90,7 @@ OPERATION_PARAM_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
 # client.py: methods of Client/AsyncClient (besides the operations) and attributes of their base.
 CLIENT_MEMBER_RESERVED = KEYWORDS | {
     "close", "request", "with_options", "base_url", "sleep", "clock", "max_retries", "strict_validation",
+    "on_step",
 }  # fmt: skip
 # workflows/<doc>.py: module-level names besides the workflow functions and outputs classes.
 WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
@@ -102,10 +103,11 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
     "regex_matches", "body_json", "CriterionError", "RunDeadline", "WorkflowRun", "AsyncWorkflowRun", "Progress", "any_status",
+    "StepHook",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {
-    "self", "cls", "stack", "error", "deadline",
+    "self", "cls", "stack", "error", "deadline", "on_step",
 }  # fmt: skip
 
 

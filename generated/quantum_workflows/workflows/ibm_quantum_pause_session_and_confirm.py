@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._runtime import (
     AsyncWorkflowRun,
     StepFailed,
+    StepHook,
     WorkflowRun,
     any_status,
     read_output,
@@ -53,6 +54,7 @@ def pause_session_and_confirm(
     accepting_jobs: bool,
     sessions_api: SessionsApiClient | None = None,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> PauseSessionAndConfirmOutputs:
     """Toggle a session's accepting-jobs flag and confirm the new state.
 
@@ -71,6 +73,9 @@ def pause_session_and_confirm(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -83,7 +88,7 @@ def pause_session_and_confirm(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    with WorkflowRun("pause-session-and-confirm", deadline) as run:
+    with WorkflowRun("pause-session-and-confirm", deadline, on_step) as run:
         if sessions_api is None:
             sessions_api = run.enter_context(SessionsApiClient())
 
@@ -174,6 +179,7 @@ async def pause_session_and_confirm_async(
     accepting_jobs: bool,
     sessions_api: AsyncSessionsApiClient | None = None,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> PauseSessionAndConfirmOutputs:
     """Toggle a session's accepting-jobs flag and confirm the new state.
 
@@ -192,6 +198,9 @@ async def pause_session_and_confirm_async(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -204,7 +213,7 @@ async def pause_session_and_confirm_async(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    async with AsyncWorkflowRun("pause-session-and-confirm", deadline) as run:
+    async with AsyncWorkflowRun("pause-session-and-confirm", deadline, on_step) as run:
         if sessions_api is None:
             sessions_api = await run.enter_async_context(AsyncSessionsApiClient())
 

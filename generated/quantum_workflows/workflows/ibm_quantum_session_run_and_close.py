@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._runtime import (
     AsyncWorkflowRun,
     StepFailed,
+    StepHook,
     WorkflowRun,
     any_status,
     read_output,
@@ -59,6 +60,7 @@ def session_run_and_close(
     sessions_api: SessionsApiClient | None = None,
     jobs_api: JobsApiClient | None = None,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> SessionRunAndCloseOutputs:
     """Create a session, run a job within it, and close it when done.
 
@@ -81,6 +83,9 @@ def session_run_and_close(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -93,7 +98,7 @@ def session_run_and_close(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    with WorkflowRun("session-run-and-close", deadline) as run:
+    with WorkflowRun("session-run-and-close", deadline, on_step) as run:
         if sessions_api is None:
             sessions_api = run.enter_context(SessionsApiClient())
         if jobs_api is None:
@@ -182,6 +187,7 @@ async def session_run_and_close_async(
     sessions_api: AsyncSessionsApiClient | None = None,
     jobs_api: AsyncJobsApiClient | None = None,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> SessionRunAndCloseOutputs:
     """Create a session, run a job within it, and close it when done.
 
@@ -204,6 +210,9 @@ async def session_run_and_close_async(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -216,7 +225,7 @@ async def session_run_and_close_async(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    async with AsyncWorkflowRun("session-run-and-close", deadline) as run:
+    async with AsyncWorkflowRun("session-run-and-close", deadline, on_step) as run:
         if sessions_api is None:
             sessions_api = await run.enter_async_context(AsyncSessionsApiClient())
         if jobs_api is None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._runtime import (
     AsyncWorkflowRun,
     StepFailed,
+    StepHook,
     WorkflowRun,
     any_status,
     read_output,
@@ -66,6 +67,7 @@ def session_lifecycle(
     quantum_item_count: int,
     data_plane_api: DataPlaneApiClient,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> SessionLifecycleOutputs:
     """Open a session, submit a job into it, enumerate its jobs, and close it.
 
@@ -91,6 +93,9 @@ def session_lifecycle(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -103,7 +108,7 @@ def session_lifecycle(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    with WorkflowRun("session-lifecycle", deadline) as run:
+    with WorkflowRun("session-lifecycle", deadline, on_step) as run:
         # openSession: Open a new session with the supplied id and job failure policy.
         run.step("openSession")
         with any_status():
@@ -241,6 +246,7 @@ async def session_lifecycle_async(
     quantum_item_count: int,
     data_plane_api: AsyncDataPlaneApiClient,
     deadline: float | None = None,
+    on_step: StepHook | None = None,
 ) -> SessionLifecycleOutputs:
     """Open a session, submit a job into it, enumerate its jobs, and close it.
 
@@ -266,6 +272,9 @@ async def session_lifecycle_async(
             (None, or inf: no limit; NaN: ValueError); each request gets the time left (or its
             client's deadline, if shorter), and the first one still running when it passes ends with
             ApiTimeoutError.
+        on_step: called with a StepEvent as each call of this run starts and ends, the calls of the
+            workflows it runs included (workflow and step ids, attempt, method, URL template,
+            status, duration); a hook that raises is logged, never breaks the run.
 
     Raises:
         StepFailed: a step's response did not meet its success criteria (without criteria: its
@@ -278,7 +287,7 @@ async def session_lifecycle_async(
     Whatever ends a run (these, a cancellation, Ctrl-C) carries ``progress`` (Progress): the step it
     was running and the outputs of the steps that had succeeded, by step id.
     """
-    async with AsyncWorkflowRun("session-lifecycle", deadline) as run:
+    async with AsyncWorkflowRun("session-lifecycle", deadline, on_step) as run:
         # openSession: Open a new session with the supplied id and job failure policy.
         run.step("openSession")
         with any_status():

@@ -46,7 +46,10 @@ RECORDED_CLOSURE = frozenset({
 # trio backend): optional dependencies, which their metadata does not tell apart from test and docs extras.
 OPTIONAL_MODULES = frozenset({
     "brotli", "brotlicffi", "zstandard", "h2", "hpack", "hyperframe", "socksio", "trio", "outcome", "uvloop",
+    "opentelemetry",  # the runtime's spans, when opentelemetry-api is installed (the package's extra)
 })  # fmt: skip
+OTEL_REQUIREMENT = "opentelemetry-api>=1.27"
+"""The generated package's optional extra ``opentelemetry``: spans per workflow run and step (see the runtime)."""
 
 _IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")

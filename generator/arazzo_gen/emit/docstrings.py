@@ -39,6 +39,11 @@ def args_lines(
         "(None, or inf: no limit; NaN: ValueError); each request gets the time left (or its client's deadline, "
         "if shorter), and the first one still running when it passes ends with ApiTimeoutError."
     )
+    lines.append(
+        "on_step: called with a StepEvent as each call of this run starts and ends, the calls of "
+        "the workflows it runs included (workflow and step ids, attempt, method, URL template, "
+        "status, duration); a hook that raises is logged, never breaks the run."
+    )
     return lines
 
 

@@ -15,7 +15,7 @@ from ..ir.model import Program
 from ..plan.build import ProgramPlan
 from ..progress import SILENT, Progress
 from .clients import MODELS_ALIAS, build_client_view
-from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, templates_dir
+from .dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS, OTEL_REQUIREMENT, templates_dir
 from .models import ModelIndex, generate_models
 from .product import ApiEntry, api_entry, workflow_entries
 from .runtime import needed_modules, runtime_source
@@ -140,6 +140,7 @@ def build_package(
         description=description,
         package=pkg,
         requirements=[*BASE_REQUIREMENTS, *sorted(requirements)],
+        otel_requirement=OTEL_REQUIREMENT,
     )
     files["README.md"] = env.get_template("README.md.j2").render(
         distribution=options.distribution,

@@ -339,7 +339,7 @@ class _WorkflowBuilder(ValueCompiler):
             self.need(Import(f"..apis.{api.module}.client", "Client", source.client_alias),
                       Import(f"..apis.{api.module}.client", "AsyncClient", source.async_alias))  # fmt: skip
         self.run = self.wp.run  # the WorkflowRun: its deadline, clients and progress
-        self.doc.runtime_names.update({"WorkflowRun", "AsyncWorkflowRun"})
+        self.doc.runtime_names.update({"WorkflowRun", "AsyncWorkflowRun", "StepHook"})
         dependencies = [self.dependency(call) for call in wf.depends_on]
         if self.wp.sleep is not None:
             self.need(Import("collections.abc", "Awaitable"), Import("collections.abc", "Callable"))

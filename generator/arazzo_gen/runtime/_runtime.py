@@ -13,10 +13,13 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import dataclasses
 import datetime
 import email.utils
 import enum
 import functools
+import importlib
+import inspect
 import json
 import logging
 import math
@@ -30,7 +33,7 @@ import time
 import types
 import typing
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Literal, Self, TypeVar
 from urllib.parse import (
     parse_qsl,
@@ -907,11 +910,20 @@ def _shown(name: str, value: Any) -> str:
 class _Run:
     """What the sync and async runs share: the deadline, the step running, the steps completed."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
         self.workflow = workflow
+        self.on_step = on_step  # reports the calls of this run and of the workflows it runs
         self.deadline = RunDeadline(deadline)
         self.current: str | None = None
         self.completed: dict[str, dict[str, Any]] = {}
+        self.attempts: dict[
+            str, int
+        ] = {}  # how many times each step started (a retry action: 2, 3, ...)
+        self._trace: _RunTrace | None = None
+        self._token: contextvars.Token[_Run | None] | None = None
+        self._hooks: contextvars.Token[tuple[StepHook, ...]] | None = None
 
     def left(self) -> float | None:
         """Seconds left of the run's deadline (``0.0`` once passed), or ``None`` without one."""
@@ -924,15 +936,35 @@ class _Run:
     def step(self, step_id: str) -> None:
         """Step ``step_id`` starts."""
         self.current = step_id
+        self.attempts[step_id] = self.attempts.get(step_id, 0) + 1
+        if self._trace is not None:
+            self._trace.step(step_id, self.attempts[step_id])
 
     def done(self, step_id: str, outputs: Mapping[str, Any] | None = None) -> None:
         """Step ``step_id`` succeeded with ``outputs`` (by their names in the document)."""
         self.completed.pop(step_id, None)  # a step that runs again moves to the end
         self.completed[step_id] = dict(outputs or {})
+        if self._trace is not None:
+            self._trace.step_ended(None)
+
+    def started(self) -> None:
+        """The run starts: clients called within it see its step (:class:`StepEvent`), and a span opens
+        when OpenTelemetry is installed."""
+        self._token = _RUN.set(self)
+        if self.on_step is not None:
+            self._hooks = _HOOKS.set((*_HOOKS.get(), self.on_step))
+        if _OTEL is not None:
+            self._trace = _RunTrace.begin(self.workflow)
 
     def stopped(self, error: BaseException | None) -> None:
         """Attach this run's progress to ``error`` (whatever ends the run: a failed step, a connection error,
         a cancellation, Ctrl-C), add it to the error's notes, and log it (redacted)."""
+        if self._trace is not None:
+            self._trace.ended(error)
+        if self._hooks is not None:
+            _HOOKS.reset(self._hooks)
+        if self._token is not None:
+            _RUN.reset(self._token)
         if error is None:
             return
         inner = getattr(error, "progress", None)
@@ -957,9 +989,15 @@ class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
     (``enter_context``, closed when it ends), and its :class:`Progress`, attached to any exception that ends
     it."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
-        _Run.__init__(self, workflow, deadline)
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
+        _Run.__init__(self, workflow, deadline, on_step)
         contextlib.ExitStack.__init__(self)
+
+    def __enter__(self) -> Self:
+        self.started()
+        return self
 
     def __exit__(
         self,
@@ -975,9 +1013,15 @@ class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
 class AsyncWorkflowRun(_Run, contextlib.AsyncExitStack[bool | None]):
     """:class:`WorkflowRun` for the async functions (``async with``; ``enter_async_context``)."""
 
-    def __init__(self, workflow: str, deadline: float | None) -> None:
-        _Run.__init__(self, workflow, deadline)
+    def __init__(
+        self, workflow: str, deadline: float | None, on_step: StepHook | None = None
+    ) -> None:
+        _Run.__init__(self, workflow, deadline, on_step)
         contextlib.AsyncExitStack.__init__(self)
+
+    async def __aenter__(self) -> Self:
+        self.started()
+        return self
 
     async def __aexit__(
         self,
@@ -988,6 +1032,269 @@ class AsyncWorkflowRun(_Run, contextlib.AsyncExitStack[bool | None]):
         self.stopped(error)
         await contextlib.AsyncExitStack.__aexit__(self, kind, error, traceback)
         return False
+
+
+# -- observability: step hooks, OpenTelemetry spans, DEBUG records -------------------------------------------
+_PACKAGE = __name__.rpartition(".")[0] or __name__
+LOG = logging.getLogger(_PACKAGE)
+"""The package's logger: a ``DEBUG`` record when each call of a workflow step starts and ends (redacted)."""
+if LOG_FILTER not in LOG.filters:
+    LOG.addFilter(LOG_FILTER)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepEvent:
+    """One call of a client starting (``phase == "start"``) or ending (``"end"``), as an ``on_step`` hook sees it.
+
+    ``workflow_id`` and ``step_id`` name the workflow step making the call (``None`` for a call made outside
+    a workflow run); ``attempt`` counts the runs of that step within its workflow run (1, then 2, 3, ... as
+    a ``retry`` action runs it again; 1 outside a run).  ``method`` and ``url_template`` are the operation's
+    (``/sessions/{id}``: the path template of the API description, never the filled URL, so it holds no
+    value).  At the end: ``status_code`` of the response (``None`` when none arrived), ``duration`` in seconds
+    (``time.perf_counter``, the client's own transport retries and their waits included), and ``error``, the
+    client's exception when the call raised (already redacted), else ``None``.
+    """
+
+    phase: Literal["start", "end"]
+    workflow_id: str | None
+    step_id: str | None
+    attempt: int
+    method: str
+    url_template: str
+    status_code: int | None = None
+    duration: float | None = None
+    error: BaseException | None = None
+
+
+StepHook = Callable[[StepEvent], object]
+"""An ``on_step`` hook: called with each :class:`StepEvent`; an async client awaits what it returns when that
+is awaitable (so ``async def`` hooks work there)."""
+
+_HOOKS: contextvars.ContextVar[tuple[StepHook, ...]] = contextvars.ContextVar("on_step", default=())
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("workflow_run", default=None)
+
+
+@contextlib.contextmanager
+def observe(on_step: StepHook) -> Iterator[None]:
+    """Within the block, every client call (of any client: the workflow functions' own too) reports to
+    ``on_step`` (see :class:`StepEvent`), besides the client's own ``on_step``.  Blocks nest (the outer hooks
+    are called first); a task or thread started within sees the hooks its context copied.
+
+    A hook that raises does not stop the call or the workflow: the error is logged as a ``WARNING`` of
+    :data:`LOG` (redacted) and the next hook runs.  ``KeyboardInterrupt`` and other ``BaseException`` still
+    end the run.
+    """
+    token = _HOOKS.set((*_HOOKS.get(), on_step))
+    try:
+        yield
+    finally:
+        _HOOKS.reset(token)
+
+
+class _Call:
+    """The hooks, span and log records of one client call (made only when something observes it)."""
+
+    __slots__ = ("attempt", "begun", "hooks", "method", "run", "step", "url_template")
+
+    def __init__(
+        self, hooks: tuple[StepHook, ...], run: _Run | None, method: str, url_template: str
+    ) -> None:
+        self.hooks = hooks
+        self.run = run
+        self.step = run.current if run is not None else None
+        self.attempt = run.attempts.get(self.step, 1) if run is not None and self.step else 1
+        self.method = method
+        self.url_template = url_template
+        self.begun = time.perf_counter()
+
+    @classmethod
+    def begin(cls, own: StepHook | None, method: str, url_template: str) -> _Call | None:
+        """A call about to be sent, or ``None`` when nothing observes it (the cheap path)."""
+        hooks = _HOOKS.get()
+        run = _RUN.get()
+        if own is not None:
+            hooks = (*hooks, own)
+        if (
+            not hooks
+            and (run is None or run._trace is None)
+            and not LOG.isEnabledFor(logging.DEBUG)
+        ):
+            return None
+        return cls(hooks, run, method.upper(), url_template)
+
+    def _event(self, phase: Literal["start", "end"], **end: Any) -> StepEvent:
+        workflow = self.run.workflow if self.run is not None else None
+        return StepEvent(
+            phase, workflow, self.step, self.attempt, self.method, self.url_template, **end
+        )
+
+    def start(self) -> list[Awaitable[Any]]:
+        if self.run is not None and self.run._trace is not None:
+            self.run._trace.call(self.method, self.url_template)
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug("%s: %s %s starts", self._where(), self.method, self.url_template)
+        return self._notify(self._event("start")) if self.hooks else []
+
+    def end(
+        self, response: ApiResponse[Any] | None, error: BaseException | None
+    ) -> list[Awaitable[Any]]:
+        duration = time.perf_counter() - self.begun
+        status = (
+            response.status_code if response is not None else getattr(error, "status_code", None)
+        )
+        if self.run is not None and self.run._trace is not None and status is not None:
+            self.run._trace.status(status)
+        if LOG.isEnabledFor(logging.DEBUG):
+            outcome = f"HTTP {status}" if status is not None else "no response"
+            failure = f" ({type(error).__name__}: {error})" if error is not None else ""
+            LOG.debug(
+                "%s: %s %s ended: %s in %.3f s%s",
+                self._where(), self.method, self.url_template, outcome, duration, failure,
+            )  # fmt: skip
+        if not self.hooks:
+            return []
+        return self._notify(self._event("end", status_code=status, duration=duration, error=error))
+
+    def _where(self) -> str:
+        if self.run is None or self.step is None:
+            return "call"
+        return f"workflow '{self.run.workflow}' step '{self.step}' attempt {self.attempt}"
+
+    def _notify(self, event: StepEvent) -> list[Awaitable[Any]]:
+        """Call each hook; what they return that is awaitable (an async hook's coroutine) is for the caller."""
+        pending = []
+        for hook in self.hooks:
+            try:
+                result = hook(event)
+            except Exception as error:  # noqa: BLE001 - a hook never breaks the call it observes
+                _hook_failed(hook, error)
+                continue
+            if inspect.isawaitable(result):
+                pending.append(result)
+        return pending
+
+
+def _hook_failed(hook: object, error: Exception) -> None:
+    LOG.warning(
+        "on_step hook %s raised %s: %s (ignored)",
+        getattr(hook, "__qualname__", type(hook).__name__), type(error).__name__, error,
+    )  # fmt: skip
+
+
+def _settle(pending: list[Awaitable[Any]]) -> None:
+    """A sync client cannot await an async hook: it is closed unawaited, with a warning."""
+    for awaitable in pending:
+        close = getattr(awaitable, "close", None)
+        if close is not None:
+            close()
+        LOG.warning("an async on_step hook was given to a sync client: it is not run")
+
+
+async def _asettle(pending: list[Awaitable[Any]]) -> None:
+    for awaitable in pending:
+        try:
+            await awaitable
+        except Exception as error:  # noqa: BLE001 - a hook never breaks the call it observes
+            _hook_failed(awaitable, error)
+
+
+def _otel_modules() -> tuple[Any, Any] | None:
+    """``opentelemetry.trace`` and ``opentelemetry.context`` when ``opentelemetry-api`` is installed."""
+    try:
+        return (
+            importlib.import_module("opentelemetry.trace"),
+            importlib.import_module("opentelemetry.context"),
+        )
+    except ImportError:
+        return None
+
+
+_OTEL = _otel_modules()
+# a proxy until the application sets a tracer provider, then that provider's tracer
+_TRACER: Any = _OTEL[0].get_tracer(_PACKAGE) if _OTEL is not None else None
+
+
+class _RunTrace:
+    """The OpenTelemetry spans of one workflow run: ``workflow <id>`` (a child of the span current when the run
+    starts: a step's, for a workflow a step runs) and one ``step <id>`` child per step attempt, each current
+    while it lasts (spans made by the calls within, an instrumented httpx's, are its children)."""
+
+    def __init__(self, workflow: str, span: Any) -> None:
+        assert _OTEL is not None
+        self._trace, self._context = _OTEL
+        self._tracer = _TRACER
+        self._workflow = workflow
+        self._span = span
+        self._token = self._context.attach(self._trace.set_span_in_context(span))
+        self._step: Any = None
+        self._step_token: Any = None
+
+    @classmethod
+    def begin(cls, workflow: str) -> _RunTrace | None:
+        """The spans of a run, or ``None`` when its span records nothing (no tracer provider is set, or it was
+        sampled out): the run then costs no more than without OpenTelemetry."""
+        span = _TRACER.start_span(
+            f"workflow {workflow}", attributes={"arazzo.workflow.id": workflow}
+        )
+        if not span.is_recording():
+            span.end()
+            return None
+        return cls(workflow, span)
+
+    def step(self, step_id: str, attempt: int) -> None:
+        if self._step is not None:  # a step that ran again, or a goto, before it succeeded
+            self.step_ended(None, failed=True)
+        self._step = self._tracer.start_span(
+            f"step {step_id}",
+            context=self._trace.set_span_in_context(self._span),
+            attributes={
+                "arazzo.workflow.id": self._workflow,
+                "arazzo.step.id": step_id,
+                "arazzo.step.attempt": attempt,
+            },
+        )
+        self._step_token = self._context.attach(self._trace.set_span_in_context(self._step))
+
+    def call(self, method: str, url_template: str) -> None:
+        if self._step is not None:
+            self._step.set_attributes({"http.request.method": method, "url.template": url_template})
+
+    def status(self, status_code: int) -> None:
+        if self._step is not None:
+            self._step.set_attribute("http.response.status_code", status_code)
+
+    def step_ended(self, error: BaseException | None, failed: bool = False) -> None:
+        step, self._step = self._step, None
+        if step is None:
+            return
+        if error is not None:
+            self._failed(step, error)
+        elif failed:
+            step.set_status(
+                self._trace.Status(self._trace.StatusCode.ERROR, "the step did not succeed")
+            )
+        step.end()
+        self._detach(self._step_token)
+
+    def ended(self, error: BaseException | None) -> None:
+        self.step_ended(error)
+        if error is not None:
+            self._failed(self._span, error)
+        self._span.end()
+        self._detach(self._token)
+
+    def _failed(self, span: Any, error: BaseException) -> None:
+        span.set_status(
+            self._trace.Status(
+                self._trace.StatusCode.ERROR, f"{type(error).__name__}: {redact_text(str(error))}"
+            )
+        )
+        span.set_attribute("error.type", type(error).__qualname__)
+
+    def _detach(self, token: Any) -> None:
+        self._context.detach(
+            token
+        )  # never raises: a token of another context is logged by OpenTelemetry
 
 
 def retry_after(response: ApiResponse[Any], default: float) -> float:
@@ -1895,11 +2202,15 @@ class BaseClient(_ClientBase):
         credential_names: Iterable[str] = (),
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.on_step = (
+            on_step  # called with a StepEvent as each call starts and ends (see observe())
+        )
         self.sleep = time.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
@@ -1937,6 +2248,32 @@ class BaseClient(_ClientBase):
         assert response is not None
         strict = self.strict_validation if strict_validation is None else strict_validation
         return handle(response, responses, self._redactor, strict)
+
+    def _call(
+        self,
+        url_template: str,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
+    ) -> ApiResponse[Any]:
+        """:meth:`_send` for the operation at ``url_template``, reported to the hooks, the step's span and the
+        log (:class:`StepEvent`) when anything observes it."""
+        call = _Call.begin(self.on_step, request["method"], url_template)
+        if call is None:
+            return self._send(request, responses, timeout, deadline, strict_validation, max_retries)
+        _settle(call.start())
+        try:
+            response = self._send(
+                request, responses, timeout, deadline, strict_validation, max_retries
+            )
+        except Exception as error:
+            _settle(call.end(None, error))
+            raise
+        _settle(call.end(response, None))
+        return response
 
     def _attempt(
         self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None
@@ -1983,11 +2320,15 @@ class AsyncBaseClient(_ClientBase):
         credential_names: Iterable[str] = (),
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         super().__init__(
             base_url, headers=headers, query=query, cookies=cookies, timeout=timeout, deadline=deadline,
             credential_names=credential_names, strict_validation=strict_validation, max_retries=max_retries,
         )  # fmt: skip
+        self.on_step = (
+            on_step  # called with a StepEvent as each call starts and ends (see observe())
+        )
         self.sleep = asyncio.sleep  # how the client waits before a retry (replaceable in tests)
         self._owns_client = http_client is None
         self._http = (
@@ -2025,6 +2366,34 @@ class AsyncBaseClient(_ClientBase):
         assert response is not None
         strict = self.strict_validation if strict_validation is None else strict_validation
         return handle(response, responses, self._redactor, strict)
+
+    async def _call(
+        self,
+        url_template: str,
+        request: dict[str, Any],
+        responses: Mapping[str, Any],
+        timeout: Any,
+        deadline: float | None = None,
+        strict_validation: bool | None = None,
+        max_retries: int | None = None,
+    ) -> ApiResponse[Any]:
+        """:meth:`_send` for the operation at ``url_template``, reported as :meth:`BaseClient._call` reports it
+        (an ``async def`` hook is awaited)."""
+        call = _Call.begin(self.on_step, request["method"], url_template)
+        if call is None:
+            return await self._send(
+                request, responses, timeout, deadline, strict_validation, max_retries
+            )
+        await _asettle(call.start())
+        try:
+            response = await self._send(
+                request, responses, timeout, deadline, strict_validation, max_retries
+            )
+        except Exception as error:
+            await _asettle(call.end(None, error))
+            raise
+        await _asettle(call.end(response, None))
+        return response
 
     async def _attempt(
         self, request: dict[str, Any], timeout: Any, deadline: float | None, whole: float | None

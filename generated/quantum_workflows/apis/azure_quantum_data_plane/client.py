@@ -12,6 +12,7 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    StepHook,
     aiterate_pages,
     base_url_for,
     iterate_pages,
@@ -119,6 +120,7 @@ class Client(BaseClient):
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -154,6 +156,10 @@ class Client(BaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -172,6 +178,7 @@ class Client(BaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     def jobs_create(
@@ -218,8 +225,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}",
+            request,
+            _JOBS_CREATE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_open(
@@ -266,8 +279,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}",
+            request,
+            _SESSIONS_OPEN_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_close(
@@ -308,8 +327,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}:close",
+            request,
+            _SESSIONS_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def sessions_jobs_list(
@@ -358,7 +383,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
             request,
             _SESSIONS_JOBS_LIST_RESPONSES,
             timeout,
@@ -472,7 +498,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri",
             request,
             _STORAGE_GET_SAS_URI_RESPONSES,
             timeout,
@@ -506,6 +533,7 @@ class AsyncClient(AsyncBaseClient):
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -541,6 +569,10 @@ class AsyncClient(AsyncBaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -559,6 +591,7 @@ class AsyncClient(AsyncBaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     async def jobs_create(
@@ -605,8 +638,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _JOBS_CREATE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/jobs/{jobId}",
+            request,
+            _JOBS_CREATE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_open(
@@ -653,8 +692,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _SESSIONS_OPEN_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}",
+            request,
+            _SESSIONS_OPEN_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_close(
@@ -695,8 +740,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _SESSIONS_CLOSE_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}:close",
+            request,
+            _SESSIONS_CLOSE_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def sessions_jobs_list(
@@ -745,7 +796,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/sessions/{sessionId}/jobs",
             request,
             _SESSIONS_JOBS_LIST_RESPONSES,
             timeout,
@@ -859,7 +911,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Quantum/workspaces/{workspaceName}/storage/sasUri",
             request,
             _STORAGE_GET_SAS_URI_RESPONSES,
             timeout,

@@ -12,6 +12,7 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    StepHook,
     base_url_for,
 )
 from ..._runtime import environment_value as _environment_value
@@ -107,6 +108,7 @@ class Client(BaseClient):
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -143,6 +145,10 @@ class Client(BaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -161,6 +167,7 @@ class Client(BaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     def create_job(
@@ -201,8 +208,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/jobs",
+            request,
+            _CREATE_JOB_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
 
@@ -232,6 +245,7 @@ class AsyncClient(AsyncBaseClient):
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -268,6 +282,10 @@ class AsyncClient(AsyncBaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -286,6 +304,7 @@ class AsyncClient(AsyncBaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     async def create_job(
@@ -326,6 +345,12 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _CREATE_JOB_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/jobs",
+            request,
+            _CREATE_JOB_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )

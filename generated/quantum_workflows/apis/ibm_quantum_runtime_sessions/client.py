@@ -12,6 +12,7 @@ from ..._runtime import (
     ApiResponse,
     AsyncBaseClient,
     BaseClient,
+    StepHook,
     base_url_for,
 )
 from ..._runtime import environment_value as _environment_value
@@ -118,6 +119,7 @@ class Client(BaseClient):
         http_client: httpx.Client | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -154,6 +156,10 @@ class Client(BaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -172,6 +178,7 @@ class Client(BaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     def create_session(
@@ -211,8 +218,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions",
+            request,
+            _CREATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def get_session(
@@ -244,8 +257,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions/{id}",
+            request,
+            _GET_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def update_session(
@@ -283,8 +302,14 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
-            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return self._call(
+            "/v1/sessions/{id}",
+            request,
+            _UPDATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     def delete_session_close(
@@ -319,7 +344,8 @@ class Client(BaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return self._send(
+        return self._call(
+            "/v1/sessions/{id}/close",
             request,
             _DELETE_SESSION_CLOSE_RESPONSES,
             timeout,
@@ -353,6 +379,7 @@ class AsyncClient(AsyncBaseClient):
         http_client: httpx.AsyncClient | None = None,
         strict_validation: bool = False,
         max_retries: int | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         """Connect to the API.
 
@@ -389,6 +416,10 @@ class AsyncClient(AsyncBaseClient):
                 step, which makes exactly the calls its Arazzo document defines (configure it to retry
                 there too).  POST and PATCH are retried only with an ``Idempotency-Key`` header, or when
                 the call passes its own ``max_retries=``.  See docs/retries.md of arazzo-gen.
+            on_step: called with a ``StepEvent`` as each call starts and ends: the workflow and step
+                making it (and the step's attempt), the method, the operation's URL template, then the
+                status and duration; a hook that raises is logged, never breaks the call.  The
+                package's ``observe()`` hooks every client within a block.
         """
         url, auth_headers, auth_query, auth_cookies = _connection(
             base_url,
@@ -407,6 +438,7 @@ class AsyncClient(AsyncBaseClient):
             credential_names=CREDENTIAL_NAMES,
             strict_validation=strict_validation,
             max_retries=max_retries,
+            on_step=on_step,
         )
 
     async def create_session(
@@ -446,8 +478,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _CREATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions",
+            request,
+            _CREATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def get_session(
@@ -479,8 +517,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _GET_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions/{id}",
+            request,
+            _GET_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def update_session(
@@ -518,8 +562,14 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
-            request, _UPDATE_SESSION_RESPONSES, timeout, deadline, strict_validation, max_retries
+        return await self._call(
+            "/v1/sessions/{id}",
+            request,
+            _UPDATE_SESSION_RESPONSES,
+            timeout,
+            deadline,
+            strict_validation,
+            max_retries,
         )
 
     async def delete_session_close(
@@ -554,7 +604,8 @@ class AsyncClient(AsyncBaseClient):
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
-        return await self._send(
+        return await self._call(
+            "/v1/sessions/{id}/close",
             request,
             _DELETE_SESSION_CLOSE_RESPONSES,
             timeout,
