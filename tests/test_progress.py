@@ -204,7 +204,7 @@ def test_the_runtime_progress_of_a_sub_workflow_is_nested() -> None:
     progress = caught.value.progress  # type: ignore[attr-defined]
     assert (progress.workflow, progress.step, progress.completed) == ("outer", "sub", {"a": {"id": "1"}})
     assert (progress.inner.workflow, progress.inner.step, progress.inner.completed) == ("inner", "x", {})
-    assert len(caught.value.__notes__) == 2
+    assert len(caught.value.__notes__) == 1  # the outer note tells the inner one's too
 
 
 def test_the_generated_readme_shows_the_cleanup_pattern() -> None:
@@ -219,3 +219,65 @@ def test_a_server_issued_signature_in_a_completed_output_is_redacted_in_the_text
     progress = runtime.Progress("wf", "next", {"getSasUri": {"sasUri": sas}})
     assert "SECRETSIGNATURE123" not in repr(progress) and "sig=***" in repr(progress)
     assert progress.completed["getSasUri"]["sasUri"] == sas
+
+
+def test_credentials_nested_in_completed_outputs_are_hidden_in_the_text() -> None:
+    """Review finding: an output holding a whole login body showed its accessToken and password in the notes
+    and the log; members with credential-like names and Authorization-like values are hidden at any depth."""
+    from arazzo_gen.runtime import _runtime as runtime
+
+    value = {"session": {"accessToken": "SECRETA", "password": "SECRETB", "id": "s-1"}, "auth": "Bearer SECRETE"}
+    text = repr(runtime.Progress("w", "s", {"login": {"body": value}}))
+    assert not any(secret in text for secret in ("SECRETA", "SECRETB", "SECRETE")), text
+    assert "'id': 's-1'" in text and "Bearer ***" in text
+
+
+@pytest.mark.parametrize(
+    "name", ["client_secret", "api-key", "subscription-key", "private_key", "passwd", "accessKey", "X-Goog-Signature"]
+)
+def test_common_credential_query_names_are_redacted_in_urls(name: str) -> None:
+    from arazzo_gen.runtime import _runtime as runtime
+
+    assert runtime.redact_text(f"https://h.example/p?{name}=SECRETVALUE&page=2") == (
+        f"https://h.example/p?{name}=***&page=2"
+    )
+    assert not runtime.is_credential_name("monkey") and not runtime.is_credential_name("keyword")
+
+
+def test_an_error_passing_through_nested_runs_carries_one_note() -> None:
+    from arazzo_gen.runtime import _runtime as runtime
+
+    with pytest.raises(runtime.ApiConnectionError) as caught:
+        with runtime.WorkflowRun("outer", None) as outer:
+            outer.step("sub")
+            with runtime.WorkflowRun("inner", None) as inner:
+                inner.step("x")
+                raise runtime.ApiConnectionError("GET", "http://127.0.0.1:9/x", "refused")
+    assert caught.value.__notes__ == [repr(caught.value.progress)]  # type: ignore[attr-defined]
+    assert "inside workflow 'inner'" in caught.value.__notes__[0]
+
+
+SELF_GOTO = """
+arazzo: 1.0.1
+info: {title: Again, version: "1"}
+sourceDescriptions: [{name: sessions, url: ../openapi/sessions.yaml, type: openapi}]
+workflows:
+  - workflowId: main
+    inputs: {type: object, properties: {main: {type: string}}}
+    steps:
+      - stepId: first
+        operationId: createSession
+        successCriteria: [{condition: $statusCode == 201}]
+        onFailure: [{name: again, type: goto, workflowId: main, criteria: [{condition: $statusCode == 503}]}]
+"""
+
+
+def test_an_input_named_like_its_workflow_does_not_shadow_the_function_a_goto_runs_again(tmp_path: Path) -> None:
+    """Review finding: the input `main` shadowed `main()` that the goto calls (TypeError at run time)."""
+    out, _ = build_package(tmp_path, {"openapi/sessions.yaml": API, "arazzo/again.arazzo.yaml": SELF_GOTO}, "again_pkg")
+    package = import_package(out, "again_pkg")
+    script = {("POST", "/sessions"): [Reply(503, {"busy": True}), Reply(201, {"id": "s-2", "token": SECRET})]}
+    with ScriptedServer(script) as server:
+        with package.apis.sessions.client.Client(base_url=server.url) as client:
+            package.workflows.again.main(main_2="x", sessions_api=client)
+    assert [r.line for r in server.requests] == ["POST /sessions", "POST /sessions"]

@@ -71,15 +71,24 @@ _CREDENTIAL_LIKE = frozenset(
 _MIN_SECRET_LENGTH = 4
 
 
+_SECRET_WORDS = frozenset({"secret", "password", "passwd", "pwd", "passphrase"})
+
+
 def is_credential_name(name: str) -> bool:
-    """Whether a header, query parameter or cookie with this name carries a credential by its name alone."""
+    """Whether a header, query parameter, cookie or output with this name carries a credential by its name
+    alone: the known names, any name containing ``sig``, ``token`` or ``credential``, a word of it that is a
+    secret or password (``client_secret``, ``passwd``), or a last word ``key`` (``api-key``,
+    ``subscription-key``, ``private_key``, ``accessKey``)."""
     lowered = name.lower()
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)] or [lowered]
     return (
         lowered in CREDENTIAL_HEADERS
         or lowered in _CREDENTIAL_LIKE
         or "sig" in lowered
         or "token" in lowered
         or "credential" in lowered
+        or any(word in _SECRET_WORDS for word in words)
+        or (len(words) > 1 and words[-1] == "key")
     )
 
 
@@ -911,7 +920,27 @@ class Progress:
 
 
 def _shown(name: str, value: Any) -> str:
-    return REDACTED if is_credential_name(name) else repr(value)
+    return REDACTED if is_credential_name(name) else repr(_without_credentials(value))
+
+
+_SCHEME_VALUE = re.compile(r"^((?:Bearer|Basic|Token|Digest)\s+)\S.*$", re.IGNORECASE)
+
+
+def _without_credentials(value: Any) -> Any:
+    """A copy of an output value for display: members with credential-like names, and values that read as an
+    ``Authorization`` value (``Bearer ...``), hidden at any depth."""
+    if isinstance(value, pydantic.BaseModel):
+        value = value.model_dump(mode="json", by_alias=True, warnings=False)
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if is_credential_name(str(key)) else _without_credentials(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_without_credentials(item) for item in value]
+    if isinstance(value, str):
+        return _SCHEME_VALUE.sub(lambda m: m.group(1) + REDACTED, value)
+    return value
 
 
 class _Run:
@@ -925,9 +954,8 @@ class _Run:
         self.deadline = RunDeadline(deadline)
         self.current: str | None = None
         self.completed: dict[str, dict[str, Any]] = {}
-        self.attempts: dict[
-            str, int
-        ] = {}  # how many times each step started (a retry action: 2, 3, ...)
+        # how many times each step started (a retry action: 2, 3, ...)
+        self.attempts: dict[str, int] = {}
         self._trace: _RunTrace | None = None
         self._token: contextvars.Token[_Run | None] | None = None
         self._hooks: contextvars.Token[tuple[StepHook, ...]] | None = None
@@ -983,6 +1011,9 @@ class _Run:
         )
         try:
             error.progress = progress  # type: ignore[attr-defined]
+            notes = getattr(error, "__notes__", None)
+            if isinstance(inner, Progress) and isinstance(notes, list) and repr(inner) in notes:
+                notes.remove(repr(inner))  # this run's note tells the inner one's too
             error.add_note(repr(progress))
         except (
             AttributeError

@@ -109,11 +109,12 @@ class PackageNames:
         loops: bool,
     ) -> FunctionNames:
         """The parameters, in the order of the signature: inputs, clients, dependsOn outputs, sleep, max_steps
-        (never a keyword, a builtin, or a name the package binds but the function's own: its body never
-        calls itself)."""
-        scope = function_scope(
-            (self.scope.taken - {function, async_function}) | WORKFLOW_FUNCTION_RESERVED
-        )
+        (never a keyword, a builtin, or a name the package binds; the function's own name is free unless an
+        action runs the workflow again from its body)."""
+        own = {function, async_function}
+        if any(call.target is workflow for call in workflow.calls()):  # a goto/retry runs it again
+            own = set()
+        scope = function_scope((self.scope.taken - own) | WORKFLOW_FUNCTION_RESERVED)
         return FunctionNames(
             function=function,
             async_function=async_function,
