@@ -244,9 +244,24 @@ def test_common_credential_query_names_are_redacted_in_urls(name: str) -> None:
     assert not runtime.is_credential_name("monkey") and not runtime.is_credential_name("keyword")
 
 
-def test_an_error_passing_through_nested_runs_carries_one_note() -> None:
+def test_an_error_passing_through_nested_runs_carries_one_note_and_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Review finding: each run the error passed through added a note and a WARNING record, also when the
+    caller recovered (a retry of the step running the workflow): the inner runs now log at DEBUG."""
     from arazzo_gen.runtime import _runtime as runtime
 
+    caplog.set_level(logging.DEBUG)
+    with runtime.WorkflowRun("caller", None) as caller:
+        caller.step("sub")
+        with pytest.raises(runtime.ApiConnectionError):
+            with runtime.WorkflowRun("callee", None) as callee:
+                callee.step("x")
+                raise runtime.ApiConnectionError("GET", "http://127.0.0.1:9/x", "refused")
+    assert [(r.levelno, r.getMessage()[:17]) for r in caplog.records if "stopped" in r.getMessage()] == [
+        (logging.DEBUG, "workflow 'callee'")
+    ]
+    caplog.clear()
     with pytest.raises(runtime.ApiConnectionError) as caught:
         with runtime.WorkflowRun("outer", None) as outer:
             outer.step("sub")
@@ -255,6 +270,8 @@ def test_an_error_passing_through_nested_runs_carries_one_note() -> None:
                 raise runtime.ApiConnectionError("GET", "http://127.0.0.1:9/x", "refused")
     assert caught.value.__notes__ == [repr(caught.value.progress)]  # type: ignore[attr-defined]
     assert "inside workflow 'inner'" in caught.value.__notes__[0]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and warned[0].startswith("workflow 'outer'")
 
 
 SELF_GOTO = """

@@ -1019,7 +1019,10 @@ class _Run:
             AttributeError
         ):  # an exception type with __slots__ and no __dict__: nowhere to attach it
             pass
-        _LOG.warning("%s (%s)", progress, type(error).__name__)
+        # a run inside another's (a step or action running a workflow): that run may recover (a retry, an
+        # end) and logs the whole progress if it does not; only the outermost run warns
+        level = logging.DEBUG if _RUN.get() is not None else logging.WARNING
+        _LOG.log(level, "%s (%s)", progress, type(error).__name__)
 
 
 class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
