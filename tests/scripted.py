@@ -13,6 +13,7 @@ Each test uses its own package name, so imported packages never collide within o
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -70,7 +71,7 @@ def build_package(
 
     Returns (the output folder, the sorted headlines of the warnings the build reported).
     """
-    tree, headlines = compile_files(root, files, package, durable)
+    tree, headlines = compile_files(root, files, package, durable or THROUGH_DURABLE)
     assert tree is not None, "the build failed:\n" + "\n".join(headlines)
     out = root / "out"
     write_tree(out, tree)
@@ -88,7 +89,60 @@ def import_package(out: Path, package: str) -> ModuleType:
             importlib.import_module(f"{package}.{sub}")
         except ModuleNotFoundError:
             pass
+    if THROUGH_DURABLE:
+        _route_through_durable(module, package)
     return module
+
+
+# -- the behaviour tests, through the durable variant ---------------------------------------------------------
+THROUGH_DURABLE = os.environ.get("ARAZZO_GEN_DURABLE") == "1"
+"""Set by tests/test_durable_semantics.py: every package the tests build has the durable variant, and every call
+of a sync workflow function ``package.workflows.<module>.<function>(...)`` runs as a durable run instead (on one
+SQLite database per test process), with the same keyword arguments: clients, ``sleep`` and ``on_step`` go to the
+process's ``Durable``, the rest are the run's inputs.  Calls between workflows inside a run stay the plain
+functions' (they are steps of the same durable run)."""
+_HARNESS: list[Any] = []
+
+
+def _harness_durable(durable_module: ModuleType) -> Any:
+    if not _HARNESS:
+        import atexit
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="arazzo-durable-")
+        runs = durable_module.Durable(str(Path(folder) / "runs.sqlite"), worker="behaviour-tests")
+        runs.launch()
+        atexit.register(runs.close)
+        _HARNESS.append(runs)
+    return _HARNESS[0]
+
+
+def _route_through_durable(package_module: ModuleType, package: str) -> None:
+    durable_module = importlib.import_module(f"{package}.durable")
+    workflows = importlib.import_module(f"{package}.workflows")
+    by_function = {id(variant.function): variant for variant in durable_module.WORKFLOWS.values()}
+    for name, value in list(vars(workflows).items()):
+        if not isinstance(value, ModuleType) or not value.__name__.startswith(f"{package}.workflows."):
+            continue
+        proxy = ModuleType(value.__name__, value.__doc__)
+        proxy.__dict__.update(vars(value))
+        for attribute, function in vars(value).items():
+            variant = by_function.get(id(function))
+            if variant is not None:
+                setattr(proxy, attribute, _durable_call(durable_module, variant))
+        setattr(workflows, name, proxy)
+
+
+def _durable_call(durable_module: ModuleType, variant: Any) -> Callable[..., Any]:
+    @functools.wraps(variant.function)  # its name, docstring and signature
+    def call(**kwargs: Any) -> Any:
+        runs = _harness_durable(durable_module)
+        runs.clients = {c.module: kwargs.pop(c.param) for c in variant.clients if c.param in kwargs}
+        runs.sleep = kwargs.pop("sleep", None)
+        runs.on_step = kwargs.pop("on_step", None)
+        return runs.run(variant, kwargs)
+
+    return call
 
 
 # -- the scripted server ----------------------------------------------------------------------------------

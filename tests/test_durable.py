@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.scripted import Recorded, Reply, ScriptedServer, build_package
@@ -359,3 +360,47 @@ def test_cancel_prints_what_the_run_had_done(
     listed = _finish(package, ["runs", "list", "--all", "--durable", str(db)])
     assert "run-1  put-flow  CANCELLED" in listed.stdout
     assert len(server.requests) == 2  # nothing was sent by show, cancel or list
+
+
+# -- the seed workflows, durable, against the stand-in ----------------------------------------------------------
+def test_the_seed_workflows_run_durably_and_a_finished_run_is_not_sent_again(
+    standin: Any, tmp_path: Path
+) -> None:
+    """generated/ carries the durable variant of the seed workflows (the long quantum sessions it exists for):
+    each runs on SQLite against the stand-in with the plain function's outputs, and the same run id again
+    returns them without a request."""
+    quantum = pytest.importorskip("quantum_workflows", reason="install the generated package: pip install ./generated")
+    from quantum_workflows import durable
+    from quantum_workflows.apis import azure_quantum_data_plane, ibm_quantum_runtime_jobs, ibm_quantum_runtime_sessions
+
+    sent: list[str] = []
+    http = httpx.Client(event_hooks={"request": [lambda request: sent.append(f"{request.method} {request.url.path}")]})
+    clients = {
+        "ibm_quantum_runtime_sessions": ibm_quantum_runtime_sessions.Client(standin.ibm_base_url, http_client=http),
+        "ibm_quantum_runtime_jobs": ibm_quantum_runtime_jobs.Client(standin.ibm_base_url, http_client=http),
+        "azure_quantum_data_plane": azure_quantum_data_plane.Client(endpoint=standin.azure_endpoint, http_client=http),
+    }
+    ibm = {"access_token": "test-token", "service_crn": "crn:v1:test", "api_version": "2026-03-15"}
+    azure = {
+        "subscription_id": "00000000-1111-2222-3333-444444444444", "resource_group_name": "rg-quantum",
+        "workspace_name": "ws-quantum", "api_version": "2026-01-15-preview", "auth_token": "azure-token",
+        "session_id": "8d5f5c0e-0000-4000-8000-000000000001", "job_failure_policy": "Abort",
+        "job_id": "8d5f5c0e-0000-4000-8000-000000000002", "container_name": "jobs", "quantum_item_count": 3,
+    }  # fmt: skip
+    with durable.Durable(str(tmp_path / "runs.sqlite"), clients=clients, worker="seeds") as runs:
+        first = runs.run(durable.session_run_and_close, {**ibm, "backend": "ibm_torino", "mode": "batch",
+                         "program_id": "sampler", "params": {"pubs": []}}, run_id="ibm-1")  # fmt: skip
+        assert standin.state.ibm_sessions[first.session_id]["state"] == "closed"
+        paused = runs.run(durable.pause_session_and_confirm, {**ibm, "session_id": first.session_id,
+                          "accepting_jobs": False}, run_id="ibm-2")  # fmt: skip
+        assert paused.final_accepting_jobs is False
+        lifecycle = runs.run(durable.session_lifecycle, azure, run_id="azure-1")
+        assert lifecycle.job_id == azure["job_id"] and lifecycle.session_id == azure["session_id"]
+        assert isinstance(first, quantum.workflows.SessionRunAndCloseOutputs)
+        count = len(sent)
+        assert count >= 3 + 3 + 5
+        assert runs.run(durable.session_run_and_close, {**ibm, "backend": "ibm_torino", "mode": "batch",
+                        "program_id": "sampler", "params": {"pubs": []}}, run_id="ibm-1") == first  # fmt: skip
+        assert runs.run(durable.session_lifecycle, azure, run_id="azure-1") == lifecycle
+        assert len(sent) == count  # finished runs: their outputs, no request
+    http.close()
