@@ -45,25 +45,32 @@ def write_specs(root: Path, files: dict[str, str]) -> Path:
     return specs
 
 
-def compile_files(root: Path, files: dict[str, str], package: str) -> tuple[dict[str, str] | None, list[str]]:
-    """Compile ``files`` without writing; (the files of the package or None, sorted diagnostic headlines)."""
+def compile_files(
+    root: Path, files: dict[str, str], package: str, durable: bool = False
+) -> tuple[dict[str, str] | None, list[str]]:
+    """Compile ``files`` without writing; (the files of the package or None, sorted diagnostic headlines).
+    ``durable``: the package has the durable variant too (``--durable``)."""
     write_specs(root, files)
     old = Path.cwd()
     os.chdir(root)
     try:
         diagnostics = Diagnostics()
-        tree = compile_specs(Path("specs"), PackageOptions(package=package), diagnostics)
+        tree = compile_specs(
+            Path("specs"), PackageOptions(package=package, durable=durable), diagnostics
+        )
     finally:
         os.chdir(old)
     return tree, sorted(d.headline() for d in diagnostics.items)
 
 
-def build_package(root: Path, files: dict[str, str], package: str) -> tuple[Path, list[str]]:
+def build_package(
+    root: Path, files: dict[str, str], package: str, durable: bool = False
+) -> tuple[Path, list[str]]:
     """Build ``files`` into ``root/out``; fails the test with every diagnostic when the build fails.
 
     Returns (the output folder, the sorted headlines of the warnings the build reported).
     """
-    tree, headlines = compile_files(root, files, package)
+    tree, headlines = compile_files(root, files, package, durable)
     assert tree is not None, "the build failed:\n" + "\n".join(headlines)
     out = root / "out"
     write_tree(out, tree)

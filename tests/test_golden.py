@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_gen.diagnostics import Diagnostics, Severity
+from arazzo_gen.config import load_settings
 from arazzo_gen.emit.package import PackageOptions
 from arazzo_gen.pipeline import compile_specs
 from arazzo_gen.write import differences, write_tree
@@ -27,7 +28,9 @@ needs_shared = pytest.mark.skipif(
 
 def fresh_build(specs: Path, package: str = PACKAGE) -> tuple[dict[str, str] | None, Diagnostics]:
     diagnostics = Diagnostics()
-    files = compile_specs(specs, PackageOptions(package=package, specs_label="specs/"), diagnostics)
+    durable = load_settings(specs).durable  # [tool.arazzo-gen] durable = true: the durable variant too
+    options = PackageOptions(package=package, specs_label="specs/", durable=durable)
+    files = compile_specs(specs, options, diagnostics)
     return files, diagnostics
 
 

@@ -1115,6 +1115,22 @@ _HOOKS: contextvars.ContextVar[tuple[StepHook, ...]] = contextvars.ContextVar("o
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("workflow_run", default=None)
 
 
+class Exchanges(typing.Protocol):
+    """How a durable run makes the HTTP exchanges of its steps (see the package's ``durable`` module): ``send``
+    makes the exchange (retries included) and returns the response or raises; an implementation records its
+    outcome, and after a restart returns the recorded outcome instead of sending the request again.
+    """
+
+    def exchange(
+        self, client: Any, request: Mapping[str, Any], send: Callable[[], httpx.Response]
+    ) -> httpx.Response: ...
+
+
+_EXCHANGES: contextvars.ContextVar[Exchanges | None] = contextvars.ContextVar(
+    "exchanges", default=None
+)
+
+
 @contextlib.contextmanager
 def observe(on_step: StepHook) -> Iterator[None]:
     """Within the block, every client call (of any client: the workflow functions' own too) reports to
@@ -2270,6 +2286,27 @@ class BaseClient(_ClientBase):
         max_retries: int | None = None,
     ) -> ApiResponse[Any]:
         timeout, deadline = self._limits(timeout, deadline)
+        exchanges = _EXCHANGES.get()
+        if exchanges is None:
+            response = self._exchange(request, timeout, deadline, max_retries)
+        else:  # a durable run: the exchange is a checkpoint, replayed after a restart
+            response = exchanges.exchange(
+                self,
+                request,
+                functools.partial(self._exchange, request, timeout, deadline, max_retries),
+            )
+        strict = self.strict_validation if strict_validation is None else strict_validation
+        return handle(response, responses, self._redactor, strict)
+
+    def _exchange(
+        self,
+        request: dict[str, Any],
+        timeout: Any,
+        deadline: float | None,
+        max_retries: int | None,
+    ) -> httpx.Response:
+        """The response to ``request`` after the retries the client allows, or the error of its last
+        attempt (raised)."""
         retries = self._retries(request, max_retries)
         end = None if deadline is None else time.monotonic() + deadline
         attempt = 0
@@ -2287,8 +2324,7 @@ class BaseClient(_ClientBase):
         if failure is not None:
             raise failure  # not chained: httpx's error holds the request, credentials and all
         assert response is not None
-        strict = self.strict_validation if strict_validation is None else strict_validation
-        return handle(response, responses, self._redactor, strict)
+        return response
 
     def _call(
         self,

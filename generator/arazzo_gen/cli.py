@@ -187,6 +187,14 @@ def build(
             help="Build the workflows without errors and leave out the others (reported; exit 4 when any is).",
         ),
     ] = False,
+    durable: Annotated[
+        bool,
+        typer.Option(
+            "--durable",
+            help="Also build the durable variant of every workflow (DBOS Transact: resumes after a crash); "
+            "the package then depends on dbos. Same as durable = true in [tool.arazzo-gen].",
+        ),
+    ] = False,
 ) -> None:
     """Build the package for every Arazzo document under SPECS into OUT (atomically)."""
     started = time.perf_counter()
@@ -214,6 +222,7 @@ def build(
         version=settings.version,
         specs_label=_specs_label(specs, settings.source),
         description=settings.description,
+        durable=durable or settings.durable,
     )
     left = LeftOut() if keep_going else None
     cache = _cache(None if no_cache else (cache_dir or default_folder()), check)

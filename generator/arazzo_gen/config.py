@@ -29,6 +29,9 @@ class PackageOptions:
     version: str = "0.1.0"
     specs_label: str = "specs/"
     description: str | None = None  # the wheel's summary; None: says what it was generated from
+    durable: bool = (
+        False  # also the durable variant of every workflow (DBOS Transact): package.durable
+    )
 
     @property
     def distribution(self) -> str:
@@ -58,6 +61,7 @@ class Settings:
     )
     version: str = "0.1.0"
     description: str | None = None
+    durable: bool = False  # durable = true: the durable variant too (as --durable)
     source: Path | None = None  # the pyproject.toml the settings came from
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> "off" | "warning" | "error"
     rewrites: Rewrites = field(default_factory=Rewrites)  # [[tool.arazzo-gen.sources.rewrite]]
@@ -124,12 +128,19 @@ def _read(candidate: Path) -> Settings | None:
         raise ConfigError(
             f"{candidate}: [tool.arazzo-gen] description must be a string, not {description!r}"
         )
+    durable = table.get("durable", False)
+    if not isinstance(durable, bool):
+        where = key_location(candidate, text, (*_TABLE, "durable"))
+        raise ConfigError(
+            f"{where}: [tool.arazzo-gen] durable must be true or false, not {durable!r}"
+        )
     rules = _rules(candidate, table)
     return Settings(
         package=package,
         package_set="package" in table,
         version=version,
         description=description,
+        durable=durable,
         source=candidate,
         rules=rules,
         rewrites=_rewrites(candidate, table),
@@ -139,7 +150,7 @@ def _read(candidate: Path) -> Settings | None:
 
 
 _TABLE = ("tool", "arazzo-gen")
-KEYS = ("package", "version", "description", "rules", "sources", "fetch-redirects")
+KEYS = ("package", "version", "description", "durable", "rules", "sources", "fetch-redirects")
 
 
 def _unknown(

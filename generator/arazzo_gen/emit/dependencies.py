@@ -41,6 +41,9 @@ RECORDED_CLOSURE = frozenset({
     "annotated_types", "anyio", "certifi", "defusedxml", "dns", "elementpath", "email_validator", "exceptiongroup",
     "h11", "httpcore", "httpx", "idna", "iregexp_check", "jsonpath_rfc9535", "pydantic", "pydantic_core", "regex",
     "sniffio", "typing_extensions", "typing_inspection", "ulid",
+    # dbos (the durable variant) and what it requires
+    "_yaml", "click", "croniter", "dateutil", "dbos", "psycopg", "python_dateutil", "pyyaml", "sqlalchemy",
+    "tzdata", "yaml",
 })  # fmt: skip
 # What the requirements import when it is installed (httpx's decoders, HTTP/2 and SOCKS transports, anyio's
 # trio backend): optional dependencies, which their metadata does not tell apart from test and docs extras.
@@ -48,6 +51,10 @@ OPTIONAL_MODULES = frozenset({
     "brotli", "brotlicffi", "zstandard", "h2", "hpack", "hyperframe", "socksio", "trio", "outcome", "uvloop",
     "opentelemetry",  # the runtime's spans, when opentelemetry-api is installed (the package's extra)
 })  # fmt: skip
+DURABLE_REQUIREMENT = "dbos>=3.4,<4"
+"""What a package built with durable workflows (``--durable``) needs: DBOS Transact (SQLAlchemy, psycopg with it)."""
+DURABLE_MODULE = "_durable"
+"""The runtime module of the durable variant, carried only by a package built with it."""
 OTEL_REQUIREMENT = "opentelemetry-api>=1.27"
 """The generated package's optional extra ``opentelemetry``: spans per workflow run and step (see the runtime)."""
 
@@ -67,7 +74,7 @@ def templates_dir() -> Path:
 def requirements() -> list[str]:
     """Every requirement a generated ``pyproject.toml`` may declare."""
     return [*BASE_REQUIREMENTS, *(r for group in CRITERIA_REQUIREMENTS.values() for r in group),
-            *MODEL_DEPENDENCIES.values()]  # fmt: skip
+            *MODEL_DEPENDENCIES.values(), DURABLE_REQUIREMENT]  # fmt: skip
 
 
 @functools.cache
@@ -83,7 +90,7 @@ def imported_modules() -> frozenset[str]:
     found = set(sys.stdlib_module_names)
     for template in templates_dir().glob("*.j2"):
         found.update(_IMPORT.findall(template.read_text(encoding="utf-8")))
-    for module in runtime_modules():
+    for module in [*runtime_modules(), DURABLE_MODULE]:
         found.update(_IMPORT.findall(runtime_source(module)))
     found.update(MODEL_MODULES, RECORDED_CLOSURE, OPTIONAL_MODULES)
     found.update(name.split(".")[0] for name in MODEL_DEPENDENCIES)

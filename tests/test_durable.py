@@ -1,0 +1,361 @@
+"""The durable variant (``--durable``, DBOS Transact on SQLite): a run killed with SIGKILL resumes under the same
+run id from its last completed exchange, and the server sees each completed step's request exactly once.
+
+The workflows run in child processes through the generated command line (``python -m <package> run ...
+--durable DB --run-id ID``), as a user runs them, against a stateful HTTP server on 127.0.0.1 that records every
+request and can hold one until the test has killed the child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.scripted import Recorded, Reply, ScriptedServer, build_package
+
+pytest.importorskip("dbos", reason="the durable variant needs dbos: pip install -e '.[test]'")
+
+API = """
+openapi: 3.0.3
+info: {title: Sessions, version: 1.0.0}
+paths:
+  /sessions:
+    post:
+      operationId: openSession
+      parameters:
+        - {name: Authorization, in: header, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {name: {type: string}}}
+      responses:
+        "201":
+          description: opened
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+  /sessions/{id}/job:
+    put:
+      operationId: putJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: the job
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+        "503": {description: busy}
+  /sessions/{id}/jobs:
+    post:
+      operationId: postJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: the job
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+  /sessions/{id}:
+    delete:
+      operationId: closeSession
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: closed}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [id]
+      properties: {id: {type: string}}
+"""
+
+
+def _flow(workflow_id: str, submit: str, retry: bool) -> str:
+    on_failure = (
+        """
+        onFailure:
+          - {name: busy, type: retry, retryAfter: 2, retryLimit: 3, criteria: [{condition: $statusCode == 503}]}"""
+        if retry
+        else ""
+    )
+    return f"""
+  - workflowId: {workflow_id}
+    inputs:
+      type: object
+      required: [name, token]
+      properties:
+        name: {{type: string}}
+        token: {{type: string}}
+    steps:
+      - stepId: open
+        operationId: openSession
+        parameters:
+          - {{name: Authorization, in: header, value: "Bearer {{$inputs.token}}"}}
+        requestBody:
+          payload: {{name: $inputs.name}}
+        successCriteria: [{{condition: $statusCode == 201}}]
+        outputs: {{sessionId: $response.body#/id}}
+      - stepId: submit
+        operationId: {submit}
+        parameters:
+          - {{name: id, in: path, value: $steps.open.outputs.sessionId}}
+        successCriteria: [{{condition: $statusCode == 200}}]
+        outputs: {{jobId: $response.body#/id}}{on_failure}
+      - stepId: close
+        operationId: closeSession
+        parameters:
+          - {{name: id, in: path, value: $steps.open.outputs.sessionId}}
+        successCriteria: [{{condition: $statusCode == 204}}]
+    outputs:
+      sessionId: $steps.open.outputs.sessionId
+      jobId: $steps.submit.outputs.jobId
+"""
+
+
+FLOW = (
+    """
+arazzo: 1.0.1
+info: {title: Durable sessions, version: 1.0.0}
+sourceDescriptions:
+  - {name: sessionsApi, url: ../openapi/sessions.yaml, type: openapi}
+workflows:"""
+    + _flow("put-flow", "putJob", retry=True)
+    + _flow("post-flow", "postJob", retry=False)
+)
+FILES = {"openapi/sessions.yaml": API, "arazzo/sessions.arazzo.yaml": FLOW}
+INPUTS = {"name": "bell-pair", "token": "s3cret-token-value"}
+
+
+class Sessions:
+    """A stateful server: sessions and their jobs.  ``hold`` holds the first request of that line until
+    :meth:`release`; ``busy`` answers the first request of that line 503."""
+
+    def __init__(self, hold: str | None = None, busy: str | None = None) -> None:
+        self.hold, self.busy = hold, busy
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+        self.seen: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def release(self) -> None:
+        self.released.set()
+
+    def __call__(self, request: Recorded) -> Reply:
+        line = request.line
+        with self.lock:
+            count = self.seen[line] = self.seen.get(line, 0) + 1
+        if line == self.hold and count == 1:
+            self.arrived.set()
+            self.released.wait(30)
+        if line == self.busy and count == 1:
+            self.arrived.set()
+            return Reply(503, {"busy": True})
+        parts = request.path.strip("/").split("/")
+        with self.lock:
+            if line == "POST /sessions":
+                session = f"s{len(self.sessions) + 1}"
+                self.sessions[session] = {"name": request.json()["name"], "jobs": [], "open": True}
+                return Reply(201, {"id": session})
+            if len(parts) == 3 and parts[0] == "sessions" and parts[1] in self.sessions:
+                jobs = self.sessions[parts[1]]["jobs"]
+                if (
+                    request.method == "POST" or not jobs
+                ):  # PUT sets the session's one job: idempotent
+                    jobs.append(f"j{len(jobs) + 1}")
+                return Reply(200, {"id": jobs[-1]})
+            if request.method == "DELETE" and len(parts) == 2 and parts[1] in self.sessions:
+                self.sessions[parts[1]]["open"] = False
+                return Reply(204)
+        return Reply(404, {"missing": line})
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out, _ = build_package(tmp_path_factory.mktemp("durable"), FILES, "durable_pkg", durable=True)
+    return out
+
+
+def _command(out: Path, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "durable_pkg", *arguments]
+
+
+def _env(out: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(out), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _run_args(workflow: str, db: Path, url: str, inputs: Path) -> list[str]:
+    return ["run", workflow, "--durable", str(db), "--run-id", "run-1",
+            "--base-url", f"sessions={url}", "--inputs", str(inputs)]  # fmt: skip
+
+
+@pytest.fixture
+def inputs_file(tmp_path: Path) -> Path:
+    path = tmp_path / "inputs.json"
+    path.write_text(json.dumps(INPUTS), encoding="utf-8")
+    return path
+
+
+def _start(out: Path, arguments: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _command(out, *arguments), env=_env(out), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _finish(out: Path, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _command(out, *arguments),
+        env=_env(out),
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _kill_when(child: subprocess.Popen[str], event: threading.Event, after: float = 0.0) -> None:
+    assert event.wait(60), "the child never reached the request: " + (
+        child.stderr.read() if child.stderr else ""
+    )
+    time.sleep(after)
+    child.send_signal(signal.SIGKILL)
+    child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def server_for() -> Iterator[Any]:
+    servers: list[ScriptedServer] = []
+
+    def make(state: Sessions) -> ScriptedServer:
+        server = ScriptedServer(state).__enter__()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def test_killed_in_flight_put_resumes_and_completed_steps_are_not_sent_again(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="PUT /sessions/s1/job")
+    server = server_for(state)
+    arguments = _run_args("put-flow", tmp_path / "runs.sqlite", server.url, inputs_file)
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived)  # SIGKILL while step 2 (submit) is in flight
+    state.release()
+    again = _finish(package, arguments)  # the same command resumes run-1
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    # open completed before the kill: not sent again; the PUT in flight is safe to repeat: sent again
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
+    ]  # fmt: skip
+    assert state.sessions["s1"]["open"] is False and len(state.sessions) == 1
+    # the same command once more: the run is complete, nothing is sent
+    third = _finish(package, arguments)
+    assert third.returncode == 0 and json.loads(third.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    assert len(server.requests) == 4
+
+
+def test_killed_during_retry_after_sleep_resumes_the_sleep(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(busy="PUT /sessions/s1/job")  # 503 first: the retry action waits 2 s
+    server = server_for(state)
+    arguments = _run_args("put-flow", tmp_path / "runs.sqlite", server.url, inputs_file)
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived, after=0.5)  # SIGKILL inside the durable sleep
+    first_put = time.monotonic() - 0.5
+    again = _finish(package, arguments)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
+    ]  # fmt: skip
+    assert time.monotonic() - first_put >= 2.0  # the wait of retryAfter was kept across the restart
+
+
+def test_killed_in_flight_post_is_not_sent_again_until_an_operator_retries(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="POST /sessions/s1/jobs")
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    arguments = _run_args("post-flow", db, server.url, inputs_file)
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived)
+    state.release()
+    again = _finish(package, arguments)
+    assert again.returncode == 1
+    assert "error: StepInDoubt: run 'run-1': step 'post-flow/submit' sent POST" in again.stderr
+    assert [r.line for r in server.requests] == ["POST /sessions", "POST /sessions/s1/jobs"]
+    listed = _finish(package, ["runs", "list", "--durable", str(db)])
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split()[:4] == ["run-1", "post-flow", "ERROR", "step=submit"]
+    retried = _finish(package, ["runs", "retry", "run-1", "--durable", str(db),
+                                "--base-url", f"sessions={server.url}", "--inputs", str(inputs_file)])  # fmt: skip
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(retried.stdout) == {"sessionId": "s1", "jobId": "j2"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "POST /sessions/s1/jobs", "POST /sessions/s1/jobs", "DELETE /sessions/s1",
+    ]  # fmt: skip
+
+
+def test_credentials_are_not_stored_with_the_run(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions()
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    done = _finish(package, _run_args("put-flow", db, server.url, inputs_file))
+    assert done.returncode == 0, done.stderr
+    assert server.requests[0].headers["authorization"] == "Bearer s3cret-token-value"
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("runs.sqlite*"))
+    assert b"s3cret-token-value" not in stored
+    import base64
+
+    assert base64.b64encode(b"s3cret-token-value")[:12] not in stored
+
+
+def test_cancel_prints_what_the_run_had_done(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="PUT /sessions/s1/job")
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    child = _start(package, _run_args("put-flow", db, server.url, inputs_file))
+    _kill_when(child, state.arrived)
+    state.release()
+    shown = _finish(package, ["runs", "show", "run-1", "--durable", str(db)])
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == {
+        "workflow": "put-flow",
+        "step": "submit",
+        "completed": {"open": {"sessionId": "s1"}},
+    }
+    cancelled = _finish(package, ["runs", "cancel", "run-1", "--durable", str(db)])
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)["completed"] == {"open": {"sessionId": "s1"}}
+    listed = _finish(package, ["runs", "list", "--all", "--durable", str(db)])
+    assert "run-1  put-flow  CANCELLED" in listed.stdout
+    assert len(server.requests) == 2  # nothing was sent by show, cancel or list
