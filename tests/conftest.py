@@ -1,4 +1,5 @@
-"""Session-wide test setup: the stand-in server fixtures, and a network guard.
+"""Session-wide test setup: the stand-in server fixtures, the PostgreSQL server (tests/services.py), and a
+network guard.
 
 The guard makes "nothing is fetched from the network" checkable: for the whole session, resolving or
 connecting to any host other than the loopback interface raises :class:`NetworkAttempt`, and the test that
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.standin.fixtures"]
+pytest_plugins = ["tests.standin.fixtures", "tests.services"]
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "0.0.0.0", "::", ""}
 
