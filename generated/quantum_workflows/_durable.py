@@ -30,6 +30,7 @@ import os
 import socket
 import sys
 import threading
+import types
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Self, TypeVar
@@ -57,6 +58,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RECORD = "arazzo-exchange"  # marks a checkpoint holding an exchange (not a DBOS sleep)
 _CLAIMS = "arazzo_gen_sent"  # our table: exchanges whose request may have left (see _claim)
 _REPLAY_URL = "http://replay.invalid"
+# keyword arguments of a workflow function that the process gives every run (not kept with a run's inputs)
+_PROCESS_CONTROLS = frozenset({"sleep", "on_step"})
 
 
 class StepInDoubt(_PicklableError):
@@ -101,7 +104,13 @@ class Client:
     factory: Callable[..., Any]
 
 
-_WORKFLOWS: dict[str, DurableWorkflow[Any]] = {}  # by DBOS workflow name
+# What the process shares, whichever generated package's copy of this module runs: DBOS is one per process,
+# and so is the Durable using it; the durable workflows of every package, by DBOS workflow name.
+_SHARED: Any = sys.modules.setdefault(
+    "_arazzo_gen_durable", types.ModuleType("_arazzo_gen_durable")
+)
+_SHARED.__dict__.setdefault("current", None)
+_WORKFLOWS: dict[str, DurableWorkflow[Any]] = _SHARED.__dict__.setdefault("workflows", {})
 
 
 class DurableWorkflow(Generic[O]):
@@ -126,7 +135,16 @@ class DurableWorkflow(Generic[O]):
         self.inputs = dict(inputs)
         self.clients = tuple(clients)
         # a function whose retry actions wait takes ``sleep``: a durable run sleeps durably
-        self.sleeps = "sleep" in inspect.signature(function).parameters
+        self.controls = frozenset(inspect.signature(function).parameters) - set(
+            self.inputs.values()
+        )
+        self.sleeps = "sleep" in self.controls
+        # what a run keeps with its inputs: every keyword argument but the clients and the process's hooks
+        # (the outputs of a dependency given, max_steps, deadline)
+        client_params = {client.param for client in self.clients}
+        self.storable = (
+            frozenset(inspect.signature(function).parameters) - client_params - _PROCESS_CONTROLS
+        )
         self.secrets = frozenset(p for name, p in self.inputs.items() if is_credential_name(name))
         self.name = (
             f"{package}.{getattr(function, '__name__', workflow_id)}"  # unique in the package
@@ -237,8 +255,6 @@ class Durable:
     :meth:`close`.
     """
 
-    _current: Durable | None = None
-
     def __init__(
         self,
         database: str,
@@ -254,6 +270,12 @@ class Durable:
         self.clients = dict(clients or {})
         self.secrets = dict(secrets or {})
         self.idempotent_apis = frozenset(idempotent_apis)
+        # how runs wait before a retry action's next attempt: None, a durable DBOS sleep (replaceable in tests,
+        # like a client's ``sleep``)
+        self.sleep: Callable[[float], None] | None = None
+        self.on_step: Any = (
+            None  # an ``on_step`` hook given to every run (see the workflow functions)
+        )
         self._run_secrets: dict[str, dict[str, Any]] = {}
         self._made: dict[str, Any] = {}  # default clients this process made, closed by close()
         self._lock = threading.Lock()
@@ -286,14 +308,15 @@ class Durable:
     # -- lifecycle -----------------------------------------------------------------------------------------
     @classmethod
     def current(cls) -> Durable:
-        if cls._current is None:
+        current = _SHARED.current
+        if current is None:
             raise RuntimeError("no Durable is launched in this process")
-        return cls._current
+        return current  # type: ignore[no-any-return]
 
     def launch(self) -> Durable:
         """Start: resume this worker's unfinished runs, and take runs from the queue."""
         if not self._launched:
-            Durable._current = self
+            _SHARED.current = self
             DBOS.launch()
             DBOS.register_queue(
                 QUEUE,
@@ -307,8 +330,8 @@ class Durable:
     def close(self) -> None:
         """Stop taking runs, and close the clients this process made.  Runs still going stay unfinished, and
         resume when a process with this worker name starts again."""
-        if Durable._current is self:
-            Durable._current = None
+        if _SHARED.current is self:
+            _SHARED.current = None
         DBOS.destroy(destroy_registry=False)
         for client in self._made.values():
             client.close()
@@ -330,8 +353,12 @@ class Durable:
         """Run ``workflow`` with ``inputs`` (by the function's keyword arguments) and return its outputs.
 
         With the id of a run that exists, this is that run: its outputs once it ends (its error if it failed);
-        never a second execution."""
-        return self.start(workflow, inputs, run_id=run_id).result()
+        never a second execution.  The run executes in this thread."""
+        self.launch()
+        run_id = run_id or str(uuid.uuid4())
+        stored = self._stored(workflow, run_id, inputs)
+        with SetWorkflowID(run_id):
+            return workflow._dbos(stored)
 
     def start(
         self, workflow: DurableWorkflow[O], inputs: Mapping[str, Any], *, run_id: str | None = None
@@ -445,7 +472,7 @@ class Durable:
         keep_secrets: bool = True,
     ) -> dict[str, Any]:
         """``inputs`` as the database keeps them: without credential-like ones (kept in this process only)."""
-        unknown = set(inputs) - set(workflow.inputs.values())
+        unknown = set(inputs) - workflow.storable
         if unknown:
             raise TypeError(f"{workflow.workflow_id}: no input {min(unknown)!r}")
         secret = {p: v for p, v in inputs.items() if p in workflow.secrets}
@@ -473,7 +500,9 @@ class Durable:
         for client in workflow.clients:
             arguments[client.param] = self._client(client)
         if workflow.sleeps:
-            arguments["sleep"] = DBOS.sleep
+            arguments["sleep"] = DBOS.sleep if self.sleep is None else self.sleep
+        if self.on_step is not None and "on_step" in workflow.controls:
+            arguments["on_step"] = self.on_step
         return arguments
 
     def _client(self, client: Client) -> Any:
@@ -567,8 +596,17 @@ def _recorded(response: httpx.Response, client: Any) -> dict[str, Any]:
         "method": request.method,
         "url": redactor.url(str(request.url)),
         "request_headers": redactor.headers(request.headers.multi_items()),
-        "request_content": redactor.content(request.content),
+        "request_content": redactor.content(_sent_content(request)),
     }
+
+
+def _sent_content(request: httpx.Request) -> bytes:
+    """The body ``request`` sent; empty for a streamed one (multipart): a resumed run's ``$request.body`` of
+    such a step reads nothing."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return b""
 
 
 def _response(record: Mapping[str, Any]) -> httpx.Response:
