@@ -136,6 +136,24 @@ sourceDescriptions:
 workflows:"""
     + _flow("put-flow", "putJob", retry=True)
     + _flow("post-flow", "postJob", retry=False)
+    + """
+  - workflowId: outer-flow
+    inputs:
+      type: object
+      required: [name, token]
+      properties:
+        name: {type: string}
+        token: {type: string}
+    steps:
+      - stepId: provision
+        workflowId: put-flow
+        parameters:
+          - {name: name, value: $inputs.name}
+          - {name: token, value: $inputs.token}
+        outputs: {jobId: $outputs.jobId}
+    outputs:
+      jobId: $steps.provision.outputs.jobId
+"""
 )
 FILES = {"openapi/sessions.yaml": API, "arazzo/sessions.arazzo.yaml": FLOW}
 INPUTS = {"name": "bell-pair", "token": "s3cret-token-value"}
@@ -404,3 +422,24 @@ def test_the_seed_workflows_run_durably_and_a_finished_run_is_not_sent_again(
         assert runs.run(durable.session_lifecycle, azure, run_id="azure-1") == lifecycle
         assert len(sent) == count  # finished runs: their outputs, no request
     http.close()
+
+
+def test_a_workflow_step_runs_as_a_child_run_that_resumes_where_it_was(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="PUT /sessions/s1/job")
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    arguments = _run_args("outer-flow", db, server.url, inputs_file)
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived)  # SIGKILL inside the child run's step 2
+    state.release()
+    again = _finish(package, arguments)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"jobId": "j1"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
+    ]  # fmt: skip
+    listed = _finish(package, ["runs", "list", "--all", "--durable", str(db)])
+    lines = sorted(line.split()[:3] for line in listed.stdout.splitlines())
+    assert lines == [["run-1", "outer-flow", "SUCCESS"], ["run-1.child-1", "put-flow", "SUCCESS"]]

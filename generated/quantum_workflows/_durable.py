@@ -32,7 +32,7 @@ import sys
 import threading
 import types
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
@@ -430,14 +430,7 @@ class Durable:
             raise KeyError(run_id)
         if str(status.status) == "SUCCESS":
             return None
-        workflow = _WORKFLOWS[status.name]
-        records = [
-            step["output"]
-            for step in DBOS.list_workflow_steps(run_id)
-            if isinstance(step["output"], dict) and step["output"].get(_RECORD)
-        ]
-        inputs = _run_inputs(status)
-        return _replay(workflow, inputs, records)
+        return _replay(_WORKFLOWS[status.name], _run_inputs(status), run_id)
 
     def cancel(self, run_id: str) -> Progress | None:
         """Cancel run ``run_id`` (it stops before its next exchange) and return its progress: what it had done,
@@ -550,6 +543,28 @@ class _Recorder:
     def __init__(self, durable: Durable, run_id: str) -> None:
         self.durable = durable
         self.run_id = run_id
+        self.children = (
+            0  # workflows run so far (their runs' ids count them: the same after a restart)
+        )
+
+    def workflow(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """Run another workflow's function as a child run of this one (a DBOS child workflow): completed, its
+        outputs come from the database after a restart; unfinished, it goes on where it was."""
+        variant = _variant_of(function)
+        if variant is None:  # not a workflow of a package with the durable variant
+            return function(**kwargs)
+        self.children += 1
+        child_id = _child_id(self.run_id, self.children)
+        secrets = {param: kwargs[param] for param in variant.secrets if param in kwargs}
+        if secrets:
+            self.durable._run_secrets[child_id] = secrets
+        stored = {
+            name: value
+            for name, value in kwargs.items()
+            if name in variant.storable and name not in variant.secrets
+        }
+        with SetWorkflowID(child_id):
+            return variant._dbos(stored)
 
     def exchange(
         self, client: Any, request: Mapping[str, Any], send: Callable[[], httpx.Response]
@@ -625,9 +640,45 @@ class _ReplayEnd(Exception):
     """The replay reached an exchange that was not recorded: the run got this far."""
 
 
+def _variant_of(function: Callable[..., Any]) -> DurableWorkflow[Any] | None:
+    return next((wf for wf in _WORKFLOWS.values() if wf.function is function), None)
+
+
+def _child_id(run_id: str, number: int) -> str:
+    """The id of the ``number``-th workflow run ``run_id`` runs (a step, action or dependsOn)."""
+    return f"{run_id}.child-{number}"
+
+
+def _records(run_id: str) -> list[Mapping[str, Any]]:
+    """The exchanges run ``run_id`` completed, in order."""
+    return [
+        step["output"]
+        for step in DBOS.list_workflow_steps(run_id)
+        if isinstance(step["output"], dict) and step["output"].get(_RECORD)
+    ]
+
+
 class _Replayer:
-    def __init__(self, records: Sequence[Mapping[str, Any]]) -> None:
-        self.records = iter(records)
+    """Answers the exchanges of a run from its records, and its child runs from theirs."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.records = iter(_records(run_id))
+        self.children = 0
+
+    def workflow(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        self.children += 1
+        child_id = _child_id(self.run_id, self.children)
+        status = DBOS.get_workflow_status(child_id)
+        if status is None:
+            raise _ReplayEnd()
+        if str(status.status) == "SUCCESS":
+            return DBOS.retrieve_workflow(child_id).get_result()
+        token = _EXCHANGES.set(_Replayer(child_id))
+        try:
+            return function(**kwargs)
+        finally:
+            _EXCHANGES.reset(token)
 
     def exchange(
         self, client: Any, request: Mapping[str, Any], send: Callable[[], httpx.Response]
@@ -639,10 +690,10 @@ class _Replayer:
 
 
 def _replay(
-    workflow: DurableWorkflow[Any], inputs: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
+    workflow: DurableWorkflow[Any], inputs: Mapping[str, Any], run_id: str
 ) -> Progress | None:
-    """Run ``workflow``'s function over ``records`` (nothing is sent, nothing waits): its progress where the
-    records end (or where a recorded failure ended it)."""
+    """Run ``workflow``'s function over the records of run ``run_id`` (nothing is sent, nothing waits): its
+    progress where the records end (or where a recorded failure ended it)."""
     arguments = dict(inputs)
     for param in workflow.secrets:
         arguments.setdefault(param, "***")
@@ -655,7 +706,7 @@ def _replay(
         arguments[client.param] = made[-1]
     if workflow.sleeps:
         arguments["sleep"] = lambda seconds: None
-    token = _EXCHANGES.set(_Replayer(records))
+    token = _EXCHANGES.set(_Replayer(run_id))
     try:
         workflow.function(**arguments)
     except BaseException as error:  # noqa: BLE001 (whatever stopped it: its progress is the answer)

@@ -41,7 +41,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar
 from urllib.parse import (
     parse_qsl,
     quote,
@@ -56,6 +56,8 @@ import httpx
 import pydantic
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -1040,6 +1042,14 @@ class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):
         self.started()
         return self
 
+    def call(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run another workflow's function (a step, action or dependsOn running a workflow): a plain call; in
+        a durable run, a child workflow of the run (see the package's ``durable`` module)."""
+        exchanges = _EXCHANGES.get()
+        if exchanges is not None and not args:
+            return exchanges.workflow(function, kwargs)
+        return function(*args, **kwargs)
+
     def __exit__(
         self,
         kind: type[BaseException] | None,
@@ -1124,6 +1134,10 @@ class Exchanges(typing.Protocol):
     def exchange(
         self, client: Any, request: Mapping[str, Any], send: Callable[[], httpx.Response]
     ) -> httpx.Response: ...
+
+    def workflow(self, function: Callable[..., R], kwargs: dict[str, Any]) -> R:
+        """Run ``function`` (another workflow's) with ``kwargs``: as a child of the durable run."""
+        ...
 
 
 _EXCHANGES: contextvars.ContextVar[Exchanges | None] = contextvars.ContextVar(

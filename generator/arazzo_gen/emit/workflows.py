@@ -91,6 +91,7 @@ class CallView:
     function: str  # including the module alias when it lives in another module
     async_function: str
     args: list[str]
+    run: str = "run"  # the caller's WorkflowRun: a sync call goes through ``run.call`` (a durable run's child)
 
 
 @dataclass
@@ -462,7 +463,7 @@ class _WorkflowBuilder(ValueCompiler):
             self.need(
                 Import(".", call.target_module, self.doc.workflow_modules[call.target_module])
             )
-        return CallView(prefix + theirs.function, prefix + theirs.async_function, args)
+        return CallView(prefix + theirs.function, prefix + theirs.async_function, args, self.run)
 
     def shared_inputs(self, call: WorkflowCall) -> list[str]:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
