@@ -4,7 +4,7 @@ of 20 runs, and no run is executed twice.
 The PostgreSQL server is the one the tests start themselves (tests/services.py: skipped with the reason where
 PostgreSQL cannot be installed or started, failed when ``CI=true``).  The workers are the generated command
 line (``python -m <package> runs serve --durable URL --worker NAME``), as a user starts them; the test puts the
-runs on the queue and reads their outcomes through DBOS's client, which does not take runs itself.
+runs on the queue and reads their outcomes through ``durable.RunQueue`` (DBOS's client), which takes no run itself.
 """
 
 from __future__ import annotations
@@ -146,8 +146,6 @@ def _stop(child: subprocess.Popen[str]) -> str:
 def test_two_workers_on_postgresql_drain_a_queue_of_20_runs_none_twice(
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
-    from dbos import DBOSClient
-
     database = postgres_server.create_database("durable_queue")
     out, _ = build_package(
         tmp_path,
@@ -156,8 +154,8 @@ def test_two_workers_on_postgresql_drain_a_queue_of_20_runs_none_twice(
         durable=True,
     )
     package = import_package(out, PACKAGE)  # the outputs' class, for reading the results back
-    workflow = importlib.import_module(f"{PACKAGE}.durable").WORKFLOWS["process-item"]
-    queue = importlib.import_module(f"{PACKAGE}._durable").QUEUE
+    durable = importlib.import_module(f"{PACKAGE}.durable")
+    workflow = durable.WORKFLOWS["process-item"]
 
     with ScriptedServer(items) as server:
         workers: list[subprocess.Popen[str]] = []
@@ -166,24 +164,17 @@ def test_two_workers_on_postgresql_drain_a_queue_of_20_runs_none_twice(
             # one after the other: the first creates DBOS's tables in the fresh database
             for name in ("worker-1", "worker-2"):
                 workers.append(_worker(out, database, server.url, name))
-            client = DBOSClient(system_database_url=database)
-            handles = []
+            client = durable.RunQueue(database)  # puts runs on the queue, takes none
+            run_ids = []
             for n in range(RUNS):
-                options = {"workflow_name": workflow.name, "queue_name": queue,
-                           "workflow_id": f"run-{n}"}  # fmt: skip
-                handles.append(client.enqueue(options, {"item": f"item-{n}"}))  # type: ignore[arg-type]
+                run_ids.append(client.enqueue(workflow, {"item": f"item-{n}"}, run_id=f"run-{n}"))
                 time.sleep(0.05)  # enqueued over a second: both workers poll the queue meanwhile
-            results = {h.get_workflow_id(): h.get_result(polling_interval_sec=0.1) for h in handles}
-            executors = {
-                run_id: client.retrieve_workflow(run_id).get_status().executor_id
-                for run_id in results
-            }
-            statuses = Counter(
-                client.retrieve_workflow(run_id).get_status().status for run_id in results
-            )
+            results = {run_id: client.result(run_id, poll=0.1) for run_id in run_ids}
+            executors = {run_id: client.worker(run_id) for run_id in results}
+            statuses = Counter(client.status(run_id) for run_id in results)
         finally:
             if client is not None:
-                client.destroy()
+                client.close()
             logs = [_stop(child) for child in workers]
 
     outputs_class = package.workflows.items.ProcessItemOutputs

@@ -38,7 +38,7 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 import pydantic
 import sqlalchemy as sa
-from dbos import DBOS, SetWorkflowID, WorkflowHandle
+from dbos import DBOS, DBOSClient, SetWorkflowID, WorkflowHandle
 
 from ._runtime import (
     _EXCHANGES,
@@ -465,13 +465,11 @@ class Durable:
         keep_secrets: bool = True,
     ) -> dict[str, Any]:
         """``inputs`` as the database keeps them: without credential-like ones (kept in this process only)."""
-        unknown = set(inputs) - workflow.storable
-        if unknown:
-            raise TypeError(f"{workflow.workflow_id}: no input {min(unknown)!r}")
+        stored = _stored_inputs(workflow, inputs)
         secret = {p: v for p, v in inputs.items() if p in workflow.secrets}
         if secret and keep_secrets:
             self._run_secrets[run_id] = secret
-        return {p: v for p, v in inputs.items() if p not in workflow.secrets}
+        return stored
 
     def _arguments(
         self, workflow: DurableWorkflow[Any], run_id: str, stored: Mapping[str, Any]
@@ -519,6 +517,59 @@ class Durable:
                 {"run_id": run_id, "position": position, "step": step},
             )
             return bool(result.rowcount)
+
+
+class RunQueue:
+    """Puts runs on the queue of ``database`` for worker processes (:meth:`Durable.serve`, or ``python -m
+    <package> runs serve``) without taking any itself, and waits for their outcomes: what an application
+    handing runs to workers uses (DBOS's client; no ``Durable`` in this process).  Credential-like inputs are
+    not stored: the workers need them as ``secrets``."""
+
+    def __init__(self, database: str) -> None:
+        self._client = DBOSClient(system_database_url=_sqlite_url(database) or database)
+
+    def enqueue(
+        self,
+        workflow: DurableWorkflow[Any],
+        inputs: Mapping[str, Any],
+        *,
+        run_id: str | None = None,
+    ) -> str:
+        """Put a run of ``workflow`` on the queue; its id."""
+        run_id = run_id or str(uuid.uuid4())
+        stored = _stored_inputs(workflow, inputs)
+        options: Any = {"workflow_name": workflow.name, "queue_name": QUEUE, "workflow_id": run_id}
+        self._client.enqueue(options, stored)
+        return run_id
+
+    def result(self, run_id: str, poll: float = 0.2) -> Any:
+        """The outputs of run ``run_id`` once it ends; whatever ended it otherwise is raised."""
+        return self._client.retrieve_workflow(run_id).get_result(polling_interval_sec=poll)
+
+    def status(self, run_id: str) -> str:
+        """``ENQUEUED``, ``PENDING``, ``SUCCESS``, ``ERROR``, ``CANCELLED``, ..."""
+        return str(self._client.retrieve_workflow(run_id).get_status().status)
+
+    def worker(self, run_id: str) -> str | None:
+        """The worker that took run ``run_id`` (None while it waits on the queue)."""
+        return self._client.retrieve_workflow(run_id).get_status().executor_id
+
+    def close(self) -> None:
+        self._client.destroy()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _stored_inputs(workflow: DurableWorkflow[Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """``inputs`` as the database keeps them: checked against the function, without credential-like ones."""
+    unknown = set(inputs) - workflow.storable
+    if unknown:
+        raise TypeError(f"{workflow.workflow_id}: no input {min(unknown)!r}")
+    return {p: v for p, v in inputs.items() if p not in workflow.secrets}
 
 
 class _nothing:

@@ -28,6 +28,7 @@ from ._durable import (
     MissingSecret,
     RunHandle,
     RunInfo,
+    RunQueue,
     StepInDoubt,
 )
 
@@ -115,6 +116,7 @@ __all__ = [
     "MissingSecret",
     "RunHandle",
     "RunInfo",
+    "RunQueue",
     "StepInDoubt",
     "pause_session_and_confirm",
     "session_lifecycle",
