@@ -169,6 +169,7 @@ class Sessions:
         self.arrived = threading.Event()
         self.released = threading.Event()
         self.seen: dict[str, int] = {}
+        self.replies: dict[str, Reply] = {}  # by Idempotency-Key
         self.lock = threading.Lock()
 
     def release(self) -> None:
@@ -184,22 +185,32 @@ class Sessions:
         if line == self.busy and count == 1:
             self.arrived.set()
             return Reply(503, {"busy": True})
-        parts = request.path.strip("/").split("/")
+        key = request.headers.get("idempotency-key")
         with self.lock:
-            if line == "POST /sessions":
-                session = f"s{len(self.sessions) + 1}"
-                self.sessions[session] = {"name": request.json()["name"], "jobs": [], "open": True}
-                return Reply(201, {"id": session})
-            if len(parts) == 3 and parts[0] == "sessions" and parts[1] in self.sessions:
-                jobs = self.sessions[parts[1]]["jobs"]
-                if (
-                    request.method == "POST" or not jobs
-                ):  # PUT sets the session's one job: idempotent
-                    jobs.append(f"j{len(jobs) + 1}")
-                return Reply(200, {"id": jobs[-1]})
-            if request.method == "DELETE" and len(parts) == 2 and parts[1] in self.sessions:
-                self.sessions[parts[1]]["open"] = False
-                return Reply(204)
+            if (
+                key is not None and key in self.replies
+            ):  # a repeated request with its key: the same answer
+                return self.replies[key]
+            reply = self._answer(request)
+            if key is not None:
+                self.replies[key] = reply
+            return reply
+
+    def _answer(self, request: Recorded) -> Reply:
+        line = request.line
+        parts = request.path.strip("/").split("/")
+        if line == "POST /sessions":
+            session = f"s{len(self.sessions) + 1}"
+            self.sessions[session] = {"name": request.json()["name"], "jobs": [], "open": True}
+            return Reply(201, {"id": session})
+        if len(parts) == 3 and parts[0] == "sessions" and parts[1] in self.sessions:
+            jobs = self.sessions[parts[1]]["jobs"]
+            if request.method == "POST" or not jobs:  # PUT sets the session's one job: idempotent
+                jobs.append(f"j{len(jobs) + 1}")
+            return Reply(200, {"id": jobs[-1]})
+        if request.method == "DELETE" and len(parts) == 2 and parts[1] in self.sessions:
+            self.sessions[parts[1]]["open"] = False
+            return Reply(204)
         return Reply(404, {"missing": line})
 
 
@@ -387,16 +398,32 @@ def test_the_seed_workflows_run_durably_and_a_finished_run_is_not_sent_again(
     """generated/ carries the durable variant of the seed workflows (the long quantum sessions it exists for):
     each runs on SQLite against the stand-in with the plain function's outputs, and the same run id again
     returns them without a request."""
-    quantum = pytest.importorskip("quantum_workflows", reason="install the generated package: pip install ./generated")
+    quantum = pytest.importorskip(
+        "quantum_workflows", reason="install the generated package: pip install ./generated"
+    )
     from quantum_workflows import durable
-    from quantum_workflows.apis import azure_quantum_data_plane, ibm_quantum_runtime_jobs, ibm_quantum_runtime_sessions
+    from quantum_workflows.apis import (
+        azure_quantum_data_plane,
+        ibm_quantum_runtime_jobs,
+        ibm_quantum_runtime_sessions,
+    )
 
     sent: list[str] = []
-    http = httpx.Client(event_hooks={"request": [lambda request: sent.append(f"{request.method} {request.url.path}")]})
+    http = httpx.Client(
+        event_hooks={
+            "request": [lambda request: sent.append(f"{request.method} {request.url.path}")]
+        }
+    )
     clients = {
-        "ibm_quantum_runtime_sessions": ibm_quantum_runtime_sessions.Client(standin.ibm_base_url, http_client=http),
-        "ibm_quantum_runtime_jobs": ibm_quantum_runtime_jobs.Client(standin.ibm_base_url, http_client=http),
-        "azure_quantum_data_plane": azure_quantum_data_plane.Client(endpoint=standin.azure_endpoint, http_client=http),
+        "ibm_quantum_runtime_sessions": ibm_quantum_runtime_sessions.Client(
+            standin.ibm_base_url, http_client=http
+        ),
+        "ibm_quantum_runtime_jobs": ibm_quantum_runtime_jobs.Client(
+            standin.ibm_base_url, http_client=http
+        ),
+        "azure_quantum_data_plane": azure_quantum_data_plane.Client(
+            endpoint=standin.azure_endpoint, http_client=http
+        ),
     }
     ibm = {"access_token": "test-token", "service_crn": "crn:v1:test", "api_version": "2026-03-15"}
     azure = {
@@ -443,3 +470,23 @@ def test_a_workflow_step_runs_as_a_child_run_that_resumes_where_it_was(
     listed = _finish(package, ["runs", "list", "--all", "--durable", str(db)])
     lines = sorted(line.split()[:3] for line in listed.stdout.splitlines())
     assert lines == [["run-1", "outer-flow", "SUCCESS"], ["run-1.child-1", "put-flow", "SUCCESS"]]
+
+
+def test_killed_in_flight_post_to_an_idempotent_api_is_sent_again_with_its_key(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="POST /sessions/s1/jobs")
+    server = server_for(state)
+    arguments = [*_run_args("post-flow", tmp_path / "runs.sqlite", server.url, inputs_file),
+                 "--idempotent-api", "sessions"]  # fmt: skip
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived)
+    state.release()
+    again = _finish(package, arguments)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"sessionId": "s1", "jobId": "j1"}  # the server knew the key
+    lines = [(r.line, r.headers.get("idempotency-key")) for r in server.requests]
+    assert lines == [
+        ("POST /sessions", "run-1/1"), ("POST /sessions/s1/jobs", "run-1/2"), ("POST /sessions/s1/jobs", "run-1/2"),
+        ("DELETE /sessions/s1", None),
+    ]  # fmt: skip

@@ -319,6 +319,14 @@ def _parser() -> argparse.ArgumentParser:
         help="run durably, recorded in DATABASE (an SQLite file or a PostgreSQL URL): resumable after a crash",
     )
     run.add_argument(
+        "--idempotent-api",
+        metavar="API",
+        action="append",
+        default=[],
+        help="with --durable: this API honours Idempotency-Key; its POST/PATCH requests carry one, and one in "
+        "flight at a crash is sent again (repeatable)",
+    )
+    run.add_argument(
         "--run-id",
         metavar="ID",
         help="the durable run's id (default: a new one, printed on stderr); the same command with the same ID "
@@ -351,6 +359,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     runs.add_argument(
         "--worker", metavar="NAME", help="serve: this worker's name (resumes its own runs)"
+    )
+    runs.add_argument(
+        "--idempotent-api",
+        metavar="API",
+        action="append",
+        default=[],
+        help="resume, retry, serve: this API honours Idempotency-Key (repeatable)",
     )
     return parser
 
@@ -469,8 +484,10 @@ def _run(arguments: argparse.Namespace) -> int:
                 )
         if arguments.durable:
             return _run_durable(arguments, workflow, kwargs)
-        if arguments.run_id:
-            raise UsageError("--run-id names a durable run: give --durable DATABASE too")
+        if arguments.run_id or arguments.idempotent_api:
+            raise UsageError(
+                "--run-id and --idempotent-api are for durable runs: give --durable DATABASE too"
+            )
         try:
             outputs = workflow.function(**kwargs)
         except (StepFailed, ApiError, MaxStepsExceeded) as error:
@@ -481,11 +498,26 @@ def _run(arguments: argparse.Namespace) -> int:
 
 
 def _durable(
-    database: str, clients: dict[str, Any], secrets: dict[str, Any], worker: str | None
+    arguments: argparse.Namespace,
+    clients: dict[str, Any],
+    secrets: dict[str, Any],
+    worker: str | None,
 ) -> Any:
     from . import durable
 
-    return durable.Durable(database, worker=worker, clients=clients, secrets=secrets)
+    modules = {api.module for workflow in WORKFLOWS.values() for api in workflow.apis}
+    for module in arguments.idempotent_api:
+        if module not in modules:
+            raise UsageError(
+                f"--idempotent-api {module}: no API of that name (the APIs are: {', '.join(sorted(modules))})"
+            )
+    return durable.Durable(
+        arguments.durable,
+        worker=worker,
+        clients=clients,
+        secrets=secrets,
+        idempotent_apis=arguments.idempotent_api,
+    )
 
 
 def _durable_failures() -> tuple[type[Exception], ...]:
@@ -505,7 +537,7 @@ def _run_durable(arguments: argparse.Namespace, workflow: Workflow, kwargs: dict
         run_id = str(uuid.uuid4())
         print(f"run id: {run_id}", file=sys.stderr)
     # the worker is named after the run: this command run again resumes it, and no other run
-    with _durable(arguments.durable, clients, secrets, f"run-{run_id}") as runs:
+    with _durable(arguments, clients, secrets, f"run-{run_id}") as runs:
         try:
             outputs = runs.run(variant, kwargs, run_id=run_id)
         except _durable_failures() as error:
@@ -540,7 +572,7 @@ def _runs(arguments: argparse.Namespace) -> int:
             for module, url in urls.items()
         }
         worker = arguments.worker if arguments.action == "serve" else None
-        runs = stack.enter_context(_durable(arguments.durable, clients, secrets, worker))
+        runs = stack.enter_context(_durable(arguments, clients, secrets, worker))
         try:
             if arguments.action == "list":
                 statuses = (

@@ -632,15 +632,19 @@ class _Recorder:
         safe = keyed or derive or method in _SAFE_METHODS
         run_id = self.run_id
 
+        live: list[httpx.Response] = []  # the response, when the exchange is made now (not replayed)
+
         def checkpoint() -> dict[str, Any]:
             position = DBOS.step_id or 0
             if derive and isinstance(headers, dict):
                 headers["Idempotency-Key"] = f"{run_id}/{position}"
             if not safe and not self.durable._claim(run_id, position, label):
                 raise StepInDoubt(run_id, label, method, client._redactor.url(str(request["url"])))
-            return _recorded(send(), client)
+            live.append(send())
+            return _recorded(live[0], client)
 
-        return _response(DBOS.run_step({"name": label}, checkpoint))
+        record = DBOS.run_step({"name": label}, checkpoint)
+        return live[0] if live else _response(record)
 
 
 def _api_module(client: Any) -> str:
