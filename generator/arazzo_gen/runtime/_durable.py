@@ -632,7 +632,9 @@ class _Recorder:
         safe = keyed or derive or method in _SAFE_METHODS
         run_id = self.run_id
 
-        live: list[httpx.Response] = []  # the response, when the exchange is made now (not replayed)
+        live: list[
+            httpx.Response
+        ] = []  # the response, when the exchange is made now (not replayed)
 
         def checkpoint() -> dict[str, Any]:
             position = DBOS.step_id or 0
