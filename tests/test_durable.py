@@ -389,6 +389,14 @@ def test_cancel_prints_what_the_run_had_done(
     listed = _finish(package, ["runs", "list", "--all", "--durable", str(db)])
     assert "run-1  put-flow  CANCELLED" in listed.stdout
     assert len(server.requests) == 2  # nothing was sent by show, cancel or list
+    # resumed, the cancelled run goes on from its last completed exchange
+    resumed = _finish(package, ["runs", "resume", "run-1", "--durable", str(db),
+                                "--base-url", f"sessions={server.url}", "--inputs", str(inputs_file)])  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
+    ]  # fmt: skip
 
 
 # -- the seed workflows, durable, against the stand-in ----------------------------------------------------------
