@@ -498,3 +498,34 @@ def test_killed_in_flight_post_to_an_idempotent_api_is_sent_again_with_its_key(
         ("POST /sessions", "run-1/1"), ("POST /sessions/s1/jobs", "run-1/2"), ("POST /sessions/s1/jobs", "run-1/2"),
         ("DELETE /sessions/s1", None),
     ]  # fmt: skip
+
+
+def test_a_run_of_a_dead_worker_is_refused_by_another_and_taken_over_by_runs_resume(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="PUT /sessions/s1/job")
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    child = _start(package, _run_args("put-flow", db, server.url, inputs_file))
+    _kill_when(child, state.arrived)  # run-1 stays unfinished, owned by worker "run-run-1"
+    state.release()
+    joining = subprocess.run(
+        [sys.executable, "-c", (
+            "import sys\nfrom durable_pkg import durable\n"
+            f"with durable.Durable({str(db)!r}, worker='other') as runs:\n"
+            "    try:\n"
+            "        runs.run(durable.WORKFLOWS['put-flow'], {'name': 'x', 'token': 't'}, run_id='run-1')\n"
+            "    except durable.RunElsewhere as error:\n"
+            "        print(error)\n"
+        )],
+        env=_env(package), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert joining.returncode == 0, joining.stderr
+    assert "run 'run-1' is unfinished and belongs to worker 'run-run-1'" in joining.stdout
+    resumed = _finish(package, ["runs", "resume", "run-1", "--durable", str(db),
+                                "--base-url", f"sessions={server.url}", "--inputs", str(inputs_file)])  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
+    ]  # fmt: skip

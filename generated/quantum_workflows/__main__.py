@@ -523,7 +523,7 @@ def _durable(
 def _durable_failures() -> tuple[type[Exception], ...]:
     from . import durable
 
-    return (*FAILURES, durable.StepInDoubt, durable.MissingSecret)
+    return (*FAILURES, durable.StepInDoubt, durable.MissingSecret, durable.RunElsewhere)
 
 
 def _run_durable(arguments: argparse.Namespace, workflow: Workflow, kwargs: dict[str, Any]) -> int:
@@ -571,7 +571,9 @@ def _runs(arguments: argparse.Namespace) -> int:
             module: stack.enter_context(known[module].client(base_url=url))
             for module, url in urls.items()
         }
-        worker = arguments.worker if arguments.action == "serve" else None
+        # serve: the worker named (resuming its own runs); else a name of its own, so that looking at runs
+        # never resumes another process's
+        worker = arguments.worker if arguments.action == "serve" else f"cli-{uuid.uuid4().hex[:12]}"
         runs = stack.enter_context(_durable(arguments, clients, secrets, worker))
         try:
             if arguments.action == "list":

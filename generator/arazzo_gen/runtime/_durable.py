@@ -26,8 +26,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
-import os
-import socket
 import sys
 import threading
 import types
@@ -76,6 +74,22 @@ class StepInDoubt(_PicklableError):
             f"run {self.run_id!r}: step {self.step!r} sent {self.method} {self.url} before the process "
             "stopped, and no response was recorded; it is not safe to send again (no Idempotency-Key). "
             "Check the server, then retry the run from this step or cancel it"
+        )
+
+
+class RunElsewhere(_PicklableError):
+    """The run is unfinished and belongs to a process of another worker name, alive or not: a process started
+    with that ``worker`` name resumes it; if that worker is gone for good, :meth:`Durable.resume` moves it to
+    whichever process takes it."""
+
+    def __init__(self, run_id: str, worker: str) -> None:
+        super().__init__(run_id, worker)
+        self.run_id, self.worker = run_id, worker
+
+    def __str__(self) -> str:
+        return (
+            f"run {self.run_id!r} is unfinished and belongs to worker {self.worker!r}: start that worker again "
+            "to resume it, or resume it here if that worker is gone for good (runs resume)"
         )
 
 
@@ -246,8 +260,8 @@ class Durable:
     """The durable runs of this process, in the database at ``database``: an SQLite file (a path, or
     ``sqlite:///path``), or a PostgreSQL URL (``postgresql://user@host/db``) that several worker processes share.
 
-    ``worker`` names this process: when a process of that name starts again, it resumes the runs the earlier
-    one left unfinished (two live processes must not share a name).  ``clients`` gives the client to use per
+    ``worker`` names this process (default ``local``): when a process of that name starts again, it resumes
+    the runs the earlier one left unfinished, so two live processes on one database must not share a name.  ``clients`` gives the client to use per
     API module (``{"petstore": petstore.Client(base_url=...)}``); an API without one gets its client class made
     with no arguments (base URL and credentials from the environment).  ``secrets`` gives credential-like
     inputs by their name in the document, for runs resumed here.  ``idempotent_apis`` names the API modules that
@@ -266,7 +280,7 @@ class Durable:
         concurrency: int | None = None,
         name: str | None = None,
     ) -> None:
-        self.worker = worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.worker = worker or "local"
         self.clients = dict(clients or {})
         self.secrets = dict(secrets or {})
         self.idempotent_apis = frozenset(idempotent_apis)
@@ -353,19 +367,38 @@ class Durable:
         """Run ``workflow`` with ``inputs`` (by the function's keyword arguments) and return its outputs.
 
         With the id of a run that exists, this is that run: its outputs once it ends (its error if it failed);
-        never a second execution.  The run executes in this thread."""
+        never a second execution.  The run executes in this thread.  A run left unfinished by a process of
+        another worker name raises :class:`RunElsewhere` (that worker resumes it when it starts again; or
+        :meth:`resume` it here)."""
         self.launch()
-        run_id = run_id or str(uuid.uuid4())
+        if run_id is None:
+            run_id = str(uuid.uuid4())
+        else:
+            self._mine(run_id)
         stored = self._stored(workflow, run_id, inputs)
         with SetWorkflowID(run_id):
             return workflow._dbos(stored)
+
+    def _mine(self, run_id: str) -> None:
+        """Raise :class:`RunElsewhere` when run ``run_id`` is unfinished and belongs to another worker: joining it
+        would wait for that worker, which may be gone."""
+        status = DBOS.get_workflow_status(run_id)
+        if (
+            status is not None
+            and str(status.status) == "PENDING"
+            and status.executor_id not in (None, self.worker)
+        ):
+            raise RunElsewhere(run_id, status.executor_id)
 
     def start(
         self, workflow: DurableWorkflow[O], inputs: Mapping[str, Any], *, run_id: str | None = None
     ) -> RunHandle[O]:
         """Start ``workflow`` in the background (in this process); :meth:`RunHandle.result` waits for it."""
         self.launch()
-        run_id = run_id or str(uuid.uuid4())
+        if run_id is None:
+            run_id = str(uuid.uuid4())
+        else:
+            self._mine(run_id)
         stored = self._stored(workflow, run_id, inputs)
         with SetWorkflowID(run_id):
             handle = DBOS.start_workflow(workflow._dbos, stored)
