@@ -29,7 +29,9 @@ from . import expressions as ex
 
 __all__ = [
     "JSONPATH_VERSIONS",
+    "JSONPATH_VERSIONS_1_1",
     "XPATH_VERSIONS",
+    "XPATH_VERSIONS_1_1",
     "RegexCheck",
     "check_jsonpath",
     "check_regex",
@@ -41,6 +43,9 @@ __all__ = [
 # Criterion Expression Type Object ``version`` -> how the generated code evaluates it.
 JSONPATH_VERSIONS = {"draft-goessner-dispatch-jsonpath-00": "draft-goessner-dispatch-jsonpath-00"}
 XPATH_VERSIONS = {"xpath-10": "1.0", "xpath-20": "2.0", "xpath-30": "3.0"}
+# Arazzo 1.1 adds ``rfc9535`` (the default, ``None``) and ``xpath-31`` (the default, 3.1)
+JSONPATH_VERSIONS_1_1 = {"rfc9535": None, **JSONPATH_VERSIONS}
+XPATH_VERSIONS_1_1 = {**XPATH_VERSIONS, "xpath-31": "3.1"}
 DEFAULT_XPATH = "3.1"  # no type object: XML Path Language 3.1
 
 _XPATH_PARSERS: dict[str, type[elementpath.XPath1Parser]] = {

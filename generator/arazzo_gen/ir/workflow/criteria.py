@@ -9,7 +9,9 @@ from ...read import YList, YMap
 from ..criteria import (
     DEFAULT_XPATH,
     JSONPATH_VERSIONS,
+    JSONPATH_VERSIONS_1_1,
     XPATH_VERSIONS,
+    XPATH_VERSIONS_1_1,
     check_jsonpath,
     check_regex,
     check_xpath,
@@ -18,6 +20,7 @@ from ..criteria import (
 )
 from ..expressions import ExpressionError, Nonstandard, parse_condition, parse_expression, to_source
 from ..model import Criterion
+from ..versions import V1_1
 from .context import LoweringContext, Part, offset_loc
 from .values import ValueLowering
 
@@ -158,7 +161,11 @@ class CriteriaLowering(Part):
                     raw.at("type") if "type" in raw else raw.loc,
                 )
                 return None
-            versions = JSONPATH_VERSIONS if kind == "jsonpath" else XPATH_VERSIONS
+            versions: dict[str, str | None] = (
+                {**(JSONPATH_VERSIONS_1_1 if kind == "jsonpath" else XPATH_VERSIONS_1_1)}
+                if self.ctx.version == V1_1
+                else {**(JSONPATH_VERSIONS if kind == "jsonpath" else XPATH_VERSIONS)}
+            )
             if version not in versions:
                 allowed = ", ".join(versions)
                 self.diagnostics.error(

@@ -10,6 +10,7 @@ from ...diagnostics import Diagnostics, Loc, source_line
 from ...read import YMap
 from ...read.positions import find_inside, inside, opaque
 from ..model import Body, Operation, Value
+from ..versions import V1_1
 from .context import LoweringContext, Part
 from .values import ValueLowering
 
@@ -90,6 +91,10 @@ class PayloadLowering(Part):
                     "invalid-replacement", "a replacement needs 'target' and 'value'", loc
                 )
                 continue
+            if self.ctx.version == V1_1 and (
+                "targetSelectorType" in replacement or isinstance(replacement.get("value"), YMap)
+            ):
+                continue  # a 1.1 selector target or value: refused as an unsupported-feature (ir/versions.py)
             value = self.values.value(replacement.get("value"), replacement.at("value"))
             target, target_loc = str(replacement["target"]), replacement.at("target")
             if not isinstance(payload, dict | list) and target.startswith("/"):
