@@ -9,8 +9,15 @@ document keeps its 1.0.1 meaning (the rest of the suite).
 
 from __future__ import annotations
 
+import logging
+import textwrap
 from pathlib import Path
+from types import ModuleType
 
+import pytest
+
+from tests.scripted import Reply, build_package, compile_files, import_package, scripted
+from tests.test_criteria import API, flow, run_both, with_body
 from tests.test_rule_cases import FLOW, diagnose
 
 HEAD_1_1 = """arazzo: 1.1.0
@@ -180,3 +187,193 @@ def test_1_1_structure_self_selectors_async_fields_and_empty_criteria_are_locate
         f"{FLOW}:18:84: error[invalid-selector]: xpath 'version' must be xpath-10, xpath-20, xpath-30, xpath-31, not 'rfc9535'",
         f"{FLOW}:2:8: error[invalid-self]: '$self' must be a URI reference without a fragment ('#...')",
     ]
+
+
+# -- Condition Evaluation (1.1): built, run sync and async against a scripted server on 127.0.0.1 ------------
+def criteria_flow(criteria: str, arazzo: str, *, xml: bool = False, on_failure: str = "") -> str:
+    """``tests/test_criteria.py``'s document (one step, the given successCriteria) as Arazzo ``arazzo``, with
+    ``on_failure`` actions (YAML list items) on the step."""
+    text = flow(criteria, **({"step": "feed", "operation": "getFeed", "params": False} if xml else {}))
+    text = text.replace("arazzo: 1.0.1", f"arazzo: {arazzo}")
+    if on_failure:
+        text += "        onFailure:\n" + textwrap.indent(textwrap.dedent(on_failure).strip(), " " * 10) + "\n"
+    return text
+
+
+def build_flow(
+    tmp_path: Path, text: str, package: str, warnings: list[str] | None = None
+) -> tuple[ModuleType, ModuleType, ModuleType]:
+    """The workflows module, the API module and the package of ``text`` over test_criteria's API; the build
+    reports exactly ``warnings`` (apart from reads of members the API does not document)."""
+    folder = tmp_path / package
+    out, found = build_package(folder, {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": text}, package)
+    found = [w.replace(f"{folder}/", "") for w in found if "[undocumented-response-field]" not in w]
+    assert found == (warnings or []), found
+    pkg = import_package(out, package)
+    return pkg.workflows.pets, pkg.apis.pets, pkg
+
+
+def run_replies(tmp_path: Path, text: str, package: str, replies: list[Reply], path: str = "/pets",
+                warnings: list[str] | None = None) -> list[str]:  # fmt: skip
+    """For each reply, what the sync and the async runs gave: ``pass``, ``fail`` (a StepFailed that is not a
+    CriterionError), or the name of another exception."""
+    module, client_module, pkg = build_flow(tmp_path, text, package, warnings)
+    seen = []
+    for reply in replies:
+        with scripted({("GET", path): [reply]}) as server:
+            results = run_both(module, client_module, server.url, **({"kind": "Dog"} if path == "/pets" else {}))
+        for result in results:
+            if type(result) is pkg._runtime.StepFailed:
+                seen.append("fail")
+            elif isinstance(result, Exception):
+                seen.append(type(result).__name__)
+            else:
+                seen.append("pass")
+    return seen
+
+
+NULL_CONTEXT = """
+- {context: $response.body#/owner, condition: $, type: jsonpath}
+- {context: $response.body#/missing, condition: '$', type: {type: jsonpath, version: rfc9535}}
+"""
+
+
+def test_a_jsonpath_criterion_over_a_null_or_missing_context_fails_in_1_1_and_passes_in_1_0(tmp_path: Path) -> None:
+    # 1.1: "If the context evaluates to null or undefined [...] the condition MUST evaluate to fail"
+    replies = [with_body(owner="Ann", missing=1), with_body(owner=None, missing=1), with_body(owner="Ann")]
+    assert run_replies(tmp_path, criteria_flow(NULL_CONTEXT, "1.1.0"), "null_ctx_11", replies) == [
+        "pass", "pass", "fail", "fail", "fail", "fail"
+    ]
+    # 1.0.1 has no such rule: '$' selects the root node, null or not (and 'rfc9535' is not a 1.0 version)
+    text = criteria_flow(NULL_CONTEXT.replace("{type: jsonpath, version: rfc9535}", "jsonpath"), "1.0.1")
+    assert run_replies(tmp_path, text, "null_ctx_10", replies) == ["pass"] * 6
+
+
+def test_1_1_expression_type_versions_rfc9535_goessner_and_xpath_31_are_accepted_in_1_1_only(tmp_path: Path) -> None:
+    criteria = """
+    - {context: $response.body, condition: '$.pets[0].name', type: {type: jsonpath, version: rfc9535}}
+    - {context: $response.body, condition: '$.pets[1]', type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}}
+    """
+    replies = [with_body(), with_body(pets=[{"name": "Rex"}])]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "versions_11", replies) == [
+        "pass", "pass", "fail", "fail"
+    ]
+    xml = "- {context: $response.body, condition: /feed/item, type: {type: xpath, version: xpath-31}}"
+    feeds = [Reply(200, text="<feed><item/></feed>", content_type="application/xml"),
+             Reply(200, text="<feed/>", content_type="application/xml")]  # fmt: skip
+    assert run_replies(tmp_path, criteria_flow(xml, "1.1.0", xml=True), "xpath31_11", feeds, "/feed") == [
+        "pass", "pass", "fail", "fail"
+    ]
+    # 1.0.1 allows neither rfc9535 nor xpath-31 in an Expression Type Object
+    where = "specs/arazzo/pets.arazzo.yaml"
+    _, found = compile_files(tmp_path / "v10", {
+        "openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": criteria_flow(criteria, "1.0.1")
+    }, "versions_10")  # fmt: skip
+    assert [line.replace(f"{tmp_path}/v10/", "") for line in found] == [
+        (f"{where}:12:100: error[invalid-criteria]: jsonpath 'version' must be draft-goessner-dispatch-jsonpath-00, "
+         "not 'rfc9535'"),
+    ]
+
+
+def test_a_goessner_filter_is_an_unsupported_feature_in_1_1(tmp_path: Path) -> None:
+    # 1.1: "implementations MUST apply the semantics defined in that version's specification": the draft's filters
+    # (JavaScript comparisons, arrays only) are not RFC 9535's, which arazzo-gen evaluates
+    criteria = "- {context: $response.body, condition: '$.pets[?(@.name)]', type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}}"
+    _, found = compile_files(tmp_path, {
+        "openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": criteria_flow(criteria, "1.1.0")
+    }, "goessner_11")  # fmt: skip
+    assert [line.replace(f"{tmp_path}/", "") for line in found if "error[" in line] == [
+        f"specs/arazzo/pets.arazzo.yaml:12:50: error[unsupported-feature]: a filter '?(...)' in a "
+        f"draft-goessner-dispatch-jsonpath-00 query {REFUSED}",
+    ]
+
+
+INVALID = """
+- {context: $response.body, condition: '$.state == ''Open''', type: jsonpath}
+"""
+
+
+def test_an_invalid_condition_fails_the_criterion_in_1_1_with_a_warning(tmp_path: Path) -> None:
+    # 1.1: "If a condition cannot be evaluated due to syntax errors in the expression [...] the condition MUST
+    # evaluate to fail, and implementations SHOULD log or report the error"
+    where = "specs/arazzo/pets.arazzo.yaml"
+    criteria = INVALID + """
+- {context: $response.body#/state, condition: '(open', type: regex}
+- {condition: '$statusCode === 200'}
+"""
+    warnings = [
+        (f"{where}:12:59: warning[failing-criterion]: invalid JSONPath query (RFC 9535): expected '.', '..' or a "
+         "bracketed selection, found '='; in an Arazzo 1.1 document a jsonpath condition that cannot be evaluated "
+         "fails, so this criterion never holds"),
+        (f"{where}:14:58: warning[failing-criterion]: invalid regular expression: missing ), unterminated subpattern; "
+         "in an Arazzo 1.1 document a regex condition that cannot be evaluated fails, so this criterion never holds"),
+        (f"{where}:15:40: warning[failing-criterion]: unexpected '='; expected a runtime expression, a literal, '!' "
+         "or '('; in an Arazzo 1.1 document a simple condition that cannot be evaluated fails, so this criterion "
+         "never holds"),
+    ]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "invalid_11", [with_body()], warnings=warnings) == [
+        "fail", "fail"
+    ]
+    # 1.0 reads a jsonpath value comparison as the simple condition it means (a nonstandard-expression warning)
+    assert run_replies(tmp_path, criteria_flow(INVALID, "1.0.1"), "invalid_10", [with_body(), with_body(state="x")],
+                       warnings=[(f"{where}:12:51: warning[nonstandard-expression]: '$.state == 'Open'' is not a "
+                                  "JSONPath query (a jsonpath criterion holds when its query selects nodes) but a "
+                                  "comparison of values; write the simple condition '$response.body#/state == "
+                                  "'Open''; it is compiled with that meaning")]) == ["pass", "pass", "fail", "fail"]  # fmt: skip
+
+
+def test_an_evaluation_error_fails_the_criterion_in_1_1_so_failure_actions_run(tmp_path: Path) -> None:
+    # 1.1: "Runtime evaluation errors [...] the condition MUST evaluate to fail"; 1.0: CriterionError, no action
+    xml = "- {context: $response.body, condition: 'xs:integer(string(/feed/item)) > 0', type: xpath}"
+    end = "- {name: giveUp, type: end, criteria: [{condition: $statusCode == 200}]}"
+    bodies = [
+        Reply(200, text="<feed><item>7</item></feed>", content_type="application/xml"),
+        Reply(200, text="<feed><item>seven</item></feed>", content_type="application/xml"),  # FORG0001
+        Reply(200, text='<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "7">]><feed><item>&a;</item></feed>',
+              content_type="application/xml"),  # refused: a DTD
+    ]  # fmt: skip
+    text = criteria_flow(xml, "1.1.0", xml=True)
+    assert run_replies(tmp_path, text, "eval_11", bodies, "/feed") == ["pass", "pass", "fail", "fail", "fail", "fail"]
+    # with a failure action the failed criterion leads to it: the workflow ends (with no outputs)
+    text = criteria_flow(xml, "1.1.0", xml=True, on_failure=end)
+    assert run_replies(tmp_path, text, "eval_11_end", bodies, "/feed") == ["pass"] * 6
+    text = criteria_flow(xml, "1.0.1", xml=True, on_failure=end)
+    assert run_replies(tmp_path, text, "eval_10", bodies, "/feed") == [
+        "pass", "pass", "CriterionError", "CriterionError", "CriterionError", "CriterionError"
+    ]
+
+
+def test_null_equals_only_null_and_bare_literals_in_1_1_as_in_1_0(tmp_path: Path) -> None:
+    # 1.1: "null only equals itself (null == null is true). Comparing null with any other value evaluates to
+    # false"; bare literals; arazzo-gen's 1.0 reading already had this meaning, so both versions agree
+    criteria = """
+    - condition: $response.body#/owner == null && null == $response.body#/missing
+    - condition: "!($response.body#/owner == 0) && !($response.body#/owner == '') && !($response.body#/owner == false)"
+    - condition: "!($response.body#/owner > 0) && !($response.body#/owner < 0) && !($response.body#/owner == 'null')"
+    - condition: 'true'
+    - condition: "!false && !null"
+    """
+    replies = [with_body(), with_body(owner="Ann"), with_body(owner=0)]
+    for arazzo in ("1.1.0", "1.0.1"):
+        package = "nulls_" + arazzo.replace(".", "")
+        seen = run_replies(tmp_path, criteria_flow(criteria, arazzo), package, replies)
+        assert seen == ["pass", "pass", "fail", "fail", "fail", "fail"], arazzo
+    false = "- condition: 'false'"
+    assert run_replies(tmp_path, criteria_flow(false, "1.1.0"), "false_11", [with_body()]) == ["fail", "fail"]
+
+
+def test_a_regex_past_its_time_bound_fails_the_criterion_in_1_1_and_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    criteria = "- {context: $response.body#/state, condition: '^(a|a)*$', type: regex}"
+    module, client_module, pkg = build_flow(tmp_path, criteria_flow(criteria, "1.1.0"), "regex_time_11")
+    pkg._runtime_regex.REGEX_TIMEOUT = 0.05
+    with caplog.at_level(logging.WARNING), scripted({("GET", "/pets"): [with_body(state="a" * 40 + "!")]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    assert [type(r).__name__ for r in results] == ["StepFailed", "StepFailed"]  # 1.0: CriterionError
+    assert [r.criterion for r in results] == ["^(a|a)*$"] * 2
+    logged = [r.getMessage() for r in caplog.records if r.name.endswith("_runtime_regex")]
+    assert logged == [
+        "workflow 'checkPets' step 'list': criterion '^(a|a)*$' could not be evaluated (the regex ran longer than "
+        "0.05 s on a 41-character value (REGEX_TIMEOUT)); it fails"
+    ] * 2

@@ -608,20 +608,20 @@ class ValueCompiler:
             self.evaluates.add("regex")
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
+            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
             self.evaluates.add("jsonpath")
             subject = self.condition_operand(criterion.context, context).code
-            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)})"
+            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
             self.evaluates.add("xpath")
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"
+            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)}{_arazzo(criterion)})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
 
@@ -640,6 +640,10 @@ class ValueCompiler:
         if isinstance(node, ex.Not):
             return f"not ({self.condition(node.operand, context)})"
         if isinstance(node, ex.Truthy):
+            if isinstance(
+                node.operand, ex.Literal
+            ):  # a bare `true`, `false` or `null` (and `0`, `'text'`)
+                return repr(bool(node.operand.value))
             return f"bool({self.condition_operand(node.operand, context).code})"
         assert isinstance(node, ex.Compare)
         return self.comparison(node, context)
@@ -702,3 +706,9 @@ class ValueCompiler:
         if isinstance(node, ex.ResponseRef) and node.source == "body" and not node.pointer:
             return f"{context.var}.content"
         return self.condition_operand(node, context).code
+
+
+def _arazzo(criterion: Criterion) -> str:
+    """The ``arazzo=`` argument of a regex, jsonpath or xpath criterion of an Arazzo 1.1 document (its
+    Condition Evaluation: a null context and an evaluation error fail the criterion); nothing for 1.0."""
+    return f", arazzo={py_str(criterion.arazzo)}" if criterion.arazzo != "1.0" else ""

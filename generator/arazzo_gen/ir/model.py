@@ -244,6 +244,7 @@ class Criterion:
     pattern: str | None = (
         None  # regex: the pattern as Python's re reads it (ECMA-262 named groups rewritten)
     )
+    arazzo: str = "1.0"  # the Arazzo version of the document: "1.1" evaluates it as 1.1's Condition Evaluation
 
 
 @dataclass

@@ -170,9 +170,17 @@ def _criteria(value: Any, refuse: Refuse) -> None:
         if not isinstance(item, YMap):
             continue
         kind = item.get("type", "simple")
+        version = kind.get("version") if isinstance(kind, YMap) else None
         if isinstance(kind, YMap):
             kind = kind.get("type")
         condition = item.get("condition")
+        if version == "draft-goessner-dispatch-jsonpath-00" and "?" in str(condition):
+            # 1.1: "implementations MUST apply the semantics defined in that version's specification"; the
+            # draft's filters compare as JavaScript does and apply to arrays only, RFC 9535's do not
+            refuse(
+                "a filter '?(...)' in a draft-goessner-dispatch-jsonpath-00 query",
+                item.at("condition"),
+            )
         if kind in ("regex", "jsonpath", "xpath") and isinstance(condition, str):
             found = _EMBEDDED.search(condition)
             if found is not None:

@@ -18,7 +18,15 @@ from ..criteria import (
     jsonpath_comparison,
     xpath_regex_call,
 )
-from ..expressions import ExpressionError, Nonstandard, parse_condition, parse_expression, to_source
+from ..expressions import (
+    ExpressionError,
+    Literal,
+    Nonstandard,
+    Truthy,
+    parse_condition,
+    parse_expression,
+    to_source,
+)
 from ..model import Criterion
 from ..versions import V1_1
 from .context import LoweringContext, Part, offset_loc
@@ -81,11 +89,18 @@ class CriteriaLowering(Part):
             try:
                 condition = parse_condition(text, notes)
             except ExpressionError as error:
+                if self.v11:
+                    return self._never(text, "simple", *self.ctx.explain(text, error, loc))
                 self.diagnostics.error("invalid-condition", *self.ctx.explain(text, error, loc))
                 return None
             self.ctx.nonstandard(notes, loc)
             return Criterion(
-                text, "simple", self.values.fold_condition(condition, loc), context, loc
+                text,
+                "simple",
+                self.values.fold_condition(condition, loc),
+                context,
+                loc,
+                arazzo=self.ctx.version,
             )
         if context is None:
             self.diagnostics.error(
@@ -98,15 +113,19 @@ class CriteriaLowering(Part):
                 self.diagnostics.warning("regex-dialect", message, offset_loc(loc, offset))
             if checked.error is not None:
                 message, offset = checked.error
+                if self.v11:
+                    return self._never(text, kind, message, offset_loc(loc, offset))
                 self.diagnostics.error("invalid-regex", message, offset_loc(loc, offset))
                 return None
-            return Criterion(text, kind, None, context, loc, pattern=checked.pattern)
+            return Criterion(
+                text, kind, None, context, loc, pattern=checked.pattern, arazzo=self.ctx.version
+            )
         problem = (
             check_jsonpath(text)
             if kind == "jsonpath"
             else check_xpath(text, version or DEFAULT_XPATH)
         )
-        if problem is not None and kind == "jsonpath":
+        if problem is not None and kind == "jsonpath" and not self.v11:
             # ``$.status == 'done'``: a value comparison, not a JSONPath query; other runners accept it
             comparison = jsonpath_comparison(text, context)
             if comparison is not None:
@@ -126,6 +145,8 @@ class CriteriaLowering(Part):
                     "; draft-goessner-dispatch-jsonpath-00 queries are read as RFC 9535 JSONPath, "
                     "without the draft's script expressions '(...)'"
                 )
+            if self.v11:
+                return self._never(text, kind, message, offset_loc(loc, offset))
             if kind == "jsonpath":
                 self.diagnostics.error("invalid-jsonpath", message, offset_loc(loc, offset))
             else:
@@ -142,7 +163,23 @@ class CriteriaLowering(Part):
                 offset_loc(loc, offset),
             )
             return None
-        return Criterion(text, kind, None, context, loc, version=version)
+        return Criterion(text, kind, None, context, loc, version=version, arazzo=self.ctx.version)
+
+    @property
+    def v11(self) -> bool:
+        return self.ctx.version == V1_1
+
+    def _never(self, text: str, kind: str, message: str, loc: Loc) -> Criterion:
+        """Arazzo 1.1, Condition Evaluation: "If a condition cannot be evaluated due to syntax errors in the
+        expression [...] the condition MUST evaluate to fail, and implementations SHOULD log or report the
+        error": a ``failing-criterion`` warning, and a criterion that never holds."""
+        self.diagnostics.warning(
+            "failing-criterion",
+            f"{message}; in an Arazzo 1.1 document a {kind} condition that cannot be evaluated fails, so this "
+            "criterion never holds",
+            loc,
+        )
+        return Criterion(text, "simple", Truthy(Literal(False)), None, loc, arazzo=self.ctx.version)
 
     def _criterion_type(self, item: YMap) -> tuple[str, str | None] | None:
         """The criterion's kind and, for jsonpath/xpath, the version its Criterion Expression Type Object
