@@ -377,3 +377,46 @@ def test_a_regex_past_its_time_bound_fails_the_criterion_in_1_1_and_is_logged(
         "workflow 'checkPets' step 'list': criterion '^(a|a)*$' could not be evaluated (the regex ran longer than "
         "0.05 s on a 41-character value (REGEX_TIMEOUT)); it fails"
     ] * 2
+
+
+EMBEDDING = """
+arazzo: {version}
+info: {{title: Pets, version: "1"}}
+sourceDescriptions: [{{name: pets, url: ../openapi/pets.yaml, type: openapi}}]
+workflows:
+  - workflowId: checkPets
+    inputs:
+      type: object
+      properties:
+        flag: {{type: boolean}}
+        tags: {{type: array, items: {{type: string}}}}
+        meta: {{type: object}}
+        count: {{type: integer}}
+        note: {{type: string}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters:
+          - {{name: kind, in: query, value: "{{$inputs.flag}}|{{$inputs.tags}}|{{$inputs.meta}}|{{$inputs.note}}|{{$inputs.count}}"}}
+        outputs:
+          said: "owner={{$response.body#/owner}} pets={{$response.body#/pets}}"
+    outputs: {{said: $steps.list.outputs.said}}
+"""
+
+
+def test_values_embedded_in_strings_are_json_text_in_1_1_and_python_text_in_1_0(tmp_path: Path) -> None:
+    # 1.1, Runtime Expressions: "Scalar values [...] are converted to their string representation"; "a parsed
+    # structure [...] MUST be serialized as JSON per RFC 8259"
+    seen = {}
+    for arazzo in ("1.1.0", "1.0.1"):
+        package = "embedded_" + arazzo.replace(".", "")
+        module, client_module, _ = build_flow(tmp_path, EMBEDDING.format(version=arazzo), package)
+        with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}])]}) as server:
+            with client_module.Client(server.url) as client:
+                outputs = module.check_pets(flag=True, tags=["a", "b"], meta={"k": 1}, count=3, pets_api=client)
+        seen[arazzo] = (server.requests[0].query, outputs.said)
+    assert seen == {
+        "1.1.0": ([("kind", 'true|["a","b"]|{"k":1}|null|3')], 'owner=null pets=[{"name":"Rex"}]'),
+        # 1.0.1 says nothing about it: Python's text of the value (a model's repr), as before issue 17
+        "1.0.1": ([("kind", "True|['a', 'b']|{'k': 1}|None|3")], "owner=None pets=[ListPetsResponsePet(name='Rex', tags=None)]"),
+    }

@@ -100,7 +100,8 @@ CASES = [
     ),
     # Criteria of an Arazzo 1.1 document (issue 17): its Condition Evaluation (`arazzo="1.1"`: a null context
     # and an evaluation error fail the criterion), an rfc9535 and an xpath-31 Expression Type Object, bare
-    # literals, and a jsonpath "condition" that is not a query (a failing-criterion warning: it never holds).
+    # literals, and a jsonpath "condition" that is not a query (a failing-criterion warning: it never holds);
+    # values embedded in a string as JSON text (embedded_text, from _runtime_text).
     Case(
         "criteria_1_1",
         package="criteria_flows_1_1",

@@ -309,7 +309,7 @@ class ValueCompiler:
         if isinstance(payload, ex.Template) and not _json_media(media):
             escape = "xml_text" if media.endswith("xml") else "to_text"
             self.doc.runtime_names.add(escape)
-            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
+            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.embedded(self.expression(p, context))})"
                      for p in payload.parts]  # fmt: skip
             code = " + ".join(parts)
         elif isinstance(payload, dict) and media.endswith(
@@ -383,8 +383,20 @@ class ValueCompiler:
             return Typed(repr(value), _named(type(value).__name__))
         return self.expression(value, context)
 
+    def embedded(self, value: Typed) -> str:
+        """The code of a value embedded in a string: as it is in a 1.0 document (its Python text); in a 1.1
+        document a value that may not be a string goes through ``embedded_text`` (JSON text for objects,
+        arrays, booleans and null, as Arazzo 1.1's Runtime Expressions say)."""
+        if self.workflow.arazzo == "1.0" or value.annotation.name in ("str", "int"):
+            return value.code
+        self.doc.runtime_names.add("embedded_text")
+        return f"embedded_text({value.code})"
+
     def template(self, template: ex.Template, context: _StepContext | None) -> Typed:
-        parts = [(p if isinstance(p, str) else self.expression(p, context)) for p in template.parts]
+        parts = [
+            (p if isinstance(p, str) else self._embedded_part(self.expression(p, context)))
+            for p in template.parts
+        ]
         if all(isinstance(p, str) or _SIMPLE_CODE.match(p.code) for p in parts):
             body = ""
             for part in parts:
@@ -393,8 +405,19 @@ class ValueCompiler:
                 else:
                     body += "{" + part.code + "}"
             return Typed(f'f"{body}"', _named("str"))
-        pieces = [py_str(p) if isinstance(p, str) else f"str({p.code})" for p in parts]
+        pieces = [
+            py_str(p)
+            if isinstance(p, str)
+            else p.code
+            if p.code.startswith("embedded_text(")  # a str already
+            else f"str({p.code})"
+            for p in parts
+        ]
         return Typed(" + ".join(pieces), _named("str"))
+
+    def _embedded_part(self, value: Typed) -> Typed:
+        code = self.embedded(value)
+        return value if code == value.code else Typed(code, _named("str"))
 
     def expression(self, expr: Any, context: _StepContext | None) -> Typed:
         if isinstance(expr, ex.Template):

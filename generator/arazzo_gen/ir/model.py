@@ -337,6 +337,9 @@ class Workflow:
     depends_on: list[WorkflowCall] = field(default_factory=list)
     document: Path | None = None
     controlled: bool = False  # has actions: the checks analyse its step graph
+    arazzo: str = (
+        "1.0"  # the Arazzo version of its document ("1.1": 1.1's meaning of embedded values)
+    )
 
     def calls(self) -> list[WorkflowCall]:
         """Every workflow this one runs: step calls, goto/retry actions and dependsOn."""
