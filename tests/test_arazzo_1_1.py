@@ -18,7 +18,7 @@ import pytest
 
 from tests.scripted import Reply, build_package, compile_files, import_package, scripted
 from tests.test_criteria import API, flow, run_both, with_body
-from tests.test_rule_cases import FLOW, diagnose
+from tests.test_rule_cases import FLOW, api_with, diagnose
 
 HEAD_1_1 = """arazzo: 1.1.0
 info: {title: Jobs, version: "1"}
@@ -214,14 +214,14 @@ def build_flow(
 
 
 def run_replies(tmp_path: Path, text: str, package: str, replies: list[Reply], path: str = "/pets",
-                warnings: list[str] | None = None) -> list[str]:  # fmt: skip
+                warnings: list[str] | None = None, kind: str = "Dog") -> list[str]:  # fmt: skip
     """For each reply, what the sync and the async runs gave: ``pass``, ``fail`` (a StepFailed that is not a
     CriterionError), or the name of another exception."""
     module, client_module, pkg = build_flow(tmp_path, text, package, warnings)
     seen = []
     for reply in replies:
         with scripted({("GET", path): [reply]}) as server:
-            results = run_both(module, client_module, server.url, **({"kind": "Dog"} if path == "/pets" else {}))
+            results = run_both(module, client_module, server.url, **({"kind": kind} if path == "/pets" else {}))
         for result in results:
             if type(result) is pkg._runtime.StepFailed:
                 seen.append("fail")
@@ -420,3 +420,35 @@ def test_values_embedded_in_strings_are_json_text_in_1_1_and_python_text_in_1_0(
         # 1.0.1 says nothing about it: Python's text of the value (a model's repr), as before issue 17
         "1.0.1": ([("kind", "True|['a', 'b']|{'k': 1}|None|3")], "owner=None pets=[ListPetsResponsePet(name='Rex', tags=None)]"),
     }
+
+
+def test_numeric_strings_compare_as_numbers_in_1_1_orderings(tmp_path: Path) -> None:
+    # 1.1: "Numeric strings SHOULD be coerced to numbers when compared with numeric operators": the header
+    # X-Count '3' against the input '10' (both text); 1.0.1 does not say so: they compare as text ('3' > '10')
+    criteria = "- condition: $response.header.X-Count < $inputs.kind && $inputs.kind >= $response.header.X-Count"
+    replies = [with_body()]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "numeric_11", replies, kind="10") == ["pass"] * 2
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.0.1"), "numeric_10", replies, kind="10") == ["fail"] * 2
+
+
+def test_a_source_field_an_operation_id_shadows_is_an_unsupported_feature_in_1_1(tmp_path: Path) -> None:
+    # 1.1, Source Description Expression Resolution: an operationId takes precedence over a field name
+    api = api_with("""  /url:
+    get:
+      operationId: url
+      parameters: [{name: q, in: query, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+""")
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: url
+        parameters: [{name: q, in: query, value: $sourceDescriptions.jobs.url}]
+"""
+    assert diagnose(tmp_path, flow, api) == [
+        f"{FLOW}:9:50: error[unsupported-feature]: '$sourceDescriptions.jobs.url' names operation 'url' (Arazzo 1.1: "
+        "an operationId takes precedence over a source field), which is not supported by arazzo-gen yet as a value; "
+        "the document is not built rather than built with another meaning",
+    ]
+    assert diagnose(tmp_path, flow.replace("1.1.0", "1.0.1"), api) == []  # 1.0.1: the source's url

@@ -706,6 +706,15 @@ class ValueCompiler:
             return f"{left.code} {op} {right.code}"
         helper = _ORDERING[op]
         self.doc.runtime_names.add(helper)
+        if self.workflow.arazzo != "1.0" and not isinstance(right_node, ex.Literal):
+            # 1.1: "Numeric strings SHOULD be coerced to numbers when compared with numeric operators" (two
+            # values read at run time; against a literal, is_less & co. already read text as a number)
+            self.doc.runtime_names.add("as_number")
+            left_code, right_code = (
+                code if _numeric(typed) else f"as_number({code})"
+                for typed, code in ((left, left.code), (right, right.code))
+            )
+            return f"{helper}({left_code}, {right_code})"
         return f"{helper}({left.code}, {right.code})"
 
     def condition_operand(self, node: Any, context: _StepContext) -> Typed:

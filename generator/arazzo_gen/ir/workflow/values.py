@@ -13,6 +13,7 @@ from ...read.positions import find_inside
 from .. import expressions as ex
 from ..expressions import ExpressionError, Nonstandard, parse_value
 from ..model import Value
+from ..versions import V1_1
 from .context import Part, offset_loc, part_loc
 
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
@@ -157,6 +158,21 @@ class ValueLowering(Part):
         return node
 
     def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
+        api = self.ctx.sources.get(ref.name)
+        if (
+            self.ctx.version == V1_1
+            and api is not None
+            and any(op.operation_id == ref.rest for op in api.operations)
+        ):
+            # 1.1: "If an operationId happens to conflict with a field name [...] the operationId takes precedence"
+            self.diagnostics.error(
+                "unsupported-feature",
+                f"'$sourceDescriptions.{ref.name}.{ref.rest}' names operation '{ref.rest}' (Arazzo 1.1: an operationId "
+                "takes precedence over a source field), which is not supported by arazzo-gen yet as a value; the "
+                "document is not built rather than built with another meaning",
+                loc,
+            )
+            return None
         declared = self.ctx.root.get("sourceDescriptions")
         for item in declared if isinstance(declared, list) else []:
             if isinstance(item, dict) and item.get("name") == ref.name:
