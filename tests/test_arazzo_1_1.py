@@ -452,3 +452,32 @@ def test_a_source_field_an_operation_id_shadows_is_an_unsupported_feature_in_1_1
         "the document is not built rather than built with another meaning",
     ]
     assert diagnose(tmp_path, flow.replace("1.1.0", "1.0.1"), api) == []  # 1.0.1: the source's url
+
+
+POINTERS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {meta: {type: object, properties: {kind: {type: string}}}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.meta#/kind}]
+        outputs: {pets: $response.body#/pets}
+      - stepId: again
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.list.outputs.pets#/1/name}]
+    outputs: {second: $steps.list.outputs.pets#/1/name}
+"""
+
+
+def test_json_pointers_on_inputs_and_step_outputs_in_1_1(tmp_path: Path) -> None:
+    # 1.1's grammar: inputs-reference and steps-reference take '#' json-pointer (arazzo-gen read them in 1.0 too)
+    module, client_module, _ = build_flow(tmp_path, POINTERS, "pointers_11")
+    with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}, {"name": "Tom"}])]}) as server:
+        with client_module.Client(server.url) as client:
+            outputs = module.check_pets(meta={"kind": "cat"}, pets_api=client)
+    assert [r.query for r in server.requests] == [[("kind", "cat")], [("kind", "Tom")]]
+    assert outputs.second == "Tom"
