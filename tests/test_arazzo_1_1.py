@@ -481,3 +481,18 @@ def test_json_pointers_on_inputs_and_step_outputs_in_1_1(tmp_path: Path) -> None
             outputs = module.check_pets(meta={"kind": "cat"}, pets_api=client)
     assert [r.query for r in server.requests] == [[("kind", "cat")], [("kind", "Tom")]]
     assert outputs.second == "Tom"
+
+
+def test_a_payload_object_with_a_selector_member_is_a_selector_only_when_written_as_one(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: createJob
+        requestBody:
+          payload:
+            ui: {selector: '#name', type: css}
+            pick: {context: $sourceDescriptions.jobs.url, selector: /a, type: jsonpointer}
+"""
+    found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
+    assert found == [f"{FLOW}:12:19: error[unsupported-feature]: a Selector Object in a payload {REFUSED}"]

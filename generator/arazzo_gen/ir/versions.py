@@ -43,12 +43,15 @@ def version_of(root: Any) -> str:
 
 
 def is_selector(value: Any) -> bool:
-    """Whether ``value`` is written as an Arazzo 1.1 Selector Object: a mapping with ``selector`` and
-    ``context`` or ``type`` (a misspelt one is still meant as a selector, never a literal object)."""
+    """Whether a payload member is written as an Arazzo 1.1 Selector Object: a mapping with ``context`` and
+    ``selector`` and no other field but ``type`` and extensions (a payload may hold objects of its own with a
+    ``selector`` member; outputs, parameter values and replacement values are Selector Objects whenever they
+    are objects)."""
     return (
         isinstance(value, YMap)
         and "selector" in value
-        and any(key in value for key in _SELECTOR_FIELDS - {"selector"})
+        and "context" in value
+        and all(key in _SELECTOR_FIELDS or key.startswith("x-") for key in value)
     )
 
 
