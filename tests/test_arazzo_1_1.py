@@ -86,7 +86,8 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
         f"{FLOW}:12:9: error[unsupported-feature]: a step 'timeout' {REFUSED}",
-        f"{FLOW}:13:9: {unsupported}: a step-level 'dependsOn' {REFUSED}",
+        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it "
+         f"(the steps would have to be reordered) {REFUSED}"),
         f"{FLOW}:15:41: {unsupported}: a Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:17:50: {unsupported}: a runtime expression embedded in a jsonpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:18:57: {unsupported}: a runtime expression embedded in a regex condition ('{{$...}}') {REFUSED}",
@@ -176,7 +177,9 @@ def test_1_1_structure_self_selectors_async_fields_and_empty_criteria_are_locate
         f"{FLOW}:11:24: error[invalid-step]: 'correlationId' applies only to a step with 'action: receive'",
         (f"{FLOW}:12:21: error[invalid-step]: a 'dependsOn' entry must be a stepId, '$workflows.<workflowId>.steps."
          "<stepId>' or '$sourceDescriptions.<name>.<workflowId>.steps.<stepId>', not '$steps.other'"),
+        f"{FLOW}:12:35: error[unknown-step]: 'dependsOn' names step 'a', which is not a step of this workflow",
         f"{FLOW}:12:38: error[invalid-step]: 'dependsOn' lists 'a' twice",
+        f"{FLOW}:12:38: error[unknown-step]: 'dependsOn' names step 'a', which is not a step of this workflow",
         f"{FLOW}:13:18: error[invalid-type]: 'timeout' must be an integer (milliseconds)",
         (f"{FLOW}:14:26: error[invalid-criteria]: 'successCriteria' must hold at least one criterion (Arazzo 1.1); "
          "leave it out for none"),
@@ -496,3 +499,55 @@ def test_a_payload_object_with_a_selector_member_is_a_selector_only_when_written
 """
     found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
     assert found == [f"{FLOW}:12:19: error[unsupported-feature]: a Selector Object in a payload {REFUSED}"]
+
+
+DEPENDS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: last
+        operationId: listPets
+        dependsOn: [feed, first]
+        parameters: [{name: kind, in: query, value: last}]
+"""
+
+
+def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_are_refused(tmp_path: Path) -> None:
+    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
+    # explicit (dependsOn) and implicit (output reference) dependencies": document order already does here
+    module, client_module, _ = build_flow(tmp_path, DEPENDS, "depends_11")
+    script = {("GET", "/pets"): [with_body()], ("GET", "/feed"): [Reply(200, text="<feed/>", content_type="application/xml")]}
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            module.check_pets(kind="Dog", pets_api=client)
+    assert [(r.line, r.query) for r in server.requests] == [
+        ("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "last")])
+    ]
+    # a later step (a reordering), a step of another workflow, an unknown step, a workflow with actions
+    flow = DEPENDS.replace("dependsOn: [first]", "dependsOn: [last, $workflows.other.steps.x, nope]").replace(
+        "        parameters: [{name: kind, in: query, value: last}]",
+        "        parameters: [{name: kind, in: query, value: last}]\n        onFailure: [{name: stop, type: end}]",
+    )
+    _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_no")
+    where = "specs/arazzo/pets.arazzo.yaml"
+    assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
+        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which does not come "
+         f"before it (the steps would have to be reordered) {REFUSED}"),
+        (f"{where}:13:27: error[unsupported-feature]: a step-level 'dependsOn' on a step of another workflow "
+         f"{REFUSED}"),
+        f"{where}:13:53: error[unknown-step]: 'dependsOn' names step 'nope', which is not a step of this workflow",
+        (f"{where}:16:21: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
+         f"actions (its steps may not run in document order) {REFUSED}"),
+        (f"{where}:16:27: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
+         f"actions (its steps may not run in document order) {REFUSED}"),
+    ]

@@ -5,9 +5,10 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, step ``timeout``/``dependsOn``/
-``correlationId``/``action``/``channelPath``, ``parameters`` on success and failure actions, ``querystring``
-parameters, ``targetSelectorType``, and ``{$...}`` embedded in regex, JSONPath and XPath conditions.
+Objects, ``$self`` (the field and the expression), ``$message``, step ``timeout``/``correlationId``/
+``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+``parameters`` on success and failure actions, ``querystring`` parameters, ``targetSelectorType``, and
+``{$...}`` embedded in regex, JSONPath and XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
 """
 
@@ -76,12 +77,11 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         _outputs(workflow.get("outputs"), refuse)
         for key in ("successActions", "failureActions"):
             _actions(workflow.get(key), refuse)
-        for step in _items(workflow.get("steps")):
-            if not isinstance(step, YMap):
-                continue
+        steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
+        for position, step in enumerate(steps):
+            _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
             for key, feature in (
                 ("timeout", "a step 'timeout'"),
-                ("dependsOn", "a step-level 'dependsOn'"),
                 ("channelPath", "an AsyncAPI step ('channelPath')"),
                 ("action", "an AsyncAPI step ('action')"),
                 ("correlationId", "an AsyncAPI step ('correlationId')"),
@@ -130,6 +130,58 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
 
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, YList) else []
+
+
+def _has_actions(workflow: YMap, steps: list[YMap]) -> bool:
+    return any(workflow.get(key) for key in ("successActions", "failureActions")) or any(
+        step.get(key) for step in steps for key in ("onSuccess", "onFailure")
+    )
+
+
+def _depends_on(
+    step: YMap,
+    steps: list[YMap],
+    position: int,
+    has_actions: bool,
+    refuse: Refuse,
+    diagnostics: Diagnostics,
+) -> None:
+    """A step-level ``dependsOn`` (1.1: "Tools supporting only sequential execution MUST execute steps in an
+    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  Compiled
+    where the document's order already satisfies it: every entry names an earlier step of the same workflow,
+    and the workflow has no actions (so its steps run in that order); anything else is refused."""
+    depends = step.get("dependsOn")
+    if "dependsOn" not in step or not isinstance(depends, YList):
+        return
+    before = {other.get("stepId") for other in steps[:position]}
+    known = {other.get("stepId") for other in steps}
+    for index, entry in enumerate(depends):
+        if not isinstance(entry, str) or entry.startswith("$"):
+            if isinstance(entry, str):
+                refuse("a step-level 'dependsOn' on a step of another workflow", depends.at(index))
+            continue
+        if entry not in known:
+            diagnostics.error(
+                "unknown-step",
+                f"'dependsOn' names step '{entry}', which is not a step of this workflow",
+                depends.at(index),
+            )
+        elif entry == step.get("stepId"):
+            diagnostics.error(
+                "invalid-step", f"step '{entry}' cannot depend on itself", depends.at(index)
+            )
+        elif entry not in before:
+            refuse(
+                f"a step-level 'dependsOn' on step '{entry}', which does not come before it (the steps would "
+                "have to be reordered)",
+                depends.at(index),
+            )
+        elif has_actions:
+            refuse(
+                "a step-level 'dependsOn' in a workflow with success or failure actions (its steps may not run "
+                "in document order)",
+                depends.at(index),
+            )
 
 
 def _parameters(value: Any, refuse: Refuse) -> None:
