@@ -61,7 +61,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
           - {name: id, in: path, value: {context: $inputs.job, selector: $.id, type: jsonpath}}
         successCriteria:
           - {context: $response.body, condition: '$[?@.state == "{$inputs.state}"]', type: jsonpath}
-          - {context: $response.body#/state, condition: '^{$inputs.state}$', type: regex}
+          - {context: $response.body, condition: '/a[@b = {$inputs.state}]', type: xpath}
         onSuccess:
           - {name: next, type: goto, workflowId: callee, parameters: [{name: a, value: 1}], criteria: [{condition: $statusCode == 202}]}
         outputs:
@@ -89,8 +89,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it "
          f"(the steps would have to be reordered) {REFUSED}"),
         f"{FLOW}:15:41: {unsupported}: a Selector Object as a parameter value {REFUSED}",
-        f"{FLOW}:17:50: {unsupported}: a runtime expression embedded in a jsonpath condition ('{{$...}}') {REFUSED}",
-        f"{FLOW}:18:57: {unsupported}: a runtime expression embedded in a regex condition ('{{$...}}') {REFUSED}",
+        f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:20:58: {unsupported}: 'parameters' on a success or failure action {REFUSED}",
         f"{FLOW}:22:18: {unsupported}: a Selector Object as output 'state' {REFUSED}",
         f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
@@ -551,3 +550,24 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
         (f"{where}:16:27: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
          f"actions (its steps may not run in document order) {REFUSED}"),
     ]
+
+
+SUBSTITUTED = """
+- {context: $response.body#/state, condition: '^(?<word>{$inputs.kind})$', type: regex}
+- {context: $response.body, condition: '$.pets[?@.name == "{$inputs.kind}" || @.name == "Tom"]', type: jsonpath}
+"""
+
+
+def test_runtime_expressions_embedded_in_regex_and_jsonpath_conditions_are_substituted_in_1_1(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 1.1, Runtime Expressions in Conditions: "The runtime expressions are evaluated first, then substituted into
+    # the condition string before the expression is evaluated"
+    text = criteria_flow(SUBSTITUTED, "1.1.0")
+    replies = [with_body(state="Open"), with_body(state="Closed")]
+    assert run_replies(tmp_path, text, "subst_11", replies, kind="Open|Closed") == ["pass"] * 4
+    assert run_replies(tmp_path, text, "subst_11", replies, kind="Open") == ["pass", "pass", "fail", "fail"]
+    # a condition that is not a valid pattern once substituted fails (and is logged), it does not crash
+    with caplog.at_level(logging.WARNING):
+        assert run_replies(tmp_path, text, "subst_11", replies[:1], kind="(") == ["fail", "fail"]
+    assert any("invalid regular expression" in r.getMessage() for r in caplog.records)

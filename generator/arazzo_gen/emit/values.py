@@ -631,13 +631,15 @@ class ValueCompiler:
             self.evaluates.add("regex")
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)}{_arazzo(criterion)})"
+            text = self.substituted(criterion, context) or py_str(pattern)
+            return f"regex_matches({text}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
             self.evaluates.add("jsonpath")
             subject = self.condition_operand(criterion.context, context).code
-            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)}{_arazzo(criterion)})"
+            text = self.substituted(criterion, context) or py_str(criterion.text)
+            return f"jsonpath_matches({text}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
@@ -647,6 +649,16 @@ class ValueCompiler:
             return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)}{_arazzo(criterion)})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
+
+    def substituted(self, criterion: Criterion, context: _StepContext) -> str | None:
+        """The code of the text of a regex or jsonpath condition with runtime expressions substituted (an
+        Arazzo 1.1 ``{$...}`` condition, lowered as a template); ``None`` for a condition written out."""
+        node = criterion.condition
+        if node is None:
+            return None
+        if isinstance(node, ex.Template):
+            return self.template(node, context).code
+        return self.embedded(self.expression(node, context))
 
     def where(self, context: _StepContext, *, keywords: bool = False) -> str:
         """The workflow and step arguments of a runtime check that may fail the step."""

@@ -37,6 +37,7 @@ __all__ = [
     "check_regex",
     "check_xpath",
     "jsonpath_comparison",
+    "python_regex",
     "xpath_regex_call",
 ]
 
@@ -105,11 +106,15 @@ def _escaped(pattern: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+def python_regex(pattern: str) -> str:
+    """``pattern`` with its ECMA-262 named groups ``(?<name>...)`` and ``\\k<name>`` written as Python's."""
+    return _ECMA_BACKREF.sub(r"\1(?P=\2)", _ECMA_NAMED_GROUP.sub(r"\1(?P<", pattern))
+
+
 def check_regex(pattern: str) -> RegexCheck:
     """Compile ``pattern`` as the generated code will (``regex.search``, read as ``re`` reads it), after
     rewriting ECMA-262 named groups; the error points into the original pattern."""
-    python = _ECMA_NAMED_GROUP.sub(r"\1(?P<", pattern)
-    python = _ECMA_BACKREF.sub(r"\1(?P=\2)", python)
+    python = python_regex(pattern)
     warnings: list[tuple[str, int]] = []
     for finder, explanation in _DIALECT:
         for match in finder.finditer(pattern):

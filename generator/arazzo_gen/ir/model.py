@@ -235,7 +235,9 @@ class StepParameter:
 class Criterion:
     text: str
     kind: str  # simple | regex | jsonpath | xpath
-    condition: Condition | None  # simple
+    condition: (
+        Condition | None
+    )  # simple; regex/jsonpath of a 1.1 document with {$...}: its text's template
     context: Expr | None  # regex/jsonpath/xpath
     loc: Loc
     version: str | None = (

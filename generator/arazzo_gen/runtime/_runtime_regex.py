@@ -44,8 +44,12 @@ def regex_matches(
     try:
         return regex.search(pattern, text, timeout=REGEX_TIMEOUT, concurrent=True) is not None
     except TimeoutError:
-        pass
-    reason = f"the regex ran longer than {REGEX_TIMEOUT:g} s on a {len(text)}-character value (REGEX_TIMEOUT)"
+        reason = f"the regex ran longer than {REGEX_TIMEOUT:g} s on a {len(text)}-character value (REGEX_TIMEOUT)"
+    except regex.error as error:
+        # a pattern built at run time (Arazzo 1.1 '{$...}'); a 1.0 pattern was checked at build time
+        if arazzo == "1.0":
+            raise
+        reason = f"invalid regular expression: {error}"
     if arazzo != "1.0":
         return criterion_fails(workflow, step, pattern, reason)
     raise CriterionError(workflow, step, pattern, reason)

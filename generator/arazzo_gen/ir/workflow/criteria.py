@@ -16,12 +16,14 @@ from ..criteria import (
     check_regex,
     check_xpath,
     jsonpath_comparison,
+    python_regex,
     xpath_regex_call,
 )
 from ..expressions import (
     ExpressionError,
     Literal,
     Nonstandard,
+    Template,
     Truthy,
     parse_condition,
     parse_expression,
@@ -107,6 +109,10 @@ class CriteriaLowering(Part):
                 "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
             )
             return None
+        if self.v11 and "{$" in text:
+            if kind == "xpath":
+                return None  # refused as an unsupported-feature (ir/versions.py)
+            return self._substituted(text, kind, context, loc, version)
         if kind == "regex":
             checked = check_regex(text)
             for message, offset in checked.warnings:
@@ -165,6 +171,19 @@ class CriteriaLowering(Part):
             return None
         return Criterion(text, kind, None, context, loc, version=version, arazzo=self.ctx.version)
 
+    def _substituted(
+        self, text: str, kind: str, context: Any, loc: Loc, version: str | None
+    ) -> Criterion:
+        """Arazzo 1.1, Runtime Expressions in Conditions: "runtime expressions MUST be embedded within the
+        condition string using {} curly braces [...] evaluated first, then substituted into the condition
+        string": the condition is a template built at run time (``condition``), its text known only then, so
+        a syntax error makes the criterion fail at run time (logged), as 1.1 says."""
+        value = self.values.expression(text, loc)
+        if kind == "regex":  # ECMA-262 named groups in the literal text, as for a whole pattern
+            parts = value.parts if isinstance(value, Template) else (value,)
+            value = Template(tuple(python_regex(p) if isinstance(p, str) else p for p in parts))
+        return Criterion(text, kind, value, context, loc, version=version, arazzo=self.ctx.version)
+
     @property
     def v11(self) -> bool:
         return self.ctx.version == V1_1
@@ -175,8 +194,8 @@ class CriteriaLowering(Part):
         error": a ``failing-criterion`` warning, and a criterion that never holds."""
         self.diagnostics.warning(
             "failing-criterion",
-            f"{message}; in an Arazzo 1.1 document a {kind} condition that cannot be evaluated fails, so this "
-            "criterion never holds",
+            f"{message}; in an Arazzo 1.1 document {'an' if kind == 'xpath' else 'a'} {kind} condition that "
+            "cannot be evaluated fails, so this criterion never holds",
             loc,
         )
         return Criterion(text, "simple", Truthy(Literal(False)), None, loc, arazzo=self.ctx.version)
