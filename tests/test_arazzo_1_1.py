@@ -18,7 +18,7 @@ import pytest
 
 from tests.scripted import Reply, build_package, compile_files, import_package, scripted
 from tests.test_criteria import API, flow, run_both, with_body
-from tests.test_rule_cases import FLOW, api_with, diagnose
+from tests.test_rule_cases import FLOW, ORDERS_API, api_with, diagnose
 
 HEAD_1_1 = """arazzo: 1.1.0
 info: {title: Jobs, version: "1"}
@@ -571,3 +571,53 @@ def test_runtime_expressions_embedded_in_regex_and_jsonpath_conditions_are_subst
     with caplog.at_level(logging.WARNING):
         assert run_replies(tmp_path, text, "subst_11", replies[:1], kind="(") == ["fail", "fail"]
     assert any("invalid regular expression" in r.getMessage() for r in caplog.records)
+
+
+def test_a_json_pointer_target_selector_type_is_compiled_in_1_1(tmp_path: Path) -> None:
+    # 1.1: targetSelectorType jsonpointer (or {type: jsonpointer, version: rfc6901}) names what a target without
+    # it already is for a JSON payload; jsonpath and xpath targets stay unsupported-feature errors
+    flow = """arazzo: 1.1.0
+info: {title: Orders, version: "1"}
+sourceDescriptions: [{name: orders, url: ../openapi/orders.yaml}]
+workflows:
+  - workflowId: order
+    inputs: {type: object, properties: {who: {type: string}}}
+    steps:
+      - stepId: create
+        operationId: createOrder
+        requestBody:
+          payload: {customer: x, lines: [a]}
+          replacements:
+            - {target: /customer, targetSelectorType: jsonpointer, value: $inputs.who}
+            - {target: /lines/0, targetSelectorType: {type: jsonpointer, version: rfc6901}, value: b}
+        successCriteria: [{condition: $statusCode == 201}]
+"""
+    out, warnings = build_package(tmp_path, {"openapi/orders.yaml": ORDERS_API, "arazzo/orders.arazzo.yaml": flow},
+                                  "pointer_target_11")  # fmt: skip
+    assert warnings == []
+    pkg = import_package(out, "pointer_target_11")
+    with scripted({("POST", "/orders"): [Reply(201, {})]}) as server:
+        with pkg.apis.orders.Client(server.url) as client:
+            pkg.workflows.orders.order(who="Ann", orders_api=client)
+    assert [r.json() for r in server.requests] == [{"customer": "Ann", "lines": ["b"]}]
+
+
+def test_a_replacement_target_of_an_xml_payload_is_xpath_in_1_1_so_it_is_refused(tmp_path: Path) -> None:
+    # 1.1: without targetSelectorType, "target MUST be interpreted as XPath Expression if the payload is
+    # application/xml"; arazzo-gen applies JSON Pointers, so only an explicit jsonpointer is compiled
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: createJob
+        requestBody:
+          contentType: application/xml
+          payload: {job: {name: x}}
+          replacements: [{target: /job/name, value: y}]
+"""
+    found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
+    assert found == [
+        f"{FLOW}:12:35: error[unsupported-feature]: a replacement target of an XML payload, which Arazzo 1.1 reads "
+        "as XPath (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather than built with "
+        "another meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
+    ]

@@ -56,14 +56,22 @@ def is_selector(value: Any) -> bool:
     )
 
 
+def is_json_pointer_type(value: Any) -> bool:
+    """Whether a ``targetSelectorType`` says JSON Pointer (``jsonpointer``, or its Expression Type Object with
+    ``rfc6901``): the targets arazzo-gen applies, so it is compiled; ``jsonpath`` and ``xpath`` are not yet."""
+    if isinstance(value, YMap):
+        return value.get("type") == "jsonpointer" and value.get("version") == "rfc6901"
+    return bool(value == "jsonpointer")
+
+
 def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
     """Report every Arazzo 1.1 feature of the 1.1 document ``root`` that arazzo-gen does not compile yet."""
 
-    def refuse(feature: str, loc: Loc, hint: str = "") -> None:
+    def refuse(feature: str, loc: Loc) -> None:
         diagnostics.error(
             "unsupported-feature",
             f"{feature} (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather "
-            f"than built with another meaning{'; ' + hint if hint else ''}",
+            "than built with another meaning",
             loc,
         )
 
@@ -98,7 +106,9 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
                 for replacement in _items(body.get("replacements")):
                     if not isinstance(replacement, YMap):
                         continue
-                    if "targetSelectorType" in replacement:
+                    if "targetSelectorType" in replacement and not is_json_pointer_type(
+                        replacement["targetSelectorType"]
+                    ):
                         refuse(
                             "a replacement 'targetSelectorType'",
                             replacement.key_at("targetSelectorType"),
