@@ -71,7 +71,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         operationId: createJob
         requestBody:
           payload:
-            name: {context: $steps.get.outputs.state, selector: /name, type: jsonpointer}
+            name: {context: $steps.get.outputs.state, selector: /name, type: xpath}
             url: "{$self}/jobs"
           replacements:
             - {target: $.name, targetSelectorType: jsonpath, value: x}
@@ -86,21 +86,19 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
         f"{FLOW}:12:9: error[unsupported-feature]: a step 'timeout' {REFUSED}",
-        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it "
-         f"(the steps would have to be reordered) {REFUSED}"),
-        f"{FLOW}:15:41: {unsupported}: a Selector Object as a parameter value {REFUSED}",
+        f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
+        f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:20:58: {unsupported}: 'parameters' on a success or failure action {REFUSED}",
-        f"{FLOW}:22:18: {unsupported}: a Selector Object as output 'state' {REFUSED}",
+        f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
         f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
-        f"{FLOW}:28:19: {unsupported}: a Selector Object in a payload {REFUSED}",
+        f"{FLOW}:28:19: {unsupported}: a jsonpath or xpath Selector Object in a payload {REFUSED}",
         f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
-        f"{FLOW}:32:38: {unsupported}: a Selector Object as a replacement value {REFUSED}",
-        f"{FLOW}:34:14: {unsupported}: a Selector Object as output 'state' {REFUSED}",
+        f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
     ]
 
@@ -494,10 +492,12 @@ def test_a_payload_object_with_a_selector_member_is_a_selector_only_when_written
         requestBody:
           payload:
             ui: {selector: '#name', type: css}
-            pick: {context: $sourceDescriptions.jobs.url, selector: /a, type: jsonpointer}
+            pick: {context: $sourceDescriptions.jobs.url, selector: /a, type: xpath}
 """
     found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
-    assert found == [f"{FLOW}:12:19: error[unsupported-feature]: a Selector Object in a payload {REFUSED}"]
+    assert found == [
+        f"{FLOW}:12:19: error[unsupported-feature]: a jsonpath or xpath Selector Object in a payload {REFUSED}"
+    ]
 
 
 DEPENDS = """
@@ -620,4 +620,57 @@ def test_a_replacement_target_of_an_xml_payload_is_xpath_in_1_1_so_it_is_refused
         f"{FLOW}:12:35: error[unsupported-feature]: a replacement target of an XML payload, which Arazzo 1.1 reads "
         "as XPath (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather than built with "
         "another meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
+    ]
+
+
+SELECTORS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {query: {type: object}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters:
+          - {name: kind, in: query, value: {context: $inputs.query, selector: /kind, type: jsonpointer}}
+        outputs:
+          pets: {context: $response.body, selector: /pets, type: jsonpointer}
+          first: {context: $response.body, selector: /pets/0/name, type: {type: jsonpointer, version: rfc6901}}
+      - stepId: again
+        operationId: listPets
+        parameters:
+          - {name: kind, in: query, value: {context: $steps.list.outputs.pets, selector: /1/name, type: jsonpointer}}
+    outputs:
+      first: $steps.list.outputs.first
+      second: {context: $steps.list.outputs.pets, selector: /1/name, type: jsonpointer}
+"""
+
+
+def test_jsonpointer_selector_objects_are_compiled_in_1_1(tmp_path: Path) -> None:
+    # 1.1 Selector Object with type jsonpointer (RFC 6901): the value the pointer selects in the context, in
+    # outputs, parameter values (and payloads, replacement values); jsonpath and xpath selectors are refused
+    module, client_module, pkg = build_flow(tmp_path, SELECTORS, "selectors_11")
+    with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}, {"name": "Tom"}])]}) as server:
+        with client_module.Client(server.url) as client:
+            outputs = module.check_pets(query={"kind": "cat"}, pets_api=client)
+    assert [r.query for r in server.requests] == [[("kind", "cat")], [("kind", "Tom")]]
+    assert (outputs.first, outputs.second) == ("Rex", "Tom")
+    # typed as the schema the pointer selects: ListPetsResponse.pets[0].name is a str
+    assert "first: str | None" in (Path(pkg.__file__).parent / "workflows" / "pets.py").read_text()
+    refused = SELECTORS.replace("selector: /pets, type: jsonpointer", "selector: $.pets, type: jsonpath")
+    _, found = compile_files(tmp_path / "jp", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": refused}, "jp")
+    assert [line.replace(f"{tmp_path}/jp/", "") for line in found if "error[" in line] == [
+        (f"specs/arazzo/pets.arazzo.yaml:13:17: error[unsupported-feature]: a jsonpath or xpath Selector Object as "
+         f"output 'pets' {REFUSED}"),
+    ]
+
+
+def test_a_jsonpointer_selector_over_text_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    flow = SELECTORS.replace("context: $inputs.query, selector: /kind", "context: $sourceDescriptions.pets.url, selector: /kind")
+    _, found = compile_files(tmp_path, {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "text_ctx")
+    assert [line.replace(f"{tmp_path}/", "") for line in found] == [
+        ("specs/arazzo/pets.arazzo.yaml:11:54: error[invalid-selector]: the context of a jsonpointer selector must be a "
+         "runtime expression whose value is JSON, not '$sourceDescriptions.pets.url'"),
     ]

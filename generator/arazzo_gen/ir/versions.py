@@ -56,6 +56,11 @@ def is_selector(value: Any) -> bool:
     )
 
 
+def is_pointer_selector(value: Any) -> bool:
+    """Whether ``value`` is a Selector Object of type ``jsonpointer`` (compiled: :mod:`.workflow.values`)."""
+    return is_selector(value) and is_json_pointer_type(value.get("type"))
+
+
 def is_json_pointer_type(value: Any) -> bool:
     """Whether a ``targetSelectorType`` says JSON Pointer (``jsonpointer``, or its Expression Type Object with
     ``rfc6901``): the targets arazzo-gen applies, so it is compiled; ``jsonpath`` and ``xpath`` are not yet."""
@@ -101,8 +106,9 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             body = step.get("requestBody")
             if isinstance(body, YMap):
                 if "payload" in body:
-                    for loc, _ in _payload_selectors(body.get("payload"), body.at("payload")):
-                        refuse("a Selector Object in a payload", loc)
+                    for loc, found in _payload_selectors(body.get("payload"), body.at("payload")):
+                        if not is_pointer_selector(found):
+                            refuse("a jsonpath or xpath Selector Object in a payload", loc)
                 for replacement in _items(body.get("replacements")):
                     if not isinstance(replacement, YMap):
                         continue
@@ -113,8 +119,11 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
                             "a replacement 'targetSelectorType'",
                             replacement.key_at("targetSelectorType"),
                         )
-                    if isinstance(replacement.get("value"), YMap):
-                        refuse("a Selector Object as a replacement value", replacement.at("value"))
+                    if _refused_selector(replacement.get("value")):
+                        refuse(
+                            "a jsonpath or xpath Selector Object as a replacement value",
+                            replacement.at("value"),
+                        )
             _criteria(step.get("successCriteria"), refuse)
             for key in ("onSuccess", "onFailure"):
                 _actions(step.get(key), refuse)
@@ -209,17 +218,21 @@ def _parameter(item: Any, refuse: Refuse) -> None:
         return
     if item.get("in") == "querystring":
         refuse("a 'querystring' parameter", item.at("in"))
-    if isinstance(
-        item.get("value"), YMap
-    ):  # 1.1: a parameter value that is an object is a Selector Object
-        refuse("a Selector Object as a parameter value", item.at("value"))
+    if _refused_selector(item.get("value")):
+        refuse("a jsonpath or xpath Selector Object as a parameter value", item.at("value"))
 
 
 def _outputs(value: Any, refuse: Refuse) -> None:
     if isinstance(value, YMap):
         for name, output in value.items():
-            if isinstance(output, YMap):  # 1.1: an output is an expression or a Selector Object
-                refuse(f"a Selector Object as output '{name}'", value.at(name))
+            if _refused_selector(output):
+                refuse(f"a jsonpath or xpath Selector Object as output '{name}'", value.at(name))
+
+
+def _refused_selector(value: Any) -> bool:
+    """An object where 1.1 allows an expression or a Selector Object (an output, a parameter value, a
+    replacement value) is a Selector Object; only ``jsonpointer`` ones are compiled."""
+    return isinstance(value, YMap) and not is_pointer_selector(value)
 
 
 def _action(item: Any, refuse: Refuse) -> None:

@@ -10,7 +10,7 @@ from ...diagnostics import Diagnostics, Loc, source_line
 from ...read import YMap
 from ...read.positions import find_inside, inside, opaque
 from ..model import Body, Operation, Value
-from ..versions import V1_1, is_json_pointer_type
+from ..versions import V1_1, is_json_pointer_type, is_pointer_selector
 from .context import LoweringContext, Part
 from .values import ValueLowering
 
@@ -93,7 +93,10 @@ class PayloadLowering(Part):
                 continue
             if self.ctx.version == V1_1 and (
                 not is_json_pointer_type(replacement.get("targetSelectorType", "jsonpointer"))
-                or isinstance(replacement.get("value"), YMap)
+                or (
+                    isinstance(replacement.get("value"), YMap)
+                    and not is_pointer_selector(replacement["value"])
+                )
             ):
                 continue  # a 1.1 selector target or value: refused as an unsupported-feature (ir/versions.py)
             if (
