@@ -98,6 +98,19 @@ CASES = [
         "criteria",
         package="criteria_flows",
     ),
+    # Criteria of an Arazzo 1.1 document (issue 17): its Condition Evaluation (`arazzo="1.1"`: a null context
+    # and an evaluation error fail the criterion), an rfc9535 and an xpath-31 Expression Type Object, bare
+    # literals, and a jsonpath "condition" that is not a query (a failing-criterion warning: it never holds);
+    # values embedded in a string as JSON text (embedded_text, from _runtime_text).
+    Case(
+        "criteria_1_1",
+        package="criteria_flows_1_1",
+        diagnostics=(
+            ("specs/arazzo/pets.arazzo.yaml:26:36: warning[failing-criterion]: invalid JSONPath query (RFC 9535): "
+            "expected '.', '..' or a bracketed selection, found '='; in an Arazzo 1.1 document a jsonpath condition "
+            "that cannot be evaluated fails, so this criterion never holds"),
+        ),
+    ),
     # Control flow: a workflow-level retry from components (retryAfter, retryLimit), a retry that runs a step
     # first (resume), goto with criteria (a poll loop), end from components, an unconditional goto, an end on
     # failure; an output of a step that may not have succeeded (None, typed optional); a step reading such an

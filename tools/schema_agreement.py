@@ -1,10 +1,11 @@
-"""Compare arazzo-gen's *structural* verdict on every corpus document with the official Arazzo 1.0 JSON Schema.
+"""Compare arazzo-gen's *structural* verdict on every corpus document with the official Arazzo JSON Schema.
 
     .venv/bin/python tools/schema_agreement.py             # every document of ../shared/corpus/INDEX.tsv (2 workers)
     .venv/bin/python tools/schema_agreement.py --only _oai  # some folders; --report FILE ('-': stdout)
 
-The schema is the latest published Arazzo 1.0 schema of the corpus (``_oai/schemas/published/arazzo-1.0-*.json``,
-the newest date wins), read in place and applied with ``jsonschema``'s Draft 2020-12 validator (it follows the
+The schema is the latest published Arazzo schema of the corpus for the document's version
+(``_oai/schemas/published/arazzo-1.0-*.json``, or ``arazzo-1.1-*.json`` for a document whose ``arazzo`` field is
+``1.1.x``, as arazzo-gen reads it: see ``arazzo_gen/ir/versions.py``; the newest date wins), read in place and applied with ``jsonschema``'s Draft 2020-12 validator (it follows the
 schema's ``$anchor``/``$ref`` and ``unevaluatedProperties``; its own ``$ref`` to the 2020-12 meta-schema is
 answered offline by ``jsonschema-specifications``; ``format`` is not asserted, as in the 2020-12 default).  A
 document is given to it as arazzo-gen's own reader parses it (``arazzo_gen.read``, YAML 1.2 scalars).
@@ -50,6 +51,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 REPORT = ROOT / "docs" / "corpus-report.md"
 SECTION = "## Structure: agreement with the official JSON Schema"
 _ARAZZO_1_0 = re.compile(r"1\.0\.\d+(-.+)?")
+_ARAZZO_1_1 = re.compile(r"1\.1\.\d+(-.+)?")
 
 # The rules that judge the *structure* of an Arazzo document (the fields, their types, patterns and mutually
 # exclusive fields: what the JSON Schema can say), as opposed to rules about what the document refers to
@@ -68,16 +70,25 @@ STRUCTURAL = frozenset({
     "unknown-field", "duplicate-parameter", "invalid-source-name", "invalid-source-type", "missing-parameter-in",
     # in an Arazzo document: the JSON Schema of a workflow's 'inputs' (`required: true` on a property)
     "invalid-schema",
+    # Arazzo 1.1 objects: '$self', Selector Objects and Expression Type Objects
+    "invalid-self", "invalid-selector",
 })  # fmt: skip
 # Only diagnostics located in the document itself count (an OpenAPI source's duplicate-key is not about it).
 
 
-def latest_schema(corpus: Path) -> Path:
-    """The newest published Arazzo 1.0 schema (``arazzo-1.0-<date>.json``; ISO dates sort as text)."""
-    found = sorted((corpus / "_oai" / "schemas" / "published").glob("arazzo-1.0-*.json"))
+def latest_schema(corpus: Path, version: str = "1.0") -> Path:
+    """The newest published Arazzo ``version`` (1.0 or 1.1) schema (``arazzo-<version>-<date>.json``; ISO dates
+    sort as text)."""
+    found = sorted((corpus / "_oai" / "schemas" / "published").glob(f"arazzo-{version}-*.json"))
     if not found:
-        raise FileNotFoundError(f"no published Arazzo 1.0 schema under {corpus}/_oai/schemas/published")
+        raise FileNotFoundError(f"no published Arazzo {version} schema under {corpus}/_oai/schemas/published")
     return found[-1]
+
+
+def schema_version(arazzo: Any) -> str:
+    """The schema a document with this ``arazzo`` field is validated with: 1.1 for ``1.1.x``, else 1.0 (the
+    version arazzo-gen reads it as)."""
+    return "1.1" if isinstance(arazzo, str) and _ARAZZO_1_1.fullmatch(arazzo) else "1.0"
 
 
 def validator(schema: Path) -> Any:
@@ -121,8 +132,8 @@ class Verdict:
 
 # The deliberate differences, as docs/conformance.md "Structure: agreement with the official JSON Schema" names them.
 REASONS = {
-    "later-version": "a document of a later Arazzo version (1.1): read as 1.0 with `arazzo-version` and "
-    "`unknown-field` warnings",
+    "later-version": "a document of a later Arazzo version than 1.1 (1.2): read as 1.0 with `arazzo-version` "
+    "and `unknown-field` warnings",
     "$schema": "a top-level `$schema` (an editor's hint) is accepted silently",
     "unknown-field": "a field the specification does not define is ignored with an `unknown-field` warning",
     "literal-output": "a literal (not a string) step or workflow output is its value, a documented leniency "
@@ -146,8 +157,12 @@ _FIELD = re.compile(r"\[unknown-field\]: '(?P<name>[^']*)' is not a field")
 
 def _lenient_reasons(verdict: Verdict) -> list[str]:
     """Why the schema rejects a document arazzo-gen accepts: one reason per schema error."""
-    if verdict.arazzo.startswith("1.") and not _ARAZZO_1_0.fullmatch(verdict.arazzo):
-        return ["later-version"]  # a 1.1 document: its 1.1 fields are not 1.0's, whatever they are
+    if (
+        verdict.arazzo.startswith("1.")
+        and not _ARAZZO_1_0.fullmatch(verdict.arazzo)
+        and not _ARAZZO_1_1.fullmatch(verdict.arazzo)
+    ):
+        return ["later-version"]  # a 1.2 document: its fields are not 1.0's, whatever they are
     warned = {m.group("name") for h in verdict.ours if (m := _FIELD.search(h))}
     reasons = []
     for error in verdict.schema_errors:
@@ -196,6 +211,12 @@ def _strict_reasons(verdict: Verdict) -> list[str]:
         else:
             reasons.append("unexplained")
     return reasons
+
+
+def _arazzo_field(path: Path) -> Any:
+    document = read_document(path, Diagnostics())
+    data = to_plain(document.root) if document is not None else None
+    return data.get("arazzo") if isinstance(data, dict) else None
 
 
 def schema_verdict(check: Any, path: Path) -> tuple[bool | None, list[str], str]:
@@ -274,8 +295,9 @@ class Job:
     corpus: str
     folder: str
     path: str
-    schema: str
+    schema: str  # the 1.0 schema
     work: str
+    schema_1_1: str = ""  # the 1.1 schema, for documents whose 'arazzo' field is 1.1.x
 
 
 _VALIDATORS: dict[str, Any] = {}
@@ -284,8 +306,11 @@ _VALIDATORS: dict[str, Any] = {}
 def judge(job: Job) -> Verdict:
     corpus, folder = Path(job.corpus), Path(job.corpus) / job.folder
     verdict = Verdict(f"{job.folder}/{job.path}", job.folder)
-    check = _VALIDATORS.get(job.schema) or _VALIDATORS.setdefault(job.schema, validator(Path(job.schema)))
     file = folder / job.path
+    schema = job.schema
+    if job.schema_1_1 and schema_version(_arazzo_field(file)) == "1.1":
+        schema = job.schema_1_1
+    check = _VALIDATORS.get(schema) or _VALIDATORS.setdefault(schema, validator(Path(schema)))
     verdict.schema_valid, verdict.schema_errors, verdict.arazzo = schema_verdict(check, file)
     try:
         found = structural_diagnostics(file, folder, folder_rewrites(corpus, job.folder, Path(job.work)))
@@ -300,9 +325,9 @@ def judge(job: Job) -> Verdict:
 
 def run(corpus: Path, only: list[str] | None = None, workers: int = 2, progress: bool = False) -> list[Verdict]:
     docs = corpus_tool().documents(corpus, only)
-    schema = str(latest_schema(corpus))
+    schema, schema_1_1 = str(latest_schema(corpus)), str(latest_schema(corpus, "1.1"))
     with tempfile.TemporaryDirectory(prefix="arazzo-schema-") as work:
-        jobs = [Job(str(corpus.resolve()), d.folder, d.path, schema, work) for d in docs]
+        jobs = [Job(str(corpus.resolve()), d.folder, d.path, schema, work, schema_1_1) for d in docs]
         for folder in sorted({d.folder for d in docs}):
             folder_rewrites(corpus.resolve(), folder, Path(work))
         verdicts = []
@@ -333,7 +358,8 @@ def render_section(verdicts: list[Verdict], schema: Path, seconds: float, comman
         SECTION,
         "",
         f"Written by `{command}` ({len(verdicts)} documents, {seconds:.0f} s): every document of `INDEX.tsv`",
-        f"validated with the official schema `_oai/schemas/published/{schema.name}` (jsonschema, Draft 2020-12)",
+        f"validated with the official schema `_oai/schemas/published/{schema.name}` (jsonschema, Draft 2020-12;",
+        "a document whose `arazzo` field is 1.1.x with the latest published 1.1 schema)",
         "and checked by arazzo-gen's structural rules (`tools/schema_agreement.py` lists them; sources resolved",
         "as `tools/corpus.py` resolves them). *Fail* means a structural **error**; structural warnings do not",
         "fail a document. Every disagreement is explained in docs/conformance.md, \"Structure: agreement with the",

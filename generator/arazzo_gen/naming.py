@@ -103,7 +103,7 @@ WORKFLOW_MODULE_RESERVED = KEYWORDS | ANNOTATION_NAMES | {
     "request_query", "required_value", "to_xml", "with_replacements", "xpath_matches", "xml_text", "is_less",
     "is_less_or_equal", "is_greater", "is_greater_or_equal", "converted",
     "regex_matches", "body_json", "CriterionError", "RunDeadline", "WorkflowRun", "AsyncWorkflowRun", "Progress", "any_status",
-    "StepHook",
+    "StepHook", "embedded_text",
 }  # fmt: skip
 # workflows/<doc>.py: parameters and locals of a workflow function (the body calls these names).
 WORKFLOW_FUNCTION_RESERVED = WORKFLOW_MODULE_RESERVED | {

@@ -43,7 +43,9 @@ def _label(package: Path) -> str:
 
 
 def test_the_runtime_modules() -> None:
-    assert runtime_modules() == [CORE, *OPTIONAL] == ["_runtime", "_runtime_jsonpath", "_runtime_regex", "_runtime_xpath"]
+    assert runtime_modules() == [CORE, *OPTIONAL] == [
+        "_runtime", "_runtime_jsonpath", "_runtime_regex", "_runtime_text", "_runtime_xpath"
+    ]
     assert (RUNTIME_DIR / "__init__.py").is_file()
     assert len(PACKAGES) >= 7, PACKAGES  # six fixture goldens and generated/
 
@@ -70,7 +72,7 @@ def test_a_package_carries_the_runtime_it_uses_unchanged(package: Path) -> None:
 def test_the_goldens_cover_packages_with_and_without_the_criteria_modules() -> None:
     carried = {_label(p): sorted(path.stem for path in p.glob("_runtime*.py")) for p in PACKAGES}
     assert ["_runtime"] in carried.values()  # a package without regex, jsonpath, xpath criteria: the core only
-    assert [CORE, *OPTIONAL] in carried.values()  # and one with all three
+    assert [CORE, *OPTIONAL] in carried.values()  # and one with all of them (criteria_1_1)
     assert ["_runtime", "_runtime_regex"] in carried.values()  # regex criteria only: no jsonpath, no xpath
 
 
@@ -80,6 +82,7 @@ def test_needed_modules_follow_the_relative_imports() -> None:
     assert needed_modules(["regex_matches"]) == ["_runtime", "_runtime_regex"]
     assert needed_modules(["jsonpath_matches"]) == ["_runtime", "_runtime_jsonpath", "_runtime_regex"]
     assert needed_modules(["xpath_matches"]) == ["_runtime", "_runtime_xpath"]
+    assert needed_modules(["embedded_text"]) == ["_runtime", "_runtime_text"]
     assert runtime_imports(["xpath_matches", "StepFailed", "json_pointer", "regex_matches"]) == [
         ("_runtime", ["StepFailed", "json_pointer"]),
         ("_runtime_regex", ["regex_matches"]),

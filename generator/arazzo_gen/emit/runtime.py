@@ -1,6 +1,7 @@
 """The runtime a generated package carries: modules of ``arazzo_gen/runtime/``, copied byte for byte.
 
-``_runtime`` goes into every package.  The helpers of the criteria a library evaluates live in modules of their
+``_runtime`` goes into every package.  The helpers of the criteria a library evaluates (and the text of values
+an Arazzo 1.1 document embeds in strings) live in modules of their
 own (:data:`OPTIONAL_HELPERS`), copied only into a package whose workflows call them, together with the runtime
 modules they import (``from . import _runtime_regex``, ``from ._runtime import ...``).  The compiler never
 imports these modules (they import httpx, which it does not need): it reads their text.
@@ -20,6 +21,7 @@ OPTIONAL_HELPERS = {
     "regex_matches": "_runtime_regex",
     "jsonpath_matches": "_runtime_jsonpath",
     "xpath_matches": "_runtime_xpath",
+    "embedded_text": "_runtime_text",
 }
 _RELATIVE_IMPORT = re.compile(r"^from \.(\w*) import (\w+)", re.MULTILINE)
 

@@ -309,7 +309,7 @@ class ValueCompiler:
         if isinstance(payload, ex.Template) and not _json_media(media):
             escape = "xml_text" if media.endswith("xml") else "to_text"
             self.doc.runtime_names.add(escape)
-            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.expression(p, context).code})"
+            parts = [py_str(p) if isinstance(p, str) else f"{escape}({self.embedded(self.expression(p, context))})"
                      for p in payload.parts]  # fmt: skip
             code = " + ".join(parts)
         elif isinstance(payload, dict) and media.endswith(
@@ -383,8 +383,20 @@ class ValueCompiler:
             return Typed(repr(value), _named(type(value).__name__))
         return self.expression(value, context)
 
+    def embedded(self, value: Typed) -> str:
+        """The code of a value embedded in a string: as it is in a 1.0 document (its Python text); in a 1.1
+        document a value that may not be a string goes through ``embedded_text`` (JSON text for objects,
+        arrays, booleans and null, as Arazzo 1.1's Runtime Expressions say)."""
+        if self.workflow.arazzo == "1.0" or value.annotation.name in ("str", "int"):
+            return value.code
+        self.doc.runtime_names.add("embedded_text")
+        return f"embedded_text({value.code})"
+
     def template(self, template: ex.Template, context: _StepContext | None) -> Typed:
-        parts = [(p if isinstance(p, str) else self.expression(p, context)) for p in template.parts]
+        parts = [
+            (p if isinstance(p, str) else self._embedded_part(self.expression(p, context)))
+            for p in template.parts
+        ]
         if all(isinstance(p, str) or _SIMPLE_CODE.match(p.code) for p in parts):
             body = ""
             for part in parts:
@@ -393,8 +405,19 @@ class ValueCompiler:
                 else:
                     body += "{" + part.code + "}"
             return Typed(f'f"{body}"', _named("str"))
-        pieces = [py_str(p) if isinstance(p, str) else f"str({p.code})" for p in parts]
+        pieces = [
+            py_str(p)
+            if isinstance(p, str)
+            else p.code
+            if p.code.startswith("embedded_text(")  # a str already
+            else f"str({p.code})"
+            for p in parts
+        ]
         return Typed(" + ".join(pieces), _named("str"))
+
+    def _embedded_part(self, value: Typed) -> Typed:
+        code = self.embedded(value)
+        return value if code == value.code else Typed(code, _named("str"))
 
     def expression(self, expr: Any, context: _StepContext | None) -> Typed:
         if isinstance(expr, ex.Template):
@@ -608,22 +631,34 @@ class ValueCompiler:
             self.evaluates.add("regex")
             subject = self.condition_operand(criterion.context, context).code
             pattern = criterion.pattern if criterion.pattern is not None else criterion.text
-            return f"regex_matches({py_str(pattern)}, {subject}, {self.where(context)})"
+            text = self.substituted(criterion, context) or py_str(pattern)
+            return f"regex_matches({text}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "jsonpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("jsonpath_matches")
             self.evaluates.add("jsonpath")
             subject = self.condition_operand(criterion.context, context).code
-            return f"jsonpath_matches({py_str(criterion.text)}, {subject}, {self.where(context)})"
+            text = self.substituted(criterion, context) or py_str(criterion.text)
+            return f"jsonpath_matches({text}, {subject}, {self.where(context)}{_arazzo(criterion)})"
         if criterion.kind == "xpath":
             assert criterion.context is not None
             self.doc.runtime_names.add("xpath_matches")
             self.evaluates.add("xpath")
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)})"
+            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)}{_arazzo(criterion)})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
+
+    def substituted(self, criterion: Criterion, context: _StepContext) -> str | None:
+        """The code of the text of a regex or jsonpath condition with runtime expressions substituted (an
+        Arazzo 1.1 ``{$...}`` condition, lowered as a template); ``None`` for a condition written out."""
+        node = criterion.condition
+        if node is None:
+            return None
+        if isinstance(node, ex.Template):
+            return self.template(node, context).code
+        return self.embedded(self.expression(node, context))
 
     def where(self, context: _StepContext, *, keywords: bool = False) -> str:
         """The workflow and step arguments of a runtime check that may fail the step."""
@@ -640,6 +675,10 @@ class ValueCompiler:
         if isinstance(node, ex.Not):
             return f"not ({self.condition(node.operand, context)})"
         if isinstance(node, ex.Truthy):
+            if isinstance(
+                node.operand, ex.Literal
+            ):  # a bare `true`, `false` or `null` (and `0`, `'text'`)
+                return repr(bool(node.operand.value))
             return f"bool({self.condition_operand(node.operand, context).code})"
         assert isinstance(node, ex.Compare)
         return self.comparison(node, context)
@@ -679,6 +718,15 @@ class ValueCompiler:
             return f"{left.code} {op} {right.code}"
         helper = _ORDERING[op]
         self.doc.runtime_names.add(helper)
+        if self.workflow.arazzo != "1.0" and not isinstance(right_node, ex.Literal):
+            # 1.1: "Numeric strings SHOULD be coerced to numbers when compared with numeric operators" (two
+            # values read at run time; against a literal, is_less & co. already read text as a number)
+            self.doc.runtime_names.add("as_number")
+            left_code, right_code = (
+                code if _numeric(typed) else f"as_number({code})"
+                for typed, code in ((left, left.code), (right, right.code))
+            )
+            return f"{helper}({left_code}, {right_code})"
         return f"{helper}({left.code}, {right.code})"
 
     def condition_operand(self, node: Any, context: _StepContext) -> Typed:
@@ -702,3 +750,9 @@ class ValueCompiler:
         if isinstance(node, ex.ResponseRef) and node.source == "body" and not node.pointer:
             return f"{context.var}.content"
         return self.condition_operand(node, context).code
+
+
+def _arazzo(criterion: Criterion) -> str:
+    """The ``arazzo=`` argument of a regex, jsonpath or xpath criterion of an Arazzo 1.1 document (its
+    Condition Evaluation: a null context and an evaluation error fail the criterion); nothing for 1.0."""
+    return f", arazzo={py_str(criterion.arazzo)}" if criterion.arazzo != "1.0" else ""

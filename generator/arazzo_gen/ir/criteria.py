@@ -29,18 +29,24 @@ from . import expressions as ex
 
 __all__ = [
     "JSONPATH_VERSIONS",
+    "JSONPATH_VERSIONS_1_1",
     "XPATH_VERSIONS",
+    "XPATH_VERSIONS_1_1",
     "RegexCheck",
     "check_jsonpath",
     "check_regex",
     "check_xpath",
     "jsonpath_comparison",
+    "python_regex",
     "xpath_regex_call",
 ]
 
 # Criterion Expression Type Object ``version`` -> how the generated code evaluates it.
 JSONPATH_VERSIONS = {"draft-goessner-dispatch-jsonpath-00": "draft-goessner-dispatch-jsonpath-00"}
 XPATH_VERSIONS = {"xpath-10": "1.0", "xpath-20": "2.0", "xpath-30": "3.0"}
+# Arazzo 1.1 adds ``rfc9535`` (the default, ``None``) and ``xpath-31`` (the default, 3.1)
+JSONPATH_VERSIONS_1_1 = {"rfc9535": None, **JSONPATH_VERSIONS}
+XPATH_VERSIONS_1_1 = {**XPATH_VERSIONS, "xpath-31": "3.1"}
 DEFAULT_XPATH = "3.1"  # no type object: XML Path Language 3.1
 
 _XPATH_PARSERS: dict[str, type[elementpath.XPath1Parser]] = {
@@ -100,11 +106,15 @@ def _escaped(pattern: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+def python_regex(pattern: str) -> str:
+    """``pattern`` with its ECMA-262 named groups ``(?<name>...)`` and ``\\k<name>`` written as Python's."""
+    return _ECMA_BACKREF.sub(r"\1(?P=\2)", _ECMA_NAMED_GROUP.sub(r"\1(?P<", pattern))
+
+
 def check_regex(pattern: str) -> RegexCheck:
     """Compile ``pattern`` as the generated code will (``regex.search``, read as ``re`` reads it), after
     rewriting ECMA-262 named groups; the error points into the original pattern."""
-    python = _ECMA_NAMED_GROUP.sub(r"\1(?P<", pattern)
-    python = _ECMA_BACKREF.sub(r"\1(?P=\2)", python)
+    python = python_regex(pattern)
     warnings: list[tuple[str, int]] = []
     for finder, explanation in _DIALECT:
         for match in finder.finditer(pattern):

@@ -235,7 +235,9 @@ class StepParameter:
 class Criterion:
     text: str
     kind: str  # simple | regex | jsonpath | xpath
-    condition: Condition | None  # simple
+    condition: (
+        Condition | None
+    )  # simple; regex/jsonpath of a 1.1 document with {$...}: its text's template
     context: Expr | None  # regex/jsonpath/xpath
     loc: Loc
     version: str | None = (
@@ -244,6 +246,7 @@ class Criterion:
     pattern: str | None = (
         None  # regex: the pattern as Python's re reads it (ECMA-262 named groups rewritten)
     )
+    arazzo: str = "1.0"  # the Arazzo version of the document: "1.1" evaluates it as 1.1's Condition Evaluation
 
 
 @dataclass
@@ -336,6 +339,9 @@ class Workflow:
     depends_on: list[WorkflowCall] = field(default_factory=list)
     document: Path | None = None
     controlled: bool = False  # has actions: the checks analyse its step graph
+    arazzo: str = (
+        "1.0"  # the Arazzo version of its document ("1.1": 1.1's meaning of embedded values)
+    )
 
     def calls(self) -> list[WorkflowCall]:
         """Every workflow this one runs: step calls, goto/retry actions and dependsOn."""

@@ -19,12 +19,12 @@ from .expressions import OutputRef
 from .lower_api import lower_api
 from .model import Api, ArazzoDocument, Program, SourceBinding, Workflow, WorkflowCall
 from .structure import check_fields
+from .versions import ARAZZO_1_0, ARAZZO_1_1, V1_1, check_structure, check_unsupported, version_of
 from .workflow import WorkflowLowering
 
 _API_NOISE = re.compile(
     r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE
 )
-_ARAZZO_1_0 = re.compile(r"1\.0\.\d+(-.+)?")  # the versions the Arazzo 1.0 JSON Schema accepts
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # what the specification recommends
 _ARAZZO_NOISE = re.compile(r"([._-]?(arazzo|workflows?))+$", re.IGNORECASE)
 
@@ -128,14 +128,18 @@ class ProgramBuilder:
                 f"arazzo version '{version}' is not 1.x; reading it as 1.0",
                 root.at("arazzo"),
             )
-        elif not _ARAZZO_1_0.fullmatch(version):
+        elif not ARAZZO_1_0.fullmatch(version) and not ARAZZO_1_1.fullmatch(version):
             self.diagnostics.warning(
                 "arazzo-version",
-                f"arazzo version '{version}' is not 1.0.x: arazzo-gen implements Arazzo 1.0.1 and reads it as 1.0 "
-                "(fields of later versions are ignored)",
+                f"arazzo version '{version}' is neither 1.0.x nor 1.1.x: arazzo-gen implements Arazzo 1.0.1 and "
+                "1.1.0 and reads it as 1.0 (fields of other versions are ignored)",
                 root.at("arazzo"),
             )
-        check_fields(root, self.diagnostics)
+        arazzo_version = version_of(root)
+        check_fields(root, self.diagnostics, arazzo_version)
+        if arazzo_version == V1_1:
+            check_structure(root, self.diagnostics)
+            check_unsupported(root, self.diagnostics)
         sources: dict[str, Api] = {}
         arazzo: dict[str, Path] = {}
         raw = root.get("sourceDescriptions")
@@ -175,6 +179,14 @@ class ProgramBuilder:
                 )
                 continue
             kind = item.get("type", "openapi")
+            if kind == "asyncapi" and arazzo_version == V1_1:
+                self.diagnostics.error(
+                    "unsupported-feature",
+                    f"an AsyncAPI source (Arazzo 1.1) is not supported by arazzo-gen yet; source '{name}' is not "
+                    "read and the document is not built",
+                    item.at("type"),
+                )
+                continue
             if kind not in ("openapi", "arazzo"):
                 self.diagnostics.error(
                     "invalid-source-type",

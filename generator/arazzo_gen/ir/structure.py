@@ -1,4 +1,5 @@
-"""Fields an Arazzo 1.0.1 object does not define (``unknown-field``, a warning at the key).
+"""Fields an Arazzo 1.0.1 (or, for a 1.1 document, 1.1.0) object does not define (``unknown-field``, a warning
+at the key).
 
 The specification lists the fixed fields of every object and allows Specification Extensions (``x-...``);
 the official JSON Schema rejects anything else (``unevaluatedProperties: false``).  arazzo-gen ignores such a
@@ -36,11 +37,27 @@ REQUEST_BODY = ("contentType", "payload", "replacements")
 REPLACEMENT = ("target", "value")
 COMPONENTS = ("inputs", "parameters", "successActions", "failureActions")
 REUSABLE = ("reference", "value")
+SELECTOR = ("context", "selector", "type")
+
+# The fields Arazzo 1.1.0 adds (``../shared/spec/arazzo-1.1.0.md``): known in a 1.1 document, where
+# :mod:`.versions` refuses those arazzo-gen does not compile yet.
+ROOT_1_1 = ("arazzo", "$self", "info", "sourceDescriptions", "workflows", "components")
+STEP_1_1 = (*STEP[:4], "channelPath", *STEP[4:], "timeout", "correlationId", "action", "dependsOn")
+SUCCESS_ACTION_1_1 = ("name", "type", "workflowId", "stepId", "parameters", "criteria")
+FAILURE_ACTION_1_1 = (
+    "name", "type", "workflowId", "stepId", "parameters", "retryAfter", "retryLimit", "criteria",
+)  # fmt: skip
+REPLACEMENT_1_1 = ("target", "targetSelectorType", "value")
 
 
-def check_fields(root: YMap, diagnostics: Diagnostics) -> None:
-    """Report every field of the document's Arazzo objects that the specification does not define."""
-    _fields(root, ROOT, "the Arazzo Object", diagnostics, allowed_extra=("$schema",))
+def check_fields(root: YMap, diagnostics: Diagnostics, version: str = "1.0") -> None:
+    """Report every field of the document's Arazzo objects that the specification (of ``version``, 1.0 or
+    1.1) does not define."""
+    v11 = version == "1.1"
+    root_fields, step_fields = (ROOT_1_1, STEP_1_1) if v11 else (ROOT, STEP)
+    success_action = SUCCESS_ACTION_1_1 if v11 else SUCCESS_ACTION
+    failure_action = FAILURE_ACTION_1_1 if v11 else FAILURE_ACTION
+    _fields(root, root_fields, "the Arazzo Object", diagnostics, allowed_extra=("$schema",))
     _object(root.get("info"), INFO, "the Info Object", diagnostics)
     for item in _items(root.get("sourceDescriptions")):
         _object(item, SOURCE, "a Source Description Object", diagnostics)
@@ -49,30 +66,33 @@ def check_fields(root: YMap, diagnostics: Diagnostics) -> None:
             continue
         _parameters(workflow.get("parameters"), diagnostics)
         _actions(
-            workflow.get("successActions"), SUCCESS_ACTION, "a Success Action Object", diagnostics
+            workflow.get("successActions"), success_action, "a Success Action Object", diagnostics
         )
         _actions(
-            workflow.get("failureActions"), FAILURE_ACTION, "a Failure Action Object", diagnostics
+            workflow.get("failureActions"), failure_action, "a Failure Action Object", diagnostics
         )
         for step in _items(workflow.get("steps")):
-            if not _object(step, STEP, "a Step Object", diagnostics):
+            if not _object(step, step_fields, "a Step Object", diagnostics):
                 continue
             _parameters(step.get("parameters"), diagnostics)
             body = step.get("requestBody")
             if _object(body, REQUEST_BODY, "a Request Body Object", diagnostics):
                 for replacement in _items(body.get("replacements")):
-                    _object(replacement, REPLACEMENT, "a Payload Replacement Object", diagnostics)
+                    _object(
+                        replacement, REPLACEMENT_1_1 if v11 else REPLACEMENT,
+                        "a Payload Replacement Object", diagnostics,
+                    )  # fmt: skip
             _criteria(step.get("successCriteria"), diagnostics)
-            _actions(step.get("onSuccess"), SUCCESS_ACTION, "a Success Action Object", diagnostics)
-            _actions(step.get("onFailure"), FAILURE_ACTION, "a Failure Action Object", diagnostics)
+            _actions(step.get("onSuccess"), success_action, "a Success Action Object", diagnostics)
+            _actions(step.get("onFailure"), failure_action, "a Failure Action Object", diagnostics)
     components = root.get("components")
     if isinstance(components, YMap) and _object(
         components, COMPONENTS, "the Components Object", diagnostics
     ):
         for key, fields, what in (
             ("parameters", PARAMETER, "a Parameter Object"),
-            ("successActions", SUCCESS_ACTION, "a Success Action Object"),
-            ("failureActions", FAILURE_ACTION, "a Failure Action Object"),
+            ("successActions", success_action, "a Success Action Object"),
+            ("failureActions", failure_action, "a Failure Action Object"),
         ):
             table = components.get(key)
             for item in table.values() if isinstance(table, YMap) else []:

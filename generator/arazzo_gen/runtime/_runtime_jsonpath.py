@@ -76,19 +76,26 @@ def _jsonpath_query(query: str) -> jsonpath_rfc9535.JSONPathQuery:
     return _JSONPATH.compile(query)
 
 
-def jsonpath_matches(query: str, value: Any, workflow: str = "", step: str = "") -> bool:
+def jsonpath_matches(
+    query: str, value: Any, workflow: str = "", step: str = "", *, arazzo: str = "1.0"
+) -> bool:
     """Whether the JSONPath ``query`` (RFC 9535) selects at least one node of ``value`` (decoded JSON).
 
     A regex of ``match()`` or ``search()`` running past :data:`._runtime_regex.REGEX_TIMEOUT` fails the step with
-    :class:`CriterionError` naming the query.
+    :class:`CriterionError` naming the query.  In an Arazzo 1.1 document (``arazzo="1.1"``, its Condition
+    Evaluation) a null or missing ``value`` makes the criterion fail, and so does an evaluation error (logged as
+    a warning naming the query), instead of failing the step.
     """
+    if arazzo != "1.0" and value is None:
+        return False
     try:
         return len(_jsonpath_query(query).find(to_jsonable(value))) > 0
     except TimeoutError:
-        pass
-    raise CriterionError(
-        workflow,
-        step,
-        query,
-        f"a regex in it ran longer than {_runtime_regex.REGEX_TIMEOUT:g} s (REGEX_TIMEOUT)",
-    )
+        reason = f"a regex in it ran longer than {_runtime_regex.REGEX_TIMEOUT:g} s (REGEX_TIMEOUT)"
+    except (jsonpath_rfc9535.JSONPathError, RecursionError) as error:
+        if arazzo == "1.0":
+            raise
+        reason = type(error).__name__
+    if arazzo != "1.0":
+        return _runtime_regex.criterion_fails(workflow, step, query, reason)
+    raise CriterionError(workflow, step, query, reason)

@@ -8,6 +8,7 @@ jsonpath criterion (it needs the ``regex`` distribution).  Copied by arazzo-gen 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import regex
@@ -22,12 +23,15 @@ filter) may run on a value before the step fails with :class:`CriterionError` (p
 there too)."""
 
 
-def regex_matches(pattern: str, value: Any, workflow: str = "", step: str = "") -> bool:
+def regex_matches(
+    pattern: str, value: Any, workflow: str = "", step: str = "", *, arazzo: str = "1.0"
+) -> bool:
     """Whether the regular expression ``pattern`` matches somewhere in ``value`` (a regex criterion): a string
     as it is; a number, boolean, object or list as its JSON text; a missing value (``None``) matches nothing.
 
     The search runs (with the ``regex`` module, which reads patterns as ``re`` does) for at most
-    :data:`REGEX_TIMEOUT` seconds; past that, :class:`CriterionError` names the pattern.
+    :data:`REGEX_TIMEOUT` seconds; past that, :class:`CriterionError` names the pattern (in an Arazzo 1.1
+    document, ``arazzo="1.1"``, the criterion fails instead, logged as a warning: its Condition Evaluation).
     """
     if value is None:
         return False
@@ -40,10 +44,29 @@ def regex_matches(pattern: str, value: Any, workflow: str = "", step: str = "") 
     try:
         return regex.search(pattern, text, timeout=REGEX_TIMEOUT, concurrent=True) is not None
     except TimeoutError:
-        pass
-    raise CriterionError(
+        reason = f"the regex ran longer than {REGEX_TIMEOUT:g} s on a {len(text)}-character value (REGEX_TIMEOUT)"
+    except regex.error as error:
+        # a pattern built at run time (Arazzo 1.1 '{$...}'); a 1.0 pattern was checked at build time
+        if arazzo == "1.0":
+            raise
+        reason = f"invalid regular expression: {error}"
+    if arazzo != "1.0":
+        return criterion_fails(workflow, step, pattern, reason)
+    raise CriterionError(workflow, step, pattern, reason)
+
+
+_log = logging.getLogger(__name__)
+
+
+def criterion_fails(workflow: str, step: str, criterion: str, reason: str) -> bool:
+    """``False``, the result of a criterion of an Arazzo 1.1 document that could not be evaluated ("the
+    condition MUST evaluate to fail, and implementations SHOULD log or report the error"), logged as a warning
+    naming the workflow, the step, the criterion and why (never the value it was evaluated on)."""
+    _log.warning(
+        "workflow %r step %r: criterion %r could not be evaluated (%s); it fails",
         workflow,
         step,
-        pattern,
-        f"the regex ran longer than {REGEX_TIMEOUT:g} s on a {len(text)}-character value (REGEX_TIMEOUT)",
+        criterion,
+        reason,
     )
+    return False

@@ -13,6 +13,7 @@ from ...read.positions import inside
 from ...resolve import Workspace
 from ..expressions import ExpressionError, Nonstandard
 from ..model import Api
+from ..versions import version_of
 
 
 def text_of(value: Any) -> str:
@@ -53,6 +54,9 @@ class LoweringContext:
         self.diagnostics = diagnostics
         self.path = path
         self.root = root
+        self.version = version_of(
+            root
+        )  # "1.0" or "1.1": the Arazzo version the document is read as
         self.sources = sources  # sourceDescriptions name -> Api (only those that resolved)
         self.arazzo_sources = arazzo_sources or {}  # the `type: arazzo` sources: name -> document
         declared = root.get("sourceDescriptions")

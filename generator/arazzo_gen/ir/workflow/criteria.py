@@ -9,15 +9,28 @@ from ...read import YList, YMap
 from ..criteria import (
     DEFAULT_XPATH,
     JSONPATH_VERSIONS,
+    JSONPATH_VERSIONS_1_1,
     XPATH_VERSIONS,
+    XPATH_VERSIONS_1_1,
     check_jsonpath,
     check_regex,
     check_xpath,
     jsonpath_comparison,
+    python_regex,
     xpath_regex_call,
 )
-from ..expressions import ExpressionError, Nonstandard, parse_condition, parse_expression, to_source
+from ..expressions import (
+    ExpressionError,
+    Literal,
+    Nonstandard,
+    Template,
+    Truthy,
+    parse_condition,
+    parse_expression,
+    to_source,
+)
 from ..model import Criterion
+from ..versions import V1_1
 from .context import LoweringContext, Part, offset_loc
 from .values import ValueLowering
 
@@ -78,32 +91,47 @@ class CriteriaLowering(Part):
             try:
                 condition = parse_condition(text, notes)
             except ExpressionError as error:
+                if self.v11:
+                    return self._never(text, "simple", *self.ctx.explain(text, error, loc))
                 self.diagnostics.error("invalid-condition", *self.ctx.explain(text, error, loc))
                 return None
             self.ctx.nonstandard(notes, loc)
             return Criterion(
-                text, "simple", self.values.fold_condition(condition, loc), context, loc
+                text,
+                "simple",
+                self.values.fold_condition(condition, loc),
+                context,
+                loc,
+                arazzo=self.ctx.version,
             )
         if context is None:
             self.diagnostics.error(
                 "missing-field", f"a {kind} criterion needs a 'context' expression", item.loc
             )
             return None
+        if self.v11 and "{$" in text:
+            if kind == "xpath":
+                return None  # refused as an unsupported-feature (ir/versions.py)
+            return self._substituted(text, kind, context, loc, version)
         if kind == "regex":
             checked = check_regex(text)
             for message, offset in checked.warnings:
                 self.diagnostics.warning("regex-dialect", message, offset_loc(loc, offset))
             if checked.error is not None:
                 message, offset = checked.error
+                if self.v11:
+                    return self._never(text, kind, message, offset_loc(loc, offset))
                 self.diagnostics.error("invalid-regex", message, offset_loc(loc, offset))
                 return None
-            return Criterion(text, kind, None, context, loc, pattern=checked.pattern)
+            return Criterion(
+                text, kind, None, context, loc, pattern=checked.pattern, arazzo=self.ctx.version
+            )
         problem = (
             check_jsonpath(text)
             if kind == "jsonpath"
             else check_xpath(text, version or DEFAULT_XPATH)
         )
-        if problem is not None and kind == "jsonpath":
+        if problem is not None and kind == "jsonpath" and not self.v11:
             # ``$.status == 'done'``: a value comparison, not a JSONPath query; other runners accept it
             comparison = jsonpath_comparison(text, context)
             if comparison is not None:
@@ -123,6 +151,8 @@ class CriteriaLowering(Part):
                     "; draft-goessner-dispatch-jsonpath-00 queries are read as RFC 9535 JSONPath, "
                     "without the draft's script expressions '(...)'"
                 )
+            if self.v11:
+                return self._never(text, kind, message, offset_loc(loc, offset))
             if kind == "jsonpath":
                 self.diagnostics.error("invalid-jsonpath", message, offset_loc(loc, offset))
             else:
@@ -139,7 +169,36 @@ class CriteriaLowering(Part):
                 offset_loc(loc, offset),
             )
             return None
-        return Criterion(text, kind, None, context, loc, version=version)
+        return Criterion(text, kind, None, context, loc, version=version, arazzo=self.ctx.version)
+
+    def _substituted(
+        self, text: str, kind: str, context: Any, loc: Loc, version: str | None
+    ) -> Criterion:
+        """Arazzo 1.1, Runtime Expressions in Conditions: "runtime expressions MUST be embedded within the
+        condition string using {} curly braces [...] evaluated first, then substituted into the condition
+        string": the condition is a template built at run time (``condition``), its text known only then, so
+        a syntax error makes the criterion fail at run time (logged), as 1.1 says."""
+        value = self.values.expression(text, loc)
+        if kind == "regex":  # ECMA-262 named groups in the literal text, as for a whole pattern
+            parts = value.parts if isinstance(value, Template) else (value,)
+            value = Template(tuple(python_regex(p) if isinstance(p, str) else p for p in parts))
+        return Criterion(text, kind, value, context, loc, version=version, arazzo=self.ctx.version)
+
+    @property
+    def v11(self) -> bool:
+        return self.ctx.version == V1_1
+
+    def _never(self, text: str, kind: str, message: str, loc: Loc) -> Criterion:
+        """Arazzo 1.1, Condition Evaluation: "If a condition cannot be evaluated due to syntax errors in the
+        expression [...] the condition MUST evaluate to fail, and implementations SHOULD log or report the
+        error": a ``failing-criterion`` warning, and a criterion that never holds."""
+        self.diagnostics.warning(
+            "failing-criterion",
+            f"{message}; in an Arazzo 1.1 document {'an' if kind == 'xpath' else 'a'} {kind} condition that "
+            "cannot be evaluated fails, so this criterion never holds",
+            loc,
+        )
+        return Criterion(text, "simple", Truthy(Literal(False)), None, loc, arazzo=self.ctx.version)
 
     def _criterion_type(self, item: YMap) -> tuple[str, str | None] | None:
         """The criterion's kind and, for jsonpath/xpath, the version its Criterion Expression Type Object
@@ -158,7 +217,11 @@ class CriteriaLowering(Part):
                     raw.at("type") if "type" in raw else raw.loc,
                 )
                 return None
-            versions = JSONPATH_VERSIONS if kind == "jsonpath" else XPATH_VERSIONS
+            versions: dict[str, str | None] = (
+                {**(JSONPATH_VERSIONS_1_1 if kind == "jsonpath" else XPATH_VERSIONS_1_1)}
+                if self.ctx.version == V1_1
+                else {**(JSONPATH_VERSIONS if kind == "jsonpath" else XPATH_VERSIONS)}
+            )
             if version not in versions:
                 allowed = ", ".join(versions)
                 self.diagnostics.error(

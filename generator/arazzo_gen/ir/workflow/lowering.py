@@ -155,6 +155,7 @@ class WorkflowLowering:
             depends_on=self.targets.depends_on(raw),
             document=self.ctx.path,
             controlled=controlled,
+            arazzo=self.ctx.version,
         )
         return workflow
 

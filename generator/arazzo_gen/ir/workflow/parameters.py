@@ -7,6 +7,7 @@ from typing import Any
 from ...diagnostics import Loc
 from ...read import YList, YMap
 from ..model import Operation, StepParameter, Value
+from ..versions import V1_1
 from .context import LoweringContext, Part
 from .values import ValueLowering
 
@@ -189,6 +190,13 @@ class ParameterLowering(Part):
                 self._left_unplaced = True
                 return None
             self._placed.add(id(item))
+        if location == "querystring" and self.ctx.version == V1_1:
+            # an Arazzo 1.1 querystring parameter: refused as an unsupported-feature (ir/versions.py)
+            if "value" not in item and override is None:
+                self.diagnostics.error(
+                    "missing-field", f"parameter '{name}' has no 'value'", item.loc
+                )
+            return None
         if location not in _PARAM_LOCATIONS:
             self.diagnostics.error(
                 "invalid-parameter",

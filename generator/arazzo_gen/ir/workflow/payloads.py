@@ -10,6 +10,7 @@ from ...diagnostics import Diagnostics, Loc, source_line
 from ...read import YMap
 from ...read.positions import find_inside, inside, opaque
 from ..model import Body, Operation, Value
+from ..versions import V1_1, is_json_pointer_type, is_pointer_selector
 from .context import LoweringContext, Part
 from .values import ValueLowering
 
@@ -88,6 +89,29 @@ class PayloadLowering(Part):
             ):
                 self.diagnostics.error(
                     "invalid-replacement", "a replacement needs 'target' and 'value'", loc
+                )
+                continue
+            if self.ctx.version == V1_1 and (
+                not is_json_pointer_type(replacement.get("targetSelectorType", "jsonpointer"))
+                or (
+                    isinstance(replacement.get("value"), YMap)
+                    and not is_pointer_selector(replacement["value"])
+                )
+            ):
+                continue  # a 1.1 selector target or value: refused as an unsupported-feature (ir/versions.py)
+            if (
+                self.ctx.version == V1_1
+                and "targetSelectorType" not in replacement
+                and media.endswith(("/xml", "+xml"))
+            ):
+                # 1.1: "target MUST be interpreted as XPath Expression if the payload is application/xml or
+                # another XML-based media type" (arazzo-gen applies JSON Pointers to the payload's mapping)
+                self.diagnostics.error(
+                    "unsupported-feature",
+                    "a replacement target of an XML payload, which Arazzo 1.1 reads as XPath (Arazzo 1.1) is not "
+                    "supported by arazzo-gen yet; the document is not built rather than built with another "
+                    "meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
+                    replacement.at("target"),
                 )
                 continue
             value = self.values.value(replacement.get("value"), replacement.at("value"))

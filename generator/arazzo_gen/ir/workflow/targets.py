@@ -8,6 +8,7 @@ from ...diagnostics import Loc
 from ...read import YMap
 from ..expressions import Nonstandard
 from ..model import Api, Operation, WorkflowCall
+from ..versions import V1_1
 from .context import Part, part_loc
 
 
@@ -56,7 +57,10 @@ class TargetLowering(Part):
 
     def step_call(self, raw: YMap) -> WorkflowCall | None:
         """The workflow a ``workflowId`` step runs (checked for exclusivity by :meth:`_target`)."""
-        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        fields = ("operationId", "operationPath", "channelPath", "workflowId") if self.ctx.version == V1_1 else (
+            "operationId", "operationPath", "workflowId"
+        )  # fmt: skip
+        kinds = [key for key in fields if key in raw]
         if kinds != ["workflowId"]:
             if "workflowId" in raw:
                 self.target(raw)  # reports the conflict
@@ -70,15 +74,25 @@ class TargetLowering(Part):
         return self.workflow_call(value, raw.at("workflowId"))
 
     def target(self, raw: YMap) -> tuple[str | None, Api | None, Operation | None]:
-        kinds = [key for key in ("operationId", "operationPath", "workflowId") if key in raw]
+        v11 = self.ctx.version == V1_1
+        fields = ("operationId", "operationPath", "channelPath", "workflowId") if v11 else (
+            "operationId", "operationPath", "workflowId"
+        )  # fmt: skip
+        kinds = [key for key in fields if key in raw]
         if len(kinds) != 1:
             self.diagnostics.error(
                 "invalid-step",
-                "a step needs exactly one of operationId, operationPath or workflowId"
+                f"a step needs exactly one of {', '.join(fields[:-1])} or workflowId"
                 + (f" (found {', '.join(kinds)})" if kinds else ""),
                 raw.at("stepId"),
             )
             return None, None, None
+        if kinds == ["channelPath"]:
+            return (
+                None,
+                None,
+                None,
+            )  # an AsyncAPI step: refused as an unsupported-feature (ir/versions.py)
         kind = kinds[0]
         value = raw[kind]
         loc = raw.at(kind)

@@ -13,6 +13,7 @@ from ...read.positions import find_inside
 from .. import expressions as ex
 from ..expressions import ExpressionError, Nonstandard, parse_value
 from ..model import Value
+from ..versions import V1_1, is_pointer_selector
 from .context import Part, offset_loc, part_loc
 
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
@@ -24,6 +25,8 @@ class ValueLowering(Part):
 
     def value(self, node: Any, loc: Loc) -> Value:
         """A payload/parameter value: literals stay, strings with runtime expressions are parsed."""
+        if self.ctx.version == V1_1 and is_pointer_selector(node):
+            return self._pointer_selector(node, loc)
         if isinstance(node, YMap):
             return {key: self.value(value, node.at(key)) for key, value in node.items()}
         if isinstance(node, YList):
@@ -31,6 +34,47 @@ class ValueLowering(Part):
         if isinstance(node, str):
             return self.expression(node, loc)
         return node
+
+    def _pointer_selector(self, node: YMap, loc: Loc) -> Any:
+        """An Arazzo 1.1 Selector Object of type ``jsonpointer``: the value its ``selector`` (a JSON Pointer,
+        RFC 6901) selects in its ``context``, i.e. the context expression with the pointer appended
+        (``{context: $response.body, selector: /a/0}`` is ``$response.body#/a/0``), typed where the context's
+        schema is known; a malformed one is reported by ir/versions.py."""
+        context, selector = node.get("context"), node.get("selector")
+        if not isinstance(context, str) or not isinstance(selector, str):
+            return None
+        base = self.expression(context, node.at("context"))
+        if base is None:
+            return None
+        if isinstance(
+            base, str | int | float | bool | ex.Template
+        ):  # text, or a folded source field
+            self.diagnostics.error(
+                "invalid-selector",
+                f"the context of a jsonpointer selector must be a runtime expression whose value is JSON, not "
+                f"{context!r}",
+                node.at("context"),
+            )
+            return None
+        if selector and not selector.startswith("/"):
+            self.diagnostics.error(
+                "invalid-selector",
+                f"a jsonpointer selector must be a JSON Pointer ('' or '/...'), not {selector!r}",
+                node.at("selector"),
+            )
+            return None
+        tokens = tuple(
+            token.replace("~1", "/").replace("~0", "~") for token in selector.split("/")[1:]
+        )
+        try:
+            return ex.extend_path(base, tokens) if tokens else base
+        except ExpressionError as error:
+            self.diagnostics.error(
+                "invalid-selector",
+                f"the context of a jsonpointer selector must be a JSON value: {error.message}",
+                node.at("context"),
+            )
+            return None
 
     def expression(self, text: Any, loc: Loc) -> Any:
         if not isinstance(text, str):
@@ -157,6 +201,21 @@ class ValueLowering(Part):
         return node
 
     def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
+        api = self.ctx.sources.get(ref.name)
+        if (
+            self.ctx.version == V1_1
+            and api is not None
+            and any(op.operation_id == ref.rest for op in api.operations)
+        ):
+            # 1.1: "If an operationId happens to conflict with a field name [...] the operationId takes precedence"
+            self.diagnostics.error(
+                "unsupported-feature",
+                f"'$sourceDescriptions.{ref.name}.{ref.rest}' names operation '{ref.rest}' (Arazzo 1.1: an operationId "
+                "takes precedence over a source field), which is not supported by arazzo-gen yet as a value; the "
+                "document is not built rather than built with another meaning",
+                loc,
+            )
+            return None
         declared = self.ctx.root.get("sourceDescriptions")
         for item in declared if isinstance(declared, list) else []:
             if isinstance(item, dict) and item.get("name") == ref.name:

@@ -1,0 +1,490 @@
+"""Which Arazzo version a document is written in, and the Arazzo 1.1 features arazzo-gen does not compile yet.
+
+The ``arazzo`` field decides (the specification: "The `arazzo` field MUST be used by tooling to interpret the
+Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Arazzo 1.0.1 (``arazzo-version``
+warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
+every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
+**error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
+Objects, ``$self`` (the field and the expression), ``$message``, step ``timeout``/``correlationId``/
+``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+``parameters`` on success and failure actions, ``querystring`` parameters, ``targetSelectorType``, and
+``{$...}`` embedded in XPath conditions.
+``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..diagnostics import Diagnostics, Loc
+from ..read import YList, YMap
+
+ARAZZO_1_0 = re.compile(r"1\.0\.\d+(-.+)?")  # the versions the Arazzo 1.0 JSON Schema accepts
+ARAZZO_1_1 = re.compile(r"1\.1\.\d+(-.+)?")  # the versions the Arazzo 1.1 JSON Schema accepts
+
+Refuse = Callable[..., None]  # refuse(feature, loc): an unsupported-feature error
+
+V1_0 = "1.0"
+V1_1 = "1.1"
+
+
+_SELECTOR_FIELDS = {"context", "selector", "type"}
+# ``$self`` and ``$message`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
+_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self|message)(?![A-Za-z0-9_])")
+_EMBEDDED = re.compile(r"\{\$")
+_TEXT_FIELDS = frozenset({"description", "summary", "title"})
+
+
+def version_of(root: Any) -> str:
+    """``"1.1"`` for a document whose ``arazzo`` field is a 1.1.x version string, else ``"1.0"``."""
+    version = root.get("arazzo") if isinstance(root, YMap | dict) else None
+    return V1_1 if isinstance(version, str) and ARAZZO_1_1.fullmatch(version) else V1_0
+
+
+def is_selector(value: Any) -> bool:
+    """Whether a payload member is written as an Arazzo 1.1 Selector Object: a mapping with ``context`` and
+    ``selector`` and no other field but ``type`` and extensions (a payload may hold objects of its own with a
+    ``selector`` member; outputs, parameter values and replacement values are Selector Objects whenever they
+    are objects)."""
+    return (
+        isinstance(value, YMap)
+        and "selector" in value
+        and "context" in value
+        and all(key in _SELECTOR_FIELDS or key.startswith("x-") for key in value)
+    )
+
+
+def is_pointer_selector(value: Any) -> bool:
+    """Whether ``value`` is a Selector Object of type ``jsonpointer`` (compiled: :mod:`.workflow.values`)."""
+    return is_selector(value) and is_json_pointer_type(value.get("type"))
+
+
+def is_json_pointer_type(value: Any) -> bool:
+    """Whether a ``targetSelectorType`` says JSON Pointer (``jsonpointer``, or its Expression Type Object with
+    ``rfc6901``): the targets arazzo-gen applies, so it is compiled; ``jsonpath`` and ``xpath`` are not yet."""
+    if isinstance(value, YMap):
+        return value.get("type") == "jsonpointer" and value.get("version") == "rfc6901"
+    return bool(value == "jsonpointer")
+
+
+def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
+    """Report every Arazzo 1.1 feature of the 1.1 document ``root`` that arazzo-gen does not compile yet."""
+
+    def refuse(feature: str, loc: Loc) -> None:
+        diagnostics.error(
+            "unsupported-feature",
+            f"{feature} (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather "
+            "than built with another meaning",
+            loc,
+        )
+
+    if "$self" in root:
+        refuse("the '$self' field (the document's own URI and the base of its relative references)",
+               root.key_at("$self"))  # fmt: skip
+    for workflow in _items(root.get("workflows")):
+        if not isinstance(workflow, YMap):
+            continue
+        _parameters(workflow.get("parameters"), refuse)
+        _outputs(workflow.get("outputs"), refuse)
+        for key in ("successActions", "failureActions"):
+            _actions(workflow.get(key), refuse)
+        steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
+        for position, step in enumerate(steps):
+            _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
+            for key, feature in (
+                ("timeout", "a step 'timeout'"),
+                ("channelPath", "an AsyncAPI step ('channelPath')"),
+                ("action", "an AsyncAPI step ('action')"),
+                ("correlationId", "an AsyncAPI step ('correlationId')"),
+            ):
+                if key in step:
+                    refuse(feature, step.key_at(key))
+            _parameters(step.get("parameters"), refuse)
+            _outputs(step.get("outputs"), refuse)
+            body = step.get("requestBody")
+            if isinstance(body, YMap):
+                if "payload" in body:
+                    for loc, found in _payload_selectors(body.get("payload"), body.at("payload")):
+                        if not is_pointer_selector(found):
+                            refuse("a jsonpath or xpath Selector Object in a payload", loc)
+                for replacement in _items(body.get("replacements")):
+                    if not isinstance(replacement, YMap):
+                        continue
+                    if "targetSelectorType" in replacement and not is_json_pointer_type(
+                        replacement["targetSelectorType"]
+                    ):
+                        refuse(
+                            "a replacement 'targetSelectorType'",
+                            replacement.key_at("targetSelectorType"),
+                        )
+                    if _refused_selector(replacement.get("value")):
+                        refuse(
+                            "a jsonpath or xpath Selector Object as a replacement value",
+                            replacement.at("value"),
+                        )
+            _criteria(step.get("successCriteria"), refuse)
+            for key in ("onSuccess", "onFailure"):
+                _actions(step.get(key), refuse)
+    components = root.get("components")
+    if isinstance(components, YMap):
+        parameters = components.get("parameters")
+        if isinstance(parameters, YMap):
+            for item in parameters.values():
+                _parameter(item, refuse)
+        for key in ("successActions", "failureActions"):
+            table = components.get(key)
+            if isinstance(table, YMap):
+                for item in table.values():
+                    _action(item, refuse)
+    for where in ("workflows", "components"):
+        for text, loc in _strings(root.get(where), root.at(where) if where in root else root.loc):
+            match = _NEW_EXPRESSION.search(text)
+            if match is not None:
+                name = match.group(1)
+                what = "the document's own URI" if name == "self" else "an AsyncAPI message"
+                refuse(f"the runtime expression '${name}' ({what})", loc)
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, YList) else []
+
+
+def _has_actions(workflow: YMap, steps: list[YMap]) -> bool:
+    return any(workflow.get(key) for key in ("successActions", "failureActions")) or any(
+        step.get(key) for step in steps for key in ("onSuccess", "onFailure")
+    )
+
+
+def _depends_on(
+    step: YMap,
+    steps: list[YMap],
+    position: int,
+    has_actions: bool,
+    refuse: Refuse,
+    diagnostics: Diagnostics,
+) -> None:
+    """A step-level ``dependsOn`` (1.1: "Tools supporting only sequential execution MUST execute steps in an
+    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  Compiled
+    where the document's order already satisfies it: every entry names an earlier step of the same workflow,
+    and the workflow has no actions (so its steps run in that order); anything else is refused."""
+    depends = step.get("dependsOn")
+    if "dependsOn" not in step or not isinstance(depends, YList):
+        return
+    before = {other.get("stepId") for other in steps[:position]}
+    known = {other.get("stepId") for other in steps}
+    for index, entry in enumerate(depends):
+        if not isinstance(entry, str) or entry.startswith("$"):
+            if isinstance(entry, str):
+                refuse("a step-level 'dependsOn' on a step of another workflow", depends.at(index))
+            continue
+        if entry not in known:
+            diagnostics.error(
+                "unknown-step",
+                f"'dependsOn' names step '{entry}', which is not a step of this workflow",
+                depends.at(index),
+            )
+        elif entry == step.get("stepId"):
+            diagnostics.error(
+                "invalid-step", f"step '{entry}' cannot depend on itself", depends.at(index)
+            )
+        elif entry not in before:
+            refuse(
+                f"a step-level 'dependsOn' on step '{entry}', which does not come before it (the steps would "
+                "have to be reordered)",
+                depends.at(index),
+            )
+        elif has_actions:
+            refuse(
+                "a step-level 'dependsOn' in a workflow with success or failure actions (its steps may not run "
+                "in document order)",
+                depends.at(index),
+            )
+
+
+def _parameters(value: Any, refuse: Refuse) -> None:
+    for item in _items(value):
+        _parameter(item, refuse)
+
+
+def _actions(value: Any, refuse: Refuse) -> None:
+    for item in _items(value):
+        _action(item, refuse)
+
+
+def _parameter(item: Any, refuse: Refuse) -> None:
+    if not isinstance(item, YMap):
+        return
+    if item.get("in") == "querystring":
+        refuse("a 'querystring' parameter", item.at("in"))
+    if _refused_selector(item.get("value")):
+        refuse("a jsonpath or xpath Selector Object as a parameter value", item.at("value"))
+
+
+def _outputs(value: Any, refuse: Refuse) -> None:
+    if isinstance(value, YMap):
+        for name, output in value.items():
+            if _refused_selector(output):
+                refuse(f"a jsonpath or xpath Selector Object as output '{name}'", value.at(name))
+
+
+def _refused_selector(value: Any) -> bool:
+    """An object where 1.1 allows an expression or a Selector Object (an output, a parameter value, a
+    replacement value) is a Selector Object; only ``jsonpointer`` ones are compiled."""
+    return isinstance(value, YMap) and not is_pointer_selector(value)
+
+
+def _action(item: Any, refuse: Refuse) -> None:
+    if not isinstance(item, YMap):
+        return
+    if "parameters" in item and "reference" not in item:
+        refuse("'parameters' on a success or failure action", item.key_at("parameters"))
+    _criteria(item.get("criteria"), refuse)
+
+
+def _criteria(value: Any, refuse: Refuse) -> None:
+    for item in _items(value):
+        if not isinstance(item, YMap):
+            continue
+        kind = item.get("type", "simple")
+        version = kind.get("version") if isinstance(kind, YMap) else None
+        if isinstance(kind, YMap):
+            kind = kind.get("type")
+        condition = item.get("condition")
+        if version == "draft-goessner-dispatch-jsonpath-00" and "?" in str(condition):
+            # 1.1: "implementations MUST apply the semantics defined in that version's specification"; the
+            # draft's filters compare as JavaScript does and apply to arrays only, RFC 9535's do not
+            refuse(
+                "a filter '?(...)' in a draft-goessner-dispatch-jsonpath-00 query",
+                item.at("condition"),
+            )
+        if kind == "xpath" and isinstance(condition, str):
+            # (regex and jsonpath conditions substitute them: ir/workflow/criteria.py; an XPath expression
+            # built from run-time values could call its regex functions, which run without a time bound)
+            found = _EMBEDDED.search(condition)
+            if found is not None:
+                refuse(
+                    "a runtime expression embedded in an xpath condition ('{$...}')",
+                    item.at("condition"),
+                )
+
+
+def _strings(value: Any, loc: Loc) -> Iterator[tuple[str, Loc]]:
+    """Every string of ``value`` that may hold a runtime expression, with its location (not descriptions and
+    summaries, nor the JSON Schemas of ``inputs``)."""
+    if isinstance(value, str):
+        yield value, loc
+    elif isinstance(value, YMap):
+        for key, item in value.items():
+            if key in _TEXT_FIELDS or key == "inputs" or key.startswith("x-"):
+                continue
+            yield from _strings(item, value.at(key))
+    elif isinstance(value, YList):
+        for index, item in enumerate(value):
+            yield from _strings(item, value.at(index))
+
+
+# -- the structure of the 1.1 objects (what the published 1.1 JSON Schema checks) -----------------------------
+_EXPRESSION_VERSIONS = {
+    "jsonpath": ("rfc9535", "draft-goessner-dispatch-jsonpath-00"),
+    "xpath": ("xpath-10", "xpath-20", "xpath-30", "xpath-31"),
+    "jsonpointer": ("rfc6901",),
+}
+_STEP_REFERENCE = re.compile(
+    r"[^$].*|\$workflows\.[^.]+\.steps\.[^.]+|\$sourceDescriptions\.[^.]+\.[^.]+\.steps\.[^.]+",
+    re.DOTALL,
+)
+
+
+def check_structure(root: YMap, diagnostics: Diagnostics) -> None:
+    """The structural rules of Arazzo 1.1 objects that 1.0 does not have, for the 1.1 document ``root``:
+    ``$self`` (a URI reference without a fragment), AsyncAPI step fields (``action`` send or receive,
+    ``channelPath`` with an ``action``, ``correlationId`` only on a receive, none of them on a step that runs a
+    workflow), step ``dependsOn`` (a non-empty list of distinct stepIds or step references), ``timeout`` (an
+    integer), non-empty ``successCriteria`` and action ``criteria``, and Selector Objects."""
+    self_uri = root.get("$self")
+    if "$self" in root and (not isinstance(self_uri, str) or "#" in self_uri):
+        diagnostics.error(
+            "invalid-self",
+            "'$self' must be a URI reference without a fragment ('#...')"
+            if isinstance(self_uri, str)
+            else "'$self' must be a string (a URI reference)",
+            root.at("$self"),
+        )
+    for workflow in _items(root.get("workflows")):
+        if not isinstance(workflow, YMap):
+            continue
+        _selector_slots(workflow, diagnostics)
+        for key in ("successActions", "failureActions"):
+            _action_criteria(workflow.get(key), diagnostics)
+        for step in _items(workflow.get("steps")):
+            if isinstance(step, YMap):
+                _step(step, diagnostics)
+    components = root.get("components")
+    if isinstance(components, YMap):
+        parameters = components.get("parameters")
+        for item in parameters.values() if isinstance(parameters, YMap) else []:
+            if isinstance(item, YMap) and isinstance(item.get("value"), YMap):
+                _selector(item["value"], item.at("value"), diagnostics)
+        for key in ("successActions", "failureActions"):
+            table = components.get(key)
+            _action_criteria(list(table.values()) if isinstance(table, YMap) else None, diagnostics)
+
+
+def _step(step: YMap, diagnostics: Diagnostics) -> None:
+    def invalid(message: str, key: str) -> None:
+        diagnostics.error("invalid-step", message, step.at(key))
+
+    action = step.get("action")
+    if "action" in step and action not in ("send", "receive"):
+        invalid(f"'action' must be send or receive, not {action!r}", "action")
+    if "workflowId" in step:
+        for key in ("action", "correlationId", "channelPath"):
+            if key in step:
+                invalid(
+                    f"'{key}' belongs to an AsyncAPI step, not to a step that runs a workflow", key
+                )
+    elif "channelPath" in step and "action" not in step:
+        invalid("a 'channelPath' step needs an 'action' (send or receive)", "channelPath")
+    if "correlationId" in step and "workflowId" not in step and action != "receive":
+        invalid("'correlationId' applies only to a step with 'action: receive'", "correlationId")
+    if "timeout" in step and (
+        not isinstance(step["timeout"], int) or isinstance(step["timeout"], bool)
+    ):
+        diagnostics.error(
+            "invalid-type", "'timeout' must be an integer (milliseconds)", step.at("timeout")
+        )
+    if "dependsOn" in step:
+        depends = step["dependsOn"]
+        if not isinstance(depends, YList) or not depends:
+            invalid("a step's 'dependsOn' must be a non-empty list of stepIds", "dependsOn")
+        else:
+            seen: set[Any] = set()
+            for index, item in enumerate(depends):
+                if not isinstance(item, str) or not _STEP_REFERENCE.fullmatch(item):
+                    diagnostics.error(
+                        "invalid-step",
+                        f"a 'dependsOn' entry must be a stepId, '$workflows.<workflowId>.steps.<stepId>' or "
+                        f"'$sourceDescriptions.<name>.<workflowId>.steps.<stepId>', not {item!r}",
+                        depends.at(index),
+                    )
+                elif item in seen:
+                    diagnostics.error(
+                        "invalid-step", f"'dependsOn' lists '{item}' twice", depends.at(index)
+                    )
+                seen.add(item)
+    criteria = step.get("successCriteria")
+    if isinstance(criteria, YList) and not criteria:
+        diagnostics.error(
+            "invalid-criteria",
+            "'successCriteria' must hold at least one criterion (Arazzo 1.1); leave it out for none",
+            step.at("successCriteria"),
+        )
+    for key in ("onSuccess", "onFailure"):
+        _action_criteria(step.get(key), diagnostics)
+    _selector_slots(step, diagnostics)
+    body = step.get("requestBody")
+    if isinstance(body, YMap):
+        if "payload" in body:
+            for loc, value in _payload_selectors(body.get("payload"), body.at("payload")):
+                _selector(value, loc, diagnostics)
+        for replacement in _items(body.get("replacements")):
+            if not isinstance(replacement, YMap):
+                continue
+            if isinstance(replacement.get("value"), YMap):
+                _selector(replacement["value"], replacement.at("value"), diagnostics)
+            if "targetSelectorType" in replacement:
+                _selector_type(replacement["targetSelectorType"], replacement.at("targetSelectorType"),
+                               diagnostics, "targetSelectorType")  # fmt: skip
+
+
+def _selector_slots(owner: YMap, diagnostics: Diagnostics) -> None:
+    """The Selector Objects of ``owner``'s outputs and parameter values (an object there is one in 1.1)."""
+    outputs = owner.get("outputs")
+    if isinstance(outputs, YMap):
+        for name, output in outputs.items():
+            if isinstance(output, YMap):
+                _selector(output, outputs.at(name), diagnostics)
+    for item in _items(owner.get("parameters")):
+        if (
+            isinstance(item, YMap)
+            and "reference" not in item
+            and isinstance(item.get("value"), YMap)
+        ):
+            _selector(item["value"], item.at("value"), diagnostics)
+
+
+def _action_criteria(value: Any, diagnostics: Diagnostics) -> None:
+    for item in value if isinstance(value, list) else []:
+        if (
+            isinstance(item, YMap)
+            and isinstance(item.get("criteria"), YList)
+            and not item["criteria"]
+        ):
+            diagnostics.error(
+                "invalid-criteria",
+                "an action's 'criteria' must hold at least one criterion (Arazzo 1.1); leave it out for none",
+                item.at("criteria"),
+            )
+
+
+def _payload_selectors(value: Any, loc: Loc) -> Iterator[tuple[Loc, YMap]]:
+    if is_selector(value):
+        yield loc, value
+    elif isinstance(value, YMap):
+        for key, item in value.items():
+            yield from _payload_selectors(item, value.at(key))
+    elif isinstance(value, YList):
+        for index, item in enumerate(value):
+            yield from _payload_selectors(item, value.at(index))
+
+
+def _selector(value: YMap, loc: Loc, diagnostics: Diagnostics) -> None:
+    """A Selector Object: ``context`` and ``selector`` strings and a ``type``, nothing else but extensions."""
+    for key in value:
+        if key not in _SELECTOR_FIELDS and not key.startswith("x-"):
+            diagnostics.error(
+                "invalid-selector",
+                f"'{key}' is not a field of a Selector Object (its fields are context, selector, type and x- "
+                "extensions)",
+                value.key_at(key),
+            )
+    for key in ("context", "selector", "type"):
+        if key not in value:
+            diagnostics.error("invalid-selector", f"a Selector Object needs '{key}'", loc)
+        elif key != "type" and not isinstance(value[key], str):
+            diagnostics.error(
+                "invalid-selector", f"a Selector Object's '{key}' must be a string", value.at(key)
+            )
+    if "type" in value:
+        _selector_type(value["type"], value.at("type"), diagnostics, "a Selector Object's 'type'")
+
+
+def _selector_type(value: Any, loc: Loc, diagnostics: Diagnostics, what: str) -> None:
+    """``jsonpath``, ``xpath``, ``jsonpointer`` or an Expression Type Object with a version of its type."""
+    if isinstance(value, str):
+        if value not in _EXPRESSION_VERSIONS:
+            diagnostics.error(
+                "invalid-selector",
+                f"{what} must be jsonpath, xpath or jsonpointer, not {value!r}",
+                loc,
+            )
+        return
+    if not isinstance(value, YMap):
+        diagnostics.error(
+            "invalid-selector", f"{what} must be a string or an Expression Type Object", loc
+        )
+        return
+    kind, version = value.get("type"), value.get("version")
+    if kind not in _EXPRESSION_VERSIONS:
+        diagnostics.error(
+            "invalid-selector", f"an Expression Type Object's 'type' must be jsonpath, xpath or jsonpointer, not "
+            f"{kind!r}", value.at("type") if "type" in value else loc,
+        )  # fmt: skip
+    elif version not in _EXPRESSION_VERSIONS[kind]:
+        diagnostics.error(
+            "invalid-selector",
+            f"{kind} 'version' must be {', '.join(_EXPRESSION_VERSIONS[kind])}, not {version!r}",
+            value.at("version") if "version" in value else loc,
+        )

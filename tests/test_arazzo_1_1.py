@@ -1,0 +1,676 @@
+"""Arazzo 1.1 (issue 17): the ``arazzo`` field decides the version a document is read as.
+
+A ``1.1.x`` document is read as Arazzo 1.1.0 (``../shared/spec/arazzo-1.1.0.md``): no ``arazzo-version``
+warning, its 1.1 fields are known (no ``unknown-field``), its structure is checked as the published 1.1 JSON
+Schema checks it (``tests/test_official_schema.py``), and every 1.1 feature arazzo-gen does not compile yet with
+its 1.1 meaning is a located ``unsupported-feature`` error: never a build with another meaning.  A 1.0.x
+document keeps its 1.0.1 meaning (the rest of the suite).
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.scripted import Reply, build_package, compile_files, import_package, scripted
+from tests.test_criteria import API, flow, run_both, with_body
+from tests.test_rule_cases import FLOW, ORDERS_API, api_with, diagnose
+
+HEAD_1_1 = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+"""
+
+REFUSED = "(Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather than built with another meaning"
+
+
+def test_a_1_1_document_is_read_as_1_1_without_version_or_unknown_field_warnings(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+        successCriteria:
+          - context: $response.body
+            condition: $.id
+            type: {type: jsonpath, version: rfc9535}
+          - context: $response.body
+            condition: $.id
+            type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}
+        outputs: {id: $response.body#/id}
+"""
+    assert diagnose(tmp_path, flow) == []
+
+
+def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_it(tmp_path: Path) -> None:
+    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: https://example.com/flows/jobs.arazzo.yaml\n") + """workflows:
+  - workflowId: w
+    inputs: {type: object, properties: {job: {type: object}, state: {type: string}}}
+    parameters: [{name: q, in: querystring, value: "a=1&b=2"}]
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 5000
+        dependsOn: [other]
+        parameters:
+          - {name: id, in: path, value: {context: $inputs.job, selector: $.id, type: jsonpath}}
+        successCriteria:
+          - {context: $response.body, condition: '$[?@.state == "{$inputs.state}"]', type: jsonpath}
+          - {context: $response.body, condition: '/a[@b = {$inputs.state}]', type: xpath}
+        onSuccess:
+          - {name: next, type: goto, workflowId: callee, parameters: [{name: a, value: 1}], criteria: [{condition: $statusCode == 202}]}
+        outputs:
+          state: {context: $response.body, selector: $.state, type: jsonpath}
+          me: $self
+      - stepId: other
+        operationId: createJob
+        requestBody:
+          payload:
+            name: {context: $steps.get.outputs.state, selector: /name, type: xpath}
+            url: "{$self}/jobs"
+          replacements:
+            - {target: $.name, targetSelectorType: jsonpath, value: x}
+            - {target: /name, value: {context: $response.body, selector: $.a, type: jsonpath}}
+    outputs:
+      state: {context: $steps.get.outputs.state, selector: /x, type: jsonpointer}
+  - workflowId: callee
+    inputs: {type: object, properties: {a: {type: integer}}}
+    steps:
+      - {stepId: only, operationId: getJob, parameters: [{name: id, in: path, value: "1"}]}
+"""
+    unsupported = "error[unsupported-feature]"
+    assert diagnose(tmp_path, flow) == [
+        f"{FLOW}:12:9: error[unsupported-feature]: a step 'timeout' {REFUSED}",
+        f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
+        f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
+        f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
+        f"{FLOW}:20:58: {unsupported}: 'parameters' on a success or failure action {REFUSED}",
+        f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
+        f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
+        f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
+        f"{FLOW}:28:19: {unsupported}: a jsonpath or xpath Selector Object in a payload {REFUSED}",
+        f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
+        f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
+        f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
+        f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
+        f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
+        f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
+    ]
+
+
+def test_asyncapi_sources_and_steps_and_message_expressions_are_unsupported_features(tmp_path: Path) -> None:
+    flow = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml}
+  - {name: events, url: ../asyncapi/events.yaml, type: asyncapi}
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: send
+        channelPath: $sourceDescriptions.events#/channels/jobs
+        action: send
+      - stepId: receive
+        operationId: $sourceDescriptions.events.onJob
+        action: receive
+        correlationId: $message.header.id
+        successCriteria: [{condition: $message.payload#/ok == true}]
+"""
+    unsupported = "error[unsupported-feature]"
+    headlines = diagnose(tmp_path, flow)
+    assert [h for h in headlines if "[unsupported-feature]" in h] == [
+        f"{FLOW}:10:9: {unsupported}: an AsyncAPI step ('channelPath') {REFUSED}",
+        f"{FLOW}:11:9: {unsupported}: an AsyncAPI step ('action') {REFUSED}",
+        f"{FLOW}:14:9: {unsupported}: an AsyncAPI step ('action') {REFUSED}",
+        f"{FLOW}:15:24: {unsupported}: the runtime expression '$message' (an AsyncAPI message) {REFUSED}",
+        f"{FLOW}:15:9: {unsupported}: an AsyncAPI step ('correlationId') {REFUSED}",
+        f"{FLOW}:16:39: {unsupported}: the runtime expression '$message' (an AsyncAPI message) {REFUSED}",
+        f"{FLOW}:5:56: {unsupported}: an AsyncAPI source (Arazzo 1.1) is not supported by arazzo-gen yet; source "
+        "'events' is not read and the document is not built",
+    ]
+
+
+def test_the_same_fields_in_a_1_0_document_keep_their_1_0_reading(tmp_path: Path) -> None:
+    # 1.0.1 has none of these fields: each is an unknown-field warning, as before issue 17
+    flow = HEAD_1_1.replace("1.1.0", "1.0.1") + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 5000
+        parameters: [{name: id, in: path, value: "1"}]
+"""
+    assert diagnose(tmp_path, flow) == [
+        f"{FLOW}:9:9: warning[unknown-field]: 'timeout' is not a field of a Step Object; it is ignored; its fields "
+        "are description, stepId, operationId, operationPath, workflowId, parameters, requestBody, successCriteria, "
+        "onSuccess, onFailure, outputs and x- extensions",
+    ]
+
+
+def test_1_1_structure_self_selectors_async_fields_and_empty_criteria_are_located_errors(tmp_path: Path) -> None:
+    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: https://example.com/a.yaml#/x\n") + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        action: publish
+        correlationId: x
+        dependsOn: [$steps.other, a, a]
+        timeout: soon
+        successCriteria: []
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs:
+          a: {expression: $response.body, selector: $.a}
+          b: {context: $response.body, selector: $.a, type: {type: xpath, version: rfc9535}}
+"""
+    found = [h for h in diagnose(tmp_path, flow) if "[unsupported-feature]" not in h]
+    assert found == [
+        f"{FLOW}:10:17: error[invalid-step]: 'action' must be send or receive, not 'publish'",
+        f"{FLOW}:11:24: error[invalid-step]: 'correlationId' applies only to a step with 'action: receive'",
+        (f"{FLOW}:12:21: error[invalid-step]: a 'dependsOn' entry must be a stepId, '$workflows.<workflowId>.steps."
+         "<stepId>' or '$sourceDescriptions.<name>.<workflowId>.steps.<stepId>', not '$steps.other'"),
+        f"{FLOW}:12:35: error[unknown-step]: 'dependsOn' names step 'a', which is not a step of this workflow",
+        f"{FLOW}:12:38: error[invalid-step]: 'dependsOn' lists 'a' twice",
+        f"{FLOW}:12:38: error[unknown-step]: 'dependsOn' names step 'a', which is not a step of this workflow",
+        f"{FLOW}:13:18: error[invalid-type]: 'timeout' must be an integer (milliseconds)",
+        (f"{FLOW}:14:26: error[invalid-criteria]: 'successCriteria' must hold at least one criterion (Arazzo 1.1); "
+         "leave it out for none"),
+        f"{FLOW}:17:14: error[invalid-selector]: a Selector Object needs 'context'",
+        f"{FLOW}:17:14: error[invalid-selector]: a Selector Object needs 'type'",
+        (f"{FLOW}:17:15: error[invalid-selector]: 'expression' is not a field of a Selector Object (its fields are "
+         "context, selector, type and x- extensions)"),
+        f"{FLOW}:18:84: error[invalid-selector]: xpath 'version' must be xpath-10, xpath-20, xpath-30, xpath-31, not 'rfc9535'",
+        f"{FLOW}:2:8: error[invalid-self]: '$self' must be a URI reference without a fragment ('#...')",
+    ]
+
+
+# -- Condition Evaluation (1.1): built, run sync and async against a scripted server on 127.0.0.1 ------------
+def criteria_flow(criteria: str, arazzo: str, *, xml: bool = False, on_failure: str = "") -> str:
+    """``tests/test_criteria.py``'s document (one step, the given successCriteria) as Arazzo ``arazzo``, with
+    ``on_failure`` actions (YAML list items) on the step."""
+    text = flow(criteria, **({"step": "feed", "operation": "getFeed", "params": False} if xml else {}))
+    text = text.replace("arazzo: 1.0.1", f"arazzo: {arazzo}")
+    if on_failure:
+        text += "        onFailure:\n" + textwrap.indent(textwrap.dedent(on_failure).strip(), " " * 10) + "\n"
+    return text
+
+
+def build_flow(
+    tmp_path: Path, text: str, package: str, warnings: list[str] | None = None
+) -> tuple[ModuleType, ModuleType, ModuleType]:
+    """The workflows module, the API module and the package of ``text`` over test_criteria's API; the build
+    reports exactly ``warnings`` (apart from reads of members the API does not document)."""
+    folder = tmp_path / package
+    out, found = build_package(folder, {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": text}, package)
+    found = [w.replace(f"{folder}/", "") for w in found if "[undocumented-response-field]" not in w]
+    assert found == (warnings or []), found
+    pkg = import_package(out, package)
+    return pkg.workflows.pets, pkg.apis.pets, pkg
+
+
+def run_replies(tmp_path: Path, text: str, package: str, replies: list[Reply], path: str = "/pets",
+                warnings: list[str] | None = None, kind: str = "Dog") -> list[str]:  # fmt: skip
+    """For each reply, what the sync and the async runs gave: ``pass``, ``fail`` (a StepFailed that is not a
+    CriterionError), or the name of another exception."""
+    module, client_module, pkg = build_flow(tmp_path, text, package, warnings)
+    seen = []
+    for reply in replies:
+        with scripted({("GET", path): [reply]}) as server:
+            results = run_both(module, client_module, server.url, **({"kind": kind} if path == "/pets" else {}))
+        for result in results:
+            if type(result) is pkg._runtime.StepFailed:
+                seen.append("fail")
+            elif isinstance(result, Exception):
+                seen.append(type(result).__name__)
+            else:
+                seen.append("pass")
+    return seen
+
+
+NULL_CONTEXT = """
+- {context: $response.body#/owner, condition: $, type: jsonpath}
+- {context: $response.body#/missing, condition: '$', type: {type: jsonpath, version: rfc9535}}
+"""
+
+
+def test_a_jsonpath_criterion_over_a_null_or_missing_context_fails_in_1_1_and_passes_in_1_0(tmp_path: Path) -> None:
+    # 1.1: "If the context evaluates to null or undefined [...] the condition MUST evaluate to fail"
+    replies = [with_body(owner="Ann", missing=1), with_body(owner=None, missing=1), with_body(owner="Ann")]
+    assert run_replies(tmp_path, criteria_flow(NULL_CONTEXT, "1.1.0"), "null_ctx_11", replies) == [
+        "pass", "pass", "fail", "fail", "fail", "fail"
+    ]
+    # 1.0.1 has no such rule: '$' selects the root node, null or not (and 'rfc9535' is not a 1.0 version)
+    text = criteria_flow(NULL_CONTEXT.replace("{type: jsonpath, version: rfc9535}", "jsonpath"), "1.0.1")
+    assert run_replies(tmp_path, text, "null_ctx_10", replies) == ["pass"] * 6
+
+
+def test_1_1_expression_type_versions_rfc9535_goessner_and_xpath_31_are_accepted_in_1_1_only(tmp_path: Path) -> None:
+    criteria = """
+    - {context: $response.body, condition: '$.pets[0].name', type: {type: jsonpath, version: rfc9535}}
+    - {context: $response.body, condition: '$.pets[1]', type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}}
+    """
+    replies = [with_body(), with_body(pets=[{"name": "Rex"}])]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "versions_11", replies) == [
+        "pass", "pass", "fail", "fail"
+    ]
+    xml = "- {context: $response.body, condition: /feed/item, type: {type: xpath, version: xpath-31}}"
+    feeds = [Reply(200, text="<feed><item/></feed>", content_type="application/xml"),
+             Reply(200, text="<feed/>", content_type="application/xml")]  # fmt: skip
+    assert run_replies(tmp_path, criteria_flow(xml, "1.1.0", xml=True), "xpath31_11", feeds, "/feed") == [
+        "pass", "pass", "fail", "fail"
+    ]
+    # 1.0.1 allows neither rfc9535 nor xpath-31 in an Expression Type Object
+    where = "specs/arazzo/pets.arazzo.yaml"
+    _, found = compile_files(tmp_path / "v10", {
+        "openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": criteria_flow(criteria, "1.0.1")
+    }, "versions_10")  # fmt: skip
+    assert [line.replace(f"{tmp_path}/v10/", "") for line in found] == [
+        (f"{where}:12:100: error[invalid-criteria]: jsonpath 'version' must be draft-goessner-dispatch-jsonpath-00, "
+         "not 'rfc9535'"),
+    ]
+
+
+def test_a_goessner_filter_is_an_unsupported_feature_in_1_1(tmp_path: Path) -> None:
+    # 1.1: "implementations MUST apply the semantics defined in that version's specification": the draft's filters
+    # (JavaScript comparisons, arrays only) are not RFC 9535's, which arazzo-gen evaluates
+    criteria = "- {context: $response.body, condition: '$.pets[?(@.name)]', type: {type: jsonpath, version: draft-goessner-dispatch-jsonpath-00}}"
+    _, found = compile_files(tmp_path, {
+        "openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": criteria_flow(criteria, "1.1.0")
+    }, "goessner_11")  # fmt: skip
+    assert [line.replace(f"{tmp_path}/", "") for line in found if "error[" in line] == [
+        f"specs/arazzo/pets.arazzo.yaml:12:50: error[unsupported-feature]: a filter '?(...)' in a "
+        f"draft-goessner-dispatch-jsonpath-00 query {REFUSED}",
+    ]
+
+
+INVALID = """
+- {context: $response.body, condition: '$.state == ''Open''', type: jsonpath}
+"""
+
+
+def test_an_invalid_condition_fails_the_criterion_in_1_1_with_a_warning(tmp_path: Path) -> None:
+    # 1.1: "If a condition cannot be evaluated due to syntax errors in the expression [...] the condition MUST
+    # evaluate to fail, and implementations SHOULD log or report the error"
+    where = "specs/arazzo/pets.arazzo.yaml"
+    criteria = INVALID + """
+- {context: $response.body#/state, condition: '(open', type: regex}
+- {condition: '$statusCode === 200'}
+"""
+    warnings = [
+        (f"{where}:12:59: warning[failing-criterion]: invalid JSONPath query (RFC 9535): expected '.', '..' or a "
+         "bracketed selection, found '='; in an Arazzo 1.1 document a jsonpath condition that cannot be evaluated "
+         "fails, so this criterion never holds"),
+        (f"{where}:14:58: warning[failing-criterion]: invalid regular expression: missing ), unterminated subpattern; "
+         "in an Arazzo 1.1 document a regex condition that cannot be evaluated fails, so this criterion never holds"),
+        (f"{where}:15:40: warning[failing-criterion]: unexpected '='; expected a runtime expression, a literal, '!' "
+         "or '('; in an Arazzo 1.1 document a simple condition that cannot be evaluated fails, so this criterion "
+         "never holds"),
+    ]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "invalid_11", [with_body()], warnings=warnings) == [
+        "fail", "fail"
+    ]
+    # 1.0 reads a jsonpath value comparison as the simple condition it means (a nonstandard-expression warning)
+    assert run_replies(tmp_path, criteria_flow(INVALID, "1.0.1"), "invalid_10", [with_body(), with_body(state="x")],
+                       warnings=[(f"{where}:12:51: warning[nonstandard-expression]: '$.state == 'Open'' is not a "
+                                  "JSONPath query (a jsonpath criterion holds when its query selects nodes) but a "
+                                  "comparison of values; write the simple condition '$response.body#/state == "
+                                  "'Open''; it is compiled with that meaning")]) == ["pass", "pass", "fail", "fail"]  # fmt: skip
+
+
+def test_an_evaluation_error_fails_the_criterion_in_1_1_so_failure_actions_run(tmp_path: Path) -> None:
+    # 1.1: "Runtime evaluation errors [...] the condition MUST evaluate to fail"; 1.0: CriterionError, no action
+    xml = "- {context: $response.body, condition: 'xs:integer(string(/feed/item)) > 0', type: xpath}"
+    end = "- {name: giveUp, type: end, criteria: [{condition: $statusCode == 200}]}"
+    bodies = [
+        Reply(200, text="<feed><item>7</item></feed>", content_type="application/xml"),
+        Reply(200, text="<feed><item>seven</item></feed>", content_type="application/xml"),  # FORG0001
+        Reply(200, text='<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "7">]><feed><item>&a;</item></feed>',
+              content_type="application/xml"),  # refused: a DTD
+    ]  # fmt: skip
+    text = criteria_flow(xml, "1.1.0", xml=True)
+    assert run_replies(tmp_path, text, "eval_11", bodies, "/feed") == ["pass", "pass", "fail", "fail", "fail", "fail"]
+    # with a failure action the failed criterion leads to it: the workflow ends (with no outputs)
+    text = criteria_flow(xml, "1.1.0", xml=True, on_failure=end)
+    assert run_replies(tmp_path, text, "eval_11_end", bodies, "/feed") == ["pass"] * 6
+    text = criteria_flow(xml, "1.0.1", xml=True, on_failure=end)
+    assert run_replies(tmp_path, text, "eval_10", bodies, "/feed") == [
+        "pass", "pass", "CriterionError", "CriterionError", "CriterionError", "CriterionError"
+    ]
+
+
+def test_null_equals_only_null_and_bare_literals_in_1_1_as_in_1_0(tmp_path: Path) -> None:
+    # 1.1: "null only equals itself (null == null is true). Comparing null with any other value evaluates to
+    # false"; bare literals; arazzo-gen's 1.0 reading already had this meaning, so both versions agree
+    criteria = """
+    - condition: $response.body#/owner == null && null == $response.body#/missing
+    - condition: "!($response.body#/owner == 0) && !($response.body#/owner == '') && !($response.body#/owner == false)"
+    - condition: "!($response.body#/owner > 0) && !($response.body#/owner < 0) && !($response.body#/owner == 'null')"
+    - condition: 'true'
+    - condition: "!false && !null"
+    """
+    replies = [with_body(), with_body(owner="Ann"), with_body(owner=0)]
+    for arazzo in ("1.1.0", "1.0.1"):
+        package = "nulls_" + arazzo.replace(".", "")
+        seen = run_replies(tmp_path, criteria_flow(criteria, arazzo), package, replies)
+        assert seen == ["pass", "pass", "fail", "fail", "fail", "fail"], arazzo
+    false = "- condition: 'false'"
+    assert run_replies(tmp_path, criteria_flow(false, "1.1.0"), "false_11", [with_body()]) == ["fail", "fail"]
+
+
+def test_a_regex_past_its_time_bound_fails_the_criterion_in_1_1_and_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    criteria = "- {context: $response.body#/state, condition: '^(a|a)*$', type: regex}"
+    module, client_module, pkg = build_flow(tmp_path, criteria_flow(criteria, "1.1.0"), "regex_time_11")
+    pkg._runtime_regex.REGEX_TIMEOUT = 0.05
+    with caplog.at_level(logging.WARNING), scripted({("GET", "/pets"): [with_body(state="a" * 40 + "!")]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    assert [type(r).__name__ for r in results] == ["StepFailed", "StepFailed"]  # 1.0: CriterionError
+    assert [r.criterion for r in results] == ["^(a|a)*$"] * 2
+    logged = [r.getMessage() for r in caplog.records if r.name.endswith("_runtime_regex")]
+    assert logged == [
+        "workflow 'checkPets' step 'list': criterion '^(a|a)*$' could not be evaluated (the regex ran longer than "
+        "0.05 s on a 41-character value (REGEX_TIMEOUT)); it fails"
+    ] * 2
+
+
+EMBEDDING = """
+arazzo: {version}
+info: {{title: Pets, version: "1"}}
+sourceDescriptions: [{{name: pets, url: ../openapi/pets.yaml, type: openapi}}]
+workflows:
+  - workflowId: checkPets
+    inputs:
+      type: object
+      properties:
+        flag: {{type: boolean}}
+        tags: {{type: array, items: {{type: string}}}}
+        meta: {{type: object}}
+        count: {{type: integer}}
+        note: {{type: string}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters:
+          - {{name: kind, in: query, value: "{{$inputs.flag}}|{{$inputs.tags}}|{{$inputs.meta}}|{{$inputs.note}}|{{$inputs.count}}"}}
+        outputs:
+          said: "owner={{$response.body#/owner}} pets={{$response.body#/pets}}"
+    outputs: {{said: $steps.list.outputs.said}}
+"""
+
+
+def test_values_embedded_in_strings_are_json_text_in_1_1_and_python_text_in_1_0(tmp_path: Path) -> None:
+    # 1.1, Runtime Expressions: "Scalar values [...] are converted to their string representation"; "a parsed
+    # structure [...] MUST be serialized as JSON per RFC 8259"
+    seen = {}
+    for arazzo in ("1.1.0", "1.0.1"):
+        package = "embedded_" + arazzo.replace(".", "")
+        module, client_module, _ = build_flow(tmp_path, EMBEDDING.format(version=arazzo), package)
+        with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}])]}) as server:
+            with client_module.Client(server.url) as client:
+                outputs = module.check_pets(flag=True, tags=["a", "b"], meta={"k": 1}, count=3, pets_api=client)
+        seen[arazzo] = (server.requests[0].query, outputs.said)
+    assert seen == {
+        "1.1.0": ([("kind", 'true|["a","b"]|{"k":1}|null|3')], 'owner=null pets=[{"name":"Rex"}]'),
+        # 1.0.1 says nothing about it: Python's text of the value (a model's repr), as before issue 17
+        "1.0.1": ([("kind", "True|['a', 'b']|{'k': 1}|None|3")], "owner=None pets=[ListPetsResponsePet(name='Rex', tags=None)]"),
+    }
+
+
+def test_numeric_strings_compare_as_numbers_in_1_1_orderings(tmp_path: Path) -> None:
+    # 1.1: "Numeric strings SHOULD be coerced to numbers when compared with numeric operators": the header
+    # X-Count '3' against the input '10' (both text); 1.0.1 does not say so: they compare as text ('3' > '10')
+    criteria = "- condition: $response.header.X-Count < $inputs.kind && $inputs.kind >= $response.header.X-Count"
+    replies = [with_body()]
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.1.0"), "numeric_11", replies, kind="10") == ["pass"] * 2
+    assert run_replies(tmp_path, criteria_flow(criteria, "1.0.1"), "numeric_10", replies, kind="10") == ["fail"] * 2
+
+
+def test_a_source_field_an_operation_id_shadows_is_an_unsupported_feature_in_1_1(tmp_path: Path) -> None:
+    # 1.1, Source Description Expression Resolution: an operationId takes precedence over a field name
+    api = api_with("""  /url:
+    get:
+      operationId: url
+      parameters: [{name: q, in: query, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+""")
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: url
+        parameters: [{name: q, in: query, value: $sourceDescriptions.jobs.url}]
+"""
+    assert diagnose(tmp_path, flow, api) == [
+        f"{FLOW}:9:50: error[unsupported-feature]: '$sourceDescriptions.jobs.url' names operation 'url' (Arazzo 1.1: "
+        "an operationId takes precedence over a source field), which is not supported by arazzo-gen yet as a value; "
+        "the document is not built rather than built with another meaning",
+    ]
+    assert diagnose(tmp_path, flow.replace("1.1.0", "1.0.1"), api) == []  # 1.0.1: the source's url
+
+
+POINTERS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {meta: {type: object, properties: {kind: {type: string}}}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.meta#/kind}]
+        outputs: {pets: $response.body#/pets}
+      - stepId: again
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.list.outputs.pets#/1/name}]
+    outputs: {second: $steps.list.outputs.pets#/1/name}
+"""
+
+
+def test_json_pointers_on_inputs_and_step_outputs_in_1_1(tmp_path: Path) -> None:
+    # 1.1's grammar: inputs-reference and steps-reference take '#' json-pointer (arazzo-gen read them in 1.0 too)
+    module, client_module, _ = build_flow(tmp_path, POINTERS, "pointers_11")
+    with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}, {"name": "Tom"}])]}) as server:
+        with client_module.Client(server.url) as client:
+            outputs = module.check_pets(meta={"kind": "cat"}, pets_api=client)
+    assert [r.query for r in server.requests] == [[("kind", "cat")], [("kind", "Tom")]]
+    assert outputs.second == "Tom"
+
+
+def test_a_payload_object_with_a_selector_member_is_a_selector_only_when_written_as_one(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: createJob
+        requestBody:
+          payload:
+            ui: {selector: '#name', type: css}
+            pick: {context: $sourceDescriptions.jobs.url, selector: /a, type: xpath}
+"""
+    found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
+    assert found == [
+        f"{FLOW}:12:19: error[unsupported-feature]: a jsonpath or xpath Selector Object in a payload {REFUSED}"
+    ]
+
+
+DEPENDS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: last
+        operationId: listPets
+        dependsOn: [feed, first]
+        parameters: [{name: kind, in: query, value: last}]
+"""
+
+
+def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_are_refused(tmp_path: Path) -> None:
+    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
+    # explicit (dependsOn) and implicit (output reference) dependencies": document order already does here
+    module, client_module, _ = build_flow(tmp_path, DEPENDS, "depends_11")
+    script = {("GET", "/pets"): [with_body()], ("GET", "/feed"): [Reply(200, text="<feed/>", content_type="application/xml")]}
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            module.check_pets(kind="Dog", pets_api=client)
+    assert [(r.line, r.query) for r in server.requests] == [
+        ("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "last")])
+    ]
+    # a later step (a reordering), a step of another workflow, an unknown step, a workflow with actions
+    flow = DEPENDS.replace("dependsOn: [first]", "dependsOn: [last, $workflows.other.steps.x, nope]").replace(
+        "        parameters: [{name: kind, in: query, value: last}]",
+        "        parameters: [{name: kind, in: query, value: last}]\n        onFailure: [{name: stop, type: end}]",
+    )
+    _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_no")
+    where = "specs/arazzo/pets.arazzo.yaml"
+    assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
+        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which does not come "
+         f"before it (the steps would have to be reordered) {REFUSED}"),
+        (f"{where}:13:27: error[unsupported-feature]: a step-level 'dependsOn' on a step of another workflow "
+         f"{REFUSED}"),
+        f"{where}:13:53: error[unknown-step]: 'dependsOn' names step 'nope', which is not a step of this workflow",
+        (f"{where}:16:21: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
+         f"actions (its steps may not run in document order) {REFUSED}"),
+        (f"{where}:16:27: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
+         f"actions (its steps may not run in document order) {REFUSED}"),
+    ]
+
+
+SUBSTITUTED = """
+- {context: $response.body#/state, condition: '^(?<word>{$inputs.kind})$', type: regex}
+- {context: $response.body, condition: '$.pets[?@.name == "{$inputs.kind}" || @.name == "Tom"]', type: jsonpath}
+"""
+
+
+def test_runtime_expressions_embedded_in_regex_and_jsonpath_conditions_are_substituted_in_1_1(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 1.1, Runtime Expressions in Conditions: "The runtime expressions are evaluated first, then substituted into
+    # the condition string before the expression is evaluated"
+    text = criteria_flow(SUBSTITUTED, "1.1.0")
+    replies = [with_body(state="Open"), with_body(state="Closed")]
+    assert run_replies(tmp_path, text, "subst_11", replies, kind="Open|Closed") == ["pass"] * 4
+    assert run_replies(tmp_path, text, "subst_11", replies, kind="Open") == ["pass", "pass", "fail", "fail"]
+    # a condition that is not a valid pattern once substituted fails (and is logged), it does not crash
+    with caplog.at_level(logging.WARNING):
+        assert run_replies(tmp_path, text, "subst_11", replies[:1], kind="(") == ["fail", "fail"]
+    assert any("invalid regular expression" in r.getMessage() for r in caplog.records)
+
+
+def test_a_json_pointer_target_selector_type_is_compiled_in_1_1(tmp_path: Path) -> None:
+    # 1.1: targetSelectorType jsonpointer (or {type: jsonpointer, version: rfc6901}) names what a target without
+    # it already is for a JSON payload; jsonpath and xpath targets stay unsupported-feature errors
+    flow = """arazzo: 1.1.0
+info: {title: Orders, version: "1"}
+sourceDescriptions: [{name: orders, url: ../openapi/orders.yaml}]
+workflows:
+  - workflowId: order
+    inputs: {type: object, properties: {who: {type: string}}}
+    steps:
+      - stepId: create
+        operationId: createOrder
+        requestBody:
+          payload: {customer: x, lines: [a]}
+          replacements:
+            - {target: /customer, targetSelectorType: jsonpointer, value: $inputs.who}
+            - {target: /lines/0, targetSelectorType: {type: jsonpointer, version: rfc6901}, value: b}
+        successCriteria: [{condition: $statusCode == 201}]
+"""
+    out, warnings = build_package(tmp_path, {"openapi/orders.yaml": ORDERS_API, "arazzo/orders.arazzo.yaml": flow},
+                                  "pointer_target_11")  # fmt: skip
+    assert warnings == []
+    pkg = import_package(out, "pointer_target_11")
+    with scripted({("POST", "/orders"): [Reply(201, {})]}) as server:
+        with pkg.apis.orders.Client(server.url) as client:
+            pkg.workflows.orders.order(who="Ann", orders_api=client)
+    assert [r.json() for r in server.requests] == [{"customer": "Ann", "lines": ["b"]}]
+
+
+def test_a_replacement_target_of_an_xml_payload_is_xpath_in_1_1_so_it_is_refused(tmp_path: Path) -> None:
+    # 1.1: without targetSelectorType, "target MUST be interpreted as XPath Expression if the payload is
+    # application/xml"; arazzo-gen applies JSON Pointers, so only an explicit jsonpointer is compiled
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: createJob
+        requestBody:
+          contentType: application/xml
+          payload: {job: {name: x}}
+          replacements: [{target: /job/name, value: y}]
+"""
+    found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
+    assert found == [
+        f"{FLOW}:12:35: error[unsupported-feature]: a replacement target of an XML payload, which Arazzo 1.1 reads "
+        "as XPath (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather than built with "
+        "another meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
+    ]
+
+
+SELECTORS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {query: {type: object}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters:
+          - {name: kind, in: query, value: {context: $inputs.query, selector: /kind, type: jsonpointer}}
+        outputs:
+          pets: {context: $response.body, selector: /pets, type: jsonpointer}
+          first: {context: $response.body, selector: /pets/0/name, type: {type: jsonpointer, version: rfc6901}}
+      - stepId: again
+        operationId: listPets
+        parameters:
+          - {name: kind, in: query, value: {context: $steps.list.outputs.pets, selector: /1/name, type: jsonpointer}}
+    outputs:
+      first: $steps.list.outputs.first
+      second: {context: $steps.list.outputs.pets, selector: /1/name, type: jsonpointer}
+"""
+
+
+def test_jsonpointer_selector_objects_are_compiled_in_1_1(tmp_path: Path) -> None:
+    # 1.1 Selector Object with type jsonpointer (RFC 6901): the value the pointer selects in the context, in
+    # outputs, parameter values (and payloads, replacement values); jsonpath and xpath selectors are refused
+    module, client_module, pkg = build_flow(tmp_path, SELECTORS, "selectors_11")
+    with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}, {"name": "Tom"}])]}) as server:
+        with client_module.Client(server.url) as client:
+            outputs = module.check_pets(query={"kind": "cat"}, pets_api=client)
+    assert [r.query for r in server.requests] == [[("kind", "cat")], [("kind", "Tom")]]
+    assert (outputs.first, outputs.second) == ("Rex", "Tom")
+    # typed as the schema the pointer selects: ListPetsResponse.pets[0].name is a str
+    assert "first: str | None" in (Path(pkg.__file__).parent / "workflows" / "pets.py").read_text()
+    refused = SELECTORS.replace("selector: /pets, type: jsonpointer", "selector: $.pets, type: jsonpath")
+    _, found = compile_files(tmp_path / "jp", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": refused}, "jp")
+    assert [line.replace(f"{tmp_path}/jp/", "") for line in found if "error[" in line] == [
+        (f"specs/arazzo/pets.arazzo.yaml:13:17: error[unsupported-feature]: a jsonpath or xpath Selector Object as "
+         f"output 'pets' {REFUSED}"),
+    ]
+
+
+def test_a_jsonpointer_selector_over_text_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    flow = SELECTORS.replace("context: $inputs.query, selector: /kind", "context: $sourceDescriptions.pets.url, selector: /kind")
+    _, found = compile_files(tmp_path, {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "text_ctx")
+    assert [line.replace(f"{tmp_path}/", "") for line in found] == [
+        ("specs/arazzo/pets.arazzo.yaml:11:54: error[invalid-selector]: the context of a jsonpointer selector must be a "
+         "runtime expression whose value is JSON, not '$sourceDescriptions.pets.url'"),
+    ]
