@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import json
 import os
 import sys
@@ -133,14 +134,37 @@ def _route_through_durable(package_module: ModuleType, package: str) -> None:
         setattr(workflows, name, proxy)
 
 
+_RUN_NUMBERS = itertools.count(1)
+
+
+def _check_replay(durable_module: ModuleType, variant: Any, given: dict[str, Any], run_id: str, outputs: Any) -> None:
+    """What recovery relies on: the function run again over the run's checkpoints takes the same path (the same
+    exchanges in the same order, none missing) and returns the same outputs, sending nothing."""
+    runtime = importlib.import_module(durable_module.__name__.rpartition(".")[0] + "._durable")
+    arguments = dict(given)
+    if variant.sleeps:
+        arguments["sleep"] = lambda seconds: None
+    arguments.pop("on_step", None)
+    token = runtime._EXCHANGES.set(runtime._Replayer(run_id))
+    try:
+        replayed = variant.function(**arguments)
+    finally:
+        runtime._EXCHANGES.reset(token)
+    assert replayed == outputs, f"run {run_id} replayed to {replayed!r}, not {outputs!r}"
+
+
 def _durable_call(durable_module: ModuleType, variant: Any) -> Callable[..., Any]:
     @functools.wraps(variant.function)  # its name, docstring and signature
     def call(**kwargs: Any) -> Any:
         runs = _harness_durable(durable_module)
+        given = dict(kwargs)
         runs.clients = {c.module: kwargs.pop(c.param) for c in variant.clients if c.param in kwargs}
         runs.sleep = kwargs.pop("sleep", None)
         runs.on_step = kwargs.pop("on_step", None)
-        return runs.run(variant, kwargs)
+        run_id = f"behaviour-{next(_RUN_NUMBERS)}"
+        outputs = runs.run(variant, kwargs, run_id=run_id)
+        _check_replay(durable_module, variant, given, run_id, outputs)
+        return outputs
 
     return call
 

@@ -8,6 +8,7 @@ request and can hold one until the test has killed the child.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -163,8 +164,10 @@ class Sessions:
     """A stateful server: sessions and their jobs.  ``hold`` holds the first request of that line until
     :meth:`release`; ``busy`` answers the first request of that line 503."""
 
-    def __init__(self, hold: str | None = None, busy: str | None = None) -> None:
-        self.hold, self.busy = hold, busy
+    def __init__(
+        self, hold: str | None = None, busy: str | None = None, gzip: bool = False, refuse: str | None = None
+    ) -> None:
+        self.hold, self.busy, self.gzip, self.refuse = hold, busy, gzip, refuse
         self.sessions: dict[str, dict[str, Any]] = {}
         self.arrived = threading.Event()
         self.released = threading.Event()
@@ -185,6 +188,16 @@ class Sessions:
         if line == self.busy and count == 1:
             self.arrived.set()
             return Reply(503, {"busy": True})
+        if line == self.refuse and count == 1:
+            return Reply(409, {"conflict": True})
+        reply = self._keyed(request)
+        if self.gzip and reply.json is not None:  # as real APIs answer a client that accepts gzip
+            payload = gzip.compress(json.dumps(reply.json).encode())
+            return Reply(reply.status, text=payload, content_type="application/json",
+                         headers={"Content-Encoding": "gzip"})  # fmt: skip
+        return reply
+
+    def _keyed(self, request: Recorded) -> Reply:
         key = request.headers.get("idempotency-key")
         with self.lock:
             if (
@@ -529,3 +542,89 @@ def test_a_run_of_a_dead_worker_is_refused_by_another_and_taken_over_by_runs_res
     assert [r.line for r in server.requests] == [
         "POST /sessions", "PUT /sessions/s1/job", "PUT /sessions/s1/job", "DELETE /sessions/s1",
     ]  # fmt: skip
+
+
+def test_a_run_whose_responses_were_compressed_resumes(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    """A gzip response is recorded decoded, without the headers that described it on the wire (review finding:
+    it was replayed with Content-Encoding: gzip and failed to decode)."""
+    state = Sessions(hold="PUT /sessions/s1/job", gzip=True)
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    arguments = _run_args("put-flow", db, server.url, inputs_file)
+    child = _start(package, arguments)
+    _kill_when(child, state.arrived)
+    state.release()
+    shown = _finish(package, ["runs", "show", "run-1", "--durable", str(db)])
+    assert json.loads(shown.stdout)["completed"] == {"open": {"sessionId": "s1"}}, shown.stderr
+    again = _finish(package, arguments)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"sessionId": "s1", "jobId": "j1"}
+
+
+def test_retry_of_a_run_whose_step_failed_its_criteria_sends_that_request_again(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(refuse="POST /sessions/s1/jobs")  # 409 first: the step fails its criteria
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    failed = _finish(package, _run_args("post-flow", db, server.url, inputs_file))
+    assert failed.returncode == 1 and "StepFailed" in failed.stderr
+    retried = _finish(package, ["runs", "retry", "run-1", "--durable", str(db),
+                                "--base-url", f"sessions={server.url}", "--inputs", str(inputs_file)])  # fmt: skip
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(retried.stdout) == {"sessionId": "s1", "jobId": "j1"}
+    assert [r.line for r in server.requests] == [
+        "POST /sessions", "POST /sessions/s1/jobs", "POST /sessions/s1/jobs", "DELETE /sessions/s1",
+    ]  # fmt: skip
+
+
+def test_a_key_added_only_at_the_restart_does_not_make_an_unkeyed_post_safe(
+    package: Path, tmp_path: Path, inputs_file: Path, server_for: Any
+) -> None:
+    state = Sessions(hold="POST /sessions/s1/jobs")
+    server = server_for(state)
+    db = tmp_path / "runs.sqlite"
+    child = _start(package, _run_args("post-flow", db, server.url, inputs_file))  # no --idempotent-api
+    _kill_when(child, state.arrived)
+    state.release()
+    again = _finish(package, [*_run_args("post-flow", db, server.url, inputs_file), "--idempotent-api", "sessions"])
+    assert again.returncode == 1 and "StepInDoubt" in again.stderr
+    assert [r.line for r in server.requests] == ["POST /sessions", "POST /sessions/s1/jobs"]
+
+
+def test_looking_at_runs_never_takes_a_queued_run(package: Path, tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    queued = subprocess.run(
+        [sys.executable, "-c", (
+            "from durable_pkg import durable\n"
+            f"with durable.RunQueue({str(db)!r}) as queue:\n"
+            "    print(queue.enqueue(durable.WORKFLOWS['put-flow'], {'name': 'x'}, run_id='queued-1'))\n"
+        )],
+        env=_env(package), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert queued.returncode == 0 and queued.stdout.strip() == "queued-1", queued.stderr
+    for _ in range(2):
+        listed = _finish(package, ["runs", "list", "--durable", str(db)])
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split()[:3] == ["queued-1", "put-flow", "ENQUEUED"]
+        time.sleep(0.5)
+
+
+def test_credential_named_members_of_a_recorded_json_body_are_hidden() -> None:
+    from arazzo_gen.runtime._durable import _without_secrets
+
+    body = json.dumps({"user": "ann", "password": "pw-1", "nested": [{"apiKey": "k-1", "n": 1}]}).encode()
+    assert json.loads(_without_secrets(body)) == {
+        "user": "ann", "password": "***", "nested": [{"apiKey": "***", "n": 1}],
+    }  # fmt: skip
+    assert _without_secrets(b"password=pw-1") == b"password=pw-1"  # not JSON: as the redactor left it
+
+
+def test_credential_named_fields_of_a_recorded_form_body_are_hidden_the_first_one_too() -> None:
+    from arazzo_gen.runtime._durable import _hidden_body
+    from arazzo_gen.runtime._runtime import Redactor
+
+    assert _hidden_body(b"password=pw-1&user=ann&api_key=k-1", Redactor()) == b"password=***&user=ann&api_key=***"
+    assert json.loads(_hidden_body(b'{"token": "t-1", "n": 1}', Redactor())) == {"token": "***", "n": 1}

@@ -358,7 +358,10 @@ def _parser() -> argparse.ArgumentParser:
         help="resume, retry, serve: the server of an API (repeatable)",
     )
     runs.add_argument(
-        "--worker", metavar="NAME", help="serve: this worker's name (resumes its own runs)"
+        "--worker",
+        metavar="NAME",
+        help="serve (required): this worker's name, unique among the live workers; started again under it, a "
+        "worker resumes the runs it left unfinished",
     )
     runs.add_argument(
         "--idempotent-api",
@@ -501,7 +504,8 @@ def _durable(
     arguments: argparse.Namespace,
     clients: dict[str, Any],
     secrets: dict[str, Any],
-    worker: str | None,
+    worker: str,
+    serve: bool = False,
 ) -> Any:
     from . import durable
 
@@ -517,6 +521,7 @@ def _durable(
         clients=clients,
         secrets=secrets,
         idempotent_apis=arguments.idempotent_api,
+        serve=serve,
     )
 
 
@@ -571,10 +576,15 @@ def _runs(arguments: argparse.Namespace) -> int:
             module: stack.enter_context(known[module].client(base_url=url))
             for module, url in urls.items()
         }
-        # serve: the worker named (resuming its own runs); else a name of its own, so that looking at runs
-        # never resumes another process's
-        worker = arguments.worker if arguments.action == "serve" else f"cli-{uuid.uuid4().hex[:12]}"
-        runs = stack.enter_context(_durable(arguments, clients, secrets, worker))
+        # serve: the worker named (resuming its own runs, taking runs from the queue); else a name of its own
+        # and no queue, so that looking at runs never takes or resumes another process's
+        serve = arguments.action == "serve"
+        if serve and not arguments.worker:
+            raise UsageError(
+                "runs serve needs --worker NAME, unique among the live workers of the database"
+            )
+        worker = arguments.worker if serve else f"cli-{uuid.uuid4().hex[:12]}"
+        runs = stack.enter_context(_durable(arguments, clients, secrets, worker, serve))
         try:
             if arguments.action == "list":
                 statuses = (

@@ -26,6 +26,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+import json
+import logging
 import sys
 import threading
 import types
@@ -39,6 +41,7 @@ import sqlalchemy as sa
 from dbos import DBOS, DBOSClient, SetWorkflowID, WorkflowHandle
 
 from ._runtime import (
+    _BODY_FRAMING,
     _EXCHANGES,
     _RUN,
     Progress,
@@ -78,15 +81,18 @@ class StepInDoubt(_PicklableError):
 
 
 class RunElsewhere(_PicklableError):
-    """The run is unfinished and belongs to a process of another worker name, alive or not: a process started
-    with that ``worker`` name resumes it; if that worker is gone for good, :meth:`Durable.resume` moves it to
-    whichever process takes it."""
+    """The run cannot be joined here: it is unfinished and belongs to a process of another worker name, alive or
+    not (a process started with that ``worker`` name resumes it; if that worker is gone for good,
+    :meth:`Durable.resume` moves it here), it was recorded by another build of the package, or it was
+    cancelled (:meth:`Durable.resume` goes on)."""
 
-    def __init__(self, run_id: str, worker: str) -> None:
-        super().__init__(run_id, worker)
-        self.run_id, self.worker = run_id, worker
+    def __init__(self, run_id: str, worker: str, reason: str | None = None) -> None:
+        super().__init__(run_id, worker, reason)
+        self.run_id, self.worker, self.reason = run_id, worker, reason
 
     def __str__(self) -> str:
+        if self.reason is not None:
+            return f"run {self.run_id!r} {self.reason}"
         return (
             f"run {self.run_id!r} is unfinished and belongs to worker {self.worker!r}: start that worker again "
             "to resume it, or resume it here if that worker is gone for good (runs resume)"
@@ -279,6 +285,7 @@ class Durable:
         idempotent_apis: Iterable[str] = (),
         concurrency: int | None = None,
         name: str | None = None,
+        serve: bool = False,
     ) -> None:
         self.worker = worker or "local"
         self.clients = dict(clients or {})
@@ -293,29 +300,37 @@ class Durable:
         self._run_secrets: dict[str, dict[str, Any]] = {}
         self._made: dict[str, Any] = {}  # default clients this process made, closed by close()
         self._lock = threading.Lock()
+        self._version = _version(_WORKFLOWS.values())
         sqlite = _sqlite_url(database)
-        packages = {wf.name.partition(".")[0] for wf in _WORKFLOWS.values()}
+        scheme, _, rest = database.partition("://")
+        if scheme == "postgres":  # what some hosts hand out; SQLAlchemy knows it as postgresql
+            database = f"postgresql://{rest}"
         config: dict[str, Any] = {
-            "name": name or "-".join(sorted(packages)) or "arazzo-runs",
+            "name": name or "arazzo-runs",
             "system_database_url": sqlite or database,
             "executor_id": self.worker,
-            "application_version": _version(_WORKFLOWS.values()),
+            "application_version": self._version,
             "log_level": "WARNING",
         }
         if sqlite is not None:
             self._engine = _sqlite_engine(sqlite)
             config["system_database_engine"] = self._engine
         else:
-            url = database.replace("postgresql://", "postgresql+psycopg://", 1)
+            url = database
+            if scheme in ("postgres", "postgresql"):
+                url = f"postgresql+psycopg://{rest}"  # the driver DBOS installs
             self._engine = sa.create_engine(url, pool_size=2, max_overflow=2)
         with self._engine.begin() as connection:
             connection.execute(
                 sa.text(
-                    f"CREATE TABLE IF NOT EXISTS {_CLAIMS} (run_id VARCHAR(255) NOT NULL, "
-                    "position INTEGER NOT NULL, step TEXT NOT NULL, PRIMARY KEY (run_id, position))"
+                    f"CREATE TABLE IF NOT EXISTS {_CLAIMS} (run_id TEXT NOT NULL, position INTEGER NOT NULL, "
+                    "step TEXT NOT NULL, keyed INTEGER NOT NULL, PRIMARY KEY (run_id, position))"
                 )
             )
         self._concurrency = concurrency
+        self.serves = (
+            serve  # takes runs from the queue (a worker); else only the runs it starts or resumes
+        )
         self._dbos = DBOS(config=config)  # type: ignore[arg-type]
         self._launched = False
 
@@ -331,13 +346,15 @@ class Durable:
         """Start: resume this worker's unfinished runs, and take runs from the queue."""
         if not self._launched:
             _SHARED.current = self
+            DBOS.listen_queues([QUEUE] if self.serves else [])
             DBOS.launch()
-            DBOS.register_queue(
-                QUEUE,
-                worker_concurrency=self._concurrency,
-                polling_interval_sec=0.2,
-                on_conflict="always_update",
-            )
+            if self.serves:
+                DBOS.register_queue(
+                    QUEUE,
+                    worker_concurrency=self._concurrency,
+                    polling_interval_sec=0.2,
+                    on_conflict="always_update",
+                )
             self._launched = True
         return self
 
@@ -383,11 +400,23 @@ class Durable:
         """Raise :class:`RunElsewhere` when run ``run_id`` is unfinished and belongs to another worker: joining it
         would wait for that worker, which may be gone."""
         status = DBOS.get_workflow_status(run_id)
-        if (
-            status is not None
-            and str(status.status) == "PENDING"
-            and status.executor_id not in (None, self.worker)
-        ):
+        if status is None:
+            return
+        state = str(status.status)
+        if state == "CANCELLED":
+            raise RunElsewhere(
+                run_id, status.executor_id or "", "was cancelled: resume it to go on"
+            )
+        if state not in ("PENDING", "ENQUEUED"):
+            return  # finished: its outcome
+        if status.app_version not in (None, self._version):
+            raise RunElsewhere(
+                run_id,
+                status.executor_id or "",
+                f"was recorded by another build of the package (version {status.app_version}, this one is "
+                f"{self._version}): only a process of that build resumes it",
+            )
+        if state == "PENDING" and status.executor_id not in (None, self.worker):
             raise RunElsewhere(run_id, status.executor_id)
 
     def start(
@@ -418,7 +447,12 @@ class Durable:
         return RunHandle(run_id, workflow, handle)
 
     def serve(self, stop: threading.Event | None = None) -> None:
-        """Work the queue (and this worker's resumed runs) until ``stop`` is set, or forever."""
+        """Work the queue (and this worker's resumed runs) until ``stop`` is set, or forever (a ``Durable``
+        made with ``serve=True``)."""
+        if not self.serves:
+            raise RuntimeError(
+                "this Durable does not take runs from the queue: make it with serve=True"
+            )
         self.launch()
         (stop or threading.Event()).wait()
 
@@ -469,7 +503,7 @@ class Durable:
         """Cancel run ``run_id`` (it stops before its next exchange) and return its progress: what it had done,
         for cleaning up (the session it opened, say)."""
         self.launch()
-        DBOS.cancel_workflow(run_id)
+        DBOS.cancel_workflow(run_id, cancel_children=True)
         return self.progress(run_id)
 
     def resume(self, run_id: str) -> RunHandle[Any]:
@@ -482,11 +516,15 @@ class Durable:
         """Run a failed run again from the exchange that failed (a :class:`StepInDoubt` one is sent again), as
         a new run (``run_as``, or a new id): the exchanges before it are not repeated."""
         self.launch()
+        # from the last exchange the run made: the one that failed (in doubt, no response) or whose response
+        # failed the step's criteria; a child run that failed is retried as a whole
         steps = DBOS.list_workflow_steps(run_id)
-        failed = [step["function_id"] for step in steps if step["error"] is not None]
-        start = failed[-1] if failed else (steps[-1]["function_id"] + 1 if steps else 1)
+        exchanges = [step["function_id"] for step in steps if "/" in str(step["function_name"])]
+        start = exchanges[-1] if exchanges else 1
         with SetWorkflowID(run_as) if run_as else _nothing():
             new = DBOS.fork_workflow(run_id, start)
+        if run_id in self._run_secrets:
+            self._run_secrets[new.workflow_id] = self._run_secrets[run_id]
         return self.handle(new.workflow_id)
 
     # -- inside a run ----------------------------------------------------------------------------------------
@@ -538,18 +576,28 @@ class Durable:
                 self._made[client.module] = client.factory()
             return self._made[client.module]
 
-    def _claim(self, run_id: str, position: int, step: str) -> bool:
-        """Note that exchange ``position`` of run ``run_id`` is about to be sent; False when an earlier process
-        had noted it already (it may have been sent)."""
+    def _claim(self, run_id: str, position: int, step: str, keyed: bool) -> bool:
+        """Note that exchange ``position`` of run ``run_id`` is about to be sent (``keyed``: with an
+        ``Idempotency-Key`` derived from the run); whether sending it is safe: it was not noted before, or it
+        was, and both then and now it carries the key."""
+        values = {"run_id": run_id, "position": position, "step": step, "keyed": int(keyed)}
         with self._engine.begin() as connection:
             result = connection.execute(
                 sa.text(
-                    f"INSERT INTO {_CLAIMS} (run_id, position, step) VALUES (:run_id, :position, :step) "
-                    "ON CONFLICT DO NOTHING"
+                    f"INSERT INTO {_CLAIMS} (run_id, position, step, keyed) "
+                    "VALUES (:run_id, :position, :step, :keyed) ON CONFLICT DO NOTHING"
                 ),
-                {"run_id": run_id, "position": position, "step": step},
+                values,
             )
-            return bool(result.rowcount)
+            if result.rowcount:
+                return True
+            earlier = connection.execute(
+                sa.text(
+                    f"SELECT keyed FROM {_CLAIMS} WHERE run_id = :run_id AND position = :position"
+                ),
+                values,
+            ).scalar()
+            return bool(earlier) and keyed
 
 
 class RunQueue:
@@ -559,7 +607,9 @@ class RunQueue:
     not stored: the workers need them as ``secrets``."""
 
     def __init__(self, database: str) -> None:
-        self._client = DBOSClient(system_database_url=_sqlite_url(database) or database)
+        url = _sqlite_url(database) or database
+        DBOS.migrate(url)  # a database no worker has used yet: DBOS's tables first
+        self._client = DBOSClient(system_database_url=url)
 
     def enqueue(
         self,
@@ -661,10 +711,11 @@ class _Recorder:
             name.lower() == "idempotency-key" for name in headers
         )
         api = _api_module(client)
-        derive = not keyed and method not in _SAFE_METHODS and api in self.durable.idempotent_apis
-        safe = keyed or derive or method in _SAFE_METHODS
+        # a POST or PATCH without a key of its own is noted before it is sent: after a restart the note tells
+        # that it may have left; it is sent again only if it carried a key derived from the run then too
+        unsafe = not keyed and method not in _SAFE_METHODS
+        derive = unsafe and api in self.durable.idempotent_apis
         run_id = self.run_id
-
         live: list[
             httpx.Response
         ] = []  # the response, when the exchange is made now (not replayed)
@@ -673,7 +724,7 @@ class _Recorder:
             position = DBOS.step_id or 0
             if derive and isinstance(headers, dict):
                 headers["Idempotency-Key"] = f"{run_id}/{position}"
-            if not safe and not self.durable._claim(run_id, position, label):
+            if unsafe and not self.durable._claim(run_id, position, label, derive):
                 raise StepInDoubt(run_id, label, method, client._redactor.url(str(request["url"])))
             live.append(send())
             return _recorded(live[0], client)
@@ -696,13 +747,44 @@ def _recorded(response: httpx.Response, client: Any) -> dict[str, Any]:
     return {
         _RECORD: 1,
         "status": response.status_code,
-        "headers": response.headers.multi_items(),
+        # the body is kept decoded: without the headers that describe it as it travelled (gzip, length)
+        "headers": [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in _BODY_FRAMING
+        ],
         "content": response.content,
         "method": request.method,
         "url": redactor.url(str(request.url)),
         "request_headers": redactor.headers(request.headers.multi_items()),
-        "request_content": redactor.content(_sent_content(request)),
+        "request_content": _hidden_body(_sent_content(request), redactor),
     }
+
+
+def _hidden_body(content: bytes, redactor: Any) -> bytes:
+    """A request body as a durable run keeps it: the credentials the client knows hidden, and the values sent
+    under credential names (a form's ``password=...``, a JSON member ``apiKey``) as ``***``."""
+    return _without_secrets(redactor.content(b"&" + content)[1:])  # "&": its first form field too
+
+
+def _without_secrets(content: bytes) -> bytes:
+    """A JSON body with the values of its credential-named members (``password``, ``apiKey``, ...) as ``***``,
+    at any depth; any other body as it is (the redactor already hid known credential values)."""
+    if not content.lstrip()[:1] in (b"{", b"["):
+        return content
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+
+    def hide(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "***" if is_credential_name(str(k)) else hide(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [hide(item) for item in value]
+        return value
+
+    return json.dumps(hide(data)).encode()
 
 
 def _sent_content(request: httpx.Request) -> bytes:
@@ -797,13 +879,28 @@ def _replay(
     if workflow.sleeps:
         arguments["sleep"] = lambda seconds: None
     token = _EXCHANGES.set(_Replayer(run_id))
+    quiet = _Quiet()
+    runtime_log = logging.getLogger(_restore.__module__)
+    runtime_log.addFilter(quiet)
     try:
         workflow.function(**arguments)
     except BaseException as error:  # noqa: BLE001 (whatever stopped it: its progress is the answer)
         progress = getattr(error, "progress", None)
         return progress if isinstance(progress, Progress) else None
     finally:
+        runtime_log.removeFilter(quiet)
         _EXCHANGES.reset(token)
         for client in made:
             client.close()
     return None
+
+
+class _Quiet(logging.Filter):
+    """Drops the records of a replay in its thread (its runs end with _ReplayEnd: nothing failed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
