@@ -39,11 +39,22 @@ sys.path.insert(0, str(BENCH))
 
 from runtime import AUTH, create_session, mock_transport  # noqa: E402
 
+from dbos import DBOS, SetWorkflowID  # noqa: E402
 from quantum_workflows import durable  # noqa: E402
 from quantum_workflows.apis import ibm_quantum_runtime_sessions as sessions_module  # noqa: E402
 from quantum_workflows.workflows import pause_session_and_confirm  # noqa: E402
 
 STEPS = 3
+
+
+def _nothing() -> int:
+    return 0
+
+
+@DBOS.workflow(name="bench.three-empty-steps")
+def _three_empty_steps() -> int:
+    """DBOS's own floor: a workflow of three checkpointed steps that do nothing (no HTTP, no arazzo-gen)."""
+    return sum(DBOS.run_step({"name": f"empty/{n}"}, _nothing) for n in range(STEPS))
 ROUNDS = 3
 BEGIN, END = "<!-- durable:begin (written by bench/durable.py --docs) -->", "<!-- durable:end -->"
 
@@ -81,12 +92,17 @@ def scenario(base: str, transport: httpx.MockTransport | None, runs: int, folder
     def durable_run() -> None:
         runs_db.run(durable.pause_session_and_confirm, inputs, run_id=uuid.uuid4().hex)
 
+    def dbos_floor() -> None:
+        with SetWorkflowID(uuid.uuid4().hex):
+            _three_empty_steps()
+
     try:
-        result = measure({"plain": plain, "durable": durable_run}, runs)
+        result = measure({"plain": plain, "durable": durable_run, "floor": dbos_floor}, runs)
     finally:
         runs_db.close()
         http.close()
     result["per_step"] = (result["durable"] - result["plain"]) / STEPS
+    result["floor_per_step"] = result["floor"] / STEPS
     result["ratio"] = result["durable"] / result["plain"]
     return result
 
@@ -98,13 +114,15 @@ def report(results: dict[str, dict[str, float]], runs: int) -> str:
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the end.",
         "",
-        "| pause-session-and-confirm (3 steps) | plain ms/run | durable ms/run | durable - plain per step | ratio |",
-        "|---|---:|---:|---:|---:|",
+        "| pause-session-and-confirm (3 steps) | plain ms/run | durable ms/run | durable - plain per step "
+        "| ratio | DBOS alone: 3 empty steps, ms/run (per step) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, result in results.items():
         lines.append(
             f"| {name} | {result['plain']:.2f} | {result['durable']:.2f} | "
-            f"{result['per_step']:.2f} ms | {result['ratio']:.2f}x |"
+            f"{result['per_step']:.2f} ms | {result['ratio']:.2f}x | "
+            f"{result['floor']:.2f} ({result['floor_per_step']:.2f}) |"
         )
     return "\n".join(lines)
 

@@ -80,3 +80,20 @@ def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:
     raw = json.loads((tmp_path / "latest.json").read_text())
     assert raw["machine"]["nproc"] and raw["runtime"]["generated"]["runs"] == 15
     assert not (tmp_path / "work").exists()  # scratch builds are removed
+
+
+@pytest.mark.timeout(300)
+def test_the_durable_benchmark_runs_and_reports_both_transports() -> None:
+    """bench/durable.py --quick (issue 16's cost per step): end to end, both rows, every column a number."""
+    pytest.importorskip("dbos", reason="the durable variant needs dbos")
+    pytest.importorskip("quantum_workflows.durable", reason="install the generated package: pip install ./generated")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "durable.py"), "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads(result.stdout[: result.stdout.index("\n}\n") + 2])
+    assert set(data) == {"over HTTP (stand-in server)", "in process (MockTransport)"}
+    for row in data.values():
+        assert set(row) == {"plain", "durable", "floor", "per_step", "floor_per_step", "ratio"}
+        assert all(isinstance(value, float) and value > 0 for key, value in row.items() if key != "per_step")
