@@ -37,12 +37,11 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from runtime import AUTH, create_session, mock_transport  # noqa: E402
-
-from dbos import DBOS, SetWorkflowID  # noqa: E402
-from quantum_workflows import durable  # noqa: E402
-from quantum_workflows.apis import ibm_quantum_runtime_sessions as sessions_module  # noqa: E402
-from quantum_workflows.workflows import pause_session_and_confirm  # noqa: E402
+from dbos import DBOS, SetWorkflowID
+from quantum_workflows import durable
+from quantum_workflows.apis import ibm_quantum_runtime_sessions as sessions_module
+from quantum_workflows.workflows import pause_session_and_confirm
+from runtime import AUTH, create_session, mock_transport
 
 STEPS = 3
 
@@ -55,6 +54,8 @@ def _nothing() -> int:
 def _three_empty_steps() -> int:
     """DBOS's own floor: a workflow of three checkpointed steps that do nothing (no HTTP, no arazzo-gen)."""
     return sum(DBOS.run_step({"name": f"empty/{n}"}, _nothing) for n in range(STEPS))
+
+
 ROUNDS = 3
 BEGIN, END = "<!-- durable:begin (written by bench/durable.py --docs) -->", "<!-- durable:end -->"
 
@@ -75,7 +76,9 @@ def measure(variants: dict[str, Callable[[], None]], runs: int) -> dict[str, flo
     return {name: seconds / (per_round * ROUNDS) * 1000 for name, seconds in total.items()}
 
 
-def scenario(base: str, transport: httpx.MockTransport | None, runs: int, folder: Path) -> dict[str, float]:
+def scenario(
+    base: str, transport: httpx.MockTransport | None, runs: int, folder: Path
+) -> dict[str, float]:
     session_id = create_session(base) if transport is None else "s-bench"
     http = httpx.Client(transport=transport) if transport is not None else httpx.Client()
     client = sessions_module.Client(f"{base}/api", http_client=http)
@@ -111,11 +114,15 @@ def report(results: dict[str, dict[str, float]], runs: int) -> str:
     lines = [
         f"Command: `python bench/durable.py --runs {runs}`",
         "",
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the end.",
+        (
+            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+            f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the end."
+        ),
         "",
-        "| pause-session-and-confirm (3 steps) | plain ms/run | durable ms/run | durable - plain per step "
-        "| ratio | DBOS alone: 3 empty steps, ms/run (per step) |",
+        (
+            "| pause-session-and-confirm (3 steps) | plain ms/run | durable ms/run | durable - plain per step "
+            "| ratio | DBOS alone: 3 empty steps, ms/run (per step) |"
+        ),
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, result in results.items():
@@ -135,7 +142,10 @@ def main() -> None:
     arguments = parser.parse_args()
     runs = 15 if arguments.quick else arguments.runs
     server = subprocess.Popen(
-        [sys.executable, str(BENCH / "serve.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(BENCH / "serve.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stdout is not None
