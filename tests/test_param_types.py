@@ -294,7 +294,7 @@ def test_a_string_given_to_an_integer_input_of_a_called_workflow_is_converted_or
     assert warnings == []
     assert mypy_strict(tmp_path / "out", "pages_pkg") == ""
     source = (tmp_path / "out" / "pages_pkg" / "workflows" / "things.py").read_text(encoding="utf-8")
-    assert "by_page(page=2, things_api=things_api, deadline=run.left())" in source
+    assert "run.call(by_page, page=2, things_api=things_api, deadline=run.left())" in source
     _, requests = run_both(package, "pages", {("GET", "/products"): [Reply(200), Reply(200)]}, start="3")
     assert [(r.line, r.query) for r in requests] == [
         ("GET /products", [("page", "2")]),

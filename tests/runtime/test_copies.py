@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_gen.emit.dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS
+from arazzo_gen.emit.dependencies import DURABLE_MODULE
 from arazzo_gen.emit.runtime import (
     CORE,
     OPTIONAL_HELPERS,
@@ -133,7 +134,8 @@ def test_each_module_imports_only_what_its_requirements_provide() -> None:
 
 def test_the_sources_are_stable_under_the_compiler_writer() -> None:
     """Copied text goes through the writer like any generated module: it must come out unchanged."""
-    files = {f"pkg/{module}.py": runtime_source(module) for module in runtime_modules()}
+    modules = [*runtime_modules(), DURABLE_MODULE]  # the durable variant's runtime is copied too
+    files = {f"pkg/{module}.py": runtime_source(module) for module in modules}
     assert format_tree(files) == files
     for text in files.values():
         assert escape_source(text) == text

@@ -716,9 +716,8 @@ class _Recorder:
         unsafe = not keyed and method not in _SAFE_METHODS
         derive = unsafe and api in self.durable.idempotent_apis
         run_id = self.run_id
-        live: list[
-            httpx.Response
-        ] = []  # the response, when the exchange is made now (not replayed)
+        # the response, when the exchange is made now (not replayed)
+        live: list[httpx.Response] = []
 
         def checkpoint() -> dict[str, Any]:
             position = DBOS.step_id or 0
