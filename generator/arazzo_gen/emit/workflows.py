@@ -465,6 +465,24 @@ class _WorkflowBuilder(ValueCompiler):
             )
         return CallView(prefix + theirs.function, prefix + theirs.async_function, args, self.run)
 
+    def action_inputs(self, call: WorkflowCall, context: _StepContext, after: bool) -> list[str]:
+        """The inputs a goto/retry action passes: its ``parameters`` (Arazzo 1.1), read where its criteria
+        are (``after``: once the step succeeded); without them, this workflow's inputs of the same names."""
+        callee = call.target
+        if call.inputs is None or callee is None:
+            return self.shared_inputs(call)
+        inputs = {item.name: item for item in callee.inputs}
+        args = []
+        self.after = after
+        try:
+            for name, (value, _, _) in call.inputs.items():
+                if name in inputs:
+                    code = self.call_input(context.step, callee, inputs[name], value, context).code
+                    args.append(f"{self.compiler.plan.param(callee, name)}={code}")
+        finally:
+            self.after = False
+        return args
+
     def shared_inputs(self, call: WorkflowCall) -> list[str]:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
         assert call.target is not None
@@ -525,7 +543,7 @@ class _WorkflowBuilder(ValueCompiler):
                 views.append(ActionView(
                     comment(text), condition, "retry",
                     goto=py_str(kind.step_id) if kind.step_id is not None else None,
-                    call=self.call_view(kind.call, self.shared_inputs(kind.call)) if kind.call else None,
+                    call=self.call_view(kind.call, self.action_inputs(kind.call, context, after)) if kind.call else None,
                     counter=kind.counter, limit=kind.limit,
                     delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
@@ -543,7 +561,7 @@ class _WorkflowBuilder(ValueCompiler):
             elif isinstance(kind, plan_nodes.GotoWorkflow):
                 views.append(ActionView(
                     comment(f"goto {action.name}{where}: workflow {kind.call.workflow_id}"), condition, "goto",
-                    call=self.call_view(kind.call, self.shared_inputs(kind.call)),
+                    call=self.call_view(kind.call, self.action_inputs(kind.call, context, after)),
                 ))  # fmt: skip
             else:
                 views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
@@ -716,7 +734,7 @@ class _WorkflowBuilder(ValueCompiler):
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, inputs[name], value).code}"
+            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, call.target, inputs[name], value, None).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
@@ -741,11 +759,13 @@ class _WorkflowBuilder(ValueCompiler):
         self.control(view, node, context)
         return view
 
-    def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
-        """The value a step gives to an input of the workflow it runs; a scalar of another type than the input's
-        (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
-        (the calling step fails by name when it cannot be)."""
-        value = self.value(raw, None)
+    def call_input(
+        self, step: Step, callee: Workflow, item: Input, raw: Any, context: _StepContext | None
+    ) -> Typed:
+        """The value a step (or its action, reading in ``context``) gives to an input of the workflow it runs; a
+        scalar of another type than the input's (``"2"`` for an integer input) is converted: a literal when the
+        document is built, else ``converted`` (the calling step fails by name when it cannot be)."""
+        value = self.value(raw, context)
         target = _input_annotation(item.schema).name
         have = value.annotation.scalar
         if target not in _SCALARS or have not in _SCALARS or have == target:
@@ -755,9 +775,8 @@ class _WorkflowBuilder(ValueCompiler):
             return self.unless_none(value, f"to_text({value.code})", _named("str"))
         if isinstance(raw, str) and target == "int" and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
             return Typed(repr(int(raw)), _named("int"))
-        assert step.call is not None and step.call.target is not None
         self.doc.runtime_names.add("converted")
-        what = f"the input '{item.name}' of workflow '{step.call.target.workflow_id}'"
+        what = f"the input '{item.name}' of workflow '{callee.workflow_id}'"
         code = (
             f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
             f"{py_str(_source_text(raw))}, {py_str(what)})"

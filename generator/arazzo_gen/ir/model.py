@@ -264,6 +264,9 @@ class WorkflowCall:
     param_required: bool = (
         False  # dependsOn: the dependency needs inputs this workflow does not have
     )
+    # a goto/retry action's ``parameters`` (Arazzo 1.1): the callee's inputs by name, as a step's call_inputs;
+    # None: the action has none (the callee gets the caller's inputs of the same names)
+    inputs: dict[str, tuple[Value, Loc, bool]] | None = None
 
 
 @dataclass

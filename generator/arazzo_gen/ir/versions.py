@@ -7,7 +7,7 @@ every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
 Objects, ``$self`` (the field and the expression), ``$message``, step ``timeout``/``correlationId``/
 ``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
-``parameters`` on success and failure actions, ``querystring`` parameters, ``targetSelectorType``, and
+``querystring`` parameters, ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
 """
@@ -238,8 +238,15 @@ def _refused_selector(value: Any) -> bool:
 def _action(item: Any, refuse: Refuse) -> None:
     if not isinstance(item, YMap):
         return
-    if "parameters" in item and "reference" not in item:
-        refuse("'parameters' on a success or failure action", item.key_at("parameters"))
+    if (
+        "reference" not in item
+    ):  # its parameters are compiled (ir/workflow/actions.py), not every value yet
+        for parameter in _items(item.get("parameters")):
+            if isinstance(parameter, YMap) and _refused_selector(parameter.get("value")):
+                refuse(
+                    "a jsonpath or xpath Selector Object as a parameter value",
+                    parameter.at("value"),
+                )
     _criteria(item.get("criteria"), refuse)
 
 
@@ -416,7 +423,10 @@ def _selector_slots(owner: YMap, diagnostics: Diagnostics) -> None:
 
 
 def _action_criteria(value: Any, diagnostics: Diagnostics) -> None:
+    """Non-empty action ``criteria``, and the Selector Objects of the actions' parameter values."""
     for item in value if isinstance(value, list) else []:
+        if isinstance(item, YMap):
+            _selector_slots(item, diagnostics)
         if (
             isinstance(item, YMap)
             and isinstance(item.get("criteria"), YList)

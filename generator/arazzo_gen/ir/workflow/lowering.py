@@ -54,7 +54,7 @@ class WorkflowLowering:
         self.parameters = ParameterLowering(ctx, self.values)
         self.payloads = PayloadLowering(ctx, self.values)
         self.criteria = CriteriaLowering(ctx, self.values)
-        self.actions = ActionLowering(ctx, self.criteria, self.targets)
+        self.actions = ActionLowering(ctx, self.criteria, self.targets, self.parameters)
         self.interface = InterfaceLowering(ctx, self.values)
 
     def lower(self) -> ArazzoDocument:
