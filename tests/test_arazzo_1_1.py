@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
-from tests.scripted import Reply, build_package, compile_files, import_package, scripted
+from tests.scripted import Recorded, Reply, build_package, compile_files, import_package, scripted
 from tests.test_criteria import API, flow, run_both, with_body
 from tests.test_rule_cases import FLOW, ORDERS_API, api_with, diagnose
 
@@ -82,10 +85,12 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
     inputs: {type: object, properties: {a: {type: integer}}}
     steps:
       - {stepId: only, operationId: getJob, parameters: [{name: id, in: path, value: "1"}]}
+  - workflowId: runner
+    steps:
+      - {stepId: run, workflowId: callee, timeout: 100}
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        f"{FLOW}:12:9: error[unsupported-feature]: a step 'timeout' {REFUSED}",
         f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
         f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
@@ -98,6 +103,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
+        f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
     ]
 
@@ -832,3 +838,117 @@ workflows:
          "ignored; its fields are name, type, workflowId, stepId, retryAfter, retryLimit, criteria and x- "
          "extensions"),
     ]
+
+
+# -- step timeout (1.1): the step fails when its request takes longer; its failure actions run -------------
+TIMEOUTS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 300
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: retried
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 300
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onFailure:
+          - {name: gone, type: end, criteria: [{condition: $statusCode == 404}]}
+          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: cancelled
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 300
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onFailure:
+          - {name: late, type: goto, stepId: cancel, criteria: [{condition: $inputs.id != 'keep'}]}
+      - stepId: confirm
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        onSuccess: [{name: stop, type: end}]
+      - stepId: cancel
+        operationId: cancelJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state}
+"""
+
+
+def timed(*gets: Any) -> Callable[[], Callable[[Recorded], Reply]]:
+    """A script factory (``Run.both``): each GET waits, then gets the next reply of ``gets`` (pairs of a delay
+    and a reply; the last repeats); POST .../cancel gets 204."""
+    pairs: list[tuple[float, Reply]] = list(zip(gets[::2], gets[1::2], strict=True))
+
+    def script() -> Callable[[Recorded], Reply]:
+        served: list[int] = []
+
+        def reply(request: Recorded) -> Reply:
+            if request.method == "POST":
+                return Reply(204)
+            index = min(len(served), len(pairs) - 1)
+            served.append(index)
+            time.sleep(pairs[index][0])
+            return pairs[index][1]
+
+        return reply
+
+    return script
+
+
+SLOW, FAST = 0.6, 0.0
+
+
+def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_failure_actions_run(
+    tmp_path: Path,
+) -> None:
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, TIMEOUTS, "step_timeout_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    runtime = run.package._runtime
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    # straight Python: the call's deadline is the step's timeout cut to the time left of the run
+    assert 'with any_status(), run.timeout(0.3): get = jobs_api.get_job( id_=id_, deadline=run.left(0.3), )' in source
+    # no failure action: the step fails (StepFailed without a response, the client's timeout as its cause)
+    for result, lines, _, _ in run.both("read", timed(SLOW, job("done")), id_="j1"):
+        assert type(result) is runtime.StepFailed, result
+        assert (result.step, result.criterion, result.status_code, result.response) == (
+            "get", "a response within the step's timeout (300 ms)", None, None
+        )
+        assert isinstance(result.cause, runtime.ApiTimeoutError)
+        assert lines == ["GET /jobs/j1"]
+    for result, _, _, _ in run.both("read", timed(FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+    # the run's deadline comes first: its own timeout error, not the step's failure
+    for result, _, _, _ in run.both("read", timed(SLOW, job("done")), id_="j1", deadline=0.1):
+        assert type(result) is runtime.ApiTimeoutError, result
+    # failure actions: a criterion over the response ($statusCode) does not hold without one; a retry does
+    for result, lines, sleeps, _ in run.both("retried", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+    for result, lines, sleeps, _ in run.both("retried", timed(FAST, Reply(404)), id_="j1"):
+        assert result.state is None  # 'gone' ends the workflow on a 404 response
+        assert (lines, sleeps) == (["GET /jobs/j1"], [])
+    for result, lines, sleeps, _ in run.both("retried", timed(SLOW, job("late")), id_="j1"):
+        assert type(result) is runtime.StepFailed and result.criterion.endswith("timeout (300 ms)"), result
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])  # the retry limit, then the step's timeout
+    # a goto across steps (the loop over step labels)
+    for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="j1"):
+        assert result.state is None
+        assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel"]
+    for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="keep"):
+        assert type(result) is runtime.StepFailed and result.step == "get", result
+        assert lines == ["GET /jobs/keep"]

@@ -149,6 +149,11 @@ class StepView:
     catches: bool = (
         False  # a workflow step with failure actions: the callee's StepFailed is a failure
     )
+    timeout: str | None = (
+        None  # its ``timeout`` in seconds (Arazzo 1.1): ``run.timeout(...)`` around the call
+    )
+    # with failure actions: the local holding the StepFailed of a call that took longer (None: it did not)
+    timed_out: str | None = None
 
 
 @dataclass
@@ -174,6 +179,7 @@ class LoopView:
     failure: str | None = (
         None  # the StepFailed of a workflow a step ran (steps with failure actions)
     )
+    timed_out: str | None = None  # the StepFailed of a step that took longer than its timeout
 
 
 @dataclass
@@ -356,6 +362,7 @@ class _WorkflowBuilder(ValueCompiler):
                 succeeded=locals_.succeeded,
                 counters=[],
                 failure=locals_.failure,
+                timed_out=locals_.timed_out,
             )
             if locals_.steps_run is not None:
                 self.doc.runtime_names.add("MaxStepsExceeded")
@@ -608,7 +615,8 @@ class _WorkflowBuilder(ValueCompiler):
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
-        call_args.append(f"deadline={self.run}.left()")
+        timeout = repr(step.timeout / 1000) if step.timeout is not None else None
+        call_args.append(f"deadline={self.run}.left({timeout or ''})")
         # the criteria judge the response whatever its status; without criteria, an error status fails the step
         assert var is not None, "the plan gives every operation step a local"
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
@@ -634,6 +642,7 @@ class _WorkflowBuilder(ValueCompiler):
             failures=failures,
             assignments=assignments,
             recorded=[(py_str(o.name), o.local) for o in node.outputs],
+            timeout=timeout,
         )
         self.control(view, node, context)
         return view
@@ -804,6 +813,8 @@ class _WorkflowBuilder(ValueCompiler):
         view.next_label = py_str(control.next_step) if control.next_step is not None else None
         view.resumes = control.resumes
         view.records_success = control.records_success
+        if view.timeout is not None and control.on_failure:
+            self.timed_failures(view, control.on_failure, context)
         if isinstance(node, plan_nodes.WorkflowStep) and node.catches:
             # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
             # $outputs do not hold then (there are none)
@@ -821,6 +832,36 @@ class _WorkflowBuilder(ValueCompiler):
                     view_action.condition = (
                         f"{self.loop.failure} is None and ({view_action.condition})"
                     )
+
+    def timed_failures(
+        self, view: StepView, actions: tuple[plan_nodes.Action, ...], context: _StepContext
+    ) -> None:
+        """A step whose request took longer than its ``timeout`` failed without a response: its failure
+        actions apply, but one that reads the response (``$statusCode``, ``$response.*``, ``$request.*``,
+        ``$url``, ``$method``, in its criteria or parameters) does not hold then (they are undefined; Arazzo
+        1.1: a condition over a null or undefined value fails); a retry waits its ``retryAfter``."""
+        assert self.loop is not None and self.loop.timed_out is not None
+        timed_out = view.timed_out = self.loop.timed_out
+        for view_action, action in zip(view.failure_actions, actions, strict=True):
+            kind = action.kind
+            call = (
+                kind.call if isinstance(kind, plan_nodes.Retry | plan_nodes.GotoWorkflow) else None
+            )
+            values: list[Any] = [part for c in action.criteria for part in (c.condition, c.context)]
+            values += [
+                value for value, _, _ in ((call.inputs or {}) if call is not None else {}).values()
+            ]
+            reads = any(_reads_response(value) for value in values)
+            if reads:
+                held = f"{timed_out} is None"
+                view_action.condition = (
+                    f"{held} and ({view_action.condition})" if view_action.condition else held
+                )
+            if view_action.kind == "retry" and view_action.delay.startswith("retry_after("):
+                assert isinstance(kind, plan_nodes.Retry)
+                view_action.delay = (
+                    f"{kind.after!r} if {timed_out} is not None else {view_action.delay}"
+                )
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
@@ -849,6 +890,20 @@ class _WorkflowBuilder(ValueCompiler):
             )
             self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
         return views
+
+
+_RESPONSE_READS = (ex.StatusCode, ex.ResponseRef, ex.RequestRef, ex.Url, ex.Method)
+
+
+def _reads_response(value: Any) -> bool:
+    """Whether a condition, context or value (a literal tree with expressions inside) reads the response."""
+    if isinstance(value, dict):
+        return any(_reads_response(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_reads_response(item) for item in value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return False
+    return any(isinstance(ref, _RESPONSE_READS) for ref in ex.expressions_in(value))
 
 
 def _comma_joined(param: Parameter) -> bool:

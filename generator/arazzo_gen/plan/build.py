@@ -154,6 +154,9 @@ class _WorkflowPlanner:
             failure=self.names.claim("callee_failure")
             if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
             else None,
+            timed_out=self.names.claim("timed_out")
+            if any(step.timeout is not None and applicable(step.on_failure) for step in wf.steps)
+            else None,
         )
 
     def step(self, step: Step, loop: LoopLocals | None) -> StepNode:
