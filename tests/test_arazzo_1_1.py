@@ -850,7 +850,7 @@ workflows:
     steps:
       - stepId: get
         operationId: getJob
-        timeout: 300
+        timeout: 500
         parameters: [{name: id, in: path, value: $inputs.id}]
         outputs: {state: $response.body#/state}
     outputs: {state: $steps.get.outputs.state}
@@ -859,7 +859,7 @@ workflows:
     steps:
       - stepId: get
         operationId: getJob
-        timeout: 300
+        timeout: 500
         parameters: [{name: id, in: path, value: $inputs.id}]
         outputs: {state: $response.body#/state}
         onFailure:
@@ -871,7 +871,7 @@ workflows:
     steps:
       - stepId: get
         operationId: getJob
-        timeout: 300
+        timeout: 500
         parameters: [{name: id, in: path, value: $inputs.id}]
         outputs: {state: $response.body#/state}
         onFailure:
@@ -908,7 +908,7 @@ def timed(*gets: Any) -> Callable[[], Callable[[Recorded], Reply]]:
     return script
 
 
-SLOW, FAST = 0.6, 0.0
+SLOW, FAST = 1.0, 0.0
 
 
 def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_failure_actions_run(
@@ -921,12 +921,12 @@ def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_fai
     runtime = run.package._runtime
     source = " ".join(Path(run.module().__file__).read_text().split())
     # straight Python: the call's deadline is the step's timeout cut to the time left of the run
-    assert 'with any_status(), run.timeout(0.3): get = jobs_api.get_job( id_=id_, deadline=run.left(0.3), )' in source
+    assert 'with any_status(), run.timeout(0.5): get = jobs_api.get_job( id_=id_, deadline=run.left(0.5), )' in source
     # no failure action: the step fails (StepFailed without a response, the client's timeout as its cause)
     for result, lines, _, _ in run.both("read", timed(SLOW, job("done")), id_="j1"):
         assert type(result) is runtime.StepFailed, result
         assert (result.step, result.criterion, result.status_code, result.response) == (
-            "get", "a response within the step's timeout (300 ms)", None, None
+            "get", "a response within the step's timeout (500 ms)", None, None
         )
         assert isinstance(result.cause, runtime.ApiTimeoutError)
         assert lines == ["GET /jobs/j1"]
@@ -943,7 +943,7 @@ def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_fai
         assert result.state is None  # 'gone' ends the workflow on a 404 response
         assert (lines, sleeps) == (["GET /jobs/j1"], [])
     for result, lines, sleeps, _ in run.both("retried", timed(SLOW, job("late")), id_="j1"):
-        assert type(result) is runtime.StepFailed and result.criterion.endswith("timeout (300 ms)"), result
+        assert type(result) is runtime.StepFailed and result.criterion.endswith("timeout (500 ms)"), result
         assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])  # the retry limit, then the step's timeout
     # a goto across steps (the loop over step labels)
     for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="j1"):
