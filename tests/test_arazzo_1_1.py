@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
-from tests.scripted import Reply, build_package, compile_files, import_package, scripted
+from tests.scripted import Recorded, Reply, build_package, compile_files, import_package, scripted
 from tests.test_criteria import API, flow, run_both, with_body
 from tests.test_rule_cases import FLOW, ORDERS_API, api_with, diagnose
 
@@ -82,14 +85,15 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
     inputs: {type: object, properties: {a: {type: integer}}}
     steps:
       - {stepId: only, operationId: getJob, parameters: [{name: id, in: path, value: "1"}]}
+  - workflowId: runner
+    steps:
+      - {stepId: run, workflowId: callee, timeout: 100}
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        f"{FLOW}:12:9: error[unsupported-feature]: a step 'timeout' {REFUSED}",
         f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
         f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
-        f"{FLOW}:20:58: {unsupported}: 'parameters' on a success or failure action {REFUSED}",
         f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
         f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
@@ -99,6 +103,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
+        f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
     ]
 
@@ -674,3 +679,276 @@ def test_a_jsonpointer_selector_over_text_is_an_error_not_a_crash(tmp_path: Path
         ("specs/arazzo/pets.arazzo.yaml:11:54: error[invalid-selector]: the context of a jsonpointer selector must be a "
          "runtime expression whose value is JSON, not '$sourceDescriptions.pets.url'"),
     ]
+
+
+# -- parameters on success and failure actions (1.1): the inputs of the workflow a goto/retry runs ----------
+ACTION_PARAMETERS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+components:
+  parameters:
+    why: {name: reason, value: relogin}
+workflows:
+  - workflowId: cleanup
+    inputs:
+      type: object
+      properties: {id: {type: string}, reason: {type: string}}
+      required: [id]
+    steps:
+      - stepId: cancel
+        operationId: cancelJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+    outputs: {reason: $inputs.reason}
+  - workflowId: check
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: read
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onSuccess:
+          - name: stuck
+            type: goto
+            workflowId: cleanup
+            parameters: [{name: id, value: $response.body#/id}, {name: reason, value: "stuck {$steps.read.outputs.state}"}]
+            criteria: [{condition: $response.body#/state == 'stuck'}]
+        onFailure:
+          - name: relogin
+            type: retry
+            workflowId: cleanup
+            retryAfter: 2
+            parameters: [{name: id, value: "old-{$inputs.id}"}, {reference: $components.parameters.why}]
+            criteria: [{condition: $statusCode == 401}]
+      - stepId: confirm
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+    outputs: {state: $steps.read.outputs.state}
+"""
+
+
+def test_parameters_of_goto_and_retry_actions_are_the_inputs_of_the_workflow_they_run(tmp_path: Path) -> None:
+    # 1.1 Success/Failure Action Object 'parameters': "A list of parameters that MUST be passed to a workflow as
+    # referenced by workflowId"; values read where the action's criteria are (the step's response, outputs)
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, ACTION_PARAMETERS, "action_params_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    # straight Python: the callee's keyword arguments; sync code still calls workflows through run.call
+    assert ('run.call( cleanup, id_=read_output(read, str, "check", "read", "/id"), reason=f"stuck {state}", '
+            "jobs_api=jobs_api, deadline=run.left(), )") in source  # fmt: skip
+    assert 'run.call( cleanup, id_=f"old-{id_}", reason="relogin", jobs_api=jobs_api' in source
+    assert 'await cleanup_async( id_=f"old-{id_}", reason="relogin", jobs_api=jobs_api' in source
+    stuck = Reply(200, {"id": "j9", "state": "stuck"})
+    script = {("GET", "/jobs/j1"): [stuck], ("POST", "/jobs/j9/cancel"): [Reply(204)]}
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
+        assert result.state == "stuck"
+        # the callee got the action's id (from the response), not the caller's input of that name
+        assert lines == ["GET /jobs/j1", "POST /jobs/j9/cancel"]
+        assert sleeps == []
+    script = {("GET", "/jobs/j1"): [Reply(401), job("queued"), job("queued")],
+              ("POST", "/jobs/old-j1/cancel"): [Reply(204)]}  # fmt: skip
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
+        assert result.state == "queued"
+        assert lines == ["GET /jobs/j1", "POST /jobs/old-j1/cancel", "GET /jobs/j1", "GET /jobs/j1"]
+        assert sleeps == [2.0]
+    # what the callee was given, seen through its outputs: the component parameter's value and the template
+    module = run.module()
+    calls: list[dict[str, object]] = []
+    real = module.cleanup
+
+    def spy(**kwargs: object) -> object:
+        calls.append({k: v for k, v in kwargs.items() if k in ("id_", "reason")})
+        return real(**kwargs)
+
+    module.cleanup = spy
+    try:
+        script = {("GET", "/jobs/j1"): [stuck], ("POST", "/jobs/j9/cancel"): [Reply(204)]}
+        run.once("check", script, "jobs", False, {"id_": "j1"})
+        script = {("GET", "/jobs/j1"): [Reply(401), job("queued"), job("queued")],
+                  ("POST", "/jobs/old-j1/cancel"): [Reply(204)]}  # fmt: skip
+        run.once("check", script, "jobs", False, {"id_": "j1"})
+    finally:
+        module.cleanup = real
+    assert calls == [{"id_": "j9", "reason": "stuck stuck"}, {"id_": "old-j1", "reason": "relogin"}]
+
+
+def test_action_parameter_mistakes_are_located_errors_and_1_0_ignores_them(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """components:
+  parameters:
+    placed: {name: id, in: query, value: "1"}
+workflows:
+  - workflowId: callee
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - {stepId: only, operationId: getJob, parameters: [{name: id, in: path, value: $inputs.id}]}
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+        onSuccess:
+          - {name: a, type: end, parameters: [{name: id, value: x}]}
+          - {name: b, type: goto, stepId: get, parameters: [{name: id, value: x}], criteria: [{condition: $statusCode == 1}]}
+        onFailure:
+          - {name: c, type: goto, workflowId: callee, parameters: [{name: id, in: path, value: x}]}
+          - {name: d, type: retry, workflowId: callee, parameters: [{name: idd, value: x}]}
+          - {name: e, type: retry, workflowId: callee, parameters: [{name: id, value: x}, {name: id, value: y}]}
+          - {name: f, type: retry, workflowId: callee, parameters: [{reference: $components.parameters.placed}]}
+          - name: g
+            type: goto
+            workflowId: callee
+            parameters: [{name: id, value: {context: $response.body, selector: $.id, type: jsonpath}}]
+"""
+    assert diagnose(tmp_path, flow) == [
+        (f"{FLOW}:18:34: error[invalid-action]: end action 'a' has 'parameters' but no workflowId; an action's "
+         "parameters are the inputs of the workflow it runs (Arazzo 1.1)"),
+        (f"{FLOW}:19:48: error[invalid-action]: goto action 'b' has 'parameters' but no workflowId; an action's "
+         "parameters are the inputs of the workflow it runs (Arazzo 1.1)"),
+        (f"{FLOW}:21:79: error[invalid-parameter]: an action's parameter takes no 'in' (Arazzo 1.1: \"The `in` "
+         "field MUST NOT be used\"); it is an input of workflow 'callee'"),
+        (f"{FLOW}:22:48: error[missing-parameter]: retry action 'd' does not pass the required input 'id' of "
+         "workflow 'callee'"),
+        (f"{FLOW}:22:88: error[unknown-input]: workflow 'callee' has no input 'idd' (retry action 'd' passes it); "
+         "did you mean 'id'?"),
+        f"{FLOW}:23:91: error[duplicate-parameter]: parameter 'id' is already in this list at line 23",
+        (f"{FLOW}:24:69: error[invalid-parameter]: the parameter '$components.parameters.placed' has 'in', which an "
+         "action's parameter does not take (Arazzo 1.1: \"The `in` field MUST NOT be used\"); it is an input of "
+         "workflow 'callee'"),
+        f"{FLOW}:28:44: error[unsupported-feature]: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
+    ]
+    # 1.0.1 has no action parameters: an unknown-field warning, and the callee gets the same-named inputs
+    flow_1_0 = HEAD_1_1.replace("1.1.0", "1.0.1") + """workflows:
+  - workflowId: callee
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - {stepId: only, operationId: getJob, parameters: [{name: id, in: path, value: $inputs.id}]}
+  - workflowId: w
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        onFailure:
+          - {name: c, type: goto, workflowId: callee, parameters: [{name: id, value: x}]}
+"""
+    found = diagnose(tmp_path / "v10", flow_1_0) if (tmp_path / "v10").mkdir() is None else []
+    assert [h for h in found if "unknown-field" in h] == [
+        (f"{FLOW}:16:55: warning[unknown-field]: 'parameters' is not a field of a Failure Action Object; it is "
+         "ignored; its fields are name, type, workflowId, stepId, retryAfter, retryLimit, criteria and x- "
+         "extensions"),
+    ]
+
+
+# -- step timeout (1.1): the step fails when its request takes longer; its failure actions run -------------
+TIMEOUTS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 500
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: retried
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 500
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onFailure:
+          - {name: gone, type: end, criteria: [{condition: $statusCode == 404}]}
+          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: cancelled
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        timeout: 500
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+        onFailure:
+          - {name: late, type: goto, stepId: cancel, criteria: [{condition: $inputs.id != 'keep'}]}
+      - stepId: confirm
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        onSuccess: [{name: stop, type: end}]
+      - stepId: cancel
+        operationId: cancelJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state}
+"""
+
+
+def timed(*gets: Any) -> Callable[[], Callable[[Recorded], Reply]]:
+    """A script factory (``Run.both``): each GET waits, then gets the next reply of ``gets`` (pairs of a delay
+    and a reply; the last repeats); POST .../cancel gets 204."""
+    pairs: list[tuple[float, Reply]] = list(zip(gets[::2], gets[1::2], strict=True))
+
+    def script() -> Callable[[Recorded], Reply]:
+        served: list[int] = []
+
+        def reply(request: Recorded) -> Reply:
+            if request.method == "POST":
+                return Reply(204)
+            index = min(len(served), len(pairs) - 1)
+            served.append(index)
+            time.sleep(pairs[index][0])
+            return pairs[index][1]
+
+        return reply
+
+    return script
+
+
+SLOW, FAST = 1.0, 0.0
+
+
+def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_failure_actions_run(
+    tmp_path: Path,
+) -> None:
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, TIMEOUTS, "step_timeout_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    runtime = run.package._runtime
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    # straight Python: the call's deadline is the step's timeout cut to the time left of the run
+    assert 'with any_status(), run.timeout(0.5): get = jobs_api.get_job( id_=id_, deadline=run.left(0.5), )' in source
+    # no failure action: the step fails (StepFailed without a response, the client's timeout as its cause)
+    for result, lines, _, _ in run.both("read", timed(SLOW, job("done")), id_="j1"):
+        assert type(result) is runtime.StepFailed, result
+        assert (result.step, result.criterion, result.status_code, result.response) == (
+            "get", "a response within the step's timeout (500 ms)", None, None
+        )
+        assert isinstance(result.cause, runtime.ApiTimeoutError)
+        assert lines == ["GET /jobs/j1"]
+    for result, _, _, _ in run.both("read", timed(FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+    # the run's deadline comes first: its own timeout error, not the step's failure
+    for result, _, _, _ in run.both("read", timed(SLOW, job("done")), id_="j1", deadline=0.1):
+        assert type(result) is runtime.ApiTimeoutError, result
+    # failure actions: a criterion over the response ($statusCode) does not hold without one; a retry does
+    for result, lines, sleeps, _ in run.both("retried", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+    for result, lines, sleeps, _ in run.both("retried", timed(FAST, Reply(404)), id_="j1"):
+        assert result.state is None  # 'gone' ends the workflow on a 404 response
+        assert (lines, sleeps) == (["GET /jobs/j1"], [])
+    for result, lines, sleeps, _ in run.both("retried", timed(SLOW, job("late")), id_="j1"):
+        assert type(result) is runtime.StepFailed and result.criterion.endswith("timeout (500 ms)"), result
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])  # the retry limit, then the step's timeout
+    # a goto across steps (the loop over step labels)
+    for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="j1"):
+        assert result.state is None
+        assert lines == ["GET /jobs/j1", "POST /jobs/j1/cancel"]
+    for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="keep"):
+        assert type(result) is runtime.StepFailed and result.step == "get", result
+        assert lines == ["GET /jobs/keep"]

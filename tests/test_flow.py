@@ -126,7 +126,8 @@ class Run:
 
         if "sleep" in inspect.signature(fn).parameters:
             extra["sleep"] = fake_sleep if is_async else sleeps.append
-        with scripted(dict(script)) as server:
+        # a callable makes the script of each run (a scripted server's state starts afresh)
+        with scripted(script() if callable(script) else dict(script)) as server:
             try:
                 if is_async:
 

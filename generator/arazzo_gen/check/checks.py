@@ -216,6 +216,12 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
                     check_expressions(criterion.condition, criterion.loc, position, own=own)
                 if criterion.context is not None:
                     check_expressions(criterion.context, criterion.loc, position, own=own)
+            passed = action.call.inputs if action.call is not None else None
+            for value, loc, _ in (
+                passed or {}
+            ).values():  # a 1.1 action's parameters: read as its criteria
+                for leaf in expression_leaves(value):
+                    check_expressions(leaf, loc, position, own=own)
         for value, loc, _ in step.call_inputs.values():
             for leaf in expression_leaves(value):
                 check_expressions(leaf, loc, position, request=True)

@@ -149,6 +149,11 @@ class StepView:
     catches: bool = (
         False  # a workflow step with failure actions: the callee's StepFailed is a failure
     )
+    timeout: str | None = (
+        None  # its ``timeout`` in seconds (Arazzo 1.1): ``run.timeout(...)`` around the call
+    )
+    # with failure actions: the local holding the StepFailed of a call that took longer (None: it did not)
+    timed_out: str | None = None
 
 
 @dataclass
@@ -174,6 +179,7 @@ class LoopView:
     failure: str | None = (
         None  # the StepFailed of a workflow a step ran (steps with failure actions)
     )
+    timed_out: str | None = None  # the StepFailed of a step that took longer than its timeout
 
 
 @dataclass
@@ -356,6 +362,7 @@ class _WorkflowBuilder(ValueCompiler):
                 succeeded=locals_.succeeded,
                 counters=[],
                 failure=locals_.failure,
+                timed_out=locals_.timed_out,
             )
             if locals_.steps_run is not None:
                 self.doc.runtime_names.add("MaxStepsExceeded")
@@ -465,6 +472,24 @@ class _WorkflowBuilder(ValueCompiler):
             )
         return CallView(prefix + theirs.function, prefix + theirs.async_function, args, self.run)
 
+    def action_inputs(self, call: WorkflowCall, context: _StepContext, after: bool) -> list[str]:
+        """The inputs a goto/retry action passes: its ``parameters`` (Arazzo 1.1), read where its criteria
+        are (``after``: once the step succeeded); without them, this workflow's inputs of the same names."""
+        callee = call.target
+        if call.inputs is None or callee is None:
+            return self.shared_inputs(call)
+        inputs = {item.name: item for item in callee.inputs}
+        args = []
+        self.after = after
+        try:
+            for name, (value, _, _) in call.inputs.items():
+                if name in inputs:
+                    code = self.call_input(context.step, callee, inputs[name], value, context).code
+                    args.append(f"{self.compiler.plan.param(callee, name)}={code}")
+        finally:
+            self.after = False
+        return args
+
     def shared_inputs(self, call: WorkflowCall) -> list[str]:
         """A goto/retry/dependsOn call passes this workflow's inputs of the same names."""
         assert call.target is not None
@@ -525,7 +550,7 @@ class _WorkflowBuilder(ValueCompiler):
                 views.append(ActionView(
                     comment(text), condition, "retry",
                     goto=py_str(kind.step_id) if kind.step_id is not None else None,
-                    call=self.call_view(kind.call, self.shared_inputs(kind.call)) if kind.call else None,
+                    call=self.call_view(kind.call, self.action_inputs(kind.call, context, after)) if kind.call else None,
                     counter=kind.counter, limit=kind.limit,
                     delay=f"retry_after({context.var}, {delay})" if step.call is None and context.var else delay,
                 ))  # fmt: skip
@@ -543,7 +568,7 @@ class _WorkflowBuilder(ValueCompiler):
             elif isinstance(kind, plan_nodes.GotoWorkflow):
                 views.append(ActionView(
                     comment(f"goto {action.name}{where}: workflow {kind.call.workflow_id}"), condition, "goto",
-                    call=self.call_view(kind.call, self.shared_inputs(kind.call)),
+                    call=self.call_view(kind.call, self.action_inputs(kind.call, context, after)),
                 ))  # fmt: skip
             else:
                 views.append(ActionView(comment(f"end {action.name}{where}"), condition, "end"))
@@ -590,7 +615,8 @@ class _WorkflowBuilder(ValueCompiler):
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
-        call_args.append(f"deadline={self.run}.left()")
+        timeout = repr(step.timeout / 1000) if step.timeout is not None else None
+        call_args.append(f"deadline={self.run}.left({timeout or ''})")
         # the criteria judge the response whatever its status; without criteria, an error status fails the step
         assert var is not None, "the plan gives every operation step a local"
         criteria = [(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria]
@@ -616,6 +642,7 @@ class _WorkflowBuilder(ValueCompiler):
             failures=failures,
             assignments=assignments,
             recorded=[(py_str(o.name), o.local) for o in node.outputs],
+            timeout=timeout,
         )
         self.control(view, node, context)
         return view
@@ -716,7 +743,7 @@ class _WorkflowBuilder(ValueCompiler):
         self.position = self.workflow.steps.index(step)
         inputs = {item.name: item for item in call.target.inputs}
         args = [
-            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, inputs[name], value).code}"
+            f"{self.compiler.plan.param(call.target, name)}={self.call_input(step, call.target, inputs[name], value, None).code}"
             for name, (value, _, _) in step.call_inputs.items()
             if name in inputs
         ]
@@ -741,11 +768,13 @@ class _WorkflowBuilder(ValueCompiler):
         self.control(view, node, context)
         return view
 
-    def call_input(self, step: Step, item: Input, raw: Any) -> Typed:
-        """The value a step gives to an input of the workflow it runs; a scalar of another type than the input's
-        (``"2"`` for an integer input) is converted: a literal when the document is built, else ``converted``
-        (the calling step fails by name when it cannot be)."""
-        value = self.value(raw, None)
+    def call_input(
+        self, step: Step, callee: Workflow, item: Input, raw: Any, context: _StepContext | None
+    ) -> Typed:
+        """The value a step (or its action, reading in ``context``) gives to an input of the workflow it runs; a
+        scalar of another type than the input's (``"2"`` for an integer input) is converted: a literal when the
+        document is built, else ``converted`` (the calling step fails by name when it cannot be)."""
+        value = self.value(raw, context)
         target = _input_annotation(item.schema).name
         have = value.annotation.scalar
         if target not in _SCALARS or have not in _SCALARS or have == target:
@@ -755,9 +784,8 @@ class _WorkflowBuilder(ValueCompiler):
             return self.unless_none(value, f"to_text({value.code})", _named("str"))
         if isinstance(raw, str) and target == "int" and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
             return Typed(repr(int(raw)), _named("int"))
-        assert step.call is not None and step.call.target is not None
         self.doc.runtime_names.add("converted")
-        what = f"the input '{item.name}' of workflow '{step.call.target.workflow_id}'"
+        what = f"the input '{item.name}' of workflow '{callee.workflow_id}'"
         code = (
             f"converted({value.code}, {target}, {py_str(self.workflow.workflow_id)}, {py_str(step.step_id)}, "
             f"{py_str(_source_text(raw))}, {py_str(what)})"
@@ -785,6 +813,8 @@ class _WorkflowBuilder(ValueCompiler):
         view.next_label = py_str(control.next_step) if control.next_step is not None else None
         view.resumes = control.resumes
         view.records_success = control.records_success
+        if view.timeout is not None and control.on_failure:
+            self.timed_failures(view, control.on_failure, context)
         if isinstance(node, plan_nodes.WorkflowStep) and node.catches:
             # the callee raised StepFailed: the failure actions apply; those whose criteria read the callee's
             # $outputs do not hold then (there are none)
@@ -802,6 +832,36 @@ class _WorkflowBuilder(ValueCompiler):
                     view_action.condition = (
                         f"{self.loop.failure} is None and ({view_action.condition})"
                     )
+
+    def timed_failures(
+        self, view: StepView, actions: tuple[plan_nodes.Action, ...], context: _StepContext
+    ) -> None:
+        """A step whose request took longer than its ``timeout`` failed without a response: its failure
+        actions apply, but one that reads the response (``$statusCode``, ``$response.*``, ``$request.*``,
+        ``$url``, ``$method``, in its criteria or parameters) does not hold then (they are undefined; Arazzo
+        1.1: a condition over a null or undefined value fails); a retry waits its ``retryAfter``."""
+        assert self.loop is not None and self.loop.timed_out is not None
+        timed_out = view.timed_out = self.loop.timed_out
+        for view_action, action in zip(view.failure_actions, actions, strict=True):
+            kind = action.kind
+            call = (
+                kind.call if isinstance(kind, plan_nodes.Retry | plan_nodes.GotoWorkflow) else None
+            )
+            values: list[Any] = [part for c in action.criteria for part in (c.condition, c.context)]
+            values += [
+                value for value, _, _ in ((call.inputs or {}) if call is not None else {}).values()
+            ]
+            reads = any(_reads_response(value) for value in values)
+            if reads:
+                held = f"{timed_out} is None"
+                view_action.condition = (
+                    f"{held} and ({view_action.condition})" if view_action.condition else held
+                )
+            if view_action.kind == "retry" and view_action.delay.startswith("retry_after("):
+                assert isinstance(kind, plan_nodes.Retry)
+                view_action.delay = (
+                    f"{kind.after!r} if {timed_out} is not None else {view_action.delay}"
+                )
 
     # -- outputs ----------------------------------------------------------------------------------------
     def outputs(self) -> list[OutputView]:
@@ -830,6 +890,20 @@ class _WorkflowBuilder(ValueCompiler):
             )
             self.compiler.output_types.setdefault(id(self.workflow), {})[name] = typed.annotation
         return views
+
+
+_RESPONSE_READS = (ex.StatusCode, ex.ResponseRef, ex.RequestRef, ex.Url, ex.Method)
+
+
+def _reads_response(value: Any) -> bool:
+    """Whether a condition, context or value (a literal tree with expressions inside) reads the response."""
+    if isinstance(value, dict):
+        return any(_reads_response(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_reads_response(item) for item in value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return False
+    return any(isinstance(ref, _RESPONSE_READS) for ref in ex.expressions_in(value))
 
 
 def _comma_joined(param: Parameter) -> bool:

@@ -264,6 +264,9 @@ class WorkflowCall:
     param_required: bool = (
         False  # dependsOn: the dependency needs inputs this workflow does not have
     )
+    # a goto/retry action's ``parameters`` (Arazzo 1.1): the callee's inputs by name, as a step's call_inputs;
+    # None: the action has none (the callee gets the caller's inputs of the same names)
+    inputs: dict[str, tuple[Value, Loc, bool]] | None = None
 
 
 @dataclass
@@ -308,6 +311,9 @@ class Step:
     # Pointer tokens and the value, applied in order when the request is built.
     body_replacements: list[tuple[tuple[str, ...], Value]] = field(default_factory=list)
     call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
+    timeout: int | None = (
+        None  # Arazzo 1.1 ``timeout``: milliseconds its request may take, else it fails
+    )
     # callee input name -> (value, where, whether it comes from the workflow-level parameters)
     call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
     # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)

@@ -418,8 +418,12 @@ def _bind_dependencies(workflow: Workflow) -> None:
 def _check_shared_inputs(
     workflow: Workflow, call: WorkflowCall, what: str, diagnostics: Diagnostics
 ) -> None:
-    """A goto/retry action runs its workflow with the current workflow's inputs of the same names."""
+    """A goto/retry action runs its workflow with the current workflow's inputs of the same names; with
+    ``parameters`` (Arazzo 1.1), with those."""
     assert call.target is not None
+    if call.inputs is not None:
+        _check_inputs(call.inputs, call.target, what, call.loc, set(), diagnostics)
+        return
     own = {item.name for item in workflow.inputs}
     missing = [i.name for i in call.target.inputs if i.required and i.name not in own]
     if missing:
@@ -459,32 +463,41 @@ def _bind(call: WorkflowCall, by_doc: dict[Path, ArazzoDocument], diagnostics: D
 
 
 def _check_call_inputs(step: Any, callee: Workflow, diagnostics: Diagnostics) -> None:
+    _check_inputs(step.call_inputs, callee, f"step '{step.step_id}'", step.loc, step.broken_parameters,
+                  diagnostics)  # fmt: skip
+
+
+def _check_inputs(
+    given: dict[str, Any],
+    callee: Workflow,
+    who: str,
+    loc: Loc,
+    broken: set[str | None],
+    diagnostics: Diagnostics,
+) -> None:
+    """The inputs a step or a (1.1) action passes by name: each one the callee's, every required one given."""
     declared = {item.name: item for item in callee.inputs}
-    for name, (_, loc, inherited) in list(step.call_inputs.items()):
+    for name, (_, where, inherited) in list(given.items()):
         if name not in declared:
             if (
                 inherited
             ):  # a workflow-level parameter the callee does not take: it applies to the others
-                del step.call_inputs[name]
+                del given[name]
                 continue
             hint = difflib.get_close_matches(name, list(declared), n=1)
             diagnostics.error(
                 "unknown-input",
-                f"workflow '{callee.workflow_id}' has no input '{name}' (step '{step.step_id}' passes it)"
+                f"workflow '{callee.workflow_id}' has no input '{name}' ({who} passes it)"
                 + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                loc,
+                where,
             )
     for item in callee.inputs:
-        if (
-            item.required
-            and item.name not in step.call_inputs
-            and not {None, item.name} & step.broken_parameters
-        ):
+        if item.required and item.name not in given and not {None, item.name} & broken:
             diagnostics.error(
                 "missing-parameter",
-                f"step '{step.step_id}' does not pass the required input '{item.name}' of workflow "
+                f"{who} does not pass the required input '{item.name}' of workflow "
                 f"'{callee.workflow_id}'",
-                step.loc,
+                loc,
             )
 
 

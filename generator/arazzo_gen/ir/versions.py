@@ -5,9 +5,9 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, step ``timeout``/``correlationId``/
-``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
-``parameters`` on success and failure actions, ``querystring`` parameters, ``targetSelectorType``, and
+Objects, ``$self`` (the field and the expression), ``$message``, the ``timeout`` of a step that runs a
+workflow, step ``correlationId``/``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+``querystring`` parameters, ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
 """
@@ -93,8 +93,9 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
         for position, step in enumerate(steps):
             _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
+            if "timeout" in step and "workflowId" in step:
+                refuse("a 'timeout' on a step that runs a workflow", step.key_at("timeout"))
             for key, feature in (
-                ("timeout", "a step 'timeout'"),
                 ("channelPath", "an AsyncAPI step ('channelPath')"),
                 ("action", "an AsyncAPI step ('action')"),
                 ("correlationId", "an AsyncAPI step ('correlationId')"),
@@ -238,8 +239,15 @@ def _refused_selector(value: Any) -> bool:
 def _action(item: Any, refuse: Refuse) -> None:
     if not isinstance(item, YMap):
         return
-    if "parameters" in item and "reference" not in item:
-        refuse("'parameters' on a success or failure action", item.key_at("parameters"))
+    if (
+        "reference" not in item
+    ):  # its parameters are compiled (ir/workflow/actions.py), not every value yet
+        for parameter in _items(item.get("parameters")):
+            if isinstance(parameter, YMap) and _refused_selector(parameter.get("value")):
+                refuse(
+                    "a jsonpath or xpath Selector Object as a parameter value",
+                    parameter.at("value"),
+                )
     _criteria(item.get("criteria"), refuse)
 
 
@@ -416,7 +424,10 @@ def _selector_slots(owner: YMap, diagnostics: Diagnostics) -> None:
 
 
 def _action_criteria(value: Any, diagnostics: Diagnostics) -> None:
+    """Non-empty action ``criteria``, and the Selector Objects of the actions' parameter values."""
     for item in value if isinstance(value, list) else []:
+        if isinstance(item, YMap):
+            _selector_slots(item, diagnostics)
         if (
             isinstance(item, YMap)
             and isinstance(item.get("criteria"), YList)

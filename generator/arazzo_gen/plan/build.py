@@ -154,6 +154,9 @@ class _WorkflowPlanner:
             failure=self.names.claim("callee_failure")
             if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
             else None,
+            timed_out=self.names.claim("timed_out")
+            if any(step.timeout is not None and applicable(step.on_failure) for step in wf.steps)
+            else None,
         )
 
     def step(self, step: Step, loop: LoopLocals | None) -> StepNode:
@@ -381,13 +384,19 @@ def workflow_refs(workflow: Workflow) -> list[ex.WorkflowRef]:
 def _values(workflow: Workflow) -> list[Any]:
     values: list[Any] = [workflow.outputs]
     for step in workflow.steps:
-        values += _step_values(step, step.success_criteria + _action_criteria(step.on_success))
-        values += [x for c in _action_criteria(step.on_failure) for x in (c.condition, c.context)]
+        values += _step_values(step, step.success_criteria)
+        values += _action_values(step.on_success) + _action_values(step.on_failure)
     return values
 
 
-def _action_criteria(actions: list[IrAction]) -> list[Any]:
-    return [c for a in actions for c in a.criteria]
+def _action_values(actions: list[IrAction]) -> list[Any]:
+    """What ``actions`` read: their criteria's conditions and contexts, and the values of the parameters
+    (Arazzo 1.1) they pass to the workflow they run."""
+    values: list[Any] = [x for a in actions for c in a.criteria for x in (c.condition, c.context)]
+    for action in actions:
+        if action.call is not None and action.call.inputs:
+            values += [value for value, _, _ in action.call.inputs.values()]
+    return values
 
 
 def _step_values(step: Step, criteria: list[Any]) -> list[Any]:
@@ -404,9 +413,8 @@ def possibly_unset_reads(workflow: Workflow, flow: FlowPlan) -> set[tuple[str, s
     found: set[tuple[str, str]] = set()
     for step in workflow.steps:
         sound = flow.set_before.get(step.step_id, set())
-        own = _action_criteria(step.on_success)
-        values = _step_values(step, step.success_criteria + _action_criteria(step.on_failure))
-        own_values = [x for c in own for x in (c.condition, c.context)]
+        values = _step_values(step, step.success_criteria) + _action_values(step.on_failure)
+        own_values = _action_values(step.on_success)
         for value, own_ok in [(v, False) for v in values] + [(v, True) for v in own_values]:
             for leaf in _leaves(value):
                 for ref in ex.expressions_in(leaf) if not isinstance(leaf, str) else ():

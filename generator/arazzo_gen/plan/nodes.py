@@ -129,6 +129,9 @@ class LoopLocals:
     resume: str | None
     succeeded: str | None
     failure: str | None  # the StepFailed of a workflow a step ran
+    timed_out: str | None = (
+        None  # the StepFailed of a step whose request took longer than its ``timeout``
+    )
 
 
 @dataclass(frozen=True)

@@ -962,13 +962,22 @@ class _Run:
         self._token: contextvars.Token[_Run | None] | None = None
         self._hooks: contextvars.Token[tuple[StepHook, ...]] | None = None
 
-    def left(self) -> float | None:
-        """Seconds left of the run's deadline (``0.0`` once passed), or ``None`` without one."""
-        return self.deadline.left()
+    def left(self, at_most: float | None = None) -> float | None:
+        """Seconds left of the run's deadline (``0.0`` once passed), or ``None`` without one; with ``at_most``
+        (a step's ``timeout``), never more than that."""
+        left = self.deadline.left()
+        if at_most is None:
+            return left
+        return max(at_most, 0.0) if left is None else min(max(at_most, 0.0), left)
 
     def bound(self, seconds: float) -> float:
         """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
         return self.deadline.bound(seconds)
+
+    def timeout(self, seconds: float) -> StepTimeout:
+        """The ``timeout`` of the step running (Arazzo 1.1), around its call (which gets
+        ``deadline=run.left(seconds)``): see :class:`StepTimeout`."""
+        return StepTimeout(self.workflow, self.current or "", seconds, self.left())
 
     def step(self, step_id: str) -> None:
         """Step ``step_id`` starts."""
@@ -1025,6 +1034,41 @@ class _Run:
         # end) and logs the whole progress if it does not; only the outermost run warns
         level = logging.DEBUG if _RUN.get() is not None else logging.WARNING
         _LOG.log(level, "%s (%s)", progress, type(error).__name__)
+
+
+class StepTimeout:
+    """A step's ``timeout`` (Arazzo 1.1: "The maximum number of milli-seconds to wait for the step to complete
+    before aborting and failing the step"), around the step's call.
+
+    When the call gives up with :class:`ApiTimeoutError` because the step's time is up (its timeout was the
+    tighter deadline, and it has passed), the step fails: :class:`StepFailed` without a response, the client's
+    error as ``cause``; its failure actions apply.  Any other timeout (the run's own deadline, the client's
+    ``timeout=``) propagates unchanged.
+    """
+
+    def __init__(self, workflow: str, step: str, seconds: float, left: float | None) -> None:
+        self.workflow = workflow
+        self.step = step
+        self.seconds = max(seconds, 0.0)
+        self.binding = left is None or self.seconds <= left  # else the run's deadline comes first
+        self.end = time.monotonic() + self.seconds
+
+    @property
+    def criterion(self) -> str:
+        return f"a response within the step's timeout ({self.seconds * 1000:g} ms)"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> Literal[False]:
+        if isinstance(error, ApiTimeoutError) and self.binding and time.monotonic() >= self.end:
+            raise StepFailed(self.workflow, self.step, self.criterion, None, error) from error
+        return False
 
 
 class WorkflowRun(_Run, contextlib.ExitStack[bool | None]):

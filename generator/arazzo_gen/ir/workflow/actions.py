@@ -10,8 +10,10 @@ from typing import Any
 from ...diagnostics import Loc
 from ...read import YList, YMap
 from ..model import Action, Step
+from ..versions import V1_1
 from .context import LoweringContext, Part
 from .criteria import CriteriaLowering
+from .parameters import ParameterLowering
 from .targets import TargetLowering
 
 
@@ -19,11 +21,16 @@ class ActionLowering(Part):
     """The actions of a workflow and of its steps."""
 
     def __init__(
-        self, ctx: LoweringContext, criteria: CriteriaLowering, targets: TargetLowering
+        self,
+        ctx: LoweringContext,
+        criteria: CriteriaLowering,
+        targets: TargetLowering,
+        parameters: ParameterLowering,
     ) -> None:
         super().__init__(ctx)
         self.criteria = criteria
         self.targets = targets
+        self.parameters = parameters
 
     def bind(self, steps: list[Step], success: list[Action], failure: list[Action]) -> None:
         """Give every step the workflow-level actions it does not override (by name), after its own; check
@@ -108,6 +115,15 @@ class ActionLowering(Part):
         )
         if workflow_id is not None and call is None:
             return None
+        if call is not None and "parameters" in item and self.ctx.version == V1_1:
+            call.inputs = self._inputs(item, workflow_id)
+        elif "parameters" in item and self.ctx.version == V1_1:
+            self.diagnostics.error(
+                "invalid-action",
+                f"{action_type} action '{name}' has 'parameters' but no workflowId; an action's parameters are "
+                "the inputs of the workflow it runs (Arazzo 1.1)",
+                item.key_at("parameters"),
+            )
         retry_after, retry_limit = item.get("retryAfter"), item.get("retryLimit")
         return Action(
             name=name,
@@ -121,6 +137,34 @@ class ActionLowering(Part):
             step_loc=item.at("stepId") if step_id is not None else None,
             call=call,
         )
+
+    def _inputs(self, item: YMap, workflow_id: str | None) -> dict[str, tuple[Any, Loc, bool]]:
+        """An Arazzo 1.1 action's ``parameters``: the inputs of the workflow it runs, by ``name``, as a step
+        that runs a workflow passes them; "The `in` field MUST NOT be used", and no duplicates."""
+        raw = self.ctx.list_of(item, "parameters")
+        self.parameters.check_duplicates(raw)
+        for index, entry in enumerate(raw):
+            if isinstance(entry, YMap) and "in" in entry:
+                self.diagnostics.error(
+                    "invalid-parameter",
+                    f"an action's parameter takes no 'in' (Arazzo 1.1: \"The `in` field MUST NOT be used\"); it "
+                    f"is an input of workflow '{workflow_id}'",
+                    entry.key_at("in"),
+                )
+            elif isinstance(entry, YMap) and "reference" in entry:
+                table = self.ctx.components.get("parameters")
+                name = str(entry["reference"]).removeprefix("$components.parameters.")
+                found = table.get(name) if isinstance(table, dict) else None
+                if isinstance(found, YMap) and "in" in found:
+                    self.diagnostics.error(
+                        "invalid-parameter",
+                        f"the parameter '{entry['reference']}' has 'in', which an action's parameter does not take "
+                        f'(Arazzo 1.1: "The `in` field MUST NOT be used"); it is an input of workflow '
+                        f"'{workflow_id}'",
+                        raw.at(index),
+                    )
+        inputs, _ = self.parameters.call_inputs(YList(item.loc), item)
+        return inputs
 
     def _action_type(self, item: YMap, kind: str, loc: Loc) -> str | None:
         """The action's type: end or goto, and retry for a failure action (else a located error)."""

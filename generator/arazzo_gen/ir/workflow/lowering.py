@@ -19,6 +19,7 @@ from ...read import YList, YMap
 from ...resolve import Workspace
 from .. import expressions as ex
 from ..model import Api, ArazzoDocument, Criterion, SourceBinding, Step, Workflow
+from ..versions import V1_1
 from .actions import ActionLowering
 from .context import LoweringContext, text_of
 from .criteria import CriteriaLowering
@@ -54,7 +55,7 @@ class WorkflowLowering:
         self.parameters = ParameterLowering(ctx, self.values)
         self.payloads = PayloadLowering(ctx, self.values)
         self.criteria = CriteriaLowering(ctx, self.values)
-        self.actions = ActionLowering(ctx, self.criteria, self.targets)
+        self.actions = ActionLowering(ctx, self.criteria, self.targets, self.parameters)
         self.interface = InterfaceLowering(ctx, self.values)
 
     def lower(self) -> ArazzoDocument:
@@ -229,12 +230,19 @@ class WorkflowLowering:
             loc=raw.at("stepId"),
             body_replacements=late,
             call=call,
+            timeout=_timeout(raw) if self.ctx.version == V1_1 else None,
             call_inputs=call_inputs,
             body_locs=_leaf_locs(request_body.get("payload"), ())
             if isinstance(request_body, YMap)
             else {},
             broken_parameters=broken | call_broken,
         )
+
+
+def _timeout(raw: YMap) -> int | None:
+    """A step's ``timeout`` in milliseconds (Arazzo 1.1; anything but an integer is ``invalid-type``)."""
+    value = raw.get("timeout")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _leaf_locs(node: Any, path: tuple[str, ...]) -> dict[tuple[str, ...], Loc]:
