@@ -450,6 +450,10 @@ def _arguments(workflow: Workflow, inputs: dict[str, Any], texts: dict[str, str]
     return arguments
 
 
+def _print_outputs(outputs: BaseModel) -> None:
+    print(json.dumps(outputs.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
+
+
 def _run(arguments: argparse.Namespace) -> int:
     workflow = WORKFLOWS.get(arguments.workflow_id)
     if workflow is None:
@@ -496,7 +500,7 @@ def _run(arguments: argparse.Namespace) -> int:
         except (StepFailed, ApiError, MaxStepsExceeded) as error:
             print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
-    print(json.dumps(outputs.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
+    _print_outputs(outputs)
     return 0
 
 
@@ -548,7 +552,7 @@ def _run_durable(arguments: argparse.Namespace, workflow: Workflow, kwargs: dict
         except _durable_failures() as error:
             print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
-    print(json.dumps(outputs.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
+    _print_outputs(outputs)
     return 0
 
 
@@ -620,7 +624,7 @@ def _runs(arguments: argparse.Namespace) -> int:
         except _durable_failures() as error:
             print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
-    print(json.dumps(outputs.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False))
+    _print_outputs(outputs)
     return 0
 
 
