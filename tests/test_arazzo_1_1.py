@@ -99,44 +99,12 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
         f"{FLOW}:28:19: {unsupported}: a jsonpath or xpath Selector Object in a payload {REFUSED}",
         f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
-        f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
+        f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $message, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
         f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
-    ]
-
-
-def test_asyncapi_sources_and_steps_and_message_expressions_are_unsupported_features(tmp_path: Path) -> None:
-    flow = """arazzo: 1.1.0
-info: {title: Jobs, version: "1"}
-sourceDescriptions:
-  - {name: jobs, url: ../openapi/jobs.yaml}
-  - {name: events, url: ../asyncapi/events.yaml, type: asyncapi}
-workflows:
-  - workflowId: w
-    steps:
-      - stepId: send
-        channelPath: $sourceDescriptions.events#/channels/jobs
-        action: send
-      - stepId: receive
-        operationId: $sourceDescriptions.events.onJob
-        action: receive
-        correlationId: $message.header.id
-        successCriteria: [{condition: $message.payload#/ok == true}]
-"""
-    unsupported = "error[unsupported-feature]"
-    headlines = diagnose(tmp_path, flow)
-    assert [h for h in headlines if "[unsupported-feature]" in h] == [
-        f"{FLOW}:10:9: {unsupported}: an AsyncAPI step ('channelPath') {REFUSED}",
-        f"{FLOW}:11:9: {unsupported}: an AsyncAPI step ('action') {REFUSED}",
-        f"{FLOW}:14:9: {unsupported}: an AsyncAPI step ('action') {REFUSED}",
-        f"{FLOW}:15:24: {unsupported}: the runtime expression '$message' (an AsyncAPI message) {REFUSED}",
-        f"{FLOW}:15:9: {unsupported}: an AsyncAPI step ('correlationId') {REFUSED}",
-        f"{FLOW}:16:39: {unsupported}: the runtime expression '$message' (an AsyncAPI message) {REFUSED}",
-        f"{FLOW}:5:56: {unsupported}: an AsyncAPI source (Arazzo 1.1) is not supported by arazzo-gen yet; source "
-        "'events' is not read and the document is not built",
     ]
 
 
@@ -176,7 +144,9 @@ def test_1_1_structure_self_selectors_async_fields_and_empty_criteria_are_locate
     found = [h for h in diagnose(tmp_path, flow) if "[unsupported-feature]" not in h]
     assert found == [
         f"{FLOW}:10:17: error[invalid-step]: 'action' must be send or receive, not 'publish'",
+        f"{FLOW}:10:9: error[invalid-step]: 'action' belongs to a step of an AsyncAPI source; this step calls an HTTP operation",
         f"{FLOW}:11:24: error[invalid-step]: 'correlationId' applies only to a step with 'action: receive'",
+        f"{FLOW}:11:9: error[invalid-step]: 'correlationId' belongs to a step of an AsyncAPI source; this step calls an HTTP operation",
         (f"{FLOW}:12:21: error[invalid-step]: a 'dependsOn' entry must be a stepId, '$workflows.<workflowId>.steps."
          "<stepId>' or '$sourceDescriptions.<name>.<workflowId>.steps.<stepId>', not '$steps.other'"),
         f"{FLOW}:12:35: error[unknown-step]: 'dependsOn' names step 'a', which is not a step of this workflow",

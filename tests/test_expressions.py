@@ -39,7 +39,7 @@ from arazzo_gen.ir.expressions import (
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOTS_LIST = (
-    "$url, $method, $statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, "
+    "$url, $method, $statusCode, $request, $response, $message, $inputs, $outputs, $steps, $workflows, "
     "$sourceDescriptions, $components"
 )
 

@@ -111,6 +111,15 @@ CASES = [
             "that cannot be evaluated fails, so this criterion never holds"),
         ),
     ),
+    # AsyncAPI steps of an Arazzo 1.1 document (issue 17): an AsyncAPI 3.0 source on MQTT (a send by operationId
+    # with a header parameter, a receive by channelPath correlated by a payload member, with a timeout and
+    # criteria on $message) and an AsyncAPI 2.6 source on AMQP (a receive by operationId correlated by a header,
+    # a channel binding), between two HTTP steps: messaging clients, the subscriptions made before the first
+    # step, the messaging runtime and the broker libraries as requirements.
+    Case(
+        "asyncapi_steps",
+        package="shop_messages",
+    ),
     # Control flow: a workflow-level retry from components (retryAfter, retryLimit), a retry that runs a step
     # first (resume), goto with criteria (a poll loop), end from components, an unconditional goto, an end on
     # failure; an output of a step that may not have succeeded (None, typed optional); a step reading such an
@@ -283,9 +292,13 @@ def test_built_package_imports(case: Case, built_package: Callable[[Case], Path]
             "    module = importlib.import_module(name)",
             "    missing = [n for n in getattr(module, '__all__', []) if not hasattr(module, n)]",
             "    assert not missing, (name, missing)",
-            "    if name.endswith('.client'):",
+            "    if name.endswith('.client') and hasattr(module, 'BASE_URL_VARIABLE'):",
             "        module.Client('http://127.0.0.1:9').close()",
             "        asyncio.run(module.AsyncClient('http://127.0.0.1:9').close())",
+            "    elif name.endswith('.client'):  # a messaging client: over the in-memory broker",
+            "        broker = importlib.import_module(name.split('.')[0] + '._runtime_messages').MemoryBroker()",
+            "        module.Client(transport=broker.transport()).close()",
+            "        asyncio.run(module.AsyncClient(transport=broker.async_transport()).close())",
             "print(len(modules))",
         ]
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_gen.emit.dependencies import BASE_REQUIREMENTS, CRITERIA_REQUIREMENTS
+from arazzo_gen.emit.clients import MESSAGING_MODULES
 from arazzo_gen.emit.dependencies import DURABLE_MODULE
 from arazzo_gen.emit.runtime import (
     CORE,
@@ -44,8 +45,9 @@ def _label(package: Path) -> str:
 
 
 def test_the_runtime_modules() -> None:
-    assert runtime_modules() == [CORE, *OPTIONAL] == [
-        "_runtime", "_runtime_jsonpath", "_runtime_regex", "_runtime_text", "_runtime_xpath"
+    assert runtime_modules() == sorted([CORE, *OPTIONAL, *MESSAGING_MODULES]) == [
+        "_runtime", "_runtime_asyncapi", "_runtime_jsonpath", "_runtime_messages", "_runtime_regex", "_runtime_text",
+        "_runtime_xpath",
     ]
     assert (RUNTIME_DIR / "__init__.py").is_file()
     assert len(PACKAGES) >= 7, PACKAGES  # six fixture goldens and generated/

@@ -174,6 +174,20 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             call = workflow.steps[position].call
             if call is not None and call.target is not None:
                 _check_workflow_output(call.target, expr.name, loc)
+        elif isinstance(expr, ex.MessageRef) and (
+            position is None or workflow.steps[position].action != "receive"
+        ):
+            where = (
+                f"step '{workflow.steps[position].step_id}' receives no message"
+                if position is not None
+                else "the workflow's outputs are read after its steps"
+            )
+            diagnostics.error(
+                "message-outside-receive",
+                f"'{ex.to_source(expr)}' reads the message an AsyncAPI step with 'action: receive' received, "
+                f"but {where}; expose it as an output of the receive step and use $steps.<id>.outputs.<name>",
+                loc,
+            )
         elif isinstance(expr, ex.StatusCode | ex.ResponseRef | ex.RequestRef | ex.Url | ex.Method):
             if position is not None and workflow.steps[position].call is not None:
                 diagnostics.error(
@@ -307,6 +321,15 @@ def _check_step(step: Step, diagnostics: Diagnostics) -> None:
                 f"step '{step.step_id}' does not set the required {declared.location} parameter "
                 f"'{declared.name}' of {op.operation_id}, a credential: configure it on the client "
                 f"({configure}={{'{declared.name}': ...}}), which sends it with every request",
+                step.loc,
+            )
+        elif declared.required and key not in given and op.channel is not None:
+            # a message header its schema requires: the client takes it as an optional argument (a broker does
+            # not refuse the message; the application receiving it may)
+            diagnostics.warning(
+                "missing-message-header",
+                f"step '{step.step_id}' does not set the header '{declared.name}' the messages of channel "
+                f"'{op.channel.key}' require; the message is sent without it",
                 step.loc,
             )
         elif (

@@ -11,6 +11,8 @@ from .text import comment, docstring, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports
 
 MODELS_ALIAS = "models"
+MESSAGING_MODULES = ("_runtime_asyncapi", "_runtime_messages")
+"""The runtime modules of the messaging clients: their base, and the transports."""
 
 
 @dataclass
@@ -382,3 +384,140 @@ def _operation_docstring(op: Operation) -> str:
 
 def _union_text(annotations: list[Annotation]) -> str:
     return Annotation(make_union([a.node for a in annotations])).text
+
+
+# -- AsyncAPI: messaging clients ---------------------------------------------------------------------------
+def py_literal(value: object) -> str:
+    """A JSON value as a Python literal (strings through :func:`py_str`: document text stays inert)."""
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    return "None"
+
+
+#: the AsyncAPI protocols the generated package's transports speak, and the URL scheme of each
+PROTOCOL_SCHEMES = {"mqtt": "mqtt", "secure-mqtt": "mqtts", "mqtts": "mqtts", "amqp": "amqp", "amqps": "amqps"}
+#: what a package whose AsyncAPI servers use a protocol needs at run time (both clients: sync and async)
+PROTOCOL_REQUIREMENTS = {
+    "mqtt": ("paho-mqtt>=2.1,<3", "aiomqtt>=2.3,<3"),
+    "amqp": ("pika>=1.3,<2", "aio-pika>=9.4,<11"),
+}
+
+
+def server_url(protocol: str, host: str, pathname: str = "") -> str | None:
+    """The URL a transport connects to for an AsyncAPI server (``None``: no transport speaks its protocol)."""
+    scheme = PROTOCOL_SCHEMES.get(protocol.lower())
+    if scheme is None or not host:
+        return None
+    return f"{scheme}://{host}{pathname}"
+
+
+def messaging_requirements(api: Api) -> set[str]:
+    """The broker client libraries the package needs for the protocols of ``api``'s servers (both when the
+    description names no server a transport speaks: the caller chooses one)."""
+    protocols = {
+        PROTOCOL_SCHEMES[s.protocol.lower()].rstrip("s")
+        for s in api.message_servers
+        if s.protocol.lower() in PROTOCOL_SCHEMES
+    } or set(PROTOCOL_REQUIREMENTS)
+    return {req for protocol in protocols for req in PROTOCOL_REQUIREMENTS[protocol]}
+
+
+@dataclass
+class ChannelView:
+    key: str  # literal
+    address: str  # literal
+    address_text: str  # as written
+    const: str  # the module constant holding its address, bindings and correlations
+    bindings: str  # Python literal of the channel's bindings
+    correlations: str  # Python literal: ((source, (tokens...)), ...)
+    send: OperationView
+    receive: OperationView
+    content_type: str  # as written (the payload's media type)
+    subscribe: str  # the subscribe method's name
+    payload_type: str  # the type a received payload is read as ("Any" without a schema)
+    docstring: str
+
+
+@dataclass
+class MessagingView:
+    module: str
+    title: str
+    docstring: str
+    servers: list[tuple[str, str]]  # (name, URL) of the servers a transport speaks
+    other_servers: list[str]  # "name (protocol)" of the others, for the docstring
+    server_variable: str
+    channels: list[ChannelView]
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    source: str = ""
+
+
+def build_messaging_view(api: Api, mapper: TypeMapper, source: str, package: str) -> MessagingView:
+    """The view of an AsyncAPI description's messaging client module (``templates/messaging_client.py.j2``)."""
+    imports: dict[str, set[str]] = {"typing": {"Any"}, "collections.abc": {"Mapping"}}
+    channels = []
+    for index, channel in enumerate(api.channels):
+        assert channel.send is not None and channel.receive is not None
+        send = _operation(channel.send, mapper, imports)
+        for arg in send.args:  # a header the messages require is still optional: the broker takes any
+            if arg.default is None:
+                arg.default = "None"
+                if not arg.annotation.endswith("| None"):
+                    arg.annotation += " | None"
+        receive = _operation(channel.receive, mapper, imports)
+        correlations = (
+            "("
+            + "".join(
+                f"({py_str(src)}, (" + "".join(f"{py_str(t)}, " for t in tokens) + ")), "
+                for src, tokens in channel.correlations
+            )
+            + ")"
+        )
+        messages = ", ".join(channel.message_names) or "none described"
+        channels.append(
+            ChannelView(
+                key=py_str(channel.key),
+                address=py_str(channel.address),
+                address_text=channel.address,
+                const=f"_CHANNEL_{index}",
+                bindings=py_literal(channel.bindings),
+                correlations=correlations,
+                send=send,
+                receive=receive,
+                content_type=channel.send.body.content_type if channel.send.body else "application/json",
+                subscribe=channel.subscribe,
+                payload_type=receive.return_type,
+                docstring=comment(f"channel {channel.key} (address {channel.address}; messages: {messages})"),
+            )
+        )
+    servers = []
+    other = []
+    for server in api.message_servers:
+        url = server_url(server.protocol, server.host, server.pathname)
+        if url is None:
+            other.append(f"{server.name} ({server.protocol or 'no protocol'})")
+        else:
+            servers.append((server.name, url))
+    paragraphs = [
+        f"Messaging client for {api.title}" + (f" {api.version}" if api.version else "") + "."
+    ]
+    if api.description:
+        paragraphs.append(api.description)
+    return MessagingView(
+        module=api.module,
+        title=api.title,
+        docstring=docstring(*paragraphs),
+        servers=servers,
+        other_servers=other,
+        server_variable=environment_prefix(package, api.module) + "SERVER",
+        channels=channels,
+        imports=imports,
+        source=source,
+    )

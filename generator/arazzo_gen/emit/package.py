@@ -14,7 +14,13 @@ from ..diagnostics import Diagnostics
 from ..ir.model import Program
 from ..plan.build import ProgramPlan
 from ..progress import SILENT, Progress
-from .clients import MODELS_ALIAS, build_client_view
+from .clients import (
+    MESSAGING_MODULES,
+    MODELS_ALIAS,
+    build_client_view,
+    build_messaging_view,
+    messaging_requirements,
+)
 from .dependencies import (
     BASE_REQUIREMENTS,
     CRITERIA_REQUIREMENTS,
@@ -24,7 +30,7 @@ from .dependencies import (
     templates_dir,
 )
 from .models import ModelIndex, generate_models
-from .product import ApiEntry, api_entry, workflow_entries
+from .product import ApiEntry, api_entry, messaging_entry, workflow_entries
 from .runtime import needed_modules, runtime_source
 from .text import doc_text, escape_source, md_text, py_str, raw_unsafe_chars, toml_str
 from .types import TypeMapper
@@ -68,6 +74,7 @@ def build_package(
     indexes: dict[str, ModelIndex] = {}
     requirements: set[str] = set()
     api_entries: list[ApiEntry] = []
+    messaging_modules: set[str] = set()  # the messaging runtime, when some source is an AsyncAPI one
 
     files[f"{pkg}/py.typed"] = ""
     for number, api in enumerate(program.apis, start=1):
@@ -76,15 +83,25 @@ def build_package(
         models_text, index, needed = generate_models(api, source, diagnostics, cache)
         indexes[api.module] = index
         requirements |= needed
-        view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source, pkg)
-        api_entries.append(api_entry(api, view, source))
-        imports = {k: v for k, v in view.imports.items() if k != "typing" or v}
         files[f"{pkg}/apis/{api.module}/models.py"] = models_text
-        files[f"{pkg}/apis/{api.module}/client.py"] = env.get_template("client.py.j2").render(
-            view=view,
-            imports=_import_groups(imports),
-            needs_basic=any(c.value.startswith("_basic_auth(") for c in view.credentials),
-        )
+        if api.kind == "asyncapi":
+            messaging = build_messaging_view(api, TypeMapper(api, index, MODELS_ALIAS), source, pkg)
+            api_entries.append(messaging_entry(api, messaging, source))
+            imports = {k: v for k, v in messaging.imports.items() if k != "typing" or v}
+            files[f"{pkg}/apis/{api.module}/client.py"] = env.get_template(
+                "messaging_client.py.j2"
+            ).render(view=messaging, imports=_import_groups(imports))
+            messaging_modules.update(MESSAGING_MODULES)
+            requirements |= messaging_requirements(api)
+        else:
+            view = build_client_view(api, TypeMapper(api, index, MODELS_ALIAS), source, pkg)
+            api_entries.append(api_entry(api, view, source))
+            imports = {k: v for k, v in view.imports.items() if k != "typing" or v}
+            files[f"{pkg}/apis/{api.module}/client.py"] = env.get_template("client.py.j2").render(
+                view=view,
+                imports=_import_groups(imports),
+                needs_basic=any(c.value.startswith("_basic_auth(") for c in view.credentials),
+            )
         files[f"{pkg}/apis/{api.module}/__init__.py"] = env.get_template("api_init.py.j2").render(
             title=api.title
         )
@@ -108,7 +125,7 @@ def build_package(
     # the runtime modules the workflows use, copied unchanged; criteria evaluated by a library at run time
     # have a module of their own, which imports it: the package depends on it only then
     uses = {name for doc_view in doc_views for name in doc_view.runtime_names}
-    for module in needed_modules(uses):
+    for module in needed_modules(uses, messaging_modules):
         files[f"{pkg}/{module}.py"] = runtime_source(module)
         requirements.update(CRITERIA_REQUIREMENTS.get(module, ()))
     names = sorted(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir.model import Api, Input, Workflow
-from .clients import ClientView, environment_prefix
+from .clients import ClientView, MessagingView, environment_prefix
 from .text import py_str, visible
 from .workflows import DocumentView, WorkflowView
 
@@ -289,4 +289,19 @@ def api_entry(api: Api, view: ClientView, source: str) -> ApiEntry:
             for op in view.operations
             if op.paging is not None
         ],
+    )
+
+
+def messaging_entry(api: Api, view: MessagingView, source: str) -> ApiEntry:
+    """The README's entry of an AsyncAPI description's messaging client."""
+    return ApiEntry(
+        module=api.module,
+        title=api.title,
+        version=api.version,
+        source=source,
+        operations=len(api.operations),
+        server_url=next((url for _, url in view.servers), None),
+        server_vars=[],
+        credentials=[],
+        base_url_variable=view.server_variable,
     )

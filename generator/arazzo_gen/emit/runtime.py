@@ -50,11 +50,12 @@ def runtime_imports(helpers: Iterable[str]) -> list[tuple[str, list[str]]]:
     return sorted(grouped.items())
 
 
-def needed_modules(helpers: Iterable[str]) -> list[str]:
-    """The runtime modules a package whose workflows import ``helpers`` carries: the core, the modules
-    defining the helpers, and every runtime module those import, sorted."""
+def needed_modules(helpers: Iterable[str], modules: Iterable[str] = ()) -> list[str]:
+    """The runtime modules a package whose workflows import ``helpers`` (and whose clients import
+    ``modules``: the messaging runtime) carries: the core, the modules defining the helpers, and every runtime
+    module those import, sorted."""
     needed: set[str] = set()
-    pending = [CORE, *(module_of(helper) for helper in helpers)]
+    pending = [CORE, *modules, *(module_of(helper) for helper in helpers)]
     while pending:
         module = pending.pop()
         if module in needed:

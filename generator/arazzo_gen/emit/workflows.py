@@ -53,6 +53,7 @@ from ..plan.build import ProgramPlan
 from ..plan.imports import Import, ImportTable
 from ..plan.modules import ApiAliases, output_fields
 from . import docstrings
+from .clients import server_url
 from .models import ModelIndex
 from .runtime import module_of
 from .text import comment, docstring, first_sentence, py_str
@@ -221,6 +222,8 @@ class WorkflowView:
     predeclared: list[tuple[str, str]] = field(
         default_factory=list
     )  # (local, annotation) before the loop
+    # AsyncAPI receive steps: (local, client parameter, subscribe method), subscribed before the first step
+    inboxes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -405,7 +408,22 @@ class _WorkflowBuilder(ValueCompiler):
             run=self.run,
             dependencies=dependencies,
             predeclared=self.predeclared,
+            inboxes=self.inboxes(),
         )
+
+    def inboxes(self) -> list[tuple[str, str, str]]:
+        """The subscription of each AsyncAPI receive step, made before the first step (so that a reply sent
+        before the step runs is not lost): (local, client parameter, subscribe method)."""
+        found = []
+        for step in self.workflow.steps:
+            if step.action != "receive" or step.operation is None or step.source is None:
+                continue
+            channel = step.operation.channel
+            assert channel is not None and channel.receive is not None
+            found.append(
+                (self.wp.inboxes[step.step_id], self.sources[step.source].py_name, channel.subscribe)
+            )
+        return found
 
     def args_doc(self, params: list[ParamView], dependencies: list[DependencyView]) -> list[str]:
         """The ``Args:`` lines of the function's docstring."""
@@ -613,6 +631,10 @@ class _WorkflowBuilder(ValueCompiler):
             )  # the warning missing-request-body: an empty object is a valid body
         if extra_headers:
             call_args.append("extra_headers={" + ", ".join(extra_headers) + "}")
+        if step.action == "receive":
+            call_args.append(f"inbox={self.wp.inboxes[step.step_id]}")
+            if step.correlation is not None:
+                call_args.append(f"correlation_id={self.value(step.correlation, None).code}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         timeout = repr(step.timeout / 1000) if step.timeout is not None else None
@@ -951,6 +973,8 @@ def _input_annotation(schema: dict[str, Any]) -> Annotation:
 
 
 def _has_default_server(api: Api) -> bool:
+    if api.kind == "asyncapi":  # a server a transport speaks to (MQTT, AMQP)
+        return any(server_url(s.protocol, s.host, s.pathname) for s in api.message_servers)
     if not api.servers:
         return False
     server = api.servers[0]

@@ -37,6 +37,7 @@ __all__ = [
     "ExpressionError",
     "InputRef",
     "Literal",
+    "MessageRef",
     "Method",
     "Nonstandard",
     "Not",
@@ -137,6 +138,13 @@ class ResponseRef:
     source: str  # header | body
     name: str | None
     pointer: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef(ResponseRef):
+    """``$message.header.<name>`` or ``$message.payload#/p`` (Arazzo 1.1): the message an AsyncAPI receive
+    step received.  A received message is read as a response (``source`` ``header`` or ``body``, the payload),
+    so everything that reads a response reads it; only its text is its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +294,7 @@ _ROOTS = (
     "statusCode",
     "request",
     "response",
+    "message",
     "inputs",
     "outputs",
     "steps",
@@ -298,6 +307,7 @@ _BARE_ROOTS = frozenset({"url", "method", "statusCode"})
 _DOTTED_ROOTS = frozenset(_ROOTS) - _BARE_ROOTS
 _REQUEST_SOURCES = ("header", "query", "path", "body")
 _RESPONSE_SOURCES = ("header", "body")
+_MESSAGE_SOURCES = ("header", "payload")
 _COMPONENT_KINDS = ("inputs", "parameters", "successActions", "failureActions")
 _COMPARISON_OPS = ("==", "!=", "<=", ">=", "<", ">")
 
@@ -455,7 +465,7 @@ class _ExprParser:
             return Method(), root_end
         if root == "statusCode":
             return StatusCode(), root_end
-        if root in ("request", "response"):
+        if root in ("request", "response", "message"):
             return self._message_ref(root, root_end)
         if root in ("inputs", "outputs"):
             name, pos = self._required_segment(root_end, f"'${root}.<name>'")
@@ -485,9 +495,12 @@ class _ExprParser:
         )
 
     def _message_ref(self, root: str, pos: int) -> tuple[Expr, int]:
-        sources = _REQUEST_SOURCES if root == "request" else _RESPONSE_SOURCES
+        sources = {"request": _REQUEST_SOURCES, "response": _RESPONSE_SOURCES}.get(
+            root, _MESSAGE_SOURCES
+        )
         form = " or ".join(
-            f"'${root}.{s}#/<pointer>'" if s == "body" else f"'${root}.{s}.<name>'" for s in sources
+            f"'${root}.{s}#/<pointer>'" if s in ("body", "payload") else f"'${root}.{s}.<name>'"
+            for s in sources
         )
         source_at = pos + 1
         source, pos = self._required_segment(pos, form)
@@ -503,7 +516,9 @@ class _ExprParser:
                 + _did_you_mean(source, sources),
                 source_at,
             )
-        cls = RequestRef if root == "request" else ResponseRef
+        cls = {"request": RequestRef, "response": ResponseRef}.get(root, MessageRef)
+        if source == "payload":
+            source = "body"  # a message's payload is read as a response body
         if source == "body":
             if (
                 self._char(pos) == "."
@@ -535,7 +550,7 @@ class _ExprParser:
         more, pos = self._dotted(pos)
         if self._char(pos) == "#" and self.mode is not _Mode.EMBED:
             raise ExpressionError(
-                f"a JSON pointer is only allowed after '${root}.body', not after "
+                f"a JSON pointer is only allowed after '${root}.{'payload' if root == 'message' else 'body'}', not after "
                 f"'{self._so_far(pos)}'",
                 pos,
             )
@@ -1119,6 +1134,10 @@ def _expr_source(expr: Expr) -> str:
             if source == "body" or name is None:
                 return f"$request.{source}{_pointer_source(pointer)}"
             return f"$request.{source}.{name}{_pointer_source(pointer)}"
+        case MessageRef(source, name, pointer):
+            if source == "body" or name is None:
+                return f"$message.payload{_pointer_source(pointer)}"
+            return f"$message.{source}.{name}{_pointer_source(pointer)}"
         case ResponseRef(source, name, pointer):
             if source == "body" or name is None:
                 return f"$response.{source}{_pointer_source(pointer)}"

@@ -132,6 +132,43 @@ class Paging:
 
 
 @dataclass
+class MessageServer:
+    """A server of an AsyncAPI description: the broker a messaging client connects to."""
+
+    name: str
+    host: str  # host[:port]
+    protocol: str  # mqtt | amqp | kafka | ...
+    pathname: str = ""
+
+
+@dataclass
+class Channel:
+    """A channel of an AsyncAPI description, where messages are sent and received."""
+
+    key: str  # its key under ``channels`` (AsyncAPI 2.x: its address)
+    address: str
+    bindings: dict[str, Any]  # protocol -> its channel binding
+    # where each of its messages carries its correlation id: ("header" | "payload", JSON Pointer tokens)
+    correlations: list[tuple[str, tuple[str, ...]]]
+    message_names: list[str]
+    loc: Loc
+    send: Operation | None = None  # sending a message to it (the client method)
+    receive: Operation | None = None  # receiving one from it
+    subscribe: str = ""  # the client method that subscribes to it
+
+
+@dataclass
+class MessageOperation:
+    """An AsyncAPI operation: its channel (and its reply's), as a step names it by ``operationId``."""
+
+    operation_id: str
+    action: str  # the application's: send | receive (AsyncAPI 2.x: subscribe | publish as 3.0 reads them)
+    channel: Channel
+    reply: Channel | None
+    loc: Loc
+
+
+@dataclass
 class Operation:
     operation_id: str
     py_name: str
@@ -154,6 +191,8 @@ class Operation:
     paging: Paging | None = (
         None  # the description says how to page: the client gets iter_<operation>
     )
+    # an AsyncAPI channel operation (method SEND or RECEIVE): the channel; None for HTTP operations
+    channel: Channel | None = None
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         for param in self.parameters:
@@ -186,12 +225,30 @@ class Api:
     )  # schema regex -> where it is written
     # class name of a schema table entry -> (its key in the document, where it is written)
     schema_origins: dict[str, tuple[str, Loc | None]] = field(default_factory=dict)
+    kind: str = "openapi"  # openapi | asyncapi
+    # AsyncAPI: its brokers, channels (each with a SEND and a RECEIVE operation in ``operations``) and operations
+    message_servers: list[MessageServer] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
+    message_operations: dict[str, MessageOperation] = field(default_factory=dict)
 
     def operation(self, operation_id: str) -> Operation | None:
+        if self.kind == "asyncapi":
+            return None  # a step names an AsyncAPI operation with an action: see ``message_operation``
         for op in self.operations:
             if op.operation_id == operation_id:
                 return op
         return None
+
+    def message_operation(self, operation_id: str, action: str) -> Operation | None:
+        """The channel operation a step with ``action`` (send | receive) runs for AsyncAPI operation
+        ``operation_id``: sending to, or receiving from, that operation's channel."""
+        found = self.message_operations.get(operation_id)
+        if found is None:
+            return None
+        return found.channel.send if action == "send" else found.channel.receive
+
+    def channel(self, key: str) -> Channel | None:
+        return next((channel for channel in self.channels if channel.key == key), None)
 
     def resolved(self, schema: object) -> JsonSchema | None:
         """``schema`` with its ``$ref``s into the schema table followed (``None``: not a schema)."""
@@ -314,6 +371,10 @@ class Step:
     timeout: int | None = (
         None  # Arazzo 1.1 ``timeout``: milliseconds its request may take, else it fails
     )
+    # an AsyncAPI step (Arazzo 1.1): send | receive; a receive step's ``correlationId`` value
+    action: str | None = None
+    correlation: Value | None = None
+    correlation_loc: Loc | None = None
     # callee input name -> (value, where, whether it comes from the workflow-level parameters)
     call_inputs: dict[str, tuple[Value, Loc, bool]] = field(default_factory=dict)
     # where each value of a payload written as YAML/JSON structure is (JSON Pointer tokens -> location)

@@ -17,13 +17,14 @@ from ..resolve.remote import RemoteError, RemoteSources
 from ..resolve.sources import REWRITE_TABLE, Rewrites
 from .expressions import OutputRef
 from .lower_api import lower_api
+from .lower_asyncapi import is_asyncapi, lower_asyncapi
 from .model import Api, ArazzoDocument, Program, SourceBinding, Workflow, WorkflowCall
 from .structure import check_fields
 from .versions import ARAZZO_1_0, ARAZZO_1_1, V1_1, check_structure, check_unsupported, version_of
 from .workflow import WorkflowLowering
 
 _API_NOISE = re.compile(
-    r"([._-]?(openapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE
+    r"([._-]?(openapi|asyncapi|swagger|oas[23]?|spec|api[._-]?description))+$", re.IGNORECASE
 )
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9_\-]+")  # what the specification recommends
 _ARAZZO_NOISE = re.compile(r"([._-]?(arazzo|workflows?))+$", re.IGNORECASE)
@@ -180,12 +181,9 @@ class ProgramBuilder:
                 continue
             kind = item.get("type", "openapi")
             if kind == "asyncapi" and arazzo_version == V1_1:
-                self.diagnostics.error(
-                    "unsupported-feature",
-                    f"an AsyncAPI source (Arazzo 1.1) is not supported by arazzo-gen yet; source '{name}' is not "
-                    "read and the document is not built",
-                    item.at("type"),
-                )
+                api = self._api(path, url, item.at("url"), asyncapi=True)
+                if api is not None:
+                    sources[name] = api
                 continue
             if kind not in ("openapi", "arazzo"):
                 self.diagnostics.error(
@@ -326,7 +324,7 @@ class ProgramBuilder:
             return None
         return located
 
-    def _api(self, arazzo_path: Path, url: str, loc: Loc) -> Api | None:
+    def _api(self, arazzo_path: Path, url: str, loc: Loc, asyncapi: bool = False) -> Api | None:
         hint = "arazzo-gen reads local files only - download it next to the workflow and use a relative url"
         target = self._locate(arazzo_path, url, loc, hint)
         if target is None:
@@ -336,6 +334,20 @@ class ProgramBuilder:
         document = self.workspace.document(target)
         if document is None:
             return None
+        if asyncapi:
+            if not is_asyncapi(document.root) or not isinstance(document.root, YMap):
+                self.diagnostics.error(
+                    "unresolved-source",
+                    f"source url '{url}' is not an AsyncAPI document (no 'asyncapi' field)",
+                    loc,
+                )
+                return None
+            module = self.api_modules.claim(
+                module_name(_API_NOISE.sub("", target.stem) or target.stem)
+            )
+            api = lower_asyncapi(self.workspace, self.diagnostics, target, document.root, module)
+            self.apis[target] = api
+            return api
         if not is_api(document.root) or not isinstance(document.root, YMap):
             self.diagnostics.error(
                 "unresolved-source",

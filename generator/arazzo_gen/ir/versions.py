@@ -5,11 +5,10 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, the ``timeout`` of a step that runs a
-workflow, step ``correlationId``/``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+Objects, ``$self`` (the field and the expression), the ``timeout`` of a step that runs a
+workflow, a step ``dependsOn`` the document's order does not already satisfy,
 ``querystring`` parameters, ``targetSelectorType``, and
-``{$...}`` embedded in XPath conditions.
-``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
+``{$...}`` embedded in XPath conditions.  AsyncAPI sources and steps are compiled (:mod:`.lower_asyncapi`).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ V1_1 = "1.1"
 
 _SELECTOR_FIELDS = {"context", "selector", "type"}
 # ``$self`` and ``$message`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
-_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self|message)(?![A-Za-z0-9_])")
+_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self)(?![A-Za-z0-9_])")
 _EMBEDDED = re.compile(r"\{\$")
 _TEXT_FIELDS = frozenset({"description", "summary", "title"})
 
@@ -95,13 +94,6 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
             if "timeout" in step and "workflowId" in step:
                 refuse("a 'timeout' on a step that runs a workflow", step.key_at("timeout"))
-            for key, feature in (
-                ("channelPath", "an AsyncAPI step ('channelPath')"),
-                ("action", "an AsyncAPI step ('action')"),
-                ("correlationId", "an AsyncAPI step ('correlationId')"),
-            ):
-                if key in step:
-                    refuse(feature, step.key_at(key))
             _parameters(step.get("parameters"), refuse)
             _outputs(step.get("outputs"), refuse)
             body = step.get("requestBody")
@@ -144,8 +136,7 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             match = _NEW_EXPRESSION.search(text)
             if match is not None:
                 name = match.group(1)
-                what = "the document's own URI" if name == "self" else "an AsyncAPI message"
-                refuse(f"the runtime expression '${name}' ({what})", loc)
+                refuse(f"the runtime expression '${name}' (the document's own URI)", loc)
 
 
 def _items(value: Any) -> list[Any]:

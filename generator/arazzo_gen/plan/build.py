@@ -112,6 +112,12 @@ class _WorkflowPlanner:
     def build(self) -> WorkflowPlan:
         wf, names = self.workflow, self.function
         run = self.names.claim("run")
+        # an AsyncAPI receive step subscribes before the first step: the local holding its subscription
+        inboxes = {
+            step.step_id: self.names.claim(snake(step.step_id) + "_inbox")
+            for step in wf.steps
+            if step.action == "receive"
+        }
         loop = self.loop_locals()
         steps = tuple(self.step(step, loop) for step in wf.steps)
         forward = self.shape is Shape.FORWARD
@@ -130,7 +136,7 @@ class _WorkflowPlanner:
             names=self.names, workflow_runs=workflow_runs(wf, self.flow),
             unset_outputs={} if forward else unset_outputs(wf, self.flow),
             optional_outputs=optional, sleep=names.sleep, max_steps=names.max_steps,
-            sources=names.sources, dependencies=names.dependencies,
+            sources=names.sources, dependencies=names.dependencies, inboxes=inboxes,
         )  # fmt: skip
 
     def loop_locals(self) -> LoopLocals | None:

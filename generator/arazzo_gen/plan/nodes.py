@@ -7,7 +7,7 @@ Criteria stay expression trees (:class:`~arazzo_gen.ir.model.Criterion`, whose c
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..ir.expressions import WorkflowRef
@@ -161,6 +161,8 @@ class WorkflowPlan:
     max_steps: str | None
     sources: dict[str, str]  # source name -> the parameter taking its client
     dependencies: tuple[str, ...]  # the parameter taking each dependsOn entry's outputs, in order
+    # AsyncAPI receive steps: step id -> the local holding the subscription made before the first step
+    inboxes: dict[str, str] = field(default_factory=dict)
 
     def dependency(self, call: WorkflowCall) -> str:
         """The parameter taking the outputs of dependsOn entry ``call``."""

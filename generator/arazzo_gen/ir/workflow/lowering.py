@@ -194,6 +194,7 @@ class WorkflowLowering:
         request_body = raw.get("requestBody")
         if (
             operation is not None
+            and operation.channel is None  # a receive step's body is an error (_message_step)
             and has_body
             and (operation.body is None or operation.body.undocumented)
         ):
@@ -205,6 +206,7 @@ class WorkflowLowering:
         call_inputs, call_broken = (
             self.parameters.call_inputs(wf_params, raw) if call is not None else ({}, set())
         )
+        action, correlation = self._message_step(raw, api, operation, has_body, parameters)
         return Step(
             step_id=step_id,
             description=text_of(raw.get("description")),
@@ -236,7 +238,59 @@ class WorkflowLowering:
             if isinstance(request_body, YMap)
             else {},
             broken_parameters=broken | call_broken,
+            action=action,
+            correlation=correlation,
+            correlation_loc=raw.at("correlationId") if "correlationId" in raw else None,
         )
+
+    def _message_step(
+        self,
+        raw: YMap,
+        api: Api | None,
+        operation: Any,
+        has_body: bool,
+        parameters: list[Any],
+    ) -> tuple[str | None, Any]:
+        """An AsyncAPI step's ``action`` and (a receive's) ``correlationId`` value, checked: a receive sends no
+        payload and no parameters; parameters of a message are headers."""
+        if api is None or api.kind != "asyncapi" or operation is None:
+            return None, None
+        action = raw.get("action")
+        if action not in ("send", "receive"):
+            return None, None
+        if action == "receive":
+            if has_body:
+                self.diagnostics.error(
+                    "invalid-step",
+                    "a receive step has no 'requestBody': it receives a message, it sends none",
+                    raw.key_at("requestBody"),
+                )
+            for param in parameters:
+                self.diagnostics.error(
+                    "invalid-parameter",
+                    f"parameter '{param.name}' of a receive step: a receive step sends nothing; "
+                    "match the message with 'correlationId' or 'successCriteria'",
+                    param.name_loc or param.loc,
+                )
+        for param in parameters if action == "send" else []:
+            if param.location != "header":
+                self.diagnostics.error(
+                    "invalid-parameter",
+                    f"parameter '{param.name}' is 'in: {param.location}'; a message has only headers "
+                    "('in: header')",
+                    param.name_loc or param.loc,
+                )
+        correlation = None
+        if "correlationId" in raw:
+            correlation = self.values.value(raw["correlationId"], raw.at("correlationId"))
+            if action == "receive" and not operation.channel.correlations:
+                self.diagnostics.warning(
+                    "correlation-id-unused",
+                    f"channel '{operation.channel.key}' declares no correlationId location for its "
+                    "messages, so 'correlationId' cannot be matched; every message is taken",
+                    raw.at("correlationId"),
+                )
+        return action, correlation
 
 
 def _timeout(raw: YMap) -> int | None:

@@ -16,6 +16,8 @@ class TargetLowering(Part):
     """The operation of a step, found in the document's API sources; the workflow a step, an action or
     ``dependsOn`` names."""
 
+    _action: str | None = None  # the ``action`` of the step being resolved (an AsyncAPI step)
+
     def depends_on(self, raw: YMap) -> list[WorkflowCall]:
         found: list[WorkflowCall] = []
         items = self.ctx.list_of(raw, "dependsOn")
@@ -87,32 +89,149 @@ class TargetLowering(Part):
                 raw.at("stepId"),
             )
             return None, None, None
-        if kinds == ["channelPath"]:
-            return (
-                None,
-                None,
-                None,
-            )  # an AsyncAPI step: refused as an unsupported-feature (ir/versions.py)
         kind = kinds[0]
         value = raw[kind]
         loc = raw.at(kind)
         if not isinstance(value, str):
             self.diagnostics.error("invalid-step", f"{kind} must be a string", loc)
             return None, None, None
-        if kind == "operationPath":
-            return self._by_path(value, loc)
-        return self._by_id(value, loc)
+        action = raw.get("action")
+        self._action = action if action in ("send", "receive") else None
+        if kind == "channelPath":
+            found = self._by_channel(value, loc)
+        elif kind == "operationPath" and v11 and "#" not in value and value.startswith(
+            "$sourceDescriptions."
+        ):
+            # '$sourceDescriptions.<name>.<operationId>' as an operationPath (the 1.1 specification's own
+            # example): no JSON Pointer, so it names the operation by id
+            self.diagnostics.warning(
+                "operation-path-by-id",
+                f"operationPath '{value}' has no JSON Pointer; it is read as the operationId it names: write "
+                f"operationId: {value}",
+                loc,
+            )
+            found = self._by_id(value, loc)
+        elif kind == "operationPath":
+            found = self._by_path(value, loc)
+        else:
+            found = self._by_id(value, loc)
+        if not self._check_action(raw, found[1]):
+            return None, None, None
+        return found
+
+    def _check_action(self, raw: YMap, api: Api | None) -> bool:
+        """An AsyncAPI step needs an ``action`` (else it is not bound: False); an OpenAPI step has none (nor a
+        ``correlationId``)."""
+        if api is None:
+            return True
+        if api.kind == "asyncapi" and self._action is None:
+            if "action" not in raw:  # a wrong one is reported by the structural checks
+                self.diagnostics.error(
+                    "invalid-step",
+                    "a step of an AsyncAPI operation or channel needs an 'action': send or receive",
+                    raw.at("stepId"),
+                )
+            return False
+        if api.kind != "asyncapi":
+            for key in ("action", "correlationId"):
+                if key in raw:
+                    self.diagnostics.error(
+                        "invalid-step",
+                        f"'{key}' belongs to a step of an AsyncAPI source; this step calls an HTTP operation",
+                        raw.key_at(key),
+                    )
+        return True
+
+    def _lookup(self, api: Api, operation_id: str) -> Operation | None:
+        """Operation ``operation_id`` of ``api``: for an AsyncAPI source, its channel's operation in the way
+        the step's ``action`` says."""
+        if api.kind == "asyncapi":
+            return api.message_operation(operation_id, self._action or "send")
+        return api.operation(operation_id)
+
+    def _source(self, name: str) -> str | None:
+        """The source a step names: ``name``, or its only match ignoring case (with a warning)."""
+        if name in self.ctx.sources:
+            return name
+        folded = [s for s in self.ctx.sources if s.lower() == name.lower()]
+        return folded[0] if len(folded) == 1 else None
+
+    def _source_case(self, name: str, found: str, loc: Loc) -> None:
+        if found != name:
+            self.diagnostics.warning(
+                "source-name-case",
+                f"no sourceDescription is named '{name}' with that case; its only match ignoring case, "
+                f"'{found}', is used: write '{found}'",
+                loc,
+            )
+
+    def _by_channel(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        """``channelPath``: ``{$sourceDescriptions.<name>.url}#/channels/<key>`` (an AsyncAPI channel)."""
+        head, _, pointer = value.partition("#")
+        written = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
+        name = self._source(written)
+        if name is None:
+            at = value.find(f"$sourceDescriptions.{written}")
+            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
+            self._not_an_api(written, value, loc, where)
+            return None, None, None
+        self._source_case(written, name, loc)
+        api = self.ctx.sources[name]
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        channel = (
+            api.channel(tokens[1])
+            if api.kind == "asyncapi" and len(tokens) == 2 and tokens[0] == "channels"
+            else None
+        )
+        if channel is None:
+            keys = [c.key for c in api.channels]
+            hint = difflib.get_close_matches(tokens[-1] if tokens else "", keys, n=1)
+            self.diagnostics.error(
+                "unknown-operation",
+                f"channelPath '{value}' does not name a channel of {name} ({api.path.name})"
+                + (f"; did you mean '#/channels/{hint[0]}'?" if hint else ""),
+                loc,
+            )
+            return None, None, None
+        return name, api, channel.send if self._action == "send" else channel.receive
+
+    def _by_message(
+        self, name: str, api: Api, operation_id: str, loc: Loc
+    ) -> tuple[str | None, Api | None, Operation | None]:
+        """An AsyncAPI reference that names no operation, but exactly one channel's message
+        (``confirmOrder`` for the message ``confirmOrder.message`` of channel ``confirm-order``): that channel,
+        with a warning."""
+        channels = [
+            channel
+            for channel in api.channels
+            if any(m == operation_id or m.startswith(operation_id + ".") for m in channel.message_names)
+        ]
+        if len(channels) != 1:
+            return None, None, None
+        channel = channels[0]
+        self.diagnostics.warning(
+            "channel-by-message",
+            f"'{operation_id}' is no operation of {name} ({api.path.name}); its only channel with a message of "
+            f"that name, '{channel.key}', is used: write channelPath: "
+            f"'{{$sourceDescriptions.{name}.url}}#/channels/{channel.key.replace('~', '~0').replace('/', '~1')}'",
+            Loc(loc.file, loc.line, loc.col, 0),
+        )
+        return name, api, channel.send if self._action == "send" else channel.receive
 
     def _by_id(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
         candidates = self.ctx.sources
         operation_id = value
         if value.startswith("$sourceDescriptions."):
-            name, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
-            if name not in self.ctx.sources:
-                self._not_an_api(name, value, loc, part_loc(loc, len("$sourceDescriptions."), name))
+            written, _, operation_id = value[len("$sourceDescriptions.") :].partition(".")
+            name = self._source(written)
+            if name is None:
+                self._not_an_api(
+                    written, value, loc, part_loc(loc, len("$sourceDescriptions."), written)
+                )
                 return None, None, None
+            self._source_case(written, name, part_loc(loc, len("$sourceDescriptions."), written))
             candidates = {name: self.ctx.sources[name]}
-        found = [(name, api, api.operation(operation_id)) for name, api in candidates.items()]
+        found = [(name, api, self._lookup(api, operation_id)) for name, api in candidates.items()]
         hits = [(name, api, op) for name, api, op in found if op is not None]
         if len(hits) == 1:
             return hits[0]
@@ -130,6 +249,11 @@ class TargetLowering(Part):
         if not self.ctx.sources:
             self._no_api_sources(value, loc)
             return None, None, None
+        for name, api in candidates.items():
+            if api.kind == "asyncapi":
+                by_message = self._by_message(name, api, operation_id, loc)
+                if by_message[2] is not None:
+                    return by_message
         source, _, qualified = value.partition(".")
         named = (
             self.ctx.sources[source].operation(qualified)
@@ -145,7 +269,7 @@ class TargetLowering(Part):
         folded = [
             (name, api, op)
             for name, api in candidates.items()
-            for op in api.operations
+            for op in (api.operations if api.kind != "asyncapi" else [])
             if op.operation_id.lower() == operation_id.lower()
         ]
         if len({id(op) for _, _, op in folded}) == 1:
@@ -158,7 +282,15 @@ class TargetLowering(Part):
                 Loc(loc.file, loc.line, loc.col, len(value)),
             )
             return folded[0]
-        all_ids = [op.operation_id for api in candidates.values() for op in api.operations]
+        all_ids = [
+            op_id
+            for api in candidates.values()
+            for op_id in (
+                api.message_operations
+                if api.kind == "asyncapi"
+                else [op.operation_id for op in api.operations]
+            )
+        ]
         where = ", ".join(f"{name} ({api.path.name})" for name, api in candidates.items())
         # operationIds are case-sensitive (OpenAPI); a match ignoring case is the likeliest intent
         hint = [i for i in all_ids if i.lower() == operation_id.lower()][
@@ -175,14 +307,26 @@ class TargetLowering(Part):
     def _by_path(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
         # {$sourceDescriptions.name.url}#/paths/~1pets~1{id}/get
         head, _, pointer = value.partition("#")
-        name = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
-        api = self.ctx.sources.get(name)
-        if api is None:
-            at = value.find(f"$sourceDescriptions.{name}")
-            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, name)
-            self._not_an_api(name, value, loc, where)
+        written = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
+        found_name = self._source(written)
+        if found_name is None:
+            at = value.find(f"$sourceDescriptions.{written}")
+            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
+            self._not_an_api(written, value, loc, where)
             return None, None, None
+        name = found_name
+        at = value.find(f"$sourceDescriptions.{written}")
+        self._source_case(
+            written, name, part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
+        )
+        api = self.ctx.sources[name]
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        if api.kind == "asyncapi" and len(tokens) == 2 and tokens[0] in ("operations", "channels"):
+            if tokens[0] == "channels":
+                return self._by_channel(value, loc)
+            op = self._lookup(api, tokens[1])
+            if op is not None:
+                return name, api, op
         if len(tokens) == 3 and tokens[0] == "paths":
             for op in api.operations:
                 if op.path == tokens[1] and op.method.lower() == tokens[2].lower():
