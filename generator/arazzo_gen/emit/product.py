@@ -81,6 +81,7 @@ class ApiEntry:
     paged: list[tuple[str, str, str]] = field(
         default_factory=list
     )  # (operation, iter_, aiter_) methods
+    channels: list[str] = field(default_factory=list)  # an AsyncAPI description's channel addresses
 
 
 _PLACEHOLDER: dict[str, Any] = {
@@ -304,4 +305,5 @@ def messaging_entry(api: Api, view: MessagingView, source: str) -> ApiEntry:
         server_vars=[],
         credentials=[],
         base_url_variable=view.server_variable,
+        channels=[channel.address for channel in api.channels],
     )

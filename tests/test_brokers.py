@@ -1,0 +1,136 @@
+"""A mixed workflow (HTTP step, send, receive with correlation, HTTP step) on real brokers (issue 17 item 5).
+
+The generated package of tests/test_asyncapi.py's mixed workflow runs sync and async against the scripted
+HTTP server and, for messages, a Mosquitto and a RabbitMQ broker the tests start on 127.0.0.1
+(tests/services.py: Debian's packages, installed when missing; skipped with the reason where they cannot be,
+failed under ``CI=true``).  An order service on the broker answers each order at once, first with another
+request's confirmation, while the workflow is still busy with an HTTP step: the receive step's subscription
+was made before the first step, so the reply waits for it, and correlation picks this request's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.scripted import Recorded, Reply, build_package, import_package, scripted
+from tests.test_asyncapi import MIXED, ORDERS_MQTT, SHOP, order_service, run_mixed, shop
+
+SLOW_MIXED = MIXED.replace(
+    """      - stepId: confirmed""",
+    """      - stepId: slow
+        operationId: $sourceDescriptions.shop.getOrder
+        parameters: [{name: id, in: path, value: 0}]
+      - stepId: confirmed""",
+)
+
+
+def slow_shop(request: Recorded) -> Reply:
+    if request.path == "/orders/0":
+        time.sleep(0.3)
+        return Reply(200, {"id": 0, "state": "new"})
+    return shop(request)
+
+
+@contextmanager
+def order_desk(messages: ModuleType, url: str) -> Iterator[list[Any]]:
+    """The order service on the broker at ``url``: answers every order on shop/orders (see
+    ``order_service``); yields the orders it received."""
+    answer = order_service()
+    received: list[Any] = []
+    ready, stop = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            transport = messages.transport_for(url, asynchronous=False)
+            try:
+                inbox = transport.subscribe("shop/orders", bindings={})
+                ready.set()
+                while not stop.is_set():
+                    message = inbox.receive(0.05)
+                    if message is None:
+                        continue
+                    received.append(message)
+                    for address, payload, headers in answer(message):
+                        transport.send(
+                            address, messages.encode_payload(payload, "application/json"),
+                            headers=headers, content_type="application/json", bindings={},
+                        )  # fmt: skip
+                inbox.close()
+            finally:
+                transport.close()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+            ready.set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(30), "the order service did not subscribe"
+    assert not failures, failures
+    try:
+        yield received
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not failures, failures
+
+
+@pytest.fixture(scope="module")
+def mixed_package(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    root = tmp_path_factory.mktemp("brokers")
+    out, warnings = build_package(
+        root,
+        {"flow.arazzo.yaml": SLOW_MIXED, "orders.asyncapi.yaml": ORDERS_MQTT, "shop.openapi.yaml": SHOP},
+        "mixed_brokers",
+    )
+    assert warnings == []
+    return import_package(out, "mixed_brokers")
+
+
+def run_on(package: ModuleType, url: str) -> None:
+    messages = package._runtime_messages
+
+    def transports(asynchronous: bool) -> Any:
+        return messages.transport_for(url, asynchronous=asynchronous)
+
+    with order_desk(messages, url) as orders, scripted(slow_shop) as server:
+        results = run_mixed(package, server.url, transports, sku="x1", request="r-7", quantity=3)
+    assert [(r.order_id, r.state) for r in results] == [(41, "paid")] * 2, results
+    assert [r.line for r in server.requests] == ["POST /carts", "GET /orders/0", "GET /orders/41"] * 2
+    assert [(m.address, m.payload, m.headers.get("requestId"), m.content_type) for m in orders] == [
+        ("shop/orders", {"cart": "cart-x1", "quantity": 3}, "r-7", "application/json"),
+    ] * 2
+
+
+def test_the_mixed_workflow_runs_on_mosquitto(mixed_package: ModuleType, mosquitto_server: Any) -> None:
+    run_on(mixed_package, mosquitto_server.url)
+
+
+def test_the_mixed_workflow_runs_on_rabbitmq(mixed_package: ModuleType, rabbitmq_server: Any) -> None:
+    run_on(mixed_package, rabbitmq_server.url)
+
+
+def test_the_generated_client_connects_to_the_server_the_asyncapi_document_names(
+    tmp_path: Path, mosquitto_server: Any
+) -> None:
+    """A client created without ``server`` connects to the document's first MQTT server (here rewritten to
+    the test broker's port)."""
+    document = ORDERS_MQTT.replace("127.0.0.1:1883", f"127.0.0.1:{mosquitto_server.port}")
+    out, _ = build_package(
+        tmp_path, {"flow.arazzo.yaml": MIXED, "orders.asyncapi.yaml": document, "shop.openapi.yaml": SHOP},
+        "mixed_default_server",
+    )  # fmt: skip
+    package = import_package(out, "mixed_default_server")
+    messages = package._runtime_messages
+    with order_desk(messages, mosquitto_server.url), scripted(shop) as server:
+        with package.apis.shop.client.Client(server.url) as shop_api:
+            outputs = package.workflows.flow.buy(sku="x2", request="r-8", shop_api=shop_api)
+    assert (outputs.order_id, outputs.state) == (41, "paid")
