@@ -479,7 +479,7 @@ def _run(arguments: argparse.Namespace) -> int:
     with ExitStack() as stack:
         for api in workflow.apis:
             if api.module in urls:
-                kwargs[api.param] = stack.enter_context(api.client(base_url=urls[api.module]))
+                kwargs[api.param] = stack.enter_context(api.client(urls[api.module]))
             elif api.required and os.environ.get(api.variable):
                 kwargs[api.param] = stack.enter_context(
                     api.client()
@@ -577,8 +577,7 @@ def _runs(arguments: argparse.Namespace) -> int:
     secrets = {str(name): value for name, value in _read_inputs(arguments.inputs).items()}
     with ExitStack() as stack:
         clients = {
-            module: stack.enter_context(known[module].client(base_url=url))
-            for module, url in urls.items()
+            module: stack.enter_context(known[module].client(url)) for module, url in urls.items()
         }
         # serve: the worker named (resuming its own runs, taking runs from the queue); else a name of its own
         # and no queue, so that looking at runs never takes or resumes another process's
