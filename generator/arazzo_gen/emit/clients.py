@@ -403,7 +403,13 @@ def py_literal(value: object) -> str:
 
 
 #: the AsyncAPI protocols the generated package's transports speak, and the URL scheme of each
-PROTOCOL_SCHEMES = {"mqtt": "mqtt", "secure-mqtt": "mqtts", "mqtts": "mqtts", "amqp": "amqp", "amqps": "amqps"}
+PROTOCOL_SCHEMES = {
+    "mqtt": "mqtt",
+    "secure-mqtt": "mqtts",
+    "mqtts": "mqtts",
+    "amqp": "amqp",
+    "amqps": "amqps",
+}
 #: what a package whose AsyncAPI servers use a protocol needs at run time (both clients: sync and async)
 PROTOCOL_REQUIREMENTS = {
     "mqtt": ("paho-mqtt>=2.1,<3", "aiomqtt>=2.3,<3"),
@@ -466,7 +472,9 @@ def build_messaging_view(api: Api, mapper: TypeMapper, source: str, package: str
     for index, channel in enumerate(api.channels):
         assert channel.send is not None and channel.receive is not None
         send = _operation(channel.send, mapper, imports)
-        for arg in send.args:  # a header the messages require is still optional: the broker takes any
+        for (
+            arg
+        ) in send.args:  # a header the messages require is still optional: the broker takes any
             if arg.default is None:
                 arg.default = "None"
                 if not arg.annotation.endswith("| None"):
@@ -491,10 +499,14 @@ def build_messaging_view(api: Api, mapper: TypeMapper, source: str, package: str
                 correlations=correlations,
                 send=send,
                 receive=receive,
-                content_type=channel.send.body.content_type if channel.send.body else "application/json",
+                content_type=channel.send.body.content_type
+                if channel.send.body
+                else "application/json",
                 subscribe=channel.subscribe,
                 payload_type=receive.return_type,
-                docstring=comment(f"channel {channel.key} (address {channel.address}; messages: {messages})"),
+                docstring=comment(
+                    f"channel {channel.key} (address {channel.address}; messages: {messages})"
+                ),
             )
         )
     servers = []

@@ -74,7 +74,9 @@ def build_package(
     indexes: dict[str, ModelIndex] = {}
     requirements: set[str] = set()
     api_entries: list[ApiEntry] = []
-    messaging_modules: set[str] = set()  # the messaging runtime, when some source is an AsyncAPI one
+    messaging_modules: set[str] = (
+        set()
+    )  # the messaging runtime, when some source is an AsyncAPI one
 
     files[f"{pkg}/py.typed"] = ""
     for number, api in enumerate(program.apis, start=1):

@@ -421,7 +421,11 @@ class _WorkflowBuilder(ValueCompiler):
             channel = step.operation.channel
             assert channel is not None and channel.receive is not None
             found.append(
-                (self.wp.inboxes[step.step_id], self.sources[step.source].py_name, channel.subscribe)
+                (
+                    self.wp.inboxes[step.step_id],
+                    self.sources[step.source].py_name,
+                    channel.subscribe,
+                )
             )
         return found
 

@@ -516,7 +516,9 @@ class _ExprParser:
                 + _did_you_mean(source, sources),
                 source_at,
             )
-        cls = {"request": RequestRef, "response": ResponseRef}.get(root, MessageRef)
+        cls: type[RequestRef | ResponseRef] = (
+            RequestRef if root == "request" else ResponseRef if root == "response" else MessageRef
+        )
         if source == "payload":
             source = "body"  # a message's payload is read as a response body
         if source == "body":

@@ -114,7 +114,9 @@ class AsyncApiLowering:
                 url = _text(node.get("url"))
                 url = url.split("://", 1)[-1]
                 host, slash, path = url.partition("/")
-                servers.append(MessageServer(str(name), host, protocol, slash + path if path else ""))
+                servers.append(
+                    MessageServer(str(name), host, protocol, slash + path if path else "")
+                )
             else:
                 servers.append(
                     MessageServer(
@@ -146,7 +148,9 @@ class AsyncApiLowering:
         operations: dict[str, MessageOperation] = {}
         raw_operations = self.root.get("operations")
         for op_id, raw in _mapping(raw_operations).items():
-            loc = raw_operations.key_at(op_id) if isinstance(raw_operations, YMap) else self.root.loc
+            loc = (
+                raw_operations.key_at(op_id) if isinstance(raw_operations, YMap) else self.root.loc
+            )
             _, node = self.workspace.follow(self.path, raw, loc)
             node = _mapping(node)
             channel = self._channel_ref(node.get("channel"), channels)
@@ -191,7 +195,8 @@ class AsyncApiLowering:
                 raw_message = op.get("message")
                 _, message = self.workspace.follow(base, raw_message, loc)
                 message = _mapping(message)
-                alternatives = message.get("oneOf") if isinstance(message.get("oneOf"), list) else [message]
+                one_of = message.get("oneOf")
+                alternatives: list[Any] = one_of if isinstance(one_of, list) else [message]
                 for index, item in enumerate(alternatives):
                     found = self._message(f"{kind}_{index}", base, item)
                     if found is not None and all(found.node is not m.node for m in messages):
@@ -235,9 +240,7 @@ class AsyncApiLowering:
             content_type = content_type or message.content_type
             payload = node.get("payload")
             if payload is not None:
-                payloads.append(
-                    self.table.hoist(payload, message.base, f"{message.name}_payload")
-                )
+                payloads.append(self.table.hoist(payload, message.base, f"{message.name}_payload"))
             _, correlation = self.workspace.follow(message.base, node.get("correlationId"), loc)
             location = _mapping(correlation).get("location")
             if isinstance(location, str):
@@ -251,15 +254,15 @@ class AsyncApiLowering:
                     )
                 elif parsed not in correlations:
                     correlations.append(parsed)
-            header_base, header_schema = self.workspace.follow(message.base, node.get("headers"), loc)
-            header_schema = _mapping(header_schema)
-            required = {
-                str(n) for n in header_schema.get("required") or [] if isinstance(n, str)
-            }
+            header_base, found_headers = self.workspace.follow(
+                message.base, node.get("headers"), loc
+            )
+            header_schema = _mapping(found_headers)
+            required = {str(n) for n in header_schema.get("required") or [] if isinstance(n, str)}
             required_everywhere = (
                 required if required_everywhere is None else required_everywhere & required
             )
-            for header, schema in _mapping(header_schema.get("properties")).items():
+            for header, property_schema in _mapping(header_schema.get("properties")).items():
                 if str(header).lower() in (h.lower() for h in headers):
                     continue
                 headers[str(header)] = Parameter(
@@ -267,10 +270,10 @@ class AsyncApiLowering:
                     location="header",
                     py_name=snake(str(header)),
                     required=False,
-                    schema=self.table.hoist(schema, header_base, f"{stem}_{header}")
-                    if isinstance(schema, dict)
+                    schema=self.table.hoist(property_schema, header_base, f"{stem}_{header}")
+                    if isinstance(property_schema, dict)
                     else {},
-                    description=_text(_mapping(schema).get("description")),
+                    description=_text(_mapping(property_schema).get("description")),
                     loc=header_schema.loc if isinstance(header_schema, YMap) else loc,
                 )
         for header, param in headers.items():
@@ -285,9 +288,7 @@ class AsyncApiLowering:
             schema = payloads[0]
         else:
             schema = {"anyOf": payloads}
-        channel = Channel(
-            key, address, bindings, correlations, [m.name for m in messages], loc
-        )
+        channel = Channel(key, address, bindings, correlations, [m.name for m in messages], loc)
         body = Body(
             content_type=content_type or "application/json",
             schema=schema,
@@ -346,9 +347,11 @@ def _correlation(location: str) -> tuple[str, tuple[str, ...]] | None:
     source = {"$message.header": "header", "$message.payload": "payload"}.get(head.strip())
     if source is None or (hash_ and pointer and not pointer.startswith("/")):
         return None
-    tokens = tuple(
-        t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]
-    ) if pointer else ()
+    tokens = (
+        tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
+        if pointer
+        else ()
+    )
     if source == "header" and len(tokens) != 1:
         return None
     return source, tokens

@@ -233,7 +233,9 @@ class Api:
 
     def operation(self, operation_id: str) -> Operation | None:
         if self.kind == "asyncapi":
-            return None  # a step names an AsyncAPI operation with an action: see ``message_operation``
+            return (
+                None  # a step names an AsyncAPI operation with an action: see ``message_operation``
+            )
         for op in self.operations:
             if op.operation_id == operation_id:
                 return op

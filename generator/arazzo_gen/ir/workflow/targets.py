@@ -99,8 +99,11 @@ class TargetLowering(Part):
         self._action = action if action in ("send", "receive") else None
         if kind == "channelPath":
             found = self._by_channel(value, loc)
-        elif kind == "operationPath" and v11 and "#" not in value and value.startswith(
-            "$sourceDescriptions."
+        elif (
+            kind == "operationPath"
+            and v11
+            and "#" not in value
+            and value.startswith("$sourceDescriptions.")
         ):
             # '$sourceDescriptions.<name>.<operationId>' as an operationPath (the 1.1 specification's own
             # example): no JSON Pointer, so it names the operation by id
@@ -204,7 +207,9 @@ class TargetLowering(Part):
         channels = [
             channel
             for channel in api.channels
-            if any(m == operation_id or m.startswith(operation_id + ".") for m in channel.message_names)
+            if any(
+                m == operation_id or m.startswith(operation_id + ".") for m in channel.message_names
+            )
         ]
         if len(channels) != 1:
             return None, None, None
@@ -317,7 +322,9 @@ class TargetLowering(Part):
         name = found_name
         at = value.find(f"$sourceDescriptions.{written}")
         self._source_case(
-            written, name, part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
+            written,
+            name,
+            part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written),
         )
         api = self.ctx.sources[name]
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
