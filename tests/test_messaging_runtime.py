@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pydantic
 import pytest
@@ -751,3 +751,101 @@ def test_message_is_frozen() -> None:
     assert (message.headers, message.content_type, message.raw) == ({}, None, b"")
     with pytest.raises(AttributeError):
         message.payload = 2  # type: ignore[misc]
+
+
+# --- MqttTransport's handshakes, against a stand-in paho client whose broker answers late -------------
+
+
+class _LateBroker:
+    """A stand-in for paho's ``Client``: CONNACK and SUBACK come from another thread, after ``delay`` s."""
+
+    delay = 0.4
+    connack = 0
+    suback = 1  # granted QoS 1
+    made: ClassVar[list[_LateBroker]] = []
+
+    def __init__(self, **options: Any) -> None:
+        self.options, self.calls = options, list[tuple[Any, ...]]()
+        _LateBroker.made.append(self)
+
+    def _later(self, callback: Callable[[], None]) -> None:
+        threading.Timer(self.delay, callback).start()
+
+    def username_pw_set(self, username: str, password: str | None) -> None:
+        self.calls.append(("username_pw_set", username))
+
+    def connect(self, host: str, port: int, keepalive: int) -> None:
+        self.calls.append(("connect", host, port))
+
+    def loop_start(self) -> None:
+        self._later(lambda: self.on_connect(self, None, {}, self.connack, None))
+
+    def subscribe(self, topic: str, qos: int) -> tuple[int, int]:
+        self.calls.append(("subscribe", topic, qos))
+        self._later(lambda: self.on_subscribe(self, None, 7, [self.suback], None))
+        return 0, 7
+
+    def unsubscribe(self, topic: str) -> None:
+        self.calls.append(("unsubscribe", topic))
+
+    def disconnect(self) -> None:
+        self.calls.append(("disconnect",))
+
+    def loop_stop(self) -> None:
+        pass
+
+
+@pytest.fixture
+def late_broker(monkeypatch: pytest.MonkeyPatch) -> type[_LateBroker]:
+    from types import SimpleNamespace
+
+    paho = SimpleNamespace(
+        Client=_LateBroker, CallbackAPIVersion=SimpleNamespace(VERSION2=2), MQTTv5=5
+    )
+    library = rm._library
+    monkeypatch.setattr(
+        rm,
+        "_library",
+        lambda module, distribution: (
+            paho if module == "paho.mqtt.client" else library(module, distribution)
+        ),
+    )
+    monkeypatch.setattr(_LateBroker, "made", [])
+    return _LateBroker
+
+
+def test_mqtt_subscribe_returns_only_once_the_broker_confirmed(
+    late_broker: type[_LateBroker],
+) -> None:
+    transport = rm.MqttTransport("127.0.0.1", 1, username="u", password="Pa55")
+    begun = time.monotonic()
+    subscription = transport.subscribe("t", bindings={})
+    # the CONNACK, then the SUBACK, each `delay` late: subscribe() waited for both
+    assert time.monotonic() - begun >= 2 * late_broker.delay - 0.05
+    (client,) = late_broker.made
+    assert client.calls == [
+        ("username_pw_set", "u"),
+        ("connect", "127.0.0.1", 1),
+        ("subscribe", "t", 1),
+    ]
+    subscription.close()
+    assert client.calls[-1] == ("unsubscribe", "t")
+    transport.close()
+    assert client.calls[-1] == ("disconnect",)
+
+
+def test_mqtt_refusals_are_broker_errors_without_the_password(
+    late_broker: type[_LateBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(late_broker, "delay", 0.01)
+    monkeypatch.setattr(late_broker, "suback", 0x87)  # not authorized
+    transport = rm.MqttTransport("127.0.0.1", 1, username="u", password="Pa55-w0rd-ZZ")
+    with pytest.raises(rm.BrokerError, match="refused a subscription: 135"):
+        transport.subscribe("t", bindings={})
+    assert late_broker.made[0].calls[-1] == ("unsubscribe", "t")
+    transport.close()
+    monkeypatch.setattr(late_broker, "connack", 0x86)  # bad user name or password
+    transport = rm.MqttTransport("127.0.0.1", 1, username="u", password="Pa55-w0rd-ZZ")
+    with pytest.raises(rm.BrokerError, match="refused the connection: 134") as error:
+        transport.send("t", b"1", headers={}, content_type=None, bindings={})
+    assert "Pa55-w0rd-ZZ" not in str(error.value)
