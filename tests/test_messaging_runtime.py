@@ -477,6 +477,22 @@ async def test_async_amqp_is_queue_binding(rabbitmq_server: BrokerServer, amqp: 
         amqp.queue_delete(queue)
 
 
+def test_the_sync_amqp_connection_asks_for_no_heartbeats(rabbitmq_server: BrokerServer) -> None:
+    """Serviced only inside the transport's calls: without heartbeats, an idle connection is not closed."""
+    transports = [
+        rm.AmqpTransport(rabbitmq_server.url),
+        rm.AmqpTransport(rabbitmq_server.url + "?heartbeat=30"),
+    ]
+    try:
+        for transport in transports:
+            transport.subscribe(_address(), bindings={})
+        negotiated = [transport._connection._impl.params.heartbeat for transport in transports]
+        assert negotiated == [0, 30]
+    finally:
+        for transport in transports:
+            transport.close()
+
+
 def test_amqp_route_of_the_binding() -> None:
     assert rm.amqp_route("a.b", {}) == rm.amqp_route("a.b", {"is": "routingKey"})
     route = rm.amqp_route("a.b", {})

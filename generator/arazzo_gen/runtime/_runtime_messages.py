@@ -593,9 +593,8 @@ class MqttTransport(_MqttSettings):
         with self._lock:
             self._subscriptions.setdefault(address, []).append(subscription)
         try:
-            result, mid = client.subscribe(
-                address, qos=self.qos
-            )  # never under self._lock (callbacks)
+            # not under self._lock: paho's thread takes it in the callbacks
+            result, mid = client.subscribe(address, qos=self.qos)
             if result != 0:
                 raise BrokerError(f"{self._where()}: cannot subscribe (error {result})")
             with self._subacks:
@@ -863,7 +862,9 @@ class AmqpTransport(_AmqpSettings):
     """AMQP 0-9-1 through pika 1.x (``BlockingConnection``), the address mapped by the AsyncAPI binding.
 
     pika is not thread-safe: use a transport and its subscriptions from one thread (the messages arrive
-    while :meth:`Subscription.receive` waits)."""
+    while :meth:`Subscription.receive` waits).  The connection is serviced only inside these calls, so it
+    asks for no heartbeats (unless the URL's ``heartbeat`` says otherwise): a workflow busy elsewhere for
+    minutes does not lose it."""
 
     def _start(self) -> None:
         self._connection: Any = None
@@ -876,6 +877,8 @@ class AmqpTransport(_AmqpSettings):
         pika = _library("pika", "pika")
         with _reraised(f"cannot connect to {self._where()}", self._password):
             parameters = pika.URLParameters(self._url)
+            if "heartbeat" not in urlsplit(self._url).query:
+                parameters.heartbeat = 0
             if self._connection is None or not self._connection.is_open:
                 self._connection = pika.BlockingConnection(parameters)
             channel = self._connection.channel()
