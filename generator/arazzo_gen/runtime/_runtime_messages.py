@@ -475,8 +475,23 @@ class _MqttSubscription:
         self._transport._unsubscribe(self)
 
 
-class _MqttSettings:
-    """Where an MQTT transport connects, and as whom; :meth:`_start` sets up the rest."""
+class _BrokerTransport:
+    """Where a transport connects (for messages) and the password kept out of them; :meth:`_start` sets up
+    the rest."""
+
+    def __init__(self, where: str, password: str | None) -> None:
+        self._place, self._password = where, password
+        self._start()
+
+    def _start(self) -> None:
+        pass
+
+    def _where(self) -> str:
+        return self._place
+
+
+class _MqttSettings(_BrokerTransport):
+    """Where an MQTT transport connects, and as whom."""
 
     def __init__(
         self,
@@ -490,15 +505,8 @@ class _MqttSettings:
         qos: int = 1,
     ) -> None:
         self.host, self.port, self.qos = host, port, qos
-        self._username, self._password = username, password
-        self._tls, self._client_id = tls, client_id
-        self._start()
-
-    def _start(self) -> None:
-        pass
-
-    def _where(self) -> str:
-        return f"the MQTT broker {self.host}:{self.port}"
+        self._username, self._tls, self._client_id = username, tls, client_id
+        super().__init__(f"the MQTT broker {host}:{port}", password)
 
 
 class MqttTransport(_MqttSettings):
@@ -843,19 +851,12 @@ class _AmqpSubscription:
         self._transport._cancel(self)
 
 
-class _AmqpSettings:
-    """Where an AMQP transport connects, and as whom; :meth:`_start` sets up the rest."""
+class _AmqpSettings(_BrokerTransport):
+    """Where an AMQP transport connects, and as whom: a URL in pika's syntax."""
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._password = _url_password(url)
-        self._start()
-
-    def _start(self) -> None:
-        pass
-
-    def _where(self) -> str:
-        return f"the AMQP broker {_url_place(self._url)}"
+        super().__init__(f"the AMQP broker {_url_place(url)}", _url_password(url))
 
 
 class AmqpTransport(_AmqpSettings):
