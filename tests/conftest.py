@@ -1,5 +1,5 @@
-"""Session-wide test setup: the stand-in server fixtures, the PostgreSQL server (tests/services.py), and a
-network guard.
+"""Session-wide test setup: the stand-in server fixtures, the PostgreSQL server and the message brokers
+(tests/services.py), and a network guard.
 
 The guard makes "nothing is fetched from the network" checkable: for the whole session, resolving or
 connecting to any host other than the loopback interface raises :class:`NetworkAttempt`, and the test that

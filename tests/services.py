@@ -1,4 +1,5 @@
-"""Real services the tests start themselves: a PostgreSQL server (issue 16 item 5).
+"""Real services the tests start themselves: a PostgreSQL server (issue 16 item 5) and two message brokers,
+Mosquitto and RabbitMQ (issue 17; see ``start_mosquitto`` and ``start_rabbitmq``).
 
 Register with ``pytest_plugins = ["tests.services"]`` in tests/conftest.py.
 
@@ -14,25 +15,35 @@ refuses to run as root: as root the server runs as the ``postgres`` user (create
 temporary folder that user owns.  Authentication is ``trust`` on 127.0.0.1 and the socket folder only, the
 server listens on 127.0.0.1 only, and ``fsync`` is off (the data is thrown away at teardown).
 
-Where PostgreSQL cannot be installed or started, the tests that use it are skipped with the reason, except
+* ``mosquitto_server`` / ``rabbitmq_server`` (session scope): a broker of this test process, its ``url``
+  ``mqtt://127.0.0.1:PORT`` / ``amqp://guest:guest@127.0.0.1:PORT/`` (Debian's ``mosquitto`` and
+  ``rabbitmq-server`` packages, installed the same way).  Each xdist worker starts its own: RabbitMQ takes
+  about 10 s and 5 s of CPU to start (measured on the 2-core machine: 10.4 s alone, 10.4 and 11.7 s for two
+  at once), Mosquitto 0.1 s; sharing one across workers would save about 5 s of CPU per run for a lock, a
+  registry file and a last-one-out teardown, so each process keeps its own, like PostgreSQL.
+
+Where a service cannot be installed or started, the tests that use it are skipped with the reason, except
 when the environment variable ``CI`` is ``true``: CI must run them, so there they fail with the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -52,15 +63,18 @@ INSTALL_TIMEOUT = 600
 INSTALL_LOCK = Path(tempfile.gettempdir()) / "arazzo-gen-postgresql-install.lock"
 
 
-class PostgresUnavailable(Exception):
-    """PostgreSQL cannot be installed or started here; the message says why."""
+class ServiceUnavailable(Exception):
+    """A service (PostgreSQL, a message broker) cannot be installed or started here; the message says why."""
 
 
-def unavailable(reason: str) -> None:
-    """Skip the test for ``reason``, or fail it when ``CI=true`` (CI must run the PostgreSQL tests)."""
+PostgresUnavailable = ServiceUnavailable
+
+
+def unavailable(reason: str, service: str = "PostgreSQL") -> None:
+    """Skip the test for ``reason``, or fail it when ``CI=true`` (CI must run the tests of every service)."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL is required in CI (CI=true) but {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL not available: {reason}")
+        pytest.fail(f"{service} is required in CI (CI=true) but {reason}", pytrace=False)
+    pytest.skip(f"{service} not available: {reason}")
 
 
 def _version_key(folder: str) -> tuple[int, ...]:
@@ -112,57 +126,63 @@ def _run(command: list[str], timeout: float, **kwargs: object) -> subprocess.Com
     return done  # type: ignore[no-any-return]
 
 
-def install_binaries() -> Path:
-    """Find the PostgreSQL binaries, installing Debian's ``postgresql`` package when there are none."""
-    found = find_binaries()
+def install_package(package: str, find: Callable[[], Path | None], missing: str) -> Path:
+    """``find()``, installing Debian's ``package`` first when it finds nothing (``missing`` says what)."""
+    found = find()
     if found is not None:
         return found
     if os.geteuid() != 0:
-        raise PostgresUnavailable(
-            "initdb/pg_ctl are neither on PATH nor under /usr/lib/postgresql/*/bin, and installing "
-            "Debian's postgresql package needs root (install it, or put its bin folder on PATH)"
+        raise ServiceUnavailable(
+            f"{missing}, and installing Debian's {package} package needs root (install it, or put its "
+            "programs on PATH)"
         )
     if shutil.which("apt-get") is None:
-        raise PostgresUnavailable(
-            "initdb/pg_ctl are neither on PATH nor under /usr/lib/postgresql/*/bin, and there is no "
-            "apt-get to install Debian's postgresql package with"
+        raise ServiceUnavailable(
+            f"{missing}, and there is no apt-get to install Debian's {package} package with"
         )
     with _Lock():
-        found = find_binaries()  # another xdist worker may have installed it while this one waited
+        found = find()  # another xdist worker may have installed it while this one waited
         if found is not None:
             return found
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         wait = ["-o", "DPkg::Lock::Timeout=120"]  # an apt run outside the tests: wait for it
         _run(["apt-get", *wait, "update"], INSTALL_TIMEOUT, env=env)
         _run(
-            ["apt-get", *wait, "install", "-y", "--no-install-recommends", "postgresql"],
+            ["apt-get", *wait, "install", "-y", "--no-install-recommends", package],
             INSTALL_TIMEOUT,
             env=env,
         )
-    found = find_binaries()
+    found = find()
     if found is None:
-        raise PostgresUnavailable(
-            "Debian's postgresql package installed, but initdb/pg_ctl are not under /usr/lib/postgresql/*/bin"
-        )
+        raise ServiceUnavailable(f"Debian's {package} package installed, but still {missing}")
     return found
 
 
-def server_account() -> pwd.struct_passwd | None:
-    """The account the server runs as: ``None`` for the current user; as root, ``postgres`` (made if missing)."""
+def install_binaries() -> Path:
+    """Find the PostgreSQL binaries, installing Debian's ``postgresql`` package when there are none."""
+    return install_package(
+        "postgresql",
+        lambda: find_binaries(),  # looked up when called (the tests replace it)
+        "initdb/pg_ctl are neither on PATH nor under /usr/lib/postgresql/*/bin",
+    )
+
+
+def server_account(name: str = SERVER_OS_USER) -> pwd.struct_passwd | None:
+    """The account a server runs as: ``None`` for the current user; as root, ``name`` (made if missing)."""
     if os.geteuid() != 0:
         return None
     try:
-        return pwd.getpwnam(SERVER_OS_USER)
+        return pwd.getpwnam(name)
     except KeyError:
         pass
     with _Lock():
         try:
-            return pwd.getpwnam(SERVER_OS_USER)
+            return pwd.getpwnam(name)
         except KeyError:
             pass
         if shutil.which("useradd") is None:
-            raise PostgresUnavailable(
-                f"running as root, there is no {SERVER_OS_USER!r} user to run PostgreSQL as, and no useradd"
+            raise ServiceUnavailable(
+                f"running as root, there is no {name!r} user to run the server as, and no useradd"
             ) from None
         _run(
             [
@@ -174,11 +194,11 @@ def server_account() -> pwd.struct_passwd | None:
                 "/nonexistent",
                 "--shell",
                 "/usr/sbin/nologin",
-                SERVER_OS_USER,
+                name,
             ],
             60,
         )
-    return pwd.getpwnam(SERVER_OS_USER)
+    return pwd.getpwnam(name)
 
 
 def free_port() -> int:
@@ -379,18 +399,31 @@ def start_postgres() -> PostgresServer:
     return server
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A fresh PostgreSQL server for this test process, stopped and removed at the end of the session."""
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+_Server = TypeVar("_Server", bound=_Stoppable)
+
+
+def serve(start: Callable[[], _Server], service: str) -> Iterator[_Server]:
+    """The body of a session fixture: ``start()``'s server until the end, stopped then; when it cannot
+    start, the test is skipped (failed when ``CI=true``) with the reason."""
     try:
-        server = start_postgres()
-    except PostgresUnavailable as error:
-        unavailable(str(error))
+        server = start()
+    except ServiceUnavailable as error:
+        unavailable(str(error), service)
         raise AssertionError("unreachable") from error
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A fresh PostgreSQL server for this test process, stopped and removed at the end of the session."""
+    yield from serve(start_postgres, "PostgreSQL")
 
 
 @pytest.fixture(scope="session")
@@ -401,3 +434,318 @@ def postgres_url(postgres_server: PostgresServer) -> str:
     except PostgresUnavailable as error:
         unavailable(str(error))
         raise AssertionError("unreachable") from error
+
+
+# --- message brokers (issue 17): Mosquitto (MQTT) and RabbitMQ (AMQP 0-9-1) -------------------------------
+
+#: seconds to wait for a broker to accept connections (RabbitMQ boots in about 9 s on an idle machine)
+BROKER_START_TIMEOUT = 90
+
+
+@dataclass
+class BrokerServer:
+    """A running broker of this test process in a temporary folder; :meth:`stop` ends it and removes it.
+
+    ``url`` is what ``transport_for`` takes: ``mqtt://127.0.0.1:PORT`` or ``amqp://guest:guest@127.0.0.1:PORT/``.
+    """
+
+    name: str
+    url: str
+    host: str
+    port: int
+    folder: Path
+    processes: list[subprocess.Popen[bytes]]
+    started_in: float
+    """Seconds from the start of the server process until it accepted connections."""
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "server.log"
+
+    def stop(self) -> None:
+        """Kill the processes, each with its process group, and remove the folder.
+
+        The children first (RabbitMQ's start script waits for the Erlang VM: killed first, the VM is reaped
+        by the script rather than left a zombie), then the whole group (started in a session of its own)."""
+        for process in self.processes:
+            if process.poll() is None:
+                children = _children(process.pid)
+                for child in children:
+                    with contextlib.suppress(OSError):
+                        os.kill(child, signal.SIGKILL)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(5 if children else 0)
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait(30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children (none where /proc does not list them)."""
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except (OSError, ValueError):
+        return []
+
+
+def _find_program(*candidates: str) -> Callable[[], Path | None]:
+    """A finder of the first of ``candidates`` (names on PATH or absolute paths) that is executable."""
+
+    def find() -> Path | None:
+        for candidate in candidates:
+            found = shutil.which(candidate) if "/" not in candidate else candidate
+            if found and os.access(found, os.X_OK):
+                return Path(found)
+        return None
+
+    return find
+
+
+def _spawn(
+    command: list[str],
+    log: Path,
+    account: pwd.struct_passwd | None,
+    env: dict[str, str],
+    cwd: Path,
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` in a session of its own (its process group is killed at the end), as ``account``."""
+    drop: dict[str, object] = {}
+    if account is not None:
+        drop = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    with open(log, "ab") as output:
+        return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            **drop,
+        )
+
+
+def _wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path
+) -> None:
+    """Poll ``ready()`` until it holds; :class:`ServiceUnavailable` when ``process`` exits or time is up."""
+    deadline = time.monotonic() + BROKER_START_TIMEOUT
+    while not ready():
+        if process.poll() is not None:
+            raise ServiceUnavailable(
+                f"{what} exited with {process.returncode} at start:\n  {_log_tail(log)}"
+            )
+        if time.monotonic() > deadline:
+            raise ServiceUnavailable(
+                f"{what} did not accept connections within {BROKER_START_TIMEOUT} s:\n  {_log_tail(log)}"
+            )
+        time.sleep(0.1)
+
+
+def _accepts_tcp(port: int) -> Callable[[], bool]:
+    def ready() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    return ready
+
+
+#: an MQTT 3.1.1 CONNECT (clean session, empty client id) and the first byte of the CONNACK it gets
+MQTT_CONNECT, MQTT_CONNACK = b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00", 0x20
+
+
+def _mqtt_accepts(port: int) -> Callable[[], bool]:
+    """Whether an MQTT broker answers on ``port`` (a CONNACK, even a refusal: not some other listener)."""
+
+    def ready() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
+                connection.sendall(MQTT_CONNECT)
+                answer = connection.recv(4)
+                connection.sendall(b"\xe0\x00")  # DISCONNECT
+        except OSError:
+            return False
+        return bool(answer) and answer[0] == MQTT_CONNACK
+
+    return ready
+
+
+def _private_folder(prefix: str, account: pwd.struct_passwd | None) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    if account is not None:
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    return folder
+
+
+def start_mosquitto(*, passwords: dict[str, str] | None = None) -> BrokerServer:
+    """A fresh Mosquitto on a free port of 127.0.0.1, anonymous unless ``passwords`` (user: password)."""
+    program = install_package(
+        "mosquitto",
+        _find_program("mosquitto", "/usr/sbin/mosquitto"),
+        "there is no mosquitto on PATH nor in /usr/sbin",
+    )
+    account = server_account("mosquitto")  # as root, Mosquitto itself switches to this user
+    folder = _private_folder("arazzo-gen-mqtt-", account)
+    server: BrokerServer | None = None
+    try:
+        settings = ["persistence false", "log_dest stderr", "log_type error", "log_type warning"]
+        if passwords:
+            password_file = folder / "passwords"
+            password_file.write_text("".join(f"{user}:{pw}\n" for user, pw in passwords.items()))
+            _run(["mosquitto_passwd", "-U", str(password_file)], 30)  # hashes them in place
+            if account is not None:
+                os.chown(password_file, account.pw_uid, account.pw_gid)
+            password_file.chmod(0o600)
+            settings += ["allow_anonymous false", f"password_file {password_file}"]
+        else:
+            settings += ["allow_anonymous true"]
+        failures: list[str] = []
+        for _ in range(3):  # another process may take the free port first
+            port = free_port()
+            config = folder / "mosquitto.conf"
+            config.write_text("\n".join([f"listener {port} 127.0.0.1", *settings]) + "\n")
+            log = folder / "server.log"
+            log.unlink(missing_ok=True)  # the log of this attempt only
+            begun = time.monotonic()
+            process = _spawn([str(program), "-c", str(config)], log, None, dict(os.environ), folder)
+            server = BrokerServer(
+                "Mosquitto", f"mqtt://127.0.0.1:{port}", "127.0.0.1", port, folder, [process], 0.0
+            )
+            try:
+                _wait_until(_mqtt_accepts(port), process, "mosquitto", log)
+            except ServiceUnavailable as error:
+                failures.append(str(error))
+                process.kill()
+                process.wait(30)
+                continue
+            server.started_in = time.monotonic() - begun
+            return server
+        raise ServiceUnavailable("\n".join(failures))
+    except BaseException:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+#: the RabbitMQ start script that runs the broker in the foreground (Debian's /usr/sbin one switches users)
+RABBITMQ_PROGRAMS = ("/usr/lib/rabbitmq/bin/rabbitmq-server", "rabbitmq-server")
+#: the broker's settings (rabbitmq.conf): loopback only; no disk alarm on a small temporary disk
+RABBITMQ_SETTINGS = (
+    "listeners.tcp.default = 127.0.0.1:{port}",
+    "disk_free_limit.absolute = 1MB",
+    "log.console = false",
+    "log.file.level = warning",
+)
+
+
+def _amqp_accepts(url: str) -> Callable[[], bool]:
+    """Whether a pika connection to ``url`` succeeds (the TCP listener opens before the broker is ready)."""
+    import pika
+
+    parameters = pika.URLParameters(url)
+    parameters.socket_timeout = 2
+    parameters.connection_attempts = 1
+
+    def ready() -> bool:
+        if not _accepts_tcp(parameters.port)():
+            return False
+        try:
+            pika.BlockingConnection(parameters).close()
+        except pika.exceptions.AMQPError:
+            return False
+        return True
+
+    return ready
+
+
+def start_rabbitmq() -> BrokerServer:
+    """A fresh RabbitMQ node of its own (name, folder, ports, epmd), on 127.0.0.1, without plugins."""
+    program = install_package(
+        "rabbitmq-server",
+        _find_program(*RABBITMQ_PROGRAMS),
+        "there is no rabbitmq-server in /usr/lib/rabbitmq/bin nor on PATH",
+    )
+    epmd = _find_program("epmd", "/usr/lib/erlang/bin/epmd")()
+    if epmd is None:
+        raise ServiceUnavailable("rabbitmq-server is installed but Erlang's epmd is not on PATH")
+    account = server_account("rabbitmq")
+    folder = _private_folder("arazzo-gen-amqp-", account)
+    log = folder / "server.log"
+    server: BrokerServer | None = None
+    try:
+        # a private epmd (Erlang's port mapper) on a port of its own: never another node's, killed at the end
+        epmd_port, port, dist_port = free_port(), free_port(), free_port()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("RABBITMQ_", "ERL_")) and key not in ("HOME", "NOTIFY_SOCKET")
+        }
+        node = f"arazzo{os.getpid()}x{port}@localhost"
+        env.update(
+            HOME=str(folder),  # the Erlang cookie goes there
+            LC_ALL="C.UTF-8",
+            LANG="C.UTF-8",
+            ERL_EPMD_PORT=str(epmd_port),
+            ERL_EPMD_ADDRESS="127.0.0.1",
+            RABBITMQ_NODENAME=node,
+            RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+            RABBITMQ_NODE_PORT=str(port),
+            RABBITMQ_DIST_PORT=str(dist_port),
+            RABBITMQ_MNESIA_BASE=str(folder / "mnesia"),
+            RABBITMQ_LOG_BASE=str(folder / "log"),
+            RABBITMQ_CONFIG_FILE=str(folder / "rabbitmq.conf"),
+            RABBITMQ_ADVANCED_CONFIG_FILE=str(folder / "advanced.config"),  # none
+            RABBITMQ_CONF_ENV_FILE=str(folder / "rabbitmq-env.conf"),  # none: not /etc/rabbitmq's
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(folder / "enabled_plugins"),
+            RABBITMQ_PID_FILE=str(folder / "rabbitmq.pid"),
+            # schedulers that do not busy-wait: the CPU of a 2-core machine goes to the tests
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="+sbwt none +sbwtdcpu none +sbwtdio none",
+        )
+        (folder / "rabbitmq.conf").write_text("\n".join(RABBITMQ_SETTINGS).format(port=port) + "\n")
+        (folder / "enabled_plugins").write_text("[].\n")  # no management plugin, no other plugin
+        if account is not None:
+            for path in folder.iterdir():
+                os.chown(path, account.pw_uid, account.pw_gid)
+        begun = time.monotonic()
+        epmd_process = _spawn(
+            [str(epmd), "-port", str(epmd_port), "-address", "127.0.0.1"], log, account, env, folder
+        )
+        server = BrokerServer(
+            "RabbitMQ",
+            f"amqp://guest:guest@127.0.0.1:{port}/",
+            "127.0.0.1",
+            port,
+            folder,
+            [epmd_process],
+            0.0,
+        )
+        _wait_until(_accepts_tcp(epmd_port), epmd_process, "epmd", log)
+        process = _spawn([str(program)], log, account, env, folder)
+        server.processes.insert(0, process)  # stopped before its epmd
+        _wait_until(_amqp_accepts(server.url), process, "rabbitmq-server", log)
+        server.started_in = time.monotonic() - begun
+        return server
+    except BaseException:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+@pytest.fixture(scope="session")
+def mosquitto_server() -> Iterator[BrokerServer]:
+    """A fresh Mosquitto (MQTT v5) of this test process: ``mosquitto_server.url`` is ``mqtt://127.0.0.1:PORT``."""
+    yield from serve(start_mosquitto, "Mosquitto")
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[BrokerServer]:
+    """A fresh RabbitMQ of this test process: ``rabbitmq_server.url`` is ``amqp://guest:guest@127.0.0.1:PORT/``."""
+    yield from serve(start_rabbitmq, "RabbitMQ")

@@ -27,7 +27,8 @@ def test_wheel_holds_arazzo_gen_and_its_templates_only(tmp_path: Path) -> None:
     assert "arazzo_gen/__main__.py" in names
     assert "arazzo_gen/templates/workflows.py.j2" in names
     # the runtime the compiler copies into generated packages ships as plain modules, not a template
-    for module in ("__init__", "_runtime", "_runtime_regex", "_runtime_jsonpath", "_runtime_xpath"):
+    modules = ("_runtime", "_runtime_regex", "_runtime_jsonpath", "_runtime_xpath", "_runtime_messages")
+    for module in ("__init__", *modules):
         assert f"arazzo_gen/runtime/{module}.py" in names, module
     assert "arazzo_gen/templates/runtime.py.j2" not in names
     entry_points = zipfile.ZipFile(wheel).read("arazzo_gen-0.1.0.dist-info/entry_points.txt").decode()

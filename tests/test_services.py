@@ -10,7 +10,7 @@ from tempfile import mkdtemp as tempfile_mkdtemp
 import psycopg
 import pytest
 
-from tests.services import PostgresServer
+from tests.services import BrokerServer, PostgresServer
 
 
 def test_round_trip(postgres_url: str) -> None:
@@ -188,3 +188,120 @@ def test_a_server_that_cannot_start_reports_its_log(monkeypatch: pytest.MonkeyPa
     assert "did not accept connections" in str(error.value)
     assert "shared_buffers" in str(error.value)  # from the server log
     assert folders and not folders[0].exists()
+
+
+# --- the message brokers (issue 17) -------------------------------------------------------------------
+
+
+def _listens_only_on_loopback(port: int) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    local = {line.split()[1] for line in listening if line.split()[3] == "0A"}  # LISTEN
+    assert f"0100007F:{port:04X}" in local  # 127.0.0.1:port
+    assert f"00000000:{port:04X}" not in local  # not 0.0.0.0:port
+
+
+def test_the_mosquitto_server_is_local(mosquitto_server: BrokerServer) -> None:
+    assert mosquitto_server.url == f"mqtt://127.0.0.1:{mosquitto_server.port}"
+    _listens_only_on_loopback(mosquitto_server.port)
+    config = (mosquitto_server.folder / "mosquitto.conf").read_text().splitlines()
+    assert f"listener {mosquitto_server.port} 127.0.0.1" in config
+    assert "allow_anonymous true" in config and "persistence false" in config
+    assert mosquitto_server.started_in < 20
+
+
+def test_the_rabbitmq_server_is_local_and_private(rabbitmq_server: BrokerServer) -> None:
+    import pika
+
+    assert rabbitmq_server.url == f"amqp://guest:guest@127.0.0.1:{rabbitmq_server.port}/"
+    _listens_only_on_loopback(rabbitmq_server.port)
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
+    assert connection.is_open
+    connection.close()
+    broker, epmd = rabbitmq_server.processes
+    # its own epmd, on a port of its own, started (and ended) by the fixture
+    assert Path(f"/proc/{epmd.pid}/cmdline").read_bytes().split(b"\0")[1:5] == [
+        b"-port",
+        str(epmd.args[2]).encode(),
+        b"-address",
+        b"127.0.0.1",
+    ]
+    assert broker.poll() is None and epmd.poll() is None
+    plugins = (rabbitmq_server.folder / "enabled_plugins").read_text()
+    assert plugins == "[].\n"  # no management plugin, no other
+    assert "rabbitmq_management" not in _log_text(rabbitmq_server)
+    assert rabbitmq_server.started_in < 60  # about 10 s on the 2-core machine
+
+
+def _log_text(server: BrokerServer) -> str:
+    return "".join(path.read_text(errors="replace") for path in server.folder.rglob("*.log"))
+
+
+def test_a_stopped_broker_leaves_no_process_and_no_folder() -> None:
+    from tests.services import start_mosquitto
+
+    server = start_mosquitto()
+    (process,) = server.processes
+    assert process.poll() is None
+    server.stop()
+    assert process.poll() is not None
+    assert not server.folder.exists()
+
+
+def test_a_broker_that_cannot_start_reports_its_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its port taken (three times): the error says so from the broker's log; the folder is removed."""
+    import socket
+
+    from tests import services
+
+    folders: list[Path] = []
+    monkeypatch.setattr(
+        services.tempfile,
+        "mkdtemp",
+        lambda prefix: folders.append(Path(tempfile_mkdtemp(prefix=prefix))) or str(folders[-1]),
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(services, "free_port", lambda: taken.getsockname()[1])
+        with pytest.raises(services.ServiceUnavailable) as error:
+            services.start_mosquitto()
+    assert str(error.value).count("mosquitto exited with") == 3
+    assert "Address already in use" in str(error.value)
+    assert folders and not folders[0].exists()
+
+
+def test_unavailable_names_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.services import unavailable
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="RabbitMQ not available: no epmd"):
+        unavailable("no epmd", "RabbitMQ")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="RabbitMQ is required in CI .* no epmd"):
+        unavailable("no epmd", "RabbitMQ")
+
+
+def test_a_fresh_machine_installs_the_broker_packages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests import services
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(
+        services, "_run", lambda command, timeout, **kwargs: commands.append(command)
+    )
+    monkeypatch.setattr(services.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(services.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(services, "INSTALL_LOCK", tmp_path / "install.lock")
+    found = iter([None, None, tmp_path / "rabbitmq-server"])
+    assert services.install_package("rabbitmq-server", lambda: next(found), "no broker") == (
+        tmp_path / "rabbitmq-server"
+    )
+    assert commands[-1][-4:] == ["install", "-y", "--no-install-recommends", "rabbitmq-server"]
+    monkeypatch.setattr(services.os, "geteuid", lambda: 1000)
+    with pytest.raises(services.ServiceUnavailable, match="no mosquitto.*needs root"):
+        services.install_package("mosquitto", lambda: None, "no mosquitto")

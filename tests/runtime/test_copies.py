@@ -45,6 +45,8 @@ def _label(package: Path) -> str:
 
 
 def test_the_runtime_modules() -> None:
+    # _runtime_asyncapi and _runtime_messages: the AsyncAPI steps' clients and transports (issue 17), carried by
+    # a package with such steps
     assert runtime_modules() == sorted([CORE, *OPTIONAL, *MESSAGING_MODULES]) == [
         "_runtime", "_runtime_asyncapi", "_runtime_jsonpath", "_runtime_messages", "_runtime_regex", "_runtime_text",
         "_runtime_xpath",
