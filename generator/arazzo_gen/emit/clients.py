@@ -426,13 +426,13 @@ def server_url(protocol: str, host: str, pathname: str = "") -> str | None:
 
 
 def messaging_requirements(api: Api) -> set[str]:
-    """The broker client libraries the package needs for the protocols of ``api``'s servers (both when the
-    description names no server a transport speaks: the caller chooses one)."""
+    """The broker client libraries the package needs for the protocols of ``api``'s servers (none when the
+    description names no server a transport speaks: the package's extras ``mqtt`` and ``amqp`` offer them)."""
     protocols = {
         PROTOCOL_SCHEMES[s.protocol.lower()].rstrip("s")
         for s in api.message_servers
         if s.protocol.lower() in PROTOCOL_SCHEMES
-    } or set(PROTOCOL_REQUIREMENTS)
+    }
     return {req for protocol in protocols for req in PROTOCOL_REQUIREMENTS[protocol]}
 
 

@@ -50,6 +50,8 @@ RECORDED_CLOSURE = frozenset({
 OPTIONAL_MODULES = frozenset({
     "brotli", "brotlicffi", "zstandard", "h2", "hpack", "hyperframe", "socksio", "trio", "outcome", "uvloop",
     "opentelemetry",  # the runtime's spans, when opentelemetry-api is installed (the package's extra)
+    # the transports of AsyncAPI steps (imported when used) and what they require
+    "paho", "aiomqtt", "pika", "aio_pika", "aiormq", "pamqp", "yarl", "multidict", "propcache",
 })  # fmt: skip
 DURABLE_REQUIREMENT = "dbos>=3.4,<4"
 """What a package built with durable workflows (``--durable``) needs: DBOS Transact (SQLAlchemy, psycopg with it)."""

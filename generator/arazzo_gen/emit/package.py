@@ -17,6 +17,7 @@ from ..progress import SILENT, Progress
 from .clients import (
     MESSAGING_MODULES,
     MODELS_ALIAS,
+    PROTOCOL_REQUIREMENTS,
     build_client_view,
     build_messaging_view,
     messaging_requirements,
@@ -174,6 +175,8 @@ def build_package(
         package=pkg,
         requirements=[*BASE_REQUIREMENTS, *sorted(requirements)],
         otel_requirement=OTEL_REQUIREMENT,
+        # a package with AsyncAPI sources: each transport's libraries as an extra (whatever its servers say)
+        messaging_extras=sorted(PROTOCOL_REQUIREMENTS.items()) if messaging_modules else [],
     )
     files["README.md"] = env.get_template("README.md.j2").render(
         distribution=options.distribution,
