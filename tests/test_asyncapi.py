@@ -486,3 +486,45 @@ workflows:
         "specs/asyncapi/events.yaml:1:11: warning[asyncapi-version]: asyncapi version '1.2.0' is neither 2.x nor 3.x; reading it as 3.0",
         "specs/asyncapi/events.yaml:8:35: warning[invalid-correlation-id]: correlationId location '$message.body#/id' of message 'event' is not '$message.header#/<pointer>' or '$message.payload#/<pointer>'; it is not used",
     ], found
+
+
+GOLDEN_SPECS = Path(__file__).resolve().parent / "fixtures" / "golden" / "asyncapi_steps" / "specs"
+
+
+def test_an_asyncapi_2_6_receive_is_correlated_by_a_header_and_reads_message_headers(tmp_path: Path) -> None:
+    """The golden ``asyncapi_steps`` workflow run: its invoice comes from an AsyncAPI 2.6 source (a
+    ``subscribe`` operation, an AMQP channel binding), correlated by the ``orderId`` header; the output
+    ``issuer`` reads a message header."""
+    files = {path.relative_to(GOLDEN_SPECS).as_posix(): path.read_text() for path in GOLDEN_SPECS.rglob("*.yaml")}
+    out, warnings = build_package(tmp_path, files, "golden_messages")
+    assert warnings == []
+    package = import_package(out, "golden_messages")
+    broker = package._runtime_messages.MemoryBroker()
+
+    def orders(message: Any) -> list[tuple[str, Any, dict[str, str]]]:
+        request = message.headers["requestId"]
+        return [
+            ("billing.invoices", {"orderId": 41, "amount": 1.0}, {"orderId": "40", "issuer": "wrong"}),
+            ("shop/confirmations", {"request": request, "orderId": 41, "status": "accepted"}, {}),
+            ("billing.invoices", {"orderId": 41, "amount": 9.5}, {"orderId": "41", "issuer": "acme"}),
+        ]
+
+    broker.reply("shop/orders", orders)
+    workflows, clients = package.workflows.shop, package.apis
+    results = []
+    with scripted(shop) as server:
+        with clients.shop.client.Client(server.url) as shop_api, clients.orders.client.Client(
+            transport=broker.transport()
+        ) as orders_api, clients.billing.client.Client(transport=broker.transport()) as billing_api:
+            results.append(workflows.buy(sku="s", request="r", shop_api=shop_api, orders_api=orders_api, billing_api=billing_api))
+
+        async def run() -> Any:
+            async with clients.shop.client.AsyncClient(server.url) as shop_api, clients.orders.client.AsyncClient(
+                transport=broker.async_transport()
+            ) as orders_api, clients.billing.client.AsyncClient(transport=broker.async_transport()) as billing_api:
+                return await workflows.buy_async(
+                    sku="s", request="r", shop_api=shop_api, orders_api=orders_api, billing_api=billing_api
+                )
+
+        results.append(asyncio.run(run()))
+    assert [(r.order_id, r.amount, r.issuer, r.state) for r in results] == [(41, 9.5, "acme", "paid")] * 2

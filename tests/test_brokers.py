@@ -21,7 +21,17 @@ from typing import Any
 import pytest
 
 from tests.scripted import Recorded, Reply, build_package, import_package, scripted
-from tests.test_asyncapi import MIXED, ORDERS_MQTT, SHOP, order_service, run_mixed, shop
+from tests.test_asyncapi import (
+    MIXED,
+    ORDERS_MQTT,
+    SHOP,
+    build_example,
+    needs_shared,
+    order_service,
+    petstore,
+    run_mixed,
+    shop,
+)
 
 SLOW_MIXED = MIXED.replace(
     """      - stepId: confirmed""",
@@ -134,3 +144,49 @@ def test_the_generated_client_connects_to_the_server_the_asyncapi_document_names
         with package.apis.shop.client.Client(server.url) as shop_api:
             outputs = package.workflows.flow.buy(sku="x2", request="r-8", shop_api=shop_api)
     assert (outputs.order_id, outputs.state) == (41, "paid")
+
+
+@needs_shared
+def test_the_specification_example_runs_on_rabbitmq(tmp_path: Path, rabbitmq_server: Any) -> None:
+    """The Arazzo 1.1 specification's own example, built as written, run against the scripted petstore and a
+    RabbitMQ broker (its AsyncAPI document names a Kafka server, which no transport speaks: the client is
+    given the broker's URL), with the order service of tests/test_asyncapi.py on the broker."""
+    out, _ = build_example(tmp_path, "pet_example_amqp")
+    package = import_package(out, "pet_example_amqp")
+    messages = package._runtime_messages
+    url = rabbitmq_server.url
+    served: list[Any] = []
+    ready, stop = threading.Event(), threading.Event()
+
+    def serve_orders() -> None:
+        transport = messages.transport_for(url, asynchronous=False)
+        inbox = transport.subscribe("place-order", bindings={})
+        ready.set()
+        while not stop.is_set():
+            message = inbox.receive(0.05)
+            if message is not None:
+                served.append(message)
+                payload = messages.encode_payload({"orderId": 100 + message.payload["petId"]}, "application/json")
+                headers = {"orderRequestId": message.headers.get("orderCorrelationId", "")}
+                transport.send("confirm-order", payload, headers=headers, content_type="application/json", bindings={})
+        inbox.close()
+        transport.close()
+
+    thread = threading.Thread(target=serve_orders, daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    workflows = package.workflows.pet_purchase
+    try:
+        with scripted(petstore) as server:
+            with package.apis.openapi.client.Client(server.url + "/api/v3") as pets, package.apis.pet.client.Client(
+                url
+            ) as orders:
+                outputs = workflows.login_user_and_retrieve_pet(
+                    username="ann", password="pw", order_correlation_id="c-2",
+                    pet_store_description_api=pets, async_order_api_description_api=orders,
+                )  # fmt: skip
+    finally:
+        stop.set()
+        thread.join(30)
+    assert outputs.order_id == 107
+    assert [(m.payload, m.headers.get("orderCorrelationId")) for m in served] == [({"petId": 7}, "c-2")]
