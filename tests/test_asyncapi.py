@@ -461,7 +461,9 @@ channels:
   plain:
     address: app/plain
     messages:
-      note: {payload: {type: string}}
+      note: {payload: {type: string}, headers: {type: object, required: 5}}
+  nowhere:
+    address: null
 operations:
   listen: {action: send, channel: {$ref: "#/channels/events"}}
   nowhere: {action: send, channel: {$ref: "#/channels/missing"}}
@@ -482,7 +484,8 @@ workflows:
     found = diagnose(tmp_path, flow, extra={"asyncapi/events.yaml": events})
     assert found == [
         "specs/arazzo/jobs.arazzo.yaml:11:24: warning[correlation-id-unused]: channel 'plain' declares no correlationId location for its messages, so 'correlationId' cannot be matched; every message is taken",
-        "specs/asyncapi/events.yaml:16:3: warning[unresolved-ref]: AsyncAPI operation 'nowhere' names no channel of this document; it is left out",
+        "specs/asyncapi/events.yaml:14:3: warning[unknown-channel-address]: channel 'nowhere' has no address (null or absent: unknown); its key is used as its address",
+        "specs/asyncapi/events.yaml:18:3: warning[unresolved-ref]: AsyncAPI operation 'nowhere' names no channel of this document; it is left out",
         "specs/asyncapi/events.yaml:1:11: warning[asyncapi-version]: asyncapi version '1.2.0' is neither 2.x nor 3.x; reading it as 3.0",
         "specs/asyncapi/events.yaml:8:35: warning[invalid-correlation-id]: correlationId location '$message.body#/id' of message 'event' is not '$message.header#/<pointer>' or '$message.payload#/<pointer>'; it is not used",
     ], found
@@ -528,3 +531,146 @@ def test_an_asyncapi_2_6_receive_is_correlated_by_a_header_and_reads_message_hea
 
         results.append(asyncio.run(run()))
     assert [(r.order_id, r.amount, r.issuer, r.state) for r in results] == [(41, 9.5, "acme", "paid")] * 2
+
+
+REPLY_FLOW = """
+arazzo: 1.1.0
+info: {title: Reply, version: "1"}
+sourceDescriptions:
+  - {name: orders, url: ./orders.asyncapi.yaml, type: asyncapi}
+workflows:
+  - workflowId: twice
+    inputs: {type: object, properties: {first: {type: string}, second: {type: string}}}
+    steps:
+      - stepId: order1
+        operationId: placeOrder
+        action: send
+        parameters: [{name: requestId, in: header, value: $inputs.first}]
+        requestBody: {payload: {cart: a}}
+      - stepId: reply1
+        operationId: placeOrder
+        action: receive
+        timeout: 2000
+        outputs: {orderId: $message.payload#/orderId}
+      - stepId: order2
+        operationId: placeOrder
+        action: send
+        parameters: [{name: requestId, in: header, value: $inputs.second}]
+        requestBody: {payload: {cart: b}}
+      - stepId: reply2
+        channelPath: "{$sourceDescriptions.orders.url}#/channels/confirmations"
+        action: receive
+        correlationId: $inputs.second
+        timeout: 500
+        outputs: {orderId: $message.payload#/orderId}
+    outputs:
+      first: $steps.reply1.outputs.orderId
+      second: $steps.reply2.outputs.orderId
+"""
+
+
+def test_a_receive_on_an_operation_with_a_reply_takes_the_reply_and_steps_on_one_channel_share_it(
+    tmp_path: Path,
+) -> None:
+    """``placeOrder`` is received by the application and replied to on ``confirmations``: a workflow step
+    receiving on ``placeOrder`` takes the reply (not the workflow's own order on ``shop/orders``).  Two receive
+    steps on one channel share its subscription: the second takes the second reply, not the first again; a
+    correlationId that evaluates to None fails the step by name instead of taking any message."""
+    out, warnings = build_package(
+        tmp_path, {"flow.arazzo.yaml": REPLY_FLOW, "orders.asyncapi.yaml": ORDERS_MQTT}, "reply_flows"
+    )
+    assert warnings == []
+    package = import_package(out, "reply_flows")
+    broker = package._runtime_messages.MemoryBroker()
+    counter = iter(range(1, 100))
+    broker.reply(
+        "shop/orders",
+        lambda message: [
+            ("shop/confirmations", {"request": message.headers.get("requestId"), "orderId": next(counter)}, {})
+        ],
+    )
+    source = package.workflows.flow
+    client = package.apis.orders.client
+    with client.Client(transport=broker.transport()) as orders:
+        outputs = source.twice(first="r1", second="r2", orders_api=orders)
+        assert (outputs.first, outputs.second) == (1, 2)
+        with pytest.raises(package._runtime.StepFailed) as failed:
+            source.twice(first="r3", orders_api=orders)
+    assert failed.value.step == "reply2"
+    assert "the step's correlationId needs a value" in str(failed.value)
+    assert [m.address for m in broker.sent] == ["shop/orders"] * 4
+
+
+def test_a_receive_on_the_channel_the_workflow_sends_to_is_a_warning_and_message_in_correlation_an_error(
+    tmp_path: Path,
+) -> None:
+    flow = """arazzo: 1.1.0
+info: {title: T, version: "1"}
+sourceDescriptions:
+  - {name: orders, url: ../asyncapi/orders.yaml, type: asyncapi}
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: order
+        operationId: placeOrder
+        action: send
+        requestBody: {payload: {cart: a}}
+      - stepId: own
+        channelPath: "{$sourceDescriptions.orders.url}#/channels/orders"
+        action: receive
+        correlationId: $message.header.requestId
+"""
+    assert diagnose(tmp_path, flow, extra=EXTRA) == [
+        "specs/arazzo/jobs.arazzo.yaml:12:17: warning[receive-own-channel]: step 'own' receives on channel 'orders', where step 'order' of this workflow sends: it may take that message, the workflow's own",
+        "specs/arazzo/jobs.arazzo.yaml:15:24: error[response-in-request]: '$message.header.requestId' is used to build the request of the same step, before there is a request or response; take the value from an earlier step's outputs",
+    ]
+
+
+def test_asyncapi_servers_addresses_and_operation_ids_arazzo_gen_cannot_use_as_written_are_warnings(
+    tmp_path: Path,
+) -> None:
+    """Credentials in a server are never copied into the generated code; server variables and channel
+    parameters are not substituted (said, not silently sent literally); a null address is unknown; a repeated
+    AsyncAPI 2 operationId keeps its first use."""
+    events = """asyncapi: 2.6.0
+info: {title: Events, version: "1"}
+servers:
+  secret: {url: "amqp://admin:hunter2@rabbit.example.com:5672/vh", protocol: amqp}
+  templated: {url: "{host}:1883", protocol: mqtt, variables: {host: {default: localhost}}}
+channels:
+  user/{userId}/signedup:
+    subscribe: {operationId: signedUp, message: {payload: {type: object}}}
+  other:
+    publish: {operationId: signedUp, message: {payload: {type: object}}}
+"""
+    flow = """arazzo: 1.1.0
+info: {title: T, version: "1"}
+sourceDescriptions:
+  - {name: events, url: ../asyncapi/events.yaml, type: asyncapi}
+workflows:
+  - workflowId: w
+    steps:
+      - {stepId: hear, operationId: signedUp, action: receive, timeout: 10}
+"""
+    found = diagnose(tmp_path, flow, extra={"asyncapi/events.yaml": events})
+    assert found == [
+        "specs/asyncapi/events.yaml:4:3: warning[credential-in-description]: server 'secret' has user information (credentials) in its host; it is left out of the generated code: pass the server URL with the credentials to the client",
+        "specs/asyncapi/events.yaml:5:3: warning[unsubstituted-address]: server 'templated' has variables ({...}), which arazzo-gen does not substitute; it is not a default server: pass the server URL to the client",
+        "specs/asyncapi/events.yaml:7:3: warning[unsubstituted-address]: channel address 'user/{userId}/signedup' has parameters ({...}), which arazzo-gen does not substitute: messages are sent to and received from the address as written",
+        "specs/asyncapi/events.yaml:9:3: warning[duplicate-operation-id]: operationId 'signedUp' is also used at line 7; steps naming it get the first",
+    ], found
+    tree, _ = compile_files_quietly(tmp_path / "again", flow, events)
+    client = tree["rule_pkg/apis/events/client.py"]
+    readme = tree["README.md"]
+    assert "hunter2" not in client and "admin" not in client and "hunter2" not in readme
+    assert '"secret": "amqp://rabbit.example.com:5672/vh"' in client
+
+
+def compile_files_quietly(root: Path, flow: str, events: str) -> tuple[dict[str, str], list[str]]:
+    from tests.scripted import compile_files
+
+    tree, headlines = compile_files(
+        root, {"arazzo/flow.arazzo.yaml": flow, "asyncapi/events.yaml": events}, "rule_pkg"
+    )
+    assert tree is not None, headlines
+    return tree, headlines

@@ -190,3 +190,56 @@ def test_the_specification_example_runs_on_rabbitmq(tmp_path: Path, rabbitmq_ser
         thread.join(30)
     assert outputs.order_id == 107
     assert [(m.payload, m.headers.get("orderCorrelationId")) for m in served] == [({"petId": 7}, "c-2")]
+
+
+def test_an_amqp_channel_binding_routes_through_its_exchange(tmp_path: Path, rabbitmq_server: Any) -> None:
+    """The golden ``asyncapi_steps`` workflow on RabbitMQ: its invoice channel's AMQP binding names the
+    exchange ``billing``; the invoice is published there (not on ``amq.topic``) and the workflow receives it,
+    correlated by its ``orderId`` header, because the client subscribes as the binding says."""
+    from tests.test_asyncapi import GOLDEN_SPECS
+
+    files = {p.relative_to(GOLDEN_SPECS).as_posix(): p.read_text() for p in GOLDEN_SPECS.rglob("*.yaml")}
+    out, _ = build_package(tmp_path, files, "golden_on_rabbit")
+    package = import_package(out, "golden_on_rabbit")
+    messages = package._runtime_messages
+    url = rabbitmq_server.url
+    billing = {"is": "routingKey", "exchange": {"name": "billing", "type": "topic"}}
+    ready, stop = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        transport = messages.transport_for(url, asynchronous=False)
+        inbox = transport.subscribe("shop/orders", bindings={})
+        ready.set()
+        while not stop.is_set():
+            message = inbox.receive(0.05)
+            if message is None:
+                continue
+            request = message.headers["requestId"]
+
+            def send(address: str, payload: Any, headers: dict[str, str], bindings: Any) -> None:
+                raw = messages.encode_payload(payload, "application/json")
+                transport.send(address, raw, headers=headers, content_type="application/json", bindings=bindings)
+
+            # an invoice on amq.topic with the same routing key: the client must not see it
+            send("billing.invoices", {"orderId": 41, "amount": 1.0}, {"orderId": "41", "issuer": "amq.topic"}, {})
+            send("shop/confirmations", {"request": request, "orderId": 41, "status": "accepted"}, {}, {})
+            send("billing.invoices", {"orderId": 41, "amount": 9.5}, {"orderId": "41", "issuer": "billing"}, billing)
+        inbox.close()
+        transport.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    try:
+        with scripted(shop) as server:
+            apis = package.apis
+            with apis.shop.client.Client(server.url) as shop_api, apis.orders.client.Client(
+                url
+            ) as orders_api, apis.billing.client.Client(url) as billing_api:
+                outputs = package.workflows.shop.buy(
+                    sku="s", request="r", shop_api=shop_api, orders_api=orders_api, billing_api=billing_api
+                )
+    finally:
+        stop.set()
+        thread.join(30)
+    assert (outputs.order_id, outputs.amount, outputs.issuer, outputs.state) == (41, 9.5, "billing", "paid")

@@ -175,7 +175,12 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             if call is not None and call.target is not None:
                 _check_workflow_output(call.target, expr.name, loc)
         elif isinstance(expr, ex.MessageRef) and (
-            position is None or workflow.steps[position].action != "receive"
+            position is None
+            or (
+                workflow.steps[position].action != "receive"
+                # a step that names no operation was reported already
+                and workflow.steps[position].operation is not None
+            )
         ):
             where = (
                 f"step '{workflow.steps[position].step_id}' receives no message"
@@ -209,6 +214,9 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
         for param in step.parameters:
             for value in expression_leaves(param.value):
                 check_expressions(value, param.loc, position, request=True)
+        if step.correlation is not None:  # known before the message is received
+            for value in expression_leaves(step.correlation):
+                check_expressions(value, step.correlation_loc or step.loc, position, request=True)
         for path, value in expression_leaves_at(step.body):
             check_expressions(
                 value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True

@@ -420,13 +420,13 @@ class _WorkflowBuilder(ValueCompiler):
                 continue
             channel = step.operation.channel
             assert channel is not None and channel.receive is not None
-            found.append(
-                (
-                    self.wp.inboxes[step.step_id],
-                    self.sources[step.source].py_name,
-                    channel.subscribe,
-                )
+            entry = (
+                self.wp.inboxes[step.step_id],
+                self.sources[step.source].py_name,
+                channel.subscribe,
             )
+            if entry not in found:  # receive steps on one channel share its subscription
+                found.append(entry)
         return found
 
     def args_doc(self, params: list[ParamView], dependencies: list[DependencyView]) -> list[str]:
@@ -638,7 +638,17 @@ class _WorkflowBuilder(ValueCompiler):
         if step.action == "receive":
             call_args.append(f"inbox={self.wp.inboxes[step.step_id]}")
             if step.correlation is not None:
-                call_args.append(f"correlation_id={self.value(step.correlation, None).code}")
+                # "only messages matching the correlation identifier are considered": a value that is None
+                # fails the step by name rather than taking any message
+                correlation = self.value(step.correlation, None)
+                if correlation.annotation.optional or correlation.annotation.is_any:
+                    correlation = self.required_value(
+                        correlation,
+                        step,
+                        step.correlation,
+                        "the step's correlationId needs a value",
+                    )
+                call_args.append(f"correlation_id={correlation.code}")
         if extra_query:
             call_args.append("extra_query={" + ", ".join(extra_query) + "}")
         timeout = repr(step.timeout / 1000) if step.timeout is not None else None

@@ -106,23 +106,38 @@ class AsyncApiLowering:
     # -- servers ----------------------------------------------------------------------------------------
     def _servers(self, v2: bool) -> list[MessageServer]:
         servers = []
-        for name, raw in _mapping(self.root.get("servers")).items():
-            _, node = self.workspace.follow(self.path, raw, None)
+        raw_servers = self.root.get("servers")
+        for name, raw in _mapping(raw_servers).items():
+            loc = raw_servers.key_at(name) if isinstance(raw_servers, YMap) else self.root.loc
+            _, node = self.workspace.follow(self.path, raw, loc)
             node = _mapping(node)
             protocol = _text(node.get("protocol")).lower()
             if v2:  # AsyncAPI 2.x: ``url`` (host[:port][/path], perhaps with a scheme)
-                url = _text(node.get("url"))
-                url = url.split("://", 1)[-1]
+                url = _text(node.get("url")).split("://", 1)[-1]
                 host, slash, path = url.partition("/")
-                servers.append(
-                    MessageServer(str(name), host, protocol, slash + path if path else "")
-                )
+                pathname = slash + path if path else ""
             else:
-                servers.append(
-                    MessageServer(
-                        str(name), _text(node.get("host")), protocol, _text(node.get("pathname"))
-                    )
+                host, pathname = _text(node.get("host")), _text(node.get("pathname"))
+            if "@" in host:
+                # never copied into the generated code: the user gives credentials in the server URL
+                self.diagnostics.warning(
+                    "credential-in-description",
+                    f"server '{name}' has user information (credentials) in its host; it is left out of the "
+                    "generated code: pass the server URL with the credentials to the client",
+                    loc,
                 )
+                host = host.rsplit("@", 1)[1]
+            if "{" in host or "{" in pathname:
+                self.diagnostics.warning(
+                    "unsubstituted-address",
+                    f"server '{name}' has variables ({{...}}), which arazzo-gen does not substitute; it is not "
+                    "a default server: pass the server URL to the client",
+                    loc,
+                )
+                continue
+            if pathname and not pathname.startswith("/"):
+                pathname = "/" + pathname
+            servers.append(MessageServer(str(name), host, protocol, pathname))
         return servers
 
     # -- AsyncAPI 3.0 -----------------------------------------------------------------------------------
@@ -134,6 +149,13 @@ class AsyncApiLowering:
             base, node = self.workspace.follow(self.path, raw, loc)
             node = _mapping(node)
             address = node.get("address")
+            if not isinstance(address, str):
+                # "If the address is null or absent, it MUST be interpreted as unknown"
+                self.diagnostics.warning(
+                    "unknown-channel-address",
+                    f"channel '{key}' has no address (null or absent: unknown); its key is used as its address",
+                    loc,
+                )
             messages = [
                 self._message(str(name), base, value)
                 for name, value in _mapping(node.get("messages")).items()
@@ -207,7 +229,14 @@ class AsyncApiLowering:
             channels.append(channel)
             for kind, op in kinds:
                 op_id = op.get("operationId")
-                if isinstance(op_id, str) and op_id:
+                if isinstance(op_id, str) and op_id in operations:
+                    self.diagnostics.warning(
+                        "duplicate-operation-id",
+                        f"operationId '{op_id}' is also used at line {operations[op_id].loc.line}; steps "
+                        "naming it get the first",
+                        loc,
+                    )
+                elif isinstance(op_id, str) and op_id:
                     # 2.x ``publish``: others publish to the application, which receives (3.0's receive)
                     action = "receive" if kind == "publish" else "send"
                     operations[op_id] = MessageOperation(op_id, action, channel, None, loc)
@@ -229,6 +258,13 @@ class AsyncApiLowering:
     def _channel(
         self, key: str, address: str, bindings: dict[str, Any], messages: list[_Message], loc: Loc
     ) -> Channel:
+        if "{" in address:
+            self.diagnostics.warning(
+                "unsubstituted-address",
+                f"channel address '{address}' has parameters ({{...}}), which arazzo-gen does not "
+                "substitute: messages are sent to and received from the address as written",
+                loc,
+            )
         correlations: list[tuple[str, tuple[str, ...]]] = []
         payloads: list[JsonSchema] = []
         headers: dict[str, Parameter] = {}
@@ -258,7 +294,10 @@ class AsyncApiLowering:
                 message.base, node.get("headers"), loc
             )
             header_schema = _mapping(found_headers)
-            required = {str(n) for n in header_schema.get("required") or [] if isinstance(n, str)}
+            listed = header_schema.get("required")
+            required = (
+                {n for n in listed if isinstance(n, str)} if isinstance(listed, list) else set()
+            )
             required_everywhere = (
                 required if required_everywhere is None else required_everywhere & required
             )

@@ -247,7 +247,13 @@ class Api:
         found = self.message_operations.get(operation_id)
         if found is None:
             return None
-        return found.channel.send if action == "send" else found.channel.receive
+        channel = found.channel
+        if action == found.action and found.reply is not None:
+            # the workflow is the application's counterpart: it sends what the application receives and
+            # receives what it sends; going the application's own way, it takes part in the reply (a receive
+            # step on an operation that receives and replies receives the reply)
+            channel = found.reply
+        return channel.send if action == "send" else channel.receive
 
     def channel(self, key: str) -> Channel | None:
         return next((channel for channel in self.channels if channel.key == key), None)

@@ -113,11 +113,16 @@ class _WorkflowPlanner:
         wf, names = self.workflow, self.function
         run = self.names.claim("run")
         # an AsyncAPI receive step subscribes before the first step: the local holding its subscription
-        inboxes = {
-            step.step_id: self.names.claim(snake(step.step_id) + "_inbox")
-            for step in wf.steps
-            if step.action == "receive"
-        }
+        # (receive steps on one channel of one source share it: a message one of them takes is taken)
+        inboxes: dict[str, str] = {}
+        shared: dict[tuple[str | None, str], str] = {}
+        for step in wf.steps:
+            if step.action == "receive" and step.operation is not None:
+                channel = step.operation.channel
+                key = (step.source, channel.key if channel is not None else step.step_id)
+                if key not in shared:
+                    shared[key] = self.names.claim(snake(step.step_id) + "_inbox")
+                inboxes[step.step_id] = shared[key]
         loop = self.loop_locals()
         steps = tuple(self.step(step, loop) for step in wf.steps)
         forward = self.shape is Shape.FORWARD

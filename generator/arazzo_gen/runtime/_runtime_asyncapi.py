@@ -26,10 +26,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from ._runtime import ApiResponse, ApiTimeoutError, _parse_body
+from ._runtime import ApiConnectionError, ApiResponse, ApiTimeoutError, _parse_body
 from ._runtime_messages import (
     AsyncSubscription,
     AsyncTransport,
+    BrokerError,
     Message,
     Subscription,
     Transport,
@@ -41,6 +42,24 @@ from ._runtime_messages import (
 
 #: where each message of a channel carries its correlation id: ("header" | "payload", JSON Pointer tokens)
 Correlations = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+#: the member of a channel's ``bindings`` each URL scheme's transport reads (AsyncAPI binding names)
+_BINDING_OF_SCHEME = {"mqtt": "mqtt", "mqtts": "mqtt", "amqp": "amqp", "amqps": "amqp"}
+
+
+@contextlib.contextmanager
+def _broker(method: str, url: str) -> Iterator[None]:
+    """A broker failure (``BrokerError``, without credentials) as the clients' ``ApiConnectionError``."""
+    try:
+        yield
+    except BrokerError as error:
+        raise ApiConnectionError(method, url, str(error)) from None
+
+
+def _at(url: str, address: str) -> str:
+    """The URL a message to or from ``address`` is shown with (errors, ``ApiResponse.url``)."""
+    return f"{url}/{quote(address, safe='')}"
 
 
 def _public(url: str) -> str:
@@ -117,9 +136,7 @@ def _sent(
     request_headers = dict(headers)
     if content_type:
         request_headers.setdefault("content-type", content_type)
-    request = httpx.Request(
-        "SEND", f"{url}/{quote(address, safe='')}", headers=request_headers, content=payload
-    )
+    request = httpx.Request("SEND", _at(url, address), headers=request_headers, content=payload)
     return ApiResponse(httpx.Response(200, request=request), functools.partial(_parse_body, None))
 
 
@@ -134,7 +151,7 @@ def _received(url: str, message: Message, tp: Any) -> ApiResponse[Any]:
         content_type = "application/json"
     if content_type and not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("content-type", content_type))
-    request = httpx.Request("RECEIVE", f"{url}/{quote(message.address, safe='')}")
+    request = httpx.Request("RECEIVE", _at(url, message.address))
     response = httpx.Response(200, headers=headers, content=message.raw, request=request)
     return ApiResponse(response, functools.partial(_parse_body, tp))
 
@@ -148,6 +165,17 @@ class _Configured:
     SERVER_VARIABLE: ClassVar[str] = ""
     #: the API's title, for messages
     TITLE: ClassVar[str] = ""
+
+    url: str
+
+    def _bindings(self, bindings: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The channel binding of the protocol this client speaks (``{}``: none, or a transport passed in)."""
+        key = _BINDING_OF_SCHEME.get(urlsplit(self.url).scheme.lower())
+        if key is None:  # a transport passed in: its class says its protocol (AmqpTransport, ...)
+            kind = type(getattr(self, "transport", None)).__name__.lower()
+            key = "amqp" if "amqp" in kind else "mqtt" if "mqtt" in kind else None
+        found = bindings.get(key) if key is not None else None
+        return found if isinstance(found, Mapping) else {}
 
     def _server(self, server: str | None) -> str:
         if server is not None:
@@ -203,14 +231,20 @@ class MessagingClient(_Configured):
     ) -> ApiResponse[None]:
         payload = encode_payload(body, content_type)
         sent_headers = _headers(headers, extra_headers)
-        self.transport.send(
-            address, payload, headers=sent_headers, content_type=content_type, bindings=bindings
-        )
+        with _broker("SEND", _at(self.url, address)):
+            self.transport.send(
+                address,
+                payload,
+                headers=sent_headers,
+                content_type=content_type,
+                bindings=self._bindings(bindings),
+            )
         return _sent(self.url, address, payload, sent_headers, content_type)
 
     @contextlib.contextmanager
     def _subscribe(self, address: str, bindings: Mapping[str, Any]) -> Iterator[Subscription]:
-        subscription = self.transport.subscribe(address, bindings=bindings)
+        with _broker("SUBSCRIBE", _at(self.url, address)):
+            subscription = self.transport.subscribe(address, bindings=self._bindings(bindings))
         try:
             yield subscription
         finally:
@@ -229,11 +263,14 @@ class MessagingClient(_Configured):
         with contextlib.ExitStack() as stack:
             if inbox is None:
                 inbox = stack.enter_context(self._subscribe(address, bindings))
-            message = receive_matching(inbox, correlates(correlations, correlation_id), deadline)
+            with _broker("RECEIVE", _at(self.url, address)):
+                message = receive_matching(
+                    inbox, correlates(correlations, correlation_id), deadline
+                )
         if message is None:
             raise ApiTimeoutError(
                 "RECEIVE",
-                f"{self.url}/{quote(address, safe='')}",
+                _at(self.url, address),
                 f"no matching message within {_seconds(deadline)}",
             )
         return _received(self.url, message, tp)
@@ -281,16 +318,24 @@ class AsyncMessagingClient(_Configured):
     ) -> ApiResponse[None]:
         payload = encode_payload(body, content_type)
         sent_headers = _headers(headers, extra_headers)
-        await self.transport.send(
-            address, payload, headers=sent_headers, content_type=content_type, bindings=bindings
-        )
+        with _broker("SEND", _at(self.url, address)):
+            await self.transport.send(
+                address,
+                payload,
+                headers=sent_headers,
+                content_type=content_type,
+                bindings=self._bindings(bindings),
+            )
         return _sent(self.url, address, payload, sent_headers, content_type)
 
     @contextlib.asynccontextmanager
     async def _subscribe(
         self, address: str, bindings: Mapping[str, Any]
     ) -> AsyncIterator[AsyncSubscription]:
-        subscription = await self.transport.subscribe(address, bindings=bindings)
+        with _broker("SUBSCRIBE", _at(self.url, address)):
+            subscription = await self.transport.subscribe(
+                address, bindings=self._bindings(bindings)
+            )
         try:
             yield subscription
         finally:
@@ -309,13 +354,14 @@ class AsyncMessagingClient(_Configured):
         async with contextlib.AsyncExitStack() as stack:
             if inbox is None:
                 inbox = await stack.enter_async_context(self._subscribe(address, bindings))
-            message = await receive_matching_async(
-                inbox, correlates(correlations, correlation_id), deadline
-            )
+            with _broker("RECEIVE", _at(self.url, address)):
+                message = await receive_matching_async(
+                    inbox, correlates(correlations, correlation_id), deadline
+                )
         if message is None:
             raise ApiTimeoutError(
                 "RECEIVE",
-                f"{self.url}/{quote(address, safe='')}",
+                _at(self.url, address),
                 f"no matching message within {_seconds(deadline)}",
             )
         return _received(self.url, message, tp)

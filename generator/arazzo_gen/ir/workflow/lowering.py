@@ -122,6 +122,7 @@ class WorkflowLowering:
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, wf_params))
         self.parameters.report_unplaced(raw)
+        self._own_messages(steps)
         if not steps and isinstance(
             raw.get("steps"), YList | None
         ):  # a wrong type was reported already
@@ -159,6 +160,25 @@ class WorkflowLowering:
             arazzo=self.ctx.version,
         )
         return workflow
+
+    def _own_messages(self, steps: list[Step]) -> None:
+        """A receive step on a channel a send step of the same workflow sends to may take the workflow's own
+        message (a warning: correlation does not tell them apart when the reply carries the same id)."""
+        senders = {
+            id(step.operation.channel): step.step_id
+            for step in steps
+            if step.action == "send" and step.operation is not None
+        }
+        for step in steps:
+            if step.action == "receive" and step.operation is not None:
+                sender = senders.get(id(step.operation.channel))
+                if sender is not None and step.operation.channel is not None:
+                    self.diagnostics.warning(
+                        "receive-own-channel",
+                        f"step '{step.step_id}' receives on channel '{step.operation.channel.key}', where step "
+                        f"'{sender}' of this workflow sends: it may take that message, the workflow's own",
+                        step.loc,
+                    )
 
     def _nonconforming_step_ids(self, raw: YMap) -> list[str]:
         """The stepIds that do not match ``[A-Za-z0-9_\\-]+`` (a warning at each): a whole-value expression
