@@ -634,17 +634,23 @@ workflows:
 
 def sync_and_async(pkg: ModuleType, workflow: str, script: Any, **inputs: Any) -> list[tuple[Any, list[Recorded]]]:
     """Run ``workflow`` of ``pkg.workflows.shop`` (over QUERY_API) sync, then async, each against a new scripted
-    server: its outputs and the requests it made, each time."""
+    server: its outputs (or the exception it raised) and the requests it made, each time."""
     import asyncio
 
     module, api = pkg.workflows.shop, pkg.apis.shop
     runs: list[tuple[Any, list[Recorded]]] = []
     with scripted(script) as server, api.Client(server.url) as client:
-        runs.append((getattr(module, workflow)(**inputs, shop_api=client), server.requests))
+        try:
+            runs.append((getattr(module, workflow)(**inputs, shop_api=client), server.requests))
+        except Exception as error:  # noqa: BLE001 - the test asserts what was raised
+            runs.append((error, server.requests))
 
     async def run_async(url: str) -> Any:
         async with api.AsyncClient(url) as client:
-            return await getattr(module, f"{workflow}_async")(**inputs, shop_api=client)
+            try:
+                return await getattr(module, f"{workflow}_async")(**inputs, shop_api=client)
+            except Exception as error:  # noqa: BLE001
+                return error
 
     with scripted(script) as server:
         runs.append((asyncio.run(run_async(server.url)), server.requests))
@@ -1200,3 +1206,26 @@ def test_runtime_expressions_embedded_in_xpath_conditions_are_substituted_in_1_1
         "regular expressions run without a time bound (a backtracking pattern over a response value would run for "
         "hours); test the value with a regex criterion, which is time-bounded"
     ]
+
+
+def test_a_singular_jsonpath_output_that_selects_nothing_and_an_xpath_selector_over_other_text_fail_the_step(
+    tmp_path: Path,
+) -> None:
+    # a singular query over $response.body is read as an output pointer is: StepOutputError when it selects no node
+    # (a non-singular one is then an empty list); an xpath selector's context must be XML: StepFailed naming it
+    out, _ = build_package(
+        tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": QUERY_SELECTORS}, "selectors_fail_11"
+    )
+    pkg = import_package(out, "selectors_fail_11")
+    for error, requests in sync_and_async(pkg, "buy", {("GET", "/pets"): [Reply(200, {"pets": []})]}, query={}):
+        assert type(error) is pkg._runtime.StepOutputError, error
+        assert str(error) == ("workflow 'buy' step 'list': the jsonpath selector $.pets[0].name selects nothing in the "
+                              'response body; the body held {"pets": []}')  # fmt: skip
+        assert [r.line for r in requests] == ["GET /pets"]
+    pets = Reply(200, {"pets": [{"name": "Rex"}]})
+    script = {("GET", "/pets"): [pets], ("GET", "/feed"): [Reply(200, text="not xml", content_type="application/xml")]}
+    for error, requests in sync_and_async(pkg, "buy", script, query={}):
+        assert type(error) is pkg._runtime.StepFailed, error
+        assert str(error) == ("workflow 'buy' step 'feed' failed: the xpath selector /feed/title needs XML text, and "
+                              "its context is not well-formed XML")  # fmt: skip
+        assert [r.line for r in requests] == ["GET /pets", "GET /feed"]

@@ -24,6 +24,8 @@ from ._runtime import (
     CriterionError,
     StepFailed,
     StepOutputError,
+    _decode,
+    _summary,
     read_output,
     to_jsonable,
 )
@@ -151,9 +153,10 @@ def jsonpath_output(
     nodes = _nodes(query, response.decoded, workflow, step)
     if not nodes:
         detached = response.detached()
-        error = StepOutputError(workflow, step, "", "is missing", detached, "")
+        held = _summary(_decode(detached.http_response))
+        error = StepOutputError(workflow, step, "", "is missing", detached, held)
         message = f"the jsonpath selector {query} selects nothing in the response body"
-        error.args = (f"workflow '{workflow}' step '{step}': {message}",)
+        error.args = (f"workflow '{workflow}' step '{step}': {message}; the body held {held}",)
         error.criterion = f"$response.body {query}"
         raise error
     pointer = "".join(
