@@ -1088,7 +1088,7 @@ workflows:
         outputs:
           first: {context: $response.body, selector: '$.pets[0].name', type: jsonpath}
           last: {context: $response.body, selector: "$.pets[-1]['name']", type: {type: jsonpath, version: rfc9535}}
-          names: {context: $response.body, selector: '$.pets[*].name', type: jsonpath}
+          pet.names: {context: $response.body, selector: '$.pets[*].name', type: jsonpath}
           cute: {context: $response.body, selector: '$.pets[?@.tags[0] == "cute"].name', type: jsonpath}
           none: {context: $response.body, selector: $..nothing, type: jsonpath}
       - stepId: feed
@@ -1124,10 +1124,10 @@ workflows:
     outputs:
       first: $steps.list.outputs.first
       last: $steps.list.outputs.last
-      names: $steps.list.outputs.names
+      names: $steps.list.outputs.pet.names
       cute: $steps.list.outputs.cute
       none: $steps.list.outputs.none
-      second: {context: $steps.list.outputs.names, selector: "$[1]", type: jsonpath}
+      second: {context: $steps.list.outputs.pet.names, selector: "$[1]", type: jsonpath}
       title: $steps.feed.outputs.title
       count: $steps.feed.outputs.count
       ids: $steps.feed.outputs.ids

@@ -78,8 +78,8 @@ def is_query_selector(value: Any) -> bool:
 
 
 def is_json_pointer_type(value: Any) -> bool:
-    """Whether a ``targetSelectorType`` says JSON Pointer (``jsonpointer``, or its Expression Type Object with
-    ``rfc6901``): the targets arazzo-gen applies, so it is compiled; ``jsonpath`` and ``xpath`` are not yet."""
+    """Whether a Selector Object's ``type`` says JSON Pointer (``jsonpointer``, or its Expression Type Object
+    with ``rfc6901``)."""
     if isinstance(value, YMap):
         return value.get("type") == "jsonpointer" and value.get("version") == "rfc6901"
     return bool(value == "jsonpointer")
