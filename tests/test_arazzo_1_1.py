@@ -1147,9 +1147,10 @@ def test_jsonpath_and_xpath_selector_objects_and_targets_are_compiled_in_1_1(tmp
     pkg = import_package(out, "query_selectors_11")
     source = Path(pkg.workflows.shop.__file__).read_text()
     # compiled, not interpreted: each selector is a runtime helper given the literal query; typed where known
-    assert "first: str | None" in source and "names: list[Any]" in source
+    assert "first: str | None" in source and "names: list[str | None]" in source and "none: list[Any]" in source
     assert 'first = jsonpath_output(list_, str | None, "buy", "list", "$.pets[0].name")' in source
-    assert 'jsonpath_values("$.pets[*].name", body_json(list_), "buy", "list")' in source
+    assert 'jsonpath_outputs(list_, str | None, "buy", "list", "$.pets[*].name")' in source
+    assert 'none = jsonpath_values("$..nothing", body_json(list_), "buy", "list")' in source
     assert 'xpath_value("/feed/title",feed.content,version="3.1",workflow="buy",step="feed")' in "".join(source.split())
     pets = {"pets": [{"name": "Rex", "tags": ["cute"]}, {"name": "Tom", "tags": ["old"]}, {"name": "Kit", "tags": ["cute", "old"]}]}
     script = {("GET", "/pets"): [Reply(200, pets)], ("GET", "/feed"): [Reply(200, text=FEED, content_type="application/xml")],

@@ -23,6 +23,7 @@ OPTIONAL_HELPERS = {
     "jsonpath_value": "_runtime_jsonpath",
     "jsonpath_values": "_runtime_jsonpath",
     "jsonpath_output": "_runtime_jsonpath",
+    "jsonpath_outputs": "_runtime_jsonpath",
     "jsonpath_replaced": "_runtime_jsonpath",
     "xpath_matches": "_runtime_xpath",
     "xpath_value": "_runtime_xpath",

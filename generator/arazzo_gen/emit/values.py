@@ -179,6 +179,7 @@ def _list_any() -> Annotation:
 
 
 _SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_ANY_ITEM = "\x00*"  # a path step that is any item of a list (no member of a model is named so)
 
 
 class ValueCompiler:
@@ -583,14 +584,21 @@ class ValueCompiler:
                 f"xpath_value({query}, {subject}, version={py_str(select.version)}, {where})",
                 _any(),
             )
-        if select.singular and whole_body:
+        if whole_body and select.tokens is not None:
             assert context is not None
-            annotation, runtime_type = self.body_type(tuple(str(t) for t in select.tokens), context)
-            self.doc.runtime_names.add("jsonpath_output")
-            self.reads_body = True
-            self.writes(annotation)
-            args = [str(context.var), runtime_type or annotation.text, workflow, step, query]
-            return Typed(f"jsonpath_output({', '.join(args)})", annotation)
+            # the type the models document for the nodes (a wildcard, slice or filter: any item of a list)
+            path = tuple(_ANY_ITEM if t is None else str(t) for t in select.tokens)
+            annotation, runtime_type = self.body_type(path, context)
+            if select.singular or not annotation.is_any:
+                helper = "jsonpath_output" if select.singular else "jsonpath_outputs"
+                self.doc.runtime_names.add(helper)
+                self.reads_body = True
+                self.writes(annotation)
+                args = [str(context.var), runtime_type or annotation.text, workflow, step, query]
+                if not select.singular:
+                    node = ast.Subscript(ast.Name("list"), annotation.node)
+                    annotation = Annotation(node, annotation.imports)
+                return Typed(f"{helper}({', '.join(args)})", annotation)
         subject = self.selector_context(select.context, context)
         if select.singular:
             self.doc.runtime_names.add("jsonpath_value")

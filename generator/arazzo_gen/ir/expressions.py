@@ -231,14 +231,16 @@ class Select:
     """An Arazzo 1.1 Selector Object of type jsonpath or xpath (a jsonpointer one is its context with the
     pointer appended): ``query`` applied to the value of ``context`` at run time.  ``version``: for xpath, the
     XPath version (``1.0`` ... ``3.1``); ``singular``: a JSONPath query of names and indexes only (RFC 9535
-    2.3.5.1), which selects at most one node; ``tokens``: those names and indexes."""
+    2.3.5.1), which selects at most one node; ``tokens``: for a JSONPath query of child segments with one
+    selector each, its names, indexes and ``None`` for the selectors of any item (wildcard, slice, filter),
+    ``None`` for another query (a descendant segment, several selectors in a segment)."""
 
     kind: str  # jsonpath | xpath
     query: str
     context: Expr
     version: str = ""
     singular: bool = False
-    tokens: tuple[str | int, ...] = ()
+    tokens: tuple[str | int | None, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,10 +159,24 @@ def jsonpath_output(
         error.args = (f"workflow '{workflow}' step '{step}': {message}; the body held {held}",)
         error.criterion = f"$response.body {query}"
         raise error
-    pointer = "".join(
-        "/" + str(token).replace("~", "~0").replace("/", "~1") for token in nodes[0].location
+    return read_output(response, tp, workflow, step, _pointer(nodes[0]))
+
+
+def jsonpath_outputs(
+    response: ApiResponse[Any], tp: Any, workflow: str, step: str, query: str
+) -> list[Any]:
+    """The values of the nodes the JSONPath ``query`` selects in the response body, in order, each read as
+    ``tp`` as :func:`read_output` reads a JSON Pointer (the node's own location): a query that is not singular
+    whose nodes the models type."""
+    nodes = _nodes(query, response.decoded, workflow, step)
+    return [read_output(response, tp, workflow, step, _pointer(node)) for node in nodes]
+
+
+def _pointer(node: jsonpath_rfc9535.JSONPathNode) -> str:
+    """The JSON Pointer of ``node``'s location."""
+    return "".join(
+        "/" + str(token).replace("~", "~0").replace("/", "~1") for token in node.location
     )
-    return read_output(response, tp, workflow, step, pointer)
 
 
 def jsonpath_replaced(

@@ -8,6 +8,8 @@ import re
 from typing import Any, get_args
 
 import jsonpath_rfc9535
+from jsonpath_rfc9535.segments import JSONPathChildSegment
+from jsonpath_rfc9535.selectors import IndexSelector, JSONPathSelector, NameSelector
 
 from ...diagnostics import Loc
 from ...read import YList, YMap, to_plain
@@ -26,6 +28,18 @@ from ..versions import V1_1, is_pointer_selector, is_query_selector, selector_ki
 from .context import Part, offset_loc, part_loc
 
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
+
+
+def _token(selector: JSONPathSelector) -> str | int | None:
+    """A JSONPath selector as a step of a path through the schema: a name, an index, or ``None`` for any item
+    (a wildcard, a slice, a filter)."""
+    if isinstance(selector, NameSelector):
+        return selector.name
+    if isinstance(selector, IndexSelector):
+        return selector.index
+    return None
+
+
 _DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
 
 
@@ -120,13 +134,13 @@ class ValueLowering(Part):
         if kind == "xpath":
             return ex.Select("xpath", selector, base, version=xpath)
         query = jsonpath_rfc9535.compile(selector)
+        tokens: tuple[str | int | None, ...] | None = None
+        if all(
+            isinstance(segment, JSONPathChildSegment) and len(segment.selectors) == 1
+            for segment in query.segments
+        ):
+            tokens = tuple(_token(segment.selectors[0]) for segment in query.segments)
         singular = bool(query.singular_query())
-        tokens: tuple[str | int, ...] = ()
-        if singular:
-            tokens = tuple(
-                getattr(segment.selectors[0], "name", getattr(segment.selectors[0], "index", ""))
-                for segment in query.segments
-            )
         return ex.Select("jsonpath", selector, base, singular=singular, tokens=tokens)
 
     def query_checked(
