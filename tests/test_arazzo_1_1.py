@@ -620,8 +620,8 @@ workflows:
         operationId: createNote
         requestBody:
           contentType: application/xml
-          payload: {note: {to: x, body: y}}
-          replacements: [{target: /note/to, value: $inputs.who}, {target: //body, value: "<b> & c"}]
+          payload: {note: {"@n": 1, to: x, body: y}}
+          replacements: [{target: /note/to, value: $inputs.who}, {target: //body, value: "<b> & c"}, {target: /note/@n, value: 2}]
         successCriteria: [{condition: $statusCode == 201}]
 """
     out, warnings = build_package(tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": flow}, "xml_target_11")
@@ -629,7 +629,7 @@ workflows:
     pkg = import_package(out, "xml_target_11")
     script = {("POST", "/notes"): [Reply(201)]}
     for _, requests in sync_and_async(pkg, "write", script, who="Ann"):
-        assert [r.body.decode() for r in requests] == ["<note><to>Ann</to><body>&lt;b&gt; &amp; c</body></note>"]
+        assert [r.body.decode() for r in requests] == ['<note n="2"><to>Ann</to><body>&lt;b&gt; &amp; c</body></note>']
 
 
 def sync_and_async(pkg: ModuleType, workflow: str, script: Any, **inputs: Any) -> list[tuple[Any, list[Recorded]]]:

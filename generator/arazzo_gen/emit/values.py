@@ -367,8 +367,12 @@ class ValueCompiler:
                     )
                 else:
                     self.doc.runtime_names.add("xpath_replaced")
+                    typed = self.value(value, context)
+                    text = self.embedded(typed)
+                    if typed.annotation.name != "str" and text == typed.code:
+                        text = f"str({text})"  # an int: its text
                     code = (
-                        f"xpath_replaced({code}, {query}, {value_code}, version={py_str(target.version)}, "
+                        f"xpath_replaced({code}, {query}, {text}, version={py_str(target.version)}, "
                         f"{self.where(context, keywords=True)})"
                     )
                 continue

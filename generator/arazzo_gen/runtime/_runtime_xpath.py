@@ -19,7 +19,6 @@ from elementpath.xpath30 import XPath30Parser
 from elementpath.xpath31 import XPath31Parser
 
 from ._runtime import CriterionError, StepFailed
-from ._runtime_text import embedded_text
 
 _log = logging.getLogger(__name__)
 
@@ -195,19 +194,18 @@ def xpath_value(
 def xpath_replaced(
     payload: Any,
     query: str,
-    value: Any,
+    text: str,
     *,
     version: str = "3.1",
     workflow: str = "",
     step: str = "",
 ) -> str:
-    """The XML ``payload`` (text) with every node the XPath ``query`` selects set to ``value``: a Payload
-    Replacement Object whose target is XPath.  An element's content becomes the value's text (its children
-    removed), an attribute's value the value's text, a text node's element gets the value's text as its whole
-    content; the value's text is Arazzo 1.1's embedded text (``embedded_text``).  A target that selects no
+    """The XML ``payload`` (text) with every node the XPath ``query`` selects set to ``text``: a Payload
+    Replacement Object whose target is XPath.  An element's content becomes ``text`` (its children removed), an
+    attribute's value ``text``, a text node's element gets ``text`` as its whole content (the generated code
+    gives the value's text as Arazzo 1.1 embeds a value in a string: ``embedded_text``).  A target that selects no
     node, or something else than these nodes, fails the step with ``StepFailed``."""
     root = _parsed(payload, query, workflow, step, "the payload")
-    text = embedded_text(value)
     nodes = _nodes(root, query, version, workflow, step)
     if not nodes:
         raise _selector_failed(
