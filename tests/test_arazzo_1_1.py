@@ -1230,3 +1230,28 @@ def test_a_singular_jsonpath_output_that_selects_nothing_and_an_xpath_selector_o
         assert str(error) == ("workflow 'buy' step 'feed' failed: the xpath selector /feed/title needs XML text, and "
                               "its context is not well-formed XML")  # fmt: skip
         assert [r.line for r in requests] == ["GET /pets", "GET /feed"]
+
+
+def test_jsonpath_and_xpath_selectors_as_parameters_of_an_action_are_compiled(tmp_path: Path) -> None:
+    # 1.1 action parameters are Parameter Objects: their value may be a Selector Object, read where the action's
+    # criteria are (here the step's response)
+    from tests.test_flow import Run
+
+    flow = ACTION_PARAMETERS.replace(
+        "parameters: [{name: id, value: $response.body#/id}, ",
+        "parameters: [{name: id, value: {context: $response.body, selector: '$.ids[1]', type: jsonpath}}, ",
+    ).replace(
+        "{name: reason, value: \"stuck {$steps.read.outputs.state}\"}]",
+        "{name: reason, value: {context: $response.body, selector: $.state, type: jsonpath}}]",
+    )
+    assert flow.count("type: jsonpath") == 2
+    run = Run(tmp_path, flow, "action_selectors_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    script = {("GET", "/jobs/j1"): [Reply(200, {"id": "j1", "state": "stuck", "ids": ["x", "j9"]})],
+              ("POST", "/jobs/j9/cancel"): [Reply(204)]}  # fmt: skip
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
+        assert result.state == "stuck"
+        assert lines == ["GET /jobs/j1", "POST /jobs/j9/cancel"]  # the callee got the id the selector selects
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    assert ('run.call( cleanup, id_=jsonpath_output(read, Any, "check", "read", "$.ids[1]"), '
+            'reason=jsonpath_output(read, str, "check", "read", "$.state"),') in source  # fmt: skip
