@@ -92,17 +92,13 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
         f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
-        f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
-        f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
-        f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
         f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
-        f"{FLOW}:28:19: {unsupported}: a jsonpath or xpath Selector Object in a payload {REFUSED}",
+        # a replacement applied when the request is built (after a jsonpath target) is checked as the payload is
+        f"{FLOW}:28:13: error[response-in-request]: '$response.body' is used to build the request of the same step, before there is a request or response; take the value from an earlier step's outputs",
         f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $message, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
-        f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
-        f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
         f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
     ]
@@ -470,8 +466,11 @@ def test_a_payload_object_with_a_selector_member_is_a_selector_only_when_written
             pick: {context: $sourceDescriptions.jobs.url, selector: /a, type: xpath}
 """
     found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
+    # ui is the payload's own object; pick is an xpath Selector Object (compiled), whose context must be an
+    # expression whose value is XML
     assert found == [
-        f"{FLOW}:12:19: error[unsupported-feature]: a jsonpath or xpath Selector Object in a payload {REFUSED}"
+        f"{FLOW}:12:29: error[invalid-selector]: the context of an xpath selector must be a runtime expression (its "
+        "value the XML the selector reads), not '$sourceDescriptions.jobs.url'"
     ]
 
 
@@ -577,24 +576,99 @@ workflows:
     assert [r.json() for r in server.requests] == [{"customer": "Ann", "lines": ["b"]}]
 
 
-def test_a_replacement_target_of_an_xml_payload_is_xpath_in_1_1_so_it_is_refused(tmp_path: Path) -> None:
+def test_a_replacement_target_of_an_xml_payload_is_xpath_in_1_1(tmp_path: Path) -> None:
     # 1.1: without targetSelectorType, "target MUST be interpreted as XPath Expression if the payload is
-    # application/xml"; arazzo-gen applies JSON Pointers, so only an explicit jsonpointer is compiled
-    flow = HEAD_1_1 + """workflows:
-  - workflowId: w
+    # application/xml": applied to the XML text the payload's mapping is serialised to, when the request is built
+    flow = """arazzo: 1.1.0
+info: {title: Shop, version: "1"}
+sourceDescriptions: [{name: shop, url: ../openapi/shop.yaml}]
+workflows:
+  - workflowId: write
+    inputs: {type: object, properties: {who: {type: string}}}
     steps:
       - stepId: s
-        operationId: createJob
+        operationId: createNote
         requestBody:
           contentType: application/xml
-          payload: {job: {name: x}}
-          replacements: [{target: /job/name, value: y}]
+          payload: {note: {"@n": 1, to: x, body: y}}
+          replacements: [{target: /note/to, value: $inputs.who}, {target: //body, value: "<b> & c"}, {target: /note/@n, value: 2}]
+        successCriteria: [{condition: $statusCode == 201}]
 """
-    found = [h for h in diagnose(tmp_path, flow) if "error[" in h]
-    assert found == [
-        f"{FLOW}:12:35: error[unsupported-feature]: a replacement target of an XML payload, which Arazzo 1.1 reads "
-        "as XPath (Arazzo 1.1) is not supported by arazzo-gen yet; the document is not built rather than built with "
-        "another meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
+    out, warnings = build_package(tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": flow}, "xml_target_11")
+    assert warnings == []
+    pkg = import_package(out, "xml_target_11")
+    script = {("POST", "/notes"): [Reply(201)]}
+    for _, requests in sync_and_async(pkg, "write", script, who="Ann"):
+        assert [r.body.decode() for r in requests] == ['<note n="2"><to>Ann</to><body>&lt;b&gt; &amp; c</body></note>']
+
+
+def sync_and_async(pkg: ModuleType, workflow: str, script: Any, **inputs: Any) -> list[tuple[Any, list[Recorded]]]:
+    """Run ``workflow`` of ``pkg.workflows.shop`` (over QUERY_API) sync, then async, each against a new scripted
+    server: its outputs (or the exception it raised) and the requests it made, each time."""
+    import asyncio
+
+    module, api = pkg.workflows.shop, pkg.apis.shop
+    runs: list[tuple[Any, list[Recorded]]] = []
+    with scripted(script) as server, api.Client(server.url) as client:
+        try:
+            runs.append((getattr(module, workflow)(**inputs, shop_api=client), server.requests))
+        except Exception as error:  # noqa: BLE001 - the test asserts what was raised
+            runs.append((error, server.requests))
+
+    async def run_async(url: str) -> Any:
+        async with api.AsyncClient(url) as client:
+            try:
+                return await getattr(module, f"{workflow}_async")(**inputs, shop_api=client)
+            except Exception as error:  # noqa: BLE001
+                return error
+
+    with scripted(script) as server:
+        runs.append((asyncio.run(run_async(server.url)), server.requests))
+    return runs
+
+
+def test_selector_and_target_queries_are_checked_at_build_time(tmp_path: Path) -> None:
+    # an invalid JSONPath or XPath query is a located invalid-selector error; a target of the other kind than the
+    # payload an invalid-replacement; XPath's unbounded regex functions are refused as in a criterion
+    flow = """arazzo: 1.1.0
+info: {title: Shop, version: "1"}
+sourceDescriptions: [{name: shop, url: ../openapi/shop.yaml}]
+workflows:
+  - workflowId: w
+    inputs: {type: object, properties: {q: {type: object}, xml: {type: string}}}
+    steps:
+      - stepId: a
+        operationId: createOrder
+        requestBody:
+          payload: {a: {context: $inputs.q, selector: '$.a[', type: jsonpath}}
+          replacements:
+            - {target: '$..[', targetSelectorType: jsonpath, value: 1}
+            - {target: /a/b, targetSelectorType: xpath, value: 1}
+      - stepId: b
+        operationId: createNote
+        requestBody:
+          contentType: application/xml
+          payload: <n/>
+          replacements:
+            - {target: $.n, targetSelectorType: jsonpath, value: 1}
+            - {target: '/n[', value: 1}
+            - {target: "/n[matches(., 'a')]", value: 1}
+    outputs:
+      x: {context: $inputs.xml, selector: 'tokenize(/a, "b")', type: xpath}
+      y: {context: $inputs.xml, selector: '/a/b/', type: {type: xpath, version: xpath-10}}
+"""
+    _, found = compile_files(tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": flow}, "bad_queries")
+    assert [line.replace(f"{tmp_path}/specs/arazzo/shop.arazzo.yaml:", "") for line in found] == [
+        "11:60: error[invalid-selector]: invalid JSONPath query (RFC 9535): unbalanced brackets",
+        "13:29: error[invalid-selector]: invalid JSONPath query (RFC 9535): unbalanced brackets",
+        "14:24: error[invalid-replacement]: an xpath target applies to an XML payload, and this payload is not XML",
+        "21:24: error[invalid-replacement]: a jsonpath target applies to a JSON payload, and this payload is XML",
+        "22:27: error[invalid-selector]: invalid XPath 3.1 expression: unexpected end of source",
+        ("23:28: error[xpath-regex]: an xpath target may not call matches(): XPath's regular expressions run without a "
+         "time bound (a backtracking pattern over a payload value would run for hours)"),
+        ("25:44: error[xpath-regex]: an xpath selector may not call tokenize(): XPath's regular expressions run "
+         "without a time bound (a backtracking pattern over a response value would run for hours)"),
+        "26:48: error[invalid-selector]: invalid XPath 1.0 expression: unexpected end of source",
     ]
 
 
@@ -625,7 +699,7 @@ workflows:
 
 def test_jsonpointer_selector_objects_are_compiled_in_1_1(tmp_path: Path) -> None:
     # 1.1 Selector Object with type jsonpointer (RFC 6901): the value the pointer selects in the context, in
-    # outputs, parameter values (and payloads, replacement values); jsonpath and xpath selectors are refused
+    # outputs, parameter values (and payloads, replacement values)
     module, client_module, pkg = build_flow(tmp_path, SELECTORS, "selectors_11")
     with scripted({("GET", "/pets"): [with_body(pets=[{"name": "Rex"}, {"name": "Tom"}])]}) as server:
         with client_module.Client(server.url) as client:
@@ -634,12 +708,10 @@ def test_jsonpointer_selector_objects_are_compiled_in_1_1(tmp_path: Path) -> Non
     assert (outputs.first, outputs.second) == ("Rex", "Tom")
     # typed as the schema the pointer selects: ListPetsResponse.pets[0].name is a str
     assert "first: str | None" in (Path(pkg.__file__).parent / "workflows" / "pets.py").read_text()
-    refused = SELECTORS.replace("selector: /pets, type: jsonpointer", "selector: $.pets, type: jsonpath")
-    _, found = compile_files(tmp_path / "jp", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": refused}, "jp")
-    assert [line.replace(f"{tmp_path}/jp/", "") for line in found if "error[" in line] == [
-        (f"specs/arazzo/pets.arazzo.yaml:13:17: error[unsupported-feature]: a jsonpath or xpath Selector Object as "
-         f"output 'pets' {REFUSED}"),
-    ]
+    # the same output as a jsonpath selector (test_jsonpath_and_xpath_selector_objects_and_targets_are_compiled_in_1_1)
+    written = SELECTORS.replace("selector: /pets, type: jsonpointer", "selector: $.pets, type: jsonpath")
+    _, found = compile_files(tmp_path / "jp", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": written}, "jp")
+    assert [line for line in found if "error[" in line] == []
 
 
 def test_a_jsonpointer_selector_over_text_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -785,7 +857,6 @@ workflows:
         (f"{FLOW}:24:69: error[invalid-parameter]: the parameter '$components.parameters.placed' has 'in', which an "
          "action's parameter does not take (Arazzo 1.1: \"The `in` field MUST NOT be used\"); it is an input of "
          "workflow 'callee'"),
-        f"{FLOW}:28:44: error[unsupported-feature]: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
     ]
     # 1.0.1 has no action parameters: an unknown-field warning, and the callee gets the same-named inputs
     flow_1_0 = HEAD_1_1.replace("1.1.0", "1.0.1") + """workflows:
@@ -922,3 +993,235 @@ def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_fai
     for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="keep"):
         assert type(result) is runtime.StepFailed and result.step == "get", result
         assert lines == ["GET /jobs/keep"]
+
+
+# -- Selector Objects of type jsonpath and xpath, and jsonpath/xpath replacement targets (1.1) ---------------
+QUERY_API = """
+openapi: 3.0.3
+info: {title: Shop, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters: [{name: kind, in: query, schema: {type: string}}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  pets:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        name: {type: string}
+                        tags: {type: array, items: {type: string}}
+  /feed:
+    get:
+      operationId: getFeed
+      responses:
+        "200": {description: ok, content: {application/xml: {schema: {type: string}}}}
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object}}}
+      responses:
+        "201": {description: created}
+  /notes:
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content: {application/xml: {schema: {type: string}}}
+      responses:
+        "201": {description: created}
+"""
+
+QUERY_SELECTORS = """
+arazzo: 1.1.0
+info: {title: Shop, version: "1"}
+sourceDescriptions: [{name: shop, url: ../openapi/shop.yaml, type: openapi}]
+workflows:
+  - workflowId: buy
+    inputs: {type: object, properties: {query: {type: object}}}
+    steps:
+      - stepId: list
+        operationId: listPets
+        parameters:
+          - {name: kind, in: query, value: {context: $inputs.query, selector: $.kind, type: jsonpath}}
+        outputs:
+          first: {context: $response.body, selector: '$.pets[0].name', type: jsonpath}
+          last: {context: $response.body, selector: "$.pets[-1]['name']", type: {type: jsonpath, version: rfc9535}}
+          pet.names: {context: $response.body, selector: '$.pets[*].name', type: jsonpath}
+          cute: {context: $response.body, selector: '$.pets[?@.tags[0] == "cute"].name', type: jsonpath}
+          none: {context: $response.body, selector: $..nothing, type: jsonpath}
+      - stepId: feed
+        operationId: getFeed
+        outputs:
+          title: {context: $response.body, selector: /feed/title, type: xpath}
+          count: {context: $response.body, selector: count(/feed/entry), type: {type: xpath, version: xpath-10}}
+          ids: {context: $response.body, selector: /feed/entry/@id, type: {type: xpath, version: xpath-20}}
+          xml: $response.body
+      - stepId: order
+        operationId: createOrder
+        requestBody:
+          payload:
+            title: {context: $steps.feed.outputs.xml, selector: /feed/title, type: {type: xpath, version: xpath-30}}
+            lines: [{sku: A, qty: 1}, {sku: B, qty: 2}]
+          replacements:
+            - target: "$.lines[?@.sku == 'B'].qty"
+              targetSelectorType: jsonpath
+              value: {context: $inputs.query, selector: $.qty, type: jsonpath}
+            - {target: $.by, targetSelectorType: {type: jsonpath, version: rfc9535}, value: $steps.list.outputs.last}
+        successCriteria: [{condition: $statusCode == 201}]
+      - stepId: note
+        operationId: createNote
+        requestBody:
+          contentType: application/xml
+          payload: '<note><to>x</to><body lang="en">{$steps.list.outputs.first}</body></note>'
+          replacements:
+            - {target: /note/to, value: $steps.list.outputs.last}
+            - target: /note/body/@lang
+              targetSelectorType: {type: xpath, version: xpath-30}
+              value: {context: $steps.feed.outputs.xml, selector: 'string(/feed/entry[2]/@id)', type: xpath}
+        successCriteria: [{condition: $statusCode == 201}]
+    outputs:
+      first: $steps.list.outputs.first
+      last: $steps.list.outputs.last
+      names: $steps.list.outputs.pet.names
+      cute: $steps.list.outputs.cute
+      none: $steps.list.outputs.none
+      second: {context: $steps.list.outputs.pet.names, selector: "$[1]", type: jsonpath}
+      title: $steps.feed.outputs.title
+      count: $steps.feed.outputs.count
+      ids: $steps.feed.outputs.ids
+"""
+
+FEED = '<feed><title>News &amp; more</title><entry id="e1"/><entry id="e2"/></feed>'
+
+
+def test_jsonpath_and_xpath_selector_objects_and_targets_are_compiled_in_1_1(tmp_path: Path) -> None:
+    # 1.1 Selector Object: "context ... MUST evaluate to structured data", "selector: A selector expression
+    # (e.g., $.items[0].id, /Envelope/Item)"; Payload Replacement Object targetSelectorType jsonpath/xpath, and a
+    # target of an XML payload without it is XPath
+    out, warnings = build_package(
+        tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": QUERY_SELECTORS}, "query_selectors_11"
+    )
+    assert [w for w in warnings if "[undocumented-response-field]" not in w] == []
+    pkg = import_package(out, "query_selectors_11")
+    source = Path(pkg.workflows.shop.__file__).read_text()
+    # compiled, not interpreted: each selector is a runtime helper given the literal query; typed where known
+    assert "first: str | None" in source and "names: list[str | None]" in source and "none: list[Any]" in source
+    assert 'first = jsonpath_output(list_, str | None, "buy", "list", "$.pets[0].name")' in source
+    assert 'jsonpath_outputs(list_, str | None, "buy", "list", "$.pets[*].name")' in source
+    assert 'none = jsonpath_values("$..nothing", body_json(list_), "buy", "list")' in source
+    assert 'xpath_value("/feed/title",feed.content,version="3.1",workflow="buy",step="feed")' in "".join(source.split())
+    pets = {"pets": [{"name": "Rex", "tags": ["cute"]}, {"name": "Tom", "tags": ["old"]}, {"name": "Kit", "tags": ["cute", "old"]}]}
+    script = {("GET", "/pets"): [Reply(200, pets)], ("GET", "/feed"): [Reply(200, text=FEED, content_type="application/xml")],
+              ("POST", "/orders"): [Reply(201)], ("POST", "/notes"): [Reply(201)]}  # fmt: skip
+    for outputs, requests in sync_and_async(pkg, "buy", script, query={"kind": "cat", "qty": 7}):
+        assert (outputs.first, outputs.last, outputs.second) == ("Rex", "Kit", "Tom")
+        assert (outputs.names, outputs.cute, outputs.none) == (["Rex", "Tom", "Kit"], ["Rex", "Kit"], [])
+        assert (outputs.title, outputs.count, outputs.ids) == ("News & more", 2, ["e1", "e2"])
+        assert [r.line for r in requests] == ["GET /pets", "GET /feed", "POST /orders", "POST /notes"]
+        assert requests[0].query == [("kind", "cat")]
+        assert requests[2].json() == {
+            "title": "News & more", "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 7}], "by": "Kit",
+        }  # fmt: skip
+        assert requests[3].body.decode() == '<note><to>Kit</to><body lang="e2">Rex</body></note>'
+        assert requests[3].headers["content-type"] == "application/xml"
+
+
+XPATH_SUBSTITUTED = """
+- {context: $response.body, condition: '/feed/entry[@id = "{$inputs.kind}"]', type: xpath}
+"""
+
+
+def test_runtime_expressions_embedded_in_xpath_conditions_are_substituted_in_1_1(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 1.1, Runtime Expressions in Conditions: "Runtime expressions within {} are evaluated and converted to strings;
+    # the resulting string is the final condition expression" (XPath as the other kinds); a built query that calls
+    # XPath's regex functions (unbounded) fails the criterion, logged, as an evaluation error does
+    module, client_module, _ = build_flow(tmp_path, criteria_flow(XPATH_SUBSTITUTED, "1.1.0", xml=True), "xpath_subst_11")
+    source = "".join(Path(module.__file__).read_text().split())
+    assert """xpath_matches('/feed/entry[@id="'+embedded_text(kind)+'"]',feed.content,""" in source
+    assert 'arazzo="1.1",built=True,)' in source
+
+    def outcomes(kind: str) -> list[str]:
+        with scripted({("GET", "/feed"): [Reply(200, text=FEED, content_type="application/xml")]}) as server:
+            results = run_both(module, client_module, server.url, kind=kind)
+        assert [r.line for r in server.requests] == ["GET /feed", "GET /feed"]
+        return ["pass" if not isinstance(r, Exception) else type(r).__name__ for r in results]
+
+    assert outcomes("e2") == ["pass", "pass"]
+    assert outcomes("e3") == ["StepFailed", "StepFailed"]
+    with caplog.at_level(logging.WARNING):
+        assert outcomes('e2" and matches(., "^(a|a)*$") and "') == ["StepFailed", "StepFailed"]
+        assert outcomes('e2"]]') == ["StepFailed", "StepFailed"]  # not an expression once substituted
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("calls matches(), whose regular expression would run without a time bound" in m for m in messages) == 2
+    assert sum("XPath could not evaluate it" in m for m in messages) == 2
+    # the condition's own text may not call them (located at the call)
+    refused = criteria_flow("- {context: $response.body, condition: '/feed[@x = \"{$inputs.kind}\"]/title[matches(., \"a\")]', type: xpath}",
+                            "1.1.0", xml=True)  # fmt: skip
+    _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": refused}, "x")
+    assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
+        "specs/arazzo/pets.arazzo.yaml:12:86: error[xpath-regex]: an xpath criterion may not call matches(): XPath's "
+        "regular expressions run without a time bound (a backtracking pattern over a response value would run for "
+        "hours); test the value with a regex criterion, which is time-bounded"
+    ]
+
+
+def test_a_singular_jsonpath_output_that_selects_nothing_and_an_xpath_selector_over_other_text_fail_the_step(
+    tmp_path: Path,
+) -> None:
+    # a singular query over $response.body is read as an output pointer is: StepOutputError when it selects no node
+    # (a non-singular one is then an empty list); an xpath selector's context must be XML: StepFailed naming it
+    out, _ = build_package(
+        tmp_path, {"openapi/shop.yaml": QUERY_API, "arazzo/shop.arazzo.yaml": QUERY_SELECTORS}, "selectors_fail_11"
+    )
+    pkg = import_package(out, "selectors_fail_11")
+    for error, requests in sync_and_async(pkg, "buy", {("GET", "/pets"): [Reply(200, {"pets": []})]}, query={}):
+        assert type(error) is pkg._runtime.StepOutputError, error
+        assert str(error) == ("workflow 'buy' step 'list': the jsonpath selector $.pets[0].name selects nothing in the "
+                              'response body; the body held {"pets": []}')  # fmt: skip
+        assert [r.line for r in requests] == ["GET /pets"]
+    pets = Reply(200, {"pets": [{"name": "Rex"}]})
+    script = {("GET", "/pets"): [pets], ("GET", "/feed"): [Reply(200, text="not xml", content_type="application/xml")]}
+    for error, requests in sync_and_async(pkg, "buy", script, query={}):
+        assert type(error) is pkg._runtime.StepFailed, error
+        assert str(error) == ("workflow 'buy' step 'feed' failed: the xpath selector /feed/title needs XML text, and "
+                              "its context is not well-formed XML")  # fmt: skip
+        assert [r.line for r in requests] == ["GET /pets", "GET /feed"]
+
+
+def test_jsonpath_and_xpath_selectors_as_parameters_of_an_action_are_compiled(tmp_path: Path) -> None:
+    # 1.1 action parameters are Parameter Objects: their value may be a Selector Object, read where the action's
+    # criteria are (here the step's response)
+    from tests.test_flow import Run
+
+    flow = ACTION_PARAMETERS.replace(
+        "parameters: [{name: id, value: $response.body#/id}, ",
+        "parameters: [{name: id, value: {context: $response.body, selector: '$.ids[1]', type: jsonpath}}, ",
+    ).replace(
+        "{name: reason, value: \"stuck {$steps.read.outputs.state}\"}]",
+        "{name: reason, value: {context: $response.body, selector: $.state, type: jsonpath}}]",
+    )
+    assert flow.count("type: jsonpath") == 2
+    run = Run(tmp_path, flow, "action_selectors_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    script = {("GET", "/jobs/j1"): [Reply(200, {"id": "j1", "state": "stuck", "ids": ["x", "j9"]})],
+              ("POST", "/jobs/j9/cancel"): [Reply(204)]}  # fmt: skip
+    for result, lines, sleeps, _ in run.both("check", script, id_="j1"):
+        assert result.state == "stuck"
+        assert lines == ["GET /jobs/j1", "POST /jobs/j9/cancel"]  # the callee got the id the selector selects
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    assert ('run.call( cleanup, id_=jsonpath_output(read, Any, "check", "read", "$.ids[1]"), '
+            'reason=jsonpath_output(read, str, "check", "read", "$.state"),') in source  # fmt: skip

@@ -221,6 +221,9 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
             check_expressions(
                 value, step.body_locs.get(path) or step.body_loc or step.loc, position, request=True
             )
+        for _, replacement in step.body_replacements:  # those applied when the request is built
+            for value in expression_leaves(replacement):
+                check_expressions(value, step.body_loc or step.loc, position, request=True)
         for criterion in step.success_criteria:
             if criterion.condition is not None:
                 check_expressions(criterion.condition, criterion.loc, position)

@@ -20,7 +20,14 @@ CORE = "_runtime"
 OPTIONAL_HELPERS = {
     "regex_matches": "_runtime_regex",
     "jsonpath_matches": "_runtime_jsonpath",
+    "jsonpath_value": "_runtime_jsonpath",
+    "jsonpath_values": "_runtime_jsonpath",
+    "jsonpath_output": "_runtime_jsonpath",
+    "jsonpath_outputs": "_runtime_jsonpath",
+    "jsonpath_replaced": "_runtime_jsonpath",
     "xpath_matches": "_runtime_xpath",
+    "xpath_value": "_runtime_xpath",
+    "xpath_replaced": "_runtime_xpath",
     "embedded_text": "_runtime_text",
 }
 _RELATIVE_IMPORT = re.compile(r"^from \.(\w*) import (\w+)", re.MULTILINE)

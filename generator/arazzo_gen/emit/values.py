@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..ir import expressions as ex
-from ..ir.model import Criterion, Input, Response, Step, Workflow, WorkflowCall, ref_name
+from ..ir.model import (
+    Criterion,
+    Input,
+    Response,
+    SelectorTarget,
+    Step,
+    Workflow,
+    WorkflowCall,
+    ref_name,
+)
 from ..ir.refs import SelfInput, StepRun
 from ..plan.imports import Import
 from ..plan.modules import output_fields
@@ -136,7 +145,7 @@ def _json_text(value: Any) -> str:
 
 def _source_text(value: Any) -> str:
     """How an output value is written in the document: the expression, or the literal as JSON."""
-    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+    if isinstance(value, (ex.Template, ex.Select, *_EXPR_TYPES)):
         return ex.to_source(value)
     if isinstance(value, str):
         return value
@@ -150,7 +159,7 @@ def _plain_value(value: Any) -> Any:
         return {k: _plain_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain_value(v) for v in value]
-    if isinstance(value, (ex.Template, *_EXPR_TYPES)):
+    if isinstance(value, (ex.Template, ex.Select, *_EXPR_TYPES)):
         return ex.to_source(value)
     return value
 
@@ -170,6 +179,7 @@ def _list_any() -> Annotation:
 
 
 _SIMPLE_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_ANY_ITEM = "\x00*"  # a path step that is any item of a list (no member of a model is named so)
 
 
 class ValueCompiler:
@@ -325,18 +335,49 @@ class ValueCompiler:
                 )
             code = typed.code
         if step.body_replacements:
-            self.doc.runtime_names.add("with_replacements")
-            pairs = [
-                "(("
-                + "".join(f"{py_str(t)}, " for t in tokens)
-                + f"), {self.value(value, context).code})"
-                for tokens, value in step.body_replacements
-            ]
-            code = f"with_replacements({code}, {', '.join(pairs)}, {self.where(context, keywords=True)})"
+            code = self.replaced(code, step, context)
         args = [f"body={code}"]
         if step.body_content_type and step.body_content_type != op.body.content_type:
             args.append(f"content_type={py_str(step.body_content_type)}")
         return args
+
+    def replaced(self, code: str, step: Step, context: _StepContext) -> str:
+        """``code`` (the payload) with the replacements left for run time applied in order: consecutive JSON
+        Pointer targets by one ``with_replacements``, an Arazzo 1.1 jsonpath target by ``jsonpath_replaced``,
+        an xpath target (of an XML payload's text) by ``xpath_replaced``."""
+        pending: list[str] = []
+
+        def flush(code: str) -> str:
+            if not pending:
+                return code
+            self.doc.runtime_names.add("with_replacements")
+            joined = ", ".join(pending)
+            pending.clear()
+            return f"with_replacements({code}, {joined}, {self.where(context, keywords=True)})"
+
+        for target, value in step.body_replacements:
+            value_code = self.value(value, context).code
+            if isinstance(target, SelectorTarget):
+                code = flush(code)
+                query = py_str(target.query)
+                if target.kind == "jsonpath":
+                    self.doc.runtime_names.add("jsonpath_replaced")
+                    code = (
+                        f"jsonpath_replaced({code}, {query}, {value_code}, {self.where(context)})"
+                    )
+                else:
+                    self.doc.runtime_names.add("xpath_replaced")
+                    typed = self.value(value, context)
+                    text = self.embedded(typed)
+                    if typed.annotation.name != "str" and text == typed.code:
+                        text = f"str({text})"  # an int: its text
+                    code = (
+                        f"xpath_replaced({code}, {query}, {text}, version={py_str(target.version)}, "
+                        f"{self.where(context, keywords=True)})"
+                    )
+                continue
+            pending.append("((" + "".join(f"{py_str(t)}, " for t in target) + f"), {value_code})")
+        return flush(code)
 
     def required_value(self, value: Typed, step: Step, source: Any, why: str) -> Typed:
         """``value`` (typed ``T | None``) where a ``T`` is needed: ``required_value`` raises ``StepFailed`` naming
@@ -422,6 +463,8 @@ class ValueCompiler:
     def expression(self, expr: Any, context: _StepContext | None) -> Typed:
         if isinstance(expr, ex.Template):
             return self.template(expr, context)
+        if isinstance(expr, ex.Select):
+            return self.selected(expr, context)
         if isinstance(expr, str):
             return Typed(py_str(expr), _named("str"))
         if not isinstance(expr, (ex.Template, *_EXPR_TYPES)):
@@ -517,6 +560,63 @@ class ValueCompiler:
             typed = self.value(item.default if item.has_default else None, None)
         return self.pointer(typed.code, expr.path) if expr.path else typed
 
+    def selected(self, select: ex.Select, context: _StepContext | None) -> Typed:
+        """An Arazzo 1.1 Selector Object of type jsonpath or xpath: its query applied to its context's value by
+        a runtime helper.  A singular JSONPath query (names and indexes) is the value of the node it selects
+        (``None`` when none; over ``$response.body`` read and typed as an output pointer is, ``StepOutputError``
+        when none), any other JSONPath query the list of its nodes' values; an XPath query what
+        ``xpath_value`` makes of its result sequence (``None``, one value, or a list)."""
+        workflow = py_str(self.workflow.workflow_id)
+        step = py_str(context.step.step_id) if context is not None else '""'
+        where = f"workflow={workflow}, step={step}"
+        query = py_str(select.query)
+        whole_body = (
+            isinstance(select.context, ex.ResponseRef)
+            and select.context.source == "body"
+            and not select.context.pointer
+            and context is not None
+            and context.var is not None
+        )
+        if select.kind == "xpath":
+            self.doc.runtime_names.add("xpath_value")
+            if whole_body:
+                assert context is not None
+                subject = f"{context.var}.content"
+            else:
+                subject = self.selector_context(select.context, context)
+            return Typed(
+                f"xpath_value({query}, {subject}, version={py_str(select.version)}, {where})",
+                _any(),
+            )
+        if whole_body and select.tokens is not None:
+            assert context is not None
+            # the type the models document for the nodes (a wildcard, slice or filter: any item of a list)
+            path = tuple(_ANY_ITEM if t is None else str(t) for t in select.tokens)
+            annotation, runtime_type = self.body_type(path, context)
+            if select.singular or not annotation.is_any:
+                helper = "jsonpath_output" if select.singular else "jsonpath_outputs"
+                self.doc.runtime_names.add(helper)
+                self.reads_body = True
+                self.writes(annotation)
+                args = [str(context.var), runtime_type or annotation.text, workflow, step, query]
+                if not select.singular:
+                    node = ast.Subscript(ast.Name("list"), annotation.node)
+                    annotation = Annotation(node, annotation.imports)
+                return Typed(f"{helper}({', '.join(args)})", annotation)
+        subject = self.selector_context(select.context, context)
+        if select.singular:
+            self.doc.runtime_names.add("jsonpath_value")
+            return Typed(f"jsonpath_value({query}, {subject}, {workflow}, {step})", _any())
+        self.doc.runtime_names.add("jsonpath_values")
+        return Typed(f"jsonpath_values({query}, {subject}, {workflow}, {step})", _list_any())
+
+    def selector_context(self, node: ex.Expr, context: _StepContext | None) -> str:
+        """The code of the value a selector reads: the decoded JSON for ``$response.body`` (as a criterion
+        reads it), else the expression's value."""
+        if context is not None and context.var is not None:
+            return self.condition_operand(node, context).code
+        return self.expression(node, context).code
+
     def pointer(self, code: str, tokens: tuple[str, ...]) -> Typed:
         self.doc.runtime_names.add("json_pointer")
         args = ", ".join(py_str(t) for t in tokens)
@@ -548,9 +648,17 @@ class ValueCompiler:
     def body(self, tokens: tuple[str, ...], context: _StepContext) -> Typed:
         """``$response.body#/a/b``: the value at the pointer, read from the decoded body with ``read_output`` and
         validated as the type the models document for it (``Any`` where they do not say)."""
+        annotation, runtime_type = self.body_type(tokens, context)
+        return self.read_body(tokens, annotation, context, runtime_type)
+
+    def body_type(
+        self, tokens: tuple[str, ...], context: _StepContext
+    ) -> tuple[Annotation, str | None]:
+        """The type the models document for the value at ``tokens`` in the response body (``Any`` where they
+        do not say), and the runtime type that validates it when the module cannot name it."""
         start = context.body_class()
         if start is None:
-            return self.read_body(tokens, _any(), context)
+            return _any(), None
         index = context.index
         node: ast.expr = ast.Name(start)
         pending = list(tokens)
@@ -602,7 +710,7 @@ class ValueCompiler:
             model = context.mapper.qualify(ast.Name(last_field[0])).text
             runtime_type = f"{model}.model_fields[{py_str(last_field[1])}].annotation"
             self.models_alias_used(context.mapper.alias)
-        return self.read_body(tokens, annotation, context, runtime_type)
+        return annotation, runtime_type
 
     def read_body(
         self,
@@ -646,7 +754,12 @@ class ValueCompiler:
             self.evaluates.add("xpath")
             subject = self.xml_operand(criterion.context, context)
             version = py_str(criterion.version or "3.1")
-            return f"xpath_matches({py_str(criterion.text)}, {subject}, version={version}, {self.where(context, keywords=True)}{_arazzo(criterion)})"
+            # Arazzo 1.1 '{$...}': the query is built at run time, and checked then (built=True)
+            built = self.substituted(criterion, context)
+            text, more = (
+                (built, ", built=True") if built is not None else (py_str(criterion.text), "")
+            )
+            return f"xpath_matches({text}, {subject}, version={version}, {self.where(context, keywords=True)}{_arazzo(criterion)}{more})"
         assert criterion.condition is not None
         return self.condition(criterion.condition, context)
 

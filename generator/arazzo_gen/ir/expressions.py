@@ -235,6 +235,23 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True)
+class Select:
+    """An Arazzo 1.1 Selector Object of type jsonpath or xpath (a jsonpointer one is its context with the
+    pointer appended): ``query`` applied to the value of ``context`` at run time.  ``version``: for xpath, the
+    XPath version (``1.0`` ... ``3.1``); ``singular``: a JSONPath query of names and indexes only (RFC 9535
+    2.3.5.1), which selects at most one node; ``tokens``: for a JSONPath query of child segments with one
+    selector each, its names, indexes and ``None`` for the selectors of any item (wildcard, slice, filter),
+    ``None`` for another query (a descendant segment, several selectors in a segment)."""
+
+    kind: str  # jsonpath | xpath
+    query: str
+    context: Expr
+    version: str = ""
+    singular: bool = False
+    tokens: tuple[str | int | None, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Literal:
     """A literal operand of a condition."""
 
@@ -1084,7 +1101,7 @@ def parse_condition(text: str, notes: list[Nonstandard] | None = None) -> Condit
 
 
 # -- traversal and rendering --------------------------------------------------------------------------------
-def expressions_in(node: Expr | Template | Condition | Literal | str) -> tuple[Expr, ...]:
+def expressions_in(node: Expr | Template | Condition | Literal | Select | str) -> tuple[Expr, ...]:
     """Every runtime expression inside ``node``, in source order."""
     return tuple(_walk(node))
 
@@ -1102,6 +1119,8 @@ def _walk(node: object) -> Iterator[Expr]:
             stack.append(current.left)
         elif isinstance(current, (Not, Truthy)):
             stack.append(current.operand)
+        elif isinstance(current, Select):
+            stack.append(current.context)
 
 
 def _escape_token(token: str) -> str:
@@ -1225,7 +1244,7 @@ def _operand_source(operand: Expr | Literal) -> str:
     return _expr_source(operand)
 
 
-def to_source(node: Expr | Template | Condition | Literal | str) -> str:
+def to_source(node: Expr | Template | Condition | Literal | Select | str) -> str:
     """Canonical Arazzo text for ``node``: ``parse_expression``/``parse_value``/``parse_condition``
     of the result gives back an equal node.  Templates embed their expressions as ``{$...}``."""
     if isinstance(node, str):
@@ -1236,4 +1255,6 @@ def to_source(node: Expr | Template | Condition | Literal | str) -> str:
         return _literal_source(node.value)
     if isinstance(node, _CONDITION_TYPES):
         return _condition_source(node)
+    if isinstance(node, Select):  # not an expression: how a reader knows it
+        return f"{_expr_source(node.context)} {node.kind} {node.query}"
     return _expr_source(node)

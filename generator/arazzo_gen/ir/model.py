@@ -286,6 +286,16 @@ class Input:
     default: Any = None
 
 
+@dataclass(frozen=True)
+class SelectorTarget:
+    """An Arazzo 1.1 Payload Replacement Object target of type jsonpath or xpath (``version``: the XPath
+    version), applied to the payload when the request is built."""
+
+    kind: str  # jsonpath | xpath
+    query: str
+    version: str = ""
+
+
 @dataclass
 class StepParameter:
     name: str
@@ -372,9 +382,12 @@ class Step:
     on_success: list[Action]
     on_failure: list[Action]
     loc: Loc
-    # ``replacements`` that cannot be applied at build time (the payload is one runtime expression): JSON
-    # Pointer tokens and the value, applied in order when the request is built.
-    body_replacements: list[tuple[tuple[str, ...], Value]] = field(default_factory=list)
+    # ``replacements`` that cannot be applied at build time (the payload is one runtime expression, or an
+    # Arazzo 1.1 jsonpath/xpath target): JSON Pointer tokens or a SelectorTarget, and the value, applied in
+    # order when the request is built.
+    body_replacements: list[tuple[tuple[str, ...] | SelectorTarget, Value]] = field(
+        default_factory=list
+    )
     call: WorkflowCall | None = None  # a step that runs another workflow (``workflowId``)
     timeout: int | None = (
         None  # Arazzo 1.1 ``timeout``: milliseconds its request may take, else it fails

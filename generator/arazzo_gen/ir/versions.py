@@ -4,11 +4,12 @@ The ``arazzo`` field decides (the specification: "The `arazzo` field MUST be use
 Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Arazzo 1.0.1 (``arazzo-version``
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
-**error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), the ``timeout`` of a step that runs a
+**error** naming the feature, so that no 1.1 document is built with another meaning (issue 17):
+``$self`` (the field and the expression), the ``timeout`` of a step that runs a
 workflow, a step ``dependsOn`` the document's order does not already satisfy,
-``querystring`` parameters, ``targetSelectorType``, and
-``{$...}`` embedded in XPath conditions.  AsyncAPI sources and steps are compiled (:mod:`.lower_asyncapi`).
+``querystring`` parameters, and a ``draft-goessner-dispatch-jsonpath-00`` query with a filter (in a
+criterion, a Selector Object or a replacement target).  AsyncAPI sources and steps are compiled
+(:mod:`.lower_asyncapi`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ V1_1 = "1.1"
 
 
 _SELECTOR_FIELDS = {"context", "selector", "type"}
-# ``$self`` and ``$message`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
+# ``$self`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
 _NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self)(?![A-Za-z0-9_])")
-_EMBEDDED = re.compile(r"\{\$")
 _TEXT_FIELDS = frozenset({"description", "summary", "title"})
 
 
@@ -60,9 +60,26 @@ def is_pointer_selector(value: Any) -> bool:
     return is_selector(value) and is_json_pointer_type(value.get("type"))
 
 
+def selector_kind(value: Any) -> tuple[str | None, str | None]:
+    """The kind (``jsonpath``, ``xpath``, ``jsonpointer``) and version (``None``: the default) a Selector
+    Object's ``type`` or a ``targetSelectorType`` names; ``(None, None)`` for what is neither (reported by
+    :func:`check_structure`)."""
+    if isinstance(value, YMap):
+        kind, version = value.get("type"), value.get("version")
+        if kind in _EXPRESSION_VERSIONS and version in _EXPRESSION_VERSIONS[kind]:
+            return kind, version
+        return None, None
+    return (value, None) if value in _EXPRESSION_VERSIONS else (None, None)
+
+
+def is_query_selector(value: Any) -> bool:
+    """Whether ``value`` is a Selector Object of type ``jsonpath`` or ``xpath`` (compiled: :mod:`.workflow.values`)."""
+    return is_selector(value) and selector_kind(value.get("type"))[0] in ("jsonpath", "xpath")
+
+
 def is_json_pointer_type(value: Any) -> bool:
-    """Whether a ``targetSelectorType`` says JSON Pointer (``jsonpointer``, or its Expression Type Object with
-    ``rfc6901``): the targets arazzo-gen applies, so it is compiled; ``jsonpath`` and ``xpath`` are not yet."""
+    """Whether a Selector Object's ``type`` says JSON Pointer (``jsonpointer``, or its Expression Type Object
+    with ``rfc6901``)."""
     if isinstance(value, YMap):
         return value.get("type") == "jsonpointer" and value.get("version") == "rfc6901"
     return bool(value == "jsonpointer")
@@ -100,23 +117,15 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             if isinstance(body, YMap):
                 if "payload" in body:
                     for loc, found in _payload_selectors(body.get("payload"), body.at("payload")):
-                        if not is_pointer_selector(found):
-                            refuse("a jsonpath or xpath Selector Object in a payload", loc)
+                        _goessner_filter(found.get("type"), found.get("selector"), found.at("selector")
+                                         if "selector" in found else loc, refuse)  # fmt: skip
                 for replacement in _items(body.get("replacements")):
                     if not isinstance(replacement, YMap):
                         continue
-                    if "targetSelectorType" in replacement and not is_json_pointer_type(
-                        replacement["targetSelectorType"]
-                    ):
-                        refuse(
-                            "a replacement 'targetSelectorType'",
-                            replacement.key_at("targetSelectorType"),
-                        )
-                    if _refused_selector(replacement.get("value")):
-                        refuse(
-                            "a jsonpath or xpath Selector Object as a replacement value",
-                            replacement.at("value"),
-                        )
+                    _goessner_filter(replacement.get("targetSelectorType"), replacement.get("target"),
+                                     replacement.at("target") if "target" in replacement else replacement.loc,
+                                     refuse)  # fmt: skip
+                    _selector_value(replacement.get("value"), replacement.at("value"), refuse)
             _criteria(step.get("successCriteria"), refuse)
             for key in ("onSuccess", "onFailure"):
                 _actions(step.get(key), refuse)
@@ -210,21 +219,34 @@ def _parameter(item: Any, refuse: Refuse) -> None:
         return
     if item.get("in") == "querystring":
         refuse("a 'querystring' parameter", item.at("in"))
-    if _refused_selector(item.get("value")):
-        refuse("a jsonpath or xpath Selector Object as a parameter value", item.at("value"))
+    _selector_value(item.get("value"), item.at("value") if "value" in item else item.loc, refuse)
 
 
 def _outputs(value: Any, refuse: Refuse) -> None:
     if isinstance(value, YMap):
         for name, output in value.items():
-            if _refused_selector(output):
-                refuse(f"a jsonpath or xpath Selector Object as output '{name}'", value.at(name))
+            _selector_value(output, value.at(name), refuse)
 
 
-def _refused_selector(value: Any) -> bool:
+def _selector_value(value: Any, loc: Loc, refuse: Refuse) -> None:
     """An object where 1.1 allows an expression or a Selector Object (an output, a parameter value, a
-    replacement value) is a Selector Object; only ``jsonpointer`` ones are compiled."""
-    return isinstance(value, YMap) and not is_pointer_selector(value)
+    replacement value) is a Selector Object: jsonpointer, jsonpath and xpath ones are compiled, but for a
+    ``draft-goessner-dispatch-jsonpath-00`` query with a filter."""
+    if isinstance(value, YMap):
+        selector = value.get("selector")
+        _goessner_filter(value.get("type"), selector, value.at("selector") if "selector" in value else loc,
+                         refuse)  # fmt: skip
+
+
+def _goessner_filter(kind: Any, query: Any, loc: Loc, refuse: Refuse) -> None:
+    """1.1: "implementations MUST apply the semantics defined in that version's specification"; the draft's
+    filters compare as JavaScript does and apply to arrays only, RFC 9535's do not: refused."""
+    if (
+        isinstance(kind, YMap)
+        and kind.get("version") == "draft-goessner-dispatch-jsonpath-00"
+        and "?" in str(query)
+    ):
+        refuse("a filter '?(...)' in a draft-goessner-dispatch-jsonpath-00 query", loc)
 
 
 def _action(item: Any, refuse: Refuse) -> None:
@@ -234,39 +256,16 @@ def _action(item: Any, refuse: Refuse) -> None:
         "reference" not in item
     ):  # its parameters are compiled (ir/workflow/actions.py), not every value yet
         for parameter in _items(item.get("parameters")):
-            if isinstance(parameter, YMap) and _refused_selector(parameter.get("value")):
-                refuse(
-                    "a jsonpath or xpath Selector Object as a parameter value",
-                    parameter.at("value"),
-                )
+            if isinstance(parameter, YMap):
+                _selector_value(parameter.get("value"), parameter.loc, refuse)
     _criteria(item.get("criteria"), refuse)
 
 
 def _criteria(value: Any, refuse: Refuse) -> None:
     for item in _items(value):
-        if not isinstance(item, YMap):
-            continue
-        kind = item.get("type", "simple")
-        version = kind.get("version") if isinstance(kind, YMap) else None
-        if isinstance(kind, YMap):
-            kind = kind.get("type")
-        condition = item.get("condition")
-        if version == "draft-goessner-dispatch-jsonpath-00" and "?" in str(condition):
-            # 1.1: "implementations MUST apply the semantics defined in that version's specification"; the
-            # draft's filters compare as JavaScript does and apply to arrays only, RFC 9535's do not
-            refuse(
-                "a filter '?(...)' in a draft-goessner-dispatch-jsonpath-00 query",
-                item.at("condition"),
-            )
-        if kind == "xpath" and isinstance(condition, str):
-            # (regex and jsonpath conditions substitute them: ir/workflow/criteria.py; an XPath expression
-            # built from run-time values could call its regex functions, which run without a time bound)
-            found = _EMBEDDED.search(condition)
-            if found is not None:
-                refuse(
-                    "a runtime expression embedded in an xpath condition ('{$...}')",
-                    item.at("condition"),
-                )
+        if isinstance(item, YMap):
+            _goessner_filter(item.get("type"), item.get("condition"),
+                             item.at("condition") if "condition" in item else item.loc, refuse)  # fmt: skip
 
 
 def _strings(value: Any, loc: Loc) -> Iterator[tuple[str, Loc]]:

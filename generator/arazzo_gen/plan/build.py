@@ -413,7 +413,7 @@ def _action_values(actions: list[IrAction]) -> list[Any]:
 def _step_values(step: Step, criteria: list[Any]) -> list[Any]:
     values: list[Any] = [p.value for p in step.parameters]
     values += [v for v, _, _ in step.call_inputs.values()]
-    values += [step.body, *step.outputs.values()]
+    values += [step.body, *(value for _, value in step.body_replacements), *step.outputs.values()]
     values += [x for c in criteria for x in (c.condition, c.context)]
     return values
 

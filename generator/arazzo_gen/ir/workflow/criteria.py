@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...diagnostics import Loc, kind_of
@@ -33,6 +34,8 @@ from ..model import Criterion
 from ..versions import V1_1
 from .context import LoweringContext, Part, offset_loc
 from .values import ValueLowering
+
+_EMBEDDED = re.compile(r"\{\$[^{}]*\}")  # an embedded runtime expression, ``{$...}``
 
 
 class CriteriaLowering(Part):
@@ -111,7 +114,13 @@ class CriteriaLowering(Part):
             return None
         if self.v11 and "{$" in text:
             if kind == "xpath":
-                return None  # refused as an unsupported-feature (ir/versions.py)
+                # the literal text may not call XPath's unbounded regex functions (each embedded expression
+                # read as a name, which parses where a value or a step goes); the query built at run time is
+                # checked again then (xpath_matches(..., built=True))
+                regex_call = xpath_regex_call(_EMBEDDED.sub("a", text), version or DEFAULT_XPATH)
+                if regex_call is not None:
+                    self._regex_refused((regex_call[0], _written_at(text, regex_call[1])), loc)
+                    return None
             return self._substituted(text, kind, context, loc, version)
         if kind == "regex":
             checked = check_regex(text)
@@ -160,16 +169,19 @@ class CriteriaLowering(Part):
             return None
         regex_call = xpath_regex_call(text, version or DEFAULT_XPATH) if kind == "xpath" else None
         if regex_call is not None:
-            function, offset = regex_call
-            self.diagnostics.error(
-                "xpath-regex",
-                f"an xpath criterion may not call {function}(): XPath's regular expressions run without a time "
-                "bound (a backtracking pattern over a response value would run for hours); test the value with "
-                "a regex criterion, which is time-bounded",
-                offset_loc(loc, offset),
-            )
+            self._regex_refused(regex_call, loc)
             return None
         return Criterion(text, kind, None, context, loc, version=version, arazzo=self.ctx.version)
+
+    def _regex_refused(self, regex_call: tuple[str, int], loc: Loc) -> None:
+        function, offset = regex_call
+        self.diagnostics.error(
+            "xpath-regex",
+            f"an xpath criterion may not call {function}(): XPath's regular expressions run without a time "
+            "bound (a backtracking pattern over a response value would run for hours); test the value with "
+            "a regex criterion, which is time-bounded",
+            offset_loc(loc, offset),
+        )
 
     def _substituted(
         self, text: str, kind: str, context: Any, loc: Loc, version: str | None
@@ -242,3 +254,13 @@ class CriteriaLowering(Part):
             )
             return None
         return str(raw), None
+
+
+def _written_at(text: str, offset: int) -> int:
+    """Where ``offset`` of ``text`` with each ``{$...}`` read as ``a`` is in ``text``."""
+    shift = 0
+    for match in _EMBEDDED.finditer(text):
+        if match.start() - shift >= offset:
+            break
+        shift += len(match.group()) - 1
+    return offset + shift

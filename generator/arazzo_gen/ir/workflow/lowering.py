@@ -10,6 +10,7 @@ values (:mod:`.values`), targets (:mod:`.targets`), parameters (:mod:`.parameter
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -370,6 +371,8 @@ def _resolve_dotted_outputs(steps: list[Step], workflow_outputs: dict[str, Any])
             return type(node)(fix(node.left), fix(node.right))
         if isinstance(node, ex.Not | ex.Truthy):
             return type(node)(fix(node.operand))
+        if isinstance(node, ex.Select):
+            return dataclasses.replace(node, context=fix(node.context))
         if isinstance(node, dict):
             return {key: fix(value) for key, value in node.items()}
         if isinstance(node, list):
@@ -385,6 +388,7 @@ def _resolve_dotted_outputs(steps: list[Step], workflow_outputs: dict[str, Any])
         for param in step.parameters:
             param.value = fix(param.value)
         step.body = fix(step.body)
+        step.body_replacements = [(target, fix(value)) for target, value in step.body_replacements]
         step.outputs = {name: fix(value) for name, value in step.outputs.items()}
         fix_criteria(step.success_criteria)
         for action in step.on_success + step.on_failure:

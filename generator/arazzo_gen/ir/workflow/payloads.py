@@ -9,8 +9,9 @@ from urllib.parse import unquote_plus
 from ...diagnostics import Diagnostics, Loc, source_line
 from ...read import YMap
 from ...read.positions import find_inside, inside, opaque
-from ..model import Body, Operation, Value
-from ..versions import V1_1, is_json_pointer_type, is_pointer_selector
+from ..criteria import DEFAULT_XPATH, XPATH_VERSIONS_1_1
+from ..model import Body, Operation, SelectorTarget, Value
+from ..versions import V1_1, selector_kind
 from .context import LoweringContext, Part
 from .values import ValueLowering
 
@@ -50,7 +51,9 @@ class PayloadLowering(Part):
 
     def request_body(
         self, raw: YMap, operation: Operation | None
-    ) -> tuple[Value | None, str | None, bool, list[tuple[tuple[str, ...], Value]]]:
+    ) -> tuple[
+        Value | None, str | None, bool, list[tuple[tuple[str, ...] | SelectorTarget, Value]]
+    ]:
         """The payload (literal tree with parsed expressions), its content type, whether there is one, and the
         replacements left for run time (when the payload is a single runtime expression)."""
         body = raw.get("requestBody")
@@ -78,7 +81,8 @@ class PayloadLowering(Part):
             payload = self._form_text_payload(raw_payload, payload_loc)
         else:
             payload = self.values.value(raw_payload, payload_loc) if "payload" in body else None
-        late: list[tuple[tuple[str, ...], Value]] = []
+        late: list[tuple[tuple[str, ...] | SelectorTarget, Value]] = []
+        xml = media.endswith(("/xml", "+xml"))
         replacements = self.ctx.list_of(body, "replacements")
         for index, replacement in enumerate(replacements):
             loc = replacements.at(index)
@@ -91,38 +95,61 @@ class PayloadLowering(Part):
                     "invalid-replacement", "a replacement needs 'target' and 'value'", loc
                 )
                 continue
-            if self.ctx.version == V1_1 and (
-                not is_json_pointer_type(replacement.get("targetSelectorType", "jsonpointer"))
-                or (
-                    isinstance(replacement.get("value"), YMap)
-                    and not is_pointer_selector(replacement["value"])
-                )
-            ):
-                continue  # a 1.1 selector target or value: refused as an unsupported-feature (ir/versions.py)
-            if (
-                self.ctx.version == V1_1
-                and "targetSelectorType" not in replacement
-                and media.endswith(("/xml", "+xml"))
-            ):
-                # 1.1: "target MUST be interpreted as XPath Expression if the payload is application/xml or
-                # another XML-based media type" (arazzo-gen applies JSON Pointers to the payload's mapping)
-                self.diagnostics.error(
-                    "unsupported-feature",
-                    "a replacement target of an XML payload, which Arazzo 1.1 reads as XPath (Arazzo 1.1) is not "
-                    "supported by arazzo-gen yet; the document is not built rather than built with another "
-                    "meaning; write 'targetSelectorType: jsonpointer' for a JSON Pointer into the payload",
-                    replacement.at("target"),
-                )
-                continue
-            value = self.values.value(replacement.get("value"), replacement.at("value"))
             target, target_loc = str(replacement["target"]), replacement.at("target")
-            if not isinstance(payload, dict | list) and target.startswith("/"):
+            if self.ctx.version == V1_1:
+                # 1.1: "If targetSelectorType is omitted, then: target MUST be interpreted as JSON Pointer if the
+                # payload is application/json [...] as XPath Expression if the payload is application/xml or
+                # another XML-based media type"
+                kind, version = (
+                    selector_kind(replacement["targetSelectorType"])
+                    if "targetSelectorType" in replacement
+                    else ("xpath" if xml else "jsonpointer", None)
+                )
+                if kind is None or (
+                    version == "draft-goessner-dispatch-jsonpath-00" and "?" in target
+                ):
+                    continue  # reported by ir/versions.py
+                if kind in ("jsonpath", "xpath"):
+                    selector = self._selector_target(target, kind, version, xml, target_loc)
+                    if selector is not None:
+                        value = self.values.value(replacement.get("value"), replacement.at("value"))
+                        late.append((selector, value))
+                    continue
+            value = self.values.value(replacement.get("value"), replacement.at("value"))
+            if (not isinstance(payload, dict | list) or late) and target.startswith("/"):
+                if xml and late:
+                    self.diagnostics.error(
+                        "invalid-replacement",
+                        "a JSON Pointer target after an XPath target of an XML payload: the XPath target "
+                        "applies to the XML text, the JSON Pointer to the payload's mapping; put it first",
+                        target_loc,
+                    )
+                    continue
                 late.append((_pointer_tokens(target), value))  # the payload exists only at run time
                 continue
             payload = _replace(payload, target, value, self.diagnostics, target_loc)
         if isinstance(payload, dict) and media.lower().endswith(("/xml", "+xml")):
             payload = self._xml_payload(payload, media, operation, payload_loc)
         return payload, content_type, "payload" in body, late
+
+    def _selector_target(
+        self, target: str, kind: str, version: str | None, xml: bool, loc: Loc
+    ) -> SelectorTarget | None:
+        """A jsonpath target (of a JSON payload) or an xpath target (of an XML payload), its query checked
+        (``invalid-selector``); applied when the request is built (``jsonpath_replaced``, ``xpath_replaced``)."""
+        if (kind == "xpath") != xml:
+            article = "an" if kind == "xpath" else "a"
+            self.diagnostics.error(
+                "invalid-replacement",
+                f"{article} {kind} target applies to {'an XML' if kind == 'xpath' else 'a JSON'} payload, "
+                f"and this payload is {'XML' if xml else 'not XML'}",
+                loc,
+            )
+            return None
+        xpath = XPATH_VERSIONS_1_1.get(version or "", DEFAULT_XPATH) if kind == "xpath" else ""
+        if not self.values.query_checked(kind, target, xpath, loc, "target", "payload"):
+            return None
+        return SelectorTarget(kind, target, xpath)
 
     def _xml_payload(
         self, payload: dict[str, Any], media: str, operation: Operation | None, loc: Loc

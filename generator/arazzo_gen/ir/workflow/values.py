@@ -7,16 +7,39 @@ import json
 import re
 from typing import Any, get_args
 
+import jsonpath_rfc9535
+from jsonpath_rfc9535.segments import JSONPathChildSegment
+from jsonpath_rfc9535.selectors import IndexSelector, JSONPathSelector, NameSelector
+
 from ...diagnostics import Loc
 from ...read import YList, YMap, to_plain
 from ...read.positions import find_inside
 from .. import expressions as ex
+from ..criteria import (
+    DEFAULT_XPATH,
+    XPATH_VERSIONS_1_1,
+    check_jsonpath,
+    check_xpath,
+    xpath_regex_call,
+)
 from ..expressions import ExpressionError, Nonstandard, parse_value
 from ..model import Value
-from ..versions import V1_1, is_pointer_selector
+from ..versions import V1_1, is_pointer_selector, is_query_selector, selector_kind
 from .context import Part, offset_loc, part_loc
 
 _EXPR_NODES = get_args(ex.Expr)  # the runtime expression node classes
+
+
+def _token(selector: JSONPathSelector) -> str | int | None:
+    """A JSONPath selector as a step of a path through the schema: a name, an index, or ``None`` for any item
+    (a wildcard, a slice, a filter)."""
+    if isinstance(selector, NameSelector):
+        return selector.name
+    if isinstance(selector, IndexSelector):
+        return selector.index
+    return None
+
+
 _DOLLAR_WORD = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9_]*)")
 
 
@@ -27,6 +50,8 @@ class ValueLowering(Part):
         """A payload/parameter value: literals stay, strings with runtime expressions are parsed."""
         if self.ctx.version == V1_1 and is_pointer_selector(node):
             return self._pointer_selector(node, loc)
+        if self.ctx.version == V1_1 and is_query_selector(node):
+            return self._query_selector(node)
         if isinstance(node, YMap):
             return {key: self.value(value, node.at(key)) for key, value in node.items()}
         if isinstance(node, YList):
@@ -75,6 +100,70 @@ class ValueLowering(Part):
                 node.at("context"),
             )
             return None
+
+    def _query_selector(self, node: YMap) -> Any:
+        """An Arazzo 1.1 Selector Object of type ``jsonpath`` or ``xpath``: its query, checked here (a query that
+        does not parse is ``invalid-selector``; an XPath function that would run a regular expression without a
+        time bound is ``xpath-regex``, as in a criterion), applied to its context's value at run time
+        (:class:`~..expressions.Select`; the generated code calls ``jsonpath_value``/``jsonpath_values``/
+        ``jsonpath_output`` or ``xpath_value``).  ``None`` (reported) for a malformed one."""
+        context, selector = node.get("context"), node.get("selector")
+        kind, version = selector_kind(node.get("type"))
+        if not isinstance(context, str) or not isinstance(selector, str) or kind is None:
+            return None  # reported by ir/versions.py
+        if version == "draft-goessner-dispatch-jsonpath-00" and "?" in selector:
+            return None  # a filter of the draft: refused (ir/versions.py)
+        base = self.expression(context, node.at("context"))
+        if base is None:
+            return None
+        if not isinstance(
+            base, _EXPR_NODES
+        ):  # text, a template, a folded source field or component
+            self.diagnostics.error(
+                "invalid-selector",
+                f"the context of {'an' if kind == 'xpath' else 'a'} {kind} selector must be a runtime expression (its value the "
+                f"{'JSON' if kind == 'jsonpath' else 'XML'} the selector reads), not {context!r}",
+                node.at("context"),
+            )
+            return None
+        xpath = XPATH_VERSIONS_1_1.get(version or "", DEFAULT_XPATH) if kind == "xpath" else ""
+        if not self.query_checked(
+            kind, selector, xpath, node.at("selector"), "selector", "response"
+        ):
+            return None
+        if kind == "xpath":
+            return ex.Select("xpath", selector, base, version=xpath)
+        query = jsonpath_rfc9535.compile(selector)
+        tokens: tuple[str | int | None, ...] | None = None
+        if all(
+            isinstance(segment, JSONPathChildSegment) and len(segment.selectors) == 1
+            for segment in query.segments
+        ):
+            tokens = tuple(_token(segment.selectors[0]) for segment in query.segments)
+        singular = bool(query.singular_query())
+        return ex.Select("jsonpath", selector, base, singular=singular, tokens=tokens)
+
+    def query_checked(
+        self, kind: str, query: str, xpath: str, loc: Loc, what: str, over: str
+    ) -> bool:
+        """Whether the JSONPath (RFC 9535) or XPath (version ``xpath``) ``query`` of a selector or a target
+        (``what``) can be compiled: a syntax error is ``invalid-selector``, a call of an XPath function that
+        would run a regular expression without a time bound ``xpath-regex`` (as in a criterion), located in
+        the query at ``loc``."""
+        problem = check_jsonpath(query) if kind == "jsonpath" else check_xpath(query, xpath)
+        if problem is not None:
+            self.diagnostics.error("invalid-selector", problem[0], offset_loc(loc, problem[1]))
+            return False
+        regex_call = xpath_regex_call(query, xpath) if kind == "xpath" else None
+        if regex_call is not None:
+            self.diagnostics.error(
+                "xpath-regex",
+                f"an xpath {what} may not call {regex_call[0]}(): XPath's regular expressions run without a "
+                f"time bound (a backtracking pattern over a {over} value would run for hours)",
+                offset_loc(loc, regex_call[1]),
+            )
+            return False
+        return True
 
     def expression(self, text: Any, loc: Loc) -> Any:
         if not isinstance(text, str):
