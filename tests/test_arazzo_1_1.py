@@ -103,7 +103,6 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
-        f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
         f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
     ]
 
@@ -952,3 +951,74 @@ def test_a_step_timeout_fails_the_step_when_its_request_takes_longer_and_its_fai
     for result, lines, _, _ in run.both("cancelled", timed(SLOW, job("late")), id_="keep"):
         assert type(result) is runtime.StepFailed and result.step == "get", result
         assert lines == ["GET /jobs/keep"]
+
+
+# -- step timeout on a step that runs a workflow (1.1): the callee gets the step's time; past it, the step fails
+CALL_TIMEOUTS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: bounded
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.run.outputs.state}
+  - workflowId: fallback
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+        onFailure:
+          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
+    outputs: {state: $steps.run.outputs.state}
+"""
+
+
+def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_that_workflow(
+    tmp_path: Path,
+) -> None:
+    # 1.1 Step Object 'timeout': "The maximum number of milli-seconds to wait for the step to complete before
+    # aborting and failing the step": the callee runs with the step's timeout as its deadline
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, CALL_TIMEOUTS, "call_timeout_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    runtime = run.package._runtime
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    criterion = "workflow 'read' to finish within the step's timeout (500 ms)"
+    assert ('with run.timeout(0.5, "workflow \'read\' to finish"): run_2 = run.call(read, id_=id_, '
+            "jobs_api=jobs_api, deadline=run.left(0.5))") in source  # fmt: skip
+    assert "with run.timeout(0.5, \"workflow 'read' to finish\"): run_2 = await read_async(" in source
+    for result, lines, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1"):
+        assert type(result) is runtime.StepFailed, result
+        assert (result.workflow, result.step, result.criterion, result.response) == ("bounded", "run", criterion, None)
+        assert isinstance(result.cause, runtime.ApiTimeoutError)
+        assert lines == ["GET /jobs/j1"]
+    for result, lines, _, _ in run.both("bounded", timed(FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+    # the callee's own failure stays its own
+    for result, lines, _, _ in run.both("bounded", timed(FAST, Reply(404)), id_="j1"):
+        assert type(result) is runtime.StepFailed and (result.workflow, result.step) == ("read", "get"), result
+    # the run's deadline comes first: its own timeout error
+    for result, _, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1", deadline=0.1):
+        assert type(result) is runtime.ApiTimeoutError, result
+    # failure actions apply to the timed-out step: a retry runs the workflow again
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late")), id_="j1"):
+        assert type(result) is runtime.StepFailed and result.criterion == criterion, result
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])

@@ -5,8 +5,7 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, the ``timeout`` of a step that runs a
-workflow, step ``correlationId``/``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+Objects, ``$self`` (the field and the expression), ``$message``, step ``correlationId``/``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
 ``querystring`` parameters, ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
@@ -93,8 +92,6 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
         for position, step in enumerate(steps):
             _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
-            if "timeout" in step and "workflowId" in step:
-                refuse("a 'timeout' on a step that runs a workflow", step.key_at("timeout"))
             for key, feature in (
                 ("channelPath", "an AsyncAPI step ('channelPath')"),
                 ("action", "an AsyncAPI step ('action')"),

@@ -974,10 +974,11 @@ class _Run:
         """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
         return self.deadline.bound(seconds)
 
-    def timeout(self, seconds: float) -> StepTimeout:
+    def timeout(self, seconds: float, awaited: str = "a response") -> StepTimeout:
         """The ``timeout`` of the step running (Arazzo 1.1), around its call (which gets
-        ``deadline=run.left(seconds)``): see :class:`StepTimeout`."""
-        return StepTimeout(self.workflow, self.current or "", seconds, self.left())
+        ``deadline=run.left(seconds)``): see :class:`StepTimeout`; ``awaited`` is what the step waits for (a
+        response, or a workflow it runs to finish)."""
+        return StepTimeout(self.workflow, self.current or "", seconds, self.left(), awaited)
 
     def step(self, step_id: str) -> None:
         """Step ``step_id`` starts."""
@@ -1040,22 +1041,33 @@ class StepTimeout:
     """A step's ``timeout`` (Arazzo 1.1: "The maximum number of milli-seconds to wait for the step to complete
     before aborting and failing the step"), around the step's call.
 
+    A step that runs a workflow gives it the step's time as its ``deadline=``: each request of that workflow
+    gets at most the time left, and a wait before a retry is cut to it.
+
     When the call gives up with :class:`ApiTimeoutError` because the step's time is up (its timeout was the
     tighter deadline, and it has passed), the step fails: :class:`StepFailed` without a response, the client's
     error as ``cause``; its failure actions apply.  Any other timeout (the run's own deadline, the client's
     ``timeout=``) propagates unchanged.
     """
 
-    def __init__(self, workflow: str, step: str, seconds: float, left: float | None) -> None:
+    def __init__(
+        self,
+        workflow: str,
+        step: str,
+        seconds: float,
+        left: float | None,
+        awaited: str = "a response",
+    ) -> None:
         self.workflow = workflow
         self.step = step
+        self.awaited = awaited
         self.seconds = max(seconds, 0.0)
         self.binding = left is None or self.seconds <= left  # else the run's deadline comes first
         self.end = time.monotonic() + self.seconds
 
     @property
     def criterion(self) -> str:
-        return f"a response within the step's timeout ({self.seconds * 1000:g} ms)"
+        return f"{self.awaited} within the step's timeout ({self.seconds * 1000:g} ms)"
 
     def __enter__(self) -> Self:
         return self
