@@ -9,6 +9,7 @@ document keeps its 1.0.1 meaning (the rest of the suite).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import textwrap
 import time
@@ -91,7 +92,9 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
+        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it, in a "
+         "workflow with success or failure actions (the steps would have to be reordered, and its actions name the "
+         f"next step by the document's order) {REFUSED}"),
         f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
@@ -545,7 +548,8 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
     where = "specs/arazzo/pets.arazzo.yaml"
     assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
         (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which does not come "
-         f"before it (the steps would have to be reordered) {REFUSED}"),
+         "before it, in a workflow with success or failure actions (the steps would have to be reordered, and its "
+         f"actions name the next step by the document's order) {REFUSED}"),
         (f"{where}:13:27: error[unsupported-feature]: a step-level 'dependsOn' on a step of another workflow "
          f"{REFUSED}"),
         f"{where}:13:53: error[unknown-step]: 'dependsOn' names step 'nope', which is not a step of this workflow",
@@ -1022,3 +1026,111 @@ def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_t
     for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late")), id_="j1"):
         assert type(result) is runtime.StepFailed and result.criterion == criterion, result
         assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+
+
+# -- step dependsOn that needs a reordering (1.1 Step Dependencies and Execution Order) ---------------------
+REORDERED = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: last
+        operationId: listPets
+        dependsOn: [feed]
+        parameters: [{name: kind, in: query, value: "{$steps.first.outputs.state}-last"}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        outputs: {state: $response.body#/state}
+      - stepId: solo
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: solo}]
+    outputs: {state: $steps.first.outputs.state}
+  - workflowId: implicit
+    steps:
+      - stepId: use
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.make.outputs.state}]
+      - stepId: make
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: make}]
+        outputs: {state: $response.body#/state}
+      - stepId: tail
+        operationId: getFeed
+        dependsOn: [make]
+"""
+
+
+def test_steps_run_in_a_stable_order_that_satisfies_dependson_and_output_references(tmp_path: Path) -> None:
+    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
+    # explicit (dependsOn) and implicit (output reference) dependencies"; independent steps keep document order
+    module, client_module, _ = build_flow(tmp_path, REORDERED, "reordered_11")
+    feed = Reply(200, text="<feed/>", content_type="application/xml")
+    with scripted({("GET", "/pets"): [with_body(state="Open")], ("GET", "/feed"): [feed]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    assert [r.state for r in results] == ["Open", "Open"]
+    once = [("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "Open-last")]),
+            ("GET /pets", [("kind", "solo")])]  # fmt: skip
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+    with scripted({("GET", "/pets"): [with_body(state="Made")], ("GET", "/feed"): [feed]}) as server:
+        with client_module.Client(server.url) as client:
+            module.implicit(pets_api=client)
+
+        async def run() -> None:
+            async with client_module.AsyncClient(server.url) as client:
+                await module.implicit_async(pets_api=client)
+
+        asyncio.run(run())
+    once = [("GET /pets", [("kind", "make")]), ("GET /pets", [("kind", "Made")]), ("GET /feed", [])]
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+
+
+def test_a_cycle_of_step_dependencies_is_a_located_error(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: a
+        operationId: getJob
+        dependsOn: [b]
+        parameters: [{name: id, in: path, value: "1"}]
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+  - workflowId: v
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+        outputs: {id: $response.body#/id}
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+  - workflowId: u
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+      - stepId: b
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (f"{FLOW}:13:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # (the steps stay in the document's order, where a reads b's output before b has run)
+        f"{FLOW}:19:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+        (f"{FLOW}:23:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # no dependsOn in the workflow: the document's order is the order, a forward reference an error
+        f"{FLOW}:30:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+    ]

@@ -5,7 +5,8 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, step ``correlationId``/``action``/``channelPath``, a step ``dependsOn`` the document's order does not already satisfy,
+Objects, ``$self`` (the field and the expression), ``$message``, step ``correlationId``/``action``/``channelPath``,
+a step ``dependsOn`` in a workflow with actions (without actions, :mod:`.workflow.order` orders the steps),
 ``querystring`` parameters, ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
@@ -164,9 +165,10 @@ def _depends_on(
     diagnostics: Diagnostics,
 ) -> None:
     """A step-level ``dependsOn`` (1.1: "Tools supporting only sequential execution MUST execute steps in an
-    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  Compiled
-    where the document's order already satisfies it: every entry names an earlier step of the same workflow,
-    and the workflow has no actions (so its steps run in that order); anything else is refused."""
+    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  In a
+    workflow without actions the steps are ordered to satisfy it (:mod:`.workflow.order`); in one with actions
+    (a goto may reach a step before those it depends on, and the next step is the document's) it is refused,
+    as is an entry naming a step of another workflow."""
     depends = step.get("dependsOn")
     if "dependsOn" not in step or not isinstance(depends, YList):
         return
@@ -187,10 +189,11 @@ def _depends_on(
             diagnostics.error(
                 "invalid-step", f"step '{entry}' cannot depend on itself", depends.at(index)
             )
-        elif entry not in before:
+        elif has_actions and entry not in before:
             refuse(
-                f"a step-level 'dependsOn' on step '{entry}', which does not come before it (the steps would "
-                "have to be reordered)",
+                f"a step-level 'dependsOn' on step '{entry}', which does not come before it, in a workflow with "
+                "success or failure actions (the steps would have to be reordered, and its actions name the next "
+                "step by the document's order)",
                 depends.at(index),
             )
         elif has_actions:

@@ -24,6 +24,7 @@ from .actions import ActionLowering
 from .context import LoweringContext, text_of
 from .criteria import CriteriaLowering
 from .interface import InterfaceLowering
+from .order import execution_order
 from .parameters import ParameterLowering
 from .payloads import PayloadLowering
 from .targets import TargetLowering
@@ -122,6 +123,10 @@ class WorkflowLowering:
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, wf_params))
         self.parameters.report_unplaced(raw)
+        if self.ctx.version == V1_1 and not controlled:
+            # 1.1: steps run in an order that satisfies dependsOn and output references
+            raw_steps = [item for item in self.ctx.list_of(raw, "steps") if isinstance(item, YMap)]
+            steps = execution_order(steps, raw_steps, self.diagnostics)
         if not steps and isinstance(
             raw.get("steps"), YList | None
         ):  # a wrong type was reported already
