@@ -22,11 +22,15 @@ from .. import expressions as ex
 from ..model import Step
 
 
-def execution_order(steps: list[Step], raw_steps: list[YMap], diagnostics: Diagnostics) -> list[Step]:
+def execution_order(
+    steps: list[Step], raw_steps: list[YMap], diagnostics: Diagnostics
+) -> list[Step]:
     """``steps`` in the order they run: unchanged unless a step has ``dependsOn``; on a cycle, unchanged and
     the cycle reported."""
     depends = {
-        step_id: raw.get("dependsOn") for raw in raw_steps if isinstance(step_id := raw.get("stepId"), str)
+        step_id: raw.get("dependsOn")
+        for raw in raw_steps
+        if isinstance(step_id := raw.get("stepId"), str)
     }
     if not any(isinstance(value, YList) for value in depends.values()):
         return steps
@@ -35,9 +39,10 @@ def execution_order(steps: list[Step], raw_steps: list[YMap], diagnostics: Diagn
     for i, step in enumerate(steps):
         found: list[tuple[int, Loc]] = []
         entries = depends.get(step.step_id)
-        for position, entry in enumerate(entries if isinstance(entries, YList) else []):
-            if isinstance(entry, str) and entry in index and entry != step.step_id:
-                found.append((index[entry], entries.at(position)))
+        if isinstance(entries, YList):
+            for position, entry in enumerate(entries):
+                if isinstance(entry, str) and entry in index and entry != step.step_id:
+                    found.append((index[entry], entries.at(position)))
         for step_id, loc in _step_references(step):
             if step_id in index and step_id != step.step_id:
                 found.append((index[step_id], loc))
@@ -64,7 +69,10 @@ def execution_order(steps: list[Step], raw_steps: list[YMap], diagnostics: Diagn
 
 
 def _report_cycle(
-    steps: list[Step], edges: list[list[tuple[int, Loc]]], left: set[int], diagnostics: Diagnostics
+    steps: list[Step],
+    edges: list[list[tuple[int, Loc]]],
+    left: set[int],
+    diagnostics: Diagnostics,
 ) -> None:
     """One cycle among the steps ``left`` (those no order can place), located at the dependency closing it."""
     start = min(left)
