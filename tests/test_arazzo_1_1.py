@@ -106,7 +106,9 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
-        f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
+        # (compiled: a querystring parameter applies to an operation that declares one)
+        f"{FLOW}:8:25: error[invalid-parameter]: createJob declares no querystring parameter 'q'",
+        f"{FLOW}:8:25: error[invalid-parameter]: getJob declares no querystring parameter 'q'",
     ]
 
 
@@ -1133,4 +1135,108 @@ def test_a_cycle_of_step_dependencies_is_a_located_error(tmp_path: Path) -> None
          "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
         # no dependsOn in the workflow: the document's order is the order, a forward reference an error
         f"{FLOW}:30:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+    ]
+
+
+# -- querystring parameters (OpenAPI 3.2 'in: querystring'; Arazzo 1.1 Parameter Object 'in') ---------------
+QUERYSTRING_API = """
+openapi: 3.2.0
+info: {title: Search, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - name: filter
+          in: querystring
+          required: true
+          content:
+            application/x-www-form-urlencoded:
+              schema:
+                type: object
+                properties:
+                  kind: {type: string}
+                  tags: {type: array, items: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
+  /find:
+    get:
+      operationId: find
+      parameters:
+        - name: q
+          in: querystring
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  numbers: {type: array, items: {type: integer}}
+                  flag: {}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
+"""
+
+QUERYSTRING_FLOW = """
+arazzo: 1.1.0
+info: {title: Search, version: "1"}
+sourceDescriptions: [{name: search, url: ../openapi/search.yaml, type: openapi}]
+workflows:
+  - workflowId: lookUp
+    inputs: {type: object, properties: {kind: {type: string}}, required: [kind]}
+    steps:
+      - stepId: form
+        operationId: search
+        parameters: [{name: filter, in: querystring, value: "kind={$inputs.kind}&tags=a+b&tags=c%2Bd"}]
+        outputs: {count: $response.body#/count}
+      - stepId: json
+        operationId: find
+        parameters: [{name: q, in: querystring, value: '{"numbers":[1,2],"flag":null}'}]
+    outputs: {count: $steps.form.outputs.count}
+"""
+
+
+def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_media_type(tmp_path: Path) -> None:
+    # Arazzo 1.1: "For querystring parameters, the value MUST resolve to a string representing the complete query
+    # string", in "the media type format as expressed by the parameter's content field". OpenAPI 3.2: "A
+    # parameter that treats the entire URL query string as a value which MUST be specified using the content
+    # field, most often with media type application/x-www-form-urlencoded ... in the same way as with request
+    # bodies of that media type"; any other media type's text is percent-encoded as the query string
+    folder = tmp_path / "qs"
+    out, found = build_package(folder, {"openapi/search.yaml": QUERYSTRING_API, "arazzo/search.arazzo.yaml": QUERYSTRING_FLOW}, "qs_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "qs_11")
+    module, client_module = package.workflows.search, package.apis.search
+    script = {("GET", "/search"): [Reply(200, {"count": 3})], ("GET", "/find"): [Reply(200, {"count": 1})]}
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            assert module.look_up(kind="Big Dog", search_api=client).count == 3
+
+        async def run() -> Any:
+            async with client_module.AsyncClient(server.url) as client:
+                return await module.look_up_async(kind="Big Dog", search_api=client)
+
+        assert asyncio.run(run()).count == 3
+    once = [("GET /search", "kind=Big%20Dog&tags=a+b&tags=c%2Bd"),
+            ("GET /find", "%7B%22numbers%22%3A%5B1%2C2%5D%2C%22flag%22%3Anull%7D")]  # fmt: skip
+    assert [(r.line, r.raw_query) for r in server.requests] == once * 2
+    # the client method: the querystring parameter is an argument of its own; no query string when omitted
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            client.search(filter_={"kind": "x y"})
+            client.find()
+            client.find(q={"flag": True})
+            client.search(filter_="a=1&b=x y")
+            client.find(q='{"flag": 1}')
+    assert [r.raw_query for r in server.requests] == [
+        "kind=x+y", "", "%7B%22flag%22%3Atrue%7D", "a=1&b=x%20y", "%7B%22flag%22%3A%201%7D"
+    ]
+    # Arazzo 1.0.1 has no querystring location
+    files = {"openapi/search.yaml": QUERYSTRING_API,
+             "arazzo/search.arazzo.yaml": QUERYSTRING_FLOW.replace("arazzo: 1.1.0", "arazzo: 1.0.1")}  # fmt: skip
+    _, found = compile_files(tmp_path / "v10", files, "qs_10")
+    where = "specs/arazzo/search.arazzo.yaml"
+    assert [line.replace(f"{tmp_path}/v10/", "") for line in found if "[invalid-parameter]" in line] == [
+        f"{where}:10:41: error[invalid-parameter]: parameter 'filter' needs 'in' to be one of path, query, header, cookie",
+        f"{where}:14:36: error[invalid-parameter]: parameter 'q' needs 'in' to be one of path, query, header, cookie",
     ]

@@ -606,7 +606,10 @@ class _WorkflowBuilder(ValueCompiler):
         extra_query: list[str] = []
         for param in step.parameters:
             value = self.value(param.value, context)
-            if param.target is not None:
+            if param.target is not None and param.target.location == "querystring":
+                # Arazzo 1.1: the value "MUST resolve to a string representing the complete query string"
+                call_args.append(f"{param.target.py_name}={self.as_text(value)}")
+            elif param.target is not None:
                 value = self.argument(param, param.target, value, context)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":

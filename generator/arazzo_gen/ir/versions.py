@@ -7,7 +7,7 @@ every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
 Objects, ``$self`` (the field and the expression), ``$message``, step ``correlationId``/``action``/``channelPath``,
 a step ``dependsOn`` in a workflow with actions (without actions, :mod:`.workflow.order` orders the steps),
-``querystring`` parameters, ``targetSelectorType``, and
+``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
 """
@@ -217,8 +217,6 @@ def _actions(value: Any, refuse: Refuse) -> None:
 def _parameter(item: Any, refuse: Refuse) -> None:
     if not isinstance(item, YMap):
         return
-    if item.get("in") == "querystring":
-        refuse("a 'querystring' parameter", item.at("in"))
     if _refused_selector(item.get("value")):
         refuse("a jsonpath or xpath Selector Object as a parameter value", item.at("value"))
 

@@ -47,6 +47,7 @@ from urllib.parse import (
     quote,
     quote_plus,
     unquote_plus,
+    urlencode,
     urljoin,
     urlsplit,
     urlunsplit,
@@ -1700,6 +1701,31 @@ def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tup
     return pairs
 
 
+# the characters a query may hold as they are (RFC 3986 pchar, "/" and "?"), and "%" of escapes already made
+_QUERY_SAFE = "!$&'()*+,;=:@/?%-._~"
+
+
+def query_string(value: Any, media_type: str) -> str | None:
+    """The whole query string an OpenAPI 3.2 ``querystring`` parameter sends, or ``None`` for no value.
+
+    A string is the query string as written in its media type's format (Arazzo 1.1: "the value MUST resolve to
+    a string representing the complete query string"): ``application/x-www-form-urlencoded`` text is sent as
+    it is, only what a query cannot hold percent-encoded (a space: ``%20``); the text of any other media type
+    (``application/json``) is percent-encoded whole.  Another value is serialised first: as a form body
+    (lists repeat the name, spaces as ``+``), or as compact JSON text.
+    """
+    if value is None:
+        return None
+    form = media_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+    if isinstance(value, str):
+        return quote(value, safe=_QUERY_SAFE) if form else quote(value, safe="")
+    if form and isinstance(value, Mapping | pydantic.BaseModel):
+        return urlencode(form_fields(to_jsonable(value)), doseq=True)
+    if form:
+        return quote_plus(to_text(value))
+    return quote(json.dumps(to_jsonable(value), separators=(",", ":")), safe="")
+
+
 def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
@@ -2118,6 +2144,7 @@ class _ClientBase:
         content_type: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        querystring: tuple[Any, str] | None = None,
     ) -> dict[str, Any]:
         url = join_url(self.base_url, expand_path(path, path_params))
         all_headers = dict(self._headers)
@@ -2135,6 +2162,11 @@ class _ClientBase:
         )
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
+        whole = query_string(*querystring) if querystring is not None else None
+        if whole is not None:
+            # an OpenAPI 3.2 querystring parameter is the query string; other pairs (credentials) follow it
+            extra = "&" + urlencode(params) if params else ""
+            url, params = f"{url}?{whole}{extra}", []
         request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}
         if params:  # httpx re-parses the URL whenever params is passed, even empty
             request["params"] = params
