@@ -52,7 +52,8 @@ def test_a_1_1_document_is_read_as_1_1_without_version_or_unknown_field_warnings
 
 
 def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_it(tmp_path: Path) -> None:
-    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: https://example.com/flows/jobs.arazzo.yaml\n") + """workflows:
+    # (a relative $self naming the file itself: the sources resolve as without it)
+    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: jobs.arazzo.yaml\n") + """workflows:
   - workflowId: w
     inputs: {type: object, properties: {job: {type: object}, state: {type: string}}}
     parameters: [{name: q, in: querystring, value: "a=1&b=2"}]
@@ -98,12 +99,8 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
         f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
-        f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
         f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
         f"{FLOW}:28:19: {unsupported}: a jsonpath or xpath Selector Object in a payload {REFUSED}",
-        f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
-        f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
-        f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
         f"{FLOW}:31:32: {unsupported}: a replacement 'targetSelectorType' {REFUSED}",
         f"{FLOW}:32:38: {unsupported}: a jsonpath or xpath Selector Object as a replacement value {REFUSED}",
         # (compiled: a querystring parameter applies to an operation that declares one)
@@ -1239,4 +1236,176 @@ def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_med
     assert [line.replace(f"{tmp_path}/v10/", "") for line in found if "[invalid-parameter]" in line] == [
         f"{where}:10:41: error[invalid-parameter]: parameter 'filter' needs 'in' to be one of path, query, header, cookie",
         f"{where}:14:36: error[invalid-parameter]: parameter 'q' needs 'in' to be one of path, query, header, cookie",
+    ]
+
+
+# -- $self: the base URI of relative references, identity-based referencing, and the expression ------------
+SELF_API = """openapi: 3.2.0
+$self: https://flows.example.com/openapi/jobs.yaml
+info: {title: Jobs, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: from, in: query, schema: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {state: {type: string}}}}}}
+"""
+
+SELF_MAIN = """arazzo: 1.1.0
+$self: https://flows.example.com/arazzo/main.arazzo.yaml
+info: {title: Main, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml}
+  - {name: shared, url: shared.arazzo.yaml, type: arazzo}
+workflows:
+  - workflowId: check
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}, {name: from, in: query, value: "{$self}#get"}]
+        outputs: {state: $response.body#/state}
+      - stepId: again
+        workflowId: $sourceDescriptions.shared.read
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}
+"""
+
+# found by its identity only: no file lies at specs/arazzo/shared.arazzo.yaml
+SELF_SHARED = """arazzo: 1.1.0
+$self: https://flows.example.com/arazzo/shared.arazzo.yaml
+info: {title: Shared, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}, {name: from, in: query, value: $self}]
+    outputs: {origin: $self}
+"""
+
+
+def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_self(tmp_path: Path) -> None:
+    # Arazzo 1.1 Establishing the Base URI: "If the $self field is present and is an absolute URI, the base URI
+    # is the $self URI"; Identity-Based Referencing: "When a Source Description Object's url field is an absolute
+    # URI, the implementation MUST resolve it to an Arazzo Description by identity (matching the $self value)";
+    # "implementations can scan for $self values to locate documents from a provided collection without making
+    # network requests"; Runtime Expressions: $self "References the canonical URI of the current Arazzo
+    # Description as defined by the $self field"
+    files = {"openapi/jobs.yaml": SELF_API, "arazzo/main.arazzo.yaml": SELF_MAIN, "lib/copy.arazzo.yaml": SELF_SHARED}
+    out, found = build_package(tmp_path / "self", files, "self_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "self_11")
+    module, client_module = package.workflows.main, package.apis.jobs
+    script = {("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            result = module.check(id_="j1", jobs_api=client)
+            assert (result.state, result.me, result.other) == (
+                "done", "https://flows.example.com/arazzo/main.arazzo.yaml",
+                "https://flows.example.com/arazzo/shared.arazzo.yaml",
+            )
+
+        async def run() -> Any:
+            async with client_module.AsyncClient(server.url) as client:
+                return await module.check_async(id_="j1", jobs_api=client)
+
+        assert asyncio.run(run()).me == "https://flows.example.com/arazzo/main.arazzo.yaml"
+    once = [("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/main.arazzo.yaml#get")]),
+            ("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/shared.arazzo.yaml")])]  # fmt: skip
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+    # a string literal in the generated code
+    assert 'me="https://flows.example.com/arazzo/main.arazzo.yaml"' in " ".join(
+        Path(module.__file__).read_text().split()
+    ).replace("me= ", "me=")
+
+
+REL_FLOW = """arazzo: 1.1.0
+$self: v2/rel.arazzo.yaml
+info: {title: Rel, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+workflows:
+  - workflowId: check
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "j1"}, {name: from, in: query, value: $self}]
+    outputs: {me: $self}
+"""
+
+
+def test_a_relative_self_is_resolved_against_where_the_document_was_read_then_used_as_its_base(
+    tmp_path: Path,
+) -> None:
+    # "If the $self field is present and is a relative URI-reference, it MUST first be resolved against the
+    # next possible base URI source [...] before being used as the base URI": specs/arazzo/v2/rel.arazzo.yaml,
+    # so ../openapi/jobs.yaml is specs/arazzo/openapi/jobs.yaml (nothing lies at specs/openapi/jobs.yaml)
+    api = SELF_API.replace("$self: https://flows.example.com/openapi/jobs.yaml\n", "")
+    files = {"arazzo/openapi/jobs.yaml": api, "arazzo/rel.arazzo.yaml": REL_FLOW}
+    out, found = build_package(tmp_path / "rel", files, "rel_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "rel_11")
+    with scripted({("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}) as server:
+        with package.apis.jobs.Client(server.url) as client:
+            # the expression is the field as written (its resolution would be the build machine's path)
+            assert package.workflows.rel.check(jobs_api=client).me == "v2/rel.arazzo.yaml"
+    assert [r.query for r in server.requests] == [[("from", "v2/rel.arazzo.yaml")]]
+
+
+def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
+    api = SELF_API.replace("$self: https://flows.example.com/openapi/jobs.yaml\n", "")
+    remote = SELF_MAIN.replace("  - {name: shared, url: shared.arazzo.yaml, type: arazzo}\n", "").replace(
+        """      - stepId: again
+        workflowId: $sourceDescriptions.shared.read
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}""",
+        "    outputs: {state: $steps.get.outputs.state, me: $self}",
+    )
+    unnamed = REL_FLOW.replace("$self: v2/rel.arazzo.yaml\n", "")
+    twin = SELF_SHARED.replace("shared.arazzo.yaml", "main.arazzo.yaml")
+    files = {"openapi/jobs.yaml": api, "arazzo/main.arazzo.yaml": remote, "arazzo/rel.arazzo.yaml": unnamed,
+             "lib/twin.arazzo.yaml": twin}  # fmt: skip
+    _, found = compile_files(tmp_path / "bad", files, "self_bad")
+    shown = [line.replace(f"{tmp_path}/bad/", "") for line in found if "error[" in line]
+    assert shown == [
+        # the base is $self: the relative url names a remote document no local one has as its $self
+        ("specs/arazzo/main.arazzo.yaml:5:23: error[unresolved-source]: source url "
+         "'https://flows.example.com/openapi/jobs.yaml' is remote; arazzo-gen reads local files only - download it "
+         "next to the workflow and use a relative url; or map its prefix to a local folder with "
+         "[[tool.arazzo-gen.sources.rewrite]]"),
+        # no $self field: the expression has no value
+        ("specs/arazzo/rel.arazzo.yaml:10:19: error[undefined-expression]: '$self' has no value: the document has no "
+         "'$self' field (Arazzo 1.1: it \"References the canonical URI of the current Arazzo Description as defined "
+         "by the `$self` field\")"),
+        ("specs/arazzo/rel.arazzo.yaml:9:88: error[undefined-expression]: '$self' has no value: the document has no "
+         "'$self' field (Arazzo 1.1: it \"References the canonical URI of the current Arazzo Description as defined "
+         "by the `$self` field\")"),
+        # two documents with one identity
+        ("specs/lib/twin.arazzo.yaml:2:8: error[invalid-self]: '$self' "
+         "'https://flows.example.com/arazzo/main.arazzo.yaml' is also the identity of specs/arazzo/main.arazzo.yaml: "
+         "two documents cannot have one '$self'; references to it name the first"),
+        ("specs/lib/twin.arazzo.yaml:4:40: error[unresolved-source]: source url "
+         "'https://flows.example.com/openapi/jobs.yaml' is remote; arazzo-gen reads local files only - download it "
+         "next to the workflow and use a relative url; or map its prefix to a local folder with "
+         "[[tool.arazzo-gen.sources.rewrite]]"),
+    ]
+    # Arazzo 1.0.1 has neither: '$self' is an unknown field, and '{$self}' an unknown expression root
+    flow_1_0 = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.0.1\n$self: https://example.com/a.yaml\n") + """workflows:
+  - workflowId: w
+    steps:
+      - {stepId: get, operationId: getJob, parameters: [{name: id, in: path, value: "{$self}"}]}
+"""
+    (tmp_path / "v10").mkdir()
+    found_1_0 = diagnose(tmp_path / "v10", flow_1_0)
+    assert [h for h in found_1_0 if "unknown-field" in h or "invalid-expression" in h] == [
+        (f"{FLOW}:2:1: warning[unknown-field]: '$self' is not a field of the Arazzo Object; it is "
+         "ignored; its fields are arazzo, info, sourceDescriptions, workflows, components and x- extensions"),
+        (f"{FLOW}:8:87: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, "
+         "$statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components"),
     ]

@@ -5,7 +5,7 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
-Objects, ``$self`` (the field and the expression), ``$message``, step ``correlationId``/``action``/``channelPath``,
+Objects, ``$message``, step ``correlationId``/``action``/``channelPath``,
 a step ``dependsOn`` in a workflow with actions (without actions, :mod:`.workflow.order` orders the steps),
 ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
@@ -31,8 +31,8 @@ V1_1 = "1.1"
 
 
 _SELECTOR_FIELDS = {"context", "selector", "type"}
-# ``$self`` and ``$message`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
-_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self|message)(?![A-Za-z0-9_])")
+# ``$message`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
+_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(message)(?![A-Za-z0-9_])")
 _EMBEDDED = re.compile(r"\{\$")
 _TEXT_FIELDS = frozenset({"description", "summary", "title"})
 
@@ -80,9 +80,6 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             loc,
         )
 
-    if "$self" in root:
-        refuse("the '$self' field (the document's own URI and the base of its relative references)",
-               root.key_at("$self"))  # fmt: skip
     for workflow in _items(root.get("workflows")):
         if not isinstance(workflow, YMap):
             continue
@@ -141,9 +138,7 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         for text, loc in _strings(root.get(where), root.at(where) if where in root else root.loc):
             match = _NEW_EXPRESSION.search(text)
             if match is not None:
-                name = match.group(1)
-                what = "the document's own URI" if name == "self" else "an AsyncAPI message"
-                refuse(f"the runtime expression '${name}' ({what})", loc)
+                refuse("the runtime expression '$message' (an AsyncAPI message)", loc)
 
 
 def _items(value: Any) -> list[Any]:

@@ -60,6 +60,14 @@ class WorkflowLowering:
         self.interface = InterfaceLowering(ctx, self.values)
 
     def lower(self) -> ArazzoDocument:
+        # Arazzo 1.1 has the expression '$self' (folded into the document's $self: .values)
+        token = ex.SELF_ROOT.set(self.ctx.version == V1_1)
+        try:
+            return self._lower()
+        finally:
+            ex.SELF_ROOT.reset(token)
+
+    def _lower(self) -> ArazzoDocument:
         raw_info = self.ctx.root.get("info")
         info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         workflows = []
