@@ -1027,6 +1027,20 @@ def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_t
         assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
 
 
+def sync_and_async(module: ModuleType, function: str, client_module: ModuleType, url: str, api: str,
+                   **inputs: Any) -> list[Any]:  # fmt: skip
+    """The outputs of workflow ``function`` of ``module`` run sync then async against ``url``, its client (the
+    ``Client`` and ``AsyncClient`` of ``client_module``) passed as ``api``."""
+    with client_module.Client(url) as client:
+        first = getattr(module, function)(**inputs, **{api: client})
+
+    async def run() -> Any:
+        async with client_module.AsyncClient(url) as client:
+            return await getattr(module, function + "_async")(**inputs, **{api: client})
+
+    return [first, asyncio.run(run())]
+
+
 # -- step dependsOn that needs a reordering (1.1 Step Dependencies and Execution Order) ---------------------
 REORDERED = """
 arazzo: 1.1.0
@@ -1078,14 +1092,7 @@ def test_steps_run_in_a_stable_order_that_satisfies_dependson_and_output_referen
             ("GET /pets", [("kind", "solo")])]  # fmt: skip
     assert [(r.line, r.query) for r in server.requests] == once * 2
     with scripted({("GET", "/pets"): [with_body(state="Made")], ("GET", "/feed"): [feed]}) as server:
-        with client_module.Client(server.url) as client:
-            module.implicit(pets_api=client)
-
-        async def run() -> None:
-            async with client_module.AsyncClient(server.url) as client:
-                await module.implicit_async(pets_api=client)
-
-        asyncio.run(run())
+        sync_and_async(module, "implicit", client_module, server.url, "pets_api")
     once = [("GET /pets", [("kind", "make")]), ("GET /pets", [("kind", "Made")]), ("GET /feed", [])]
     assert [(r.line, r.query) for r in server.requests] == once * 2
 
@@ -1206,14 +1213,8 @@ def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_med
     module, client_module = package.workflows.search, package.apis.search
     script = {("GET", "/search"): [Reply(200, {"count": 3})], ("GET", "/find"): [Reply(200, {"count": 1})]}
     with scripted(script) as server:
-        with client_module.Client(server.url) as client:
-            assert module.look_up(kind="Big Dog", search_api=client).count == 3
-
-        async def run() -> Any:
-            async with client_module.AsyncClient(server.url) as client:
-                return await module.look_up_async(kind="Big Dog", search_api=client)
-
-        assert asyncio.run(run()).count == 3
+        results = sync_and_async(module, "look_up", client_module, server.url, "search_api", kind="Big Dog")
+    assert [r.count for r in results] == [3, 3]
     once = [("GET /search", "kind=Big%20Dog&tags=a+b&tags=c%2Bd"),
             ("GET /find", "%7B%22numbers%22%3A%5B1%2C2%5D%2C%22flag%22%3Anull%7D")]  # fmt: skip
     assert [(r.line, r.raw_query) for r in server.requests] == once * 2
@@ -1305,18 +1306,10 @@ def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_se
     module, client_module = package.workflows.main, package.apis.jobs
     script = {("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}
     with scripted(script) as server:
-        with client_module.Client(server.url) as client:
-            result = module.check(id_="j1", jobs_api=client)
-            assert (result.state, result.me, result.other) == (
-                "done", "https://flows.example.com/arazzo/main.arazzo.yaml",
-                "https://flows.example.com/arazzo/shared.arazzo.yaml",
-            )
-
-        async def run() -> Any:
-            async with client_module.AsyncClient(server.url) as client:
-                return await module.check_async(id_="j1", jobs_api=client)
-
-        assert asyncio.run(run()).me == "https://flows.example.com/arazzo/main.arazzo.yaml"
+        results = sync_and_async(module, "check", client_module, server.url, "jobs_api", id_="j1")
+    assert [(r.state, r.me, r.other) for r in results] == [(
+        "done", "https://flows.example.com/arazzo/main.arazzo.yaml", "https://flows.example.com/arazzo/shared.arazzo.yaml"
+    )] * 2
     once = [("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/main.arazzo.yaml#get")]),
             ("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/shared.arazzo.yaml")])]  # fmt: skip
     assert [(r.line, r.query) for r in server.requests] == once * 2
@@ -1352,10 +1345,10 @@ def test_a_relative_self_is_resolved_against_where_the_document_was_read_then_us
     assert [w for w in found if "[undocumented-response-field]" not in w] == []
     package = import_package(out, "rel_11")
     with scripted({("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}) as server:
-        with package.apis.jobs.Client(server.url) as client:
-            # the expression is the field as written (its resolution would be the build machine's path)
-            assert package.workflows.rel.check(jobs_api=client).me == "v2/rel.arazzo.yaml"
-    assert [r.query for r in server.requests] == [[("from", "v2/rel.arazzo.yaml")]]
+        results = sync_and_async(package.workflows.rel, "check", package.apis.jobs, server.url, "jobs_api")
+    # the expression is the field as written (its resolution would be the build machine's path)
+    assert [r.me for r in results] == ["v2/rel.arazzo.yaml"] * 2
+    assert [r.query for r in server.requests] == [[("from", "v2/rel.arazzo.yaml")]] * 2
 
 
 def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
