@@ -93,9 +93,8 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it, in a "
-         "workflow with success or failure actions (the steps would have to be reordered, and its actions name the "
-         f"next step by the document's order) {REFUSED}"),
+        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which a path of the workflow's "
+         f"actions (or the document's order) reaches step 'get' without {REFUSED}"),
         f"{FLOW}:15:41: {unsupported}: a jsonpath or xpath Selector Object as a parameter value {REFUSED}",
         f"{FLOW}:18:50: {unsupported}: a runtime expression embedded in an xpath condition ('{{$...}}') {REFUSED}",
         f"{FLOW}:22:18: {unsupported}: a jsonpath or xpath Selector Object as output 'state' {REFUSED}",
@@ -538,7 +537,7 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
     assert [(r.line, r.query) for r in server.requests] == [
         ("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "last")])
     ]
-    # a later step (a reordering), a step of another workflow, an unknown step, a workflow with actions
+    # in a workflow with actions (never reordered): a later step, a step of another workflow, an unknown step
     flow = DEPENDS.replace("dependsOn: [first]", "dependsOn: [last, $workflows.other.steps.x, nope]").replace(
         "        parameters: [{name: kind, in: query, value: last}]",
         "        parameters: [{name: kind, in: query, value: last}]\n        onFailure: [{name: stop, type: end}]",
@@ -546,16 +545,12 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
     _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_no")
     where = "specs/arazzo/pets.arazzo.yaml"
     assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
-        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which does not come "
-         "before it, in a workflow with success or failure actions (the steps would have to be reordered, and its "
-         f"actions name the next step by the document's order) {REFUSED}"),
+        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which a path of the "
+         f"workflow's actions (or the document's order) reaches step 'feed' without {REFUSED}"),
         (f"{where}:13:27: error[unsupported-feature]: a step-level 'dependsOn' on a step of another workflow "
          f"{REFUSED}"),
         f"{where}:13:53: error[unknown-step]: 'dependsOn' names step 'nope', which is not a step of this workflow",
-        (f"{where}:16:21: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
-         f"actions (its steps may not run in document order) {REFUSED}"),
-        (f"{where}:16:27: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
-         f"actions (its steps may not run in document order) {REFUSED}"),
+        # (last's dependsOn [feed, first] holds on every path: compiled)
     ]
 
 
@@ -1401,4 +1396,47 @@ def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
          "ignored; its fields are arazzo, info, sourceDescriptions, workflows, components and x- extensions"),
         (f"{FLOW}:8:87: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, "
          "$statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components"),
+    ]
+
+
+DEPENDS_WITH_ACTIONS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        onSuccess: [{name: skip, type: goto, stepId: last, criteria: [{condition: $response.body#/count == 0}]}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: last
+        operationId: listPets
+        dependsOn: [first]
+        parameters: [{name: kind, in: query, value: last}]
+"""
+
+
+def test_a_step_dependson_in_a_workflow_with_actions_is_compiled_where_every_path_satisfies_it(
+    tmp_path: Path,
+) -> None:
+    # a goto does not reorder anything: every path to 'feed' and to 'last' passes the success of 'first'
+    module, client_module, _ = build_flow(tmp_path, DEPENDS_WITH_ACTIONS, "depends_actions_11")
+    feed = Reply(200, text="<feed/>", content_type="application/xml")
+    for count, lines in ((2, ["GET /pets", "GET /feed", "GET /pets"]), (0, ["GET /pets", "GET /pets"])):
+        with scripted({("GET", "/pets"): [with_body(count=count)], ("GET", "/feed"): [feed]}) as server:
+            sync_and_async(module, "check_pets", client_module, server.url, "pets_api", kind="Dog")
+        assert [r.line for r in server.requests] == lines * 2
+    # 'last' depending on 'feed', which the goto skips: a path would run 'last' first
+    flow = DEPENDS_WITH_ACTIONS.replace("        dependsOn: [first]\n        parameters: [{name: kind, in: query, value: last}]",
+                                        "        dependsOn: [feed]\n        parameters: [{name: kind, in: query, value: last}]")  # fmt: skip
+    _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_skip")
+    assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
+        ("specs/arazzo/pets.arazzo.yaml:17:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'feed', "
+         "which a path of the workflow's actions (or the document's order) reaches step 'last' without (Arazzo 1.1) "
+         f"{REFUSED.replace('(Arazzo 1.1) ', '')}"),
     ]

@@ -324,6 +324,8 @@ class Step:
     # names of the parameter entries that were reported as broken (None: one whose name is unknown), which
     # are therefore not reported again as missing
     broken_parameters: set[str | None] = field(default_factory=set)
+    # Arazzo 1.1 step-level ``dependsOn``: the stepIds of this workflow it names, each with its location
+    depends_on: list[tuple[str, Loc]] = field(default_factory=list)
 
 
 @dataclass

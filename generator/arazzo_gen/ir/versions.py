@@ -6,7 +6,7 @@ warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fiel
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17): Selector
 Objects, ``$message``, step ``correlationId``/``action``/``channelPath``,
-a step ``dependsOn`` in a workflow with actions (without actions, :mod:`.workflow.order` orders the steps),
+a step ``dependsOn`` in a workflow with actions that a path reaches before the steps it names,
 ``targetSelectorType``, and
 ``{$...}`` embedded in XPath conditions.
 ``type: asyncapi`` sources are refused where sources are read (:mod:`.program`).
@@ -88,8 +88,8 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         for key in ("successActions", "failureActions"):
             _actions(workflow.get(key), refuse)
         steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
-        for position, step in enumerate(steps):
-            _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
+        for step in steps:
+            _depends_on(step, steps, refuse, diagnostics)
             for key, feature in (
                 ("channelPath", "an AsyncAPI step ('channelPath')"),
                 ("action", "an AsyncAPI step ('action')"),
@@ -145,29 +145,15 @@ def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, YList) else []
 
 
-def _has_actions(workflow: YMap, steps: list[YMap]) -> bool:
-    return any(workflow.get(key) for key in ("successActions", "failureActions")) or any(
-        step.get(key) for step in steps for key in ("onSuccess", "onFailure")
-    )
-
-
-def _depends_on(
-    step: YMap,
-    steps: list[YMap],
-    position: int,
-    has_actions: bool,
-    refuse: Refuse,
-    diagnostics: Diagnostics,
-) -> None:
+def _depends_on(step: YMap, steps: list[YMap], refuse: Refuse, diagnostics: Diagnostics) -> None:
     """A step-level ``dependsOn`` (1.1: "Tools supporting only sequential execution MUST execute steps in an
     order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  In a
-    workflow without actions the steps are ordered to satisfy it (:mod:`.workflow.order`); in one with actions
-    (a goto may reach a step before those it depends on, and the next step is the document's) it is refused,
-    as is an entry naming a step of another workflow."""
+    workflow without actions the steps are ordered to satisfy it (:mod:`.workflow.order`); in one with actions,
+    it is compiled where every path to the step passes the success of the steps it names
+    (:mod:`arazzo_gen.check.checks`).  An entry naming a step of another workflow is refused."""
     depends = step.get("dependsOn")
     if "dependsOn" not in step or not isinstance(depends, YList):
         return
-    before = {other.get("stepId") for other in steps[:position]}
     known = {other.get("stepId") for other in steps}
     for index, entry in enumerate(depends):
         if not isinstance(entry, str) or entry.startswith("$"):
@@ -183,19 +169,6 @@ def _depends_on(
         elif entry == step.get("stepId"):
             diagnostics.error(
                 "invalid-step", f"step '{entry}' cannot depend on itself", depends.at(index)
-            )
-        elif has_actions and entry not in before:
-            refuse(
-                f"a step-level 'dependsOn' on step '{entry}', which does not come before it, in a workflow with "
-                "success or failure actions (the steps would have to be reordered, and its actions name the next "
-                "step by the document's order)",
-                depends.at(index),
-            )
-        elif has_actions:
-            refuse(
-                "a step-level 'dependsOn' in a workflow with success or failure actions (its steps may not run "
-                "in document order)",
-                depends.at(index),
             )
 
 

@@ -242,6 +242,7 @@ class WorkflowLowering:
             ),
             loc=raw.at("stepId"),
             body_replacements=late,
+            depends_on=_step_depends_on(raw) if self.ctx.version == V1_1 else [],
             call=call,
             timeout=_timeout(raw) if self.ctx.version == V1_1 else None,
             call_inputs=call_inputs,
@@ -333,3 +334,16 @@ def _resolve_dotted_outputs(steps: list[Step], workflow_outputs: dict[str, Any])
 
 
 __all__ = ["WorkflowLowering"]
+
+
+def _step_depends_on(raw: YMap) -> list[tuple[str, Loc]]:
+    """The stepIds of the same workflow a step's ``dependsOn`` names (Arazzo 1.1), with their locations; other
+    entries are checked and refused in :mod:`..versions`."""
+    depends = raw.get("dependsOn")
+    if not isinstance(depends, YList):
+        return []
+    return [
+        (entry, depends.at(index))
+        for index, entry in enumerate(depends)
+        if isinstance(entry, str) and not entry.startswith("$")
+    ]
