@@ -1354,7 +1354,9 @@ def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
         parameters: [{name: id, value: $inputs.id}]
     outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}""",
         "    outputs: {state: $steps.get.outputs.state, me: $self}",
-    )
+    ).replace("        outputs: {state: $response.body#/state}\n",
+              "        outputs: {state: $response.body#/state}\n"
+              "        successCriteria: [{context: $self, condition: '^https:', type: regex}]\n")  # fmt: skip
     unnamed = REL_FLOW.replace("$self: v2/rel.arazzo.yaml\n", "")
     twin = SELF_SHARED.replace("shared.arazzo.yaml", "main.arazzo.yaml")
     files = {"openapi/jobs.yaml": api, "arazzo/main.arazzo.yaml": remote, "arazzo/rel.arazzo.yaml": unnamed,
@@ -1362,6 +1364,9 @@ def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
     _, found = compile_files(tmp_path / "bad", files, "self_bad")
     shown = [line.replace(f"{tmp_path}/bad/", "") for line in found if "error[" in line]
     assert shown == [
+        # a criterion's context is a value of the run
+        ("specs/arazzo/main.arazzo.yaml:14:37: error[invalid-expression]: a criterion's 'context' must be a value "
+         "of the run ($response..., $inputs..., $steps...), not '$self', the document's own URI"),
         # the base is $self: the relative url names a remote document no local one has as its $self
         ("specs/arazzo/main.arazzo.yaml:5:23: error[unresolved-source]: source url "
          "'https://flows.example.com/openapi/jobs.yaml' is remote; arazzo-gen reads local files only - download it "
