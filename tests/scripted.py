@@ -196,6 +196,7 @@ class Recorded:
     query: list[tuple[str, str]]
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    raw_query: str = ""  # the query as sent, undecoded (an OpenAPI 3.2 ``querystring`` parameter's text)
 
     @property
     def line(self) -> str:
@@ -257,6 +258,7 @@ class ScriptedServer:
                     parse_qsl(parts.query, keep_blank_values=True),
                     {k.lower(): v for k, v in self.headers.items()},
                     body,
+                    parts.query,
                 )
                 with server._lock:
                     server.requests.append(recorded)

@@ -9,6 +9,7 @@ document keeps its 1.0.1 meaning (the rest of the suite).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import textwrap
 import time
@@ -51,7 +52,8 @@ def test_a_1_1_document_is_read_as_1_1_without_version_or_unknown_field_warnings
 
 
 def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_it(tmp_path: Path) -> None:
-    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: https://example.com/flows/jobs.arazzo.yaml\n") + """workflows:
+    # (a relative $self naming the file itself: the sources resolve as without it)
+    flow = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: jobs.arazzo.yaml\n") + """workflows:
   - workflowId: w
     inputs: {type: object, properties: {job: {type: object}, state: {type: string}}}
     parameters: [{name: q, in: querystring, value: "a=1&b=2"}]
@@ -91,16 +93,7 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which does not come before it (the steps would have to be reordered) {REFUSED}",
-        f"{FLOW}:23:15: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
-        f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
-        # a replacement applied when the request is built (after a jsonpath target) is checked as the payload is
-        f"{FLOW}:28:13: error[response-in-request]: '$response.body' is used to build the request of the same step, before there is a request or response; take the value from an earlier step's outputs",
-        f"{FLOW}:29:18: {unsupported}: the runtime expression '$self' (the document's own URI) {REFUSED}",
-        f"{FLOW}:29:20: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, $statusCode, $request, $response, $message, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components",
-        f"{FLOW}:2:1: {unsupported}: the '$self' field (the document's own URI and the base of its relative references) {REFUSED}",
-        f"{FLOW}:41:43: {unsupported}: a 'timeout' on a step that runs a workflow {REFUSED}",
-        f"{FLOW}:8:32: {unsupported}: a 'querystring' parameter {REFUSED}",
+        'PLACEHOLDER_UNSUPPORTED',
     ]
 
 
@@ -506,7 +499,7 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
     assert [(r.line, r.query) for r in server.requests] == [
         ("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "last")])
     ]
-    # a later step (a reordering), a step of another workflow, an unknown step, a workflow with actions
+    # in a workflow with actions (never reordered): a later step, a step of another workflow, an unknown step
     flow = DEPENDS.replace("dependsOn: [first]", "dependsOn: [last, $workflows.other.steps.x, nope]").replace(
         "        parameters: [{name: kind, in: query, value: last}]",
         "        parameters: [{name: kind, in: query, value: last}]\n        onFailure: [{name: stop, type: end}]",
@@ -514,15 +507,12 @@ def test_a_step_dependson_the_document_order_satisfies_is_compiled_and_others_ar
     _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_no")
     where = "specs/arazzo/pets.arazzo.yaml"
     assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
-        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which does not come "
-         f"before it (the steps would have to be reordered) {REFUSED}"),
+        (f"{where}:13:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'last', which a path of the "
+         f"workflow's actions (or the document's order) reaches step 'feed' without {REFUSED}"),
         (f"{where}:13:27: error[unsupported-feature]: a step-level 'dependsOn' on a step of another workflow "
          f"{REFUSED}"),
         f"{where}:13:53: error[unknown-step]: 'dependsOn' names step 'nope', which is not a step of this workflow",
-        (f"{where}:16:21: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
-         f"actions (its steps may not run in document order) {REFUSED}"),
-        (f"{where}:16:27: error[unsupported-feature]: a step-level 'dependsOn' in a workflow with success or failure "
-         f"actions (its steps may not run in document order) {REFUSED}"),
+        # (last's dependsOn [feed, first] holds on every path: compiled)
     ]
 
 
@@ -1008,6 +998,220 @@ paths:
       responses:
         "200":
           description: ok
+# -- step timeout on a step that runs a workflow (1.1): the callee gets the step's time; past it, the step fails
+CALL_TIMEOUTS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: bounded
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.run.outputs.state}
+  - workflowId: fallback
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+        onFailure:
+          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
+    outputs: {state: $steps.run.outputs.state}
+"""
+
+
+def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_that_workflow(
+    tmp_path: Path,
+) -> None:
+    # 1.1 Step Object 'timeout': "The maximum number of milli-seconds to wait for the step to complete before
+    # aborting and failing the step": the callee runs with the step's timeout as its deadline
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, CALL_TIMEOUTS, "call_timeout_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    runtime = run.package._runtime
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    criterion = "workflow 'read' to finish within the step's timeout (500 ms)"
+    assert ('with run.timeout(0.5, "workflow \'read\' to finish"): run_2 = run.call(read, id_=id_, '
+            "jobs_api=jobs_api, deadline=run.left(0.5))") in source  # fmt: skip
+    assert "with run.timeout(0.5, \"workflow 'read' to finish\"): run_2 = await read_async(" in source
+    for result, lines, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1"):
+        assert type(result) is runtime.StepFailed, result
+        assert (result.workflow, result.step, result.criterion, result.response) == ("bounded", "run", criterion, None)
+        assert isinstance(result.cause, runtime.ApiTimeoutError)
+        assert lines == ["GET /jobs/j1"]
+    for result, lines, _, _ in run.both("bounded", timed(FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+    # the callee's own failure stays its own
+    for result, lines, _, _ in run.both("bounded", timed(FAST, Reply(404)), id_="j1"):
+        assert type(result) is runtime.StepFailed and (result.workflow, result.step) == ("read", "get"), result
+    # the run's deadline comes first: its own timeout error
+    for result, _, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1", deadline=0.1):
+        assert type(result) is runtime.ApiTimeoutError, result
+    # failure actions apply to the timed-out step: a retry runs the workflow again
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late")), id_="j1"):
+        assert type(result) is runtime.StepFailed and result.criterion == criterion, result
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+
+
+def sync_and_async(module: ModuleType, function: str, client_module: ModuleType, url: str, api: str,
+                   **inputs: Any) -> list[Any]:  # fmt: skip
+    """The outputs of workflow ``function`` of ``module`` run sync then async against ``url``, its client (the
+    ``Client`` and ``AsyncClient`` of ``client_module``) passed as ``api``."""
+    with client_module.Client(url) as client:
+        first = getattr(module, function)(**inputs, **{api: client})
+
+    async def run() -> Any:
+        async with client_module.AsyncClient(url) as client:
+            return await getattr(module, function + "_async")(**inputs, **{api: client})
+
+    return [first, asyncio.run(run())]
+
+
+# -- step dependsOn that needs a reordering (1.1 Step Dependencies and Execution Order) ---------------------
+REORDERED = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: last
+        operationId: listPets
+        dependsOn: [feed]
+        parameters: [{name: kind, in: query, value: "{$steps.first.outputs.state}-last"}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        outputs: {state: $response.body#/state}
+      - stepId: solo
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: solo}]
+    outputs: {state: $steps.first.outputs.state}
+  - workflowId: implicit
+    steps:
+      - stepId: use
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.make.outputs.state}]
+      - stepId: make
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: make}]
+        outputs: {state: $response.body#/state}
+      - stepId: tail
+        operationId: getFeed
+        dependsOn: [make]
+"""
+
+
+def test_steps_run_in_a_stable_order_that_satisfies_dependson_and_output_references(tmp_path: Path) -> None:
+    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
+    # explicit (dependsOn) and implicit (output reference) dependencies"; independent steps keep document order
+    module, client_module, _ = build_flow(tmp_path, REORDERED, "reordered_11")
+    feed = Reply(200, text="<feed/>", content_type="application/xml")
+    with scripted({("GET", "/pets"): [with_body(state="Open")], ("GET", "/feed"): [feed]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    assert [r.state for r in results] == ["Open", "Open"]
+    once = [("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "Open-last")]),
+            ("GET /pets", [("kind", "solo")])]  # fmt: skip
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+    with scripted({("GET", "/pets"): [with_body(state="Made")], ("GET", "/feed"): [feed]}) as server:
+        sync_and_async(module, "implicit", client_module, server.url, "pets_api")
+    once = [("GET /pets", [("kind", "make")]), ("GET /pets", [("kind", "Made")]), ("GET /feed", [])]
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+
+
+def test_a_cycle_of_step_dependencies_is_a_located_error(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: a
+        operationId: getJob
+        dependsOn: [b]
+        parameters: [{name: id, in: path, value: "1"}]
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+  - workflowId: v
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+        outputs: {id: $response.body#/id}
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+  - workflowId: u
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+      - stepId: b
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (f"{FLOW}:13:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # (the steps stay in the document's order, where a reads b's output before b has run)
+        f"{FLOW}:19:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+        (f"{FLOW}:23:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # no dependsOn in the workflow: the document's order is the order, a forward reference an error
+        f"{FLOW}:30:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+    ]
+
+
+# -- querystring parameters (OpenAPI 3.2 'in: querystring'; Arazzo 1.1 Parameter Object 'in') ---------------
+QUERYSTRING_API = """
+openapi: 3.2.0
+info: {title: Search, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - name: filter
+          in: querystring
+          required: true
+          content:
+            application/x-www-form-urlencoded:
+              schema:
+                type: object
+                properties:
+                  kind: {type: string}
+                  tags: {type: array, items: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
+  /find:
+    get:
+      operationId: find
+      parameters:
+        - name: q
+          in: querystring
           content:
             application/json:
               schema:
@@ -1225,3 +1429,278 @@ def test_jsonpath_and_xpath_selectors_as_parameters_of_an_action_are_compiled(tm
     source = " ".join(Path(run.module().__file__).read_text().split())
     assert ('run.call( cleanup, id_=jsonpath_output(read, Any, "check", "read", "$.ids[1]"), '
             'reason=jsonpath_output(read, str, "check", "read", "$.state"),') in source  # fmt: skip
+                  numbers: {type: array, items: {type: integer}}
+                  flag: {}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
+"""
+
+QUERYSTRING_FLOW = """
+arazzo: 1.1.0
+info: {title: Search, version: "1"}
+sourceDescriptions: [{name: search, url: ../openapi/search.yaml, type: openapi}]
+workflows:
+  - workflowId: lookUp
+    inputs: {type: object, properties: {kind: {type: string}}, required: [kind]}
+    steps:
+      - stepId: form
+        operationId: search
+        parameters: [{name: filter, in: querystring, value: "kind={$inputs.kind}&tags=a+b&tags=c%2Bd"}]
+        outputs: {count: $response.body#/count}
+      - stepId: json
+        operationId: find
+        parameters: [{name: q, in: querystring, value: '{"numbers":[1,2],"flag":null}'}]
+    outputs: {count: $steps.form.outputs.count}
+"""
+
+
+def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_media_type(tmp_path: Path) -> None:
+    # Arazzo 1.1: "For querystring parameters, the value MUST resolve to a string representing the complete query
+    # string", in "the media type format as expressed by the parameter's content field". OpenAPI 3.2: "A
+    # parameter that treats the entire URL query string as a value which MUST be specified using the content
+    # field, most often with media type application/x-www-form-urlencoded ... in the same way as with request
+    # bodies of that media type"; any other media type's text is percent-encoded as the query string
+    folder = tmp_path / "qs"
+    out, found = build_package(folder, {"openapi/search.yaml": QUERYSTRING_API, "arazzo/search.arazzo.yaml": QUERYSTRING_FLOW}, "qs_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "qs_11")
+    module, client_module = package.workflows.search, package.apis.search
+    script = {("GET", "/search"): [Reply(200, {"count": 3})], ("GET", "/find"): [Reply(200, {"count": 1})]}
+    with scripted(script) as server:
+        results = sync_and_async(module, "look_up", client_module, server.url, "search_api", kind="Big Dog")
+    assert [r.count for r in results] == [3, 3]
+    once = [("GET /search", "kind=Big%20Dog&tags=a+b&tags=c%2Bd"),
+            ("GET /find", "%7B%22numbers%22%3A%5B1%2C2%5D%2C%22flag%22%3Anull%7D")]  # fmt: skip
+    assert [(r.line, r.raw_query) for r in server.requests] == once * 2
+    # the client method: the querystring parameter is an argument of its own; no query string when omitted
+    with scripted(script) as server:
+        with client_module.Client(server.url) as client:
+            client.search(filter_={"kind": "x y"})
+            client.find()
+            client.find(q={"flag": True})
+            client.search(filter_="a=1&b=x y")
+            client.find(q='{"flag": 1}')
+    assert [r.raw_query for r in server.requests] == [
+        "kind=x+y", "", "%7B%22flag%22%3Atrue%7D", "a=1&b=x%20y", "%7B%22flag%22%3A%201%7D"
+    ]
+    # Arazzo 1.0.1 has no querystring location
+    files = {"openapi/search.yaml": QUERYSTRING_API,
+             "arazzo/search.arazzo.yaml": QUERYSTRING_FLOW.replace("arazzo: 1.1.0", "arazzo: 1.0.1")}  # fmt: skip
+    _, found = compile_files(tmp_path / "v10", files, "qs_10")
+    where = "specs/arazzo/search.arazzo.yaml"
+    assert [line.replace(f"{tmp_path}/v10/", "") for line in found if "[invalid-parameter]" in line] == [
+        f"{where}:10:41: error[invalid-parameter]: parameter 'filter' needs 'in' to be one of path, query, header, cookie",
+        f"{where}:14:36: error[invalid-parameter]: parameter 'q' needs 'in' to be one of path, query, header, cookie",
+    ]
+
+
+# -- $self: the base URI of relative references, identity-based referencing, and the expression ------------
+SELF_API = """openapi: 3.2.0
+$self: https://flows.example.com/openapi/jobs.yaml
+info: {title: Jobs, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /jobs/{id}:
+    get:
+      operationId: getJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: from, in: query, schema: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {state: {type: string}}}}}}
+"""
+
+SELF_MAIN = """arazzo: 1.1.0
+$self: https://flows.example.com/arazzo/main.arazzo.yaml
+info: {title: Main, version: "1"}
+sourceDescriptions:
+  - {name: jobs, url: ../openapi/jobs.yaml}
+  - {name: shared, url: shared.arazzo.yaml, type: arazzo}
+workflows:
+  - workflowId: check
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}, {name: from, in: query, value: "{$self}#get"}]
+        outputs: {state: $response.body#/state}
+      - stepId: again
+        workflowId: $sourceDescriptions.shared.read
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}
+"""
+
+# found by its identity only: no file lies at specs/arazzo/shared.arazzo.yaml
+SELF_SHARED = """arazzo: 1.1.0
+$self: https://flows.example.com/arazzo/shared.arazzo.yaml
+info: {title: Shared, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}, {name: from, in: query, value: $self}]
+    outputs: {origin: $self}
+"""
+
+
+def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_self(tmp_path: Path) -> None:
+    # Arazzo 1.1 Establishing the Base URI: "If the $self field is present and is an absolute URI, the base URI
+    # is the $self URI"; Identity-Based Referencing: "When a Source Description Object's url field is an absolute
+    # URI, the implementation MUST resolve it to an Arazzo Description by identity (matching the $self value)";
+    # "implementations can scan for $self values to locate documents from a provided collection without making
+    # network requests"; Runtime Expressions: $self "References the canonical URI of the current Arazzo
+    # Description as defined by the $self field"
+    files = {"openapi/jobs.yaml": SELF_API, "arazzo/main.arazzo.yaml": SELF_MAIN, "lib/copy.arazzo.yaml": SELF_SHARED}
+    out, found = build_package(tmp_path / "self", files, "self_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "self_11")
+    module, client_module = package.workflows.main, package.apis.jobs
+    script = {("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}
+    with scripted(script) as server:
+        results = sync_and_async(module, "check", client_module, server.url, "jobs_api", id_="j1")
+    assert [(r.state, r.me, r.other) for r in results] == [(
+        "done", "https://flows.example.com/arazzo/main.arazzo.yaml", "https://flows.example.com/arazzo/shared.arazzo.yaml"
+    )] * 2
+    once = [("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/main.arazzo.yaml#get")]),
+            ("GET /jobs/j1", [("from", "https://flows.example.com/arazzo/shared.arazzo.yaml")])]  # fmt: skip
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+    # a string literal in the generated code
+    assert 'me="https://flows.example.com/arazzo/main.arazzo.yaml"' in " ".join(
+        Path(module.__file__).read_text().split()
+    ).replace("me= ", "me=")
+
+
+REL_FLOW = """arazzo: 1.1.0
+$self: v2/rel.arazzo.yaml
+info: {title: Rel, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml}]
+workflows:
+  - workflowId: check
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "j1"}, {name: from, in: query, value: $self}]
+    outputs: {me: $self}
+"""
+
+
+def test_a_relative_self_is_resolved_against_where_the_document_was_read_then_used_as_its_base(
+    tmp_path: Path,
+) -> None:
+    # "If the $self field is present and is a relative URI-reference, it MUST first be resolved against the
+    # next possible base URI source [...] before being used as the base URI": specs/arazzo/v2/rel.arazzo.yaml,
+    # so ../openapi/jobs.yaml is specs/arazzo/openapi/jobs.yaml (nothing lies at specs/openapi/jobs.yaml)
+    api = SELF_API.replace("$self: https://flows.example.com/openapi/jobs.yaml\n", "")
+    files = {"arazzo/openapi/jobs.yaml": api, "arazzo/rel.arazzo.yaml": REL_FLOW}
+    out, found = build_package(tmp_path / "rel", files, "rel_11")
+    assert [w for w in found if "[undocumented-response-field]" not in w] == []
+    package = import_package(out, "rel_11")
+    with scripted({("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}) as server:
+        results = sync_and_async(package.workflows.rel, "check", package.apis.jobs, server.url, "jobs_api")
+    # the expression is the field as written (its resolution would be the build machine's path)
+    assert [r.me for r in results] == ["v2/rel.arazzo.yaml"] * 2
+    assert [r.query for r in server.requests] == [[("from", "v2/rel.arazzo.yaml")]] * 2
+
+
+def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
+    api = SELF_API.replace("$self: https://flows.example.com/openapi/jobs.yaml\n", "")
+    remote = SELF_MAIN.replace("  - {name: shared, url: shared.arazzo.yaml, type: arazzo}\n", "").replace(
+        """      - stepId: again
+        workflowId: $sourceDescriptions.shared.read
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}""",
+        "    outputs: {state: $steps.get.outputs.state, me: $self}",
+    ).replace("        outputs: {state: $response.body#/state}\n",
+              "        outputs: {state: $response.body#/state}\n"
+              "        successCriteria: [{context: $self, condition: '^https:', type: regex}]\n")  # fmt: skip
+    unnamed = REL_FLOW.replace("$self: v2/rel.arazzo.yaml\n", "")
+    twin = SELF_SHARED.replace("shared.arazzo.yaml", "main.arazzo.yaml")
+    files = {"openapi/jobs.yaml": api, "arazzo/main.arazzo.yaml": remote, "arazzo/rel.arazzo.yaml": unnamed,
+             "lib/twin.arazzo.yaml": twin}  # fmt: skip
+    _, found = compile_files(tmp_path / "bad", files, "self_bad")
+    shown = [line.replace(f"{tmp_path}/bad/", "") for line in found if "error[" in line]
+    assert shown == [
+        # a criterion's context is a value of the run
+        ("specs/arazzo/main.arazzo.yaml:14:37: error[invalid-expression]: a criterion's 'context' must be a value "
+         "of the run ($response..., $inputs..., $steps...), not '$self', the document's own URI"),
+        # the base is $self: the relative url names a remote document no local one has as its $self
+        ("specs/arazzo/main.arazzo.yaml:5:23: error[unresolved-source]: source url "
+         "'https://flows.example.com/openapi/jobs.yaml' is remote; arazzo-gen reads local files only - download it "
+         "next to the workflow and use a relative url; or map its prefix to a local folder with "
+         "[[tool.arazzo-gen.sources.rewrite]]"),
+        # no $self field: the expression has no value
+        ("specs/arazzo/rel.arazzo.yaml:10:19: error[undefined-expression]: '$self' has no value: the document has no "
+         "'$self' field (Arazzo 1.1: it \"References the canonical URI of the current Arazzo Description as defined "
+         "by the `$self` field\")"),
+        ("specs/arazzo/rel.arazzo.yaml:9:88: error[undefined-expression]: '$self' has no value: the document has no "
+         "'$self' field (Arazzo 1.1: it \"References the canonical URI of the current Arazzo Description as defined "
+         "by the `$self` field\")"),
+        # two documents with one identity
+        ("specs/lib/twin.arazzo.yaml:2:8: error[invalid-self]: '$self' "
+         "'https://flows.example.com/arazzo/main.arazzo.yaml' is also the identity of specs/arazzo/main.arazzo.yaml: "
+         "two documents cannot have one '$self'; references to it name the first"),
+        ("specs/lib/twin.arazzo.yaml:4:40: error[unresolved-source]: source url "
+         "'https://flows.example.com/openapi/jobs.yaml' is remote; arazzo-gen reads local files only - download it "
+         "next to the workflow and use a relative url; or map its prefix to a local folder with "
+         "[[tool.arazzo-gen.sources.rewrite]]"),
+    ]
+    # Arazzo 1.0.1 has neither: '$self' is an unknown field, and '{$self}' an unknown expression root
+    flow_1_0 = HEAD_1_1.replace("arazzo: 1.1.0\n", "arazzo: 1.0.1\n$self: https://example.com/a.yaml\n") + """workflows:
+  - workflowId: w
+    steps:
+      - {stepId: get, operationId: getJob, parameters: [{name: id, in: path, value: "{$self}"}]}
+"""
+    (tmp_path / "v10").mkdir()
+    found_1_0 = diagnose(tmp_path / "v10", flow_1_0)
+    assert [h for h in found_1_0 if "unknown-field" in h or "invalid-expression" in h] == [
+        (f"{FLOW}:2:1: warning[unknown-field]: '$self' is not a field of the Arazzo Object; it is "
+         "ignored; its fields are arazzo, info, sourceDescriptions, workflows, components and x- extensions"),
+        (f"{FLOW}:8:87: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, "
+         "$statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components"),
+    ]
+
+
+DEPENDS_WITH_ACTIONS = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        onSuccess: [{name: skip, type: goto, stepId: last, criteria: [{condition: $response.body#/count == 0}]}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: last
+        operationId: listPets
+        dependsOn: [first]
+        parameters: [{name: kind, in: query, value: last}]
+"""
+
+
+def test_a_step_dependson_in_a_workflow_with_actions_is_compiled_where_every_path_satisfies_it(
+    tmp_path: Path,
+) -> None:
+    # a goto does not reorder anything: every path to 'feed' and to 'last' passes the success of 'first'
+    module, client_module, _ = build_flow(tmp_path, DEPENDS_WITH_ACTIONS, "depends_actions_11")
+    feed = Reply(200, text="<feed/>", content_type="application/xml")
+    for count, lines in ((2, ["GET /pets", "GET /feed", "GET /pets"]), (0, ["GET /pets", "GET /pets"])):
+        with scripted({("GET", "/pets"): [with_body(count=count)], ("GET", "/feed"): [feed]}) as server:
+            sync_and_async(module, "check_pets", client_module, server.url, "pets_api", kind="Dog")
+        assert [r.line for r in server.requests] == lines * 2
+    # 'last' depending on 'feed', which the goto skips: a path would run 'last' first
+    flow = DEPENDS_WITH_ACTIONS.replace("        dependsOn: [first]\n        parameters: [{name: kind, in: query, value: last}]",
+                                        "        dependsOn: [feed]\n        parameters: [{name: kind, in: query, value: last}]")  # fmt: skip
+    _, found = compile_files(tmp_path / "refused", {"openapi/pets.yaml": API, "arazzo/pets.arazzo.yaml": flow}, "depends_skip")
+    assert [line.replace(f"{tmp_path}/refused/", "") for line in found] == [
+        ("specs/arazzo/pets.arazzo.yaml:17:21: error[unsupported-feature]: a step-level 'dependsOn' on step 'feed', "
+         "which a path of the workflow's actions (or the document's order) reaches step 'last' without (Arazzo 1.1) "
+         f"{REFUSED.replace('(Arazzo 1.1) ', '')}"),
+    ]

@@ -47,6 +47,7 @@ from urllib.parse import (
     quote,
     quote_plus,
     unquote_plus,
+    urlencode,
     urljoin,
     urlsplit,
     urlunsplit,
@@ -974,10 +975,11 @@ class _Run:
         """``seconds`` (a wait before a retry), cut to the time left: no run waits past its deadline."""
         return self.deadline.bound(seconds)
 
-    def timeout(self, seconds: float) -> StepTimeout:
+    def timeout(self, seconds: float, awaited: str = "a response") -> StepTimeout:
         """The ``timeout`` of the step running (Arazzo 1.1), around its call (which gets
-        ``deadline=run.left(seconds)``): see :class:`StepTimeout`."""
-        return StepTimeout(self.workflow, self.current or "", seconds, self.left())
+        ``deadline=run.left(seconds)``): see :class:`StepTimeout`; ``awaited`` is what the step waits for (a
+        response, or a workflow it runs to finish)."""
+        return StepTimeout(self.workflow, self.current or "", seconds, self.left(), awaited)
 
     def step(self, step_id: str) -> None:
         """Step ``step_id`` starts."""
@@ -1040,22 +1042,33 @@ class StepTimeout:
     """A step's ``timeout`` (Arazzo 1.1: "The maximum number of milli-seconds to wait for the step to complete
     before aborting and failing the step"), around the step's call.
 
+    A step that runs a workflow gives it the step's time as its ``deadline=``: each request of that workflow
+    gets at most the time left, and a wait before a retry is cut to it.
+
     When the call gives up with :class:`ApiTimeoutError` because the step's time is up (its timeout was the
     tighter deadline, and it has passed), the step fails: :class:`StepFailed` without a response, the client's
     error as ``cause``; its failure actions apply.  Any other timeout (the run's own deadline, the client's
     ``timeout=``) propagates unchanged.
     """
 
-    def __init__(self, workflow: str, step: str, seconds: float, left: float | None) -> None:
+    def __init__(
+        self,
+        workflow: str,
+        step: str,
+        seconds: float,
+        left: float | None,
+        awaited: str = "a response",
+    ) -> None:
         self.workflow = workflow
         self.step = step
+        self.awaited = awaited
         self.seconds = max(seconds, 0.0)
         self.binding = left is None or self.seconds <= left  # else the run's deadline comes first
         self.end = time.monotonic() + self.seconds
 
     @property
     def criterion(self) -> str:
-        return f"a response within the step's timeout ({self.seconds * 1000:g} ms)"
+        return f"{self.awaited} within the step's timeout ({self.seconds * 1000:g} ms)"
 
     def __enter__(self) -> Self:
         return self
@@ -1688,6 +1701,31 @@ def query_pairs(values: Mapping[str, Any], exploded: frozenset[str]) -> list[tup
     return pairs
 
 
+# the characters a query may hold as they are (RFC 3986 pchar, "/" and "?"), and "%" of escapes already made
+_QUERY_SAFE = "!$&'()*+,;=:@/?%-._~"
+
+
+def query_string(value: Any, media_type: str) -> str | None:
+    """The whole query string an OpenAPI 3.2 ``querystring`` parameter sends, or ``None`` for no value.
+
+    A string is the query string as written in its media type's format (Arazzo 1.1: "the value MUST resolve to
+    a string representing the complete query string"): ``application/x-www-form-urlencoded`` text is sent as
+    it is, only what a query cannot hold percent-encoded (a space: ``%20``); the text of any other media type
+    (``application/json``) is percent-encoded whole.  Another value is serialised first: as a form body
+    (lists repeat the name, spaces as ``+``), or as compact JSON text.
+    """
+    if value is None:
+        return None
+    form = media_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+    if isinstance(value, str):
+        return quote(value, safe=_QUERY_SAFE) if form else quote(value, safe="")
+    if form and isinstance(value, Mapping | pydantic.BaseModel):
+        return urlencode(form_fields(to_jsonable(value)), doseq=True)
+    if form:
+        return quote_plus(to_text(value))
+    return quote(json.dumps(to_jsonable(value), separators=(",", ":")), safe="")
+
+
 def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
@@ -2106,6 +2144,7 @@ class _ClientBase:
         content_type: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        querystring: tuple[Any, str] | None = None,
     ) -> dict[str, Any]:
         url = join_url(self.base_url, expand_path(path, path_params))
         all_headers = dict(self._headers)
@@ -2123,6 +2162,11 @@ class _ClientBase:
         )
         for name, value in [*all_headers.items(), *all_cookies.items(), *params]:
             self._redactor.remember(name, value)
+        whole = query_string(*querystring) if querystring is not None else None
+        if whole is not None:
+            # an OpenAPI 3.2 querystring parameter is the query string; other pairs (credentials) follow it
+            extra = "&" + urlencode(params) if params else ""
+            url, params = f"{url}?{whole}{extra}", []
         request: dict[str, Any] = {"method": method, "url": url, "headers": all_headers}
         if params:  # httpx re-parses the URL whenever params is passed, even empty
             request["params"] = params

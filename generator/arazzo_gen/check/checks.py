@@ -211,6 +211,9 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
 
     for position, step in enumerate(workflow.steps):
         _check_step(step, diagnostics)
+        if flow is not None:
+            succeeded = flow.set_before.get(step.step_id, set())
+            _check_depends_on(step, set(order), succeeded, diagnostics)
         for param in step.parameters:
             for value in expression_leaves(param.value):
                 check_expressions(value, param.loc, position, request=True)
@@ -253,6 +256,25 @@ def _check_workflow(workflow: Workflow, diagnostics: Diagnostics) -> None:
     for name, output in workflow.outputs.items():
         for value in expression_leaves(output):
             check_expressions(value, workflow.output_locs[name], None)
+
+
+def _check_depends_on(
+    step: Step, known: set[str], succeeded: set[str], diagnostics: Diagnostics
+) -> None:
+    """Arazzo 1.1 step-level ``dependsOn`` in a workflow with actions (its steps run in the order of the
+    document and its actions; arazzo-gen never reorders them): compiled where every path to the step passes
+    the success of each step it names (``succeeded``: the steps whose success dominates its attempt); else
+    refused, since a path would run the step first."""
+    for name, loc in step.depends_on:
+        # (an unknown step, or the step itself, is reported in ir/versions.py)
+        if name in known and name != step.step_id and name not in succeeded:
+            diagnostics.error(
+                "unsupported-feature",
+                f"a step-level 'dependsOn' on step '{name}', which a path of the workflow's actions (or the "
+                f"document's order) reaches step '{step.step_id}' without (Arazzo 1.1) is not supported by "
+                "arazzo-gen yet; the document is not built rather than built with another meaning",
+                loc,
+            )
 
 
 def _callee_hint(step: Step, name: str) -> str:

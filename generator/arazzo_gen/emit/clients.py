@@ -59,6 +59,8 @@ class OperationView:
     exploded: list[str]
     deprecated: bool
     paging: PagingView | None = None
+    # an OpenAPI 3.2 ``querystring`` parameter: (its argument, its media type literal)
+    querystring: tuple[str, str] | None = None
 
 
 @dataclass
@@ -175,10 +177,14 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
     args: list[ArgView] = []
     groups: dict[str, list[ArgView]] = {"path": [], "query": [], "header": [], "cookie": []}
     exploded = []
+    querystring = None
     for param in op.parameters:
         arg = _argument(param, mapper, imports)
         args.append(arg)
         groups.setdefault(param.location, []).append(arg)
+        if param.location == "querystring" and querystring is None:
+            media = param.content_type or "application/x-www-form-urlencoded"
+            querystring = (arg.py_name, py_str(media))
         if (
             param.location == "query"
             and param.explode is not False
@@ -212,6 +218,7 @@ def _operation(op: Operation, mapper: TypeMapper, imports: dict[str, set[str]]) 
         responses=responses,
         exploded=exploded,
         deprecated=op.deprecated,
+        querystring=querystring,
     )
 
 
@@ -278,6 +285,10 @@ def _argument(param: Parameter, mapper: TypeMapper, imports: dict[str, set[str]]
         rf"{re.escape(mapper.alias)}\.\w+( \| None)?", text
     ):  # an object parameter: a model or a plain mapping (a workflow's object literal), sent alike
         text = f"{text} | Mapping[str, Any]"
+    if param.location == "querystring":
+        # OpenAPI 3.2: the whole query string; a str is that text as written (Arazzo 1.1: "the value MUST
+        # resolve to a string representing the complete query string"), anything else is serialised
+        text = text if text == "str" else f"{text} | str"
     # a required credential may come from the client's configuration (headers=, query=, cookies=) instead
     required = param.required and not param.credential
     if not required and not annotation.optional:

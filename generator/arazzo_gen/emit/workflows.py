@@ -93,6 +93,9 @@ class CallView:
     async_function: str
     args: list[str]
     run: str = "run"  # the caller's WorkflowRun: a sync call goes through ``run.call`` (a durable run's child)
+    # a step's ``timeout`` in seconds (Arazzo 1.1): ``run.timeout(...)`` around the call; what it waits for
+    timeout: str | None = None
+    awaited: str = ""
 
 
 @dataclass
@@ -470,9 +473,11 @@ class _WorkflowBuilder(ValueCompiler):
         return ParamView(self.param(item), annotation.text, literal.code, doc, item.name)
 
     # -- workflow calls ---------------------------------------------------------------------------------
-    def call_view(self, call: WorkflowCall, args: list[str]) -> CallView:
+    def call_view(
+        self, call: WorkflowCall, args: list[str], timeout: int | None = None
+    ) -> CallView:
         """The call of ``call``'s generated function with ``args`` (inputs), the shared clients and the
-        caller's ``sleep``/``max_steps``."""
+        caller's ``sleep``/``max_steps``; a step's ``timeout`` (milliseconds) bounds the whole run of it."""
         callee = call.target
         assert callee is not None, "bound before emit"
         args = list(args)
@@ -484,7 +489,8 @@ class _WorkflowBuilder(ValueCompiler):
             args.append(f"{theirs.sleep}={self.wp.sleep}")
         if theirs.max_steps is not None and self.wp.max_steps is not None:
             args.append(f"{theirs.max_steps}={self.wp.max_steps}")
-        args.append(f"deadline={self.run}.left()")
+        seconds = repr(timeout / 1000) if timeout is not None else None
+        args.append(f"deadline={self.run}.left({seconds or ''})")
         prefix = ""
         if call.target_module != self.doc.module:
             assert call.target_module is not None
@@ -492,7 +498,9 @@ class _WorkflowBuilder(ValueCompiler):
             self.need(
                 Import(".", call.target_module, self.doc.workflow_modules[call.target_module])
             )
-        return CallView(prefix + theirs.function, prefix + theirs.async_function, args, self.run)
+        awaited = py_str(f"workflow '{callee.workflow_id}' to finish")
+        return CallView(prefix + theirs.function, prefix + theirs.async_function, args, self.run,
+                        seconds, awaited)  # fmt: skip
 
     def action_inputs(self, call: WorkflowCall, context: _StepContext, after: bool) -> list[str]:
         """The inputs a goto/retry action passes: its ``parameters`` (Arazzo 1.1), read where its criteria
@@ -620,7 +628,10 @@ class _WorkflowBuilder(ValueCompiler):
         extra_query: list[str] = []
         for param in step.parameters:
             value = self.value(param.value, context)
-            if param.target is not None:
+            if param.target is not None and param.target.location == "querystring":
+                # Arazzo 1.1: the value "MUST resolve to a string representing the complete query string"
+                call_args.append(f"{param.target.py_name}={self.as_text(value)}")
+            elif param.target is not None:
                 value = self.argument(param, param.target, value, context)
                 call_args.append(f"{param.target.py_name}={value.code}")
             elif param.location == "header":
@@ -799,7 +810,7 @@ class _WorkflowBuilder(ValueCompiler):
             criteria=[(self.criterion(c, context), py_str(c.text)) for c in step.success_criteria],
             assignments=self.assignments(node.outputs, context),
             recorded=[(py_str(o.name), o.local) for o in node.outputs],
-            call=self.call_view(call, args),
+            call=self.call_view(call, args, step.timeout),
         )
         self.control(view, node, context)
         return view

@@ -24,11 +24,13 @@ import difflib
 import math
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeAlias
 
 __all__ = [
+    "SELF_ROOT",
     "And",
     "Compare",
     "ComponentRef",
@@ -45,6 +47,7 @@ __all__ = [
     "OutputRef",
     "RequestRef",
     "ResponseRef",
+    "SelfRef",
     "SourceRef",
     "StatusCode",
     "StepRef",
@@ -198,6 +201,15 @@ class ComponentRef:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class SelfRef:
+    """``$self`` (Arazzo 1.1): "the canonical URI of the current Arazzo Description as defined by the `$self`
+    field", known when the document is built (lowering folds it into that text)."""
+
+
+SELF_ROOT: ContextVar[bool] = ContextVar("SELF_ROOT", default=False)
+"""Whether ``$self`` is an expression root (an Arazzo 1.1 document is being read); else it is unknown."""
+
 Expr: TypeAlias = (
     Url
     | Method
@@ -210,6 +222,7 @@ Expr: TypeAlias = (
     | WorkflowRef
     | SourceRef
     | ComponentRef
+    | SelfRef
 )
 
 _EXPR_TYPES = (
@@ -224,6 +237,7 @@ _EXPR_TYPES = (
     WorkflowRef,
     SourceRef,
     ComponentRef,
+    SelfRef,
 )
 
 
@@ -497,6 +511,8 @@ class _ExprParser:
             return SourceRef(name, rest + more), pos
         if root == "components":
             return self._component_ref(root_end)
+        if root == "self" and SELF_ROOT.get():
+            return SelfRef(), root_end
         expected = ", ".join(f"${r}" for r in _ROOTS)
         if not root:
             shown = self._char(start + 1)
@@ -715,7 +731,7 @@ def _embedded_root_at(text: str, dollar: int) -> bool:
     while stop < len(text) and text[stop] in _IDENT_CHARS:
         stop += 1
     root = text[dollar + 1 : stop]
-    if root in _BARE_ROOTS:
+    if root in _BARE_ROOTS or (root == "self" and SELF_ROOT.get()):
         return True
     return root in _DOTTED_ROOTS and text[stop : stop + 1] == "."
 
@@ -1175,6 +1191,8 @@ def _expr_source(expr: Expr) -> str:
             return f"$sourceDescriptions.{name}.{rest}" if rest else f"$sourceDescriptions.{name}"
         case ComponentRef(kind, name):
             return f"$components.{kind}.{name}"
+        case SelfRef():
+            return "$self"
     raise TypeError(f"not a runtime expression: {expr!r}")
 
 

@@ -715,6 +715,9 @@ class ApiLowering:
             explode=node.get("explode") if isinstance(node.get("explode"), bool) else None,
             deprecated=node.get("deprecated") is True,
             media=node.get("schema") is None and isinstance(node.get("content"), dict),
+            content_type=next(iter(node["content"]), None)
+            if isinstance(node.get("content"), dict) and node["content"]
+            else None,
         )
 
     def _fallback(self, schema_node: Any, base: Path, loc: Loc) -> str | int | float | bool | None:

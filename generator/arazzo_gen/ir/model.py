@@ -62,7 +62,8 @@ class SecurityScheme:
 @dataclass
 class Parameter:
     name: str
-    location: str  # path | query | header | cookie
+    # path | query | querystring (OpenAPI 3.2: the whole query string) | header | cookie
+    location: str
     py_name: str
     required: bool
     schema: JsonSchema
@@ -76,6 +77,8 @@ class Parameter:
         None  # a query parameter the path key also fixes (``?list-type=2``): its value
     )
     media: bool = False  # described by ``content`` (a media type: the value is sent as its JSON text), not ``schema``
+    # the media type of ``content`` (how a 3.2 ``querystring`` is serialised)
+    content_type: str | None = None
     # a header, query or cookie parameter that carries a credential (Authorization, an apiKey security scheme's
     # name, token, api_key, ...): optional in the client method, since the client's configuration can send it
     credential: bool = False
@@ -403,6 +406,8 @@ class Step:
     # names of the parameter entries that were reported as broken (None: one whose name is unknown), which
     # are therefore not reported again as missing
     broken_parameters: set[str | None] = field(default_factory=set)
+    # Arazzo 1.1 step-level ``dependsOn``: the stepIds of this workflow it names, each with its location
+    depends_on: list[tuple[str, Loc]] = field(default_factory=list)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import difflib
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..diagnostics import Diagnostics, Loc, display_path, kind_of
 from ..naming import NameResolver, module_name
@@ -53,6 +53,8 @@ class ProgramBuilder:
         self.workspace = Workspace(diagnostics, root)
         self.apis: dict[Path, Api] = {}
         self.api_modules = NameResolver({"workflows", "runtime"})
+        # the local documents by identity: the absolute URI of their `$self` (Arazzo 1.1, OpenAPI 3.2)
+        self.identities: dict[str, Path] = {}
 
     def build(self, specs: Path) -> Program:
         files = discover(specs, self.root, self.diagnostics)
@@ -61,6 +63,8 @@ class ProgramBuilder:
             document = self.workspace.document(path)
             if document is not None and is_arazzo(document.root):
                 arazzo_files.append(path)
+            if document is not None and isinstance(document.root, YMap):
+                self._identify(path, document.root)
         if not arazzo_files and not self.diagnostics.has_errors:
             self.diagnostics.error(
                 "no-workflows",
@@ -113,6 +117,45 @@ class ProgramBuilder:
             root=root_dir,
             inputs=tuple(self.workspace.files_read()),
         )
+
+    def _identify(self, path: Path, root: YMap) -> None:
+        """Arazzo 1.1, Identity-Based Referencing: the `$self` of a local Arazzo 1.1 or OpenAPI 3.2 document (a
+        relative one resolved against where it was read) identifies it: a source url equal to it names that
+        document, wherever it lies, without fetching anything."""
+        uri = root.get("$self")
+        if not isinstance(uri, str) or "#" in uri:
+            return  # (a fragment is invalid-self: ir/versions.py)
+        if is_arazzo(root) and version_of(root) != V1_1:
+            return
+        if not is_arazzo(root) and not (
+            is_api(root) and str(root.get("openapi")).startswith("3.2")
+        ):
+            return
+        try:
+            identity = urljoin(path.as_uri(), uri)
+        except ValueError:
+            return
+        other = self.identities.setdefault(identity, path)
+        if other != path:
+            self.diagnostics.error(
+                "invalid-self",
+                f"'$self' {uri!r} is also the identity of {_shown(other)}: two documents cannot have one "
+                "'$self'; references to it name the first",
+                root.at("$self"),
+            )
+
+    def _identified(self, path: Path, root: YMap, url: str) -> tuple[str, Path | None]:
+        """The url a source names, resolved against the document's base URI (Arazzo 1.1, Establishing the Base
+        URI: its `$self`, itself resolved against where the document was read when relative; without it, the
+        url as written, relative to the file), and the local document whose `$self` it is, if any."""
+        self_uri = root.get("$self") if version_of(root) == V1_1 else None
+        try:
+            if isinstance(self_uri, str) and "#" not in self_uri:
+                url = urljoin(urljoin(path.as_uri(), self_uri), url)
+            absolute = urljoin(path.as_uri(), url)
+        except ValueError:
+            return url, None
+        return url, self.identities.get(absolute)
 
     def _sources(self, path: Path, root: YMap) -> tuple[dict[str, Api], dict[str, Path]]:
         """The OpenAPI sources (lowered into APIs) and the ``type: arazzo`` sources (their files)."""
@@ -180,12 +223,7 @@ class ProgramBuilder:
                 )
                 continue
             kind = item.get("type", "openapi")
-            if kind == "asyncapi" and arazzo_version == V1_1:
-                api = self._api(path, url, item.at("url"), asyncapi=True)
-                if api is not None:
-                    sources[name] = api
-                continue
-            if kind not in ("openapi", "arazzo"):
+            if kind not in ("openapi", "arazzo") and not (kind == "asyncapi" and arazzo_version == V1_1):
                 self.diagnostics.error(
                     "invalid-source-type",
                     f"sourceDescription type {_quoted(kind)} is not one Arazzo 1.0 defines (openapi, arazzo); "
@@ -193,23 +231,33 @@ class ProgramBuilder:
                     item.at("type"),
                 )
                 continue
+            written = url
+            url, identified = self._identified(path, root, url)
+            if kind == "asyncapi":
+                api = self._api(path, url, item.at("url"), identified, written, asyncapi=True)
+                if api is not None:
+                    sources[name] = api
+                continue
             if kind == "arazzo":
-                other = self._arazzo(path, url, item.at("url"))
+                other = self._arazzo(path, url, item.at("url"), identified, written)
                 if other is not None:
                     arazzo[name] = other
                 continue
-            api = self._api(path, url, item.at("url"))
+            api = self._api(path, url, item.at("url"), identified, written)
             if api is not None:
                 sources[name] = api
         return sources, arazzo
 
-    def _locate(self, arazzo_path: Path, url: str, loc: Loc, remote_hint: str) -> Path | None:
+    def _locate(
+        self, arazzo_path: Path, url: str, loc: Loc, remote_hint: str, written: str | None = None
+    ) -> Path | None:
         """The existing local file a source url names, through the configured rewrites; else a located error.
 
         A url that a rewrite matches is read from the rewrite's candidates only (the first existing one wins);
-        any other is read relative to the Arazzo file.  Either way, only inside the specs root.
+        any other is read relative to the Arazzo file.  Either way, only inside the specs root.  ``url`` is
+        resolved against the document's `$self` when it has one; ``written`` is the url as written.
         """
-        where = Loc(loc.file, loc.line, loc.col, len(url))
+        where = Loc(loc.file, loc.line, loc.col, len(written or url))
         rewritten = self.rewrites.matching(url)
         if rewritten:
             tried = []
@@ -306,12 +354,22 @@ class ProgramBuilder:
             return f" (no {REWRITE_TABLE} prefix matches it)"
         return f"; or map its prefix to a local folder with {REWRITE_TABLE}" if remote else ""
 
-    def _arazzo(self, arazzo_path: Path, url: str, loc: Loc) -> Path | None:
-        """The Arazzo document a ``type: arazzo`` source names (compiled into a workflows module too)."""
-        located = self._locate(arazzo_path, url, loc, "arazzo-gen reads local files only")
+    def _arazzo(
+        self,
+        arazzo_path: Path,
+        url: str,
+        loc: Loc,
+        identified: Path | None = None,
+        written: str | None = None,
+    ) -> Path | None:
+        """The Arazzo document a ``type: arazzo`` source names (compiled into a workflows module too): the local
+        document whose `$self` it is, else the file it locates."""
+        located = identified or self._locate(
+            arazzo_path, url, loc, "arazzo-gen reads local files only", written
+        )
         if located is None:
             return None
-        where = Loc(loc.file, loc.line, loc.col, len(url))
+        where = Loc(loc.file, loc.line, loc.col, len(written or url))
         document = self.workspace.document(located)
         if document is None:
             return None
@@ -324,9 +382,17 @@ class ProgramBuilder:
             return None
         return located
 
-    def _api(self, arazzo_path: Path, url: str, loc: Loc, asyncapi: bool = False) -> Api | None:
+    def _api(
+        self,
+        arazzo_path: Path,
+        url: str,
+        loc: Loc,
+        identified: Path | None = None,
+        written: str | None = None,
+        asyncapi: bool = False,
+    ) -> Api | None:
         hint = "arazzo-gen reads local files only - download it next to the workflow and use a relative url"
-        target = self._locate(arazzo_path, url, loc, hint)
+        target = identified or self._locate(arazzo_path, url, loc, hint, written)
         if target is None:
             return None
         if target in self.apis:

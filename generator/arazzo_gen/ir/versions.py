@@ -5,11 +5,9 @@ Arazzo Description"): ``1.1.x`` is read as Arazzo 1.1.0, everything else as Araz
 warns about what is neither 1.0.x nor 1.1.x).  A 1.1 document knows its 1.1 fields (no ``unknown-field``), and
 every 1.1 feature whose 1.1 meaning arazzo-gen does not compile yet is a located ``unsupported-feature``
 **error** naming the feature, so that no 1.1 document is built with another meaning (issue 17):
-``$self`` (the field and the expression), the ``timeout`` of a step that runs a
-workflow, a step ``dependsOn`` the document's order does not already satisfy,
-``querystring`` parameters, and a ``draft-goessner-dispatch-jsonpath-00`` query with a filter (in a
-criterion, a Selector Object or a replacement target).  AsyncAPI sources and steps are compiled
-(:mod:`.lower_asyncapi`).
+a step ``dependsOn`` in a workflow with actions that a path reaches before the steps it names, and a
+``draft-goessner-dispatch-jsonpath-00`` query with a filter (in a criterion, a Selector Object or a replacement
+target).  AsyncAPI sources and steps are compiled (:mod:`.lower_asyncapi`).
 """
 
 from __future__ import annotations
@@ -31,9 +29,6 @@ V1_1 = "1.1"
 
 
 _SELECTOR_FIELDS = {"context", "selector", "type"}
-# ``$self`` as a whole value or embedded in ``{...}``; in a simple condition, anywhere
-_NEW_EXPRESSION = re.compile(r"(?:^|\{|[\s(!=<>&|])\$(self)(?![A-Za-z0-9_])")
-_TEXT_FIELDS = frozenset({"description", "summary", "title"})
 
 
 def version_of(root: Any) -> str:
@@ -96,9 +91,6 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             loc,
         )
 
-    if "$self" in root:
-        refuse("the '$self' field (the document's own URI and the base of its relative references)",
-               root.key_at("$self"))  # fmt: skip
     for workflow in _items(root.get("workflows")):
         if not isinstance(workflow, YMap):
             continue
@@ -107,10 +99,8 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
         for key in ("successActions", "failureActions"):
             _actions(workflow.get(key), refuse)
         steps = [step for step in _items(workflow.get("steps")) if isinstance(step, YMap)]
-        for position, step in enumerate(steps):
-            _depends_on(step, steps, position, _has_actions(workflow, steps), refuse, diagnostics)
-            if "timeout" in step and "workflowId" in step:
-                refuse("a 'timeout' on a step that runs a workflow", step.key_at("timeout"))
+        for step in steps:
+            _depends_on(step, steps, refuse, diagnostics)
             _parameters(step.get("parameters"), refuse)
             _outputs(step.get("outputs"), refuse)
             body = step.get("requestBody")
@@ -140,40 +130,21 @@ def check_unsupported(root: YMap, diagnostics: Diagnostics) -> None:
             if isinstance(table, YMap):
                 for item in table.values():
                     _action(item, refuse)
-    for where in ("workflows", "components"):
-        for text, loc in _strings(root.get(where), root.at(where) if where in root else root.loc):
-            match = _NEW_EXPRESSION.search(text)
-            if match is not None:
-                name = match.group(1)
-                refuse(f"the runtime expression '${name}' (the document's own URI)", loc)
 
 
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, YList) else []
 
 
-def _has_actions(workflow: YMap, steps: list[YMap]) -> bool:
-    return any(workflow.get(key) for key in ("successActions", "failureActions")) or any(
-        step.get(key) for step in steps for key in ("onSuccess", "onFailure")
-    )
-
-
-def _depends_on(
-    step: YMap,
-    steps: list[YMap],
-    position: int,
-    has_actions: bool,
-    refuse: Refuse,
-    diagnostics: Diagnostics,
-) -> None:
+def _depends_on(step: YMap, steps: list[YMap], refuse: Refuse, diagnostics: Diagnostics) -> None:
     """A step-level ``dependsOn`` (1.1: "Tools supporting only sequential execution MUST execute steps in an
-    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  Compiled
-    where the document's order already satisfies it: every entry names an earlier step of the same workflow,
-    and the workflow has no actions (so its steps run in that order); anything else is refused."""
+    order that satisfies both explicit (dependsOn) and implicit (output reference) dependencies").  In a
+    workflow without actions the steps are ordered to satisfy it (:mod:`.workflow.order`); in one with actions,
+    it is compiled where every path to the step passes the success of the steps it names
+    (:mod:`arazzo_gen.check.checks`).  An entry naming a step of another workflow is refused."""
     depends = step.get("dependsOn")
     if "dependsOn" not in step or not isinstance(depends, YList):
         return
-    before = {other.get("stepId") for other in steps[:position]}
     known = {other.get("stepId") for other in steps}
     for index, entry in enumerate(depends):
         if not isinstance(entry, str) or entry.startswith("$"):
@@ -190,18 +161,6 @@ def _depends_on(
             diagnostics.error(
                 "invalid-step", f"step '{entry}' cannot depend on itself", depends.at(index)
             )
-        elif entry not in before:
-            refuse(
-                f"a step-level 'dependsOn' on step '{entry}', which does not come before it (the steps would "
-                "have to be reordered)",
-                depends.at(index),
-            )
-        elif has_actions:
-            refuse(
-                "a step-level 'dependsOn' in a workflow with success or failure actions (its steps may not run "
-                "in document order)",
-                depends.at(index),
-            )
 
 
 def _parameters(value: Any, refuse: Refuse) -> None:
@@ -217,8 +176,6 @@ def _actions(value: Any, refuse: Refuse) -> None:
 def _parameter(item: Any, refuse: Refuse) -> None:
     if not isinstance(item, YMap):
         return
-    if item.get("in") == "querystring":
-        refuse("a 'querystring' parameter", item.at("in"))
     _selector_value(item.get("value"), item.at("value") if "value" in item else item.loc, refuse)
 
 
@@ -266,33 +223,6 @@ def _criteria(value: Any, refuse: Refuse) -> None:
         if isinstance(item, YMap):
             _goessner_filter(item.get("type"), item.get("condition"),
                              item.at("condition") if "condition" in item else item.loc, refuse)  # fmt: skip
-
-
-def _strings(value: Any, loc: Loc) -> Iterator[tuple[str, Loc]]:
-    """Every string of ``value`` that may hold a runtime expression, with its location (not descriptions and
-    summaries, nor the JSON Schemas of ``inputs``)."""
-    if isinstance(value, str):
-        yield value, loc
-    elif isinstance(value, YMap):
-        for key, item in value.items():
-            if key in _TEXT_FIELDS or key == "inputs" or key.startswith("x-"):
-                continue
-            yield from _strings(item, value.at(key))
-    elif isinstance(value, YList):
-        for index, item in enumerate(value):
-            yield from _strings(item, value.at(index))
-
-
-# -- the structure of the 1.1 objects (what the published 1.1 JSON Schema checks) -----------------------------
-_EXPRESSION_VERSIONS = {
-    "jsonpath": ("rfc9535", "draft-goessner-dispatch-jsonpath-00"),
-    "xpath": ("xpath-10", "xpath-20", "xpath-30", "xpath-31"),
-    "jsonpointer": ("rfc6901",),
-}
-_STEP_REFERENCE = re.compile(
-    r"[^$].*|\$workflows\.[^.]+\.steps\.[^.]+|\$sourceDescriptions\.[^.]+\.[^.]+\.steps\.[^.]+",
-    re.DOTALL,
-)
 
 
 def check_structure(root: YMap, diagnostics: Diagnostics) -> None:

@@ -166,7 +166,10 @@ class _WorkflowPlanner:
             if any(step.call is not None and applicable(step.on_failure) for step in wf.steps)
             else None,
             timed_out=self.names.claim("timed_out")
-            if any(step.timeout is not None and applicable(step.on_failure) for step in wf.steps)
+            if any(
+                step.timeout is not None and step.call is None and applicable(step.on_failure)
+                for step in wf.steps
+            )
             else None,
         )
 

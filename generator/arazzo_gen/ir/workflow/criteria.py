@@ -24,6 +24,7 @@ from ..expressions import (
     ExpressionError,
     Literal,
     Nonstandard,
+    SelfRef,
     Template,
     Truthy,
     parse_condition,
@@ -83,6 +84,13 @@ class CriteriaLowering(Part):
                         0,
                     )
                 context = parse_expression(raw_context, notes)
+                if isinstance(context, SelfRef):
+                    # (a context is a value of the run; '$self' is text the document fixes)
+                    raise ExpressionError(
+                        "a criterion's 'context' must be a value of the run ($response..., $inputs..., "
+                        "$steps...), not '$self', the document's own URI",
+                        raw_context.index("$self"),
+                    )
             except ExpressionError as error:
                 self.diagnostics.error(
                     "invalid-expression", error.message, offset_loc(context_loc, error.offset)

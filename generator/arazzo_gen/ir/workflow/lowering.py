@@ -25,6 +25,7 @@ from .actions import ActionLowering
 from .context import LoweringContext, text_of
 from .criteria import CriteriaLowering
 from .interface import InterfaceLowering
+from .order import execution_order
 from .parameters import ParameterLowering
 from .payloads import PayloadLowering
 from .targets import TargetLowering
@@ -60,6 +61,14 @@ class WorkflowLowering:
         self.interface = InterfaceLowering(ctx, self.values)
 
     def lower(self) -> ArazzoDocument:
+        # Arazzo 1.1 has the expression '$self' (folded into the document's $self: .values)
+        token = ex.SELF_ROOT.set(self.ctx.version == V1_1)
+        try:
+            return self._lower()
+        finally:
+            ex.SELF_ROOT.reset(token)
+
+    def _lower(self) -> ArazzoDocument:
         raw_info = self.ctx.root.get("info")
         info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         workflows = []
@@ -123,6 +132,10 @@ class WorkflowLowering:
             step_ids[step_id] = raw_step.at("stepId")
             steps.append(self._step(raw_step, step_id, wf_params))
         self.parameters.report_unplaced(raw)
+        if self.ctx.version == V1_1 and not controlled:
+            # 1.1: steps run in an order that satisfies dependsOn and output references
+            raw_steps = [item for item in self.ctx.list_of(raw, "steps") if isinstance(item, YMap)]
+            steps = execution_order(steps, raw_steps, self.diagnostics)
         self._own_messages(steps)
         if not steps and isinstance(
             raw.get("steps"), YList | None
@@ -252,6 +265,7 @@ class WorkflowLowering:
             ),
             loc=raw.at("stepId"),
             body_replacements=late,
+            depends_on=_step_depends_on(raw) if self.ctx.version == V1_1 else [],
             call=call,
             timeout=_timeout(raw) if self.ctx.version == V1_1 else None,
             call_inputs=call_inputs,
@@ -398,3 +412,16 @@ def _resolve_dotted_outputs(steps: list[Step], workflow_outputs: dict[str, Any])
 
 
 __all__ = ["WorkflowLowering"]
+
+
+def _step_depends_on(raw: YMap) -> list[tuple[str, Loc]]:
+    """The stepIds of the same workflow a step's ``dependsOn`` names (Arazzo 1.1), with their locations; other
+    entries are checked and refused in :mod:`..versions`."""
+    depends = raw.get("dependsOn")
+    if not isinstance(depends, YList):
+        return []
+    return [
+        (entry, depends.at(index))
+        for index, entry in enumerate(depends)
+        if isinstance(entry, str) and not entry.startswith("$")
+    ]

@@ -190,17 +190,12 @@ class ParameterLowering(Part):
                 self._left_unplaced = True
                 return None
             self._placed.add(id(item))
-        if location == "querystring" and self.ctx.version == V1_1:
-            # an Arazzo 1.1 querystring parameter: refused as an unsupported-feature (ir/versions.py)
-            if "value" not in item and override is None:
-                self.diagnostics.error(
-                    "missing-field", f"parameter '{name}' has no 'value'", item.loc
-                )
-            return None
-        if location not in _PARAM_LOCATIONS:
+        # Arazzo 1.1 (OpenAPI 3.2): 'querystring', the whole query string as one value
+        locations = _PARAM_LOCATIONS + (("querystring",) if self.ctx.version == V1_1 else ())
+        if location not in locations:
             self.diagnostics.error(
                 "invalid-parameter",
-                f"parameter '{name}' needs 'in' to be one of path, query, header, cookie",
+                f"parameter '{name}' needs 'in' to be one of {', '.join(locations)}",
                 item.at("in") if "in" in item else item.loc,
             )
             return None
@@ -212,4 +207,14 @@ class ParameterLowering(Part):
         )
         value = self.values.value(raw_value, value_loc)
         target = operation.parameter(name, str(location)) if operation else None
+        if location == "querystring" and operation is not None and target is None:
+            # the whole query string has nowhere to go but an operation's querystring parameter
+            declared = [p.name for p in operation.parameters if p.location == "querystring"]
+            self.diagnostics.error(
+                "invalid-parameter",
+                f"{operation.operation_id or 'the operation'} declares no querystring parameter '{name}'"
+                + (f" (its querystring parameter is '{declared[0]}')" if declared else ""),
+                item.at("name"),
+            )
+            return None
         return StepParameter(name, str(location), value, value_loc, target, item.at("name"))

@@ -197,7 +197,10 @@ class ValueLowering(Part):
 
     def _fold_sources(self, value: Any, loc: Loc) -> Any:
         """``$sourceDescriptions.<name>.url`` (and ``.name``, ``.type``) are known at build time: they become
-        the text the document gives them; so are ``$components.<kind>.<name>`` (:meth:`_component_value`)."""
+        the text the document gives them; so are ``$components.<kind>.<name>`` (:meth:`_component_value`) and
+        ``$self`` (:meth:`self_uri`)."""
+        if isinstance(value, ex.SelfRef):
+            return self.self_uri(loc)
         if isinstance(value, ex.SourceRef):
             text = self._source_field(value, loc)
             return text if text is not None else value
@@ -207,6 +210,8 @@ class ValueLowering(Part):
             return value
         parts: list[Any] = []
         for part in value.parts:
+            if isinstance(part, ex.SelfRef):
+                part = self.self_uri(loc)
             if isinstance(part, ex.SourceRef):
                 text = self._source_field(part, loc)
                 part = text if text is not None else part
@@ -282,12 +287,31 @@ class ValueLowering(Part):
             )
         if isinstance(node, ex.Not | ex.Truthy):
             return type(node)(self.fold_condition(node.operand, loc))
+        if isinstance(node, ex.SelfRef):
+            return ex.Literal(self.self_uri(loc))
         if isinstance(node, ex.SourceRef | ex.ComponentRef):
             folded = self._fold_sources(node, loc)
             if folded is None or isinstance(folded, bool | int | float | str):
                 return ex.Literal(folded)
             return folded if isinstance(folded, _EXPR_NODES) else node
         return node
+
+    def self_uri(self, loc: Loc) -> str:
+        """The value of ``$self`` (Arazzo 1.1): "References the canonical URI of the current Arazzo Description
+        as defined by the `$self` field": the field's text as the document writes it (a relative one is not
+        resolved: its resolution depends on where the document was read, which generated code must not
+        know).  Without the field the expression has no value: ``undefined-expression``."""
+        value = self.ctx.root.get("$self")
+        if isinstance(value, str):
+            return value
+        at = find_inside(loc, "$self")
+        self.diagnostics.error(
+            "undefined-expression",
+            "'$self' has no value: the document has no '$self' field (Arazzo 1.1: it \"References the "
+            'canonical URI of the current Arazzo Description as defined by the `$self` field")',
+            loc if at is None else part_loc(loc, at, "$self"),
+        )
+        return ""
 
     def _source_field(self, ref: ex.SourceRef, loc: Loc) -> str | None:
         api = self.ctx.sources.get(ref.name)
