@@ -93,7 +93,14 @@ def test_every_1_1_feature_not_compiled_yet_is_an_unsupported_feature_error_at_i
 """
     unsupported = "error[unsupported-feature]"
     assert diagnose(tmp_path, flow) == [
-        'PLACEHOLDER_UNSUPPORTED',
+        (f"{FLOW}:13:21: {unsupported}: a step-level 'dependsOn' on step 'other', which a path of the workflow's "
+         f"actions (or the document's order) reaches step 'get' without {REFUSED}"),
+        f"{FLOW}:26:9: warning[unexpected-request-body]: step 'other' sends a requestBody but createJob declares none; it is sent as written (application/json), unchecked",
+        # a replacement applied when the request is built (after a jsonpath target) is checked as the payload is
+        f"{FLOW}:28:13: error[response-in-request]: '$response.body' is used to build the request of the same step, before there is a request or response; take the value from an earlier step's outputs",
+        # (compiled: a querystring parameter applies to an operation that declares one)
+        f"{FLOW}:8:25: error[invalid-parameter]: createJob declares no querystring parameter 'q'",
+        f"{FLOW}:8:25: error[invalid-parameter]: getJob declares no querystring parameter 'q'",
     ]
 
 
@@ -998,220 +1005,6 @@ paths:
       responses:
         "200":
           description: ok
-# -- step timeout on a step that runs a workflow (1.1): the callee gets the step's time; past it, the step fails
-CALL_TIMEOUTS = """arazzo: 1.1.0
-info: {title: Jobs, version: "1"}
-sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
-workflows:
-  - workflowId: read
-    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
-    steps:
-      - stepId: get
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $inputs.id}]
-        outputs: {state: $response.body#/state}
-    outputs: {state: $steps.get.outputs.state}
-  - workflowId: bounded
-    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
-    steps:
-      - stepId: run
-        workflowId: read
-        timeout: 500
-        parameters: [{name: id, value: $inputs.id}]
-    outputs: {state: $steps.run.outputs.state}
-  - workflowId: fallback
-    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
-    steps:
-      - stepId: run
-        workflowId: read
-        timeout: 500
-        parameters: [{name: id, value: $inputs.id}]
-        onFailure:
-          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
-    outputs: {state: $steps.run.outputs.state}
-"""
-
-
-def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_that_workflow(
-    tmp_path: Path,
-) -> None:
-    # 1.1 Step Object 'timeout': "The maximum number of milli-seconds to wait for the step to complete before
-    # aborting and failing the step": the callee runs with the step's timeout as its deadline
-    from tests.test_flow import Run, job
-
-    run = Run(tmp_path, CALL_TIMEOUTS, "call_timeout_11")
-    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
-    runtime = run.package._runtime
-    source = " ".join(Path(run.module().__file__).read_text().split())
-    criterion = "workflow 'read' to finish within the step's timeout (500 ms)"
-    assert ('with run.timeout(0.5, "workflow \'read\' to finish"): run_2 = run.call(read, id_=id_, '
-            "jobs_api=jobs_api, deadline=run.left(0.5))") in source  # fmt: skip
-    assert "with run.timeout(0.5, \"workflow 'read' to finish\"): run_2 = await read_async(" in source
-    for result, lines, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1"):
-        assert type(result) is runtime.StepFailed, result
-        assert (result.workflow, result.step, result.criterion, result.response) == ("bounded", "run", criterion, None)
-        assert isinstance(result.cause, runtime.ApiTimeoutError)
-        assert lines == ["GET /jobs/j1"]
-    for result, lines, _, _ in run.both("bounded", timed(FAST, job("done")), id_="j1"):
-        assert result.state == "done"
-    # the callee's own failure stays its own
-    for result, lines, _, _ in run.both("bounded", timed(FAST, Reply(404)), id_="j1"):
-        assert type(result) is runtime.StepFailed and (result.workflow, result.step) == ("read", "get"), result
-    # the run's deadline comes first: its own timeout error
-    for result, _, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1", deadline=0.1):
-        assert type(result) is runtime.ApiTimeoutError, result
-    # failure actions apply to the timed-out step: a retry runs the workflow again
-    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
-        assert result.state == "done"
-        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
-    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late")), id_="j1"):
-        assert type(result) is runtime.StepFailed and result.criterion == criterion, result
-        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
-
-
-def sync_and_async(module: ModuleType, function: str, client_module: ModuleType, url: str, api: str,
-                   **inputs: Any) -> list[Any]:  # fmt: skip
-    """The outputs of workflow ``function`` of ``module`` run sync then async against ``url``, its client (the
-    ``Client`` and ``AsyncClient`` of ``client_module``) passed as ``api``."""
-    with client_module.Client(url) as client:
-        first = getattr(module, function)(**inputs, **{api: client})
-
-    async def run() -> Any:
-        async with client_module.AsyncClient(url) as client:
-            return await getattr(module, function + "_async")(**inputs, **{api: client})
-
-    return [first, asyncio.run(run())]
-
-
-# -- step dependsOn that needs a reordering (1.1 Step Dependencies and Execution Order) ---------------------
-REORDERED = """
-arazzo: 1.1.0
-info: {title: Pets, version: "1"}
-sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
-workflows:
-  - workflowId: checkPets
-    inputs: {type: object, properties: {kind: {type: string}}}
-    steps:
-      - stepId: last
-        operationId: listPets
-        dependsOn: [feed]
-        parameters: [{name: kind, in: query, value: "{$steps.first.outputs.state}-last"}]
-      - stepId: feed
-        operationId: getFeed
-        dependsOn: [first]
-      - stepId: first
-        operationId: listPets
-        parameters: [{name: kind, in: query, value: $inputs.kind}]
-        outputs: {state: $response.body#/state}
-      - stepId: solo
-        operationId: listPets
-        parameters: [{name: kind, in: query, value: solo}]
-    outputs: {state: $steps.first.outputs.state}
-  - workflowId: implicit
-    steps:
-      - stepId: use
-        operationId: listPets
-        parameters: [{name: kind, in: query, value: $steps.make.outputs.state}]
-      - stepId: make
-        operationId: listPets
-        parameters: [{name: kind, in: query, value: make}]
-        outputs: {state: $response.body#/state}
-      - stepId: tail
-        operationId: getFeed
-        dependsOn: [make]
-"""
-
-
-def test_steps_run_in_a_stable_order_that_satisfies_dependson_and_output_references(tmp_path: Path) -> None:
-    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
-    # explicit (dependsOn) and implicit (output reference) dependencies"; independent steps keep document order
-    module, client_module, _ = build_flow(tmp_path, REORDERED, "reordered_11")
-    feed = Reply(200, text="<feed/>", content_type="application/xml")
-    with scripted({("GET", "/pets"): [with_body(state="Open")], ("GET", "/feed"): [feed]}) as server:
-        results = run_both(module, client_module, server.url, kind="Dog")
-    assert [r.state for r in results] == ["Open", "Open"]
-    once = [("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "Open-last")]),
-            ("GET /pets", [("kind", "solo")])]  # fmt: skip
-    assert [(r.line, r.query) for r in server.requests] == once * 2
-    with scripted({("GET", "/pets"): [with_body(state="Made")], ("GET", "/feed"): [feed]}) as server:
-        sync_and_async(module, "implicit", client_module, server.url, "pets_api")
-    once = [("GET /pets", [("kind", "make")]), ("GET /pets", [("kind", "Made")]), ("GET /feed", [])]
-    assert [(r.line, r.query) for r in server.requests] == once * 2
-
-
-def test_a_cycle_of_step_dependencies_is_a_located_error(tmp_path: Path) -> None:
-    flow = HEAD_1_1 + """workflows:
-  - workflowId: w
-    steps:
-      - stepId: a
-        operationId: getJob
-        dependsOn: [b]
-        parameters: [{name: id, in: path, value: "1"}]
-      - stepId: b
-        operationId: getJob
-        dependsOn: [a]
-        parameters: [{name: id, in: path, value: "1"}]
-  - workflowId: v
-    steps:
-      - stepId: a
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
-        outputs: {id: $response.body#/id}
-      - stepId: b
-        operationId: getJob
-        dependsOn: [a]
-        parameters: [{name: id, in: path, value: "1"}]
-        outputs: {id: $response.body#/id}
-  - workflowId: u
-    steps:
-      - stepId: a
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
-      - stepId: b
-        operationId: getJob
-        parameters: [{name: id, in: path, value: "1"}]
-        outputs: {id: $response.body#/id}
-"""
-    assert diagnose(tmp_path, flow) == [
-        (f"{FLOW}:13:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
-         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
-        # (the steps stay in the document's order, where a reads b's output before b has run)
-        f"{FLOW}:19:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
-        (f"{FLOW}:23:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
-         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
-        # no dependsOn in the workflow: the document's order is the order, a forward reference an error
-        f"{FLOW}:30:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
-    ]
-
-
-# -- querystring parameters (OpenAPI 3.2 'in: querystring'; Arazzo 1.1 Parameter Object 'in') ---------------
-QUERYSTRING_API = """
-openapi: 3.2.0
-info: {title: Search, version: "1"}
-servers: [{url: "http://127.0.0.1:9"}]
-paths:
-  /search:
-    get:
-      operationId: search
-      parameters:
-        - name: filter
-          in: querystring
-          required: true
-          content:
-            application/x-www-form-urlencoded:
-              schema:
-                type: object
-                properties:
-                  kind: {type: string}
-                  tags: {type: array, items: {type: string}}
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
-  /find:
-    get:
-      operationId: find
-      parameters:
-        - name: q
-          in: querystring
           content:
             application/json:
               schema:
@@ -1429,11 +1222,240 @@ def test_jsonpath_and_xpath_selectors_as_parameters_of_an_action_are_compiled(tm
     source = " ".join(Path(run.module().__file__).read_text().split())
     assert ('run.call( cleanup, id_=jsonpath_output(read, Any, "check", "read", "$.ids[1]"), '
             'reason=jsonpath_output(read, str, "check", "read", "$.state"),') in source  # fmt: skip
+
+
+# -- step timeout on a step that runs a workflow (1.1): the callee gets the step's time; past it, the step fails
+CALL_TIMEOUTS = """arazzo: 1.1.0
+info: {title: Jobs, version: "1"}
+sourceDescriptions: [{name: jobs, url: ../openapi/jobs.yaml, type: openapi}]
+workflows:
+  - workflowId: read
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: get
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $inputs.id}]
+        outputs: {state: $response.body#/state}
+    outputs: {state: $steps.get.outputs.state}
+  - workflowId: bounded
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+    outputs: {state: $steps.run.outputs.state}
+  - workflowId: fallback
+    inputs: {type: object, properties: {id: {type: string}}, required: [id]}
+    steps:
+      - stepId: run
+        workflowId: read
+        timeout: 500
+        parameters: [{name: id, value: $inputs.id}]
+        onFailure:
+          - {name: again, type: retry, retryAfter: 0.5, retryLimit: 1}
+    outputs: {state: $steps.run.outputs.state}
+"""
+
+
+
+def test_a_step_timeout_on_a_step_that_runs_a_workflow_bounds_the_whole_run_of_that_workflow(
+    tmp_path: Path,
+) -> None:
+    # 1.1 Step Object 'timeout': "The maximum number of milli-seconds to wait for the step to complete before
+    # aborting and failing the step": the callee runs with the step's timeout as its deadline
+    from tests.test_flow import Run, job
+
+    run = Run(tmp_path, CALL_TIMEOUTS, "call_timeout_11")
+    assert [w for w in run.warnings if "[undocumented-response-field]" not in w] == []
+    runtime = run.package._runtime
+    source = " ".join(Path(run.module().__file__).read_text().split())
+    criterion = "workflow 'read' to finish within the step's timeout (500 ms)"
+    assert ('with run.timeout(0.5, "workflow \'read\' to finish"): run_2 = run.call(read, id_=id_, '
+            "jobs_api=jobs_api, deadline=run.left(0.5))") in source  # fmt: skip
+    assert "with run.timeout(0.5, \"workflow 'read' to finish\"): run_2 = await read_async(" in source
+    for result, lines, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1"):
+        assert type(result) is runtime.StepFailed, result
+        assert (result.workflow, result.step, result.criterion, result.response) == ("bounded", "run", criterion, None)
+        assert isinstance(result.cause, runtime.ApiTimeoutError)
+        assert lines == ["GET /jobs/j1"]
+    for result, lines, _, _ in run.both("bounded", timed(FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+    # the callee's own failure stays its own
+    for result, lines, _, _ in run.both("bounded", timed(FAST, Reply(404)), id_="j1"):
+        assert type(result) is runtime.StepFailed and (result.workflow, result.step) == ("read", "get"), result
+    # the run's deadline comes first: its own timeout error
+    for result, _, _, _ in run.both("bounded", timed(SLOW, job("done")), id_="j1", deadline=0.1):
+        assert type(result) is runtime.ApiTimeoutError, result
+    # failure actions apply to the timed-out step: a retry runs the workflow again
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late"), FAST, job("done")), id_="j1"):
+        assert result.state == "done"
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+    for result, lines, sleeps, _ in run.both("fallback", timed(SLOW, job("late")), id_="j1"):
+        assert type(result) is runtime.StepFailed and result.criterion == criterion, result
+        assert (lines, sleeps) == (["GET /jobs/j1"] * 2, [0.5])
+
+
+
+def sync_then_async(module: ModuleType, function: str, client_module: ModuleType, url: str, api: str,
+                   **inputs: Any) -> list[Any]:  # fmt: skip
+    """The outputs of workflow ``function`` of ``module`` run sync then async against ``url``, its client (the
+    ``Client`` and ``AsyncClient`` of ``client_module``) passed as ``api``."""
+    with client_module.Client(url) as client:
+        first = getattr(module, function)(**inputs, **{api: client})
+
+    async def run() -> Any:
+        async with client_module.AsyncClient(url) as client:
+            return await getattr(module, function + "_async")(**inputs, **{api: client})
+
+    return [first, asyncio.run(run())]
+
+
+
+# -- step dependsOn that needs a reordering (1.1 Step Dependencies and Execution Order) ---------------------
+REORDERED = """
+arazzo: 1.1.0
+info: {title: Pets, version: "1"}
+sourceDescriptions: [{name: pets, url: ../openapi/pets.yaml, type: openapi}]
+workflows:
+  - workflowId: checkPets
+    inputs: {type: object, properties: {kind: {type: string}}}
+    steps:
+      - stepId: last
+        operationId: listPets
+        dependsOn: [feed]
+        parameters: [{name: kind, in: query, value: "{$steps.first.outputs.state}-last"}]
+      - stepId: feed
+        operationId: getFeed
+        dependsOn: [first]
+      - stepId: first
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $inputs.kind}]
+        outputs: {state: $response.body#/state}
+      - stepId: solo
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: solo}]
+    outputs: {state: $steps.first.outputs.state}
+  - workflowId: implicit
+    steps:
+      - stepId: use
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: $steps.make.outputs.state}]
+      - stepId: make
+        operationId: listPets
+        parameters: [{name: kind, in: query, value: make}]
+        outputs: {state: $response.body#/state}
+      - stepId: tail
+        operationId: getFeed
+        dependsOn: [make]
+"""
+
+
+
+def test_steps_run_in_a_stable_order_that_satisfies_dependson_and_output_references(tmp_path: Path) -> None:
+    # 1.1: "Tools supporting only sequential execution MUST execute steps in an order that satisfies both
+    # explicit (dependsOn) and implicit (output reference) dependencies"; independent steps keep document order
+    module, client_module, _ = build_flow(tmp_path, REORDERED, "reordered_11")
+    feed = Reply(200, text="<feed/>", content_type="application/xml")
+    with scripted({("GET", "/pets"): [with_body(state="Open")], ("GET", "/feed"): [feed]}) as server:
+        results = run_both(module, client_module, server.url, kind="Dog")
+    assert [r.state for r in results] == ["Open", "Open"]
+    once = [("GET /pets", [("kind", "Dog")]), ("GET /feed", []), ("GET /pets", [("kind", "Open-last")]),
+            ("GET /pets", [("kind", "solo")])]  # fmt: skip
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+    with scripted({("GET", "/pets"): [with_body(state="Made")], ("GET", "/feed"): [feed]}) as server:
+        sync_then_async(module, "implicit", client_module, server.url, "pets_api")
+    once = [("GET /pets", [("kind", "make")]), ("GET /pets", [("kind", "Made")]), ("GET /feed", [])]
+    assert [(r.line, r.query) for r in server.requests] == once * 2
+
+
+
+def test_a_cycle_of_step_dependencies_is_a_located_error(tmp_path: Path) -> None:
+    flow = HEAD_1_1 + """workflows:
+  - workflowId: w
+    steps:
+      - stepId: a
+        operationId: getJob
+        dependsOn: [b]
+        parameters: [{name: id, in: path, value: "1"}]
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+  - workflowId: v
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+        outputs: {id: $response.body#/id}
+      - stepId: b
+        operationId: getJob
+        dependsOn: [a]
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+  - workflowId: u
+    steps:
+      - stepId: a
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.b.outputs.id}]
+      - stepId: b
+        operationId: getJob
+        parameters: [{name: id, in: path, value: "1"}]
+        outputs: {id: $response.body#/id}
+"""
+    assert diagnose(tmp_path, flow) == [
+        (f"{FLOW}:13:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # (the steps stay in the document's order, where a reads b's output before b has run)
+        f"{FLOW}:19:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+        (f"{FLOW}:23:21: error[step-cycle]: step 'a' depends on itself: a -> b -> a ('dependsOn' entries and "
+         "'$steps.<id>.outputs' references); no order of the steps runs each after the steps it depends on"),
+        # no dependsOn in the workflow: the document's order is the order, a forward reference an error
+        f"{FLOW}:30:50: error[forward-step-reference]: '$steps.b.outputs.id' is used before step 'b' has run",
+    ]
+
+
+
+# -- querystring parameters (OpenAPI 3.2 'in: querystring'; Arazzo 1.1 Parameter Object 'in') ---------------
+QUERYSTRING_API = """
+openapi: 3.2.0
+info: {title: Search, version: "1"}
+servers: [{url: "http://127.0.0.1:9"}]
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - name: filter
+          in: querystring
+          required: true
+          content:
+            application/x-www-form-urlencoded:
+              schema:
+                type: object
+                properties:
+                  kind: {type: string}
+                  tags: {type: array, items: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
+  /find:
+    get:
+      operationId: find
+      parameters:
+        - name: q
+          in: querystring
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
                   numbers: {type: array, items: {type: integer}}
                   flag: {}
       responses:
         "200": {description: ok, content: {application/json: {schema: {type: object, properties: {count: {type: integer}}}}}}
 """
+
+
 
 QUERYSTRING_FLOW = """
 arazzo: 1.1.0
@@ -1454,6 +1476,7 @@ workflows:
 """
 
 
+
 def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_media_type(tmp_path: Path) -> None:
     # Arazzo 1.1: "For querystring parameters, the value MUST resolve to a string representing the complete query
     # string", in "the media type format as expressed by the parameter's content field". OpenAPI 3.2: "A
@@ -1467,7 +1490,7 @@ def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_med
     module, client_module = package.workflows.search, package.apis.search
     script = {("GET", "/search"): [Reply(200, {"count": 3})], ("GET", "/find"): [Reply(200, {"count": 1})]}
     with scripted(script) as server:
-        results = sync_and_async(module, "look_up", client_module, server.url, "search_api", kind="Big Dog")
+        results = sync_then_async(module, "look_up", client_module, server.url, "search_api", kind="Big Dog")
     assert [r.count for r in results] == [3, 3]
     once = [("GET /search", "kind=Big%20Dog&tags=a+b&tags=c%2Bd"),
             ("GET /find", "%7B%22numbers%22%3A%5B1%2C2%5D%2C%22flag%22%3Anull%7D")]  # fmt: skip
@@ -1494,6 +1517,7 @@ def test_a_querystring_parameter_is_the_whole_query_string_serialised_as_its_med
     ]
 
 
+
 # -- $self: the base URI of relative references, identity-based referencing, and the expression ------------
 SELF_API = """openapi: 3.2.0
 $self: https://flows.example.com/openapi/jobs.yaml
@@ -1509,6 +1533,8 @@ paths:
       responses:
         "200": {description: ok, content: {application/json: {schema: {type: object, properties: {state: {type: string}}}}}}
 """
+
+
 
 SELF_MAIN = """arazzo: 1.1.0
 $self: https://flows.example.com/arazzo/main.arazzo.yaml
@@ -1530,6 +1556,8 @@ workflows:
     outputs: {state: $steps.get.outputs.state, me: $self, other: $steps.again.outputs.origin}
 """
 
+
+
 # found by its identity only: no file lies at specs/arazzo/shared.arazzo.yaml
 SELF_SHARED = """arazzo: 1.1.0
 $self: https://flows.example.com/arazzo/shared.arazzo.yaml
@@ -1546,6 +1574,7 @@ workflows:
 """
 
 
+
 def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_self(tmp_path: Path) -> None:
     # Arazzo 1.1 Establishing the Base URI: "If the $self field is present and is an absolute URI, the base URI
     # is the $self URI"; Identity-Based Referencing: "When a Source Description Object's url field is an absolute
@@ -1560,7 +1589,7 @@ def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_se
     module, client_module = package.workflows.main, package.apis.jobs
     script = {("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}
     with scripted(script) as server:
-        results = sync_and_async(module, "check", client_module, server.url, "jobs_api", id_="j1")
+        results = sync_then_async(module, "check", client_module, server.url, "jobs_api", id_="j1")
     assert [(r.state, r.me, r.other) for r in results] == [(
         "done", "https://flows.example.com/arazzo/main.arazzo.yaml", "https://flows.example.com/arazzo/shared.arazzo.yaml"
     )] * 2
@@ -1571,6 +1600,7 @@ def test_self_is_the_base_uri_of_source_urls_and_documents_are_found_by_their_se
     assert 'me="https://flows.example.com/arazzo/main.arazzo.yaml"' in " ".join(
         Path(module.__file__).read_text().split()
     ).replace("me= ", "me=")
+
 
 
 REL_FLOW = """arazzo: 1.1.0
@@ -1587,6 +1617,7 @@ workflows:
 """
 
 
+
 def test_a_relative_self_is_resolved_against_where_the_document_was_read_then_used_as_its_base(
     tmp_path: Path,
 ) -> None:
@@ -1599,10 +1630,11 @@ def test_a_relative_self_is_resolved_against_where_the_document_was_read_then_us
     assert [w for w in found if "[undocumented-response-field]" not in w] == []
     package = import_package(out, "rel_11")
     with scripted({("GET", "/jobs/j1"): [Reply(200, {"state": "done"})]}) as server:
-        results = sync_and_async(package.workflows.rel, "check", package.apis.jobs, server.url, "jobs_api")
+        results = sync_then_async(package.workflows.rel, "check", package.apis.jobs, server.url, "jobs_api")
     # the expression is the field as written (its resolution would be the build machine's path)
     assert [r.me for r in results] == ["v2/rel.arazzo.yaml"] * 2
     assert [r.query for r in server.requests] == [[("from", "v2/rel.arazzo.yaml")]] * 2
+
 
 
 def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
@@ -1659,8 +1691,9 @@ def test_self_mistakes_are_located_errors(tmp_path: Path) -> None:
         (f"{FLOW}:2:1: warning[unknown-field]: '$self' is not a field of the Arazzo Object; it is "
          "ignored; its fields are arazzo, info, sourceDescriptions, workflows, components and x- extensions"),
         (f"{FLOW}:8:87: error[invalid-expression]: unknown expression root '$self'; expected one of $url, $method, "
-         "$statusCode, $request, $response, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components"),
+         "$statusCode, $request, $response, $message, $inputs, $outputs, $steps, $workflows, $sourceDescriptions, $components"),
     ]
+
 
 
 DEPENDS_WITH_ACTIONS = """
@@ -1685,6 +1718,7 @@ workflows:
 """
 
 
+
 def test_a_step_dependson_in_a_workflow_with_actions_is_compiled_where_every_path_satisfies_it(
     tmp_path: Path,
 ) -> None:
@@ -1693,7 +1727,7 @@ def test_a_step_dependson_in_a_workflow_with_actions_is_compiled_where_every_pat
     feed = Reply(200, text="<feed/>", content_type="application/xml")
     for count, lines in ((2, ["GET /pets", "GET /feed", "GET /pets"]), (0, ["GET /pets", "GET /pets"])):
         with scripted({("GET", "/pets"): [with_body(count=count)], ("GET", "/feed"): [feed]}) as server:
-            sync_and_async(module, "check_pets", client_module, server.url, "pets_api", kind="Dog")
+            sync_then_async(module, "check_pets", client_module, server.url, "pets_api", kind="Dog")
         assert [r.line for r in server.requests] == lines * 2
     # 'last' depending on 'feed', which the goto skips: a path would run 'last' first
     flow = DEPENDS_WITH_ACTIONS.replace("        dependsOn: [first]\n        parameters: [{name: kind, in: query, value: last}]",
@@ -1704,3 +1738,4 @@ def test_a_step_dependson_in_a_workflow_with_actions_is_compiled_where_every_pat
          "which a path of the workflow's actions (or the document's order) reaches step 'last' without (Arazzo 1.1) "
          f"{REFUSED.replace('(Arazzo 1.1) ', '')}"),
     ]
+

@@ -223,7 +223,9 @@ class ProgramBuilder:
                 )
                 continue
             kind = item.get("type", "openapi")
-            if kind not in ("openapi", "arazzo") and not (kind == "asyncapi" and arazzo_version == V1_1):
+            if kind not in ("openapi", "arazzo") and not (
+                kind == "asyncapi" and arazzo_version == V1_1
+            ):
                 self.diagnostics.error(
                     "invalid-source-type",
                     f"sourceDescription type {_quoted(kind)} is not one Arazzo 1.0 defines (openapi, arazzo); "

@@ -225,6 +225,18 @@ def _criteria(value: Any, refuse: Refuse) -> None:
                              item.at("condition") if "condition" in item else item.loc, refuse)  # fmt: skip
 
 
+# -- the structure of the 1.1 objects (what the published 1.1 JSON Schema checks) -----------------------------
+_EXPRESSION_VERSIONS = {
+    "jsonpath": ("rfc9535", "draft-goessner-dispatch-jsonpath-00"),
+    "xpath": ("xpath-10", "xpath-20", "xpath-30", "xpath-31"),
+    "jsonpointer": ("rfc6901",),
+}
+_STEP_REFERENCE = re.compile(
+    r"[^$].*|\$workflows\.[^.]+\.steps\.[^.]+|\$sourceDescriptions\.[^.]+\.[^.]+\.steps\.[^.]+",
+    re.DOTALL,
+)
+
+
 def check_structure(root: YMap, diagnostics: Diagnostics) -> None:
     """The structural rules of Arazzo 1.1 objects that 1.0 does not have, for the 1.1 document ``root``:
     ``$self`` (a URI reference without a fragment), AsyncAPI step fields (``action`` send or receive,
