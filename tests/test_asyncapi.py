@@ -360,7 +360,7 @@ def test_a_receive_step_fails_on_its_criteria_and_after_its_timeout_with_no_matc
     for error in timed_out:
         assert isinstance(error, step_failed), error
         assert (error.step, error.response) == ("confirmed", None)
-        assert "300 ms" in error.criterion
+        assert error.criterion == "a matching message within the step's timeout (300 ms)"
     assert 0.6 <= took < 5, took
 
 

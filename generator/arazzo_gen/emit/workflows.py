@@ -158,6 +158,8 @@ class StepView:
     )
     # with failure actions: the local holding the StepFailed of a call that took longer (None: it did not)
     timed_out: str | None = None
+    # what the step's timeout waits for, when not a response (literal): an AsyncAPI receive step's message
+    awaited: str | None = None
 
 
 @dataclass
@@ -690,6 +692,7 @@ class _WorkflowBuilder(ValueCompiler):
             assignments=assignments,
             recorded=[(py_str(o.name), o.local) for o in node.outputs],
             timeout=timeout,
+            awaited=py_str("a matching message") if step.action == "receive" else None,
         )
         self.control(view, node, context)
         return view
