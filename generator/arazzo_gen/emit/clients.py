@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ir.model import Api, Body, JsonSchema, Operation, Parameter
-from .text import comment, docstring, py_str
+from .text import comment, docstring, py_literal, py_str
 from .types import Annotation, TypeMapper, make_union, merge_imports
 
 MODELS_ALIAS = "models"
@@ -398,21 +398,6 @@ def _union_text(annotations: list[Annotation]) -> str:
 
 
 # -- AsyncAPI: messaging clients ---------------------------------------------------------------------------
-def py_literal(value: object) -> str:
-    """A JSON value as a Python literal (strings through :func:`py_str`: document text stays inert)."""
-    if isinstance(value, str):
-        return py_str(value)
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    return "None"
-
-
 #: the AsyncAPI protocols the generated package's transports speak, and the URL scheme of each
 PROTOCOL_SCHEMES = {
     "mqtt": "mqtt",

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..ir.model import Api, Input, Workflow
 from .clients import ClientView, MessagingView, environment_prefix
-from .text import py_str, visible
+from .text import py_literal, py_str, visible
 from .workflows import DocumentView, WorkflowView
 
 
@@ -111,21 +111,6 @@ def _example(item: Input) -> Any:
         return enum[0]
     kind = schema.get("type")
     return _PLACEHOLDER.get(kind, "...") if isinstance(kind, str) else "..."
-
-
-def py_literal(value: Any) -> str:
-    """``value`` (JSON data) as a Python literal."""
-    if isinstance(value, str):
-        return py_str(value)
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
-    return py_str(str(value))
 
 
 _RAISES = re.compile(r"^ {8}(\w+): (.*)$")

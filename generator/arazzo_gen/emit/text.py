@@ -18,6 +18,7 @@ import re
 import textwrap
 import tokenize
 from collections.abc import Iterator
+from typing import Any
 
 
 def unsafe_char(ch: str) -> bool:
@@ -207,3 +208,18 @@ def _literal(token: str) -> str:
         else:
             body.append(_escape_char(ch) if _raw_unsafe(ch) else ch)
     return '"""' + "".join(body) + '"""'
+
+
+def py_literal(value: Any) -> str:
+    """``value`` (JSON data) as a Python literal."""
+    if isinstance(value, str):
+        return py_str(value)
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+    return py_str(str(value))
