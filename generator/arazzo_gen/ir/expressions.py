@@ -1148,6 +1148,11 @@ def pointer_text(tokens: tuple[str, ...]) -> str:
     return "".join("/" + _escape_token(t) for t in tokens)
 
 
+def pointer_tokens(pointer: str) -> tuple[str, ...]:
+    """The tokens of the JSON Pointer (RFC 6901) ``pointer``: ``/a~1b/c`` -> ``("a/b", "c")`` (``""``: none)."""
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
+
+
 def _pointer_source(tokens: tuple[str, ...]) -> str:
     return "#" + pointer_text(tokens) if tokens else ""
 

@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostics, Loc
 from ..naming import KEYWORDS, OPERATION_PARAM_RESERVED, NameResolver, snake
 from ..read import YMap
 from ..resolve import Workspace
+from .expressions import pointer_tokens
 from .lower_api import SchemaTable, is_json_media
 from .model import (
     Api,
@@ -195,7 +196,7 @@ class AsyncApiLowering:
         ref = raw.get("$ref") if isinstance(raw, dict) else None
         if not isinstance(ref, str) or not ref.startswith("#/channels/"):
             return None
-        key = ref[len("#/channels/") :].replace("~1", "/").replace("~0", "~")
+        key = pointer_tokens(ref[1:])[1]
         return channels.get(key)
 
     # -- AsyncAPI 2.x -----------------------------------------------------------------------------------
@@ -386,11 +387,7 @@ def _correlation(location: str) -> tuple[str, tuple[str, ...]] | None:
     source = {"$message.header": "header", "$message.payload": "payload"}.get(head.strip())
     if source is None or (hash_ and pointer and not pointer.startswith("/")):
         return None
-    tokens = (
-        tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
-        if pointer
-        else ()
-    )
+    tokens = pointer_tokens(pointer)
     if source == "header" and len(tokens) != 1:
         return None
     return source, tokens

@@ -9,6 +9,7 @@ from urllib.parse import unquote_plus
 from ...diagnostics import Diagnostics, Loc, source_line
 from ...read import YMap
 from ...read.positions import find_inside, inside, opaque
+from .. import expressions as ex
 from ..criteria import DEFAULT_XPATH, XPATH_VERSIONS_1_1
 from ..model import Body, Operation, SelectorTarget, Value
 from ..versions import V1_1, selector_kind
@@ -125,7 +126,9 @@ class PayloadLowering(Part):
                         target_loc,
                     )
                     continue
-                late.append((_pointer_tokens(target), value))  # the payload exists only at run time
+                late.append(
+                    (ex.pointer_tokens(target), value)
+                )  # the payload exists only at run time
                 continue
             payload = _replace(payload, target, value, self.diagnostics, target_loc)
         if isinstance(payload, dict) and media.lower().endswith(("/xml", "+xml")):
@@ -259,10 +262,6 @@ def _is_json_media(media: str) -> bool:
     return media == "application/json" or media.endswith("+json") or media == "*/*" or media == ""
 
 
-def _pointer_tokens(target: str) -> tuple[str, ...]:
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:])
-
-
 def _json_error_loc(text: str, marked: str, error: json.JSONDecodeError, loc: Loc) -> Loc:
     """Where a payload's JSON error is in the file: its line and column when that line of ``text`` is not
     changed by marking its bare ``{$...}`` (else the line's first character), inside the scalar at ``loc``."""
@@ -319,7 +318,7 @@ def _replace(
     if not target.startswith("/"):
         diagnostics.error("invalid-replacement", "a replacement target must be a JSON Pointer", loc)
         return payload
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in target.split("/")[1:]]
+    tokens = list(ex.pointer_tokens(target))
     node = payload
     for token in tokens[:-1]:
         if isinstance(node, dict) and token in node:

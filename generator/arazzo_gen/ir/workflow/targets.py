@@ -6,7 +6,7 @@ import difflib
 
 from ...diagnostics import Loc
 from ...read import YMap
-from ..expressions import Nonstandard
+from ..expressions import Nonstandard, pointer_tokens
 from ..model import Api, Operation, WorkflowCall
 from ..versions import V1_1
 from .context import Part, part_loc
@@ -168,19 +168,30 @@ class TargetLowering(Part):
                 loc,
             )
 
-    def _by_channel(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
-        """``channelPath``: ``{$sourceDescriptions.<name>.url}#/channels/<key>`` (an AsyncAPI channel)."""
+    def _pointed(self, value: str, loc: Loc) -> tuple[str, Api, tuple[str, ...]] | None:
+        """``{$sourceDescriptions.<name>.url}#<pointer>`` (an operationPath or channelPath): the source it names
+        (its only match ignoring case, with a warning) and the pointer's tokens; None once an unknown source is
+        reported."""
         head, _, pointer = value.partition("#")
         written = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
+        at = value.find(f"$sourceDescriptions.{written}")
+        where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
         name = self._source(written)
         if name is None:
-            at = value.find(f"$sourceDescriptions.{written}")
-            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
             self._not_an_api(written, value, loc, where)
-            return None, None, None
-        self._source_case(written, name, loc)
-        api = self.ctx.sources[name]
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+            return None
+        self._source_case(written, name, where)
+        return name, self.ctx.sources[name], pointer_tokens(pointer)
+
+    def _by_channel(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
+        """``channelPath``: ``{$sourceDescriptions.<name>.url}#/channels/<key>`` (an AsyncAPI channel)."""
+        found = self._pointed(value, loc)
+        return (None, None, None) if found is None else self._channel(value, loc, *found)
+
+    def _channel(
+        self, value: str, loc: Loc, name: str, api: Api, tokens: tuple[str, ...]
+    ) -> tuple[str | None, Api | None, Operation | None]:
+        """The channel operation ``#/channels/<key>`` of ``api`` names, in the step's ``action``."""
         channel = (
             api.channel(tokens[1])
             if api.kind == "asyncapi" and len(tokens) == 2 and tokens[0] == "channels"
@@ -311,26 +322,13 @@ class TargetLowering(Part):
 
     def _by_path(self, value: str, loc: Loc) -> tuple[str | None, Api | None, Operation | None]:
         # {$sourceDescriptions.name.url}#/paths/~1pets~1{id}/get
-        head, _, pointer = value.partition("#")
-        written = head.strip("{}").removeprefix("$sourceDescriptions.").removesuffix(".url")
-        found_name = self._source(written)
-        if found_name is None:
-            at = value.find(f"$sourceDescriptions.{written}")
-            where = part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written)
-            self._not_an_api(written, value, loc, where)
+        found = self._pointed(value, loc)
+        if found is None:
             return None, None, None
-        name = found_name
-        at = value.find(f"$sourceDescriptions.{written}")
-        self._source_case(
-            written,
-            name,
-            part_loc(loc, at + len("$sourceDescriptions.") if at != -1 else 0, written),
-        )
-        api = self.ctx.sources[name]
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        name, api, tokens = found
         if api.kind == "asyncapi" and len(tokens) == 2 and tokens[0] in ("operations", "channels"):
             if tokens[0] == "channels":
-                return self._by_channel(value, loc)
+                return self._channel(value, loc, name, api, tokens)
             op = self._lookup(api, tokens[1])
             if op is not None:
                 return name, api, op

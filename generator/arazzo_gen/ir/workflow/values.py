@@ -88,9 +88,7 @@ class ValueLowering(Part):
                 node.at("selector"),
             )
             return None
-        tokens = tuple(
-            token.replace("~1", "/").replace("~0", "~") for token in selector.split("/")[1:]
-        )
+        tokens = ex.pointer_tokens(selector)
         try:
             return ex.extend_path(base, tokens) if tokens else base
         except ExpressionError as error:
