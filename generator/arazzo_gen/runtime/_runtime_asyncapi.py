@@ -44,10 +44,6 @@ from ._runtime_messages import (
 Correlations = tuple[tuple[str, tuple[str, ...]], ...]
 
 
-#: the member of a channel's ``bindings`` each URL scheme's transport reads (AsyncAPI binding names)
-_BINDING_OF_SCHEME = {"mqtt": "mqtt", "mqtts": "mqtt", "amqp": "amqp", "amqps": "amqp"}
-
-
 @contextlib.contextmanager
 def _broker(method: str, url: str) -> Iterator[None]:
     """A broker failure (``BrokerError``, without credentials) as the clients' ``ApiConnectionError``."""
@@ -169,12 +165,10 @@ class _Configured:
     url: str
 
     def _bindings(self, bindings: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The channel binding of the protocol this client speaks (``{}``: none, or a transport passed in)."""
-        key = _BINDING_OF_SCHEME.get(urlsplit(self.url).scheme.lower())
-        if key is None:  # a transport passed in: its class says its protocol (AmqpTransport, ...)
-            kind = type(getattr(self, "transport", None)).__name__.lower()
-            key = "amqp" if "amqp" in kind else "mqtt" if "mqtt" in kind else None
-        found = bindings.get(key) if key is not None else None
+        """The channel binding of the protocol the transport speaks (its ``BINDING``: ``mqtt``, ``amqp``; ``{}``
+        for a transport without one, such as the in-memory broker's)."""
+        key = getattr(getattr(self, "transport", None), "BINDING", None)
+        found = bindings.get(key) if isinstance(key, str) else None
         return found if isinstance(found, Mapping) else {}
 
     def _server(self, server: str | None) -> str:

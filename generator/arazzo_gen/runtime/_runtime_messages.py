@@ -493,6 +493,9 @@ class _BrokerTransport:
 class _MqttSettings(_BrokerTransport):
     """Where an MQTT transport connects, and as whom."""
 
+    #: the member of an AsyncAPI channel's ``bindings`` this transport reads
+    BINDING = "mqtt"
+
     def __init__(
         self,
         host: str,
@@ -853,6 +856,9 @@ class _AmqpSubscription:
 
 class _AmqpSettings(_BrokerTransport):
     """Where an AMQP transport connects, and as whom: a URL in pika's syntax."""
+
+    #: the member of an AsyncAPI channel's ``bindings`` this transport reads
+    BINDING = "amqp"
 
     def __init__(self, url: str) -> None:
         self._url = url
