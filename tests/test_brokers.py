@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -50,10 +50,16 @@ def slow_shop(request: Recorded) -> Reply:
 
 
 @contextmanager
-def order_desk(messages: ModuleType, url: str) -> Iterator[list[Any]]:
-    """The order service on the broker at ``url``: answers every order on shop/orders (see
-    ``order_service``); yields the orders it received."""
-    answer = order_service()
+def order_desk(
+    messages: ModuleType,
+    url: str,
+    address: str = "shop/orders",
+    answer: Callable[[Any], Any] | None = None,
+) -> Iterator[list[Any]]:
+    """A service on the broker at ``url``: answers every message on ``address`` with what ``answer`` returns,
+    ``(address, payload, headers)`` or ``(address, payload, headers, bindings)`` (default: the order service,
+    see ``order_service``); yields the messages it received."""
+    answer = answer or order_service()
     received: list[Any] = []
     ready, stop = threading.Event(), threading.Event()
     failures: list[BaseException] = []
@@ -62,17 +68,17 @@ def order_desk(messages: ModuleType, url: str) -> Iterator[list[Any]]:
         try:
             transport = messages.transport_for(url, asynchronous=False)
             try:
-                inbox = transport.subscribe("shop/orders", bindings={})
+                inbox = transport.subscribe(address, bindings={})
                 ready.set()
                 while not stop.is_set():
                     message = inbox.receive(0.05)
                     if message is None:
                         continue
                     received.append(message)
-                    for address, payload, headers in answer(message):
+                    for to, payload, headers, *bindings in answer(message):
                         transport.send(
-                            address, messages.encode_payload(payload, "application/json"),
-                            headers=headers, content_type="application/json", bindings={},
+                            to, messages.encode_payload(payload, "application/json"), headers=headers,
+                            content_type="application/json", bindings=bindings[0] if bindings else {},
                         )  # fmt: skip
                 inbox.close()
             finally:
@@ -155,39 +161,20 @@ def test_the_specification_example_runs_on_rabbitmq(tmp_path: Path, rabbitmq_ser
     package = import_package(out, "pet_example_amqp")
     messages = package._runtime_messages
     url = rabbitmq_server.url
-    served: list[Any] = []
-    ready, stop = threading.Event(), threading.Event()
 
-    def serve_orders() -> None:
-        transport = messages.transport_for(url, asynchronous=False)
-        inbox = transport.subscribe("place-order", bindings={})
-        ready.set()
-        while not stop.is_set():
-            message = inbox.receive(0.05)
-            if message is not None:
-                served.append(message)
-                payload = messages.encode_payload({"orderId": 100 + message.payload["petId"]}, "application/json")
-                headers = {"orderRequestId": message.headers.get("orderCorrelationId", "")}
-                transport.send("confirm-order", payload, headers=headers, content_type="application/json", bindings={})
-        inbox.close()
-        transport.close()
+    def confirm(message: Any) -> list[Any]:
+        headers = {"orderRequestId": message.headers.get("orderCorrelationId", "")}
+        return [("confirm-order", {"orderId": 100 + message.payload["petId"]}, headers)]
 
-    thread = threading.Thread(target=serve_orders, daemon=True)
-    thread.start()
-    assert ready.wait(30)
     workflows = package.workflows.pet_purchase
-    try:
-        with scripted(petstore) as server:
-            with package.apis.openapi.client.Client(server.url + "/api/v3") as pets, package.apis.pet.client.Client(
-                url
-            ) as orders:
-                outputs = workflows.login_user_and_retrieve_pet(
-                    username="ann", password="pw", order_correlation_id="c-2",
-                    pet_store_description_api=pets, async_order_api_description_api=orders,
-                )  # fmt: skip
-    finally:
-        stop.set()
-        thread.join(30)
+    with order_desk(messages, url, "place-order", confirm) as served, scripted(petstore) as server:
+        with package.apis.openapi.client.Client(server.url + "/api/v3") as pets, package.apis.pet.client.Client(
+            url
+        ) as orders:
+            outputs = workflows.login_user_and_retrieve_pet(
+                username="ann", password="pw", order_correlation_id="c-2",
+                pet_store_description_api=pets, async_order_api_description_api=orders,
+            )  # fmt: skip
     assert outputs.order_id == 107
     assert [(m.payload, m.headers.get("orderCorrelationId")) for m in served] == [({"petId": 7}, "c-2")]
 
@@ -204,42 +191,22 @@ def test_an_amqp_channel_binding_routes_through_its_exchange(tmp_path: Path, rab
     messages = package._runtime_messages
     url = rabbitmq_server.url
     billing = {"is": "routingKey", "exchange": {"name": "billing", "type": "topic"}}
-    ready, stop = threading.Event(), threading.Event()
 
-    def serve() -> None:
-        transport = messages.transport_for(url, asynchronous=False)
-        inbox = transport.subscribe("shop/orders", bindings={})
-        ready.set()
-        while not stop.is_set():
-            message = inbox.receive(0.05)
-            if message is None:
-                continue
-            request = message.headers["requestId"]
-
-            def send(address: str, payload: Any, headers: dict[str, str], bindings: Any) -> None:
-                raw = messages.encode_payload(payload, "application/json")
-                transport.send(address, raw, headers=headers, content_type="application/json", bindings=bindings)
-
+    def bill(message: Any) -> list[Any]:
+        request = message.headers["requestId"]
+        return [
             # an invoice on amq.topic with the same routing key: the client must not see it
-            send("billing.invoices", {"orderId": 41, "amount": 1.0}, {"orderId": "41", "issuer": "amq.topic"}, {})
-            send("shop/confirmations", {"request": request, "orderId": 41, "status": "accepted"}, {}, {})
-            send("billing.invoices", {"orderId": 41, "amount": 9.5}, {"orderId": "41", "issuer": "billing"}, billing)
-        inbox.close()
-        transport.close()
+            ("billing.invoices", {"orderId": 41, "amount": 1.0}, {"orderId": "41", "issuer": "amq.topic"}),
+            ("shop/confirmations", {"request": request, "orderId": 41, "status": "accepted"}, {}),
+            ("billing.invoices", {"orderId": 41, "amount": 9.5}, {"orderId": "41", "issuer": "billing"}, billing),
+        ]
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(30)
-    try:
-        with scripted(shop) as server:
-            apis = package.apis
-            with apis.shop.client.Client(server.url) as shop_api, apis.orders.client.Client(
-                url
-            ) as orders_api, apis.billing.client.Client(url) as billing_api:
-                outputs = package.workflows.shop.buy(
-                    sku="s", request="r", shop_api=shop_api, orders_api=orders_api, billing_api=billing_api
-                )
-    finally:
-        stop.set()
-        thread.join(30)
+    apis = package.apis
+    with order_desk(messages, url, answer=bill), scripted(shop) as server:
+        with apis.shop.client.Client(server.url) as shop_api, apis.orders.client.Client(
+            url
+        ) as orders_api, apis.billing.client.Client(url) as billing_api:
+            outputs = package.workflows.shop.buy(
+                sku="s", request="r", shop_api=shop_api, orders_api=orders_api, billing_api=billing_api
+            )
     assert (outputs.order_id, outputs.amount, outputs.issuer, outputs.state) == (41, 9.5, "billing", "paid")
